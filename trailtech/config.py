@@ -1,0 +1,137 @@
+"""Every threshold trailtech uses, in one frozen dataclass with units and sources.
+
+Each field's ``metadata["source"]`` names where its default comes from: a paper, a vendor,
+an open-source tool, or ``"heuristic, tuned on ..."``. The sources are summarised in
+``shared/design/science.md`` (Appendix A) of the project.
+
+Examples
+--------
+>>> from trailtech.config import AnalysisConfig
+>>> cfg = AnalysisConfig(distance_grid_m=10.0)
+>>> cfg.distance_grid_m
+10.0
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["AnalysisConfig", "describe"]
+
+
+def _f(default: Any, source: str, lo: float | None = None, hi: float | None = None):
+    return field(default=default, metadata={"source": source, "min": lo, "max": hi})
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Tuning parameters of the pipeline and the analyses (all keyword, all unit-suffixed)."""
+
+    # --- timeline and gaps (science.md topic 4) ---
+    time_grid_s: float = _f(1.0, "1 Hz timeline, science.md 4 step 1", 0.1, 10)
+    max_interpolate_gap_s: float = _f(10.0, "heuristic: never invent points across >10 s", 1, 120)
+    gap_break_s: float = _f(60.0, "heuristic: gaps over 60 s split the recording", 5, 3600)
+    max_running_speed_mps: float = _f(8.0, "science.md 4 step 9: reject v > 8 m/s (running)", 3, 50)
+    max_accel_mps2: float = _f(4.0, "science.md 4 step 9: reject |a| > 4 m/s^2", 1, 20)
+
+    # --- elevation and grade ---
+    distance_grid_m: float = _f(5.0, "NREL / Schroeder spatialfriend: 5 m resampling [OSS]", 1, 50)
+    sg_window_baro_m: float = _f(55.0, "science.md 4 step 5: SG 11 pts x 5 m, barometric", 10, 500)
+    sg_window_gps_m: float = _f(105.0, "science.md 4 step 5: SG 21 pts x 5 m, GPS [OSS]", 10, 500)
+    sg_polyorder: int = _f(2, "Savitzky-Golay order 2 (Duran & Earleywine 2012)", 1, 5)
+    grade_baseline_baro_m: float = _f(50.0, "science.md 4.4: sigma_g = sqrt2 sigma_r / L", 10, 500)
+    grade_baseline_gps_m: float = _f(100.0, "science.md 4.4; Chan 2025 100 m blocks", 10, 500)
+    ascent_hysteresis_baro_m: float = _f(2.0, "Strava barometric 2 m [V]", 0, 50)
+    ascent_hysteresis_gps_m: float = _f(5.0, "TwoNav 5 m [V]; smoothed GPS, science.md 4 step 7", 0, 50)
+    baro_median_abs_step_m: float = _f(0.3, "heuristic: median |dh| at 1 Hz < 0.3 m is barometric-like", 0, 5)
+    baro_p99_abs_step_m: float = _f(1.5, "heuristic: p99 |dh| at 1 Hz < 1.5 m is barometric-like", 0, 20)
+    hampel_window_s: float = _f(7.0, "science.md 4 step 3: Hampel filter over 7 s", 3, 60)
+    max_vertical_speed_mps: float = _f(2.0, "science.md 4 step 3: clamp |dh/dt| <= 2 m/s", 0.5, 20)
+    vam_window_s: float = _f(30.0, "science.md 4 step 8: 30 s centred regression", 5, 300)
+
+    # --- moving / stopped (science.md 4 step 10) ---
+    stop_speed_mps: float = _f(0.3, "gpxpy 1 km/h [OSS]; science.md 4 step 10", 0, 2)
+    resume_speed_mps: float = _f(0.5, "science.md 4 step 10 [H]", 0, 3)
+    stop_cadence_spm: float = _f(20.0, "science.md 4 step 10 [H]", 0, 100)
+    resume_cadence_spm: float = _f(60.0, "science.md 4 step 10 [H]", 0, 150)
+    stop_vertical_speed_mps: float = _f(0.05, "science.md 4 step 10 [H]", 0, 1)
+    resume_vertical_speed_mps: float = _f(0.1, "science.md 4 step 10 [H]", 0, 1)
+    stop_min_s: float = _f(10.0, "Strava phone auto-pause 10 s [V]", 1, 120)
+    resume_min_s: float = _f(3.0, "science.md 4 step 10 [H]", 1, 60)
+
+    # --- grade-adjusted pace (science.md topic 1) ---
+    gap_model: str = _f("strava2017", "Strava 2017 table reverse-engineered by Schroeder [R]")
+    gap_grade_clip: float = _f(0.45, "validated range of Minetti 2002 and Strava table", 0.1, 1)
+
+    # --- cadence and gait (science.md topic 2) ---
+    flat_grade_max: float = _f(0.02, "science.md 3 M1: |g| < 0.02 is flat", 0, 0.1)
+    walk_run_cadence_spm: float = _f(140.0, "Hum Mov Sci 2023 90:103117: 140 spm, 91% accuracy [P]", 100, 180)
+    walk_run_clamp_lo_spm: float = _f(125.0, "science.md Appendix A: clamp 125-155", 80, 180)
+    walk_run_clamp_hi_spm: float = _f(155.0, "science.md Appendix A: clamp 125-155", 80, 200)
+    gait_hysteresis_spm: float = _f(5.0, "science.md 2A step 3 [H]", 0, 30)
+    gait_dwell_s: float = _f(5.0, "science.md 2A step 3 [H]", 1, 60)
+    gait_min_bout_s: float = _f(15.0, "science.md 2A step 5: bouts < 15 s merged [H]", 1, 120)
+    hike_prior_tobler_scale: float = _f(1.3, "science.md 2C: 1.3 x Tobler [H]", 0.5, 3)
+    should_hike_ratio: float = _f(1.05, "coaching rule: running no faster than hiking [H]", 1, 2)
+    marginal_hike_ratio: float = _f(1.15, "science.md 2C [H]", 1, 2)
+    could_run_ratio: float = _f(1.25, "science.md 2C step 4 [H]", 1, 3)
+    hike_favoured_grade: float = _f(0.28, "Giovanelli 2016: walking cheaper above ~28% [P]", 0.1, 1)
+
+    # --- segments (science.md 2B and 3A) ---
+    climb_enter_grade: float = _f(0.06, "science.md 2B [H]", 0, 0.5)
+    climb_exit_grade: float = _f(0.03, "science.md 2B [H]", 0, 0.5)
+    climb_min_length_m: float = _f(100.0, "science.md 2B [H]", 10, 5000)
+    climb_min_gain_m: float = _f(15.0, "science.md 2B [H]", 1, 1000)
+    descent_enter_grade: float = _f(-0.05, "science.md 3A [H]", -0.5, 0)
+    descent_exit_grade: float = _f(-0.02, "science.md 3A [H]", -0.5, 0)
+    descent_min_length_m: float = _f(100.0, "science.md 3A [H]", 10, 5000)
+    descent_min_drop_m: float = _f(10.0, "science.md 3A [H]", 1, 1000)
+    merge_gap_m: float = _f(30.0, "science.md 2B/3A: merge across dips < 30 m [H]", 0, 500)
+
+    # --- descent control (science.md topic 3) ---
+    cadence_target_delta_spm: float = _f(5.0, "coaching: +5-7 spm over flat cadence on technical descents")
+    braking_drop_mps: float = _f(0.6, "science.md 3B M4 [H], above Doppler noise (Townshend 2008)", 0.1, 5)
+    braking_window_s: float = _f(2.0, "science.md 3B M4 [H]", 1, 10)
+    technical_threshold: float = _f(0.5, "science.md 3D [H]", 0, 1)
+
+    # --- line practice and repeats (science.md 3E and topic 6) ---
+    practice_min_length_m: float = _f(60.0, "science.md 3E [H]", 10, 2000)
+    practice_max_length_m: float = _f(400.0, "science.md 3E [H]", 10, 5000)
+    practice_max_grade: float = _f(-0.10, "science.md 3E [H]", -1, 0)
+    practice_max_score: float = _f(60.0, "science.md 3E [H]", 0, 100)
+    gate_radius_m: float = _f(25.0, "science.md 6: 20-30 m gates [H]; geopard 15 m, GAP 20 m", 5, 200)
+    corridor_m: float = _f(100.0, "geo-activity-playground 100 m corridor [OSS]", 10, 1000)
+    hausdorff_max_m: float = _f(25.0, "geo-activity-playground 20 m [OSS]; science.md 6 [H]", 1, 500)
+    frechet_max_m: float = _f(40.0, "science.md 6 step 3 [H]", 1, 500)
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            lo, hi = f.metadata.get("min"), f.metadata.get("max")
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                if value != value:  # NaN
+                    raise ConfigError(f"AnalysisConfig.{f.name} is NaN; give a number")
+                if lo is not None and value < lo:
+                    raise ConfigError(f"AnalysisConfig.{f.name}={value} is below its minimum {lo}")
+                if hi is not None and value > hi:
+                    raise ConfigError(f"AnalysisConfig.{f.name}={value} is above its maximum {hi}")
+        if self.gap_model not in ("strava2017", "minetti2002"):
+            raise ConfigError(
+                f"AnalysisConfig.gap_model={self.gap_model!r}; use 'strava2017' or 'minetti2002'"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a plain dict (JSON-serialisable)."""
+        return dataclasses.asdict(self)
+
+
+def describe() -> list[tuple[str, Any, str]]:
+    """Every setting as ``(name, default, source)``, for documentation and reports."""
+    out = []
+    for f in dataclasses.fields(AnalysisConfig):
+        out.append((f.name, f.default, f.metadata.get("source", "")))
+    return out

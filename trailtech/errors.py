@@ -1,0 +1,63 @@
+"""Errors and warnings raised by trailtech.
+
+The hierarchy::
+
+    TrailtechError                 base of everything trailtech raises on purpose
+    ├── TrackReadError             the file cannot be decoded (names the file and the reason)
+    │   └── UnsupportedFormatError the content is not FIT, GPX or TCX (or a gzip/zip of one)
+    ├── TrackDataError             readable, but unusable: no timestamps, too short, no position
+    └── ConfigError                an AnalysisConfig value is out of range
+
+    DataQualityWarning (UserWarning)  what was wrong with the data and what was done about it
+
+The command-line interface turns any ``TrailtechError`` into one line on stderr and exit code 2;
+any other exception is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "TrailtechError",
+    "TrackReadError",
+    "UnsupportedFormatError",
+    "TrackDataError",
+    "ConfigError",
+    "DataQualityWarning",
+]
+
+
+class TrailtechError(Exception):
+    """Base class of every error trailtech raises on purpose."""
+
+
+class TrackReadError(TrailtechError):
+    """A file cannot be decoded.
+
+    Parameters
+    ----------
+    source : str
+        The file name (or ``"<stdin>"``, ``"<buffer>"``).
+    reason : str
+        What is wrong, in words a runner understands.
+    """
+
+    def __init__(self, source: str, reason: str):
+        self.source = str(source)
+        self.reason = str(reason)
+        super().__init__(f"{self.source}: {self.reason}")
+
+
+class UnsupportedFormatError(TrackReadError):
+    """The content is not a FIT, GPX or TCX activity (nor a gzip or zip of one)."""
+
+
+class TrackDataError(TrailtechError):
+    """The file was read but cannot be analysed (no timestamps, too few points, ...)."""
+
+
+class ConfigError(TrailtechError, ValueError):
+    """An analysis setting is out of its valid range."""
+
+
+class DataQualityWarning(UserWarning):
+    """Something was wrong with the data and trailtech corrected or ignored it."""

@@ -1,0 +1,76 @@
+"""The one orchestrator: :func:`analyze` turns a :class:`~trailtech.track.Track` into an
+:class:`~trailtech.result.Analysis`.
+
+Stages::
+
+    Track --prepare()--> timeline (1 Hz) + profile (distance grid) + summary   [trailtech.prepare]
+          --run_analyses()--> climbs, descents, hike/run, line practice, repeats [trailtech.analysis]
+          --> Analysis
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import Optional, Union
+
+from . import __version__
+from .config import AnalysisConfig
+from .result import Analysis
+from .track import Track
+
+__all__ = ["analyze"]
+
+
+def analyze(
+    track: Union[Track, str, os.PathLike, bytes],
+    config: Optional[AnalysisConfig] = None,
+) -> Analysis:
+    """Analyse one activity.
+
+    Parameters
+    ----------
+    track : Track, path or bytes
+        A loaded track, or anything :func:`trailtech.load` accepts.
+    config : AnalysisConfig, optional
+        Settings; the defaults are documented in :mod:`trailtech.config`.
+
+    Returns
+    -------
+    Analysis
+        Processed samples, summary and every analysis table.
+
+    Raises
+    ------
+    TrackReadError
+        The file cannot be decoded.
+    TrackDataError
+        The track cannot be analysed (no timestamps, too few samples).
+    """
+    from .analysis.run import run_analyses
+    from .prepare import prepare
+
+    if not isinstance(track, Track):
+        from .io import load
+
+        track = load(track)
+    config = config or AnalysisConfig()
+    prepared = prepare(track, config)
+    tables = run_analyses(prepared.timeline, prepared.profile, prepared.summary, config)
+    timeline = prepared.timeline.assign(gait=tables.gait, technicality=tables.technicality)
+    summary = {**prepared.summary, **tables.summary}
+    warnings = tuple(dict.fromkeys(track.meta.warnings + prepared.warnings + tables.warnings))
+    return Analysis(
+        meta=track.meta,
+        timeline=timeline,
+        profile=prepared.profile,
+        summary=summary,
+        climbs=tables.climbs,
+        descents=tables.descents,
+        hike_run=tables.hike_run,
+        line_practice=tables.line_practice,
+        repeats=tables.repeats,
+        config=config,
+        version=__version__,
+        warnings=warnings,
+    )

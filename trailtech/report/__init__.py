@@ -1,0 +1,1 @@
+"""Figures and HTML reports. The only package that imports matplotlib; it never computes."""

@@ -1,0 +1,216 @@
+"""The result of analysing one activity: :class:`Analysis`.
+
+``Analysis.to_dict()`` is exactly the ``analyze --json`` document of the command-line contract
+(``shared/design/cli-contract.md``): units in the key names, ``None`` (JSON null) for missing
+values, never NaN.
+
+Tables (pandas DataFrames, one row each, columns named as the JSON keys)
+------------------------------------------------------------------------
+climbs
+    start_m, end_m [m along the track], start_time (UTC), length_m, gain_m, avg_grade_pct,
+    hike_fraction [0-1 of moving time], hike_vam_m_per_h, run_vam_m_per_h.
+descents
+    start_m, end_m, start_time, length_m, drop_m, avg_grade_pct, control_score [0-100],
+    cadence_spm, cadence_delta_spm, speed_cv, braking_events, technicality [0-1]; extra
+    columns (components of the score) are kept in the DataFrame and left out of the JSON.
+line_practice
+    rank, start_m, end_m, start_lat, start_lon, end_lat, end_lon, length_m, drop_m,
+    avg_grade_pct, control_score, time_lost_s, reasons (list of str).
+repeats
+    start_m, end_m, length_m, direction, passes (list of dict), trend.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import numpy as np
+import pandas as pd
+
+from .config import AnalysisConfig
+from .track import TrackMeta
+
+__all__ = ["Analysis", "HikeRun", "jsonable", "CONTRACT_COLUMNS"]
+
+#: The keys each table contributes to the JSON document, in contract order.
+CONTRACT_COLUMNS: dict[str, list[str]] = {
+    "climbs": ["start_m", "end_m", "start_time", "length_m", "gain_m", "avg_grade_pct",
+               "hike_fraction", "hike_vam_m_per_h", "run_vam_m_per_h"],
+    "descents": ["start_m", "end_m", "start_time", "length_m", "drop_m", "avg_grade_pct",
+                 "control_score", "cadence_spm", "cadence_delta_spm", "speed_cv",
+                 "braking_events", "technicality"],
+    "line_practice": ["rank", "start_m", "end_m", "start_lat", "start_lon", "end_lat", "end_lon",
+                      "length_m", "drop_m", "avg_grade_pct", "control_score", "time_lost_s",
+                      "reasons"],
+    "repeats": ["start_m", "end_m", "length_m", "direction", "passes", "trend"],
+    "hike_run_flags": ["start_m", "end_m", "avg_grade_pct", "run_vam_m_per_h", "hike_vam_m_per_h"],
+}
+
+SUMMARY_KEYS = ["distance_m", "duration_s", "moving_time_s", "ascent_m", "descent_m",
+                "min_elevation_m", "max_elevation_m", "avg_speed_mps", "gap_speed_mps",
+                "flat_cadence_spm", "hike_time_s", "run_time_s", "technical_distance_m",
+                "descent_control_score"]
+
+
+def jsonable(value: Any) -> Any:
+    """Turn numpy/pandas scalars and containers into JSON-ready Python values (NaN -> None)."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, pd.DataFrame):
+        return [jsonable(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, (pd.Timestamp, np.datetime64)):
+        ts = pd.Timestamp(value)
+        if pd.isna(ts):
+            return None
+        if ts.tzinfo is None:
+            ts = ts.tz_localize("UTC")
+        return ts.tz_convert("UTC").isoformat().replace("+00:00", "Z")
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        return None if (math.isnan(v) or math.isinf(v)) else v
+    if value is pd.NaT:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _table(df: Optional[pd.DataFrame], key: str) -> list[dict[str, Any]]:
+    if df is None or len(df) == 0:
+        return []
+    cols = CONTRACT_COLUMNS[key]
+    out = []
+    for rec in df.to_dict(orient="records"):
+        out.append({c: jsonable(rec.get(c)) for c in cols})
+    return out
+
+
+@dataclass(frozen=True)
+class HikeRun:
+    """Hike-versus-run verdicts of one activity.
+
+    Attributes
+    ----------
+    method : str
+        ``"cadence"`` or ``"speed"`` (no cadence in the file).
+    crossover_grade_pct : float or None
+        The runner's own grade above which hiking climbs as fast as running [%].
+    hike_time_s, run_time_s : float
+        Moving time classified hiking / running [s].
+    ran_should_hike, hiked_could_run : pandas.DataFrame
+        Flagged stretches: start_m, end_m, avg_grade_pct, run_vam_m_per_h, hike_vam_m_per_h.
+    bouts : pandas.DataFrame
+        Every hike or run bout: gait, start_s, end_s (elapsed), start_m, end_m,
+        avg_grade_pct, vam_m_per_h, speed_mps.
+    """
+
+    method: str = "speed"
+    crossover_grade_pct: Optional[float] = None
+    hike_time_s: float = 0.0
+    run_time_s: float = 0.0
+    ran_should_hike: pd.DataFrame = field(default_factory=pd.DataFrame)
+    hiked_could_run: pd.DataFrame = field(default_factory=pd.DataFrame)
+    bouts: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "crossover_grade_pct": jsonable(self.crossover_grade_pct),
+            "hike_time_s": jsonable(self.hike_time_s),
+            "run_time_s": jsonable(self.run_time_s),
+            "ran_should_hike": _table(self.ran_should_hike, "hike_run_flags"),
+            "hiked_could_run": _table(self.hiked_could_run, "hike_run_flags"),
+        }
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything trailtech computed for one activity.
+
+    Attributes
+    ----------
+    meta : TrackMeta
+        The source file's metadata.
+    timeline : pandas.DataFrame
+        The 1 Hz processed samples: time, elapsed_s, lat_deg, lon_deg, distance_m,
+        elevation_m, grade_pct, speed_mps, vertical_speed_mps, cadence_spm, heart_rate_bpm,
+        moving (bool), gap (bool: inside a recording gap, values NaN), gait
+        (``"hike"``/``"run"``/``"stop"``), technicality (0-1, NaN off descents).
+    profile : pandas.DataFrame
+        The uniform distance grid: distance_m, elevation_m (smoothed), grade_pct,
+        elapsed_s (time the runner reached that point). ``timeline.distance_m`` maps the
+        timeline onto it (``numpy.interp``).
+    summary : dict
+        The ``summary`` object of the JSON contract, plus extra keys (elevation_source, ...).
+    climbs, descents, line_practice, repeats : pandas.DataFrame
+        See the module docstring.
+    hike_run : HikeRun
+        Gait verdicts.
+    config : AnalysisConfig
+        Settings used.
+    version : str
+        trailtech version that produced the result.
+    warnings : tuple of str
+        Reader and pipeline warnings.
+    """
+
+    meta: TrackMeta
+    timeline: pd.DataFrame
+    profile: pd.DataFrame
+    summary: dict
+    climbs: pd.DataFrame
+    descents: pd.DataFrame
+    hike_run: HikeRun
+    line_practice: pd.DataFrame
+    repeats: pd.DataFrame
+    config: AnalysisConfig
+    version: str
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``trailtech analyze --json`` document (see the CLI contract)."""
+        m = self.meta
+        return {
+            "file": m.source,
+            "format": m.format,
+            "sport": m.sport,
+            "device": m.device,
+            "start_time": jsonable(m.start_time),
+            "summary": {k: jsonable(self.summary.get(k)) for k in SUMMARY_KEYS},
+            "climbs": _table(self.climbs, "climbs"),
+            "descents": _table(self.descents, "descents"),
+            "hike_run": self.hike_run.to_dict(),
+            "line_practice": _table(self.line_practice, "line_practice"),
+            "repeats": _table(self.repeats, "repeats"),
+            "warnings": list(self.warnings),
+        }
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        s = self.summary
+
+        def fmt(k, unit="", scale=1.0, nd=0):
+            v = s.get(k)
+            return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v * scale:.{nd}f}{unit}"
+
+        return (
+            f"<b>Analysis</b> of {self.meta.source}: {fmt('distance_m', ' km', 1e-3, 2)}, "
+            f"+{fmt('ascent_m', ' m')} / -{fmt('descent_m', ' m')}, moving "
+            f"{fmt('moving_time_s', ' min', 1 / 60, 1)}; {len(self.climbs)} climbs, "
+            f"{len(self.descents)} descents (control {fmt('descent_control_score')}), "
+            f"{len(self.line_practice)} line-practice candidates, {len(self.repeats)} repeats."
+        )

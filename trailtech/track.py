@@ -1,0 +1,196 @@
+"""The one data model every reader produces: :class:`Track`.
+
+A track is the decoded, normalised content of one activity file, before any smoothing or
+resampling. Readers keep every sample they decode (missing sensor values are NaN, never
+dropped rows) and say in ``meta.warnings`` what they had to repair.
+
+Sample columns (``Track.samples``)
+----------------------------------
+Every column name carries its unit. Only ``time`` and ``elapsed_s`` are always present;
+the others are present when the file has them (see :data:`COLUMNS`).
+
+==================== ============================================================
+column               meaning
+==================== ============================================================
+time                 sample time, ``datetime64[ns, UTC]``, sorted, unique
+elapsed_s            seconds since the first sample [s]
+lat_deg, lon_deg     WGS84 position [deg]
+elevation_m          elevation as recorded (FIT enhanced_altitude > altitude > GPX ele) [m]
+device_distance_m    cumulative distance the device reported [m]
+device_speed_mps     speed the device reported (FIT enhanced_speed > speed) [m/s]
+cadence_spm          cadence in steps per minute, both feet [1/min]
+heart_rate_bpm       heart rate [1/min]
+power_w              power [W]
+temperature_c        temperature [degC]
+segment              index of the continuous piece of recording (GPX trkseg, TCX lap
+                     break, FIT session); 0-based, int
+session              FIT session / TCX activity index the sample belongs to; 0-based, int
+==================== ============================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Track", "TrackMeta", "DeviceTotals", "SessionInfo", "COLUMNS", "empty_samples"]
+
+#: Known sample columns and their dtypes. Readers may only write these.
+COLUMNS: dict[str, str] = {
+    "time": "datetime64[ns, UTC]",
+    "elapsed_s": "float64",
+    "lat_deg": "float64",
+    "lon_deg": "float64",
+    "elevation_m": "float64",
+    "device_distance_m": "float64",
+    "device_speed_mps": "float64",
+    "cadence_spm": "float64",
+    "heart_rate_bpm": "float64",
+    "power_w": "float64",
+    "temperature_c": "float64",
+    "segment": "int64",
+    "session": "int64",
+}
+
+
+@dataclass(frozen=True)
+class DeviceTotals:
+    """Totals the device itself wrote into the file (FIT sessions summed), ``None`` if absent.
+
+    Attributes
+    ----------
+    distance_m : float or None
+        Total distance [m].
+    ascent_m, descent_m : float or None
+        Total ascent and descent [m].
+    moving_time_s : float or None
+        Timer time, i.e. time with the timer running (FIT ``total_timer_time``) [s].
+    elapsed_time_s : float or None
+        Elapsed time (FIT ``total_elapsed_time``) [s].
+    """
+
+    distance_m: Optional[float] = None
+    ascent_m: Optional[float] = None
+    descent_m: Optional[float] = None
+    moving_time_s: Optional[float] = None
+    elapsed_time_s: Optional[float] = None
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One session (FIT session, TCX Activity) of a possibly multisport file."""
+
+    index: int
+    sport: Optional[str] = None
+    sub_sport: Optional[str] = None
+    start_time: Optional[pd.Timestamp] = None
+
+
+@dataclass(frozen=True)
+class TrackMeta:
+    """What a file says about itself, and what the reader had to do to it.
+
+    Attributes
+    ----------
+    source : str
+        File name as given, ``"<stdin>"`` or ``"<buffer>"``.
+    format : str
+        ``"fit"``, ``"gpx"`` or ``"tcx"``.
+    sport, sub_sport : str or None
+        Sport of the activity, lower case (``"running"``, ``"trail"``...). For multisport
+        files, the sport of the longest session.
+    device : str or None
+        Manufacturer and product, e.g. ``"garmin fenix6x"``, or the GPX/TCX creator.
+    start_time : pandas.Timestamp or None
+        Time of the first sample (UTC).
+    barometric : bool or None
+        Whether the elevation comes from a barometric altimeter, when the file says so
+        (FIT ``enhanced_altitude`` from a known barometric device); ``None`` when unknown:
+        the pipeline then decides from the noise of the signal.
+    cadence_doubled : bool
+        Whether the reader doubled strides/min into steps/min.
+    sessions : tuple of SessionInfo
+        Every session in the file.
+    device_totals : DeviceTotals
+        Totals the device wrote.
+    timer_pauses : tuple of (Timestamp, Timestamp)
+        Intervals when the device timer was stopped (FIT timer events), UTC.
+    warnings : tuple of str
+        What was wrong and what was done about it, one sentence each.
+    """
+
+    source: str
+    format: str
+    sport: Optional[str] = None
+    sub_sport: Optional[str] = None
+    device: Optional[str] = None
+    start_time: Optional[pd.Timestamp] = None
+    barometric: Optional[bool] = None
+    cadence_doubled: bool = False
+    sessions: tuple[SessionInfo, ...] = ()
+    device_totals: DeviceTotals = field(default_factory=DeviceTotals)
+    timer_pauses: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Track:
+    """One activity: decoded samples plus metadata.
+
+    Attributes
+    ----------
+    samples : pandas.DataFrame
+        One row per recorded sample, RangeIndex, sorted by ``time``, no duplicate times.
+        Columns are a subset of :data:`COLUMNS` (``time`` and ``elapsed_s`` always).
+    meta : TrackMeta
+        File-level information.
+    """
+
+    samples: pd.DataFrame
+    meta: TrackMeta
+
+    @property
+    def has(self) -> dict[str, bool]:
+        """Which sensors hold at least one value: position, elevation, cadence, ..."""
+        s = self.samples
+
+        def any_(col: str) -> bool:
+            return col in s and bool(np.isfinite(s[col].to_numpy(dtype=float)).any())
+
+        return {
+            "position": any_("lat_deg") and any_("lon_deg"),
+            "elevation": any_("elevation_m"),
+            "barometric_elevation": self.meta.barometric,
+            "cadence": any_("cadence_spm"),
+            "heart_rate": any_("heart_rate_bpm"),
+            "device_speed": any_("device_speed_mps"),
+        }
+
+    @property
+    def duration_s(self) -> float:
+        """Elapsed time from the first to the last sample [s]."""
+        if len(self.samples) == 0:
+            return 0.0
+        return float(self.samples["elapsed_s"].iloc[-1])
+
+    def with_warnings(self, *messages: str) -> "Track":
+        """A copy of the track with ``messages`` appended to ``meta.warnings``."""
+        return replace(self, meta=replace(self.meta, warnings=self.meta.warnings + tuple(messages)))
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        m = self.meta
+        return (
+            f"<b>Track</b> {m.source} ({m.format}, {m.sport or 'unknown sport'}, "
+            f"{m.device or 'unknown device'}): {len(self.samples)} samples, "
+            f"{self.duration_s / 60:.1f} min" + self.samples.head()._repr_html_()
+        )
+
+
+def empty_samples() -> pd.DataFrame:
+    """An empty samples frame with the ``time`` and ``elapsed_s`` columns."""
+    return pd.DataFrame(
+        {"time": pd.Series([], dtype="datetime64[ns, UTC]"), "elapsed_s": pd.Series([], dtype=float)}
+    )
