@@ -118,6 +118,8 @@ class TrackMeta:
         Totals the device wrote.
     timer_pauses : tuple of (Timestamp, Timestamp)
         Intervals when the device timer was stopped (FIT timer events), UTC.
+    n_records : int or None
+        Records / track points found in the file before duplicates were merged.
     warnings : tuple of str
         What was wrong and what was done about it, one sentence each.
     """
@@ -133,6 +135,7 @@ class TrackMeta:
     sessions: tuple[SessionInfo, ...] = ()
     device_totals: DeviceTotals = field(default_factory=DeviceTotals)
     timer_pauses: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
+    n_records: Optional[int] = None
     warnings: tuple[str, ...] = ()
 
 
