@@ -41,12 +41,12 @@ class AnalysisConfig:
     # --- elevation and grade ---
     distance_grid_m: float = _f(5.0, "NREL / Schroeder spatialfriend: 5 m resampling [OSS]", 1, 50)
     sg_window_baro_m: float = _f(55.0, "science.md 4 step 5: SG 11 pts x 5 m, barometric", 10, 500)
-    sg_window_gps_m: float = _f(105.0, "science.md 4 step 5: SG 21 pts x 5 m, GPS [OSS]", 10, 500)
+    sg_window_gps_m: float = _f(205.0, "science.md 4 step 5 (105 m [OSS]) widened to 41 pts x 5 m: tuned on the simulator's GPS altitude (40 s-correlated noise), docs/accuracy.md", 10, 500)
     sg_polyorder: int = _f(2, "Savitzky-Golay order 2 (Duran & Earleywine 2012)", 1, 5)
     grade_baseline_baro_m: float = _f(50.0, "science.md 4.4: sigma_g = sqrt2 sigma_r / L", 10, 500)
     grade_baseline_gps_m: float = _f(100.0, "science.md 4.4; Chan 2025 100 m blocks", 10, 500)
     ascent_hysteresis_baro_m: float = _f(2.0, "Strava barometric 2 m [V]", 0, 50)
-    ascent_hysteresis_gps_m: float = _f(5.0, "TwoNav 5 m [V]; smoothed GPS, science.md 4 step 7", 0, 50)
+    ascent_hysteresis_gps_m: float = _f(10.0, "Strava 10 m for GPS elevation [V]; 5 m (TwoNav) overcounts by ~10% on the simulator, docs/accuracy.md", 0, 50)
     baro_median_abs_step_m: float = _f(0.3, "heuristic: median |dh| at 1 Hz < 0.3 m is barometric-like", 0, 5)
     baro_p99_abs_step_m: float = _f(1.5, "heuristic: p99 |dh| at 1 Hz < 1.5 m is barometric-like", 0, 20)
     hampel_window_s: float = _f(7.0, "science.md 4 step 3: Hampel filter over 7 s", 3, 60)
@@ -58,8 +58,8 @@ class AnalysisConfig:
     resume_speed_mps: float = _f(0.5, "science.md 4 step 10 [H]", 0, 3)
     stop_cadence_spm: float = _f(20.0, "science.md 4 step 10 [H]", 0, 100)
     resume_cadence_spm: float = _f(60.0, "science.md 4 step 10 [H]", 0, 150)
-    stop_vertical_speed_mps: float = _f(0.05, "science.md 4 step 10 [H]", 0, 1)
-    resume_vertical_speed_mps: float = _f(0.1, "science.md 4 step 10 [H]", 0, 1)
+    stop_vertical_speed_mps: float = _f(0.1, "science.md 4 step 10 [H] (0.05) raised above barometric noise of a 10 s regression; tuned on the simulator, docs/accuracy.md", 0, 1)
+    resume_vertical_speed_mps: float = _f(0.15, "science.md 4 step 10 [H] (0.1) raised with the stop band; tuned on the simulator", 0, 1)
     stop_min_s: float = _f(10.0, "Strava phone auto-pause 10 s [V]", 1, 120)
     resume_min_s: float = _f(3.0, "science.md 4 step 10 [H]", 1, 60)
 
@@ -80,6 +80,11 @@ class AnalysisConfig:
     marginal_hike_ratio: float = _f(1.15, "science.md 2C [H]", 1, 2)
     could_run_ratio: float = _f(1.25, "science.md 2C step 4 [H]", 1, 3)
     hike_favoured_grade: float = _f(0.28, "Giovanelli 2016: walking cheaper above ~28% [P]", 0.1, 1)
+    gait_majority_s: float = _f(10.0, "science.md 2A step 5: 10 s majority filter [H]", 1, 120)
+    judge_min_bout_s: float = _f(30.0, "science.md 2C step 2: judge run bouts >= 30 s [H]", 1, 600)
+    should_hike_min_grade: float = _f(0.10, "science.md 2C step 2: climbs with mean g >= 0.10 [H]", 0, 1)
+    could_run_max_grade: float = _f(0.12, "science.md 2C step 4: hike bouts on g < 0.12 [H]", 0, 1)
+    long_climb_s: float = _f(300.0, "science.md 2C step 2: marginal R flagged on climbs > 5 min [H]", 0, 7200)
 
     # --- segments (science.md 2B and 3A) ---
     climb_enter_grade: float = _f(0.06, "science.md 2B [H]", 0, 0.5)
@@ -91,12 +96,17 @@ class AnalysisConfig:
     descent_min_length_m: float = _f(100.0, "science.md 3A [H]", 10, 5000)
     descent_min_drop_m: float = _f(10.0, "science.md 3A [H]", 1, 1000)
     merge_gap_m: float = _f(30.0, "science.md 2B/3A: merge across dips < 30 m [H]", 0, 500)
+    merge_dip_m: float = _f(3.0, "science.md 2B: merge across dips giving back < 3 m [H]", 0, 50)
+    merge_dip_max_gap_m: float = _f(250.0, "heuristic: shallow-dip merging only across <= 250 m (benches on a climb), tuned on the simulator", 0, 2000)
 
     # --- descent control (science.md topic 3) ---
     cadence_target_delta_spm: float = _f(5.0, "coaching: +5-7 spm over flat cadence on technical descents")
     braking_drop_mps: float = _f(0.6, "science.md 3B M4 [H], above Doppler noise (Townshend 2008)", 0.1, 5)
     braking_window_s: float = _f(2.0, "science.md 3B M4 [H]", 1, 10)
     technical_threshold: float = _f(0.5, "science.md 3D [H]", 0, 1)
+    braking_ratio_good: float = _f(0.03, "science.md 3B M5 [H]: braking work <= 3% of potential energy released (real-corpus median 2.7%)", 0, 10)
+    braking_ratio_poor: float = _f(0.15, "science.md 3B M5 [H]: braking work >= 15% of potential energy released (real-corpus max 22%, simulated switchbacks 9%)", 0, 10)
+    technical_max_grade: float = _f(-0.08, "science.md 3D: technical descents have mean grade <= -0.08 [H]", -1, 0)
 
     # --- line practice and repeats (science.md 3E and topic 6) ---
     practice_min_length_m: float = _f(60.0, "science.md 3E [H]", 10, 2000)
@@ -107,6 +117,11 @@ class AnalysisConfig:
     corridor_m: float = _f(100.0, "geo-activity-playground 100 m corridor [OSS]", 10, 1000)
     hausdorff_max_m: float = _f(25.0, "geo-activity-playground 20 m [OSS]; science.md 6 [H]", 1, 500)
     frechet_max_m: float = _f(40.0, "science.md 6 step 3 [H]", 1, 500)
+    practice_quartile_floor: float = _f(0.3, "heuristic: top-quartile technicality counts only above 0.3 [H]", 0, 1)
+    hausdorff_p95_max_m: float = _f(15.0, "science.md 6 step 3: Hausdorff 95th percentile <= 15 m [H]", 1, 500)
+    repeat_length_ratio_min: float = _f(0.8, "science.md 6 step 3: length ratio 0.8-1.25 [H]", 0.1, 1)
+    repeat_length_ratio_max: float = _f(1.25, "science.md 6 step 3: length ratio 0.8-1.25 [H]", 1, 10)
+    repeat_min_length_m: float = _f(100.0, "science.md 6: revisited stretches >= ~100 m [H]", 10, 5000)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

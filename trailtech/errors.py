@@ -23,6 +23,7 @@ __all__ = [
     "TrackDataError",
     "ConfigError",
     "DataQualityWarning",
+    "error_line",
 ]
 
 
@@ -61,3 +62,19 @@ class ConfigError(TrailtechError, ValueError):
 
 class DataQualityWarning(UserWarning):
     """Something was wrong with the data and trailtech corrected or ignored it."""
+
+
+def error_line(exc: BaseException, file: "str | None" = None) -> str:
+    """The one-line ``<file>: <problem>`` text of an error (the CLI prefixes ``trailtech:``).
+
+    The command line, the season error list and the web page word errors the same way.
+    ``file`` is put in front when the message does not start with it already.
+    """
+    if isinstance(exc, TrackReadError):
+        text = f"{exc.source}: {exc.reason}"
+    else:
+        text = str(exc) or type(exc).__name__
+        if file and not text.startswith(str(file)):
+            text = f"{file}: {text}"
+    # One line, always: readers may quote parser messages that span lines.
+    return " ".join(text.split())

@@ -1,0 +1,261 @@
+"""Accuracy of trailtech's distance, ascent and moving time, side by side with gpxpy and the device.
+
+Two parts:
+
+1. Simulated trail runs (``trailtech.simulate``), several seeds, GPS or barometric altitude,
+   several GPS position-noise levels, against the simulator's exact truth. trailtech runs twice:
+   on the track as a FIT watch writes it (device distance and Doppler speed), and on the same
+   track with only positions (as a GPX file carries it).
+2. Real running FIT files of the corpus (``../shared/tracks/real``) whose session carries totals,
+   against the device's own totals.
+
+gpxpy gets the same samples as a GPX object (positions, elevation, time) and reports
+``length_2d()``, ``get_uphill_downhill()`` and ``get_moving_data().moving_time``.
+
+Usage::
+
+    python scripts/accuracy_table.py                 # writes docs/accuracy.md
+    python scripts/accuracy_table.py --out -         # print to stdout
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_DIR = Path(os.environ.get("TRAILTECH_REAL_TRACKS", ROOT.parent / "shared" / "tracks" / "real"))
+
+
+def gpxpy_numbers(track) -> dict:
+    """Distance, ascent, descent and moving time as gpxpy computes them from the samples."""
+    import gpxpy.gpx
+
+    s = track.samples
+    if "lat_deg" not in s or "lon_deg" not in s:
+        return {"distance_m": None, "ascent_m": None, "descent_m": None, "moving_time_s": None}
+    gpx = gpxpy.gpx.GPX()
+    trk = gpxpy.gpx.GPXTrack()
+    gpx.tracks.append(trk)
+    seg = gpxpy.gpx.GPXTrackSegment()
+    trk.segments.append(seg)
+    ele = s["elevation_m"].to_numpy(float) if "elevation_m" in s else np.full(len(s), np.nan)
+    lat, lon = s["lat_deg"].to_numpy(float), s["lon_deg"].to_numpy(float)
+    times = s["time"].dt.tz_convert("UTC").dt.tz_localize(None).dt.to_pydatetime()
+    for la, lo, h, t in zip(lat, lon, ele, times):
+        if np.isfinite(la) and np.isfinite(lo):
+            seg.points.append(
+                gpxpy.gpx.GPXTrackPoint(la, lo, elevation=float(h) if np.isfinite(h) else None, time=t)
+            )
+    if len(seg.points) < 2:
+        return {"distance_m": None, "ascent_m": None, "descent_m": None, "moving_time_s": None}
+    up, down = gpx.get_uphill_downhill()
+    return {
+        "distance_m": gpx.length_2d(),
+        "ascent_m": up,
+        "descent_m": down,
+        "moving_time_s": gpx.get_moving_data().moving_time,
+    }
+
+
+def _pct(a, b):
+    if a is None or b is None or not b:
+        return None
+    return 100.0 * (a / b - 1.0)
+
+
+def _f(v, fmt="{:.0f}"):
+    return "–" if v is None or (isinstance(v, float) and not np.isfinite(v)) else fmt.format(v)
+
+
+def _e(v):
+    return "–" if v is None else f"{v:+.1f}%"
+
+
+def _without_device_streams(track):
+    from trailtech.track import Track
+
+    drop = [c for c in ("device_distance_m", "device_speed_mps") if c in track.samples]
+    return Track(samples=track.samples.drop(columns=drop), meta=track.meta)
+
+
+def simulated_rows(seeds=(0, 1, 2, 3), noises=("gps", "baro"), position_noise=(1.0, 3.0)):
+    from trailtech.prepare import prepare
+    from trailtech.simulate import simulate_trail_run
+
+    rows = []
+    for noise in noises:
+        for pn in position_noise:
+            for seed in seeds:
+                run = simulate_trail_run(seed=seed, elevation_noise=noise, position_noise_m=pn)
+                t = run.truth
+                fit = prepare(run.track).summary
+                gps = prepare(_without_device_streams(run.track)).summary
+                gx = gpxpy_numbers(run.track)
+                rows.append(dict(noise=noise, pn=pn, seed=seed, truth=t, fit=fit, gps=gps, gpxpy=gx))
+    return rows
+
+
+def corpus_rows():
+    import trailtech
+    from trailtech.errors import TrailtechError
+    from trailtech.prepare import prepare
+
+    path = REAL_DIR / "manifest.csv"
+    if not path.is_file():
+        return []
+    with open(path, newline="", encoding="utf-8") as fh:
+        manifest = list(csv.DictReader(fh))
+    rows = []
+    for m in manifest:
+        if m["format"] != "FIT" or not m["is_running"].startswith("yes") or m["provenance"] == "synthetic":
+            continue
+        if not (m["session_total_ascent_m"] or m["distance_m"]):
+            continue
+        try:
+            track = trailtech.load(REAL_DIR / m["file"])
+            fit = prepare(track).summary
+        except TrailtechError as exc:
+            rows.append(dict(file=m["file"], error=str(exc)))
+            continue
+        try:
+            gps = prepare(_without_device_streams(track)).summary
+        except TrailtechError:
+            gps = {}
+        dt = track.meta.device_totals
+        rows.append(
+            dict(
+                file=m["file"], device=m["device"], dev=dt, fit=fit, gps=gps, gpxpy=gpxpy_numbers(track),
+                cadence=track.has["cadence"],
+            )
+        )
+    return rows
+
+
+def render(sim, real) -> str:
+    out = ["# Accuracy of distance, ascent and moving time", ""]
+    out.append("Generated by `python scripts/accuracy_table.py` (do not edit by hand).")
+    out.append("")
+    out.append(
+        "trailtech *FIT* = the track as a watch writes it (device distance and Doppler speed used); "
+        "trailtech *GPS* = the same samples without the device streams (what a GPX file carries: "
+        "distance from positions). gpxpy = `length_2d()`, `get_uphill_downhill()`, "
+        "`get_moving_data().moving_time` on the same samples."
+    )
+    out.append("")
+    if sim:
+        out.append("## Simulated trail runs (vs the simulator's exact truth)")
+        out.append("")
+        out.append(
+            "| altitude | pos. noise σ [m] | seed | truth km | dist FIT | dist GPS | dist gpxpy "
+            "| truth ascent m | ascent trailtech | ascent gpxpy | descent trailtech "
+            "| moving Δ trailtech [s] | moving Δ gpxpy [s] | flat cadence Δ [spm] |"
+        )
+        out.append("|" + "---|" * 14)
+        errs = {k: [] for k in ("dfit", "dgps", "dgx", "asc", "desc", "agx", "mov", "mgx", "cad")}
+        for r in sim:
+            t, f, g, x = r["truth"], r["fit"], r["gps"], r["gpxpy"]
+            vals = dict(
+                dfit=_pct(f["distance_m"], t.distance_m), dgps=_pct(g["distance_m"], t.distance_m),
+                dgx=_pct(x["distance_m"], t.distance_m), asc=_pct(f["ascent_m"], t.ascent_m),
+                desc=_pct(f["descent_m"], t.descent_m), agx=_pct(x["ascent_m"], t.ascent_m),
+                mov=f["moving_time_s"] - t.moving_time_s,
+                mgx=(x["moving_time_s"] - t.moving_time_s) if x["moving_time_s"] is not None else None,
+                cad=(f["flat_cadence_spm"] - t.flat_cadence_spm) if f["flat_cadence_spm"] else None,
+            )
+            for k, v in vals.items():
+                if v is not None:
+                    errs[k].append(v)
+            out.append(
+                f"| {r['noise']} | {r['pn']:g} | {r['seed']} | {t.distance_m / 1000:.2f} | {_e(vals['dfit'])} "
+                f"| {_e(vals['dgps'])} | {_e(vals['dgx'])} | {t.ascent_m:.0f} | {_e(vals['asc'])} "
+                f"| {_e(vals['agx'])} | {_e(vals['desc'])} | {vals['mov']:+.0f} | {_f(vals['mgx'], '{:+.0f}')} "
+                f"| {_f(vals['cad'], '{:+.1f}')} |"
+            )
+        out.append("")
+        out.append("Summary over all simulated runs (median |error|, max |error|):")
+        out.append("")
+        out.append("| quantity | trailtech median | trailtech max | gpxpy median | gpxpy max |")
+        out.append("|---|---|---|---|---|")
+
+        def mm(k):
+            a = np.abs(np.asarray(errs[k], float))
+            return (np.median(a), a.max()) if a.size else (np.nan, np.nan)
+
+        for label, k, kx, unit in [
+            ("distance, FIT path [%]", "dfit", "dgx", "%"), ("distance, GPS path [%]", "dgps", "dgx", "%"),
+            ("ascent [%]", "asc", "agx", "%"), ("descent [%]", "desc", None, "%"),
+            ("moving time [s]", "mov", "mgx", "s"), ("flat cadence [spm]", "cad", None, "spm"),
+        ]:
+            a, b = mm(k)
+            c, d = mm(kx) if kx else (np.nan, np.nan)
+            out.append(f"| {label} | {a:.1f} | {b:.1f} | {_f(c, '{:.1f}')} | {_f(d, '{:.1f}')} |")
+        out.append("")
+    if real:
+        out.append("## Real running FIT files (vs the device's session totals)")
+        out.append("")
+        out.append(
+            "| file | device | device km | trailtech | GPS-only | gpxpy | device ascent | trailtech "
+            "| gpxpy | elevation | device timer [min] | trailtech moving [min] | gpxpy moving [min] | flat cadence |"
+        )
+        out.append("|" + "---|" * 14)
+        de, dg, dx, ae, ax = [], [], [], [], []
+        for r in real:
+            if "error" in r:
+                out.append(f"| {r['file']} | error: {r['error']} |" + " |" * 12)
+                continue
+            d, f, g, x = r["dev"], r["fit"], r["gps"], r["gpxpy"]
+            e1, e2, e3 = _pct(f.get("distance_m"), d.distance_m), _pct(g.get("distance_m"), d.distance_m), _pct(x["distance_m"], d.distance_m)
+            a1 = _pct(f.get("ascent_m"), d.ascent_m) if d.ascent_m else None
+            a2 = _pct(x["ascent_m"], d.ascent_m) if d.ascent_m else None
+            for lst, v in ((de, e1), (dg, e2), (dx, e3), (ae, a1), (ax, a2)):
+                if v is not None:
+                    lst.append(v)
+            out.append(
+                f"| {r['file']} | {r['device']} | {_f(d.distance_m and d.distance_m / 1000, '{:.2f}')} | {_e(e1)} "
+                f"| {_e(e2)} | {_e(e3)} | {_f(d.ascent_m)} | {_f(f.get('ascent_m'))} ({_e(a1)}) "
+                f"| {_f(x['ascent_m'])} | {f.get('elevation_source') or '–'} "
+                f"| {_f(d.moving_time_s and d.moving_time_s / 60, '{:.1f}')} | {f['moving_time_s'] / 60:.1f} "
+                f"| {_f(x['moving_time_s'] and x['moving_time_s'] / 60, '{:.1f}')} | {_f(f.get('flat_cadence_spm'), '{:.0f}')} |"
+            )
+        out.append("")
+
+        def med(v):
+            a = np.abs(np.asarray(v, float))
+            return f"{np.median(a):.1f}% (n={a.size})" if a.size else "–"
+
+        out.append("| median |error| vs device | trailtech | trailtech GPS-only | gpxpy |")
+        out.append("|---|---|---|---|")
+        out.append(f"| distance | {med(de)} | {med(dg)} | {med(dx)} |")
+        out.append(f"| ascent (files with device ascent > 0) | {med(ae)} | – | {med(ax)} |")
+        out.append("")
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default=str(ROOT / "docs" / "accuracy.md"), help="output file, '-' for stdout")
+    ap.add_argument("--seeds", type=int, default=4, help="simulated seeds per setting")
+    ap.add_argument("--no-corpus", action="store_true", help="skip the real files")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore")
+    sim = simulated_rows(seeds=tuple(range(args.seeds)))
+    real = [] if args.no_corpus else corpus_rows()
+    text = render(sim, real)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(text, encoding="utf-8")
+        print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

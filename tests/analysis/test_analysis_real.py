@@ -1,0 +1,61 @@
+"""Every running file of the real corpus analyses without error; the spread of scores is printed
+(``pytest -s``) so that nonsense shows."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import trailtech
+from trailtech.errors import DataQualityWarning, TrackDataError
+
+
+def test_real_running_files_analyse(real_dir, manifest):
+    rows = [r for r in manifest if r["is_running"].startswith("yes")]
+    assert rows
+    scores, techs, hike_share, lines = [], [], [], []
+    n_ok = 0
+    for r in rows:
+        path = real_dir / r["file"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            try:
+                a = trailtech.analyze(path)
+            except trailtech.TrailtechError as exc:
+                # unreadable or unusable files are the readers' business; they must say why
+                assert str(r["file"]).split("/")[-1] in str(exc) or isinstance(exc, TrackDataError)
+                continue
+        n_ok += 1
+        d = a.to_dict()  # JSON-ready: no NaN anywhere in the analysis tables
+        for row in d["descents"]:
+            assert 0 <= row["control_score"] <= 100
+            assert row["technicality"] is None or 0 <= row["technicality"] <= 1
+            scores.append(row["control_score"])
+            if row["technicality"] is not None:
+                techs.append(row["technicality"])
+        for row in d["climbs"]:
+            assert row["hike_fraction"] is None or 0 <= row["hike_fraction"] <= 1
+        for row in d["line_practice"]:
+            assert row["reasons"] and row["control_score"] < 60
+        for rep in d["repeats"]:
+            assert len(rep["passes"]) >= 2
+        t = a.timeline["technicality"].to_numpy(float)
+        assert np.all((t[np.isfinite(t)] >= 0) & (t[np.isfinite(t)] <= 1))
+        assert set(np.unique(a.timeline["gait"])) <= {"hike", "run", "stop"}
+        moving = d["summary"]["hike_time_s"] + d["summary"]["run_time_s"]
+        if moving > 0:
+            hike_share.append(d["summary"]["hike_time_s"] / moving)
+        lines.append(f"{r['file'][:48]:48s} {len(d['climbs']):3d} climbs {len(d['descents']):3d} descents "
+                     f"DCS={d['summary']['descent_control_score'] or float('nan'):5.1f} "
+                     f"hike={hike_share[-1] if moving > 0 else float('nan'):4.2f} "
+                     f"{d['hike_run']['method']:7s} practice={len(d['line_practice'])} repeats={len(d['repeats'])}")
+    assert n_ok >= 0.8 * len(rows)
+    pct = lambda x: np.percentile(x, [0, 10, 50, 90, 100]).round(2).tolist() if x else []  # noqa: E731
+    print(f"\n{n_ok}/{len(rows)} running files analysed")
+    print("\n".join(lines))
+    print(f"descent control score over {len(scores)} descents (min, p10, median, p90, max): {pct(scores)}")
+    print(f"technicality over {len(techs)} descents: {pct(techs)}")
+    print(f"share of moving time hiking over {len(hike_share)} files: {pct(hike_share)}")
+    # a sanity bound: the corpus is mostly road and easy trail running
+    assert np.median(scores) > 50
+    assert np.median(techs) < 0.5

@@ -1,0 +1,177 @@
+"""Known-answer tests: the analyses against the simulator's ground truth (trailtech.simulate)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import trailtech
+from trailtech.simulate import simulate_hill_repeats, simulate_trail_run
+
+
+def _overlap(a0, a1, b0, b1):
+    return max(0.0, min(a1, b1) - max(a0, b0))
+
+
+@pytest.fixture(scope="module")
+def trail():
+    run = simulate_trail_run(0)
+    return run, trailtech.analyze(run.track)
+
+
+@pytest.fixture(scope="module")
+def repeats_session():
+    run = simulate_hill_repeats(0)
+    return run, trailtech.analyze(run.track)
+
+
+def _rows_in(result, section):
+    t = result.timeline["elapsed_s"].to_numpy()
+    return (t >= section.start_s) & (t < section.end_s)
+
+
+def test_hiked_steep_climb_is_hiking_and_run_parts_running(trail):
+    run, a = trail
+    gait = a.timeline["gait"].to_numpy()
+    for sec in run.truth.sections_of("steep_climb_hiked"):
+        g = gait[_rows_in(a, sec)]
+        moving = g[g != "stop"]
+        assert (moving == "hike").mean() >= 0.9, sec
+    for kind in ("runnable_climb", "steep_climb_run_slow", "smooth_descent", "technical_descent",
+                 "runnable_descent"):
+        for sec in run.truth.sections_of(kind):
+            g = gait[_rows_in(a, sec)]
+            moving = g[g != "stop"]
+            assert (moving == "run").mean() >= 0.9, (kind, sec)
+    assert a.hike_run.method == "cadence"
+    truth_hike = (run.truth.samples["gait"] == "hike").sum()
+    assert a.hike_run.hike_time_s == pytest.approx(truth_hike, rel=0.1)
+
+
+def test_steep_climb_is_one_climb_with_hike_fraction(trail):
+    run, a = trail
+    hiked = run.truth.sections_of("steep_climb_hiked")
+    lo, hi = hiked[0].start_m, hiked[-1].end_m
+    c = a.climbs[(a.climbs.end_m > lo) & (a.climbs.start_m < hi)]
+    assert len(c) == 1
+    row = c.iloc[0]
+    assert 15 < row.avg_grade_pct < 35
+    # 2 hiked parts (~1100 s) and one slow-run part (~460 s)
+    assert 0.55 < row.hike_fraction < 0.85
+    assert row.hike_vam_m_per_h is not None and row.run_vam_m_per_h is not None
+
+
+def test_ran_should_hike_flags_slow_running_not_runnable_climb(trail):
+    run, a = trail
+    flags = a.hike_run.ran_should_hike
+    slow = run.truth.sections_of("steep_climb_run_slow")[0]
+    hits = [_overlap(r.start_m, r.end_m, slow.start_m, slow.end_m) for r in flags.itertuples()]
+    assert max(hits, default=0) >= 0.6 * slow.length_m
+    for sec in run.truth.sections_of("runnable_climb"):
+        assert all(_overlap(r.start_m, r.end_m, sec.start_m, sec.end_m) == 0 for r in flags.itertuples())
+    row = flags.iloc[int(np.argmax(hits))]
+    assert row.run_vam_m_per_h <= 1.05 * row.hike_vam_m_per_h
+    d = a.to_dict()["hike_run"]["ran_should_hike"][0]
+    assert set(d) == {"start_m", "end_m", "avg_grade_pct", "run_vam_m_per_h", "hike_vam_m_per_h"}
+
+
+def _descent_for(a, sec):
+    ov = [_overlap(r.start_m, r.end_m, sec.start_m, sec.end_m) for r in a.descents.itertuples()]
+    assert max(ov) >= 0.7 * sec.length_m, (sec, a.descents[["start_m", "end_m"]])
+    return a.descents.iloc[int(np.argmax(ov))]
+
+
+def test_smooth_descent_scores_well_above_technical(trail):
+    run, a = trail
+    smooth = _descent_for(a, run.truth.sections_of("smooth_descent")[0])
+    tech = _descent_for(a, run.truth.sections_of("technical_descent")[0])
+    assert smooth.control_score >= tech.control_score + 15
+    assert smooth.technicality < tech.technicality
+    assert tech.technicality >= 0.4
+    # braking events counted near the truth (9 true surges on seed 0)
+    truth_brk = run.truth.sections_of("technical_descent")[0].braking_events
+    assert abs(tech.braking_events - truth_brk) <= max(3, 0.4 * truth_brk)
+    assert smooth.braking_events <= 1
+    # cadence relative to flat has the right sign
+    assert tech.cadence_delta_spm < 0 < smooth.cadence_delta_spm
+
+
+def test_technical_descent_is_top_line_practice_and_smooth_is_not(trail):
+    run, a = trail
+    lp = a.line_practice
+    assert len(lp) >= 1
+    tech = run.truth.sections_of("technical_descent")[0]
+    smooth = run.truth.sections_of("smooth_descent")[0]
+    top = lp.sort_values("rank").iloc[0]
+    assert _overlap(top.start_m, top.end_m, tech.start_m, tech.end_m) >= 0.6 * tech.length_m
+    assert all(_overlap(r.start_m, r.end_m, smooth.start_m, smooth.end_m) == 0 for r in lp.itertuples())
+    assert top.reasons and all(isinstance(s, str) for s in top.reasons)
+    assert top.time_lost_s > 0
+    assert np.isfinite([top.start_lat, top.start_lon, top.end_lat, top.end_lon]).all()
+
+
+def test_practice_courses_feed_the_gpx_writer(trail):
+    from trailtech.analysis.practice import practice_courses
+    from trailtech.io.gpx_write import courses_to_gpx
+
+    _, a = trail
+    courses = practice_courses(a.line_practice, a.timeline)
+    assert len(courses) == len(a.line_practice)
+    c = courses[0]
+    assert c["name"].startswith("trailtech #1 practise: ") and c["name"].endswith("%")
+    assert len(c["lat_deg"]) == len(c["lon_deg"]) == len(c["elevation_m"]) >= 20
+    xml = courses_to_gpx(courses)
+    assert b"trailtech #1 practise" in xml
+
+
+def test_hill_repeats_one_descending_stretch_five_passes_improving(repeats_session):
+    run, a = repeats_session
+    down = a.repeats[a.repeats.direction == "down"]
+    assert len(down) == 1
+    row = down.iloc[0]
+    assert len(row.passes) == 5
+    assert row.trend == "improving"
+    truth = [s for s in run.truth.sections_of("technical_descent")]
+    times = [p["start_time"] for p in row.passes]
+    assert times == sorted(times)
+    for p, sec in zip(row.passes, truth):
+        assert p["duration_s"] == pytest.approx(sec.duration_s, abs=25)
+        assert 0 <= p["control_score"] <= 100
+    # the walk-back-up passes are never counted as passes of the descent
+    assert all(len(r.passes) <= 4 for r in a.repeats[a.repeats.direction == "up"].itertuples())
+    scores = [p["control_score"] for p in row.passes]
+    assert scores[-1] > scores[0] + 20
+
+
+def test_no_cadence_uses_speed_method_and_says_so(trail):
+    run, _ = trail
+    samples = run.track.samples.drop(columns=["cadence_spm"])
+    a = trailtech.analyze(replace(run.track, samples=samples))
+    assert a.hike_run.method == "speed"
+    assert any("cadence" in w.lower() and "speed" in w.lower() for w in a.warnings)
+    hiked = run.truth.sections_of("steep_climb_hiked")
+    g = a.timeline["gait"].to_numpy()
+    sel = np.zeros(len(g), bool)
+    for sec in hiked:
+        sel |= _rows_in(a, sec)
+    assert (g[sel & (g != "stop")] == "hike").mean() >= 0.8
+    scores = a.descents["control_score"].to_numpy(float)
+    assert np.all((scores >= 0) & (scores <= 100))
+    d = a.to_dict()
+    assert d["hike_run"]["method"] == "speed"
+    assert all(x["cadence_spm"] is None for x in d["descents"])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_other_seeds_keep_the_ordering(seed):
+    run = simulate_trail_run(seed)
+    a = trailtech.analyze(run.track)
+    smooth = _descent_for(a, run.truth.sections_of("smooth_descent")[0])
+    tech = _descent_for(a, run.truth.sections_of("technical_descent")[0])
+    assert smooth.control_score >= tech.control_score + 15
+    top = a.line_practice.sort_values("rank").iloc[0]
+    sec = run.truth.sections_of("technical_descent")[0]
+    assert _overlap(top.start_m, top.end_m, sec.start_m, sec.end_m) > 0
+    slow = run.truth.sections_of("steep_climb_run_slow")[0]
+    assert any(_overlap(r.start_m, r.end_m, slow.start_m, slow.end_m) > 0.5 * slow.length_m
+               for r in a.hike_run.ran_should_hike.itertuples())

@@ -1,0 +1,179 @@
+"""The one-file HTML report: structure, self-containment, escaping, downloads, speed."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+from lxml import html as lxml_html  # noqa: E402
+
+from trailtech.report import htmlkit, plots  # noqa: E402
+from trailtech.report.html import render_report, write_report  # noqa: E402
+
+SECTIONS = ["summary", "course", "climbs", "descents", "line-practice", "repeats", "warnings"]
+
+
+@pytest.fixture(scope="module")
+def sim_html(sim_run):
+    return render_report(sim_run)
+
+
+def _doc(text: str):
+    return lxml_html.document_fromstring(text.encode("utf-8"))
+
+
+def test_report_html_has_every_section_and_figure(sim_html, sim_run):
+    doc = _doc(sim_html)
+    ids = {s.get("id") for s in doc.iter("section")}
+    assert set(SECTIONS) <= ids
+    figures = doc.xpath("//figure[@class='plot']")
+    assert len(figures) == len(plots.FIGURES)
+    assert sim_html.count("<svg") == len(plots.FIGURES)
+    assert len(doc.xpath("//div[@class='card']")) == 8
+    # Tables: one row per climb and descent.
+    rows = doc.xpath("//section[@id='descents']//table/tbody/tr")
+    assert len(rows) == len(sim_run.descents)
+    rows = doc.xpath("//section[@id='climbs']//h3[text()='Climbs']/following-sibling::div[1]//tbody/tr")
+    assert len(rows) == len(sim_run.climbs)
+    # Units in the headers.
+    headers = [th.text_content() for th in doc.xpath("//section[@id='descents']//th")]
+    assert "length [m]" in headers and "control [0–100]" in headers
+
+
+def test_report_html_is_self_contained(sim_html):
+    doc = _doc(sim_html)
+    assert not doc.xpath("//script") and not doc.xpath("//link") and not doc.xpath("//iframe")
+    assert "@import" not in sim_html
+    for el in doc.iter():
+        for attr in ("src", "href", "xlink:href", "{http://www.w3.org/1999/xlink}href", "action"):
+            value = el.get(attr)
+            if value is not None:
+                assert value.startswith(("#", "data:")), (el.tag, attr, value[:80])
+    # No external URL anywhere but XML namespace declarations.
+    for url in re.findall(r"https?://[^\s\"'<>)]+", sim_html):
+        assert url in ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"), url
+    assert re.search(r"url\((?!#)", sim_html) is None
+    assert '<meta name="viewport"' in sim_html
+
+
+def test_report_html_svg_ids_unique(sim_html):
+    ids = re.findall(r'\bid="([^"]+)"', sim_html)
+    assert len(ids) == len(set(ids))
+    # Every internal reference points at an id on the page.
+    refs = set(re.findall(r'href="#([^"]+)"', sim_html)) | set(re.findall(r"url\(#([^)]+)\)", sim_html))
+    assert refs <= set(ids)
+
+
+def test_report_html_escapes_text_from_files(sim_run):
+    evil = "<script>alert('x')</script>"
+    meta = dataclasses.replace(sim_run.meta, source=f"/tmp/{evil}.gpx", device="A&B <watch>",
+                               sport="trail<run>")
+    lp = sim_run.line_practice.copy()
+    if len(lp):
+        lp["reasons"] = [[f"braked {evil}", "cadence <dropped>"] for _ in range(len(lp))]
+    analysis = dataclasses.replace(sim_run, meta=meta, line_practice=lp,
+                                   warnings=(f"warning {evil}", "a & b"))
+    text = render_report(analysis)
+    assert "<script" not in text
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
+    assert "A&amp;B &lt;watch&gt;" in text
+    assert "a &amp; b" in text
+    if len(lp):
+        assert "cadence &lt;dropped&gt;" in text
+
+
+def test_report_html_gpx_download_holds_every_candidate(sim_run, sim_html):
+    gpxpy = pytest.importorskip("gpxpy")
+    match = re.search(r'href="data:application/gpx\+xml;base64,([A-Za-z0-9+/=]+)"', sim_html)
+    if len(sim_run.line_practice) == 0:
+        assert match is None
+        pytest.skip("the simulated run has no line-practice candidates")
+    assert match is not None
+    gpx = gpxpy.parse(base64.b64decode(match.group(1)).decode("utf-8"))
+    assert len(gpx.tracks) == len(sim_run.line_practice)
+    assert all(len(t.segments[0].points) >= 2 for t in gpx.tracks)
+
+
+def test_report_html_lists_candidates_with_reasons(sim_run, sim_html):
+    doc = _doc(sim_html)
+    items = doc.xpath("//ol[@class='practice']/li")
+    assert len(items) == len(sim_run.line_practice)
+    for li, reasons in zip(items, sim_run.line_practice.sort_values("rank")["reasons"]):
+        text = li.text_content()
+        for reason in reasons:
+            assert reason in text
+
+
+def test_report_html_repeats_table_per_stretch(sim_repeats):
+    doc = _doc(render_report(sim_repeats))
+    tables = doc.xpath("//section[@id='repeats']//table")
+    assert len(tables) == len(sim_repeats.repeats)
+    for table, passes in zip(tables, sim_repeats.repeats["passes"]):
+        assert len(table.xpath(".//tbody/tr")) == len(passes)
+
+
+@pytest.mark.parametrize("which", ["bare", "no_cadence", "no_elevation", "real_no_cadence", "real_run"])
+def test_report_html_degrades_gracefully(which, request):
+    analysis = request.getfixturevalue(which)
+    text = render_report(analysis)
+    doc = _doc(text)
+    assert len(doc.xpath("//figure[@class='plot']")) == len(plots.FIGURES)
+    assert {s.get("id") for s in doc.iter("section")} >= set(SECTIONS)
+    assert "nan" not in doc.text_content().lower().split()
+
+
+def test_report_write_report(tmp_path, sim_run):
+    out = write_report(sim_run, tmp_path / "run.html")
+    assert isinstance(out, Path) and out.is_file()
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_report_leaves_no_figures_open(sim_run):
+    import matplotlib.pyplot as plt
+
+    render_report(sim_run)
+    assert plt.get_fignums() == []
+
+
+def test_report_figure_svg_clears_the_figure():
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [0, 1])
+    svg = htmlkit.figure_svg(fig, prefix="t1")
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert 'viewBox="' in svg and ' width="' not in svg.split(">")[0]
+    assert fig.axes == []
+    with pytest.raises(ValueError, match="prefix"):
+        htmlkit.figure_svg(fig, prefix="1 bad")
+
+
+def test_report_htmlkit_formatting():
+    assert htmlkit.fmt_duration(3725) == "1:02:05"
+    assert htmlkit.fmt_duration(65.4) == "1:05"
+    assert htmlkit.fmt_pace(1000 / 330) == "5:30\u00a0/km"
+    assert htmlkit.fmt_num(float("nan")) == "–"
+    assert htmlkit.fmt_num(None) == "–"
+    assert htmlkit.fmt_num(1234.56, 1, "m") == "1\u202f234.6\u00a0m"
+    assert htmlkit.fmt_km(12345) == "12.35\u00a0km"
+    assert htmlkit.fmt_num(-0.2) == "0"
+    cell = htmlkit.table([{"a": "<b>"}], [htmlkit.Column("a", "x <y>", str, text=True)])
+    assert "&lt;b&gt;" in cell and "x &lt;y&gt;" in cell and '<div class="scroll">' in cell
+
+
+def test_report_renders_a_three_hour_run_in_seconds():
+    import trailtech
+    from trailtech.simulate import simulate_ultra
+
+    analysis = trailtech.analyze(simulate_ultra(hours=3).track)
+    t0 = time.perf_counter()
+    text = render_report(analysis)
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 15.0, f"report of a 3-hour run took {elapsed:.1f} s"
+    assert len(text) < 4_000_000  # inline SVG stays light: dense layers are rasterised

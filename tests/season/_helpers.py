@@ -1,0 +1,99 @@
+"""Helpers for the season tests: small activity files and picklable worker functions.
+
+Worker functions live here (not in a test module) so that spawned pool processes can import
+them by name.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from tests.conftest import make_track
+
+
+def gpx_bytes(n: int = 300, *, start: str = "2026-06-01T08:00:00Z", grade: float = -0.12,
+              lat0: float = 45.0, lon0: float = 6.0, heading_deg: float = 90.0) -> bytes:
+    """A small straight-line GPX activity (a steady descent by default)."""
+    import pandas as pd
+
+    from trailtech.io.gpx_write import to_gpx
+
+    tr = make_track(n, grade=grade, lat0=lat0, lon0=lon0, heading_deg=heading_deg, ele0=1500.0,
+                    speed_mps=2.5)
+    shift = pd.Timestamp(start) - tr.samples["time"].iloc[0]
+    tr.samples["time"] = tr.samples["time"] + shift
+    return to_gpx(tr)
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def strava_zip(path: Path, files: dict[str, bytes], names: dict[str, tuple[str, str]]) -> Path:
+    """A zip with the Strava bulk-export layout: activities.csv + activities/<file>.
+
+    ``names`` maps the member name (``activities/1.gpx.gz``) to (activity name, type).
+    """
+    header = ("Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,"
+              "Elapsed Time,Distance,Filename,Elapsed Time,Distance\n")
+    rows = []
+    for i, member in enumerate(files, start=1):
+        name, kind = names.get(member, ("", ""))
+        rows.append(f'{1000 + i},"Jun 1, 2026, 8:00:00 AM","{name}",{kind},,600,1.5,{member},600.0,1500.0\n')
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("activities.csv", header + "".join(rows))
+        zf.writestr("profile.csv", "Email Address\nrunner@example.org\n")
+        for member, data in files.items():
+            zf.writestr(member, data)
+    return path
+
+
+def gz(data: bytes) -> bytes:
+    return gzip.compress(data)
+
+
+# ----------------------------------------------------------------- picklable pool workers
+
+
+def work_ok(task):
+    return {"file": str(task), "ok": True, "value": task * 2}
+
+
+def work_crash_on_3(task):
+    if task == 3:
+        os._exit(13)  # a worker dying hard: segfault, OOM kill
+    time.sleep(0.05)
+    return {"file": str(task), "ok": True, "value": task * 2}
+
+
+def work_hang_on_2(task):
+    if task == 2:
+        time.sleep(600)
+    return {"file": str(task), "ok": True, "value": task * 2}
+
+
+def work_raise_on_1(task):
+    if task == 1:
+        raise RuntimeError("boom")
+    return {"file": str(task), "ok": True, "value": task * 2}
+
+
+def wiggly_line(n: int, *, seed: int, lat0: float = 45.0, lon0: float = 6.0, noise_m: float = 3.0):
+    """Lat/lon of a gently curving trail sampled every 5 m, with GPS noise."""
+    rng = np.random.default_rng(seed)
+    s = np.arange(n) * 5.0
+    x = s
+    y = 40.0 * np.sin(s / 120.0)
+    x = x + rng.normal(0, noise_m, n)
+    y = y + rng.normal(0, noise_m, n)
+    lat = lat0 + np.rad2deg(y / 6371008.8)
+    lon = lon0 + np.rad2deg(x / (6371008.8 * np.cos(np.deg2rad(lat0))))
+    return lat, lon

@@ -1,0 +1,133 @@
+"""The per-file result cache: keys, atomic writes, corrupt entries, re-runs that skip work."""
+
+from __future__ import annotations
+
+import gzip
+import os
+
+import pytest
+
+import trailtech
+import trailtech.pipeline
+from trailtech.config import AnalysisConfig
+from trailtech.season.cache import ResultCache, content_hash, default_cache_dir
+
+from ._helpers import gpx_bytes, write
+
+ENTRY = {"file": "a.gpx", "ok": True, "activity": {"file": "a.gpx", "distance_m": 1.5}}
+
+
+def test_round_trip_and_key_parts(tmp_path):
+    c = ResultCache(tmp_path)
+    d = content_hash(b"abc")
+    assert c.get(d) is None
+    c.put(d, ENTRY)
+    assert c.get(d) == ENTRY
+    assert (c.hits, c.misses) == (1, 1)
+    # Another version or other settings never see the entry.
+    assert ResultCache(tmp_path, version="9.9.9").get(d) is None
+    assert ResultCache(tmp_path, AnalysisConfig(gate_radius_m=30.0)).get(d) is None
+    assert ResultCache(tmp_path, AnalysisConfig()).get(d) is None  # default config != None config
+    assert content_hash(b"abc") != content_hash(b"abd")
+
+
+def test_corrupt_entry_is_ignored_and_removed(tmp_path):
+    c = ResultCache(tmp_path)
+    d = content_hash(b"x")
+    c.put(d, ENTRY)
+    p = c.path(d)
+    for bad in (b"", b"garbage", gzip.compress(b"{not json"), gzip.compress(b"[1, 2]"),
+                p.read_bytes()[:10]):
+        p.write_bytes(bad)
+        assert c.get(d) is None
+        assert not p.exists()
+        c.put(d, ENTRY)
+        assert c.get(d) == ENTRY
+
+
+def test_atomic_write_leaves_no_partial_entry(tmp_path, monkeypatch):
+    c = ResultCache(tmp_path)
+    d = content_hash(b"y")
+
+    def killed(src, dst):  # the process dies between writing the temp file and the rename
+        raise OSError("killed")
+
+    monkeypatch.setattr(os, "replace", killed)
+    c.put(d, ENTRY)  # must not raise: a cache that cannot be written is skipped
+    monkeypatch.undo()
+    assert c.get(d) is None
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_unwritable_cache_folder_is_skipped(tmp_path):
+    blocker = write(tmp_path / "file", b"")
+    c = ResultCache(blocker / "cache")  # parent is a file: mkdir fails
+    c.put(content_hash(b"z"), ENTRY)
+    assert c.get(content_hash(b"z")) is None
+
+
+def test_default_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("TRAILTECH_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    if os.name == "posix" and not os.uname().sysname == "Darwin":
+        assert default_cache_dir() == tmp_path / "trailtech"
+    monkeypatch.setenv("TRAILTECH_CACHE_DIR", str(tmp_path / "mine"))
+    assert default_cache_dir() == tmp_path / "mine"
+
+
+@pytest.fixture
+def season_folder(tmp_path):
+    folder = tmp_path / "runs"
+    for i in range(3):
+        write(folder / f"run{i}.gpx", gpx_bytes(200 + 20 * i, start=f"2026-06-0{i + 1}T08:00:00Z"))
+    write(folder / "bad.gpx", b"\x00\x01 not an activity at all")
+    return folder
+
+
+@pytest.fixture
+def count_analyses(monkeypatch):
+    calls = []
+    real = trailtech.pipeline.analyze
+
+    def counting(track, config=None):
+        calls.append(track.meta.source)
+        return real(track, config)
+
+    monkeypatch.setattr(trailtech.pipeline, "analyze", counting)
+    return calls
+
+
+def test_rerun_hits_the_cache(season_folder, tmp_path, count_analyses):
+    cache = tmp_path / "cache"
+    first = trailtech.analyze_season([season_folder], jobs=1, cache=cache)
+    assert len(count_analyses) == 3  # the bad file fails before analysis
+    assert len(first.activities) == 3 and len(first.errors) == 1
+    count_analyses.clear()
+    second = trailtech.analyze_season([season_folder], jobs=1, cache=cache)
+    assert count_analyses == []  # nothing decoded or analysed again
+    assert second.to_dict() == first.to_dict()
+    # A changed file is analysed again, and only that one.
+    write(season_folder / "run1.gpx", gpx_bytes(260, start="2026-06-02T08:00:00Z"))
+    trailtech.analyze_season([season_folder], jobs=1, cache=cache)
+    assert count_analyses == [str(season_folder / "run1.gpx")]
+
+
+def test_corrupt_cache_entries_are_recomputed(season_folder, tmp_path, count_analyses):
+    cache = tmp_path / "cache"
+    first = trailtech.analyze_season([season_folder], jobs=1, cache=cache)
+    entries = [p for p in cache.rglob("*.json.gz")]
+    assert len(entries) == 4  # three results and the bad file's error
+    for p in entries:
+        p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2])  # truncated by a crash
+    count_analyses.clear()
+    again = trailtech.analyze_season([season_folder], jobs=1, cache=cache)
+    assert len(count_analyses) == 3
+    assert again.to_dict() == first.to_dict()
+
+
+def test_no_cache_writes_nothing(season_folder, tmp_path, monkeypatch, count_analyses):
+    monkeypatch.setenv("TRAILTECH_CACHE_DIR", str(tmp_path / "default"))
+    trailtech.analyze_season([season_folder], jobs=1, cache=False)
+    trailtech.analyze_season([season_folder], jobs=1, cache=False)
+    assert len(count_analyses) == 6
+    assert not (tmp_path / "default").exists()

@@ -1,0 +1,90 @@
+"""Finding activity files: recursion, content sniffing, quiet skipping, Strava zips."""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from trailtech.io.archive import list_archive, read_member
+from trailtech.season.discover import discover, sniff
+from trailtech.errors import TrackReadError
+
+from ._helpers import gpx_bytes, gz, strava_zip, write
+
+
+def test_sniff_by_content():
+    g = gpx_bytes(20)
+    assert sniff(g) == "gpx"
+    assert sniff(gz(g)) == "gpx"
+    assert sniff(b"\x0e\x10\x00\x00\x00\x00\x00\x00.FIT") == "fit"
+    assert sniff(b"<?xml version='1.0'?><TrainingCenterDatabase>") == "tcx"
+    assert sniff(b"PK\x03\x04rest") == "zip"
+    assert sniff(b"hello world") is None
+    assert sniff(b"") is None
+    assert sniff(gz(b"just text")) is None
+
+
+def test_discover_recurses_and_skips_quietly(tmp_path):
+    g = gpx_bytes(20)
+    write(tmp_path / "a" / "b" / "deep.gpx", g)
+    write(tmp_path / "run.gpx.gz", gz(g))
+    write(tmp_path / "renamed.dat", g)              # recognised by content, not name
+    write(tmp_path / "notes.txt", b"not an activity")  # skipped quietly
+    write(tmp_path / "photo.jpg", bytes(range(256)))   # skipped quietly
+    write(tmp_path / ".hidden" / "x.gpx", g)           # hidden folder skipped
+    write(tmp_path / "broken.fit", b"")                # named like an activity: kept, fails later
+    sources, errors = discover([tmp_path])
+    names = sorted(s.file.replace(str(tmp_path), "") for s in sources)
+    assert names == ["/a/b/deep.gpx", "/broken.fit", "/renamed.dat", "/run.gpx.gz"]
+    assert errors == []
+
+
+def test_discover_missing_path_and_duplicates(tmp_path):
+    f = write(tmp_path / "one.gpx", gpx_bytes(20))
+    sources, errors = discover([f, tmp_path, tmp_path / "nope"])
+    assert [s.file for s in sources] == [str(f)]
+    assert errors == [{"file": str(tmp_path / "nope"), "error": "no such file or folder"}]
+
+
+def test_explicit_file_is_always_listed(tmp_path):
+    f = write(tmp_path / "notes.txt", b"text")
+    sources, _ = discover([f])
+    assert [s.file for s in sources] == [str(f)]
+
+
+def test_strava_export_read_in_place(tmp_path):
+    g = gpx_bytes(20)
+    z = strava_zip(tmp_path / "export_123.zip",
+                   {"activities/11.gpx": g, "activities/12.gpx.gz": gz(g)},
+                   {"activities/11.gpx": ("Morning Trail Run", "Run"),
+                    "activities/12.gpx.gz": ("Line practice, rocky bit", "Trail Run")})
+    members = list_archive(z)
+    assert [m.member for m in members] == ["activities/11.gpx", "activities/12.gpx.gz"]
+    assert members[1].name == "Line practice, rocky bit"
+    assert members[1].activity_type == "Trail Run"
+    assert members[0].activity_id == "1001"
+    assert read_member(z, "activities/11.gpx") == g
+    sources, errors = discover([tmp_path])
+    assert errors == []
+    assert [s.file for s in sources] == [f"{z}/activities/11.gpx", f"{z}/activities/12.gpx.gz"]
+    assert sources[0].name == "Morning Trail Run"
+    assert sources[1].read_bytes() == gz(g)
+    assert not any(p.name.endswith(".gpx") for p in tmp_path.iterdir())  # nothing extracted
+
+
+def test_corrupt_zip_is_an_error(tmp_path):
+    z = write(tmp_path / "export.zip", b"PK\x03\x04" + b"\x00" * 50)
+    sources, errors = discover([tmp_path])
+    assert sources == []
+    assert len(errors) == 1 and errors[0]["file"] == str(z)
+    with pytest.raises(TrackReadError):
+        list_archive(z)
+
+
+def test_zip_member_missing(tmp_path):
+    z = tmp_path / "x.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("a.gpx", gpx_bytes(20))
+    with pytest.raises(TrackReadError, match="x.zip/nope.gpx"):
+        read_member(z, "nope.gpx")

@@ -1,0 +1,666 @@
+"""Hike or run: per-sample gait, bouts, personal speed models and the hike/run verdicts.
+
+Science: ``science.md`` topic 2.
+
+* Gait from cadence (2A): a per-activity walk/run threshold at the valley of the cadence
+  histogram of moving, climbing samples (Otsu's method on 2-spm bins, clamped to 125-155 spm,
+  140 spm when the two modes are not clearly apart), a ±5 spm hysteresis with a 5 s dwell, a
+  10 s majority filter, and bouts shorter than 15 s merged into their neighbours.
+* Without cadence: hike when slower than ``v_wrt(g) = max(0.9, 2.0 - 4.0 max(g, 0))`` m/s
+  (heuristic from Brill & Kram 2021 and Hum Mov Sci 2023), with the same post-processing.
+* Personal speed models (2C): median speed per 2.5 %-grade bin, shrunk toward a prior
+  (``k·Tobler`` for hiking, the runner's own grade-adjusted flat speed for running) with the
+  empirical-Bayes weight ``n/(n + 120 s)``, made non-increasing in grade.
+* Verdicts: running bouts on climbs of ≥ 10 % that were no faster than the runner's own hiking
+  (``ran_should_hike``), hiking bouts on gentle grades the runner usually runs much faster
+  (``hiked_could_run``), and the crossover grade where hiking climbs as fast as running.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import numpy as np
+import pandas as pd
+
+from .segments import runs
+
+__all__ = [
+    "cadence_threshold",
+    "classify_cadence",
+    "classify_speed",
+    "clean_bouts",
+    "gait_labels",
+    "bout_table",
+    "tobler_mps",
+    "SpeedModel",
+    "speed_model",
+    "crossover_grade",
+    "climb_blocks",
+    "piece_table",
+    "ran_should_hike",
+    "hiked_could_run",
+]
+
+HIKE, RUN, STOP = "hike", "run", "stop"
+
+
+# ----------------------------------------------------------------------------- threshold
+def _otsu(hist: np.ndarray) -> int:
+    """Index of the bin boundary that maximises the between-class variance (Otsu 1979)."""
+    p = hist / hist.sum()
+    centres = np.arange(hist.size)
+    w0 = np.cumsum(p)
+    mu = np.cumsum(p * centres)
+    mu_t = mu[-1]
+    w1 = 1.0 - w0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mu_t * w0 - mu) ** 2 / (w0 * w1)
+    between[~np.isfinite(between)] = -1.0
+    return int(np.argmax(between))
+
+
+def cadence_threshold(
+    cadence_spm: np.ndarray,
+    grade: np.ndarray,
+    moving: np.ndarray,
+    *,
+    default_spm: float = 140.0,
+    lo_spm: float = 125.0,
+    hi_spm: float = 155.0,
+    min_separation_spm: float = 20.0,
+    min_grade: float = 0.05,
+    bin_spm: float = 2.0,
+    min_samples: int = 60,
+) -> tuple[float, bool]:
+    """Per-activity walk/run cadence threshold (science.md 2A step 2).
+
+    Parameters
+    ----------
+    cadence_spm : array
+        Cadence, both feet [steps/min].
+    grade : array
+        Grade [fraction].
+    moving : array of bool
+    default_spm : float
+        Threshold used when the histogram has no clear walking and running modes [spm].
+    lo_spm, hi_spm : float
+        Clamp of the adaptive threshold [spm].
+    min_separation_spm : float
+        The walking and running modes must be at least this far apart [spm].
+    min_grade : float
+        Only samples at least this steep are used (where runners do hike) [fraction].
+    bin_spm : float
+        Histogram bin width [spm].
+    min_samples : int
+        Fewer usable samples than this gives the default.
+
+    Returns
+    -------
+    threshold_spm : float
+    adaptive : bool
+        Whether the threshold came from the data (else it is the default).
+    """
+    c = np.asarray(cadence_spm, dtype=float)
+    g = np.asarray(grade, dtype=float)
+    sel = np.asarray(moving, dtype=bool) & (g >= min_grade) & (c >= 60) & (c <= 220)
+    x = c[sel]
+    if x.size < min_samples:
+        return float(default_spm), False
+    edges = np.arange(60.0, 220.0 + bin_spm, bin_spm)
+    hist, _ = np.histogram(x, bins=edges)
+    k = _otsu(hist.astype(float))
+    thr = edges[k + 1]
+    low, high = x[x < thr], x[x >= thr]
+    # Both gaits must be really present (>= 5 % of the samples each) and clearly apart.
+    if min(low.size, high.size) < max(10, 0.05 * x.size):
+        return float(default_spm), False
+    if np.median(high) - np.median(low) < min_separation_spm:
+        return float(default_spm), False
+    # The valley: the emptiest bin between the two modes' medians, near the Otsu split.
+    lo_i = np.searchsorted(edges, np.median(low)) - 1
+    hi_i = np.searchsorted(edges, np.median(high)) - 1
+    if hi_i - lo_i >= 2:
+        seg = hist[lo_i:hi_i + 1].astype(float)
+        smooth = np.convolve(seg, np.ones(3) / 3, mode="same")
+        valley = lo_i + int(np.argmin(smooth))
+        thr = 0.5 * (edges[valley] + edges[valley + 1])
+    return float(np.clip(thr, lo_spm, hi_spm)), True
+
+
+# ----------------------------------------------------------------------------- per sample
+def _hold(on: np.ndarray, off: np.ndarray) -> np.ndarray:
+    """Latest event wins; samples before the first event take the first event's state."""
+    idx = np.arange(on.size)
+    last_on = np.maximum.accumulate(np.where(on, idx, -1))
+    last_off = np.maximum.accumulate(np.where(off, idx, -1))
+    state = last_on > last_off
+    ev = np.flatnonzero(on | off)
+    if ev.size:
+        state[: ev[0]] = bool(on[ev[0]])
+    return state
+
+
+def classify_cadence(
+    cadence_spm: np.ndarray,
+    *,
+    threshold_spm: float,
+    hysteresis_spm: float = 5.0,
+    dwell_samples: int = 5,
+    fallback_hike: Optional[np.ndarray] = None,
+) -> np.ndarray:
+    """Hike (True) or run (False) for consecutive moving samples, from cadence.
+
+    Hysteresis (science.md 2A step 3): hiking starts when cadence stays at or below
+    ``threshold - hysteresis`` for ``dwell_samples``, running when it stays at or above
+    ``threshold + hysteresis``; in between the state holds. Offline, the switch is dated to
+    the start of the run of low (high) cadence.
+
+    Parameters
+    ----------
+    cadence_spm : array, shape (n,)
+        Cadence of moving samples, in time order [spm]; NaN holds the state.
+    threshold_spm, hysteresis_spm : float
+        [spm].
+    dwell_samples : int
+        Samples the cadence must stay beyond the band.
+    fallback_hike : array of bool, optional
+        Verdict used when no cadence sample ever leaves the band (e.g. speed-based).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    c = np.asarray(cadence_spm, dtype=float)
+    low = c <= threshold_spm - hysteresis_spm
+    high = c >= threshold_spm + hysteresis_spm
+    on = np.zeros(c.size, bool)
+    off = np.zeros(c.size, bool)
+    for mask, out in ((low, on), (high, off)):
+        r = runs(mask)
+        r = r[(r[:, 1] - r[:, 0]) >= dwell_samples]
+        if len(r):
+            # Mark whole qualifying runs via a difference array (vectorised fill).
+            mark = np.zeros(c.size + 1, int)
+            np.add.at(mark, r[:, 0], 1)
+            np.add.at(mark, r[:, 1], -1)
+            out |= np.cumsum(mark[:-1]) > 0
+    if not (on.any() or off.any()):
+        if fallback_hike is not None:
+            return np.asarray(fallback_hike, bool).copy()
+        return np.nanmedian(c) < threshold_spm if np.isfinite(c).any() else np.zeros(c.size, bool)
+    return _hold(on, off)
+
+
+def v_wrt_mps(grade: np.ndarray) -> np.ndarray:
+    """Walk-run transition speed on a slope, ``max(0.9, 2.0 - 4.0·max(g, 0))`` [m/s] (2A step 4)."""
+    g = np.nan_to_num(np.asarray(grade, dtype=float))
+    return np.maximum(0.9, 2.0 - 4.0 * np.maximum(g, 0.0))
+
+
+def classify_speed(speed_mps: np.ndarray, grade: np.ndarray) -> np.ndarray:
+    """Hike (True) or run (False) from speed and grade, for files without cadence [H]."""
+    v = np.asarray(speed_mps, dtype=float)
+    return np.nan_to_num(v, nan=0.0) < v_wrt_mps(grade)
+
+
+def clean_bouts(is_hike: np.ndarray, *, majority_samples: int = 10, min_bout_samples: int = 15) -> np.ndarray:
+    """10 s majority filter, then bouts shorter than 15 s merged into their neighbours (2A step 5).
+
+    Parameters
+    ----------
+    is_hike : array of bool, shape (n,)
+        Consecutive moving samples.
+    majority_samples : int
+        Window of the centred majority filter.
+    min_bout_samples : int
+        Shortest bout kept.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    x = np.asarray(is_hike, dtype=bool)
+    n = x.size
+    if n == 0:
+        return x.copy()
+    if majority_samples > 1 and n >= majority_samples:
+        frac = np.convolve(x.astype(float), np.ones(majority_samples) / majority_samples, mode="same")
+        # Near the ends the window is partly empty: renormalise.
+        norm = np.convolve(np.ones(n), np.ones(majority_samples) / majority_samples, mode="same")
+        frac = frac / norm
+        x = np.where(np.isclose(frac, 0.5), x, frac > 0.5)
+    # Run-length encode and repeatedly absorb the shortest short run (few runs: cheap).
+    starts = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
+    lengths = list(np.diff(np.r_[starts, n]))
+    labels = [bool(x[s]) for s in starts]
+    while len(lengths) > 1:
+        i = int(np.argmin(lengths))
+        if lengths[i] >= min_bout_samples:
+            break
+        # Flip run i: it joins its neighbours (which share the other label).
+        lo, hi = max(i - 1, 0), min(i + 1, len(lengths) - 1)
+        total = sum(lengths[lo:hi + 1])
+        new_label = labels[lo] if lo != i else labels[hi]
+        lengths[lo:hi + 1] = [total]
+        labels[lo:hi + 1] = [new_label]
+    return np.repeat(np.asarray(labels, bool), np.asarray(lengths, int))
+
+
+def gait_labels(
+    moving: np.ndarray,
+    speed_mps: np.ndarray,
+    grade: np.ndarray,
+    cadence_spm: Optional[np.ndarray],
+    *,
+    threshold_spm: float,
+    hysteresis_spm: float = 5.0,
+    dwell_samples: int = 5,
+    majority_samples: int = 10,
+    min_bout_samples: int = 15,
+    method: str = "cadence",
+) -> np.ndarray:
+    """``"hike"``, ``"run"`` or ``"stop"`` for every timeline row.
+
+    Parameters
+    ----------
+    moving : array of bool, shape (n,)
+    speed_mps, grade : array, shape (n,)
+        [m/s], [fraction].
+    cadence_spm : array or None
+        [spm]; required when ``method="cadence"``.
+    threshold_spm, hysteresis_spm : float
+        Cadence threshold and band [spm].
+    dwell_samples, majority_samples, min_bout_samples : int
+        See :func:`classify_cadence` and :func:`clean_bouts`.
+    method : {"cadence", "speed"}
+
+    Returns
+    -------
+    numpy.ndarray of str (object)
+    """
+    mv = np.asarray(moving, dtype=bool)
+    out = np.full(mv.size, STOP, dtype=object)
+    if not mv.any():
+        return out
+    by_speed = classify_speed(np.asarray(speed_mps, float)[mv], np.asarray(grade, float)[mv])
+    if method == "cadence":
+        if cadence_spm is None:
+            raise ValueError("cadence_spm is required with method='cadence'")
+        hike = classify_cadence(np.asarray(cadence_spm, float)[mv], threshold_spm=threshold_spm,
+                                hysteresis_spm=hysteresis_spm, dwell_samples=dwell_samples,
+                                fallback_hike=by_speed)
+    elif method == "speed":
+        hike = by_speed
+    else:
+        raise ValueError(f"method={method!r}; use 'cadence' or 'speed'")
+    hike = clean_bouts(hike, majority_samples=majority_samples, min_bout_samples=min_bout_samples)
+    out[mv] = np.where(hike, HIKE, RUN)
+    return out
+
+
+# ----------------------------------------------------------------------------- bouts
+def _row_dt(elapsed_s: np.ndarray) -> np.ndarray:
+    """Time each row stands for [s]: the step to the next row (last row: the median step)."""
+    t = np.asarray(elapsed_s, dtype=float)
+    if t.size < 2:
+        return np.ones(t.size)
+    dt = np.diff(t)
+    med = float(np.median(dt)) if dt.size else 1.0
+    return np.clip(np.r_[dt, 0.0], 0.0, 3.0 * med)
+
+
+def _pieces(key: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """[start, stop) of runs of constant ``key`` among rows where ``keep`` holds."""
+    k = np.asarray(key)
+    change = np.r_[True, k[1:] != k[:-1]] | np.r_[True, ~keep[:-1]]
+    idx = np.flatnonzero(change)
+    stops = np.r_[idx[1:], k.size]
+    r = np.column_stack([idx, stops])
+    return r[keep[r[:, 0]]]
+
+
+def _stats(r: np.ndarray, elapsed_s, distance_m, elevation_m, dt, moving) -> pd.DataFrame:
+    """Duration, length, rise, grade, speed and VAM of row ranges (vectorised with reduceat)."""
+    d = np.asarray(distance_m, float)
+    h = np.asarray(elevation_m, float)
+    t = np.asarray(elapsed_s, float)
+    if len(r) == 0:
+        return pd.DataFrame(columns=["i0", "i1", "start_s", "end_s", "start_m", "end_m",
+                                     "duration_s", "length_m", "rise_m", "avg_grade_pct",
+                                     "speed_mps", "vam_m_per_h"])
+    mdt = np.where(moving, dt, 0.0)
+    cs = np.r_[0.0, np.cumsum(mdt)]
+    dur = cs[r[:, 1]] - cs[r[:, 0]]
+    last = r[:, 1] - 1
+    # A bout ends where the next row begins (the runner covered that step in the bout too).
+    nxt = np.minimum(r[:, 1], d.size - 1)
+    length = d[nxt] - d[r[:, 0]]
+    rise = h[nxt] - h[r[:, 0]]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grade = np.where(length > 0, rise / length, np.nan)
+        speed = np.where(dur > 0, length / dur, np.nan)
+        vam = np.where(dur > 0, rise / dur * 3600.0, np.nan)
+    return pd.DataFrame({
+        "i0": r[:, 0], "i1": last, "start_s": t[r[:, 0]], "end_s": t[last] + dt[last],
+        "start_m": d[r[:, 0]], "end_m": d[nxt], "duration_s": dur, "length_m": length,
+        "rise_m": rise, "avg_grade_pct": 100.0 * grade, "speed_mps": speed, "vam_m_per_h": vam,
+    })
+
+
+def bout_table(gait: np.ndarray, elapsed_s, distance_m, elevation_m) -> pd.DataFrame:
+    """Every hike or run bout: gait, start_s, end_s, start_m, end_m, duration_s, length_m,
+    avg_grade_pct, speed_mps, vam_m_per_h (stops end a bout)."""
+    g = np.asarray(gait, dtype=object)
+    moving = g != STOP
+    r = _pieces(g, moving)
+    df = _stats(r, elapsed_s, distance_m, elevation_m, _row_dt(elapsed_s), moving)
+    df.insert(0, "gait", g[r[:, 0]] if len(r) else np.array([], dtype=object))
+    return df
+
+
+def piece_table(gait: np.ndarray, segment_id: np.ndarray, elapsed_s, distance_m,
+                elevation_m) -> pd.DataFrame:
+    """Bouts cut at segment boundaries: the part of each bout inside each segment.
+
+    ``segment_id`` is the index of the climb each row lies on (-1 off climbs). Returns the
+    columns of :func:`bout_table` plus ``segment``.
+    """
+    g = np.asarray(gait, dtype=object)
+    sid = np.asarray(segment_id, dtype=int)
+    moving = (g != STOP) & (sid >= 0)
+    key = np.where(g == HIKE, 1, 2) * 100000 + sid
+    r = _pieces(key, moving)
+    df = _stats(r, elapsed_s, distance_m, elevation_m, _row_dt(elapsed_s), moving)
+    df.insert(0, "gait", g[r[:, 0]] if len(r) else np.array([], dtype=object))
+    df["segment"] = sid[r[:, 0]] if len(r) else np.array([], dtype=int)
+    return df
+
+
+# ----------------------------------------------------------------------------- speed models
+def tobler_mps(grade: np.ndarray) -> np.ndarray:
+    """Tobler's hiking function ``6·exp(-3.5·|g + 0.05|)`` km/h, in m/s (Tobler 1993)."""
+    g = np.asarray(grade, dtype=float)
+    return 6.0 / 3.6 * np.exp(-3.5 * np.abs(g + 0.05))
+
+
+def _isotonic_decreasing(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted least-squares non-increasing fit (pool adjacent violators; a few bins)."""
+    blocks = [[float(y[i]), float(w[i]), 1] for i in range(y.size)]
+    out: list[list[float]] = []
+    for b in blocks:
+        out.append(b)
+        while len(out) > 1 and out[-2][0] < out[-1][0]:
+            v2, w2, n2 = out.pop()
+            v1, w1, n1 = out.pop()
+            ww = w1 + w2
+            out.append([(v1 * w1 + v2 * w2) / ww if ww > 0 else 0.5 * (v1 + v2), ww, n1 + n2])
+    return np.concatenate([np.full(int(n), v) for v, _, n in out])
+
+
+class SpeedModel:
+    """A speed-versus-grade model on 2.5 %-grade bins: ``model(grade) -> speed [m/s]``.
+
+    Attributes
+    ----------
+    grade : numpy.ndarray
+        Bin centres [fraction].
+    speed_mps : numpy.ndarray
+        Modelled speed per bin [m/s], non-increasing.
+    seconds : numpy.ndarray
+        Data behind each bin [s] (0 where the prior alone speaks).
+    """
+
+    def __init__(self, grade: np.ndarray, speed_mps: np.ndarray, seconds: np.ndarray):
+        self.grade = grade
+        self.speed_mps = speed_mps
+        self.seconds = seconds
+
+    def __call__(self, grade) -> np.ndarray:
+        return np.interp(np.asarray(grade, dtype=float), self.grade, self.speed_mps)
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return f"SpeedModel({len(self.grade)} bins, {self.seconds.sum():.0f} s of data)"
+
+
+def speed_model(
+    grade: np.ndarray,
+    speed_mps: np.ndarray,
+    dt_s: np.ndarray,
+    prior: Callable[[np.ndarray], np.ndarray],
+    *,
+    bin_width: float = 0.025,
+    max_grade: float = 0.6,
+    min_bin_s: float = 60.0,
+    shrink_s: float = 120.0,
+) -> SpeedModel:
+    """Personal uphill speed model: bin medians shrunk toward a prior, non-increasing (2C step 1).
+
+    Parameters
+    ----------
+    grade, speed_mps, dt_s : array
+        Samples of one gait [fraction], [m/s], [s].
+    prior : callable
+        Speed expected with no data, ``prior(grade) -> m/s``.
+    bin_width, max_grade : float
+        Bins from 0 to ``max_grade`` [fraction].
+    min_bin_s : float
+        Bins with less data than this use the prior alone [s].
+    shrink_s : float
+        Empirical-Bayes weight ``n/(n + shrink_s)`` of the bin median [s].
+
+    Returns
+    -------
+    SpeedModel
+    """
+    edges = np.arange(0.0, max_grade + bin_width / 2, bin_width)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    g = np.asarray(grade, float)
+    v = np.asarray(speed_mps, float)
+    w = np.asarray(dt_s, float)
+    ok = np.isfinite(g) & np.isfinite(v) & (v > 0) & (g >= 0) & (g < edges[-1])
+    b = np.digitize(g[ok], edges) - 1
+    vv, ww = v[ok], w[ok]
+    order = np.lexsort((vv, b))
+    b, vv, ww = b[order], vv[order], ww[order]
+    seconds = np.bincount(b, weights=ww, minlength=centres.size)[: centres.size]
+    med = np.full(centres.size, np.nan)
+    # Weighted median per bin: sorted by (bin, speed), take the half-weight crossing.
+    starts = np.searchsorted(b, np.arange(centres.size))
+    stops = np.searchsorted(b, np.arange(centres.size), side="right")
+    for i in np.flatnonzero(stops > starts):  # one iteration per bin (<= 24)
+        cw = np.cumsum(ww[starts[i]:stops[i]])
+        med[i] = vv[starts[i] + int(np.searchsorted(cw, 0.5 * cw[-1]))]
+    p = np.asarray(prior(centres), float)
+    wt = np.where(seconds >= min_bin_s, seconds / (seconds + shrink_s), 0.0)
+    est = np.where(wt > 0, wt * np.nan_to_num(med) + (1 - wt) * p, p)
+    est = _isotonic_decreasing(est, np.maximum(seconds, 1.0))
+    return SpeedModel(centres, est, seconds)
+
+
+def crossover_grade(blocks: pd.DataFrame, *, min_blocks: int = 3, min_spread: float = 0.03) -> Optional[float]:
+    """Grade where hiking climbs as fast as running, from VAM-versus-grade fits [fraction].
+
+    Parameters
+    ----------
+    blocks : DataFrame
+        Columns gait (``"hike"``/``"run"``), grade [fraction], vam_m_per_h: climbing blocks
+        (about 100 m) dominated by one gait.
+    min_blocks : int
+        Blocks needed per gait.
+    min_spread : float
+        Grade range each gait's blocks must span [fraction].
+
+    Returns
+    -------
+    float or None
+        ``None`` when either gait has too few blocks or the lines do not cross in the
+        observed range.
+    """
+    fits = {}
+    lo, hi = np.inf, -np.inf
+    for gait in (HIKE, RUN):
+        b = blocks[blocks["gait"] == gait]
+        if len(b) < min_blocks or np.ptp(b["grade"].to_numpy()) < min_spread:
+            return None
+        fits[gait] = np.polyfit(b["grade"].to_numpy(float), b["vam_m_per_h"].to_numpy(float), 1)
+        lo, hi = min(lo, b["grade"].min()), max(hi, b["grade"].max())
+    (bh, ah), (br, ar) = fits[HIKE], fits[RUN]
+    # Running gains less VAM per grade than hiking above the crossover: br < bh.
+    if not bh > br:
+        return None
+    g = (ar - ah) / (bh - br)
+    if not (lo - 0.05 <= g <= hi + 0.05) or g <= 0:
+        return None
+    return float(g)
+
+
+def climb_blocks(gait, segment_id, elapsed_s, distance_m, elevation_m, *,
+                 block_m: float = 100.0, dominance: float = 0.75) -> pd.DataFrame:
+    """Climbs cut into ~100 m blocks, each labelled with its dominant gait.
+
+    Returns columns gait, grade [fraction], vam_m_per_h, duration_s (blocks where neither
+    gait reaches ``dominance`` of the moving time are dropped).
+    """
+    g = np.asarray(gait, dtype=object)
+    sid = np.asarray(segment_id, int)
+    d = np.asarray(distance_m, float)
+    on = (sid >= 0) & (g != STOP)
+    if not on.any():
+        return pd.DataFrame(columns=["gait", "grade", "vam_m_per_h", "duration_s"])
+    dt = _row_dt(elapsed_s)
+    # Block index restarts at each climb's first row.
+    idx = np.arange(d.size)
+    first = np.maximum.accumulate(np.where(np.r_[True, sid[1:] != sid[:-1]], idx, 0))
+    blk = np.floor((d - d[first]) / block_m).astype(int)
+    key = sid * 100000 + blk
+    r = _pieces(key, sid >= 0)
+    st = _stats(r, elapsed_s, distance_m, elevation_m, dt, g != STOP)
+    ch = np.r_[0.0, np.cumsum(np.where(g == HIKE, dt, 0.0))]
+    cr = np.r_[0.0, np.cumsum(np.where(g == RUN, dt, 0.0))]
+    hike_t = ch[r[:, 1]] - ch[r[:, 0]]
+    run_t = cr[r[:, 1]] - cr[r[:, 0]]
+    tot = hike_t + run_t
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(tot > 0, hike_t / tot, np.nan)
+    lab = np.where(share >= dominance, HIKE, np.where(share <= 1 - dominance, RUN, ""))
+    out = pd.DataFrame({"gait": lab, "grade": st["avg_grade_pct"].to_numpy(float) / 100.0,
+                        "vam_m_per_h": st["vam_m_per_h"].to_numpy(float),
+                        "duration_s": st["duration_s"].to_numpy(float),
+                        "length_m": st["length_m"].to_numpy(float)})
+    keep = (out["gait"] != "") & (out["length_m"] >= 0.5 * block_m) & np.isfinite(out["vam_m_per_h"]) \
+        & (out["grade"] > 0)
+    return out[keep].reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------- verdicts
+FLAG_COLUMNS = ["start_m", "end_m", "avg_grade_pct", "run_vam_m_per_h", "hike_vam_m_per_h",
+                "start_time_s", "duration_s", "speed_mps", "model_speed_mps", "ratio",
+                "time_lost_s", "verdict"]
+
+
+def ran_should_hike(
+    pieces: pd.DataFrame,
+    hike_model: SpeedModel,
+    climb_duration_s: np.ndarray,
+    *,
+    min_bout_s: float = 30.0,
+    min_grade: float = 0.10,
+    should_hike_ratio: float = 1.05,
+    marginal_ratio: float = 1.15,
+    hike_favoured_grade: float = 0.28,
+    long_climb_s: float = 300.0,
+) -> pd.DataFrame:
+    """Running bouts on climbs that were no faster than the runner's own hiking (2C steps 2-3).
+
+    Parameters
+    ----------
+    pieces : DataFrame
+        :func:`piece_table` output (bouts cut to climbs).
+    hike_model : SpeedModel
+        The runner's hiking speed by grade.
+    climb_duration_s : array
+        Moving time of each climb, indexed by ``pieces.segment`` [s].
+    min_bout_s, min_grade : float
+        Running pieces shorter [s] or flatter [fraction] than this are not judged.
+    should_hike_ratio : float
+        ``R = v_run / v_hike`` at or below this: running bought no speed.
+    marginal_ratio : float
+        ``R`` up to this is flagged on long climbs (over ``long_climb_s``) or above
+        ``hike_favoured_grade``, where hiking is cheaper (Giovanelli 2016).
+
+    Returns
+    -------
+    DataFrame with :data:`FLAG_COLUMNS`; ``time_lost_s`` is ``duration·(1 - R)`` (negative:
+    seconds running bought).
+    """
+    p = pieces[(pieces["gait"] == RUN) & (pieces["duration_s"] >= min_bout_s)
+               & (pieces["avg_grade_pct"] >= 100 * min_grade)]
+    if len(p) == 0:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    g = p["avg_grade_pct"].to_numpy(float) / 100.0
+    v = p["speed_mps"].to_numpy(float)
+    vh = hike_model(g)
+    ratio = v / vh
+    long_climb = np.asarray(climb_duration_s, float)[p["segment"].to_numpy(int)] > long_climb_s
+    steep = g >= hike_favoured_grade
+    flag = (ratio <= should_hike_ratio) | ((ratio <= marginal_ratio) & (long_climb | steep))
+    verdict = np.where(ratio <= should_hike_ratio, "hike: running bought no speed",
+                       np.where(steep, "hike: hiking is cheaper this steep",
+                                "marginal: hike to save energy on a long climb"))
+    out = pd.DataFrame({
+        "start_m": p["start_m"].to_numpy(float), "end_m": p["end_m"].to_numpy(float),
+        "avg_grade_pct": 100 * g, "run_vam_m_per_h": p["vam_m_per_h"].to_numpy(float),
+        "hike_vam_m_per_h": vh * g * 3600.0, "start_time_s": p["start_s"].to_numpy(float),
+        "duration_s": p["duration_s"].to_numpy(float), "speed_mps": v, "model_speed_mps": vh,
+        "ratio": ratio, "time_lost_s": p["duration_s"].to_numpy(float) * (1 - ratio),
+        "verdict": verdict,
+    })
+    return out[flag].reset_index(drop=True)
+
+
+def hiked_could_run(
+    pieces: pd.DataFrame,
+    run_model: SpeedModel,
+    *,
+    min_bout_s: float = 30.0,
+    max_grade: float = 0.12,
+    could_run_ratio: float = 1.25,
+) -> pd.DataFrame:
+    """Hiking bouts on gentle climbs where the runner's own running is much faster (2C step 4).
+
+    Parameters
+    ----------
+    pieces : DataFrame
+        :func:`piece_table` output.
+    run_model : SpeedModel
+        The runner's running speed by grade.
+    min_bout_s : float
+        Shorter hiking pieces are not judged [s].
+    max_grade : float
+        Only pieces flatter than this are judged [fraction].
+    could_run_ratio : float
+        Flag when ``v_run_model / v_hike > could_run_ratio``.
+
+    Returns
+    -------
+    DataFrame with :data:`FLAG_COLUMNS`; ``time_lost_s = duration·(1 - v_hike/v_run)``.
+    """
+    p = pieces[(pieces["gait"] == HIKE) & (pieces["duration_s"] >= min_bout_s)
+               & (pieces["avg_grade_pct"] < 100 * max_grade) & (pieces["avg_grade_pct"] > 0)]
+    if len(p) == 0:
+        return pd.DataFrame(columns=FLAG_COLUMNS)
+    g = p["avg_grade_pct"].to_numpy(float) / 100.0
+    v = p["speed_mps"].to_numpy(float)
+    vr = run_model(g)
+    ratio = vr / v
+    out = pd.DataFrame({
+        "start_m": p["start_m"].to_numpy(float), "end_m": p["end_m"].to_numpy(float),
+        "avg_grade_pct": 100 * g, "run_vam_m_per_h": vr * g * 3600.0,
+        "hike_vam_m_per_h": p["vam_m_per_h"].to_numpy(float),
+        "start_time_s": p["start_s"].to_numpy(float),
+        "duration_s": p["duration_s"].to_numpy(float), "speed_mps": v, "model_speed_mps": vr,
+        "ratio": ratio, "time_lost_s": p["duration_s"].to_numpy(float) * (1 - 1 / ratio),
+        "verdict": "run: you usually run this grade much faster",
+    })
+    return out[ratio > could_run_ratio].reset_index(drop=True)

@@ -1,0 +1,190 @@
+"""Line-practice candidates: short, technical descents the runner does not yet run in control.
+
+Science: ``science.md`` 3E. A candidate is a descent (or the most technical stretch of a long
+one) 60-400 m long, with mean grade ≤ -10 %, technical (technicality T ≥ 0.5, or in the
+activity's top quartile with T ≥ 0.3 [H]), and a descent control score below 60. Candidates are
+ranked by the time lost against the runner's own grade-expected speed (``time_lost_s``), and
+each gets reasons in the runner's words. The prescription is 4-8 repeats, walking back up.
+
+:func:`practice_courses` turns the candidates into named courses (lat/lon/elevation) that
+``trailtech.io.gpx_write.courses_to_gpx`` writes for ``trailtech analyze --flags-gpx``.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["best_window", "reasons", "select_candidates", "practice_courses", "PRACTICE_COLUMNS"]
+
+PRACTICE_COLUMNS = ["rank", "start_m", "end_m", "start_lat", "start_lon", "end_lat", "end_lon",
+                    "length_m", "drop_m", "avg_grade_pct", "control_score", "time_lost_s", "reasons"]
+
+
+def best_window(distance_m: np.ndarray, score: np.ndarray, start_m: float, end_m: float,
+                length_m: float) -> tuple[float, float]:
+    """The ``length_m`` window inside ``[start_m, end_m]`` with the highest mean ``score``.
+
+    Parameters
+    ----------
+    distance_m : array
+        Distance of each row [m], non-decreasing.
+    score : array
+        Per-row score (e.g. technicality); NaN counts as 0.
+    start_m, end_m : float
+        The stretch to search [m].
+    length_m : float
+        Window length [m].
+
+    Returns
+    -------
+    (float, float)
+        Window start and end [m]; the whole stretch when it is not longer than ``length_m``.
+    """
+    if end_m - start_m <= length_m:
+        return float(start_m), float(end_m)
+    d = np.asarray(distance_m, float)
+    s = np.nan_to_num(np.asarray(score, float))
+    grid = np.arange(start_m, end_m + 1e-9, 5.0)
+    # Score on a 5 m grid (nearest row at or after each grid point), then a sliding mean.
+    idx = np.clip(np.searchsorted(d, grid), 0, d.size - 1)
+    sg = s[idx]
+    k = max(1, int(round(length_m / 5.0)))
+    if sg.size <= k:
+        return float(start_m), float(end_m)
+    cs = np.r_[0.0, np.cumsum(sg)]
+    means = (cs[k:] - cs[:-k]) / k
+    a = int(np.argmax(means))
+    return float(grid[a]), float(min(grid[a] + length_m, end_m))
+
+
+def reasons(row: dict) -> list[str]:
+    """Why a stretch is worth practising, in the runner's words (most telling first).
+
+    Uses the keys braking_per_100m, cadence_delta_spm, speed_cv, cadence_cv, time_lost_s,
+    control_score of a stretch (missing or NaN keys are skipped).
+    """
+
+    def val(k: str) -> float:
+        v = row.get(k)
+        return float(v) if v is not None and np.isfinite(v) else float("nan")
+
+    out = []
+    b = val("braking_per_100m")
+    if b >= 1.5:
+        out.append(f"{b:.0f} braking surges per 100 m")
+    dc = val("cadence_delta_spm")
+    if dc <= -1.5:
+        out.append(f"cadence {abs(dc):.0f} steps/min below your flat cadence")
+    elif dc < 3:
+        out.append("cadence no quicker than on the flat (aim for +5 steps/min)")
+    sc = val("speed_cv")
+    if sc >= 0.12:
+        out.append(f"speed swings ±{100 * sc:.0f}%")
+    cc = val("cadence_cv")
+    if cc >= 0.05:
+        out.append(f"uneven steps: cadence varies ±{100 * cc:.0f}%")
+    tl = val("time_lost_s")
+    if tl >= 3:
+        out.append(f"{tl:.0f} s slower than your usual effort for this grade")
+    if not out:
+        out.append(f"control score {val('control_score'):.0f} on technical ground")
+    return out
+
+
+def select_candidates(
+    stretches: pd.DataFrame,
+    *,
+    min_length_m: float = 60.0,
+    max_length_m: float = 400.0,
+    max_grade: float = -0.10,
+    max_score: float = 60.0,
+    technical_threshold: float = 0.5,
+    quartile_floor: float = 0.3,
+) -> pd.DataFrame:
+    """Filter and rank line-practice candidates.
+
+    Parameters
+    ----------
+    stretches : DataFrame
+        One row per descent (or best sub-stretch of a long descent) with at least start_m,
+        end_m, length_m, drop_m, avg_grade_pct, control_score, technicality, time_lost_s,
+        start_lat, start_lon, end_lat, end_lon, and the metric columns :func:`reasons` uses.
+    min_length_m, max_length_m : float
+        Length range [m].
+    max_grade : float
+        Mean grade at most this [fraction, negative].
+    max_score : float
+        Control score below this.
+    technical_threshold : float
+        T at or above this is technical.
+    quartile_floor : float
+        T in the activity's top quartile counts as technical only above this floor [H].
+
+    Returns
+    -------
+    DataFrame with :data:`PRACTICE_COLUMNS` (plus technicality), ranked (1 = practise first).
+    """
+    if len(stretches) == 0:
+        return pd.DataFrame(columns=PRACTICE_COLUMNS)
+    s = stretches
+    tech = s["technicality"].to_numpy(float)
+    finite = tech[np.isfinite(tech)]
+    q75 = np.percentile(finite, 75) if finite.size else np.inf
+    is_tech = (tech >= technical_threshold) | ((tech >= q75) & (tech >= quartile_floor))
+    keep = ((s["length_m"] >= min_length_m) & (s["length_m"] <= max_length_m)
+            & (s["avg_grade_pct"] <= 100 * max_grade) & is_tech
+            & (s["control_score"] < max_score))
+    c = s[keep.to_numpy()].copy()
+    if len(c) == 0:
+        return pd.DataFrame(columns=PRACTICE_COLUMNS)
+    c = c.sort_values(["time_lost_s", "technicality"], ascending=False, na_position="last")
+    c["reasons"] = [reasons(r) for r in c.to_dict(orient="records")]
+    c.insert(0, "rank", np.arange(1, len(c) + 1))
+    cols = PRACTICE_COLUMNS + [k for k in c.columns if k not in PRACTICE_COLUMNS]
+    return c[cols].reset_index(drop=True)
+
+
+def practice_courses(line_practice: pd.DataFrame, timeline: pd.DataFrame,
+                     *, prefix: str = "trailtech") -> list[dict]:
+    """The candidates' coordinates as named courses for ``courses_to_gpx``.
+
+    Parameters
+    ----------
+    line_practice : DataFrame
+        :attr:`trailtech.result.Analysis.line_practice`.
+    timeline : DataFrame
+        The 1 Hz timeline (distance_m, lat_deg, lon_deg, elevation_m).
+    prefix : str
+        First word of each course name.
+
+    Returns
+    -------
+    list of dict
+        ``name`` (e.g. ``"trailtech #1 practise: 180 m at -16%"``), ``desc`` (the reasons),
+        ``lat_deg``, ``lon_deg``, ``elevation_m`` (arrays), in rank order.
+    """
+    if line_practice is None or len(line_practice) == 0:
+        return []
+    d = timeline["distance_m"].to_numpy(float)
+    lat = timeline["lat_deg"].to_numpy(float)
+    lon = timeline["lon_deg"].to_numpy(float)
+    ele = timeline["elevation_m"].to_numpy(float) if "elevation_m" in timeline else np.full(d.size, np.nan)
+    ok = np.isfinite(lat) & np.isfinite(lon) & np.isfinite(d)
+    # One point per distance: drop rows where the runner stood still.
+    ok &= np.r_[True, np.diff(d) > 0]
+    out = []
+    for r in line_practice.sort_values("rank").to_dict(orient="records"):
+        sel = ok & (d >= r["start_m"]) & (d <= r["end_m"])
+        why: Optional[list] = r.get("reasons")
+        out.append({
+            "name": f"{prefix} #{int(r['rank'])} practise: {r['length_m']:.0f} m at "
+                    f"{r['avg_grade_pct']:.0f}%",
+            "desc": "; ".join(why) if why else "",
+            "lat_deg": lat[sel],
+            "lon_deg": lon[sel],
+            "elevation_m": ele[sel],
+        })
+    return out

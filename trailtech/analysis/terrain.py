@@ -1,0 +1,220 @@
+"""Technicality proxy T in [0, 1] for descents and along the track (science.md 3D).
+
+**A proxy, not a validated index**: no published GPS/accelerometer technicality index exists
+(science.md 3.5). T is a weighted mean of four clipped scores, each a linear ramp between two
+anchors [H] (chosen on the project's simulator and the real-track corpus):
+
+=================== ================================================ ============ ======
+component           definition                                       0 .. 1       weight
+=================== ================================================ ============ ======
+speed shortfall     ``1 - v / v_exp(g)``; ``v_exp`` = the runner's    0 .. 0.4     0.35
+                    grade-adjusted flat speed ÷ Strava GAP factor
+speed CV            robust CV of the smoothed speed                  0.10 .. 0.35 0.20
+cadence CV          robust CV of cadence                             0.03 .. 0.10 0.20
+path tortuosity     mean |heading change| per metre on the 5 m       4 .. 16      0.25
+                    resampled path [deg/m] (switchbacks, weaving)
+=================== ================================================ ============ ======
+
+Calibration (2026, 156 descents of the real-track corpus and the simulator): tortuosity has
+median 0.9 and 90th percentile 2.6 deg/m on real descents (the simulator's switchbacks: 6.7);
+speed shortfall median 0.10, 90th percentile 0.32; speed CV median 0.12, 90th percentile 0.36;
+cadence CV median 0.04, 90th percentile 0.08. The anchors put ordinary descents near 0 and the
+roughest tenth at or above 0.5.
+
+Components that cannot be computed (no cadence) are left out and the weights renormalised.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from .descent import ramp, robust_cv
+
+__all__ = [
+    "ANCHORS",
+    "TECH_WEIGHTS",
+    "gap_factor",
+    "expected_speed_mps",
+    "flat_equivalent_speed_mps",
+    "heading_change_deg_per_m",
+    "tortuosity_deg_per_m",
+    "technicality",
+    "technicality_along",
+]
+
+#: (score-0 anchor, score-1 anchor) of each component.
+ANCHORS = {
+    "shortfall": (0.0, 0.4),
+    "speed_cv": (0.10, 0.35),
+    "cadence_cv": (0.03, 0.10),
+    "tortuosity_deg_per_m": (2.0, 10.0),
+}
+TECH_WEIGHTS = {"shortfall": 0.35, "speed_cv": 0.20, "cadence_cv": 0.20, "tortuosity_deg_per_m": 0.25}
+
+
+def gap_factor(grade: np.ndarray, model: str = "strava2017") -> np.ndarray:
+    """Grade-adjusted-pace factor ``F(g)`` (speed × F = flat-equivalent speed).
+
+    Thin wrapper over :func:`trailtech.processing.gap.gap_factor` (the one implementation).
+    """
+    from ..processing.gap import gap_factor as _gap_factor
+
+    return _gap_factor(np.asarray(grade, dtype=float), model=model)
+
+
+def flat_equivalent_speed_mps(speed_mps, grade, running) -> float:
+    """The runner's grade-adjusted flat speed in this activity: median of ``v·F(g)`` while running [m/s]."""
+    v = np.asarray(speed_mps, float)
+    g = np.nan_to_num(np.asarray(grade, float))
+    r = np.asarray(running, bool) & np.isfinite(v) & (v > 0.5)
+    if r.sum() < 30:
+        return float("nan")
+    return float(np.median(v[r] * gap_factor(g[r])))
+
+
+def expected_speed_mps(grade, flat_speed_mps: float) -> np.ndarray:
+    """Speed expected on grade ``g`` at the effort of ``flat_speed_mps``: ``v_flat / F(g)`` [m/s]."""
+    g = np.asarray(grade, dtype=float)
+    return flat_speed_mps / gap_factor(np.nan_to_num(g))
+
+
+def heading_change_deg_per_m(x_m, y_m, distance_m, *, step_m: float = 5.0) -> tuple[np.ndarray, np.ndarray]:
+    """|Heading change| per metre of the path resampled every ``step_m`` metres.
+
+    Parameters
+    ----------
+    x_m, y_m : array
+        Local east/north coordinates [m] (NaN rows are skipped).
+    distance_m : array
+        Distance along the track, non-decreasing [m].
+    step_m : float
+        Resampling step [m].
+
+    Returns
+    -------
+    grid_m : numpy.ndarray
+        Distance of each value [m].
+    turn_deg_per_m : numpy.ndarray
+        |Δheading| / step_m at each interior grid point [deg/m].
+    """
+    if step_m <= 0:
+        raise ValueError(f"step_m={step_m} must be positive")
+    x = np.asarray(x_m, float)
+    y = np.asarray(y_m, float)
+    d = np.asarray(distance_m, float)
+    ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(d)
+    if ok.sum() < 3 or np.ptp(d[ok]) < 3 * step_m:
+        return np.empty(0), np.empty(0)
+    d, x, y = d[ok], x[ok], y[ok]
+    grid = np.arange(d[0], d[-1], step_m)
+    gx, gy = np.interp(grid, d, x), np.interp(grid, d, y)
+    head = np.arctan2(np.diff(gy), np.diff(gx))
+    turn = np.abs((np.diff(head) + np.pi) % (2 * np.pi) - np.pi)
+    return grid[1:-1], np.degrees(turn) / step_m
+
+
+def tortuosity_deg_per_m(x_m, y_m, distance_m, *, step_m: float = 5.0) -> float:
+    """Mean |heading change| per metre on the 5 m-resampled path [deg/m] (NaN if too short)."""
+    _, turn = heading_change_deg_per_m(x_m, y_m, distance_m, step_m=step_m)
+    return float(np.mean(turn)) if turn.size else float("nan")
+
+
+def technicality(components: dict) -> float:
+    """Weighted mean of the clipped component scores; NaN components are left out."""
+    num = den = 0.0
+    for k, w in TECH_WEIGHTS.items():
+        val = components.get(k, np.nan)
+        if val is None or not np.isfinite(val):
+            continue
+        num += w * float(ramp(val, *ANCHORS[k]))
+        den += w
+    return num / den if den > 0 else float("nan")
+
+
+def technicality_components(speed_mps, cadence_spm, expected_mps, moving, x_m, y_m, distance_m) -> dict:
+    """The four components over rows of one stretch (see the module table)."""
+    v = np.asarray(speed_mps, float)
+    mv = np.asarray(moving, bool) & np.isfinite(v)
+    short = np.nan
+    if expected_mps is not None and mv.any():
+        ve = np.asarray(expected_mps, float)[mv]
+        ok = np.isfinite(ve) & (ve > 0)
+        if ok.sum() >= 5:
+            short = 1.0 - float(np.sum(v[mv][ok]) / np.sum(ve[ok]))
+    cad_cv = np.nan
+    if cadence_spm is not None:
+        c = np.asarray(cadence_spm, float)[mv]
+        cad_cv = robust_cv(c[np.isfinite(c) & (c > 0)])
+    return {
+        "shortfall": short,
+        "speed_cv": robust_cv(v[mv]),
+        "cadence_cv": cad_cv,
+        "tortuosity_deg_per_m": tortuosity_deg_per_m(x_m, y_m, distance_m),
+    }
+
+
+def _rolling_cv(x: np.ndarray, window: int) -> np.ndarray:
+    """Rolling robust CV ``IQR / 1.349 / median`` (C-speed rolling quantiles)."""
+    s = pd.Series(x)
+    r = s.rolling(window, center=True, min_periods=max(3, window // 3))
+    q1, q3, med = r.quantile(0.25), r.quantile(0.75), r.median()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = ((q3 - q1) / 1.349 / med).to_numpy()
+    return np.where(np.isfinite(out) & (med.to_numpy() > 0), out, np.nan)
+
+
+def technicality_along(
+    speed_mps: np.ndarray,
+    cadence_spm: Optional[np.ndarray],
+    expected_mps: Optional[np.ndarray],
+    moving: np.ndarray,
+    turn_deg_per_m: np.ndarray,
+    *,
+    window_samples: int = 31,
+) -> np.ndarray:
+    """T per row of one stretch, from the components over a centred rolling window.
+
+    Parameters
+    ----------
+    speed_mps, cadence_spm, expected_mps : array
+        Rows of the stretch [m/s], [spm], [m/s].
+    moving : array of bool
+    turn_deg_per_m : array
+        |Heading change| per metre mapped onto the rows [deg/m].
+    window_samples : int
+        Rolling window [rows, 1 Hz].
+
+    Returns
+    -------
+    numpy.ndarray
+        T in [0, 1] (NaN where nothing can be computed).
+    """
+    v = np.where(np.asarray(moving, bool), np.asarray(speed_mps, float), np.nan)
+    comps = {}
+    comps["speed_cv"] = _rolling_cv(v, window_samples)
+    if cadence_spm is not None:
+        c = np.asarray(cadence_spm, float)
+        c = np.where(np.isfinite(v) & (c > 0), c, np.nan)
+        comps["cadence_cv"] = _rolling_cv(c, window_samples)
+    if expected_mps is not None:
+        ve = np.where(np.isfinite(v), np.asarray(expected_mps, float), np.nan)
+        kw = dict(window=window_samples, center=True, min_periods=max(3, window_samples // 3))
+        sv = pd.Series(v).rolling(**kw).sum().to_numpy()
+        se = pd.Series(ve).rolling(**kw).sum().to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            comps["shortfall"] = np.where(se > 0, 1.0 - sv / se, np.nan)
+    t = pd.Series(np.asarray(turn_deg_per_m, float)).rolling(
+        window_samples, center=True, min_periods=1).mean().to_numpy()
+    comps["tortuosity_deg_per_m"] = t
+    num = np.zeros(v.size)
+    den = np.zeros(v.size)
+    for k, arr in comps.items():
+        s = ramp(arr, *ANCHORS[k])
+        ok = np.isfinite(s)
+        num += np.where(ok, TECH_WEIGHTS[k] * s, 0.0)
+        den += np.where(ok, TECH_WEIGHTS[k], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)

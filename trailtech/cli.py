@@ -1,0 +1,455 @@
+"""The ``trailtech`` command: a thin shell over the library.
+
+Parse options, call the library, print, and map errors to exit codes (see
+``shared/design/cli-contract.md``)::
+
+    trailtech info FILE [--json]
+    trailtech analyze FILE [--json] [--report OUT.html] [--flags-gpx OUT.gpx]
+    trailtech report FILE -o OUT.html
+    trailtech season PATH... [--json] [--report OUT.html] [--out DIR] [--jobs N]
+                             [--cache DIR | --no-cache] [--scheduler ADDRESS]
+    trailtech serve [--host 127.0.0.1] [--port 8000] [--open] [--max-upload-mb 64]
+    trailtech --version
+
+Exit codes: 0 ok; 1 (season only) some files could not be read; 2 unreadable input or
+bad usage. A :class:`~trailtech.errors.TrailtechError` becomes one line on stderr,
+``trailtech: <file>: <problem>``; any other exception is a bug and keeps its traceback.
+
+Nothing here imports matplotlib unless a report is asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+from . import __version__
+from .errors import TrailtechError, error_line
+
+__all__ = ["main", "build_parser"]
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 1
+EXIT_UNREADABLE = 2
+
+
+class _CliError(Exception):
+    """A problem the user can fix (missing file, unwritable output): one line, exit 2."""
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fail(message: str) -> int:
+    print(f"trailtech: {message}", file=sys.stderr)
+    return EXIT_UNREADABLE
+
+
+def _dumps(doc: Any) -> str:
+    return json.dumps(doc, allow_nan=False, ensure_ascii=False, indent=2)
+
+
+def _check_input(file: str) -> None:
+    if file == "-":
+        return
+    p = Path(file)
+    if not p.exists():
+        raise _CliError(f"{file}: no such file")
+    if p.is_dir():
+        raise _CliError(f"{file}: is a folder, not an activity file (use `trailtech season`)")
+
+
+def _load(file: str):
+    from .io import load
+
+    _check_input(file)
+    try:
+        return load(file)
+    except OSError as exc:  # unreadable (permissions, I/O): the user's problem, not a bug
+        if exc.filename is not None and os.fspath(exc.filename) == file:
+            raise _CliError(f"{file}: {exc.strerror or exc}") from exc
+        raise
+
+
+def _check_output(path: str) -> None:
+    parent = Path(path).resolve().parent
+    if not parent.is_dir():
+        raise _CliError(f"{path}: cannot write: folder {parent} does not exist")
+
+
+def _fmt(value: Any, unit: str = "", *, scale: float = 1.0, nd: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value * scale:,.{nd}f}{unit}"
+
+
+def _hms(seconds: Any) -> str:
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return "–"
+    s = int(round(float(seconds)))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def _kv(rows: Sequence[tuple[str, str]]) -> str:
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 0) -> str:
+    """An aligned text table; the first ``left`` columns are left-aligned, the rest right."""
+    cols = list(zip(*([list(header)] + [list(r) for r in rows])))
+    widths = [max(len(c) for c in col) for col in cols]
+
+    def line(cells):
+        out = []
+        for i, (c, w) in enumerate(zip(cells, widths)):
+            out.append(c.ljust(w) if i < left else c.rjust(w))
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(header)] + [line(r) for r in rows])
+
+
+# --------------------------------------------------------------------------- info
+
+
+def info_dict(track) -> dict:
+    """The ``trailtech info --json`` document of a :class:`~trailtech.track.Track`."""
+    from .result import jsonable
+
+    m = track.meta
+    t = m.device_totals
+    return {
+        "file": m.source,
+        "format": m.format,
+        "sport": m.sport,
+        "device": m.device,
+        "start_time": jsonable(m.start_time),
+        # A file without timestamps has no duration: null, never NaN.
+        "duration_s": jsonable(float(track.duration_s)),
+        "samples": int(len(track.samples)),
+        "has": {k: (None if v is None else bool(v)) for k, v in track.has.items()},
+        "device_totals": {
+            "distance_m": jsonable(t.distance_m),
+            "ascent_m": jsonable(t.ascent_m),
+            "descent_m": jsonable(t.descent_m),
+            "moving_time_s": jsonable(t.moving_time_s),
+        },
+        "warnings": [str(w) for w in m.warnings],
+    }
+
+
+def _info_text(doc: dict) -> str:
+    has = doc["has"]
+    sensors = [name.replace("_", " ") for name, v in has.items()
+               if v and name != "barometric_elevation"]
+    if has.get("elevation") and has.get("barometric_elevation") is not None:
+        sensors = [("elevation (barometric)" if has["barometric_elevation"] else "elevation (GPS)")
+                   if s == "elevation" else s for s in sensors]
+    t = doc["device_totals"]
+    totals = ", ".join(x for x in [
+        _fmt(t["distance_m"], " km", scale=1e-3, nd=2) if t["distance_m"] is not None else "",
+        f"+{_fmt(t['ascent_m'], ' m')}" if t["ascent_m"] is not None else "",
+        f"-{_fmt(t['descent_m'], ' m')}" if t["descent_m"] is not None else "",
+        f"moving {_hms(t['moving_time_s'])}" if t["moving_time_s"] is not None else "",
+    ] if x) or "–"
+    rows = [
+        ("file", doc["file"]),
+        ("format", doc["format"]),
+        ("sport", doc["sport"] or "–"),
+        ("device", doc["device"] or "–"),
+        ("start time", doc["start_time"] or "–"),
+        ("duration", _hms(doc["duration_s"])),
+        ("samples", f"{doc['samples']:,}"),
+        ("sensors", ", ".join(sensors) or "–"),
+        ("device totals", totals),
+    ]
+    out = _kv(rows)
+    for w in doc["warnings"]:
+        out += f"\nwarning: {w}"
+    return out
+
+
+def _cmd_info(args) -> int:
+    track = _load(args.file)
+    doc = info_dict(track)
+    print(_dumps(doc) if args.json else _info_text(doc))
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- analyze
+
+
+def _analyze_text(doc: dict) -> str:
+    s = doc["summary"]
+    hr = doc["hike_run"]
+    head = _kv([
+        ("file", doc["file"]),
+        ("sport / device", f"{doc['sport'] or '–'} / {doc['device'] or '–'}"),
+        ("start time", doc["start_time"] or "–"),
+        ("distance", _fmt(s["distance_m"], " km", scale=1e-3, nd=2)),
+        ("time (moving)", f"{_hms(s['duration_s'])} ({_hms(s['moving_time_s'])})"),
+        ("ascent / descent", f"+{_fmt(s['ascent_m'], ' m')} / -{_fmt(s['descent_m'], ' m')}"),
+        ("elevation", f"{_fmt(s['min_elevation_m'], ' m')} – {_fmt(s['max_elevation_m'], ' m')}"),
+        ("speed (GAP)", f"{_fmt(s['avg_speed_mps'], ' m/s', nd=2)} ({_fmt(s['gap_speed_mps'], ' m/s', nd=2)})"),
+        ("flat cadence", _fmt(s["flat_cadence_spm"], " spm")),
+        ("hike / run", f"{_hms(s['hike_time_s'])} / {_hms(s['run_time_s'])} (by {hr['method']})"),
+        ("crossover grade", _fmt(hr["crossover_grade_pct"], " %", nd=1)),
+        ("technical descent", _fmt(s["technical_distance_m"], " m")),
+        ("descent control", _fmt(s["descent_control_score"], " / 100")),
+    ])
+    parts = [head]
+    if doc["climbs"]:
+        rows = [[f"{c['start_m'] / 1000:.2f}", _fmt(c["length_m"], " m"), _fmt(c["gain_m"], " m"),
+                 _fmt(c["avg_grade_pct"], " %", nd=1), _fmt(c["hike_fraction"], " %", scale=100),
+                 _fmt(c["hike_vam_m_per_h"], " m/h"), _fmt(c["run_vam_m_per_h"], " m/h")]
+                for c in doc["climbs"]]
+        parts.append("climbs\n" + _table(
+            ["at km", "length", "gain", "grade", "hiked", "hike VAM", "run VAM"], rows))
+    if doc["descents"]:
+        rows = [[f"{d['start_m'] / 1000:.2f}", _fmt(d["length_m"], " m"), _fmt(d["drop_m"], " m"),
+                 _fmt(d["avg_grade_pct"], " %", nd=1), _fmt(d["control_score"]),
+                 _fmt(d["cadence_delta_spm"], " spm", nd=1), _fmt(d["braking_events"]),
+                 _fmt(d["technicality"], nd=2)]
+                for d in doc["descents"]]
+        parts.append("descents\n" + _table(
+            ["at km", "length", "drop", "grade", "control", "Δcadence", "brakes", "technical"], rows))
+    if doc["line_practice"]:
+        rows = [[str(p["rank"]), f"{p['start_m'] / 1000:.2f}", _fmt(p["length_m"], " m"),
+                 _fmt(p["avg_grade_pct"], " %", nd=1), _fmt(p["control_score"]),
+                 _fmt(p["time_lost_s"], " s"), "; ".join(p.get("reasons") or [])]
+                for p in doc["line_practice"]]
+        parts.append("line practice (practise #1 first)\n" + _table(
+            ["#", "at km", "length", "grade", "control", "lost", "why"], rows))
+    if doc["repeats"]:
+        rows = [[f"{r['start_m'] / 1000:.2f}", _fmt(r["length_m"], " m"), str(r["direction"]),
+                 str(len(r["passes"])), str(r["trend"] or "–")] for r in doc["repeats"]]
+        parts.append("repeats\n" + _table(["at km", "length", "direction", "passes", "trend"], rows))
+    for flag, label in (("ran_should_hike", "ran, hiking was as fast"),
+                        ("hiked_could_run", "hiked, running was clearly faster")):
+        for f in hr.get(flag) or []:
+            parts.append(f"note: {label}: km {f['start_m'] / 1000:.2f}–{f['end_m'] / 1000:.2f} "
+                         f"at {_fmt(f['avg_grade_pct'], ' %', nd=1)}")
+    for w in doc["warnings"]:
+        parts.append(f"warning: {w}")
+    return "\n\n".join(parts)
+
+
+def write_flags_gpx(analysis, path: str) -> None:
+    """Write the line-practice targets of ``analysis`` as a GPX course file (one track and a
+    start waypoint per candidate, in rank order; a valid empty GPX when there are none)."""
+    from .analysis.practice import practice_courses
+    from .io.gpx_write import courses_to_gpx
+
+    courses = practice_courses(analysis.line_practice, analysis.timeline)
+    Path(path).write_bytes(courses_to_gpx(courses))
+
+
+def _write_report(analysis, path: str) -> None:
+    from .report.html import write_report
+
+    write_report(analysis, path)
+
+
+def _cmd_analyze(args) -> int:
+    from .pipeline import analyze
+
+    for out in (args.report, args.flags_gpx):
+        if out:
+            _check_output(out)
+    track = _load(args.file)
+    analysis = analyze(track)
+    doc = analysis.to_dict()
+    print(_dumps(doc) if args.json else _analyze_text(doc))
+    if args.report:
+        _write_report(analysis, args.report)
+        if not args.json:
+            print(f"\nreport written to {args.report}")
+    if args.flags_gpx:
+        write_flags_gpx(analysis, args.flags_gpx)
+        if not args.json:
+            print(f"line-practice course written to {args.flags_gpx}")
+    return EXIT_OK
+
+
+def _cmd_report(args) -> int:
+    from .pipeline import analyze
+
+    _check_output(args.output)
+    track = _load(args.file)
+    _write_report(analyze(track), args.output)
+    print(f"report written to {args.output}")
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- season
+
+
+def _season_text(season) -> str:
+    doc = season.to_dict()
+    parts = []
+    if doc["activities"]:
+        rows = []
+        for a in doc["activities"]:
+            rows.append([(a["start_time"] or "–")[:10], Path(a["file"]).name,
+                         _fmt(a["distance_m"], " km", scale=1e-3, nd=1), f"+{_fmt(a['ascent_m'], ' m')}",
+                         _hms(a["moving_time_s"]), _fmt(a["descent_control_score"]),
+                         _hms(a["hike_time_s"]), _fmt(a["crossover_grade_pct"], " %", nd=1),
+                         str(a["line_practice_count"])])
+        parts.append(_table(["date", "file", "distance", "ascent", "moving", "control", "hiked",
+                             "crossover", "practice"], rows, left=2))
+    parts.append(f"season crossover grade: {_fmt(doc['crossover_grade_pct'], ' %', nd=1)}")
+    trends = doc.get("trends") or {}
+    for key, label, unit in (("flat_cadence_spm", "flat cadence", " spm"),
+                             ("descent_control_score", "descent control", "")):
+        t = trends.get(key)
+        if t and t.get("trend"):
+            parts.append(f"{label}: {t['trend']} ({_fmt(t.get('change_per_30d'), unit, nd=1)} per 30 days)")
+    weeks = doc.get("weeks") or []
+    if weeks:
+        rows = [[w["week"], _fmt(w["technical_distance_m"], " km", scale=1e-3, nd=1),
+                 str(w["technical_sessions"]), w["verdict"]] for w in weeks]
+        parts.append("technical sessions per week (coaches suggest 1–2)\n" + _table(
+            ["week", "technical", "sessions", ""], rows, left=1))
+    if doc["segments"]:
+        rows = []
+        for s in doc["segments"]:
+            times = " ".join(_fmt(p["duration_s"], "s") for p in s["passes"])
+            rows.append([s["segment_id"], _fmt(s["length_m"], " m"), _fmt(s["drop_m"], " m"),
+                         str(len(s["passes"])), str(s["trend"] or "–"), times])
+        parts.append("segments met more than once\n" + _table(
+            ["segment", "length", "drop", "passes", "trend", "times"], rows, left=1))
+    n_ok, n_bad = len(doc["activities"]), len(doc["errors"])
+    parts.append(f"{n_ok} activities read" + (f", {n_bad} could not be read" if n_bad else ""))
+    return "\n\n".join(parts)
+
+
+def _cmd_season(args) -> int:
+    from .season import analyze_season
+
+    if args.report:
+        _check_output(args.report)
+    cache: Any = True
+    if args.no_cache:
+        cache = False
+    elif args.cache:
+        cache = args.cache
+    if args.jobs is not None and args.jobs < 1:
+        raise _CliError(f"--jobs {args.jobs}: give 1 or more worker processes")
+    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler)
+    for err in season.errors:
+        print(f"trailtech: {err['file']}: {err['error']}", file=sys.stderr)
+    if not season.errors and len(season.activities) == 0:
+        print(f"trailtech: {' '.join(args.paths)}: no activity files found", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(_dumps(season.to_dict()) if args.json else _season_text(season))
+    if args.out:
+        season.write(args.out)
+    if args.report:
+        season.report(args.report)
+        if not args.json:
+            print(f"season report written to {args.report}")
+    if len(season.activities) == 0:
+        return EXIT_UNREADABLE
+    return EXIT_SOME_FAILED if season.errors else EXIT_OK
+
+
+# --------------------------------------------------------------------------- serve
+
+
+def _cmd_serve(args) -> int:
+    if args.max_upload_mb <= 0:
+        raise _CliError(f"--max-upload-mb {args.max_upload_mb}: give a positive size")
+    try:
+        from .web import serve
+    except ImportError as exc:
+        if getattr(exc, "name", None) and exc.name.split(".")[0] in ("starlette", "uvicorn", "multipart",
+                                                                      "python_multipart"):
+            raise _CliError(f"serve: needs the web extra ({exc.name} is missing): "
+                            "pip install 'trailtech[web]'") from exc
+        raise
+    serve(host=args.host, port=args.port, open_browser=args.open, max_upload_mb=args.max_upload_mb)
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``trailtech`` command."""
+    p = argparse.ArgumentParser(
+        prog="trailtech",
+        description="Coaching on technical trail terrain from watch files (FIT, GPX, TCX, gzipped).",
+    )
+    p.add_argument("--version", action="version", version=f"trailtech {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    s = sub.add_parser("info", help="what a file holds, no analysis")
+    s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.set_defaults(func=_cmd_info)
+
+    s = sub.add_parser("analyze", help="the full analysis of one activity")
+    s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument("--report", metavar="OUT.html", help="also write the HTML report")
+    s.add_argument("--flags-gpx", metavar="OUT.gpx", help="write line-practice targets as a GPX course")
+    s.set_defaults(func=_cmd_analyze)
+
+    s = sub.add_parser("report", help="self-contained HTML report of one activity")
+    s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
+    s.add_argument("-o", "--output", metavar="OUT.html", required=True, help="report file to write")
+    s.set_defaults(func=_cmd_report)
+
+    s = sub.add_parser("season", help="every activity under the paths (folders, Strava export .zip)")
+    s.add_argument("paths", metavar="PATH", nargs="+", help="files, folders or Strava export .zip")
+    s.add_argument("--json", action="store_true", help="print the season JSON")
+    s.add_argument("--report", metavar="OUT.html", help="write the season HTML report")
+    s.add_argument("--out", metavar="DIR", help="write activities.csv, segments.csv and one JSON per activity")
+    s.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--cache", metavar="DIR", help="cache folder (default: the user cache folder)")
+    g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing dask.distributed cluster")
+    s.set_defaults(func=_cmd_season)
+
+    s = sub.add_parser("serve", help="the local upload page")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--open", action="store_true", help="open the page in a browser")
+    s.add_argument("--max-upload-mb", type=float, default=64, metavar="MB",
+                   help="largest upload accepted (default 64)")
+    s.set_defaults(func=_cmd_serve)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors: argparse already printed
+        return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    func: Callable[[Any], int] = args.func
+    file = getattr(args, "file", None)
+    try:
+        return func(args)
+    except _CliError as exc:
+        return _fail(str(exc))
+    except TrailtechError as exc:
+        return _fail(error_line(exc, "<stdin>" if file == "-" else file))
+    except BrokenPipeError:  # `trailtech ... | head`: not an error worth a traceback
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

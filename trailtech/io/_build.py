@@ -1,0 +1,346 @@
+"""Shared last step of the XML readers: raw column arrays -> a normalised :class:`Track`.
+
+The GPX and TCX readers collect text per field; this module turns it into numbers and times,
+and applies the same repairs and decisions to both formats, so they cannot drift apart:
+
+* times that are unusable (before 1980, i.e. before GPS time began, or after 2100: clock
+  sentinels like GPSBabel's 1901-12-13T20:45:52Z) become NaT, with a warning;
+* points without a usable time are dropped when the file has other timed points (they cannot be
+  placed); when *no* point has a usable time every row is kept in file order with ``time`` NaT
+  and ``elapsed_s`` NaN, ``meta.start_time`` None and a warning. Such a track can still be
+  listed (``trailtech info``); the analysis refuses it with :class:`~trailtech.errors.TrackDataError`;
+* backwards time steps are counted and the rows sorted by time (stable);
+* samples sharing a timestamp are merged into one row (first non-missing value per column);
+* cadence is normalised to steps/min (:func:`normalise_cadence`);
+* ``elapsed_s`` counts from the first sample.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..track import COLUMNS, SessionInfo, Track, TrackMeta
+
+__all__ = [
+    "ON_FOOT_SPORTS",
+    "build_track",
+    "merge_priority",
+    "normalise_cadence",
+    "normalise_sport",
+    "parse_times",
+    "scatter",
+    "to_float",
+]
+
+#: Sports whose cadence is counted in steps (both feet) and may need doubling.
+ON_FOOT_SPORTS = frozenset(
+    {"running", "walking", "hiking", "trail_running", "mountaineering"}
+)
+
+#: Strava's numeric activity types as they appear in its GPX ``<type>``.
+_STRAVA_TYPES = {"1": "cycling", "4": "hiking", "9": "running", "10": "walking"}
+
+_SPORT_ALIASES = {
+    "run": "running",
+    "running": "running",
+    "trail": "running",
+    "trail_running": "running",
+    "trailrunning": "running",
+    "trail running": "running",
+    "treadmill_running": "running",
+    "jogging": "running",
+    "bike": "cycling",
+    "biking": "cycling",
+    "ride": "cycling",
+    "cycling": "cycling",
+    "mountain_biking": "cycling",
+    "hike": "hiking",
+    "hiking": "hiking",
+    "walk": "walking",
+    "walking": "walking",
+}
+_SUB_SPORTS = {
+    "trail": "trail",
+    "trail_running": "trail",
+    "trailrunning": "trail",
+    "trail running": "trail",
+    "treadmill_running": "treadmill",
+}
+
+#: Times outside this window are clock sentinels or garbage, not recordings [UTC].
+_TIME_MIN = np.datetime64("1980-01-01T00:00:00", "ns")
+_TIME_MAX = np.datetime64("2100-01-01T00:00:00", "ns")
+
+#: Median moving cadence below which on-foot cadence is taken as strides/min [1/min]
+#: (science.md topic 5: running is ~150-190 steps/min, i.e. ~75-95 strides/min).
+STRIDES_MEDIAN_LIMIT_SPM = 120.0
+
+
+def to_float(texts: Sequence[str | None]) -> np.ndarray:
+    """Numbers from element texts; anything unreadable (None, "", "abc") becomes NaN."""
+    if len(texts) == 0:
+        return np.empty(0, dtype=float)
+    try:
+        return np.asarray(texts, dtype=object).astype(float)
+    except (TypeError, ValueError):
+        return pd.to_numeric(pd.Series(texts, dtype=object), errors="coerce").to_numpy(
+            dtype=float
+        )
+
+
+def parse_times(texts: Sequence[str | None]) -> np.ndarray:
+    """ISO 8601 texts -> ``datetime64[ns]`` in UTC (naive array), NaT where unreadable.
+
+    Times written with a ``Z`` take a fast numpy path; offsets (``+02:00``) and times without a
+    zone go through pandas (a time without a zone is taken as UTC, as GPX and TCX require).
+    """
+    n = len(texts)
+    if n == 0:
+        return np.empty(0, dtype="datetime64[ns]")
+    try:
+        if all(t is not None and t.endswith("Z") for t in texts):
+            return np.array([t[:-1] for t in texts], dtype="datetime64[ns]")
+    except (ValueError, TypeError, AttributeError):
+        pass
+    series = pd.Series(
+        [t.strip() if isinstance(t, str) else None for t in texts], dtype=object
+    )
+    try:
+        parsed = pd.to_datetime(series, utc=True, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError, OverflowError):
+        parsed = pd.Series(
+            [
+                pd.to_datetime(t, utc=True, errors="coerce") if t else pd.NaT
+                for t in series
+            ],
+            dtype="datetime64[ns, UTC]",
+        )
+    return (
+        parsed.dt.tz_convert("UTC")
+        .dt.tz_localize(None)
+        .to_numpy(dtype="datetime64[ns]")
+    )
+
+
+def normalise_sport(text: str | None) -> tuple[str | None, str | None]:
+    """Sport and sub-sport, lower case, from a GPX ``<type>`` or TCX ``Sport`` attribute.
+
+    Strava's numeric types are decoded (``"9"`` running, ``"1"`` cycling, ``"4"`` hiking,
+    ``"10"`` walking); "Running", "run", "trail_running" all become ``"running"`` (the last with
+    sub-sport ``"trail"``). Unknown words are kept, lower-cased.
+    """
+    if text is None:
+        return None, None
+    key = " ".join(str(text).split()).lower()
+    if not key:
+        return None, None
+    if key in _STRAVA_TYPES:
+        return _STRAVA_TYPES[key], None
+    key_us = key.replace("-", "_")
+    sport = _SPORT_ALIASES.get(key_us, _SPORT_ALIASES.get(key, key_us))
+    return sport, _SUB_SPORTS.get(key_us)
+
+
+def normalise_cadence(
+    cadence: np.ndarray,
+    sport: str | None,
+    *,
+    strides_limit_spm: float = STRIDES_MEDIAN_LIMIT_SPM,
+) -> tuple[np.ndarray, bool, str | None]:
+    """Cadence in steps/min from a GPX/TCX cadence of unknown unit.
+
+    Garmin and Strava write running cadence per foot (strides/min), other tools per step. On an
+    on-foot activity (or one of unknown sport: trailtech is for runners), the samples with
+    cadence > 0 stand for moving samples (a stopped runner's cadence is 0); if their median is
+    below ``strides_limit_spm`` the values are strides and are doubled (science.md topic 5),
+    unless their 95th percentile also reaches ``strides_limit_spm``: strides/min never do (that
+    is 240 steps/min), so such a file is steps/min with much walking, and is kept.
+    Cycling cadence (rpm) and other sports are left as written.
+
+    Parameters
+    ----------
+    cadence : ndarray
+        Cadence as written in the file [1/min].
+    sport : str or None
+        Normalised sport.
+    strides_limit_spm : float
+        Median moving cadence below which values are taken as strides/min [1/min].
+
+    Returns
+    -------
+    cadence_spm : ndarray
+        Cadence in steps/min (or as written, for non on-foot sports) [1/min].
+    doubled : bool
+        Whether the values were doubled.
+    warning : str or None
+        One sentence explaining the decision, when something was decided.
+    """
+    cadence = np.asarray(cadence, dtype=float)
+    if sport is not None and sport not in ON_FOOT_SPORTS:
+        return cadence, False, None
+    moving = cadence[np.isfinite(cadence) & (cadence > 0)]
+    if moving.size == 0:
+        return cadence, False, None
+    median = float(np.median(moving))
+    high = float(np.percentile(moving, 95))
+    if median >= strides_limit_spm:
+        return cadence, False, None
+    if high >= strides_limit_spm:
+        # Strides/min never reach 120 (that would be 240 steps/min): a file whose upper values
+        # do is already in steps/min, and its low median comes from walking (e.g. a treadmill
+        # session alternating walking at ~118 and running at ~176 steps/min).
+        return (
+            cadence,
+            False,
+            (
+                f"cadence kept as steps/min: median moving cadence {median:.0f} is low but 5% of "
+                f"values reach {high:.0f}, which only steps/min can"
+            ),
+        )
+    assumed = " (sport unknown; assumed on foot)" if sport is None else ""
+    note = (
+        f"cadence doubled from strides/min to steps/min: median moving cadence {median:.0f} "
+        f"is below {strides_limit_spm:.0f}{assumed}"
+    )
+    return cadence * 2.0, True, note
+
+
+def scatter(n: int, index: Sequence[int], values: np.ndarray) -> np.ndarray:
+    """A length-``n`` float array, NaN except ``values`` at ``index`` (later entries win)."""
+    out = np.full(n, np.nan)
+    if len(index):
+        out[np.asarray(index, dtype=np.intp)] = values
+    return out
+
+
+def merge_priority(
+    n: int, layers: Iterable[tuple[Sequence[int], np.ndarray]]
+) -> np.ndarray:
+    """Fill a column from several sources, earlier sources first, later ones only in its gaps."""
+    out = np.full(n, np.nan)
+    for index, values in layers:
+        layer = scatter(n, index, values)
+        gap = ~np.isfinite(out)
+        out[gap] = layer[gap]
+    return out
+
+
+def build_track(
+    columns: dict[str, np.ndarray],
+    times: np.ndarray,
+    *,
+    source: str,
+    fmt: str,
+    sport: str | None = None,
+    sub_sport: str | None = None,
+    device: str | None = None,
+    sessions: Sequence[SessionInfo] = (),
+    warnings: Sequence[str] = (),
+    cadence_doubled: bool = False,
+) -> Track:
+    """Normalise decoded arrays into a :class:`Track` (see the module docstring for the rules).
+
+    Parameters
+    ----------
+    columns : dict of str to ndarray
+        Sample columns of equal length, named as in :data:`trailtech.track.COLUMNS`, plus
+        optionally ``"cadence_raw"`` (cadence as written, normalised here).
+    cadence_doubled : bool
+        Set when the caller already doubled ``cadence_spm`` itself (TCX, per session).
+    times : ndarray of datetime64[ns]
+        Sample times in UTC (naive), NaT where missing, in file order.
+    """
+    warnings = list(warnings)
+    n = len(times)
+    times = np.asarray(times, dtype="datetime64[ns]")
+    n_records = n
+
+    bad = ~np.isnat(times) & ((times < _TIME_MIN) | (times >= _TIME_MAX))
+    if bad.any():
+        times = times.copy()
+        first_bad = pd.Timestamp(times[bad][0]).isoformat()
+        times[bad] = np.datetime64("NaT")
+        warnings.append(
+            f"{int(bad.sum())} of {n} timestamps are outside 1980-2100 (e.g. {first_bad}Z, a "
+            "clock sentinel) and were ignored"
+        )
+    timed = ~np.isnat(times)
+    data = {k: np.asarray(v) for k, v in columns.items()}
+
+    cad = data.pop("cadence_raw", None)
+    if cad is not None and np.isfinite(cad).any():
+        cad, cadence_doubled, note = normalise_cadence(cad, sport)
+        data["cadence_spm"] = cad
+        if note:
+            warnings.append(note)
+
+    if n and not timed.any():
+        warnings.append(
+            "no usable timestamps: the track can be listed but not analysed (times are needed "
+            "for speed, pauses and gait)"
+        )
+        frame = pd.DataFrame(
+            {
+                "time": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"),
+                "elapsed_s": np.full(n, np.nan),
+            }
+        )
+    else:
+        if not timed.all():
+            warnings.append(
+                f"{int((~timed).sum())} of {n} points have no usable time and were dropped"
+            )
+            times = times[timed]
+            data = {k: v[timed] for k, v in data.items()}
+        steps = np.diff(times.astype(np.int64))
+        n_back = int((steps < 0).sum())
+        order = np.argsort(times, kind="stable")
+        if n_back:
+            warnings.append(
+                f"{n_back} backwards time steps; samples were sorted by time"
+            )
+            times = times[order]
+            data = {k: v[order] for k, v in data.items()}
+        frame = pd.DataFrame({"time": pd.DatetimeIndex(times).tz_localize("UTC")})
+        for k, v in data.items():
+            frame[k] = v
+        dup = frame["time"].duplicated()
+        if dup.any():
+            n_dup = int(dup.sum())
+            # groupby().first() keeps the first non-missing value of each column per time.
+            frame = frame.groupby("time", sort=True).first().reset_index()
+            warnings.append(f"{n_dup} samples with a repeated timestamp were merged")
+        t_ns = frame["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
+        frame.insert(
+            1, "elapsed_s", (t_ns - t_ns[0]) / 1e9 if len(t_ns) else np.empty(0)
+        )
+    for k, v in data.items():
+        if k not in frame:
+            frame[k] = v
+    for k in list(frame.columns):
+        if k not in COLUMNS:
+            raise KeyError(f"reader produced unknown column {k!r}")
+        frame[k] = frame[k].astype(COLUMNS[k])
+    frame = frame.reset_index(drop=True)
+
+    start = (
+        frame["time"].iloc[0]
+        if len(frame) and not pd.isna(frame["time"].iloc[0])
+        else None
+    )
+    meta = TrackMeta(
+        source=source,
+        format=fmt,
+        sport=sport,
+        sub_sport=sub_sport,
+        device=device,
+        start_time=start,
+        cadence_doubled=cadence_doubled,
+        sessions=tuple(sessions),
+        n_records=n_records,
+        warnings=tuple(warnings),
+    )
+    return Track(samples=frame, meta=meta)

@@ -1,0 +1,442 @@
+"""Engine-independent content of a FIT file, and its normalisation into a :class:`Track`.
+
+Both FIT decoders (the reference one built on python-fitparse in :mod:`trailtech.io.fit`, and
+the numpy one in :mod:`trailtech.io.fit_fast`) fill a :class:`FitContent`; :func:`build_track`
+then applies the same rules to both, so the two engines can only differ in decoding.
+
+Rules applied by :func:`build_track` (each one leaves a sentence in ``meta.warnings``)
+-------------------------------------------------------------------------------------
+* Records without a timestamp cannot be placed on the time axis: they are dropped and
+  counted. A file whose records have no timestamp at all raises :class:`TrackDataError`.
+* Records that go back in time are dropped: a record is kept when its time is not earlier
+  than every record before it (or, if that would drop more than half of the file, when it
+  is not later than every record after it: a bogus first timestamp must not eat the file).
+* Records with the same timestamp are merged: the one holding the most values is kept,
+  and its missing values are filled from the others (some watches split one second into a
+  GPS record and a sensor record).
+* At most 10 records (1 %) cut off at either end by a gap of more than a day are dropped
+  (a corrupt record just before a decoding break can carry a timestamp decades away).
+* Running cadence in FIT is strides/min (one foot); it is doubled to steps/min per session
+  for foot sports (running, walking, hiking, ...) unless its median is already above
+  120/min; for ``generic`` or missing sports it is doubled only when its median looks like
+  strides (50-120/min) and the median speed is that of someone on foot (< 5 m/s).
+* ``segment`` starts a new piece at every session change and wherever the device timer was
+  restarted after a stop; ``session`` is the index of the session (ordered by start time)
+  whose start the sample follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from ..errors import TrackDataError, TrackReadError, UnsupportedFormatError
+from ..track import DeviceTotals, SessionInfo, Track, TrackMeta
+from .fit_devices import device_label, is_barometric
+
+__all__ = ["FitContent", "RECORD_KEYS", "build_track", "FIT_EPOCH_UNIX_S"]
+
+#: Seconds between the Unix epoch and the FIT epoch (1989-12-31T00:00:00Z).
+FIT_EPOCH_UNIX_S = 631065600
+#: FIT date_time values below this are seconds since device power-on, not UTC (FIT spec).
+_FIT_MIN_ABSOLUTE_S = 0x10000000
+
+#: Record columns the decoders fill, in final units. ``timestamp`` is FIT seconds (NaN when
+#: absent); ``cadence`` is the raw FIT cadence incl. fractional_cadence [1/min].
+RECORD_KEYS = (
+    "timestamp",
+    "lat_deg",
+    "lon_deg",
+    "elevation_m",
+    "device_speed_mps",
+    "device_distance_m",
+    "cadence",
+    "heart_rate_bpm",
+    "power_w",
+    "temperature_c",
+)
+
+#: Session fields kept for meta (FIT names, scaled to SI by the decoders).
+SESSION_KEYS = (
+    "start_time",
+    "timestamp",
+    "sport",
+    "sub_sport",
+    "total_distance",
+    "total_ascent",
+    "total_descent",
+    "total_timer_time",
+    "total_elapsed_time",
+)
+
+_FOOT_SPORTS = frozenset(
+    {"running", "walking", "hiking", "mountaineering", "trail_running", "snowshoeing"}
+)
+_UNKNOWN_SPORTS = frozenset({None, "generic", "all", "multisport"})
+_ACTIVITY_TYPES = frozenset({None, "activity"})
+#: Largest cadence median still taken for strides/min [1/min]; human step rates are ~140-200.
+_STRIDE_MAX_SPM = 120.0
+_STRIDE_MIN_SPM = 50.0
+#: Above this median speed a generic activity with ~80/min cadence is taken for cycling [m/s].
+_FOOT_MAX_SPEED_MPS = 5.0
+#: A gap longer than this isolating at most _STRAY_MAX_RECORDS at an end marks them stray [s].
+_STRAY_GAP_S = 86400.0
+_STRAY_MAX_RECORDS = 10
+
+
+@dataclass
+class FitContent:
+    """What a FIT decoder found, before any normalisation.
+
+    Attributes
+    ----------
+    records : dict of str to numpy.ndarray
+        One float64 array per key of :data:`RECORD_KEYS` (all the same length, one entry per
+        record message in file order); NaN where the field is absent or holds the FIT
+        invalid value. Positions in [deg], elevation [m], speed [m/s], distance [m].
+    sessions : list of dict
+        One dict per session message in file order, keys :data:`SESSION_KEYS` (times in FIT
+        seconds, sports as lower-case strings, totals in SI units, ``None`` when absent).
+    sports : list of (str or None, str or None)
+        ``sport`` messages (sport, sub_sport), used when there is no session.
+    timer_events : list of (float, str)
+        ``(timestamp [FIT s], event_type)`` of every ``event`` message with event ``timer``.
+    file_types : list of str or None
+        ``file_id.type`` of every chained FIT file, in order.
+    manufacturer, product, product_name : str or None
+        From the first ``file_id`` (``product_name`` also from the creator ``device_info``).
+    n_headers : int
+        FIT file headers read (> 1 for chained files).
+    notes : list of str
+        What the decoder had to work around (CRC, truncation, ...), one sentence each.
+    """
+
+    records: dict[str, np.ndarray]
+    sessions: list[dict] = field(default_factory=list)
+    sports: list[tuple[Optional[str], Optional[str]]] = field(default_factory=list)
+    timer_events: list[tuple[float, str]] = field(default_factory=list)
+    file_types: list[Optional[str]] = field(default_factory=list)
+    manufacturer: Optional[str] = None
+    product: Optional[str] = None
+    product_name: Optional[str] = None
+    n_headers: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_records(self) -> int:
+        return len(self.records["timestamp"])
+
+
+def _fit_time(seconds: float) -> pd.Timestamp:
+    return pd.Timestamp(int(seconds) + FIT_EPOCH_UNIX_S, unit="s", tz="UTC")
+
+
+def _keep_monotonic(t: np.ndarray) -> np.ndarray:
+    """Mask of records to keep so that ``t`` never decreases (see module docstring)."""
+    prev_max = np.maximum.accumulate(np.concatenate(([-np.inf], t[:-1])))
+    keep = t >= prev_max
+    if keep.sum() * 2 < len(t):
+        next_min = np.minimum.accumulate(np.concatenate((t[1:], [np.inf]))[::-1])[::-1]
+        keep_b = t <= next_min
+        if keep_b.sum() > keep.sum():
+            keep = keep_b
+    return keep
+
+
+def _merge_duplicates(t: np.ndarray, n_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Group records with equal (sorted) timestamps, fullest record first.
+
+    Returns ``(order, first)``: ``order`` sorts rows by time, then by most values;
+    ``first[g]`` is the position in ``order`` where group ``g`` starts.
+    """
+    order = np.lexsort((-n_values, t))  # stable: by time, then most values first
+    _, first = np.unique(t[order], return_index=True)
+    return order, first
+
+
+def _first_finite(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per group (starting at ``first``), the first finite value of ``values`` (NaN if none)."""
+    idx = np.where(np.isfinite(values), np.arange(values.size), values.size)
+    pick = np.minimum.reduceat(idx, first)
+    ends = np.append(first[1:], values.size)
+    out = np.full(first.size, np.nan)
+    ok = pick < ends
+    out[ok] = values[pick[ok]]
+    return out
+
+
+def _stray_edges(t: np.ndarray) -> np.ndarray:
+    """Mask of a few records cut off from the rest by a gap of more than a day at either end.
+
+    A corrupt last record before a decoding break can carry a timestamp decades away.
+    """
+    keep = np.ones(t.size, dtype=bool)
+    limit = max(1, min(_STRAY_MAX_RECORDS, t.size // 100))
+    big = np.flatnonzero(np.diff(t) > _STRAY_GAP_S)
+    if big.size:
+        if big[0] + 1 <= limit:
+            keep[: big[0] + 1] = False
+        if t.size - (big[-1] + 1) <= limit:
+            keep[big[-1] + 1 :] = False
+    return keep
+
+
+def _session_order(sessions: list[dict]) -> list[dict]:
+    """Sessions ordered by start time (file order when start times are missing)."""
+
+    def start(s: dict) -> Optional[float]:
+        if s.get("start_time") is not None:
+            return float(s["start_time"])
+        if s.get("timestamp") is not None and s.get("total_elapsed_time") is not None:
+            return float(s["timestamp"]) - float(s["total_elapsed_time"])
+        return None
+
+    if any(start(s) is None for s in sessions):
+        return list(sessions)
+    return sorted(sessions, key=start)
+
+
+def _session_starts(sessions: list[dict]) -> Optional[np.ndarray]:
+    starts = []
+    for s in sessions:
+        if s.get("start_time") is not None:
+            starts.append(float(s["start_time"]))
+        elif s.get("timestamp") is not None and s.get("total_elapsed_time") is not None:
+            starts.append(float(s["timestamp"]) - float(s["total_elapsed_time"]))
+        else:
+            return None
+    return np.asarray(starts, dtype=float)
+
+
+def _timer_pauses(events: list[tuple[float, str]]) -> list[tuple[float, float]]:
+    """(stop, restart) intervals from timer events [FIT s]; few events, a loop is fine."""
+    pauses: list[tuple[float, float]] = []
+    stopped_at: Optional[float] = None
+    for t, kind in sorted(events, key=lambda e: e[0]):
+        if kind in ("stop", "stop_all", "stop_disable", "stop_disable_all"):
+            if stopped_at is None:
+                stopped_at = t
+        elif kind == "start" and stopped_at is not None:
+            if t > stopped_at:
+                pauses.append((stopped_at, t))
+            stopped_at = None
+    return pauses
+
+
+def _double_cadence(
+    cadence: np.ndarray, speed: Optional[np.ndarray], sport: Optional[str], sub_sport: Optional[str]
+) -> tuple[bool, str]:
+    """Decide whether one session's cadence is strides/min; returns (double, reason)."""
+    moving = cadence > 0
+    median = float(np.nanmedian(cadence[moving])) if moving.any() else float("nan")
+    label = sport or "unknown"
+    if sport in _FOOT_SPORTS or sub_sport == "trail":
+        if np.isfinite(median) and median > _STRIDE_MAX_SPM:
+            return False, f"{label} cadence median {median:.0f}/min is already steps/min: kept"
+        return True, f"{label} cadence is strides/min in FIT: doubled to steps/min"
+    if sport in _UNKNOWN_SPORTS:
+        if not np.isfinite(median) or not (_STRIDE_MIN_SPM <= median <= _STRIDE_MAX_SPM):
+            return False, f"{label} sport, cadence median {median:.0f}/min: not doubled"
+        v = speed[moving] if speed is not None else np.array([])
+        v = v[np.isfinite(v)]
+        v_med = float(np.median(v)) if v.size else float("nan")
+        if np.isfinite(v_med) and v_med >= _FOOT_MAX_SPEED_MPS:
+            return False, (
+                f"{label} sport, cadence median {median:.0f}/min at {v_med:.1f} m/s looks like "
+                "cycling: not doubled"
+            )
+        return True, (
+            f"{label} sport, cadence median {median:.0f}/min looks like strides/min on foot: "
+            "doubled to steps/min"
+        )
+    return False, ""
+
+
+def _sum_or_none(sessions: list[dict], key: str) -> Optional[float]:
+    vals = [float(s[key]) for s in sessions if s.get(key) is not None]
+    return float(sum(vals)) if vals else None
+
+
+def build_track(content: FitContent, source: str) -> Track:
+    """Normalise decoded FIT content into a :class:`Track` (rules in the module docstring).
+
+    Parameters
+    ----------
+    content : FitContent
+        What a decoder found.
+    source : str
+        File name, used in messages.
+
+    Returns
+    -------
+    Track
+
+    Raises
+    ------
+    UnsupportedFormatError
+        The FIT file is not an activity (course, settings, workout, monitoring, ...).
+    TrackReadError
+        The file holds no record messages.
+    TrackDataError
+        No record has a timestamp.
+    """
+    warnings: list[str] = list(content.notes)
+    ftype = content.file_types[0] if content.file_types else None
+    if ftype not in _ACTIVITY_TYPES:
+        what = "a planned route" if ftype == "course" else "not a recorded activity"
+        raise UnsupportedFormatError(source, f"FIT file of type '{ftype}' ({what})")
+    n_records = content.n_records
+    if n_records == 0:
+        raise TrackReadError(source, "no records: the FIT file holds no activity samples")
+
+    rec = content.records
+    t = rec["timestamp"]
+    rows = np.flatnonzero(np.isfinite(t))
+    if rows.size == 0:
+        raise TrackDataError(
+            f"{source}: none of the {n_records} FIT records has a timestamp; cannot place "
+            "them in time"
+        )
+    if rows.size < n_records:
+        warnings.append(f"{n_records - rows.size} of {n_records} records had no timestamp and were dropped.")
+    keep = _keep_monotonic(t[rows])
+    if not keep.all():
+        warnings.append(
+            f"{int((~keep).sum())} records went back in time and were dropped."
+        )
+        rows = rows[keep]
+    stray = _stray_edges(t[rows])
+    if not stray.all():
+        warnings.append(
+            f"{int((~stray).sum())} records at the start or end lay more than a day away from "
+            "the rest and were dropped."
+        )
+        rows = rows[stray]
+    values = [k for k in RECORD_KEYS[1:] if np.isfinite(rec[k][rows]).any()]
+    cols = {k: rec[k][rows] for k in values}
+    n_values = np.zeros(rows.size, dtype=np.int64)
+    for k in values:
+        n_values += np.isfinite(cols[k])
+    order, first = _merge_duplicates(t[rows], n_values)
+    if first.size < rows.size:
+        warnings.append(
+            f"{rows.size - first.size} records repeated the timestamp of another record and "
+            "were merged into it (values of the fullest record, gaps filled from the others)."
+        )
+        cols = {k: _first_finite(v[order], first) for k, v in cols.items()}
+        rows = rows[order[first]]
+    t = t[rows]
+    if t[0] < _FIT_MIN_ABSOLUTE_S:
+        warnings.append(
+            "Record timestamps count from device power-on, not UTC: the date is not real."
+        )
+
+    # Sessions: index per sample from session start times.
+    sessions = _session_order(content.sessions)
+    starts = _session_starts(sessions)
+    if sessions and starts is not None:
+        session = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, None)
+    else:
+        session = np.zeros(t.size, dtype=np.int64)
+    session = session.astype(np.int64)
+
+    pauses = _timer_pauses(content.timer_events)
+    ends = np.array([b for _, b in pauses], dtype=float)
+    t_prev = np.concatenate(([-np.inf], t[:-1]))
+    restarted = np.searchsorted(ends, t, side="right") > np.searchsorted(ends, t_prev, side="right")
+    restarted[0] = False
+    boundary = restarted | (np.diff(session, prepend=session[0]) != 0)
+    segment = np.cumsum(boundary).astype(np.int64)
+
+    data: dict[str, np.ndarray] = {
+        # FIT times are whole seconds; int64 ns avoids float rounding of epoch nanoseconds
+        "time": pd.to_datetime((t.astype(np.int64) + FIT_EPOCH_UNIX_S) * 1_000_000_000, unit="ns", utc=True),
+        "elapsed_s": t - t[0],
+    }
+    for k in values:
+        if k != "cadence":
+            data[k] = cols[k]
+
+    # Cadence: strides/min -> steps/min per session.
+    doubled_any = False
+    if "cadence" in values:
+        cad = cols["cadence"].copy()
+        speed = data.get("device_speed_mps")
+        info_sessions = sessions if sessions else [
+            {"sport": s, "sub_sport": ss} for s, ss in content.sports[:1]
+        ]
+        for i in np.unique(session):
+            in_s = session == i
+            s = info_sessions[i] if i < len(info_sessions) else {}
+            sport, sub = s.get("sport"), s.get("sub_sport")
+            dbl, why = _double_cadence(cad[in_s], None if speed is None else speed[in_s], sport, sub)
+            if why and np.isfinite(cad[in_s]).any():
+                prefix = f"Session {i}: " if len(info_sessions) > 1 else ""
+                warnings.append(prefix + why[0].upper() + why[1:] + ".")
+            if dbl:
+                cad[in_s] *= 2.0
+                doubled_any = True
+        data["cadence_spm"] = cad
+    data["session"] = session
+    data["segment"] = segment
+    samples = pd.DataFrame(data)
+
+    # Meta.
+    infos = []
+    for i, s in enumerate(sessions):
+        st = s.get("start_time")
+        infos.append(
+            SessionInfo(
+                index=i,
+                sport=s.get("sport"),
+                sub_sport=s.get("sub_sport"),
+                start_time=_fit_time(st) if st is not None else None,
+            )
+        )
+    if sessions:
+        durations = []
+        for i, s in enumerate(sessions):
+            d = s.get("total_elapsed_time")
+            if d is None:
+                in_s = t[session == i]
+                d = float(in_s[-1] - in_s[0]) if in_s.size else 0.0
+            durations.append(float(d))
+        main = sessions[int(np.argmax(durations))]
+        sport, sub_sport = main.get("sport"), main.get("sub_sport")
+    elif content.sports:
+        sport, sub_sport = content.sports[0]
+        infos.append(SessionInfo(index=0, sport=sport, sub_sport=sub_sport, start_time=_fit_time(t[0])))
+    else:
+        sport = sub_sport = None
+    totals = DeviceTotals(
+        distance_m=_sum_or_none(sessions, "total_distance"),
+        ascent_m=_sum_or_none(sessions, "total_ascent"),
+        descent_m=_sum_or_none(sessions, "total_descent"),
+        moving_time_s=_sum_or_none(sessions, "total_timer_time"),
+        elapsed_time_s=_sum_or_none(sessions, "total_elapsed_time"),
+    )
+    gaps = np.diff(t)
+    if gaps.size and gaps.max() > 3600:
+        i = int(np.argmax(gaps))
+        warnings.append(
+            f"Recording has a gap of {gaps[i] / 3600:.1f} h after {_fit_time(t[i]).isoformat()}."
+        )
+    meta = TrackMeta(
+        source=source,
+        format="fit",
+        sport=sport,
+        sub_sport=sub_sport,
+        device=device_label(content.manufacturer, content.product, content.product_name),
+        start_time=_fit_time(t[0]),
+        barometric=is_barometric(content.manufacturer, content.product, content.product_name),
+        cadence_doubled=doubled_any,
+        sessions=tuple(infos),
+        device_totals=totals,
+        timer_pauses=tuple((_fit_time(a), _fit_time(b)) for a, b in pauses),
+        n_records=n_records,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+    return Track(samples=samples, meta=meta)

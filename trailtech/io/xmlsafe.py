@@ -1,0 +1,138 @@
+"""Safe XML parsing for activity files (GPX, TCX).
+
+Activity files come from anywhere (uploads to ``trailtech serve``, a friend's e-mail), so the
+parser must not be a way in:
+
+* no entity expansion, no DTD loading, no network (``resolve_entities=False``,
+  ``load_dtd=False``, ``no_network=True``); a document declaring entities (``<!ENTITY``: the
+  "billion laughs" and external-entity attacks; GPX and TCX never need one) is refused before
+  parsing, so it fails in microseconds and allocates nothing;
+* libxml2's size limits stay on (``huge_tree=False``: depth 256, 10 MB text nodes).
+
+Real exporters write slightly broken XML (Strava through mapstogpx binds no namespace to its
+``gpxdata:`` prefix; some TCX tools drop the root element). Such files are re-read in libxml2's
+recovery mode and a warning says so; XML that cannot be recovered raises
+:class:`~trailtech.errors.TrackReadError` naming the file and the line.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from ..errors import TrackReadError
+
+__all__ = ["local_name", "namespace", "parse_xml", "strip_leading_space"]
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_ENTITY_MARKERS = (
+    b"<!ENTITY",
+    "<!ENTITY".encode("utf-16-le"),
+    "<!ENTITY".encode("utf-16-be"),
+)
+# libxml2 messages that mean a safety limit was hit: never "recover" past those.
+_LIMIT_MESSAGES = ("excessive depth", "huge", "amplification", "network", "memory")
+
+
+def _parser(*, recover: bool) -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        recover=recover,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+def strip_leading_space(data: bytes) -> bytes:
+    """Drop whitespace before the XML declaration (after a UTF-8 BOM, if any).
+
+    Some tools write a newline before ``<?xml``, which strict XML forbids.
+    """
+    if data.startswith(_UTF8_BOM):
+        return _UTF8_BOM + data[len(_UTF8_BOM) :].lstrip(b" \t\r\n")
+    return data.lstrip(b" \t\r\n")
+
+
+def local_name(tag: object) -> str:
+    """Tag name without namespace (and without an unbound ``prefix:`` left by recovery)."""
+    if not isinstance(tag, str):
+        return ""
+    name = tag.rpartition("}")[2]
+    return name.rpartition(":")[2]
+
+
+def namespace(tag: object) -> str:
+    """Namespace URI of a Clark-notation tag, ``""`` when none."""
+    if isinstance(tag, str) and tag.startswith("{"):
+        return tag[1:].partition("}")[0]
+    return ""
+
+
+def parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[str]]:
+    """Parse an XML activity file safely.
+
+    Parameters
+    ----------
+    data : bytes
+        The document.
+    source : str
+        File name for messages.
+
+    Returns
+    -------
+    root : lxml.etree._Element
+        The root element.
+    warnings : list of str
+        One sentence when the document had to be read in recovery mode.
+
+    Raises
+    ------
+    TrackReadError
+        The document declares entities, hits a safety limit, or is broken beyond recovery
+        (the message names the line).
+    """
+    # UTF-16 text has NUL bytes among its first characters; only then scan for its encodings.
+    markers = _ENTITY_MARKERS if b"\x00" in data[:4] else _ENTITY_MARKERS[:1]
+    if any(marker in data for marker in markers):
+        raise TrackReadError(
+            source,
+            "the XML declares entities (<!ENTITY>), which GPX and TCX never need; refused "
+            "as a possible entity-expansion or external-entity attack",
+        )
+    data = strip_leading_space(data)
+    try:
+        root = etree.fromstring(data, _parser(recover=False))
+        return _check(root, source), []
+    except etree.XMLSyntaxError as exc:
+        error = exc
+    message = (getattr(error, "msg", None) or str(error)).strip()
+    line = getattr(error, "lineno", None)
+    where = f" (line {line})" if line and "line" not in message else ""
+    if any(word in message.lower() for word in _LIMIT_MESSAGES):
+        raise TrackReadError(source, f"XML refused: {message}{where}")
+    try:
+        root = etree.fromstring(data, _parser(recover=True))
+    except (etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None or len(root) == 0:
+        raise TrackReadError(
+            source, f"not well-formed XML and cannot be recovered: {message}{where}"
+        )
+    note = (
+        f"the XML is not well-formed ({message}{where}); it was read in recovery mode and data "
+        "near the damaged spot may be missing"
+    )
+    return _check(root, source), [note]
+
+
+def _check(root: etree._Element, source: str) -> etree._Element:
+    doc = root.getroottree().docinfo
+    # Belt and braces for encodings the byte scan cannot see (e.g. UTF-32).
+    dtd = doc.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise TrackReadError(source, "the XML declares entities (<!ENTITY>); refused")
+    return root

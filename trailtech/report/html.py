@@ -1,0 +1,329 @@
+"""The self-contained HTML report of one activity.
+
+:func:`render_report` turns an :class:`~trailtech.result.Analysis` into one HTML page that
+needs nothing else: the figures are inline SVG, the stylesheet is inline, the line-practice
+GPX is a ``data:`` link; no script, no external font, style, image or link. It reads offline
+and on a phone (responsive layout, tables scroll sideways). Every text that comes from the
+file (name, device, warnings, coaching reasons) is HTML-escaped.
+
+Examples
+--------
+>>> import trailtech
+>>> from trailtech.report.html import write_report
+>>> result = trailtech.analyze("sample_tracks/trail_run.gpx")   # doctest: +SKIP
+>>> write_report(result, "trail_run.html")                       # doctest: +SKIP
+PosixPath('trail_run.html')
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from . import htmlkit as hk
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..result import Analysis
+
+__all__ = ["render_report", "write_report", "render_figures", "practice_gpx"]
+
+
+# --------------------------------------------------------------------------- pieces
+def _score_css(value: Any) -> str:
+    if hk.is_missing(value):
+        return ""
+    v = float(value)
+    return "score poor" if v < 40 else ("score fair" if v < 70 else "score good")
+
+
+def _signed(nd: int = 0, unit: str = ""):
+    def f(value: Any) -> str:
+        if hk.is_missing(value):
+            return hk.fmt_num(value)
+        s = hk.fmt_num(value, nd, unit)
+        return s if float(value) <= 0 or s.startswith("0") else "+" + s
+    return f
+
+
+def _km(value: Any) -> str:
+    return hk.fmt_num(float(value) / 1000.0, 2) if not hk.is_missing(value) else hk.fmt_num(None)
+
+
+def _time_utc(value: Any) -> str:
+    if hk.is_missing(value):
+        return hk.fmt_num(None)
+    ts = pd.Timestamp(value)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize("UTC")
+    return ts.tz_convert("UTC").strftime("%H:%M:%S")
+
+
+def _numbered(df: Optional[pd.DataFrame], prefix: str) -> list[dict]:
+    if not isinstance(df, pd.DataFrame) or len(df) == 0:
+        return []
+    recs = df.to_dict(orient="records")
+    for i, r in enumerate(recs):
+        r["_n"] = f"{prefix}{i + 1}"
+    return recs
+
+
+def _header(analysis: "Analysis") -> tuple[str, str]:
+    m = analysis.meta
+    name = os.path.basename(str(m.source)) or str(m.source)
+    bits = []
+    if m.start_time is not None and not hk.is_missing(m.start_time):
+        ts = pd.Timestamp(m.start_time)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        bits.append(ts.strftime("%a %d %b %Y, %H:%M UTC"))
+    if m.device:
+        bits.append(str(m.device))
+    sport = " / ".join(s for s in (m.sport, m.sub_sport) if s)
+    if sport:
+        bits.append(sport)
+    bits.append(str(m.format).upper())
+    return name, " · ".join(bits)
+
+
+def _cards(analysis: "Analysis") -> str:
+    s = analysis.summary if isinstance(analysis.summary, dict) else {}
+    g = s.get
+    hike, run = g("hike_time_s"), g("run_time_s")
+    hike_share = None
+    if not hk.is_missing(hike) and not hk.is_missing(run) and (hike + run) > 0:
+        hike_share = f"{100.0 * hike / (hike + run):.0f} % of moving time"
+    n_desc = len(analysis.descents) if isinstance(analysis.descents, pd.DataFrame) else 0
+    items = [
+        ("Distance", hk.fmt_km(g("distance_m")), None),
+        ("Moving time", hk.fmt_duration(g("moving_time_s")),
+         f"elapsed {hk.fmt_duration(g('duration_s'))}" if not hk.is_missing(g("duration_s")) else None),
+        ("Ascent", hk.fmt_num(g("ascent_m"), 0, "m"),
+         f"source: {g('elevation_source')}" if g("elevation_source") else None),
+        ("Descent", hk.fmt_num(g("descent_m"), 0, "m"), None),
+        ("GAP", hk.fmt_pace(g("gap_speed_mps")),
+         f"actual {hk.fmt_pace(g('avg_speed_mps'))}" if not hk.is_missing(g("avg_speed_mps")) else None),
+        ("Flat cadence", hk.fmt_num(g("flat_cadence_spm"), 0, "spm"), "steps/min on the flat"),
+        ("Descent control", hk.fmt_num(g("descent_control_score"), 0) +
+         ("\u00a0/ 100" if not hk.is_missing(g("descent_control_score")) else ""),
+         f"{n_desc} descent{'s' if n_desc != 1 else ''}"),
+        ("Hike time", hk.fmt_duration(hike), hike_share),
+    ]
+    return hk.cards(items)
+
+
+_CLIMB_COLUMNS = [
+    hk.Column("_n", "#", str),
+    hk.Column("start_m", "start [km]", _km),
+    hk.Column("length_m", "length [m]"),
+    hk.Column("gain_m", "gain [m]"),
+    hk.Column("avg_grade_pct", "grade [%]", lambda v: hk.fmt_num(v, 1)),
+    hk.Column("hike_fraction", "hiked [% of time]", lambda v: hk.fmt_num(None if hk.is_missing(v) else 100 * v)),
+    hk.Column("hike_vam_m_per_h", "hiking VAM [m/h]"),
+    hk.Column("run_vam_m_per_h", "running VAM [m/h]"),
+]
+
+_DESCENT_COLUMNS = [
+    hk.Column("_n", "#", str),
+    hk.Column("start_m", "start [km]", _km),
+    hk.Column("length_m", "length [m]"),
+    hk.Column("drop_m", "drop [m]"),
+    hk.Column("avg_grade_pct", "grade [%]", lambda v: hk.fmt_num(v, 1)),
+    hk.Column("control_score", "control [0–100]", css=_score_css),
+    hk.Column("cadence_spm", "cadence [spm]"),
+    hk.Column("cadence_delta_spm", "vs flat [spm]", _signed(0)),
+    hk.Column("speed_cv", "speed variation [%]", lambda v: hk.fmt_num(None if hk.is_missing(v) else 100 * v)),
+    hk.Column("braking_events", "braking events"),
+    hk.Column("technicality", "technicality [0–1]", lambda v: hk.fmt_num(v, 2)),
+]
+
+_FLAG_COLUMNS = [
+    hk.Column("start_m", "from [km]", _km),
+    hk.Column("end_m", "to [km]", _km),
+    hk.Column("avg_grade_pct", "grade [%]", lambda v: hk.fmt_num(v, 1)),
+    hk.Column("run_vam_m_per_h", "running VAM [m/h]"),
+    hk.Column("hike_vam_m_per_h", "your hiking VAM [m/h]"),
+]
+
+_PASS_COLUMNS = [
+    hk.Column("_n", "pass", str),
+    hk.Column("start_time", "start [UTC]", _time_utc),
+    hk.Column("duration_s", "time [m:ss]", hk.fmt_duration),
+    hk.Column("control_score", "control [0–100]", css=_score_css),
+]
+
+
+def render_figures(analysis: "Analysis", *, dpi: float = 150.0) -> dict[str, str]:
+    """Every report figure as inline SVG markup, keyed by name (see ``plots.FIGURES``).
+
+    Each figure is rendered and cleared at once, so memory stays flat over a season.
+    """
+    from . import plots
+
+    out = {}
+    for k, (name, draw, _caption) in enumerate(plots.FIGURES):
+        ax = draw(analysis)
+        out[name] = hk.figure_svg(ax.figure, prefix=f"f{k}-{name.replace('_', '-')}", dpi=dpi)
+        del ax
+    return out
+
+
+def _practice_courses(analysis: "Analysis") -> list[dict]:
+    """Polylines of the line-practice candidates for the GPX download."""
+    lp = analysis.line_practice
+    if not isinstance(lp, pd.DataFrame) or len(lp) == 0:
+        return []
+    from ..analysis.practice import practice_courses
+
+    return list(practice_courses(lp, analysis.timeline))
+
+
+def practice_gpx(analysis: "Analysis") -> Optional[bytes]:
+    """The line-practice candidates as a GPX of courses, or ``None`` when there are none."""
+    courses = [c for c in _practice_courses(analysis)
+               if np.isfinite(np.asarray(c["lat_deg"], float)).sum() >= 2]
+    if not courses:
+        return None
+    from ..io.gpx_write import courses_to_gpx
+
+    return courses_to_gpx(courses)
+
+
+def _line_practice(analysis: "Analysis", source_name: str) -> str:
+    lp = analysis.line_practice
+    if not isinstance(lp, pd.DataFrame) or len(lp) == 0:
+        return ('<p class="empty">No line-practice candidates: no short, steep, technical descent '
+                "where control dropped.</p>")
+    if "rank" in lp.columns:
+        lp = lp.sort_values("rank", kind="stable")
+    items = []
+    for i, rec in enumerate(lp.to_dict(orient="records")):
+        rank = rec.get("rank")
+        label = f"{int(rank)}" if not hk.is_missing(rank) else f"{i + 1}"
+        facts = (f"{_km(rec.get('start_m'))}–{_km(rec.get('end_m'))} km: "
+                 f"{hk.fmt_num(rec.get('length_m'), 0, 'm')}, drop {hk.fmt_num(rec.get('drop_m'), 0, 'm')}, "
+                 f"grade {hk.fmt_num(rec.get('avg_grade_pct'), 1, '%')}, control "
+                 f"{hk.fmt_num(rec.get('control_score'), 0)}, time lost "
+                 f"{hk.fmt_num(rec.get('time_lost_s'), 0, 's')}")
+        reasons = rec.get("reasons")
+        reasons = list(reasons) if isinstance(reasons, (list, tuple, np.ndarray)) else (
+            [reasons] if isinstance(reasons, str) and reasons else [])
+        items.append(f"<li><strong>#{hk.esc(label)}</strong> {hk.esc(facts)}"
+                     + (hk.bullet_list(reasons) if reasons else "") + "</li>")
+    html = ('<p>Short technical descents to run again and again until the line flows: '
+            "4–8 repeats, walking back up.</p>"
+            f'<ol class="practice">{"".join(items)}</ol>')
+    gpx = practice_gpx(analysis)
+    if gpx is not None:
+        stem = os.path.splitext(source_name)[0] or "activity"
+        html += hk.download_link(gpx, filename=f"{stem}-line-practice.gpx", mime="application/gpx+xml",
+                                 label="Download the candidates as GPX courses")
+    return html
+
+
+def _hike_run(analysis: "Analysis") -> str:
+    hr = analysis.hike_run
+    cross = getattr(hr, "crossover_grade_pct", None)
+    method = getattr(hr, "method", None)
+    facts = [
+        f"Gait from {'cadence' if method == 'cadence' else 'speed (no cadence in the file)'}.",
+        f"Your crossover grade: {hk.fmt_num(cross, 0, '%')}"
+        + (" — above it, hiking climbed as fast as running." if not hk.is_missing(cross) else
+           " (not enough hiking and running on climbs to tell)."),
+    ]
+    out = f"<p>{hk.esc(' '.join(facts))}</p>"
+    out += "<h3>Climbs</h3>" + hk.table(_numbered(analysis.climbs, "C"), _CLIMB_COLUMNS,
+                                        empty="No climbs (at least 100 m long and 15 m of gain).")
+    flags = getattr(hr, "ran_should_hike", None)
+    if isinstance(flags, pd.DataFrame) and len(flags):
+        out += ("<h3>Ran where hiking was as fast</h3>"
+                + hk.table(flags, _FLAG_COLUMNS))
+    could = getattr(hr, "hiked_could_run", None)
+    if isinstance(could, pd.DataFrame) and len(could):
+        out += ("<h3>Hiked where you usually run much faster</h3>"
+                + hk.table(could, _FLAG_COLUMNS))
+    return out
+
+
+def _repeats(analysis: "Analysis") -> str:
+    rep = analysis.repeats
+    if not isinstance(rep, pd.DataFrame) or len(rep) == 0:
+        return ""
+    out = []
+    for k, rec in enumerate(rep.to_dict(orient="records")):
+        passes = rec.get("passes")
+        passes = list(passes) if isinstance(passes, (list, tuple, np.ndarray)) else []
+        trend = rec.get("trend")
+        title = (f"S{k + 1}: {rec.get('direction') or ''} {hk.fmt_num(rec.get('length_m'), 0, 'm')} "
+                 f"from {_km(rec.get('start_m'))} km, {len(passes)} passes"
+                 + (f", {trend}" if isinstance(trend, str) and trend else ""))
+        recs = [{**p, "_n": str(i + 1)} for i, p in enumerate(passes) if isinstance(p, dict)]
+        out.append(f"<h3>{hk.esc(title)}</h3>" + hk.table(recs, _PASS_COLUMNS))
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- public
+def render_report(analysis: "Analysis") -> str:
+    """The complete, self-contained HTML report of one activity.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The result of :func:`trailtech.analyze`.
+
+    Returns
+    -------
+    str
+        One HTML document (UTF-8 text) with inline CSS and inline SVG figures, no scripts and
+        no external references.
+    """
+    from . import plots
+
+    name, subtitle = _header(analysis)
+    svgs = render_figures(analysis)
+    captions = {n: c for n, _f, c in plots.FIGURES}
+
+    def fig(n: str, title: str) -> str:
+        return hk.figure_block(svgs[n], captions[n], title=title)
+
+    body = [
+        hk.section("Summary", _cards(analysis), id="summary"),
+        hk.section("Course", fig("elevation_profile", "Elevation profile") + fig("route_map", "Route map"),
+                   id="course"),
+        hk.section("Hike or run", fig("climb_speed", "Climbing speed") + _hike_run(analysis), id="climbs"),
+        hk.section("Descents", fig("descent_control", "Descent control score")
+                   + fig("cadence_grade", "Cadence and grade")
+                   + hk.table(_numbered(analysis.descents, "D"), _DESCENT_COLUMNS,
+                              empty="No descents (at least 100 m long and 10 m of drop)."),
+                   id="descents"),
+        hk.section("Line practice", _line_practice(analysis, name), id="line-practice"),
+        hk.section("Repeats", fig("repeats", "Repeats") + _repeats(analysis), id="repeats"),
+        hk.section("Warnings", hk.bullet_list(analysis.warnings, cls="warnings",
+                                              empty="None: the recording looked clean."),
+                   id="warnings"),
+    ]
+    footer = (f"trailtech {hk.esc(analysis.version)} · a self-contained offline report. "
+              "Control score and technicality are heuristics that measure steadiness on this "
+              "activity, not validated skill indices.")
+    return hk.page(f"{name}", "".join(body), subtitle=subtitle, footer_html=footer)
+
+
+def write_report(analysis: "Analysis", path: Union[str, os.PathLike]) -> Path:
+    """Write :func:`render_report` to ``path`` (UTF-8) and return the path.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The result of :func:`trailtech.analyze`.
+    path : str or path-like
+        Output file, usually ``*.html``; its folder must exist.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    out = Path(path)
+    out.write_text(render_report(analysis), encoding="utf-8")
+    return out

@@ -1,0 +1,357 @@
+"""``analyze_season``: every activity under some paths, in parallel, cached, and compared.
+
+Flow::
+
+    discover(paths) -> sources            (recursive, content-sniffed, zips read in place)
+    for each source: hash bytes -> cache  (hit: no decoding, no analysis)
+    misses -> process pool | dask | this process  -> compact entries -> cache
+    entries (time order) -> activities table, pooled crossover, trends, weekly volume,
+                            cross-activity segments -> Season
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from ..config import AnalysisConfig
+from ..result import jsonable
+from .cache import ResultCache, content_hash, default_cache_dir
+from .discover import Source, discover
+from .match import match_segments
+from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool, run_serial
+from .summary import is_technical_session, metric_trend, pooled_crossover_grade, weekly_technical
+from .work import Task, error_entry
+
+__all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KEYS"]
+
+#: Keys of each ``activities`` item of the season JSON (cli-contract.md).
+ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "moving_time_s",
+                 "descent_control_score", "hike_time_s", "crossover_grade_pct", "line_practice_count"]
+#: Extra activity keys trailtech adds (allowed: the contract grows by addition).
+ACTIVITY_EXTRA_KEYS = ["name", "technical_distance_m", "technical_session"]
+SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
+                "passes", "trend"]
+PASS_KEYS = ["file", "start_time", "duration_s", "control_score"]
+
+
+@dataclass(frozen=True)
+class Season:
+    """The result of :func:`analyze_season`.
+
+    Attributes
+    ----------
+    activities : pandas.DataFrame
+        One row per activity read, in time order: the contract keys (file, start_time (UTC
+        Timestamp), sport, distance_m, ascent_m, moving_time_s, descent_control_score,
+        hike_time_s, crossover_grade_pct, line_practice_count) plus name (Strava export),
+        duration_s, descent_m, flat_cadence_spm, technical_distance_m, descent_length_m,
+        practice_repeats and technical_session (bool).
+    segments : pandas.DataFrame
+        One row per stretch of trail met in two or more activities: segment_id, direction
+        ("down"/"up"), start_lat, start_lon, end_lat, end_lon, length_m, drop_m [m, negative
+        for climbs], n_passes, trend, passes (list of dicts: file, start_time, duration_s [s],
+        control_score [0-100 or None]).
+    errors : list of dict
+        ``{"file", "error"}`` for every file that could not be read or analysed.
+    crossover_grade_pct : float or None
+        Grade above which hiking climbed as fast as running, pooled over the season [%].
+    trends : dict
+        ``flat_cadence_spm`` and ``descent_control_score``: trend, change_per_30d, points.
+    weeks : list of dict
+        Technical volume and sessions per ISO week (see
+        :func:`trailtech.season.summary.weekly_technical`).
+    analyses : dict
+        ``file -> analyze --json document`` of each activity (compact: no samples).
+    """
+
+    activities: pd.DataFrame
+    segments: pd.DataFrame
+    errors: list
+    crossover_grade_pct: Optional[float]
+    trends: dict = field(default_factory=dict)
+    weeks: list = field(default_factory=list)
+    analyses: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ outputs
+
+    def segment_passes(self) -> pd.DataFrame:
+        """One row per pass: segment_id, direction, length_m, drop_m, trend, file,
+        start_time, duration_s, control_score."""
+        rows = []
+        for s in self.segments.to_dict(orient="records"):
+            for p in s["passes"]:
+                rows.append({"segment_id": s["segment_id"], "direction": s["direction"],
+                             "length_m": s["length_m"], "drop_m": s["drop_m"], "trend": s["trend"],
+                             **{k: p[k] for k in PASS_KEYS}})
+        cols = ["segment_id", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS
+        return pd.DataFrame(rows, columns=cols)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``trailtech season --json`` document (cli-contract.md), plus ``trends`` and
+        ``weeks``."""
+        acts = [{k: jsonable(r.get(k)) for k in ACTIVITY_KEYS + ACTIVITY_EXTRA_KEYS}
+                for r in self.activities.to_dict(orient="records")]
+        segs = []
+        for s in self.segments.to_dict(orient="records"):
+            d = {k: jsonable(s[k]) for k in SEGMENT_KEYS if k != "passes"}
+            d["passes"] = [{k: jsonable(p[k]) for k in PASS_KEYS} for p in s["passes"]]
+            d["direction"] = s["direction"]
+            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction"]})
+        return {
+            "activities": acts,
+            "errors": [{"file": e["file"], "error": e["error"]} for e in self.errors],
+            "crossover_grade_pct": jsonable(self.crossover_grade_pct),
+            "segments": segs,
+            "trends": jsonable({k: v for k, v in self.trends.items()}),
+            "weeks": jsonable(self.weeks),
+        }
+
+    def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
+        """Write ``activities.csv``, ``segments.csv`` (one row per pass) and one
+        ``activities/<name>.json`` (the ``analyze --json`` document) per activity.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        out = Path(folder)
+        (out / "activities").mkdir(parents=True, exist_ok=True)
+        written = []
+        acts = self.activities.copy()
+        acts["json"] = [f"activities/{n}" for n in _json_names(acts["file"].tolist())]
+        p = out / "activities.csv"
+        acts.to_csv(p, index=False)
+        written.append(p)
+        p = out / "segments.csv"
+        self.segment_passes().to_csv(p, index=False)
+        written.append(p)
+        for file, name in zip(acts["file"], acts["json"]):
+            doc = self.analyses.get(file)
+            if doc is None:
+                continue
+            p = out / name
+            p.write_text(json.dumps(doc, allow_nan=False, indent=1), encoding="utf-8")
+            written.append(p)
+        return written
+
+    def report(self, path: Union[str, os.PathLike]) -> None:
+        """Write the self-contained season HTML report to ``path``."""
+        from ..report.season import write_season_report
+
+        write_season_report(self, path)
+
+    def _repr_html_(self) -> str:  # pragma: no cover - notebook display
+        cols = [c for c in ACTIVITY_KEYS if c in self.activities]
+        return (f"<b>Season</b>: {len(self.activities)} activities, {len(self.errors)} errors, "
+                f"{len(self.segments)} repeated segments, crossover grade "
+                f"{self.crossover_grade_pct if self.crossover_grade_pct is not None else '–'} %"
+                + self.activities[cols]._repr_html_())
+
+
+def _json_names(files: list[str]) -> list[str]:
+    """A distinct, file-system-safe ``<stem>.json`` name per activity file."""
+    names, seen = [], {}
+    for f in files:
+        base = re.sub(r"\.(fit|gpx|tcx)(\.gz)?$", "", Path(f).name, flags=re.I)
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "activity"
+        n = seen.get(base.lower(), 0) + 1
+        seen[base.lower()] = n
+        names.append(f"{base}.json" if n == 1 else f"{base}-{n}.json")
+    return names
+
+
+def _resolve_cache(cache: Any, config: Optional[AnalysisConfig]) -> Optional[ResultCache]:
+    if cache is None or cache is False:
+        return None
+    if isinstance(cache, ResultCache):
+        return cache
+    if cache is True:
+        return ResultCache(default_cache_dir(), config)
+    return ResultCache(cache, config)
+
+
+def _progress_bar(total: int, progress: Optional[bool]):
+    show = sys.stderr.isatty() if progress is None else bool(progress)
+    if not show or total == 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, file=sys.stderr, unit="file", desc="season", leave=False)
+
+
+def _activity_frame(entries: list[dict]) -> pd.DataFrame:
+    rows = [e["activity"] for e in entries]
+    cols = ACTIVITY_KEYS + ["name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
+                            "descent_length_m", "practice_repeats"]
+    df = pd.DataFrame(rows, columns=cols)
+    df["start_time"] = pd.to_datetime(df["start_time"], utc=True, errors="coerce")
+    for c in cols:
+        if c not in ("file", "start_time", "sport", "name"):
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
+    df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
+    df["technical_session"] = [is_technical_session(r) for r in df.to_dict(orient="records")]
+    return df
+
+
+def _pooled_bouts(entries: list[dict]) -> pd.DataFrame:
+    frames = []
+    for e in entries:
+        b = e.get("bouts") or {}
+        if not b.get("gait"):
+            continue
+        frames.append(pd.DataFrame(b))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _sort_key(entry: dict) -> tuple:
+    t = entry["activity"].get("start_time")
+    # Activities without a start time go last, by file name.
+    return (t is None, t or "", entry["file"])
+
+
+def analyze_season(
+    paths: Union[str, os.PathLike, Iterable[Union[str, os.PathLike]]],
+    *,
+    jobs: Optional[int] = None,
+    cache: Any = True,
+    progress: Optional[bool] = None,
+    scheduler: Any = None,
+    config: Optional[AnalysisConfig] = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> Season:
+    """Analyse every activity under ``paths`` and compare them over the season.
+
+    Parameters
+    ----------
+    paths : path or iterable of paths
+        Files, folders (searched recursively; files recognised by content, other files
+        skipped) and zip archives (a Strava bulk export is read in place).
+    jobs : int, optional
+        Worker processes; default all cores. ``1`` runs in this process (no per-file
+        timeout or crash isolation).
+    cache : bool, path or ResultCache
+        ``True`` (default): the user cache folder (``$XDG_CACHE_HOME/trailtech``); a path: that
+        folder; ``False``/``None``: no cache.
+    progress : bool, optional
+        Show a progress bar on stderr; default only when stderr is a terminal.
+    scheduler : str or distributed.Client, optional
+        Run the per-file work on this dask.distributed cluster instead of a local pool.
+    config : AnalysisConfig, optional
+        Analysis settings (part of the cache key).
+    timeout_s : float
+        Per-file time limit in the process pool [s].
+
+    Returns
+    -------
+    Season
+        Activities in time order, errors, pooled crossover grade, trends, weekly technical
+        volume and the segments met in two or more activities.
+
+    Examples
+    --------
+    >>> season = trailtech.analyze_season(["~/watch-files"], jobs=2)   # doctest: +SKIP
+    >>> season.activities[["start_time", "distance_m", "descent_control_score"]]  # doctest: +SKIP
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = [os.path.expanduser(os.fspath(p)) for p in paths]
+    if jobs is None:
+        jobs = os.cpu_count() or 1
+    if jobs < 1:
+        raise ValueError(f"jobs={jobs}: give 1 or more worker processes")
+    if not timeout_s > 0:
+        raise ValueError(f"timeout_s={timeout_s}: give a positive time limit in seconds")
+    config = config or AnalysisConfig()
+    store = _resolve_cache(cache, config)
+
+    sources, errors = discover(paths)
+    bar = _progress_bar(len(sources), progress)
+    entries: list[dict] = []
+    todo: list[Task] = []
+    for src in sources:
+        try:
+            digest = content_hash(src.read_bytes())
+        except Exception as exc:  # TrackReadError, or an archive member that vanished
+            entries.append(error_entry(src.file, getattr(exc, "reason", None) or str(exc), cacheable=False))
+            if bar:
+                bar.update()
+            continue
+        hit = store.get(digest) if store is not None else None
+        if hit is not None and hit.get("file") == src.file:
+            entries.append(hit)
+            if bar:
+                bar.update()
+            continue
+        if hit is not None:
+            # Same content under another name (a copy): reuse the analysis, rename it.
+            entries.append(_renamed(hit, src))
+            if bar:
+                bar.update()
+            continue
+        todo.append(Task(src, digest, config))
+
+    from . import work
+
+    if todo:
+        if scheduler is not None:
+            results = run_dask(work.process, todo, scheduler=scheduler, timeout_s=timeout_s)
+        elif jobs == 1 or len(todo) == 1:
+            results = run_serial(work.process, todo)
+        else:
+            results = run_pool(work.process, todo, jobs=min(jobs, len(todo)), timeout_s=timeout_s)
+        for task, entry in results:
+            if store is not None and (entry.get("ok") or entry.get("cacheable")):
+                store.put(task.digest, entry)
+            entries.append(entry)
+            if bar:
+                bar.update()
+    if bar:
+        bar.close()
+    return _assemble(entries, errors, config)
+
+
+def _renamed(entry: dict, src: Source) -> dict:
+    e = dict(entry)
+    e["file"] = src.file
+    if e.get("ok"):
+        e["activity"] = {**e["activity"], "file": src.file, "name": src.name}
+        e["analysis"] = {**e["analysis"], "file": src.file}
+    return e
+
+
+def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig) -> Season:
+    ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
+    bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
+    all_errors = sorted(errors + bad, key=lambda e: e["file"])
+    activities = _activity_frame(ok)
+    segs = match_segments(ok, gate_radius_m=config.gate_radius_m, hausdorff_max_m=config.hausdorff_max_m,
+                          frechet_max_m=config.frechet_max_m)
+    seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
+                "drop_m", "n_passes", "trend", "passes"]
+    segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
+    trends = {
+        "flat_cadence_spm": metric_trend(activities, "flat_cadence_spm", higher_is_better=True,
+                                         tolerance_per_30d=1.0),
+        "descent_control_score": metric_trend(activities, "descent_control_score", higher_is_better=True,
+                                              tolerance_per_30d=2.0),
+    }
+    return Season(
+        activities=activities,
+        segments=segments,
+        errors=all_errors,
+        crossover_grade_pct=pooled_crossover_grade(_pooled_bouts(ok)),
+        trends=trends,
+        weeks=weekly_technical(activities),
+        analyses={e["file"]: e["analysis"] for e in ok},
+    )

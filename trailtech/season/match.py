@@ -1,0 +1,386 @@
+"""Stretches of trail met in two or more activities (science.md topic 6, step 6).
+
+Every descent and climb of every activity is a candidate. Activities are visited in time
+order; each descent (climb) is tested against the library of reference segments met so far
+whose start *and* end fall in grid cells (≈150 m) the candidate's track passes through. A
+candidate that matches a reference adds a pass to it; one that matches none becomes a new
+reference. A match needs (topic 6 steps 2-4):
+
+* the track to cross the reference's start gate and then its end gate (circles of radius
+  ``gate_radius_m``; crossing times are interpolated on the gate *lines*, perpendicular to
+  the reference at its ends), within 1.5x the reference length;
+* a length ratio of 0.8-1.25, the same direction (first 30 m heading within 60°) and the
+  same sign of elevation change;
+* one-sided Hausdorff distance reference -> pass ≤ ``hausdorff_max_m`` with its 95th
+  percentile ≤ ``hausdorff_p95_max_m``, and discrete Fréchet distance ≤ ``frechet_max_m``
+  (which catches wrong ordering and out-and-back shortcuts).
+
+The Hausdorff measure and the trend over passes are those of the within-activity repeats
+(:mod:`trailtech.analysis.repeats`).
+
+Geometry comes from the compact per-activity entries (:mod:`trailtech.season.work`): each
+descent/climb resampled to 5 m with a 100 m margin on both sides, with the elapsed time at
+every point, so a pass can be timed on another activity's track even when that activity's own
+descent detection starts a little earlier or later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+# The shape measures and the pass trend are shared with the within-activity repeats, so a
+# segment is judged the same way whether it was run twice in one day or on two days.
+from ..analysis.repeats import hausdorff_one_sided_m, trend
+
+__all__ = [
+    "project",
+    "frechet_within",
+    "gate_crossing",
+    "match_segments",
+    "geohash",
+]
+
+_R_EARTH_M = 6371008.8
+_GEOHASH_BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
+
+
+# --------------------------------------------------------------------------- geometry kernels
+
+
+def project(lat_deg: np.ndarray, lon_deg: np.ndarray, lat0_deg: float, lon0_deg: float) -> np.ndarray:
+    """Equirectangular east/north coordinates about (lat0, lon0) [m], shape (n, 2).
+
+    Error under 0.1% for extents under 20 km (science.md topic 6 step 1).
+    """
+    lat = np.asarray(lat_deg, dtype=float)
+    lon = np.asarray(lon_deg, dtype=float)
+    k = np.deg2rad(1.0) * _R_EARTH_M
+    x = (lon - lon0_deg) * k * np.cos(np.deg2rad(lat0_deg))
+    y = (lat - lat0_deg) * k
+    return np.column_stack([x, y])
+
+
+def _pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
+
+
+def frechet_within(a_xy: np.ndarray, b_xy: np.ndarray, eps_m: float) -> bool:
+    """Whether the discrete Fréchet distance of two polylines is ≤ ``eps_m`` [m].
+
+    The decision version of Eiter & Mannila (1994): a cell (i, j) is reachable when both
+    points are within ``eps_m`` and a predecessor cell is reachable. Each row is solved at
+    once: within a row, reachability spreads rightwards along runs of free cells from any
+    cell entered from the row above. It gives the same verdict as comparing
+    :func:`trailtech.analysis.repeats.discrete_frechet_m` with ``eps_m``, in one pass over
+    the rows that stops at the first unreachable row, which matters when a season makes
+    thousands of comparisons.
+    """
+    a = np.asarray(a_xy, dtype=float)
+    b = np.asarray(b_xy, dtype=float)
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError("a_xy and b_xy need at least one point each")
+    free = _pairwise(a, b) <= eps_m
+    m = free.shape[1]
+    idx = np.arange(m)
+    if not (free[0, 0] and free[-1, -1]):
+        return False
+    # Row 0: reachable along the initial run of free cells.
+    row = np.logical_and.accumulate(free[0])
+    for i in range(1, len(a)):
+        f = free[i]
+        entered = row.copy()
+        entered[1:] |= row[:-1]  # from (i-1, j) or (i-1, j-1)
+        seed = f & entered
+        if not seed.any():
+            return False
+        # Start index of the free run each cell belongs to.
+        run_start = np.maximum.accumulate(np.where(f & ~np.concatenate([[False], f[:-1]]), idx, -1))
+        last_seed = np.maximum.accumulate(np.where(seed, idx, -1))
+        row = f & (last_seed >= run_start) & (last_seed >= 0)
+    return bool(row[-1])
+
+
+def gate_crossing(xy: np.ndarray, centre: np.ndarray, tangent: np.ndarray, *, radius_m: float,
+                  start: int = 0) -> Optional[float]:
+    """Fractional index where a track first crosses a gate line, or ``None``.
+
+    The gate is the segment through ``centre``, perpendicular to ``tangent``, of half-width
+    ``radius_m``. The crossing is the first sign change (from behind to ahead of the line)
+    of the along-tangent coordinate at a point within ``radius_m`` of the centre, at or
+    after index ``start``, interpolated linearly between the two samples. When the track
+    enters the gate circle already ahead of the line (it starts inside the gate), the
+    closest approach within that first visit is used instead.
+    """
+    xy = np.asarray(xy, dtype=float)
+    u = np.asarray(tangent, dtype=float)
+    u = u / (np.hypot(*u) or 1.0)
+    rel = xy - centre
+    along = rel @ u
+    dist = np.hypot(rel[:, 0], rel[:, 1])
+    inside = dist <= radius_m
+    n = len(xy)
+    k = np.arange(start, n - 1)
+    if len(k) == 0:
+        return None
+    cross = (along[k] < 0) & (along[k + 1] >= 0) & (inside[k] | inside[k + 1])
+    hits = k[cross]
+    first_visit = np.flatnonzero(inside[start:])
+    if len(hits):
+        j = int(hits[0])
+        f = -along[j] / (along[j + 1] - along[j])
+        return j + float(f)
+    if len(first_visit):
+        v0 = start + int(first_visit[0])
+        v1 = v0
+        while v1 + 1 < n and inside[v1 + 1]:
+            v1 += 1
+        return float(v0 + int(np.argmin(dist[v0:v1 + 1])))
+    return None
+
+
+def geohash(lat: float, lon: float, precision: int = 7) -> str:
+    """Geohash of a point (precision 7 ≈ 150 m cells), used for stable segment ids."""
+    lat_lo, lat_hi, lon_lo, lon_hi = -90.0, 90.0, -180.0, 180.0
+    bits, ch, even, out = 0, 0, True, []
+    while len(out) < precision:
+        if even:
+            mid = (lon_lo + lon_hi) / 2
+            ch = (ch << 1) | (lon >= mid)
+            lon_lo, lon_hi = (mid, lon_hi) if lon >= mid else (lon_lo, mid)
+        else:
+            mid = (lat_lo + lat_hi) / 2
+            ch = (ch << 1) | (lat >= mid)
+            lat_lo, lat_hi = (mid, lat_hi) if lat >= mid else (lat_lo, mid)
+        even = not even
+        bits += 1
+        if bits == 5:
+            out.append(_GEOHASH_BASE32[ch])
+            bits, ch = 0, 0
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass
+class _Geom:
+    file: str
+    t0: pd.Timestamp
+    kind: str
+    xy: np.ndarray
+    ele: np.ndarray
+    t: np.ndarray
+    d: np.ndarray
+    core: tuple[int, int]
+    control_score: Optional[float]
+    lat: np.ndarray
+    lon: np.ndarray
+
+
+@dataclass
+class _Ref:
+    geom: _Geom
+    xy: np.ndarray  # the core polyline
+    length_m: float
+    drop_m: Optional[float]
+    passes: list = field(default_factory=list)
+
+
+def _heading(xy: np.ndarray, over_m: float, step_m: float) -> Optional[np.ndarray]:
+    k = int(min(len(xy) - 1, max(1, round(over_m / step_m))))
+    v = xy[k] - xy[0]
+    n = np.hypot(*v)
+    return v / n if n > 0 else None
+
+
+def _interp(arr: np.ndarray, f: float) -> float:
+    i = int(np.floor(f))
+    if i >= len(arr) - 1:
+        return float(arr[-1])
+    w = f - i
+    return float(arr[i] * (1 - w) + arr[i + 1] * w)
+
+
+def _try_pass(ref: _Ref, g: _Geom, p: dict) -> Optional[dict]:
+    r = p["gate_radius_m"]
+    step = p["step_m"]
+    rx = ref.xy
+    t_start = _heading(rx, 30.0, step)
+    t_end = -_heading(rx[::-1], 30.0, step) if _heading(rx[::-1], 30.0, step) is not None else None
+    if t_start is None or t_end is None:
+        return None
+    fs = gate_crossing(g.xy, rx[0], t_start, radius_m=r)
+    if fs is None:
+        return None
+    fe = gate_crossing(g.xy, rx[-1], t_end, radius_m=r, start=int(np.floor(fs)) + 1)
+    if fe is None or fe <= fs:
+        return None
+    d_s, d_e = _interp(g.d, fs), _interp(g.d, fe)
+    length = d_e - d_s
+    if not (p["length_ratio"][0] <= length / ref.length_m <= p["length_ratio"][1]):
+        return None
+    i0, i1 = int(np.floor(fs)), int(np.ceil(fe))
+    cand = g.xy[i0:i1 + 1]
+    if len(cand) < 2:
+        return None
+    h = _heading(cand, 30.0, step)
+    if h is None or float(h @ t_start) < np.cos(np.deg2rad(p["max_heading_deg"])):
+        return None
+    if ref.drop_m is not None and np.isfinite(g.ele).any():
+        drop = _interp(g.ele, fs) - _interp(g.ele, fe)
+        if np.isfinite(drop) and ref.drop_m != 0 and np.sign(drop) != np.sign(ref.drop_m):
+            return None
+    hmax, h95 = hausdorff_one_sided_m(rx, cand)
+    if hmax > p["hausdorff_max_m"] or h95 > p["hausdorff_p95_max_m"]:
+        return None
+    # Fréchet on every second point (10 m): far below the 40 m tolerance, a quarter the work.
+    if not frechet_within(rx[::2] if len(rx) > 4 else rx, cand[::2] if len(cand) > 4 else cand,
+                          p["frechet_max_m"]):
+        return None
+    t_s, t_e = _interp(g.t, fs), _interp(g.t, fe)
+    # The activity's own descent score describes this pass when it covers about the same ground.
+    score = None
+    if g.control_score is not None:
+        c0, c1 = g.d[g.core[0]], g.d[g.core[1]]
+        overlap = max(0.0, min(c1, d_e) - max(c0, d_s))
+        if overlap >= 0.5 * length and (c1 - c0) <= 1.5 * length:
+            score = g.control_score
+    return {"file": g.file, "start_time": g.t0 + pd.Timedelta(seconds=round(t_s, 1)),
+            "duration_s": round(t_e - t_s, 1), "control_score": score}
+
+
+def _geoms(entries: Sequence[dict], lat0: float, lon0: float) -> list[_Geom]:
+    out = []
+    for e in entries:
+        a = e["activity"]
+        t0 = pd.Timestamp(a["start_time"]) if a.get("start_time") else pd.NaT
+        for g in e.get("geometry") or []:
+            lat = np.asarray(g["lat"], dtype=float)
+            lon = np.asarray(g["lon"], dtype=float)
+            out.append(_Geom(
+                file=a["file"], t0=t0, kind=g["kind"], xy=project(lat, lon, lat0, lon0),
+                ele=np.array([np.nan if v is None else v for v in g["ele"]], dtype=float),
+                t=np.asarray(g["t"], dtype=float), d=np.asarray(g["d"], dtype=float),
+                core=(int(g["core"][0]), int(g["core"][1])), control_score=g.get("control_score"),
+                lat=lat, lon=lon,
+            ))
+    return out
+
+
+def match_segments(
+    entries: Sequence[dict],
+    *,
+    gate_radius_m: float = 25.0,
+    hausdorff_max_m: float = 25.0,
+    hausdorff_p95_max_m: float = 15.0,
+    frechet_max_m: float = 40.0,
+    min_length_m: float = 60.0,
+    cell_m: float = 150.0,
+    step_m: float = 5.0,
+) -> list[dict]:
+    """Descents and climbs met in two or more activities.
+
+    Parameters
+    ----------
+    entries : sequence of dict
+        Successful season entries (``activity`` and ``geometry`` keys), in time order.
+    gate_radius_m : float
+        Start/end gate radius [m] (science.md 6: 25 m).
+    hausdorff_max_m, hausdorff_p95_max_m : float
+        One-sided Hausdorff tolerance, maximum and 95th percentile [m].
+    frechet_max_m : float
+        Discrete Fréchet tolerance [m].
+    min_length_m : float
+        Shorter segments are not matched: their gates overlap [m].
+    cell_m : float
+        Grid cell used to find candidates quickly [m].
+    step_m : float
+        Spacing of the stored geometry [m].
+
+    Returns
+    -------
+    list of dict
+        The contract's ``segments`` items (``segment_id``, ``start_lat``, ``start_lon``,
+        ``end_lat``, ``end_lon``, ``length_m``, ``drop_m``, ``passes``, ``trend``) plus
+        ``direction`` (``"down"``/``"up"``), ordered by first pass. ``passes`` hold
+        ``file``, ``start_time`` (Timestamp), ``duration_s``, ``control_score``.
+    """
+    for name, v in (("gate_radius_m", gate_radius_m), ("hausdorff_max_m", hausdorff_max_m),
+                    ("frechet_max_m", frechet_max_m), ("cell_m", cell_m), ("step_m", step_m)):
+        if not v > 0:
+            raise ValueError(f"{name}={v}: give a positive distance in metres")
+    lats = [v for e in entries for g in e.get("geometry") or [] for v in g["lat"][:1]]
+    lons = [v for e in entries for g in e.get("geometry") or [] for v in g["lon"][:1]]
+    if not lats:
+        return []
+    lat0, lon0 = float(np.median(lats)), float(np.median(lons))
+    params = {"gate_radius_m": gate_radius_m, "hausdorff_max_m": hausdorff_max_m,
+              "hausdorff_p95_max_m": hausdorff_p95_max_m, "frechet_max_m": frechet_max_m,
+              "length_ratio": (0.8, 1.25), "max_heading_deg": 60.0, "step_m": step_m}
+    refs: list[_Ref] = []
+    index: dict[tuple, list[int]] = {}
+
+    def cell(pt: np.ndarray) -> tuple[int, int]:
+        return int(np.floor(pt[0] / cell_m)), int(np.floor(pt[1] / cell_m))
+
+    for g in _geoms(entries, lat0, lon0):
+        i0, i1 = g.core
+        core_len = float(g.d[i1] - g.d[i0])
+        if core_len < min_length_m or not np.isfinite(g.xy).all():
+            continue
+        cells = {(int(a), int(b)) for a, b in np.floor(g.xy / cell_m).astype(int)}
+        near = {(a + da, b + db) for a, b in cells for da in (-1, 0, 1) for db in (-1, 0, 1)}
+        cands = sorted({k for c in near for k in index.get((g.kind, c), [])})
+        matched = False
+        for k in cands:
+            ref = refs[k]
+            if cell(ref.xy[-1]) not in near:
+                continue
+            p = _try_pass(ref, g, params)
+            if p is not None:
+                ref.passes.append(p)
+                matched = True
+                break
+        if matched:
+            continue
+        drop = g.ele[i0] - g.ele[i1]
+        ref = _Ref(geom=g, xy=g.xy[i0:i1 + 1], length_m=core_len,
+                   drop_m=float(drop) if np.isfinite(drop) else None)
+        ref.passes.append({"file": g.file, "start_time": g.t0 + pd.Timedelta(seconds=float(g.t[i0])),
+                           "duration_s": round(float(g.t[i1] - g.t[i0]), 1),
+                           "control_score": g.control_score})
+        index.setdefault((g.kind, cell(ref.xy[0])), []).append(len(refs))
+        refs.append(ref)
+
+    out = []
+    used_ids: dict[str, int] = {}
+    for ref in refs:
+        if len({p["file"] for p in ref.passes}) < 2:
+            continue
+        g = ref.geom
+        i0, i1 = g.core
+        passes = sorted(ref.passes, key=lambda p: (p["start_time"], p["file"]))
+        scores = [p["control_score"] for p in passes]
+        verdict = trend([p["duration_s"] for p in passes], scores if g.kind == "down" else None,
+                        min_passes=2)
+        sid = f"{'d' if g.kind == 'down' else 'c'}-{geohash(g.lat[i0], g.lon[i0])}-{geohash(g.lat[i1], g.lon[i1])}"
+        n = used_ids.get(sid, 0) + 1
+        used_ids[sid] = n
+        if n > 1:
+            sid = f"{sid}-{n}"
+        out.append({
+            "segment_id": sid,
+            "direction": g.kind,
+            "start_lat": float(g.lat[i0]), "start_lon": float(g.lon[i0]),
+            "end_lat": float(g.lat[i1]), "end_lon": float(g.lon[i1]),
+            "length_m": round(ref.length_m, 1),
+            "drop_m": None if ref.drop_m is None else round(ref.drop_m, 1),
+            "passes": passes,
+            "trend": verdict,
+        })
+    out.sort(key=lambda s: (s["passes"][0]["start_time"], s["segment_id"]))
+    return out

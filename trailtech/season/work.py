@@ -1,0 +1,209 @@
+"""The per-file work of a season: load, analyse, and keep only a compact result.
+
+:func:`process` runs in a worker process (or a dask worker), so it is a top-level function
+taking and returning plain picklable values. Its result -- an *entry* -- is what the cache
+stores: the activity's season row, the ``analyze --json`` document, the hike/run bouts and the
+geometry of each descent and climb (resampled to a few metres, with a margin on each side)
+that cross-activity segment matching needs. The 1 Hz timeline is dropped here, so the main
+process never holds more than one activity's samples -- and only in serial mode.
+"""
+
+from __future__ import annotations
+
+import traceback
+import warnings
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+
+from ..errors import DataQualityWarning, TrailtechError, error_line
+from .discover import Source
+
+__all__ = ["Task", "process", "error_entry", "worker_init", "GEOMETRY_STEP_M", "GEOMETRY_MARGIN_M"]
+
+#: Spacing of the stored descent/climb geometry [m] (science.md topic 6 step 1: 5 m).
+GEOMETRY_STEP_M = 5.0
+#: Track kept before and after each descent/climb [m], so another activity's gates can be
+#: found even when its own detection starts or ends a little earlier or later.
+GEOMETRY_MARGIN_M = 100.0
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of work: a source, its content hash and the settings."""
+
+    source: Source
+    digest: str
+    config: Any = None
+
+
+def worker_init() -> None:
+    """Pool initializer: data-quality notes are recorded in each result, not printed."""
+    warnings.simplefilter("ignore", DataQualityWarning)
+
+
+def error_entry(file: str, message: str, *, cacheable: bool = True, detail: Optional[str] = None) -> dict:
+    """The entry of a file that could not be analysed."""
+    entry = {"file": file, "ok": False, "error": " ".join(str(message).split()), "cacheable": cacheable}
+    if detail:
+        entry["detail"] = detail
+    return entry
+
+
+def _load(source: Source):
+    from ..io import load
+
+    if source.member is None:
+        return load(source.path)
+    return load(source.read_bytes(), source=source.file)
+
+
+def _f(x: Any) -> Optional[float]:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def _round(a: np.ndarray, nd: int) -> list:
+    return [None if not np.isfinite(v) else v for v in np.round(a.astype(float), nd).tolist()]
+
+
+def _geometry(timeline, table, kind: str, *, step_m: float, margin_m: float) -> list[dict]:
+    """Resampled lat/lon/elevation/time of each row of a climbs or descents table."""
+    if table is None or len(table) == 0 or "lat_deg" not in timeline:
+        return []
+    d = timeline["distance_m"].to_numpy(dtype=float)
+    lat = timeline["lat_deg"].to_numpy(dtype=float)
+    lon = timeline["lon_deg"].to_numpy(dtype=float)
+    ele = (timeline["elevation_m"].to_numpy(dtype=float) if "elevation_m" in timeline
+           else np.full(len(d), np.nan))
+    t = timeline["elapsed_s"].to_numpy(dtype=float)
+    ok = np.isfinite(d) & np.isfinite(lat) & np.isfinite(lon) & np.isfinite(t)
+    if ok.sum() < 2:
+        return []
+    d, lat, lon, ele, t = d[ok], lat[ok], lon[ok], ele[ok], t[ok]
+    # Along-track distance is non-decreasing; keep the first sample of each distance so
+    # interpolation sees a strictly increasing axis (stops collapse to their arrival).
+    keep = np.concatenate([[True], np.diff(d) > 0])
+    d, lat, lon, ele, t = d[keep], lat[keep], lon[keep], ele[keep], t[keep]
+    out = []
+    for i, row in enumerate(table.to_dict(orient="records")):
+        s_m, e_m = _f(row.get("start_m")), _f(row.get("end_m"))
+        if s_m is None or e_m is None or e_m - s_m < 2 * step_m:
+            continue
+        lo = max(d[0], s_m - margin_m)
+        hi = min(d[-1], e_m + margin_m)
+        grid = np.arange(lo, hi + 1e-9, step_m)
+        if len(grid) < 3:
+            continue
+        fin = np.isfinite(ele)
+        g_ele = np.interp(grid, d[fin], ele[fin]) if fin.sum() >= 2 else np.full(len(grid), np.nan)
+        i0 = int(np.clip(np.searchsorted(grid, s_m), 0, len(grid) - 1))
+        i1 = int(np.clip(np.searchsorted(grid, e_m), i0, len(grid) - 1))
+        out.append({
+            "kind": kind,
+            "index": i,
+            "start_time": _jsonable(row.get("start_time")),
+            "start_m": s_m,
+            "end_m": e_m,
+            "length_m": _f(row.get("length_m")),
+            "drop_m": _f(row.get("drop_m")) if kind == "down" else (
+                None if _f(row.get("gain_m")) is None else -_f(row.get("gain_m"))),
+            "control_score": _f(row.get("control_score")) if kind == "down" else None,
+            "core": [i0, i1],
+            "d": _round(grid, 1),
+            "lat": _round(np.interp(grid, d, lat), 6),
+            "lon": _round(np.interp(grid, d, lon), 6),
+            "ele": _round(g_ele, 1),
+            "t": _round(np.interp(grid, d, t), 1),
+        })
+    return out
+
+
+def _jsonable(x: Any) -> Any:
+    from ..result import jsonable
+
+    return jsonable(x)
+
+
+def _bouts(hike_run) -> dict:
+    """Hike/run bouts as columns of plain lists (what the pooled crossover needs)."""
+    b = getattr(hike_run, "bouts", None)
+    cols = ("gait", "start_s", "end_s", "start_m", "end_m", "avg_grade_pct", "vam_m_per_h")
+    if b is None or len(b) == 0 or not set(cols) <= set(b.columns):
+        return {c: [] for c in cols + ("duration_s",)}
+    out = {c: _jsonable(b[c].to_numpy()) for c in cols}
+    # Moving time in the bout when the gait table has it, else its elapsed span.
+    dur = b["duration_s"] if "duration_s" in b else b["end_s"] - b["start_s"]
+    out["duration_s"] = _jsonable(dur.to_numpy())
+    return out
+
+
+def build_entry(source: Source, analysis) -> dict:
+    """The compact season entry of one analysed activity."""
+    doc = analysis.to_dict()
+    s = doc["summary"]
+    descents = analysis.descents
+    descent_length = float(descents["length_m"].sum()) if len(descents) and "length_m" in descents else 0.0
+    practice_repeats = 0
+    for r in doc["repeats"]:
+        if r.get("direction") == "down" and len(r.get("passes") or []) >= 2:
+            practice_repeats += 1
+    sport = doc["sport"] or (source.activity_type.lower() if source.activity_type else None)
+    activity = {
+        "file": source.file,
+        "start_time": doc["start_time"],
+        "sport": sport,
+        "distance_m": s["distance_m"],
+        "ascent_m": s["ascent_m"],
+        "moving_time_s": s["moving_time_s"],
+        "descent_control_score": s["descent_control_score"],
+        "hike_time_s": s["hike_time_s"],
+        "crossover_grade_pct": doc["hike_run"]["crossover_grade_pct"],
+        "line_practice_count": len(doc["line_practice"]),
+        # extras used by the season summaries (not in the contract's activity keys)
+        "name": source.name,
+        "duration_s": s["duration_s"],
+        "descent_m": s["descent_m"],
+        "flat_cadence_spm": s["flat_cadence_spm"],
+        "technical_distance_m": s["technical_distance_m"],
+        "descent_length_m": descent_length,
+        "practice_repeats": practice_repeats,
+    }
+    tl = analysis.timeline
+    geometry = (_geometry(tl, descents, "down", step_m=GEOMETRY_STEP_M, margin_m=GEOMETRY_MARGIN_M)
+                + _geometry(tl, analysis.climbs, "up", step_m=GEOMETRY_STEP_M, margin_m=GEOMETRY_MARGIN_M))
+    return {"file": source.file, "ok": True, "activity": activity, "analysis": doc,
+            "bouts": _bouts(analysis.hike_run), "geometry": geometry}
+
+
+def process(task: Task) -> dict:
+    """Load and analyse one file; never raises for a bad file.
+
+    Returns
+    -------
+    dict
+        An entry: ``{"file", "ok": True, "activity", "analysis", "bouts", "geometry"}``, or
+        ``{"file", "ok": False, "error", "cacheable"}``. A :class:`TrailtechError` is the
+        file's fault and is cacheable; any other exception is a trailtech bug, reported
+        with its traceback in ``detail`` and never cached.
+    """
+    from ..pipeline import analyze
+
+    src = task.source
+    try:
+        track = _load(src)
+        analysis = analyze(track, task.config)
+        return build_entry(src, analysis)
+    except TrailtechError as exc:
+        line = error_line(exc, src.file)
+        # The season lists errors by file already: keep only the problem.
+        if line.startswith(src.file + ": "):
+            line = line[len(src.file) + 2:]
+        return error_entry(src.file, line)
+    except Exception as exc:  # a bug: this file fails, the season goes on
+        return error_entry(src.file, f"internal error ({type(exc).__name__}: {exc}); please report it",
+                           cacheable=False, detail=traceback.format_exc())

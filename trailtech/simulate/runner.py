@@ -1,0 +1,440 @@
+"""The simulated runner: how fast, at what cadence and in which gait they move over a course.
+
+The runner follows an itinerary of :class:`Leg` objects over a :class:`~.course.Course`
+(forward, or backward for a hill repeat's walk back up). Motion is built in the distance
+domain on the course's 1 m grid, which keeps it vectorised and exact:
+
+1. A *model speed* per metre from the local grade (direction of travel):
+
+   - running: ``v = v_flat / F(g)`` with ``F`` the Strava 2017 grade-adjusted-pace factor
+     (Robb 2017, table reverse-engineered by Schroeder; science.md 1.2): the speed at the
+     same effort as easy flat running;
+   - hiking: ``v = k · Tobler(g)`` (Tobler 1993; ``k`` = 1.4 for a trained trail runner,
+     ~830 m/h of climb at 28%, within the 700-1 400 m/h of science.md 2.5);
+   - "run slow" (running up a steep climb no faster than hiking): ``v = r · k · Tobler(g)``
+     with ``r`` = 0.95.
+
+2. Multiplicative speed jitter (AR(1) over a ~20 s horizon), eased transitions between legs
+   (~9 m), braking dips at hairpins (speed falls to ~45% within ~4 m, i.e. ≥ 1 m/s in < 2 s,
+   and recovers over ~11 m), and constant-acceleration starts and stops (1 m/s²).
+3. Cadence [steps/min] follows speed while running, ``c = c_flat + 8 spm/(m/s)·(v − v_flat)
+   + Δ_leg`` (cadence rises modestly with speed; in the field uphill cadence falls with the
+   slower speed, Chan et al. 2025), is ~100-120 spm while hiking, and a fixed ~155 spm shuffle
+   on the run-slow stretch; each leg adds its own AR(1) irregularity.
+4. Time per metre ``dt = 2·ds/(v_i + v_{i+1})`` (constant acceleration between grid points),
+   so position is the exact integral of speed; stops add nodes with zero distance.
+
+Heart rate is a first-order response (τ = 30 s) to the flat-equivalent effort ``v·F(g)``,
+with walking ~8% cheaper than running on steep slopes (Giovanelli et al. 2016), plus a slow
+cardiac drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .course import Course
+from .noise import ar1
+
+__all__ = ["Runner", "Leg", "Motion", "strava_factor", "tobler_speed_mps", "simulate_motion"]
+
+# Strava 2017 GAP factor (speed × factor = flat-equivalent speed), science.md 1.2 [R].
+_STRAVA_GRADE_PCT = np.array(
+    [-45, -30, -25, -20, -15, -10, -8, -6, -4, -2, 0, 2, 4, 6, 8, 10, 15, 20, 25, 30, 45], dtype=float
+)
+_STRAVA_FACTOR = np.array(
+    [2.096, 1.495, 1.273, 1.081, 0.941, 0.876, 0.876, 0.891, 0.918, 0.960, 1.000,
+     1.055, 1.135, 1.228, 1.337, 1.459, 1.846, 2.297, 2.727, 3.158, 4.286]
+)
+
+#: Relative cost of each gait at the same speed and grade, for the heart-rate model.
+_GAIT_COST = {"run": 1.0, "run_slow": 1.1, "hike": 0.92, "stop": 0.0}
+
+
+def strava_factor(grade: np.ndarray | float) -> np.ndarray:
+    """Strava 2017 GAP factor at ``grade`` (fraction), piecewise linear, clipped to ±45% [-]."""
+    g = np.clip(np.asarray(grade, dtype=float) * 100.0, -45.0, 45.0)
+    return np.interp(g, _STRAVA_GRADE_PCT, _STRAVA_FACTOR)
+
+
+def tobler_speed_mps(grade: np.ndarray | float) -> np.ndarray:
+    """Tobler's hiking function ``6·exp(−3.5·|g + 0.05|)`` km/h, in [m/s]."""
+    g = np.asarray(grade, dtype=float)
+    return 6.0 * np.exp(-3.5 * np.abs(g + 0.05)) / 3.6
+
+
+@dataclass(frozen=True)
+class Runner:
+    """Physiology and habits of the simulated athlete.
+
+    Attributes
+    ----------
+    flat_speed_mps : float
+        Easy running speed on the flat [m/s] (3.0 m/s = 5:33 min/km).
+    flat_cadence_spm : float
+        Cadence at ``flat_speed_mps`` on the flat [steps/min]; step length 1.06 m.
+    cadence_per_mps : float
+        Running cadence change per m/s of speed [steps/min per m/s].
+    hike_speed_scale : float
+        Hiking speed = ``hike_speed_scale × Tobler(grade)`` [-].
+    hike_cadence_spm : float
+        Hiking cadence at 0.8 m/s [steps/min].
+    hike_cadence_per_mps : float
+        Hiking cadence change per m/s [steps/min per m/s].
+    run_slow_cadence_spm : float
+        Cadence of the steep uphill "shuffle" run [steps/min].
+    run_slow_speed_ratio : float
+        Speed of the shuffle run / hiking speed at the same grade [-] (<= 1: no faster).
+    accel_mps2 : float
+        Acceleration when starting and stopping [m/s²].
+    pace_accel_mps2, pace_decel_mps2 : float
+        Largest acceleration and deceleration between paces of consecutive legs [m/s²]
+        (gentle enough never to count as a braking event: 0.3 m/s² is 0.6 m/s in 2 s).
+    hr_base_bpm, hr_per_mps : float
+        Steady heart rate = base + per_mps × flat-equivalent speed [1/min, 1/min per m/s].
+    hr_start_bpm : float
+        Heart rate when the recording starts [1/min].
+    hr_tau_s : float
+        Heart-rate response time [s].
+    hr_drift_bpm_per_h : float
+        Cardiac drift [1/min per hour].
+    fatigue_per_h : float
+        Fractional speed loss per hour of running [-/h].
+    """
+
+    flat_speed_mps: float = 3.0
+    flat_cadence_spm: float = 170.0
+    cadence_per_mps: float = 8.0
+    hike_speed_scale: float = 1.4
+    hike_cadence_spm: float = 112.0
+    hike_cadence_per_mps: float = 25.0
+    run_slow_cadence_spm: float = 155.0
+    run_slow_speed_ratio: float = 0.95
+    accel_mps2: float = 1.0
+    pace_accel_mps2: float = 0.5
+    pace_decel_mps2: float = 0.25
+    hr_base_bpm: float = 92.0
+    hr_per_mps: float = 22.0
+    hr_start_bpm: float = 88.0
+    hr_tau_s: float = 30.0
+    hr_drift_bpm_per_h: float = 3.0
+    fatigue_per_h: float = 0.0
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One step of the itinerary: a stretch of course travelled one way in one gait, or a stop.
+
+    Attributes
+    ----------
+    kind : str
+        Section label (:data:`~.truth.SECTION_KINDS`).
+    u_start_m, u_end_m : int
+        Course positions where the leg starts and ends [m]; ``end < start`` travels backwards;
+        equal for a stop.
+    gait : str
+        ``"run"``, ``"hike"``, ``"run_slow"`` or ``"stop"``.
+    duration_s : float
+        Length of a stop [s].
+    speed_factor : float
+        Multiplies the model speed [-].
+    cadence_delta_spm : float
+        Added to the model cadence [steps/min].
+    cadence_follow : float
+        How strongly running cadence follows speed changes within the leg, as a fraction of
+        ``Runner.cadence_per_mps`` [-] (on switchbacks runners keep stepping while braking).
+    speed_cv : float
+        Standard deviation of the multiplicative speed jitter [-].
+    speed_tau_s : float
+        Correlation time of the speed jitter [s].
+    cadence_sd_spm : float
+        Standard deviation of the cadence irregularity [steps/min].
+    cadence_tau_s : float
+        Correlation time of the cadence irregularity [s].
+    brake_at_m : tuple of float
+        Course positions of hairpins where the runner brakes hard [m].
+    brake_ratio : float
+        Speed at a braked hairpin / surge speed [-].
+    ease_at_m : tuple of float
+        Course positions of hairpins taken flowing (a gentle ~10% slow-down, no braking) [m].
+    pass_index : int or None
+        Hill-repeat pass this leg belongs to (1-based).
+    """
+
+    kind: str
+    u_start_m: int
+    u_end_m: int
+    gait: str = "run"
+    duration_s: float = 0.0
+    speed_factor: float = 1.0
+    cadence_delta_spm: float = 0.0
+    cadence_follow: float = 1.0
+    speed_cv: float = 0.03
+    speed_tau_s: float = 20.0
+    cadence_sd_spm: float = 1.5
+    cadence_tau_s: float = 15.0
+    brake_at_m: tuple[float, ...] = ()
+    brake_ratio: float = 0.45
+    ease_at_m: tuple[float, ...] = ()
+    pass_index: Optional[int] = None
+
+    @property
+    def direction(self) -> int:
+        """+1 forward along the course, −1 backward, 0 for a stop."""
+        return int(np.sign(self.u_end_m - self.u_start_m))
+
+
+def _ease(x: np.ndarray) -> np.ndarray:
+    c = np.clip(x, 0.0, 1.0)
+    return 0.5 - 0.5 * np.cos(np.pi * c)
+
+
+def _dip(d: np.ndarray, *, ratio: float, before_m: float, down_m: float, hold_m: float, up_m: float) -> np.ndarray:
+    """Speed multiplier around a hairpin at ``d = 0`` (``d`` = distance past the apex [m])."""
+    down = _ease((d + before_m) / down_m)
+    up = 1.0 - _ease((d - hold_m) / up_m)
+    return 1.0 - (1.0 - ratio) * down * up
+
+
+def _limit_rates(s: np.ndarray, v: np.ndarray, *, accel_mps2: float, decel_mps2: float) -> np.ndarray:
+    """Cap acceleration and deceleration along the path: ``v² <= v_j² ± 2·a·(s − s_j)``.
+
+    The backward (deceleration) and forward (acceleration) envelopes are cumulative minima,
+    so this is vectorised: ``v_i² = min_{j>=i}(v_j² + 2·a_d·s_j) − 2·a_d·s_i``.
+    """
+    v2 = v * v
+    back = np.minimum.accumulate((v2 + 2.0 * decel_mps2 * s)[::-1])[::-1] - 2.0 * decel_mps2 * s
+    v2 = np.minimum(v2, back)
+    fwd = np.minimum.accumulate(v2 - 2.0 * accel_mps2 * s) + 2.0 * accel_mps2 * s
+    v2 = np.minimum(v2, fwd)
+    return np.sqrt(np.maximum(v2, 0.0))
+
+
+@dataclass(frozen=True, eq=False)
+class Motion:
+    """The runner's continuous motion, on nodes 1 m apart (plus zero-length stop intervals).
+
+    Between consecutive nodes acceleration is constant, so :meth:`at` evaluates distance,
+    speed, course position and cadence at any time exactly.
+
+    Attributes
+    ----------
+    t_s, s_m, u_m, v_mps, cadence_spm : numpy.ndarray
+        Node time [s], travelled distance [m], course position [m], speed [m/s] and cadence
+        [steps/min].
+    interval_leg : numpy.ndarray
+        Leg index of each interval between nodes (length ``len(t_s) - 1``).
+    leg_node_span : list of (int, int)
+        First and last node of each leg.
+    legs : tuple of Leg
+    """
+
+    t_s: np.ndarray
+    s_m: np.ndarray
+    u_m: np.ndarray
+    v_mps: np.ndarray
+    cadence_spm: np.ndarray
+    interval_leg: np.ndarray
+    leg_node_span: list[tuple[int, int]]
+    legs: tuple[Leg, ...]
+
+    @property
+    def end_s(self) -> float:
+        """Time the runner comes to rest at the end [s]."""
+        return float(self.t_s[-1])
+
+    def at(self, times_s: np.ndarray) -> dict[str, np.ndarray]:
+        """Distance [m], speed [m/s], course position [m], cadence [1/min], leg index at times."""
+        t = np.asarray(times_s, dtype=float)
+        n = len(self.t_s)
+        i = np.clip(np.searchsorted(self.t_s, t, side="right") - 1, 0, n - 2)
+        dt = self.t_s[i + 1] - self.t_s[i]
+        tau = np.clip(t - self.t_s[i], 0.0, dt)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            acc = np.where(dt > 0, (self.v_mps[i + 1] - self.v_mps[i]) / dt, 0.0)
+            frac_t = np.where(dt > 0, tau / dt, 0.0)
+        ds = self.s_m[i + 1] - self.s_m[i]
+        travelled = np.clip(self.v_mps[i] * tau + 0.5 * acc * tau * tau, 0.0, ds)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac_s = np.where(ds > 0, travelled / ds, 0.0)
+        return {
+            "distance_m": self.s_m[i] + travelled,
+            "speed_mps": np.maximum(self.v_mps[i] + acc * tau, 0.0),
+            "u_m": self.u_m[i] + frac_s * (self.u_m[i + 1] - self.u_m[i]),
+            "cadence_spm": self.cadence_spm[i] + frac_t * (self.cadence_spm[i + 1] - self.cadence_spm[i]),
+            "leg": self.interval_leg[i],
+        }
+
+
+def simulate_motion(
+    course: Course, legs: list[Leg] | tuple[Leg, ...], runner: Runner, *, rng: np.random.Generator
+) -> Motion:
+    """Move ``runner`` along ``legs`` over ``course``.
+
+    Parameters
+    ----------
+    course : Course
+    legs : sequence of Leg
+        Consecutive legs: each starts where the previous one ended.
+    runner : Runner
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    Motion
+
+    Raises
+    ------
+    ValueError
+        If legs are not consecutive, leave the course, or a stop has no positive duration.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    legs = tuple(legs)
+    if not legs:
+        raise ValueError("legs must not be empty")
+    # ---- nodes -------------------------------------------------------------------------
+    u_parts = [np.array([float(legs[0].u_start_m)])]
+    s_parts = [np.array([0.0])]
+    iv_leg: list[np.ndarray] = []
+    stop_dur: list[np.ndarray] = []
+    spans: list[tuple[int, int]] = []
+    node = 0
+    s_now, u_now = 0.0, float(legs[0].u_start_m)
+    for k, leg in enumerate(legs):
+        if leg.u_start_m != u_now:
+            raise ValueError(f"leg {k} ({leg.kind}) starts at {leg.u_start_m} m, previous ended at {u_now} m")
+        if not (0 <= min(leg.u_start_m, leg.u_end_m) and max(leg.u_start_m, leg.u_end_m) <= course.length_m):
+            raise ValueError(f"leg {k} ({leg.kind}) leaves the course")
+        if leg.gait == "stop":
+            if leg.duration_s <= 0 or leg.u_end_m != leg.u_start_m:
+                raise ValueError(f"stop leg {k} needs duration_s > 0 and no length")
+            u_parts.append(np.array([u_now]))
+            s_parts.append(np.array([s_now]))
+            iv_leg.append(np.array([k]))
+            stop_dur.append(np.array([leg.duration_s]))
+            spans.append((node, node + 1))
+            node += 1
+            continue
+        length = abs(leg.u_end_m - leg.u_start_m)
+        if length < 1:
+            raise ValueError(f"leg {k} ({leg.kind}) has no length")
+        steps = np.arange(1, length + 1, dtype=float)
+        u_parts.append(u_now + leg.direction * steps)
+        s_parts.append(s_now + steps)
+        iv_leg.append(np.full(length, k))
+        stop_dur.append(np.full(length, np.nan))
+        spans.append((node, node + length))
+        node += length
+        s_now += length
+        u_now = float(leg.u_end_m)
+    u = np.concatenate(u_parts)
+    s = np.concatenate(s_parts)
+    interval_leg = np.concatenate(iv_leg)
+    interval_stop = np.concatenate(stop_dur)
+    node_leg = np.concatenate([[0], interval_leg])  # leg of the interval ending at each node
+    n = len(u)
+
+    # ---- grade in the direction of travel ----------------------------------------------
+    direction = np.array([lg.direction for lg in legs], dtype=float)[node_leg]
+    grade = np.interp(u, course.u_m, course.grade) * direction
+    gait = np.array([lg.gait for lg in legs])[node_leg]
+
+    # ---- model speed, jitter, transitions ----------------------------------------------
+    factor = np.array([lg.speed_factor for lg in legs])[node_leg]
+    hike_v = runner.hike_speed_scale * tobler_speed_mps(grade)
+    v = np.where(
+        gait == "hike",
+        hike_v,
+        np.where(gait == "run_slow", runner.run_slow_speed_ratio * hike_v, runner.flat_speed_mps / strava_factor(grade)),
+    ) * factor
+    jitter = np.zeros(n)
+    cad_noise = np.zeros(n)
+    for k, leg in enumerate(legs):
+        a, b = spans[k]
+        if leg.gait == "stop":
+            continue
+        sl = slice(a + 1, b + 1)
+        m = b - a
+        v_mean = float(np.mean(v[sl])) or 1.0
+        jitter[sl] = ar1(m, sigma=leg.speed_cv, tau_s=leg.speed_tau_s * v_mean, dt_s=1.0, rng=rng)
+        cad_noise[sl] = ar1(m, sigma=leg.cadence_sd_spm, tau_s=max(leg.cadence_tau_s * v_mean, 1.0), dt_s=1.0, rng=rng)
+    v = v * (1.0 + jitter)
+    moving = gait != "stop"
+    v[moving] = uniform_filter1d(v[moving], size=9, mode="nearest")
+    if runner.fatigue_per_h:
+        t_est = np.concatenate([[0.0], np.cumsum(np.diff(s) / np.maximum(v[1:], 0.1))])
+        v = v * np.maximum(1.0 - runner.fatigue_per_h * t_est / 3600.0, 0.5)
+
+    # Changes of pace between legs (into a climb, at the bottom of a repeat) are gradual:
+    # only hairpin braking and stops are abrupt.
+    v = _limit_rates(s, v, accel_mps2=runner.pace_accel_mps2, decel_mps2=runner.pace_decel_mps2)
+
+    # ---- hairpins: braking dips and flowing turns ---------------------------------------
+    mult = np.ones(n)
+    for k, leg in enumerate(legs):
+        if leg.gait == "stop" or not (leg.brake_at_m or leg.ease_at_m):
+            continue
+        a, b = spans[k]
+        seg = slice(a, b + 1)
+        s_leg0 = s[a]
+        for apex, hard in [(x, True) for x in leg.brake_at_m] + [(x, False) for x in leg.ease_at_m]:
+            d = s[seg] - (s_leg0 + abs(apex - leg.u_start_m))
+            if hard:
+                mult[seg] *= _dip(d, ratio=leg.brake_ratio, before_m=7.0, down_m=4.0, hold_m=2.0, up_m=11.0)
+            else:
+                mult[seg] *= _dip(d, ratio=0.9, before_m=10.0, down_m=8.0, hold_m=1.0, up_m=10.0)
+    v_smooth = v.copy()  # speed before dips: the runner's intended pace
+    v = v * mult
+
+    # ---- starts and stops at 1 m/s² ------------------------------------------------------
+    rest_points = np.concatenate([[s[0], s[-1]], s[:-1][np.isfinite(interval_stop)]])
+    dist_rest = np.min(np.abs(s[:, None] - rest_points[None, :]), axis=1)
+    v = np.minimum(v, np.sqrt(2.0 * runner.accel_mps2 * dist_rest))
+
+    # ---- cadence ------------------------------------------------------------------------
+    delta = np.array([lg.cadence_delta_spm for lg in legs])[node_leg]
+    follow = np.array([lg.cadence_follow for lg in legs])[node_leg]
+    cad_run = runner.flat_cadence_spm + runner.cadence_per_mps * (
+        (v_smooth - runner.flat_speed_mps) + follow * (v - v_smooth)
+    )
+    # While accelerating from / braking to rest the step rate follows the intended pace.
+    cad_run = np.where(dist_rest < 5.0, runner.flat_cadence_spm + runner.cadence_per_mps * (v_smooth - runner.flat_speed_mps), cad_run)
+    cad_hike = runner.hike_cadence_spm + runner.hike_cadence_per_mps * (v - 0.8)
+    cad = np.where(gait == "hike", cad_hike, np.where(gait == "run_slow", runner.run_slow_cadence_spm, cad_run))
+    cad = cad + delta + cad_noise
+    cad[moving] = uniform_filter1d(cad[moving], size=3, mode="nearest")
+    # Rest nodes keep a cadence so that starting steps interpolate smoothly; the samples
+    # themselves report 0 whenever the speed is 0.
+    cad = np.maximum(cad, 60.0)
+
+    # ---- time ---------------------------------------------------------------------------
+    ds = np.diff(s)
+    vsum = v[:-1] + v[1:]
+    if np.any((ds > 0) & (vsum <= 0)):
+        raise ValueError("the runner would need infinite time: zero speed on a moving leg")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dt = np.where(np.isfinite(interval_stop), interval_stop, 2.0 * ds / vsum)
+    t = np.concatenate([[0.0], np.cumsum(dt)])
+    return Motion(
+        t_s=t, s_m=s, u_m=u, v_mps=v, cadence_spm=cad, interval_leg=interval_leg,
+        leg_node_span=spans, legs=legs,
+    )
+
+
+def heart_rate(
+    times_s: np.ndarray, speed_mps: np.ndarray, grade: np.ndarray, gait: np.ndarray, runner: Runner
+) -> np.ndarray:
+    """Noise-free model heart rate at 1 Hz samples [1/min] (see the module docstring)."""
+    from scipy.signal import lfilter
+
+    cost = np.vectorize(_GAIT_COST.get, otypes=[float])(gait) if len(gait) else np.zeros(0)
+    effort = speed_mps * strava_factor(grade) * cost
+    target = runner.hr_base_bpm + runner.hr_per_mps * effort
+    target = np.where(speed_mps > 0, target, runner.hr_base_bpm - 5.0)
+    phi = float(np.exp(-1.0 / runner.hr_tau_s))
+    hr, _ = lfilter([1.0 - phi], [1.0, -phi], target, zi=[phi * runner.hr_start_bpm])
+    return hr + runner.hr_drift_bpm_per_h * np.asarray(times_s) / 3600.0

@@ -1,0 +1,537 @@
+"""The simulated sessions: a trail run, a hill-repeat session, and a long ultra for benchmarks.
+
+Each builder lays out a course (:mod:`.course`), an itinerary of legs for the runner
+(:mod:`.runner`), moves the runner, records it with the simulated watch (:mod:`.device`) and
+returns the :class:`SimulatedRun`: the Track a FIT reader would produce and the exact truth.
+A seed fixes everything; the same seed gives identical output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from ..track import SessionInfo, Track, TrackMeta
+from .course import Course, Piece, build_course, local_to_latlon
+from .device import device_label, record
+from .noise import ELEVATION_NOISE
+from .runner import Leg, Runner, heart_rate, simulate_motion, tobler_speed_mps
+from .truth import (
+    DESCENT_KINDS,
+    Section,
+    Truth,
+    count_braking_events,
+    positive_sum,
+    robust_cv,
+)
+
+__all__ = ["SimulatedRun", "simulate_trail_run", "simulate_hill_repeats", "simulate_ultra"]
+
+_START_TIME = pd.Timestamp("2026-06-13T06:30:00Z")
+
+
+@dataclass(frozen=True, eq=False)
+class SimulatedRun:
+    """A simulated activity.
+
+    Attributes
+    ----------
+    track : Track
+        What a reader decodes from the FIT file of this run (format ``"fit"``, sport
+        ``"running"``, sub-sport ``"trail"``, device ``"development (trailtech simulator)"``,
+        i.e. product name "trailtech simulator"), cadence in steps/min.
+    truth : Truth
+        What really happened.
+    course : Course
+        The trail geometry (noise-free).
+    legs : tuple of Leg
+        The itinerary the runner followed (one leg per section, in order).
+    """
+
+    track: Track
+    truth: Truth
+    course: Course
+    legs: tuple[Leg, ...] = ()
+
+
+# ----------------------------------------------------------------------------------------
+# shared assembly
+# ----------------------------------------------------------------------------------------
+def _check_options(elevation_noise: str, position_noise_m: float, sample_interval_s: float) -> None:
+    if elevation_noise not in ELEVATION_NOISE:
+        raise ValueError(f"elevation_noise must be one of {sorted(ELEVATION_NOISE)}, got {elevation_noise!r}")
+    if not (np.isfinite(position_noise_m) and 0 <= position_noise_m <= 100):
+        raise ValueError(f"position_noise_m must be within 0-100 m, got {position_noise_m}")
+    if not (1 <= sample_interval_s <= 60 and float(sample_interval_s).is_integer()):
+        raise ValueError(
+            f"sample_interval_s must be a whole number of seconds from 1 to 60 (FIT timestamps "
+            f"have 1 s resolution), got {sample_interval_s}"
+        )
+
+
+def _assemble(
+    course: Course,
+    legs: list[Leg],
+    runner: Runner,
+    *,
+    seed: int,
+    rngs: list[np.random.Generator],
+    elevation_noise: str,
+    position_noise_m: float,
+    cadence: bool,
+    sample_interval_s: float,
+    max_duration_s: Optional[float] = None,
+) -> SimulatedRun:
+    motion = simulate_motion(course, legs, runner, rng=rngs[0])
+    t_end = float(np.floor(motion.end_s))
+    if max_duration_s is not None:
+        t_end = min(t_end, float(np.floor(max_duration_s)))
+
+    # ---- per-second truth -----------------------------------------------------------------
+    t1 = np.arange(0.0, t_end + 0.5, 1.0)
+    m = motion.at(t1)
+    u = m["u_m"]
+    leg_idx = m["leg"]
+    direction = np.array([lg.direction for lg in legs])[leg_idx]
+    grade = np.interp(u, course.u_m, course.grade) * direction
+    speed = m["speed_mps"]
+    leg_gait = np.array([lg.gait for lg in legs])[leg_idx]
+    leg_gait = np.where(speed > 0, leg_gait, "stop")
+    gait = np.where(leg_gait == "run_slow", "run", leg_gait)
+    cad = np.where(speed > 0, m["cadence_spm"], 0.0)
+    east = np.interp(u, course.u_m, course.east_m)
+    north = np.interp(u, course.u_m, course.north_m)
+    ele = np.interp(u, course.u_m, course.elevation_m)
+    lat, lon = local_to_latlon(east, north, origin_lat_deg=course.origin_lat_deg, origin_lon_deg=course.origin_lon_deg)
+    hr = heart_rate(t1, speed, grade, leg_gait, runner)
+    samples = pd.DataFrame(
+        {
+            "elapsed_s": t1,
+            "distance_m": m["distance_m"],
+            "elevation_m": ele,
+            "grade": grade,
+            "speed_mps": speed,
+            "cadence_spm": cad,
+            "gait": gait,
+            "section": leg_idx.astype("int64"),
+            "east_m": east,
+            "north_m": north,
+            "lat_deg": lat,
+            "lon_deg": lon,
+            "heart_rate_bpm": hr,
+        }
+    )
+
+    # ---- scalar truth, on the 1 m node path up to the end of the recording ----------------
+    distance = float(m["distance_m"][-1])
+    keep = motion.s_m <= distance + 1e-9
+    z_path = np.interp(motion.u_m[keep], course.u_m, course.elevation_m)
+    z_path = np.append(z_path, ele[-1])
+    ascent = positive_sum(z_path)
+    descent = positive_sum(-z_path)
+    stops = []
+    for k, leg in enumerate(legs):
+        if leg.gait == "stop":
+            a, b = motion.leg_node_span[k]
+            t0, t1s = float(motion.t_s[a]), float(motion.t_s[b])
+            if t0 < t_end:
+                stops.append((t0, min(t1s, t_end)))
+    stopped = sum(b - a for a, b in stops)
+
+    # ---- sections -------------------------------------------------------------------------
+    sections: list[Section] = []
+    for k, leg in enumerate(legs):
+        a, b = motion.leg_node_span[k]
+        start_s, end_s = float(motion.t_s[a]), float(motion.t_s[b])
+        if start_s >= t_end:
+            break
+        start_m, end_m = float(motion.s_m[a]), float(motion.s_m[b])
+        if end_s > t_end:
+            end_s, end_m = t_end, distance
+        z0 = float(np.interp(motion.u_m[a], course.u_m, course.elevation_m))
+        z1 = float(np.interp(motion.at(np.array([end_s]))["u_m"][0], course.u_m, course.elevation_m))
+        inside = (t1 >= start_s) & (t1 < end_s) if end_s < t_end else (t1 >= start_s)
+        cad_in = cad[inside]
+        med_cad = float(np.median(cad_in)) if cad_in.size else 0.0
+        is_descent = leg.kind in DESCENT_KINDS
+        sections.append(
+            Section(
+                kind=leg.kind,
+                start_m=start_m,
+                end_m=end_m,
+                start_s=start_s,
+                end_s=end_s,
+                avg_grade=(z1 - z0) / (end_m - start_m) if end_m > start_m else 0.0,
+                avg_speed_mps=(end_m - start_m) / (end_s - start_s) if end_s > start_s else 0.0,
+                median_cadence_spm=med_cad,
+                braking_events=count_braking_events(speed[inside]) if is_descent else None,
+                cadence_delta_spm=med_cad - runner.flat_cadence_spm if is_descent else None,
+                cadence_cv=robust_cv(cad_in) if is_descent else None,
+                pass_index=leg.pass_index,
+            )
+        )
+
+    # ---- the watch ------------------------------------------------------------------------
+    ts = np.arange(0.0, t_end + 0.5, float(sample_interval_s))
+    idx = np.round(ts).astype(int)  # sample times are whole seconds: index the 1 Hz truth
+    truth_at = {
+        "elapsed_s": ts,
+        "east_m": east[idx],
+        "north_m": north[idx],
+        "elevation_m": ele[idx],
+        "speed_mps": speed[idx],
+        "cadence_spm": cad[idx],
+        "heart_rate_bpm": hr[idx],
+    }
+    dev, totals, noise = record(
+        truth_at,
+        start_time=_START_TIME,
+        origin_lat_deg=course.origin_lat_deg,
+        origin_lon_deg=course.origin_lon_deg,
+        elevation_noise_name=elevation_noise,
+        position_noise_m=position_noise_m,
+        cadence=cadence,
+        sample_interval_s=float(sample_interval_s),
+        rng=rngs[1],
+    )
+    meta = TrackMeta(
+        source="<simulator>",
+        format="fit",
+        sport="running",
+        sub_sport="trail",
+        device=device_label(),
+        start_time=_START_TIME,
+        barometric=None,
+        cadence_doubled=bool(cadence),
+        sessions=(SessionInfo(index=0, sport="running", sub_sport="trail", start_time=_START_TIME),),
+        device_totals=totals,
+        timer_pauses=(),
+        n_records=len(dev),
+        warnings=(),
+    )
+    truth = Truth(
+        distance_m=distance,
+        ascent_m=ascent,
+        descent_m=descent,
+        elapsed_time_s=t_end,
+        moving_time_s=t_end - stopped,
+        stopped_intervals=tuple(stops),
+        flat_cadence_spm=runner.flat_cadence_spm,
+        flat_speed_mps=runner.flat_speed_mps,
+        hike_speed_scale=runner.hike_speed_scale,
+        samples=samples,
+        sections=tuple(sections),
+        noise=noise,
+        seed=int(seed),
+    )
+    return SimulatedRun(track=Track(samples=dev, meta=meta), truth=truth, course=course, legs=tuple(legs))
+
+
+def _rngs(seed: int) -> list[np.random.Generator]:
+    """Independent streams for course, runner and watch, so changing one leaves the others."""
+    if not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return [np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(3)]
+
+
+def _legs_for_pieces(course: Course, gaits: dict[str, dict]) -> list[Leg]:
+    """One forward leg per course piece, with the per-kind behaviour in ``gaits``."""
+    legs = []
+    for k, p in enumerate(course.pieces):
+        a, b = course.piece_span(k)
+        legs.append(Leg(kind=p.name, u_start_m=a, u_end_m=b, **gaits.get(p.name, {})))
+    return legs
+
+
+#: Behaviour per section kind on a normal run (see runner.Leg for the fields).
+_BEHAVIOUR: dict[str, dict] = {
+    "flat": dict(gait="run", speed_cv=0.03, cadence_sd_spm=1.5),
+    "runnable_climb": dict(gait="run", speed_cv=0.025, cadence_sd_spm=1.2, cadence_tau_s=30.0),
+    "steep_climb_hiked": dict(gait="hike", speed_cv=0.06, cadence_sd_spm=3.0, cadence_tau_s=8.0),
+    "steep_climb_run_slow": dict(gait="run_slow", speed_cv=0.04, cadence_sd_spm=2.0, cadence_tau_s=8.0),
+    # Coached descent: quick, even steps a few spm over flat cadence, steady speed.
+    "smooth_descent": dict(gait="run", speed_cv=0.012, speed_tau_s=30.0, cadence_delta_spm=1.5, cadence_sd_spm=0.8, cadence_tau_s=30.0),
+    # Technical: surges between hairpins, hard braking into each, choppy irregular steps.
+    "technical_descent": dict(gait="run", speed_cv=0.03, speed_tau_s=5.0, speed_factor=1.0, cadence_delta_spm=-4.0, cadence_follow=0.5, cadence_sd_spm=6.0, cadence_tau_s=2.0, brake_ratio=0.45),
+    # Natural long descent: cadence unchanged from flat (Chan et al. 2025), stride longer.
+    "runnable_descent": dict(gait="run", speed_cv=0.03, cadence_delta_spm=-3.0, cadence_sd_spm=1.5),
+    "walk_back_up": dict(gait="hike", speed_cv=0.05, cadence_sd_spm=3.0, cadence_tau_s=8.0),
+}
+
+
+# ----------------------------------------------------------------------------------------
+# trail run
+# ----------------------------------------------------------------------------------------
+def _trail_run_pieces() -> list[Piece]:
+    P = Piece
+    return [
+        P("flat", 1200, 0.0, wobble=0.007),
+        P("runnable_climb", 2200, 0.07, wobble=0.01),
+        P("flat", 400, 0.0, wobble=0.007),
+        P("steep_climb_hiked", 500, 0.27, wobble=0.02),
+        P("steep_climb_run_slow", 300, 0.29, wobble=0.012),
+        P("steep_climb_hiked", 300, 0.28, wobble=0.02),
+        P("flat", 700, 0.0, wobble=0.007),
+        P("smooth_descent", 700, -0.12, wobble=0.004, wander_rad=0.3),
+        P("flat", 400, 0.0, wobble=0.007),
+        P("technical_descent", 280, -0.14, wobble=0.015, switchbacks=True, hairpin_spacing_m=30.0, wander_rad=0.1),
+        P("flat", 300, 0.0, wobble=0.007),
+        P("runnable_climb", 800, 0.08, wobble=0.01),
+        P("runnable_descent", 4000, -0.10, wobble=0.012),
+        P("flat", 800, 0.0, wobble=0.007),
+    ]
+
+
+def simulate_trail_run(
+    seed: int = 0,
+    *,
+    elevation_noise: str = "gps",
+    position_noise_m: float = 3.0,
+    cadence: bool = True,
+    sample_interval_s: float = 1.0,
+    runner: Optional[Runner] = None,
+) -> SimulatedRun:
+    """A ~12.9 km, ~1.6 h trail run with ~560 m of climbing, and its exact truth.
+
+    The route: 1.2 km flat warm-up; 2.2 km runnable climb (~7%); flat; a 1.1 km steep climb
+    (27-29%) hiked, then 300 m RUN at no more than hiking speed (a ``"ran_should_hike"``
+    stretch), then hiked; a 60 s stop at the top; a ridge; a 700 m smooth descent (-12%);
+    flat; a 280 m technical descent (-14%, switchbacks, braking at every hairpin); flat; a
+    0.8 km runnable climb (8%); a 4 km runnable descent (-10%); 0.8 km flat cool-down.
+
+    Parameters
+    ----------
+    seed : int
+        Fixes every random choice (route shape, the runner's irregularity, sensor noise).
+    elevation_noise : {"gps", "baro", "none"}
+        Altimeter model (:data:`~.noise.ELEVATION_NOISE`).
+    position_noise_m : float
+        GPS position error σ per axis [m], correlated over 20 s.
+    cadence : bool
+        Whether the watch records cadence.
+    sample_interval_s : float
+        Recording interval [s] (whole seconds).
+    runner : Runner, optional
+        The athlete (default :class:`~.runner.Runner`).
+
+    Returns
+    -------
+    SimulatedRun
+
+    Examples
+    --------
+    >>> from trailtech.simulate import simulate_trail_run
+    >>> run = simulate_trail_run(seed=0)
+    >>> round(run.truth.distance_m)
+    12880
+    """
+    _check_options(elevation_noise, position_noise_m, sample_interval_s)
+    runner = runner or Runner()
+    rngs = _rngs(seed)
+    course = build_course(_trail_run_pieces(), rng=rngs[2])
+    legs = _legs_for_pieces(course, _BEHAVIOUR)
+    tech_k = next(k for k, lg in enumerate(legs) if lg.kind == "technical_descent")
+    a, b = course.piece_span(tech_k)
+    pins = tuple(float(h) for h in course.hairpins_m if a < h < b)
+    legs[tech_k] = _replace(legs[tech_k], brake_at_m=pins)
+    # The 60 s stop at the top of the steep climb.
+    top = next(k for k, p in enumerate(course.pieces) if p.name == "steep_climb_hiked" and k > 4)
+    u_top = course.piece_span(top)[1]
+    legs.insert(top + 1, Leg(kind="stop", u_start_m=u_top, u_end_m=u_top, gait="stop", duration_s=60.0))
+    return _assemble(
+        course, legs, runner, seed=seed, rngs=rngs, elevation_noise=elevation_noise,
+        position_noise_m=position_noise_m, cadence=cadence, sample_interval_s=sample_interval_s,
+    )
+
+
+def _replace(leg: Leg, **changes) -> Leg:
+    from dataclasses import replace
+
+    return replace(leg, **changes)
+
+
+# ----------------------------------------------------------------------------------------
+# hill repeats
+# ----------------------------------------------------------------------------------------
+#: How the runner's technique evolves over the passes: fraction of hairpins braked, apex
+#: speed / surge speed, surge speed factor, cadence offset [spm], cadence irregularity [spm].
+_PASS_PROGRESSION = [
+    (1.00, 0.42, 0.92, -4.0, 7.5),
+    (0.75, 0.48, 0.96, -2.0, 5.0),
+    (0.50, 0.55, 1.00, 1.0, 3.5),
+    (0.30, 0.60, 1.03, 3.0, 2.5),
+    (0.15, 0.65, 1.05, 5.0, 1.5),
+]
+
+
+def simulate_hill_repeats(
+    seed: int = 0,
+    passes: int = 5,
+    *,
+    elevation_noise: str = "baro",
+    position_noise_m: float = 3.0,
+    cadence: bool = True,
+    sample_interval_s: float = 1.0,
+    runner: Optional[Runner] = None,
+) -> SimulatedRun:
+    """A line-practice session: one short technical descent run ``passes`` times.
+
+    1.5 km flat warm-up; then a 200 m switchback descent (-17%) run ``passes`` times,
+    hiking back up the same path between passes (with a 15 s pause at the top); braking
+    fades pass after pass (fewer, shallower braking dips, steadier and quicker cadence,
+    faster time); then a 1.2 km flat cool-down.
+
+    Parameters
+    ----------
+    seed : int
+    passes : int
+        Number of descents, 1-10 (the technique progression repeats its last step after 5).
+    elevation_noise, position_noise_m, cadence, sample_interval_s, runner
+        As in :func:`simulate_trail_run` (the default altimeter here is barometric).
+
+    Returns
+    -------
+    SimulatedRun
+    """
+    _check_options(elevation_noise, position_noise_m, sample_interval_s)
+    if not (isinstance(passes, (int, np.integer)) and 1 <= passes <= 10):
+        raise ValueError(f"passes must be an integer from 1 to 10, got {passes!r}")
+    runner = runner or Runner()
+    rngs = _rngs(seed)
+    pieces = [
+        Piece("flat", 1500, 0.0, wobble=0.007),
+        Piece("technical_descent", 200, -0.17, wobble=0.015, switchbacks=True, hairpin_spacing_m=28.0, wander_rad=0.1),
+        Piece("flat", 1200, 0.0, wobble=0.007),
+    ]
+    course = build_course(pieces, rng=rngs[2], loop_turn_rad=np.pi)
+    top, bottom = course.piece_span(1)
+    pins = [float(h) for h in course.hairpins_m if top < h < bottom]
+    choose = np.random.default_rng(rngs[0].integers(2**32))
+    legs = [Leg(kind="flat", u_start_m=0, u_end_m=top, **_BEHAVIOUR["flat"])]
+    tech = dict(_BEHAVIOUR["technical_descent"])
+    for p in range(1, passes + 1):
+        frac, ratio, surge, dcad, sd = _PASS_PROGRESSION[min(p, len(_PASS_PROGRESSION)) - 1]
+        n_brake = max(int(round(frac * len(pins))), 1 if frac > 0 else 0)
+        braked = set(choose.choice(len(pins), size=n_brake, replace=False).tolist()) if pins else set()
+        tech.update(speed_factor=surge, brake_ratio=ratio, cadence_delta_spm=dcad, cadence_sd_spm=sd,
+                    speed_cv=0.03 * (0.6 + 0.4 * frac))
+        legs.append(
+            Leg(kind="technical_descent", u_start_m=top, u_end_m=bottom, pass_index=p,
+                brake_at_m=tuple(pins[i] for i in sorted(braked)),
+                ease_at_m=tuple(pins[i] for i in range(len(pins)) if i not in braked), **tech)
+        )
+        if p < passes:
+            legs.append(Leg(kind="walk_back_up", u_start_m=bottom, u_end_m=top, pass_index=p, **_BEHAVIOUR["walk_back_up"]))
+            legs.append(Leg(kind="stop", u_start_m=top, u_end_m=top, gait="stop", duration_s=15.0, pass_index=p))
+    legs.append(Leg(kind="flat", u_start_m=bottom, u_end_m=int(course.length_m), **_BEHAVIOUR["flat"]))
+    return _assemble(
+        course, legs, runner, seed=seed, rngs=rngs, elevation_noise=elevation_noise,
+        position_noise_m=position_noise_m, cadence=cadence, sample_interval_s=sample_interval_s,
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# ultra
+# ----------------------------------------------------------------------------------------
+def simulate_ultra(
+    seed: int = 0,
+    hours: float = 9.0,
+    *,
+    elevation_noise: str = "baro",
+    position_noise_m: float = 3.0,
+    cadence: bool = True,
+    sample_interval_s: float = 1.0,
+    runner: Optional[Runner] = None,
+) -> SimulatedRun:
+    """A long mountain ultra of ``hours`` (for benchmarks; not written to sample_tracks).
+
+    A random sequence of flats, runnable and steep climbs (hiked, sometimes partly run),
+    smooth, runnable and technical descents, and aid-station stops every ~2 h, kept between
+    ~1 000 and ~2 500 m of elevation; the runner slows by 3% per hour. The recording ends
+    at ``hours``.
+
+    Parameters
+    ----------
+    seed : int
+    hours : float
+        Duration of the recording, 0.25-48 h.
+    elevation_noise, position_noise_m, cadence, sample_interval_s, runner
+        As in :func:`simulate_trail_run`.
+
+    Returns
+    -------
+    SimulatedRun
+    """
+    _check_options(elevation_noise, position_noise_m, sample_interval_s)
+    if not (np.isfinite(hours) and 0.25 <= hours <= 48):
+        raise ValueError(f"hours must be within 0.25-48, got {hours}")
+    runner = runner or Runner(fatigue_per_h=0.03)
+    rngs = _rngs(seed)
+    plan = np.random.default_rng(rngs[0].integers(2**32))
+    P = Piece
+    pieces: list[Piece] = []
+    est_s, z = 0.0, 1040.0
+    target_s = hours * 3600.0 * 1.15 + 600.0
+    since_aid = 0.0
+    stops_after: list[int] = []
+    while est_s < target_s:
+        r = plan.random()
+        want_up = z < 1300 or (z < 2300 and r < 0.5)
+        if want_up:
+            if plan.random() < 0.4:
+                g = plan.uniform(0.22, 0.33)
+                length = int(plan.uniform(300, 1200))
+                if plan.random() < 0.3:
+                    run_len = int(length * plan.uniform(0.2, 0.4))
+                    pieces.append(P("steep_climb_hiked", length - run_len, g, wobble=0.02))
+                    pieces.append(P("steep_climb_run_slow", run_len, g, wobble=0.012))
+                else:
+                    pieces.append(P("steep_climb_hiked", length, g, wobble=0.02))
+                v = 0.9 * runner.hike_speed_scale * float(tobler_speed_mps(g))
+            else:
+                g = plan.uniform(0.05, 0.10)
+                length = int(plan.uniform(800, 3000))
+                pieces.append(P("runnable_climb", length, g, wobble=0.01))
+                v = 2.2
+            z += g * length
+        else:
+            kind = plan.choice(["runnable_descent", "smooth_descent", "technical_descent"], p=[0.5, 0.3, 0.2])
+            if kind == "technical_descent":
+                g, length = -plan.uniform(0.12, 0.20), int(plan.uniform(150, 350))
+                pieces.append(P(kind, length, g, wobble=0.015, switchbacks=True, hairpin_spacing_m=30.0, wander_rad=0.1))
+                v = 2.4
+            else:
+                g, length = -plan.uniform(0.07, 0.14), int(plan.uniform(600, 3000))
+                pieces.append(P(str(kind), length, g, wobble=0.006 if kind == "smooth_descent" else 0.012))
+                v = 3.2
+            z += g * length
+        est_s += length / v
+        since_aid += length / v
+        if plan.random() < 0.35:
+            length = int(plan.uniform(300, 1500))
+            pieces.append(P("flat", length, 0.0, wobble=0.007))
+            est_s += length / runner.flat_speed_mps
+            since_aid += length / runner.flat_speed_mps
+        if since_aid > 7200.0:
+            stops_after.append(len(pieces) - 1)
+            since_aid = 0.0
+            est_s += 180.0
+    course = build_course(pieces, rng=rngs[2], loop_turn_rad=2 * np.pi * 2.5)
+    legs = _legs_for_pieces(course, _BEHAVIOUR)
+    out: list[Leg] = []
+    for k, leg in enumerate(legs):
+        if leg.kind == "technical_descent":
+            a, b = course.piece_span(k)
+            leg = _replace(leg, brake_at_m=tuple(float(h) for h in course.hairpins_m if a < h < b))
+        out.append(leg)
+        if k in stops_after:
+            dur = float(plan.uniform(120, 300))
+            out.append(Leg(kind="stop", u_start_m=leg.u_end_m, u_end_m=leg.u_end_m, gait="stop", duration_s=dur))
+    return _assemble(
+        course, out, runner, seed=seed, rngs=rngs, elevation_noise=elevation_noise,
+        position_noise_m=position_noise_m, cadence=cadence, sample_interval_s=sample_interval_s,
+        max_duration_s=hours * 3600.0,
+    )

@@ -1,0 +1,98 @@
+"""What the web server's worker processes run: read + analyse an upload, render its outputs.
+
+Every job returns an :data:`Outcome` instead of raising, for two reasons: trailtech's errors
+carry constructor arguments that do not survive pickling across a process boundary, and the
+server must tell a bad file (answer 400 with the CLI's one line) from a bug (answer 500 and log
+the traceback) without trusting what comes back from a worker that may have crashed.
+
+This module imports nothing heavy at top level: a spawned worker imports it first, and
+:func:`init_worker` must run before numpy loads.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from typing import Any, Literal, Optional, Tuple
+
+__all__ = ["Outcome", "init_worker", "analyze_upload", "render"]
+
+#: ``("ok", value)``, ``("rejected", one-line message)`` for an unusable file, or
+#: ``("bug", traceback text)`` for anything trailtech did not raise on purpose.
+Outcome = Tuple[Literal["ok", "rejected", "bug"], Any]
+
+RenderKind = Literal["json", "report", "flags_gpx"]
+
+
+def init_worker(memory_limit_mb: Optional[int]) -> None:
+    """Prepare a freshly spawned worker process.
+
+    One BLAS thread per worker (the pool already uses the cores); a cap on the address space so
+    that a hostile file that makes a reader balloon ends in ``MemoryError`` inside this worker,
+    not in the kernel's OOM killer choosing the server; the Agg backend for the report figures;
+    and DataQualityWarnings silenced because they are already in ``Analysis.warnings``.
+    """
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    if memory_limit_mb:
+        import resource
+
+        limit = int(memory_limit_mb) * 1024 * 1024
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    import warnings
+
+    from ..errors import DataQualityWarning
+
+    warnings.simplefilter("ignore", DataQualityWarning)
+
+
+def _guard(fn, *args, filename: str) -> Outcome:
+    from ..errors import TrailtechError, error_line
+
+    try:
+        return ("ok", fn(*args))
+    except TrailtechError as exc:
+        # The same words as the command line's `trailtech: <file>: <problem>`.
+        return ("rejected", error_line(exc, filename))
+    except MemoryError:
+        return ("rejected", f"{filename}: too large to analyse within the server's memory limit")
+    except RecursionError:
+        return ("rejected", f"{filename}: nested too deeply to read")
+    except Exception:  # noqa: BLE001 - a bug: report it with its traceback, keep the worker
+        return ("bug", traceback.format_exc())
+
+
+def _load_and_analyze(data: bytes, filename: str):
+    import trailtech
+
+    return trailtech.analyze(trailtech.load(data, source=filename))
+
+
+def analyze_upload(data: bytes, filename: str) -> Outcome:
+    """Read and analyse the uploaded bytes; the value is the :class:`~trailtech.result.Analysis`."""
+    return _guard(_load_and_analyze, data, filename, filename=filename)
+
+
+def _render(kind: RenderKind, analysis) -> Any:
+    if kind == "json":
+        return analysis.to_dict()
+    if kind == "report":
+        from ..report.html import render_report
+
+        return render_report(analysis)
+    if kind == "flags_gpx":
+        # What `trailtech analyze --flags-gpx` writes (cli.write_flags_gpx): the same two calls.
+        from ..analysis.practice import line_practice_courses
+        from ..io.gpx_write import courses_to_gpx
+
+        return courses_to_gpx(line_practice_courses(analysis))
+    raise ValueError(f"kind must be 'json', 'report' or 'flags_gpx', got {kind!r}")
+
+
+def render(kind: RenderKind, analysis) -> Outcome:
+    """Turn an analysis into one of the answers: the JSON document, the HTML report, the GPX."""
+    return _guard(_render, kind, analysis, filename=str(analysis.meta.source))

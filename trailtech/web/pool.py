@@ -1,0 +1,226 @@
+"""A small pool of worker processes that the event loop hands analyses to.
+
+Analysis is CPU work (decoding, numpy, matplotlib) and a file may be hostile, so it never runs
+on the event loop, and by default not in the server's process either:
+
+* the page stays responsive while a big file is analysed, and uploads on other connections are
+  read and queued meanwhile;
+* a file that makes a reader loop runs into ``timeout_s``: the pool is replaced (its processes
+  killed) and the jobs that were sharing it are retried, each alone (see :meth:`WorkerPool.run`);
+* a worker that dies (a crash, the kernel's OOM killer, the address-space cap) breaks only its
+  pool, which is replaced the same way; the server process itself never runs a reader;
+* after ``recycle_after`` jobs the pool is swapped for a fresh one (the old one finishes what it
+  has), so memory fragmentation in long-lived workers cannot pile up.
+
+``workers=0`` runs jobs in threads of the server process instead: no isolation, for debugging.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures as cf
+import logging
+import multiprocessing
+import os
+import threading
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Optional
+
+from . import jobs
+
+__all__ = ["WorkerPool", "JobTimeout", "WorkerCrashed", "default_workers"]
+
+log = logging.getLogger("trailtech.web")
+
+
+class JobTimeout(Exception):
+    """A job ran longer than the pool's ``timeout_s``."""
+
+
+class WorkerCrashed(Exception):
+    """The worker process running a job died, twice."""
+
+
+def default_workers() -> int:
+    """Two workers on a small machine, up to four on a big one: analysis of one file is
+    single-threaded, and more processes than cores only adds memory."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class WorkerPool:
+    """Run :mod:`trailtech.web.jobs` functions off the event loop with a timeout.
+
+    Parameters
+    ----------
+    workers : int
+        Number of worker processes; 0 runs jobs in threads of this process.
+    timeout_s : float
+        Longest a job may run before its worker is killed [s].
+    memory_limit_mb : int, optional
+        Address-space cap of each worker process [MiB]; None for no cap.
+    recycle_after : int
+        Jobs after which the pool is replaced by a fresh one.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        *,
+        timeout_s: float = 300.0,
+        memory_limit_mb: Optional[int] = None,
+        recycle_after: int = 500,
+    ):
+        if workers < 0:
+            raise ValueError(f"workers must be >= 0, got {workers}")
+        if timeout_s <= 0:
+            raise ValueError(f"timeout_s must be > 0, got {timeout_s}")
+        if recycle_after < 1:
+            raise ValueError(f"recycle_after must be >= 1, got {recycle_after}")
+        self.workers = workers
+        self.timeout_s = float(timeout_s)
+        self.memory_limit_mb = memory_limit_mb
+        self.recycle_after = recycle_after
+        self._lock = threading.Lock()
+        self._executor: Optional[cf.Executor] = None
+        self._jobs_on_executor = 0
+        self._quarantine: Optional[cf.Executor] = None
+        self._qlock: Optional[tuple] = None
+        self.replaced = 0  # pools replaced after a timeout or a crash (for tests and logs)
+
+    # -- executor lifecycle --------------------------------------------------------------------
+    def _new_executor(self) -> cf.Executor:
+        if self.workers == 0:
+            return cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="trailtech-job")
+        # spawn, not fork: the server runs threads (uvicorn, the executor's own manager), and
+        # forking a threaded process can copy a held lock into the child.
+        return cf.ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=jobs.init_worker,
+            initargs=(self.memory_limit_mb,),
+        )
+
+    def _current(self) -> cf.Executor:
+        with self._lock:
+            if self._executor is None or self._jobs_on_executor >= self.recycle_after:
+                old = self._executor
+                self._executor = self._new_executor()
+                self._jobs_on_executor = 0
+                if old is not None:
+                    old.shutdown(wait=False)  # finishes its running jobs, then exits
+            self._jobs_on_executor += 1
+            return self._executor
+
+    def _replace(self, broken: cf.Executor) -> None:
+        """Kill ``broken`` (if it is still the current pool) and start afresh on next use."""
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+                self.replaced += 1
+        _kill(broken)
+
+    def warm_up(self) -> None:
+        """Start the worker processes now rather than on the first upload."""
+        ex = self._current()
+        self._jobs_on_executor -= 1
+        if isinstance(ex, cf.ProcessPoolExecutor):
+            for _ in range(self.workers):
+                ex.submit(os.getpid)
+
+    def shutdown(self) -> None:
+        """Stop every worker now (jobs still running are abandoned)."""
+        with self._lock:
+            executors = [self._executor, self._quarantine]
+            self._executor = self._quarantine = None
+        for ex in executors:
+            if ex is not None:
+                _kill(ex)
+
+    # -- running -------------------------------------------------------------------------------
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(*args)`` in a worker and await its result.
+
+        When a worker dies, every job in its pool fails with it and nobody knows which one
+        killed it. So each of them is retried once, alone: one job at a time in a separate
+        one-worker quarantine pool, where the culprit can take down nothing but itself.
+
+        Raises
+        ------
+        JobTimeout
+            The job ran longer than ``timeout_s``; its worker was killed.
+        WorkerCrashed
+            The worker died while running the job, and again when the job ran alone.
+        """
+        loop = asyncio.get_running_loop()
+        ex = self._current()
+        try:
+            return await self._run_on(loop, ex, fn, args)
+        except BrokenProcessPool:
+            log.warning("a worker process died during %s; retrying it alone", fn.__name__)
+            self._replace(ex)
+        async with self._quarantine_lock(loop):
+            qx = self._quarantine_executor()
+            try:
+                return await self._run_on(loop, qx, fn, args)
+            except BrokenProcessPool:
+                log.warning("%s killed its worker again: giving up on it", fn.__name__)
+                self._drop_quarantine(qx)
+                raise WorkerCrashed() from None
+
+    async def _run_on(self, loop, ex: cf.Executor, fn, args) -> Any:
+        try:
+            fut = loop.run_in_executor(ex, fn, *args)
+        except RuntimeError as exc:
+            # Broken, or shut down by a recycle between choosing it and submitting to it.
+            raise BrokenProcessPool(str(exc)) from exc
+        try:
+            return await asyncio.wait_for(fut, self.timeout_s)
+        except asyncio.TimeoutError:
+            log.warning("job %s ran over %g s; killing its worker", fn.__name__, self.timeout_s)
+            if isinstance(ex, cf.ProcessPoolExecutor):
+                if ex is self._quarantine:
+                    self._drop_quarantine(ex)
+                else:
+                    self._replace(ex)
+            raise JobTimeout() from None
+
+    def _quarantine_lock(self, loop) -> asyncio.Lock:
+        # An asyncio.Lock belongs to one event loop; keep one per loop (tests run several).
+        if self._qlock is None or self._qlock[0] is not loop:
+            self._qlock = (loop, asyncio.Lock())
+        return self._qlock[1]
+
+    def _quarantine_executor(self) -> cf.Executor:
+        with self._lock:
+            if self._quarantine is None:
+                self._quarantine = cf.ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=multiprocessing.get_context("spawn"),
+                    initializer=jobs.init_worker,
+                    initargs=(self.memory_limit_mb,),
+                )
+            return self._quarantine
+
+    def _drop_quarantine(self, qx: cf.Executor) -> None:
+        with self._lock:
+            if self._quarantine is qx:
+                self._quarantine = None
+        _kill(qx)
+
+
+def _kill(ex: cf.Executor) -> None:
+    """Stop an executor's worker processes now, whatever they are doing."""
+    if not isinstance(ex, cf.ProcessPoolExecutor):
+        ex.shutdown(wait=False, cancel_futures=True)
+        return
+    # ProcessPoolExecutor has no public "terminate" before Python 3.14; its process table is
+    # the only handle on a worker stuck in a loop.
+    processes = list((getattr(ex, "_processes", None) or {}).values())
+    for proc in processes:
+        try:
+            proc.kill()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+    ex.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.join(timeout=5)
