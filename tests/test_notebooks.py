@@ -3,7 +3,6 @@ without outputs."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -19,9 +19,9 @@ def trail():
     return run, trailtech.analyze(run.track)
 
 
-@pytest.fixture(scope="module")
-def repeats_session():
-    run = simulate_hill_repeats(0)
+@pytest.fixture(scope="module", params=[0, 1, 2])
+def repeats_session(request):
+    run = simulate_hill_repeats(request.param)
     return run, trailtech.analyze(run.track)
 
 

@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.collections import QuadMesh  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.axes import Axes
+from matplotlib.collections import QuadMesh
+from matplotlib.figure import Figure
 
-from trailtech.report import plots  # noqa: E402
+from trailtech.report import plots
 
 FIGURE_NAMES = [name for name, _f, _c in plots.FIGURES]
 ANALYSES = ["sim_run", "sim_repeats", "real_run", "real_no_cadence", "no_cadence",

@@ -9,10 +9,12 @@ track returns to):
    the next entry into the end gate. It is abandoned when the distance covered exceeds 1.5× the
    reference length or the track leaves the corridor (100 m) around the reference.
    Pass start and end are the points of the gate visits closest to the gate centres.
-2. **Validation** (all must hold): length ratio 0.8-1.25; same direction (initial 30 m heading
+2. **Validation** (all must hold): length ratio 0.8-1.25 (for the lower bound, the pass is
+   credited with how far its ends stayed from the gate centres); same direction (initial 30 m heading
    within 60° of the reference's, and the same sign of elevation change, which rejects the
    walk back *up* a descent being practised); one-sided Hausdorff distance reference→pass
-   ≤ 25 m with its 95th percentile ≤ 15 m; discrete Fréchet distance ≤ 40 m (Eiter & Mannila
+   ≤ 25 m with its 95th percentile ≤ 15 m (reference ends within r/2 left out: the gates
+   judged them); discrete Fréchet distance ≤ 40 m (Eiter & Mannila
    1994), which catches wrong ordering and short cuts.
 3. Stretches with two or more valid passes are reported once (the first reference that finds
    them), passes in time order, with a trend over the passes.
@@ -293,6 +295,11 @@ def find_passes(
     kb = min(2 * k_head, 2 * (len(ref) - 1) // 3)
     ref_heading = float(np.arctan2(*(ref[kb] - ref[ka])[::-1]))
     ref_small = _downsample(ref)
+    # The shape test leaves out the reference's ends inside half a gate radius: the gates
+    # already judged them, and a pass that turns round short of a gate centre would
+    # otherwise fail on its ends alone.
+    k_end = max(0, int(round(0.5 * r / step)))
+    ref_core = ref[k_end:len(ref) - k_end] if len(ref) > 2 * k_end + 2 else ref
     passes: list[tuple[int, int, int, int, int, int]] = []
     last_end = -1
     for o in opens:
@@ -316,8 +323,11 @@ def find_passes(
             off, _ = tree.query(cand)
             if np.max(off) > corridor_m:
                 continue
-            ratio = (path.distance_m[e] - path.distance_m[s]) / ref_len
-            if not (length_ratio[0] <= ratio <= length_ratio[1]):
+            # A pass that turns round short of a gate centre is shorter by the distance it
+            # missed the centre by: credit that to it before the lower length bound.
+            plen = path.distance_m[e] - path.distance_m[s]
+            if not (plen + d_start[s] + d_end[e] >= length_ratio[0] * ref_len
+                    and plen <= length_ratio[1] * ref_len):
                 continue
             dh = path.elevation_m[e] - path.elevation_m[s]
             if abs(ref_dh) >= min_elevation_change_m and np.isfinite(dh) and np.sign(dh) != np.sign(ref_dh):
@@ -326,13 +336,14 @@ def find_passes(
             # turn-round at a gate, where the 5 m points of a hairpin say little.
             ia = int(np.argmin(np.hypot(*(cand - ref[ka]).T)))
             ib = int(np.argmin(np.hypot(*(cand - ref[kb]).T)))
-            if ib <= ia:
-                continue
-            v = cand[ib] - cand[ia]
-            turn = abs((np.arctan2(v[1], v[0]) - ref_heading + np.pi) % (2 * np.pi) - np.pi)
-            if np.degrees(turn) > max_heading_deg:
-                continue
-            hmax, h95 = hausdorff_one_sided_m(ref, cand)
+            # (ib <= ia: GPS scatter near a stop; the Fréchet test below still rejects a
+            # reversed pass, whose distance is about the reference length.)
+            if ib > ia:
+                v = cand[ib] - cand[ia]
+                turn = abs((np.arctan2(v[1], v[0]) - ref_heading + np.pi) % (2 * np.pi) - np.pi)
+                if np.degrees(turn) > max_heading_deg:
+                    continue
+            hmax, h95 = hausdorff_one_sided_m(ref_core, cand)
             if hmax > hausdorff_max_m or h95 > hausdorff_p95_max_m:
                 continue
             if not frechet_within(ref_small, _downsample(cand), frechet_max_m):

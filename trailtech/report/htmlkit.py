@@ -89,7 +89,7 @@ background:var(--fg);color:#fff;text-decoration:none;font-weight:600}
 footer{margin-top:32px;color:var(--muted);font-size:.8rem;border-top:1px solid var(--line);padding-top:8px}
 @media (max-width:700px){.cards{grid-template-columns:repeat(2,minmax(0,1fr))}}
 @media (max-width:520px){main{padding:10px}.card .value{font-size:1.15rem}figure{margin:10px -4px 18px}
-th,td{padding:5px 7px}h2{font-size:1.1rem}}
+th,td{padding:5px 7px}th{white-space:normal;vertical-align:bottom}h2{font-size:1.1rem}}
 @media print{a.download{display:none}}
 """
 

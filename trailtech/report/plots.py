@@ -128,7 +128,7 @@ def _fmt_score(value: float) -> str:
     return "–" if not np.isfinite(value) else f"{value:.0f}"
 
 
-def _local_xy(analysis: "Analysis", lat: np.ndarray, lon: np.ndarray,
+def _local_xy(lat: np.ndarray, lon: np.ndarray,
               origin: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
     # Display scaling only: an equirectangular projection about the track's centre is
     # within 0.1 % for extents under 20 km (science.md topic 6), plenty for a map sketch.
@@ -139,8 +139,9 @@ def _local_xy(analysis: "Analysis", lat: np.ndarray, lon: np.ndarray,
     return x, y
 
 
-def _number_badge(ax: "Axes", x: float, y: float, label: str, *, dy_pt: float = 11.0) -> None:
-    ax.annotate(label, (x, y), xytext=(0, dy_pt), textcoords="offset points", ha="center",
+def _number_badge(ax: "Axes", x: float, y: float, label: str, *, dy_pt: float = 11.0,
+                  dx_pt: float = 0.0) -> None:
+    ax.annotate(label, (x, y), xytext=(dx_pt, dy_pt), textcoords="offset points", ha="center",
                 va="center", fontsize=style.SMALL_SIZE, color="white", fontweight="bold",
                 bbox=dict(boxstyle="circle,pad=0.25", fc=style.CANDIDATE, ec="white", lw=0.8),
                 arrowprops=dict(arrowstyle="-", color=style.CANDIDATE, lw=1.0), zorder=6)
@@ -315,7 +316,7 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
         if pos.sum() < 2:
             return _empty(ax, title, "No positions in this file, so no map.")
         origin = ((np.nanmin(lat) + np.nanmax(lat)) / 2, (np.nanmin(lon) + np.nanmax(lon)) / 2)
-        x, y = _local_xy(analysis, lat, lon, origin)
+        x, y = _local_xy(lat, lon, origin)
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 2:
         return _empty(ax, title, "No positions in this file, so no map.")
@@ -356,7 +357,10 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
                     solid_capstyle="round")
             j = np.flatnonzero(sel)[0]
             label = f"{rank[i]:.0f}" if np.isfinite(rank[i]) else str(i + 1)
-            _number_badge(ax, float(xs[j]), float(ys[j]), label, dy_pt=13)
+            # Candidates often start at the same spot (passes of one descent): fan the badges
+            # out so every number stays readable.
+            _number_badge(ax, float(xs[j]), float(ys[j]), label, dy_pt=13,
+                          dx_pt=[0.0, 16.0, -16.0, 32.0, -32.0][i % 5])
         handles.append(Line2D([], [], color=style.CANDIDATE, lw=3.5, label="practice #"))
 
     ax.set_aspect("equal", adjustable="datalim")

@@ -37,7 +37,7 @@ def _figure(height_in: float):
 
 
 def _dates(values) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(pd.to_datetime(values, utc=True)).tz_convert(None)
+    return pd.DatetimeIndex(pd.to_datetime(list(values), utc=True, format="ISO8601")).tz_convert(None)
 
 
 def _trend_figure(season: "Season") -> str:

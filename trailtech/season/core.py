@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
-import numpy as np
 import pandas as pd
 
 from ..config import AnalysisConfig
@@ -194,7 +193,7 @@ def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     cols = ACTIVITY_KEYS + ["name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
                             "descent_length_m", "practice_repeats"]
     df = pd.DataFrame(rows, columns=cols)
-    df["start_time"] = pd.to_datetime(df["start_time"], utc=True, errors="coerce")
+    df["start_time"] = pd.to_datetime(df["start_time"], utc=True, errors="coerce", format="ISO8601")
     for c in cols:
         if c not in ("file", "start_time", "sport", "name"):
             df[c] = pd.to_numeric(df[c], errors="coerce")

@@ -226,7 +226,9 @@ def run_dask(
                 yield task, error_entry(_file_of(task), "analysis did not finish on the dask cluster in time",
                                         cacheable=False)
         finally:
-            client.cancel(futures)
+            left = [f for f in futures if f.key in pending]
+            if left:
+                client.cancel(left)
     finally:
         if own:
             client.close()

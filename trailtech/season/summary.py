@@ -73,7 +73,7 @@ def metric_trend(activities: pd.DataFrame, column: str, *, higher_is_better: boo
     """
     if len(activities) == 0 or column not in activities:
         return {"trend": None, "change_per_30d": None, "n": 0, "points": []}
-    t = pd.to_datetime(activities["start_time"], utc=True, errors="coerce")
+    t = pd.to_datetime(activities["start_time"], utc=True, errors="coerce", format="ISO8601")
     y = pd.to_numeric(activities[column], errors="coerce")
     ok = t.notna() & y.notna()
     t, y = t[ok], y[ok].to_numpy(dtype=float)
@@ -121,7 +121,7 @@ def weekly_technical(activities: pd.DataFrame) -> list[dict[str, Any]]:
     """
     if len(activities) == 0:
         return []
-    t = pd.to_datetime(activities["start_time"], utc=True, errors="coerce")
+    t = pd.to_datetime(activities["start_time"], utc=True, errors="coerce", format="ISO8601")
     ok = t.notna().to_numpy()
     if not ok.any():
         return []

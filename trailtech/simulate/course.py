@@ -165,7 +165,12 @@ def build_course(
     # Ease grade steps over ~24 m, like a real trail rolling over a break of slope.
     design = uniform_filter1d(design, size=25, mode="nearest")
     wobble = uniform_filter1d(wobble, size=25, mode="nearest")
-    grade_mid = design + wobble * _smooth_noise(n, 35.0, rng)
+    undulation = wobble * _smooth_noise(n, 35.0, rng)
+    # Zero-mean within each piece, so a piece's mean grade is its design grade (a "flat"
+    # stays flat overall; only the ~24 m eased transitions shift it slightly).
+    sums = np.bincount(idx, weights=undulation, minlength=len(pieces))
+    undulation = undulation - (sums / np.bincount(idx, minlength=len(pieces)))[idx]
+    grade_mid = design + undulation
     step_grade = 0.5 * (grade_mid[:-1] + grade_mid[1:])  # grade over each 1 m step
     elevation = start_elevation_m + np.concatenate([[0.0], np.cumsum(step_grade)])
     grade = np.gradient(elevation)

@@ -294,7 +294,7 @@ def simulate_trail_run(
     sample_interval_s: float = 1.0,
     runner: Optional[Runner] = None,
 ) -> SimulatedRun:
-    """A ~12.9 km, ~1.6 h trail run with ~560 m of climbing, and its exact truth.
+    """A ~12.9 km, ~1.6 h trail run with ~530 m of climbing, and its exact truth.
 
     The route: 1.2 km flat warm-up; 2.2 km runnable climb (~7%); flat; a 1.1 km steep climb
     (27-29%) hiked, then 300 m RUN at no more than hiking speed (a ``"ran_should_hike"``
