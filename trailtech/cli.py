@@ -289,6 +289,10 @@ def _cmd_report(args) -> int:
 # --------------------------------------------------------------------------- season
 
 
+#: Weeks shown in the text summary (the JSON and --out keep every week).
+_TEXT_WEEKS = 12
+
+
 def _season_text(season) -> str:
     doc = season.to_dict()
     parts = []
@@ -309,12 +313,12 @@ def _season_text(season) -> str:
         t = trends.get(key)
         if t and t.get("trend"):
             parts.append(f"{label}: {t['trend']} ({_fmt(t.get('change_per_30d'), unit, nd=1)} per 30 days)")
-    weeks = doc.get("weeks") or []
+    weeks = (doc.get("weeks") or [])[-_TEXT_WEEKS:]
     if weeks:
         rows = [[w["week"], _fmt(w["technical_distance_m"], " km", scale=1e-3, nd=1),
                  str(w["technical_sessions"]), w["verdict"]] for w in weeks]
-        parts.append("technical sessions per week (coaches suggest 1–2)\n" + _table(
-            ["week", "technical", "sessions", ""], rows, left=1))
+        parts.append(f"technical sessions per week, last {len(weeks)} weeks (coaches suggest 1–2)\n"
+                     + _table(["week", "technical", "sessions", ""], rows, left=1))
     if doc["segments"]:
         rows = []
         for s in doc["segments"]:

@@ -161,3 +161,61 @@ def test_trend_rules():
     assert rp.trend([80, 85, 90], [70, 60, 50]) == "worse"
     assert rp.trend([100, 90, 80], [50, 40, 30]) == "steady"  # faster but sloppier
     assert rp.trend([100, 90]) is None
+
+
+def test_cluster_references_one_cluster_per_stretch_with_median_gates():
+    x, y, d, h, t = _shuttle(n_passes=5)
+    path = rp.resample_path(x, y, d, h, t)
+    # descents detected on each pass, one starting 20 m early (on the approach)
+    tops = np.flatnonzero(np.r_[True, np.diff(path.x_m) < 0] & (path.x_m < 3.0))
+    refs = []
+    for k, top in enumerate(tops[:5]):
+        i0 = int(top) + (0 if k else -4)
+        i1 = i0 + 38 + (4 if k == 0 else 0)
+        refs.append((max(i0, 0), i1, "down"))
+    refs.append((refs[0][1] + 2, refs[0][1] + 30, "up"))
+    cl = rp.cluster_references(path, refs)
+    kinds = sorted(c["kind"] for c in cl)
+    assert kinds.count("up") == 1
+    big = max(cl, key=lambda c: c["members"])
+    assert big["kind"] == "down" and big["members"] >= 4
+    # the median start is on the gate, not on the approach of the odd detection
+    assert np.hypot(*(big["start_xy"] - path.xy[refs[1][0]])) < 5
+
+
+def test_find_passes_elevation_gates_and_rejections_reported():
+    x, y, d, h, t = _shuttle()
+    path = rp.resample_path(x, y, d, h, t)
+    i1 = int(np.searchsorted(path.distance_m, 195.0))
+    rejected = []
+    passes = rp.find_passes(path, 0, i1, rejected=rejected)
+    assert len(passes) == 4
+    # the walk-backs reach the start gate too but are turned down, with a reason
+    assert rejected == [] or all(isinstance(w, str) and w for _, _, w in rejected)
+    # a stretch entered once has no repeat
+    assert rp.find_passes(path, 0, i1, start_xy=np.array([5000.0, 0.0])) == []
+
+
+def test_merge_same_stretch_keeps_worst_and_says_how_often():
+    base = dict(start_lat=45.0, start_lon=6.0, end_lat=45.001, end_lon=6.0, drop_m=30.0, length_m=200,
+                avg_grade_pct=-15, technicality=0.7, reasons=["x"])
+    c = pd.DataFrame([
+        dict(base, rank=1, start_m=0, end_m=200, control_score=30, time_lost_s=40, repeat_id=0.0, times_run=5),
+        dict(base, rank=2, start_m=400, end_m=600, control_score=45, time_lost_s=30, repeat_id=0.0, times_run=5,
+             start_lat=45.0003),  # 33 m off: only the repeat joins it
+        dict(base, rank=3, start_m=800, end_m=1000, control_score=20, time_lost_s=20, repeat_id=np.nan, times_run=1,
+             start_lat=45.01, end_lat=45.011),
+        dict(base, rank=4, start_m=1200, end_m=1400, control_score=25, time_lost_s=10, repeat_id=np.nan, times_run=1,
+             start_lat=45.01 + 1e-5, end_lat=45.011),  # 1 m from the one before: same stretch
+    ])
+    m = pr.merge_same_stretch(c)
+    assert len(m) == 2 and m["rank"].tolist() == [1, 2]
+    first = m.iloc[0]
+    assert first.control_score == 30 and first.times_run == 5
+    assert first.reasons[-1] == "run 5 times in this session"
+    second = m.iloc[1]
+    assert second.control_score == 20 and second.times_run == 2
+    assert second.reasons[-1] == "run 2 times in this session"
+    assert len(pr.merge_same_stretch(c.iloc[:0])) == 0
+    with pytest.raises(ValueError, match="gate_radius_m"):
+        pr.merge_same_stretch(c, gate_radius_m=0)

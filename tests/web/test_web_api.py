@@ -201,7 +201,7 @@ def test_web_file_just_over_the_limit_is_413_even_if_the_body_fits(client):
 def _truncated_fit() -> bytes:
     path = SAMPLE_DIR / "trail_run.fit"
     if path.is_file():
-        return path.read_bytes()[:5000]
+        return path.read_bytes()[:200]  # the header and a few definitions: no records
     # A FIT header announcing 100 kB of records, then nothing.
     return bytes([14, 0x20]) + (2160).to_bytes(2, "little") + (100000).to_bytes(4, "little") + b".FIT\x00\x00"
 
@@ -288,6 +288,17 @@ def test_web_line_practice_gpx_is_what_flags_gpx_writes(client, tmp_path):
     assert len(gpx.tracks) == len(doc["line_practice"])
 
 
+def test_web_truncated_fit_keeps_the_records_before_the_break(client):
+    # Half a FIT file is readable (the records before the break), like the command line reads it.
+    data = sample("trail_run.fit")
+    half = data[: len(data) // 2]
+    r = client.post("/api/analyze", files={"file": ("half.fit", half)})
+    assert r.status_code == 200, r.text
+    want = trailtech.analyze(trailtech.load(half, source="half.fit")).to_dict()
+    assert r.json() == json.loads(json.dumps(want, allow_nan=False))
+    assert any("truncated" in w for w in r.json()["warnings"])
+
+
 def test_web_gzipped_upload_is_read_by_content(client):
     data = sample("trail_run.gpx")
     r = client.post("/api/analyze", files={"file": ("trail_run.gpx.gz", gzip.compress(data))})
@@ -328,12 +339,12 @@ def test_web_page_answers_while_an_analysis_runs(monkeypatch):
 
     started = threading.Event()
 
-    def slow_analyze(data, filename):
+    def slow_answer(data, filename, kinds):
         started.set()
         time.sleep(2.0)
         return ("rejected", f"{filename}: slow and unreadable")
 
-    monkeypatch.setattr(jobs, "analyze_upload", slow_analyze)
+    monkeypatch.setattr(jobs, "answer", slow_answer)
     app = create_app(workers=0)  # threads, so the monkeypatch reaches the job
     with TestClient(app) as c:
         answers = {}
@@ -356,11 +367,11 @@ def test_web_full_queue_is_503_not_a_hang(monkeypatch):
 
     release = threading.Event()
 
-    def blocked(data, filename):
+    def blocked(data, filename, kinds):
         release.wait(10)
         return ("rejected", f"{filename}: no")
 
-    monkeypatch.setattr(jobs, "analyze_upload", blocked)
+    monkeypatch.setattr(jobs, "answer", blocked)
     app = create_app(workers=0, max_pending=1)
     with TestClient(app) as c:
         t = threading.Thread(target=lambda: c.post("/api/analyze", files={"file": ("a.fit", b"1")}))
@@ -379,20 +390,23 @@ def test_web_one_upload_is_analysed_once_for_all_three_answers(monkeypatch):
     from trailtech.web import jobs
 
     calls = []
-    real = jobs.analyze_upload
+    real = jobs.answer
 
-    def counting(data, filename):
-        calls.append(filename)
-        return real(data, filename)
+    def counting(data, filename, kinds):
+        calls.append((filename, kinds[0]))
+        return real(data, filename, kinds)
 
-    monkeypatch.setattr(jobs, "analyze_upload", counting)
+    monkeypatch.setattr(jobs, "answer", counting)
     data = sample("trail_run.gpx")
     with TestClient(create_app(workers=0)) as c:
-        for route in ROUTES:
+        # The page's order: the report, then the JSON and the GPX of the same upload.
+        for route in ["/api/report", "/api/analyze", "/api/line-practice.gpx"]:
             assert c.post(route, files={"file": ("trail_run.gpx", data)}).status_code == 200
         # A different name is a different document ("file" differs): analysed again.
         assert c.post("/api/analyze", files={"file": ("other.gpx", data)}).json()["file"] == "other.gpx"
-    assert calls == ["trail_run.gpx", "other.gpx"]
+        # The JSON does not render the report; asking for it later analyses again.
+        assert c.post("/api/report", files={"file": ("other.gpx", data)}).status_code == 200
+    assert calls == [("trail_run.gpx", "report"), ("other.gpx", "json"), ("other.gpx", "report")]
 
 
 def test_web_create_app_rejects_bad_settings():

@@ -17,7 +17,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-__all__ = ["best_window", "reasons", "select_candidates", "practice_courses", "PRACTICE_COLUMNS"]
+__all__ = ["best_window", "reasons", "select_candidates", "merge_same_stretch", "practice_courses",
+           "PRACTICE_COLUMNS"]
 
 PRACTICE_COLUMNS = ["rank", "start_m", "end_m", "start_lat", "start_lon", "end_lat", "end_lon",
                     "length_m", "drop_m", "avg_grade_pct", "control_score", "time_lost_s", "reasons"]
@@ -145,6 +146,74 @@ def select_candidates(
     c.insert(0, "rank", np.arange(1, len(c) + 1))
     cols = PRACTICE_COLUMNS + [k for k in c.columns if k not in PRACTICE_COLUMNS]
     return c[cols].reset_index(drop=True)
+
+
+def merge_same_stretch(candidates: pd.DataFrame, *, gate_radius_m: float = 25.0) -> pd.DataFrame:
+    """One candidate per stretch of trail: candidates whose start points and end points both
+    lie within ``gate_radius_m`` of each other are one stretch run several times.
+
+    Candidates with the same ``repeat_id`` (when that column is present: passes of one
+    repeated stretch) are one stretch too. The worst run (lowest control score) stands for
+    the stretch: it shows what to practise. When the stretch was run more than once (the
+    group's size, or the ``times_run`` column when present, e.g. the passes of a repeat),
+    the reasons end with "run N times in this session". Ranks are renumbered.
+
+    Parameters
+    ----------
+    candidates : DataFrame
+        :func:`select_candidates` output (start_lat/lon, end_lat/lon, control_score, rank).
+    gate_radius_m : float
+        Largest distance between the ends of two runs of one stretch [m].
+
+    Returns
+    -------
+    DataFrame
+        The same columns, plus ``times_run``.
+    """
+    if gate_radius_m <= 0:
+        raise ValueError(f"gate_radius_m={gate_radius_m} must be positive")
+    if len(candidates) == 0:
+        out = candidates.copy()
+        out["times_run"] = pd.Series(dtype="int64")
+        return out
+    c = candidates.sort_values("rank").reset_index(drop=True)
+    lat0 = np.deg2rad(float(np.nanmean(c["start_lat"].to_numpy(float))))
+    r_earth = 6371008.8
+
+    def xy(lat_col: str, lon_col: str) -> np.ndarray:
+        la = np.deg2rad(c[lat_col].to_numpy(float))
+        lo = np.deg2rad(c[lon_col].to_numpy(float))
+        return np.column_stack([r_earth * np.cos(lat0) * lo, r_earth * la])
+
+    ps, pe = xy("start_lat", "start_lon"), xy("end_lat", "end_lon")
+    ds = np.hypot(*(ps[:, None, :] - ps[None, :, :]).transpose(2, 0, 1))
+    de = np.hypot(*(pe[:, None, :] - pe[None, :, :]).transpose(2, 0, 1))
+    same = (ds <= gate_radius_m) & (de <= gate_radius_m)  # NaN positions never match
+    if "repeat_id" in c:
+        # Passes of one repeat are one stretch even when a detection's end strays.
+        rid = c["repeat_id"].to_numpy(float)
+        same |= np.isfinite(rid)[:, None] & (rid[:, None] == rid[None, :])
+    group = np.arange(len(c))
+    for i in range(len(c)):  # candidates are few (one per descent): a plain loop is fine
+        for j in np.flatnonzero(same[i, :i]):
+            group[group == group[i]] = group[j]
+    given = c["times_run"].to_numpy(float) if "times_run" in c else np.ones(len(c))
+    rows = []
+    for g in pd.unique(group):
+        members = c[group == g]
+        score = members["control_score"].to_numpy(float)
+        worst = members.iloc[int(np.nanargmin(score)) if np.isfinite(score).any() else 0]
+        n = int(max(len(members), np.nanmax(np.r_[given[group == g], 1.0])))
+        row = worst.to_dict()
+        row["times_run"] = n
+        if n > 1:
+            row["reasons"] = list(row["reasons"]) + [f"run {n} times in this session"]
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out = out.sort_values(["time_lost_s", "technicality"] if "technicality" in out else ["time_lost_s"],
+                          ascending=False, na_position="last").reset_index(drop=True)
+    out["rank"] = np.arange(1, len(out) + 1)
+    return out[list(candidates.columns) + (["times_run"] if "times_run" not in candidates else [])]
 
 
 def practice_courses(line_practice: pd.DataFrame, timeline: pd.DataFrame,

@@ -8,7 +8,7 @@ track returns to):
    when the track enters the start gate after having been more than 2r from it, and closes at
    the next entry into the end gate. It is abandoned when the distance covered exceeds 1.5× the
    reference length or the track leaves the corridor (100 m) around the reference.
-   Pass start and end are the points of the gate visits closest to the gate centres.
+   Pass start and end: see "Robustness" below.
 2. **Validation** (all must hold): length ratio 0.8-1.25 (for the lower bound, the pass is
    credited with how far its ends stayed from the gate centres); same direction (initial 30 m heading
    within 60° of the reference's, and the same sign of elevation change, which rejects the
@@ -19,8 +19,15 @@ track returns to):
 3. Stretches with two or more valid passes are reported once (the first reference that finds
    them), passes in time order, with a trend over the passes.
 
-Timing uses the gate-visit points nearest the gate centres (5 m resolution), not the
-crossing of gate lines.
+Robustness (issue 4): references that detect the same stretch (starts and ends within a
+gate radius) are clustered first, and the gates sit at the median of their ends, so no single
+detection's accidents (a start on the approach, an end past the turn-round) decide which passes
+are caught; the passes between those gates are held to the length ratio against their own
+median; groups of one kind that share a pass are joined. Inside a gate a pass is bounded by
+the closest approach to the centre or, with a barometric altimeter, by the top or bottom
+elevation (switchback traverses a few metres apart are told apart by height, not by GPS), then
+moved to the last (start) or first (end) point of that unbroken run: a wait at the top or the
+turn-round at the bottom is not timed. Timing applies the same rule to the raw 1 s track.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ __all__ = [
     "find_passes",
     "revisited_stretches",
     "trend",
+    "cluster_references",
     "find_repeats",
 ]
 
@@ -48,8 +56,8 @@ class Path:
     """The track resampled every ``step_m`` metres of distance.
 
     Attributes: ``x_m``, ``y_m`` (local east/north [m]), ``distance_m``, ``elevation_m``,
-    ``elapsed_s`` (time the runner reached each point [s]), and ``raw`` = (x, y, elapsed) of
-    the original rows with a position, used to time gate-line crossings.
+    ``elapsed_s`` (time the runner reached each point [s]), and ``raw`` = (x, y, elapsed,
+    elevation) of the original rows with a position, used to time the passes at 1 s.
     """
 
     x_m: np.ndarray
@@ -57,7 +65,7 @@ class Path:
     distance_m: np.ndarray
     elevation_m: np.ndarray
     elapsed_s: np.ndarray
-    raw: tuple = (np.empty(0), np.empty(0), np.empty(0))
+    raw: tuple = (np.empty(0), np.empty(0), np.empty(0), np.empty(0))
 
     @property
     def xy(self) -> np.ndarray:
@@ -88,7 +96,7 @@ def resample_path(x_m, y_m, distance_m, elevation_m, elapsed_s, *, step_m: float
     h, t = np.asarray(elevation_m, float), np.asarray(elapsed_s, float)
     ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(d) & np.isfinite(t)
     x, y, d, h, t = x[ok], y[ok], d[ok], h[ok], t[ok]
-    raw = (x, y, t)
+    raw = (x, y, t, h)
     # While stopped the distance does not grow: keep the first row of each distance so that
     # the time assigned to a point is when the runner arrived there.
     keep = np.r_[True, np.diff(d) > 0] if d.size else np.zeros(0, bool)
@@ -181,47 +189,72 @@ def _openings(dist: np.ndarray, r: float) -> np.ndarray:
     return nz[opened]
 
 
-def _region(dist: np.ndarray, i: int, r: float) -> tuple[int, int]:
-    """(closest index, end) of the gate visit starting at ``i``; the visit lasts until the
-    track is more than 2r away (hysteresis, so a brush with the gate edge does not end it)."""
+def _region(dist: np.ndarray, key: np.ndarray, i: int, r: float, *, last: bool,
+            tol: float) -> tuple[int, int]:
+    """(pass end point, end) of the gate visit starting at ``i``.
+
+    The visit lasts until the track is more than 2r from the gate centre (``dist``;
+    hysteresis, so a brush with the gate edge does not end it). The point is where ``key``
+    is least in the visit, moved to the *last* (``last=True``: a start gate, which the
+    runner leaves after any wait or turn-round there) or *first* (an end gate, where the
+    runner may turn round and come back) point of the unbroken run within ``tol`` of that
+    least value (:func:`_near_end`).
+    """
     out = np.flatnonzero(dist[i:] > 2 * r)
     stop = i + (int(out[0]) if out.size else dist.size - i)
-    return i + int(np.argmin(dist[i:stop])), stop
+    return i + _near_end(key[i:stop], last=last, tol_m=tol), stop
 
 
-def _crossing_time(raw: tuple[np.ndarray, np.ndarray, np.ndarray], origin: np.ndarray,
-                   direction: np.ndarray, t0: float, t1: float, *, start: bool,
-                   tol_m: float = 3.0) -> float:
-    """Time the raw track crosses the gate line through ``origin`` perpendicular to ``direction``.
+def _near_end(dist: np.ndarray, *, last: bool, tol_m: float) -> int:
+    """Index of the last (or first) point of the unbroken run of points within ``tol_m`` of
+    the closest approach that contains it.
 
-    At the start gate: the last crossing of the line before leaving (a stop or a turn-round
-    just short of the line counts as still before it: ``tol_m`` past the closest approach). At
-    the end gate: the first crossing. Interpolated between the bracketing samples [s].
+    The run holds a wait at the gate, or the turn-round; a later return of a zig-zag close
+    to the gate is a separate run (the track went further away in between) and is ignored.
     """
-    x, y, t = raw
+    c = int(np.argmin(dist))
+    far = dist > dist[c] + tol_m
+    if last:
+        after = np.flatnonzero(far[c:])
+        return c + int(after[0]) - 1 if after.size else dist.size - 1
+    before = np.flatnonzero(far[:c])
+    return int(before[-1]) + 1 if before.size else 0
+
+
+def _gate_time(raw: tuple, centre: np.ndarray, t0: float, t1: float, *, last: bool,
+               tol: float, sense: int = 0, start: bool = True) -> float:
+    """When the raw track was at a gate, between ``t0`` and ``t1`` [s].
+
+    The rule of :func:`_region` at the full 1 s resolution: with ``sense`` 0 the key is the
+    distance to the gate centre; on a descent (``sense`` -1) or climb (+1) it is the
+    elevation, the top or bottom of the pass (``start`` says which gate). NaN when no raw
+    sample lies in the window.
+    """
+    x, y, t, h = raw
     lo, hi = np.searchsorted(t, t0), np.searchsorted(t, t1, side="right")
     if hi - lo < 1:
         return float("nan")
-    u = (x[lo:hi] - origin[0]) * direction[0] + (y[lo:hi] - origin[1]) * direction[1]
-    tt = t[lo:hi]
-    if start:
-        thr = max(0.0, float(np.min(u)) + tol_m)
-        k = int(np.flatnonzero(u <= thr)[-1])
-        if k + 1 < u.size and u[k + 1] > u[k]:
-            f = min(1.0, max(0.0, float((thr - u[k]) / (u[k + 1] - u[k]))))
-            return float(tt[k] + f * (tt[k + 1] - tt[k]))
-        return float(tt[k])
-    thr = min(0.0, float(np.max(u)) - tol_m)
-    k = int(np.flatnonzero(u >= thr)[0])
-    if k > 0 and u[k] > u[k - 1]:
-        f = min(1.0, max(0.0, float((thr - u[k - 1]) / (u[k] - u[k - 1]))))
-        return float(tt[k - 1] + f * (tt[k] - tt[k - 1]))
-    return float(tt[k])
+    key = _gate_key(x[lo:hi], y[lo:hi], h[lo:hi], centre, sense, start)
+    return float(t[lo + _near_end(key, last=last, tol_m=tol)])
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    n = float(np.hypot(*v))
-    return v / n if n > 0 else np.array([1.0, 0.0])
+def _gate_key(x: np.ndarray, y: np.ndarray, h: np.ndarray, centre: np.ndarray, sense: int,
+              start: bool) -> np.ndarray:
+    """What a pass end minimises inside a gate: the distance to the centre [m], or on a climb
+    or descent the elevation (lowest at the bottom gate, highest at the top gate) [m].
+
+    A gate on switchbacks holds several traverses a few metres apart, which GPS noise makes
+    hard to tell apart by position; the top and bottom of a climb or descent are
+    unambiguous in elevation, even smoothed.
+    """
+    if sense == 0 or not np.isfinite(h).all():
+        return np.hypot(x - centre[0], y - centre[1])
+    return (sense if start else -sense) * h
+
+
+def _note(rejected: Optional[list], s: int, e: int, why: str) -> None:
+    if rejected is not None:
+        rejected.append((int(s), int(e), why))
 
 
 def _downsample(xy: np.ndarray, max_pts: int = 150) -> np.ndarray:
@@ -246,7 +279,13 @@ def find_passes(
     hausdorff_p95_max_m: float = 15.0,
     frechet_max_m: float = 40.0,
     min_elevation_change_m: float = 5.0,
-) -> list[tuple[int, int]]:
+    gate_tolerance_m: float = 5.0,
+    gate_elevation_tolerance_m: float = 0.5,
+    elevation_gates: bool = True,
+    start_xy: Optional[np.ndarray] = None,
+    end_xy: Optional[np.ndarray] = None,
+    rejected: Optional[list] = None,
+) -> list[tuple[int, int, float, float]]:
     """Validated passes of the reference ``path[i0:i1 + 1]`` anywhere in the track.
 
     Parameters
@@ -264,12 +303,26 @@ def find_passes(
         Shape tolerances [m].
     min_elevation_change_m : float
         References changing less than this are "flat": no elevation-sign check [m].
+    gate_tolerance_m, gate_elevation_tolerance_m : float
+        Inside a gate a pass starts at the last, and ends at the first, point of the run
+        within this of its closest approach to the gate centre [m] or, on a climb or
+        descent, of the top or bottom elevation in the gate [m] (see :func:`_region`).
+    elevation_gates : bool
+        Whether climbs and descents are bounded by elevation inside the gates; only worth
+        it with a barometric altimeter (GPS altitude wanders by a switchback's drop).
+    start_xy, end_xy : array of 2, optional
+        Gate centres [m] (default: the reference's end points). :func:`find_repeats` passes
+        the median of several detections' ends, steadier than any one noisy end.
+    rejected : list, optional
+        When given, every candidate turned down is appended as (start, end, reason), for
+        diagnosis.
 
     Returns
     -------
     list of (start, end, start_s, end_s)
-        Path indices of the points nearest the gate centres and the gate-line crossing times
-        [s], in time order (the reference's own pass included).
+        Path indices of each pass's ends and the times the raw track was at the gates [s],
+        in time order (the reference's own pass included). Empty when the track enters the
+        start gate only once.
     """
     from scipy.spatial import cKDTree
 
@@ -278,18 +331,26 @@ def find_passes(
     if not (0 <= i0 < i1 < n):
         return []
     ref = xy[i0:i1 + 1]
+    c0 = ref[0] if start_xy is None else np.asarray(start_xy, float)
+    c1 = ref[-1] if end_xy is None else np.asarray(end_xy, float)
     ref_len = path.distance_m[i1] - path.distance_m[i0]
     step = ref_len / max(i1 - i0, 1)
     k_head = max(1, int(round(heading_m / step)))
     ref_dh = path.elevation_m[i1] - path.elevation_m[i0]
     r = gate_radius_m
-    d_start = np.hypot(*(xy - ref[0]).T)
-    d_end = np.hypot(*(xy - ref[-1]).T)
+    d_start = np.hypot(xy[:, 0] - c0[0], xy[:, 1] - c0[1])
+    d_end = np.hypot(xy[:, 0] - c1[0], xy[:, 1] - c1[1])
+    sense = int(np.sign(ref_dh)) if elevation_gates and abs(ref_dh) >= min_elevation_change_m else 0
+    tol = gate_elevation_tolerance_m if sense else gate_tolerance_m
+    key_start = _gate_key(xy[:, 0], xy[:, 1], path.elevation_m, c0, sense, True)
+    key_end = _gate_key(xy[:, 0], xy[:, 1], path.elevation_m, c1, sense, False)
+    if not np.isfinite(key_start).all():
+        sense, tol, key_start, key_end = 0, gate_tolerance_m, d_start, d_end
     opens = _openings(d_start, r)
+    if opens.size < 2:  # entered once: no repeat, nothing to validate
+        return []
     in_end = d_end < r
     end_entries = np.flatnonzero(in_end & ~np.r_[False, in_end[:-1]])
-    dir0 = _unit(ref[min(k_head, len(ref) - 1)] - ref[0])
-    dir1 = _unit(ref[-1] - ref[max(len(ref) - 1 - k_head, 0)])
     tree = None
     ka = min(k_head, (len(ref) - 1) // 3)
     kb = min(2 * k_head, 2 * (len(ref) - 1) // 3)
@@ -305,60 +366,72 @@ def find_passes(
     for o in opens:
         if o <= last_end:
             continue
-        s, s_stop = _region(d_start, int(o), r)
+        s, s_stop = _region(d_start, key_start, int(o), r, last=True, tol=tol)
         k = np.searchsorted(end_entries, s + 1)
         if k >= end_entries.size:
             break
         j = int(end_entries[k])
         if path.distance_m[j] - path.distance_m[s] > max_length_factor * ref_len:
+            _note(rejected, s, j, "too long before the end gate")
             continue
-        e, e_stop = _region(d_end, j, r)
+        e, e_stop = _region(d_end, key_end, j, r, last=False, tol=tol)
         if e <= s:
+            _note(rejected, s, e, "ends before it starts")
             continue
-        is_ref = abs(s - i0) * step <= r and abs(e - i1) * step <= r
         cand = xy[s:e + 1]
-        if not is_ref:
-            if tree is None:
-                tree = cKDTree(ref)
-            off, _ = tree.query(cand)
-            if np.max(off) > corridor_m:
+        if _overlap((s, e), (i0, i1)) > 0.9 and abs((e - s) - (i1 - i0)) <= 0.1 * (i1 - i0):
+            # The reference's own stretch of track (its ends moved to the gate rule).
+            passes.append((s, e, o, j, s_stop, e_stop))
+            last_end = e
+            continue
+        if tree is None:
+            tree = cKDTree(ref)
+        off, _ = tree.query(cand)
+        if np.max(off) > corridor_m:
+            _note(rejected, s, e, "left the corridor")
+            continue
+        # A pass that turns round short of a gate centre is shorter by the distance it
+        # missed the centre by: credit that to it before the lower length bound.
+        plen = path.distance_m[e] - path.distance_m[s]
+        if not (plen + d_start[s] + d_end[e] >= length_ratio[0] * ref_len
+                and plen <= length_ratio[1] * ref_len):
+            _note(rejected, s, e, f"length {plen:.0f} m vs {ref_len:.0f} m")
+            continue
+        dh = path.elevation_m[e] - path.elevation_m[s]
+        if abs(ref_dh) >= min_elevation_change_m and np.isfinite(dh) and np.sign(dh) != np.sign(ref_dh):
+            _note(rejected, s, e, "opposite elevation change")
+            continue
+        # Heading of the stretch ~30-60 m into the reference, on both: away from the
+        # turn-round at a gate, where the 5 m points of a hairpin say little.
+        ia = int(np.argmin(np.hypot(*(cand - ref[ka]).T)))
+        ib = int(np.argmin(np.hypot(*(cand - ref[kb]).T)))
+        # (ib <= ia: GPS scatter near a stop; the Fréchet test below still rejects a
+        # reversed pass, whose distance is about the reference length.)
+        if ib > ia:
+            v = cand[ib] - cand[ia]
+            turn = abs((np.arctan2(v[1], v[0]) - ref_heading + np.pi) % (2 * np.pi) - np.pi)
+            if np.degrees(turn) > max_heading_deg:
+                _note(rejected, s, e, f"heading {np.degrees(turn):.0f} deg off")
                 continue
-            # A pass that turns round short of a gate centre is shorter by the distance it
-            # missed the centre by: credit that to it before the lower length bound.
-            plen = path.distance_m[e] - path.distance_m[s]
-            if not (plen + d_start[s] + d_end[e] >= length_ratio[0] * ref_len
-                    and plen <= length_ratio[1] * ref_len):
-                continue
-            dh = path.elevation_m[e] - path.elevation_m[s]
-            if abs(ref_dh) >= min_elevation_change_m and np.isfinite(dh) and np.sign(dh) != np.sign(ref_dh):
-                continue
-            # Heading of the stretch ~30-60 m into the reference, on both: away from the
-            # turn-round at a gate, where the 5 m points of a hairpin say little.
-            ia = int(np.argmin(np.hypot(*(cand - ref[ka]).T)))
-            ib = int(np.argmin(np.hypot(*(cand - ref[kb]).T)))
-            # (ib <= ia: GPS scatter near a stop; the Fréchet test below still rejects a
-            # reversed pass, whose distance is about the reference length.)
-            if ib > ia:
-                v = cand[ib] - cand[ia]
-                turn = abs((np.arctan2(v[1], v[0]) - ref_heading + np.pi) % (2 * np.pi) - np.pi)
-                if np.degrees(turn) > max_heading_deg:
-                    continue
-            hmax, h95 = hausdorff_one_sided_m(ref_core, cand)
-            if hmax > hausdorff_max_m or h95 > hausdorff_p95_max_m:
-                continue
-            if not frechet_within(ref_small, _downsample(cand), frechet_max_m):
-                continue
+        hmax, h95 = hausdorff_one_sided_m(ref_core, cand)
+        # The Fréchet distance is at least every candidate point's distance to the
+        # reference (``off``): a cheap rejection before the quadratic test.
+        if hmax > hausdorff_max_m or h95 > hausdorff_p95_max_m:
+            _note(rejected, s, e, f"Hausdorff {hmax:.0f} m (95th pct {h95:.0f} m)")
+            continue
+        if np.max(off) > frechet_max_m or not frechet_within(ref_small, _downsample(cand), frechet_max_m):
+            _note(rejected, s, e, "Fréchet")
+            continue
         passes.append((s, e, o, j, s_stop, e_stop))
         last_end = e
-    if len(passes) < 2:  # a stretch met once needs no timing
-        return [(s, e, float(path.elapsed_s[s]), float(path.elapsed_s[e])) for s, e, *_ in passes]
     out = []
     for s, e, o, j, s_stop, e_stop in passes:
-        # Time the pass by where the raw track crosses the gate lines.
-        t_s = _crossing_time(path.raw, ref[0], dir0, path.elapsed_s[o] - 1.0,
-                             path.elapsed_s[min(s_stop, n - 1)], start=True)
-        t_e = _crossing_time(path.raw, ref[-1], dir1, path.elapsed_s[max(j - 1, 0)],
-                             path.elapsed_s[min(e_stop, n - 1)] + 1.0, start=False)
+        # Time the pass on the raw 1 s track, with the same gate rule as the 5 m path.
+        t_s = _gate_time(path.raw, c0, path.elapsed_s[o] - 1.0, path.elapsed_s[min(s_stop, n - 1)],
+                         last=True, tol=tol, sense=sense, start=True)
+        t_e = _gate_time(path.raw, c1, path.elapsed_s[max(j - 1, 0)],
+                         path.elapsed_s[min(e_stop, n - 1)] + 1.0, last=False, tol=tol, sense=sense,
+                         start=False)
         if not (np.isfinite(t_s) and np.isfinite(t_e) and t_e > t_s):
             t_s, t_e = float(path.elapsed_s[s]), float(path.elapsed_s[e])
         out.append((s, e, t_s, t_e))
@@ -433,6 +506,117 @@ def trend(durations_s: Sequence[float], scores: Optional[Sequence[Optional[float
     return "steady"
 
 
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    """Shared index span of two inclusive ranges ÷ the shorter one's."""
+    inter = min(a[1], b[1]) - max(a[0], b[0])
+    return inter / max(min(a[1] - a[0], b[1] - b[0]), 1) if inter > 0 else 0.0
+
+
+def _union(passes: list) -> list:
+    """Passes of several groups in time order, one per stretch of track."""
+    out: list = []
+    for p in sorted(passes, key=lambda q: q[0]):
+        if out and _overlap(out[-1][:2], p[:2]) > 0.5:
+            continue
+        out.append(p)
+    return out
+
+
+def _merge_groups(groups: list[tuple[str, list]]) -> list[tuple[str, list]]:
+    """Join groups of one kind that share a pass (the same stretch found from two references)."""
+    merged: list[tuple[str, list]] = []
+    for kind, passes in groups:
+        hit = [k for k, (kk, pp) in enumerate(merged) if kk == kind and any(
+            _overlap(a[:2], b[:2]) > 0.5 for a in pp for b in passes)]
+        if not hit:
+            merged.append((kind, list(passes)))
+            continue
+        joined = list(passes)
+        for k in reversed(hit):
+            joined += merged.pop(k)[1]
+        merged.insert(hit[0], (kind, _union(joined)))
+    return merged
+
+
+def cluster_references(path: Path, references: Sequence[tuple[int, int, str]], *,
+                       gate_radius_m: float = 25.0,
+                       length_ratio: tuple[float, float] = (0.8, 1.25)) -> list[dict]:
+    """Group references of one kind whose start and end points lie within a gate radius of
+    each other and whose lengths agree: the same stretch, detected once per pass.
+
+    Returns
+    -------
+    list of dict
+        ``i0, i1, kind`` (the medoid member: the one nearest the others at both ends),
+        ``start_xy``, ``end_xy`` (median of the members' start and end points [m]) and
+        ``members`` (number of references), in order of the earliest member.
+
+    Notes
+    -----
+    One climb or descent detection carries its accidents (a start on the approach, an end
+    past the turn-round, one noisy fix), and they decide which other passes its gates
+    catch. Gates at the members' median and the medoid's shape judge every pass alike.
+    """
+    xy = path.xy
+    d = path.distance_m
+    refs = [(int(a), int(b), k) for a, b, k in references]
+    group = list(range(len(refs)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    if refs:
+        a = np.array([r[0] for r in refs])
+        b = np.array([r[1] for r in refs])
+        kinds = np.array([r[2] for r in refs])
+        lens = d[b] - d[a]
+        ds = np.hypot(*(xy[a][:, None, :] - xy[a][None, :, :]).transpose(2, 0, 1))
+        de = np.hypot(*(xy[b][:, None, :] - xy[b][None, :, :]).transpose(2, 0, 1))
+        ratio = lens[:, None] / np.maximum(lens[None, :], 1e-9)
+        same = ((ds < gate_radius_m) & (de < gate_radius_m) & (kinds[:, None] == kinds[None, :])
+                & (ratio >= length_ratio[0]) & (ratio <= length_ratio[1]))
+        for i, j in zip(*np.nonzero(np.triu(same, 1))):
+            ri, rj = root(int(i)), root(int(j))
+            if ri != rj:
+                group[max(ri, rj)] = min(ri, rj)
+    out = []
+    roots = [root(i) for i in range(len(refs))]
+    for g in sorted(set(roots), key=lambda g: min(path.elapsed_s[refs[i][0]] for i in range(len(refs)) if roots[i] == g)):
+        idx = [i for i in range(len(refs)) if roots[i] == g]
+        s_xy = xy[[refs[i][0] for i in idx]]
+        e_xy = xy[[refs[i][1] for i in idx]]
+        cost = (np.hypot(*(s_xy[:, None, :] - s_xy[None, :, :]).transpose(2, 0, 1)).sum(1)
+                + np.hypot(*(e_xy[:, None, :] - e_xy[None, :, :]).transpose(2, 0, 1)).sum(1))
+        m = idx[int(np.argmin(cost))]
+        out.append({"i0": refs[m][0], "i1": refs[m][1], "kind": refs[m][2],
+                    "start_xy": np.median(s_xy, axis=0), "end_xy": np.median(e_xy, axis=0),
+                    "members": len(idx)})
+    return out
+
+
+def _consensus_passes(path: Path, i0: int, i1: int, start_xy: np.ndarray, end_xy: np.ndarray,
+                      **pass_kw) -> list:
+    """Passes between the gates at ``start_xy`` and ``end_xy`` whose lengths agree with
+    each other.
+
+    The detection ``i0..i1`` may be cut short or run long, so its length is a poor
+    yardstick: the search runs with a loose length test (0.5-2 × the detection), and the
+    passes are then held to the normal ratio against their own median length (all of them
+    bounded by the same gate rule).
+    """
+    lo, hi = pass_kw.get("length_ratio", (0.8, 1.25))
+    loose = {**pass_kw, "length_ratio": (min(lo, 0.5), max(hi, 2.0))}
+    found = find_passes(path, i0, i1, start_xy=start_xy, end_xy=end_xy, **loose)
+    if len(found) < 2:
+        return found
+    lengths = np.array([path.distance_m[e] - path.distance_m[s] for s, e, _, _ in found])
+    ratio = lengths / np.median(lengths)
+    return [p for p, q in zip(found, ratio) if lo <= q <= hi]
+
+
 def find_repeats(
     path: Path,
     references: Sequence[tuple[int, int, str]],
@@ -441,6 +625,12 @@ def find_repeats(
     **pass_kw,
 ) -> list[dict]:
     """Stretches passed at least twice, one entry each.
+
+    References detecting the same stretch are clustered first (:func:`cluster_references`);
+    each cluster not already covered by a pass found earlier gives a group of passes
+    (:func:`find_passes`, gates at the cluster's median ends). Groups of one kind that
+    still share a pass are joined: one stretch gives one entry, whichever of its passes
+    were detected as climbs or descents.
 
     Parameters
     ----------
@@ -455,27 +645,39 @@ def find_repeats(
     Returns
     -------
     list of dict
-        ``start_m, end_m, length_m, direction, passes, trend``, plus ``pass_ranges``
-        (path indices of each pass).
+        ``start_m, end_m, length_m`` (of the first pass), ``direction``, ``passes`` (dicts
+        ``start_s, duration_s, control_score``), ``trend``, and ``pass_ranges`` (path
+        indices of each pass), in order of the first pass.
     """
     claimed: list[tuple[int, int, str]] = []
-    out = []
-    for i0, i1, kind in references:
-        # A stretch already reported (as a pass of an earlier reference) is not repeated.
-        if any(k == kind and min(i1, e) - max(i0, s) > 0.5 * (i1 - i0) for s, e, k in claimed):
+    groups: list[tuple[str, list]] = []
+    gate_kw = {k: pass_kw[k] for k in ("gate_radius_m", "length_ratio") if k in pass_kw}
+    clusters = cluster_references(path, references, **gate_kw)
+    # Stretches detected most often first: their gates are the best founded.
+    for ref in sorted(clusters, key=lambda c: -c["members"]):
+        i0, i1, kind = ref["i0"], ref["i1"], ref["kind"]
+        # A stretch already found (as a pass of an earlier reference) is not searched again.
+        if any(k == kind and _overlap((s, e), (i0, i1)) > 0.5 for s, e, k in claimed):
             continue
-        passes = find_passes(path, int(i0), int(i1), **pass_kw)
+        passes = _consensus_passes(path, i0, i1, ref["start_xy"], ref["end_xy"], **pass_kw)
         if len(passes) < 2:
             continue
         claimed.extend((s, e, kind) for s, e, _, _ in passes)
+        groups.append((kind, passes))
+    groups = sorted(_merge_groups(groups), key=lambda g: g[1][0][0])
+    out = []
+    for kind, passes in groups:
+        if len(passes) < 2:
+            continue
         rows = []
         for s, e, t0, t1 in passes:
             score = score_fn(t0, t1) if (score_fn is not None and kind == "down") else None
             rows.append({"start_s": t0, "duration_s": t1 - t0, "control_score": score})
+        s0, e0 = passes[0][:2]
         out.append({
-            "start_m": float(path.distance_m[i0]),
-            "end_m": float(path.distance_m[i1]),
-            "length_m": float(path.distance_m[i1] - path.distance_m[i0]),
+            "start_m": float(path.distance_m[s0]),
+            "end_m": float(path.distance_m[e0]),
+            "length_m": float(path.distance_m[e0] - path.distance_m[s0]),
             "direction": kind,
             "passes": rows,
             "trend": trend([r["duration_s"] for r in rows],

@@ -83,6 +83,7 @@ class _Ctx:
         self.has_cadence = bool(self.moving.any() and c_ok[self.moving].mean() >= 0.5)
         self.has_elevation = bool(np.isfinite(self.h).sum() >= 2)
         self.flat_cadence = _none(summary.get("flat_cadence_spm"))
+        self.barometric = summary.get("elevation_source") == "barometric"
         # Heading change per metre along the whole track, mapped onto the rows (tortuosity).
         grid, turn = tr.heading_change_deg_per_m(self.x, self.y, self.d)
         self.turn = np.interp(self.d, grid, turn) if turn.size else np.full(n, np.nan)
@@ -327,14 +328,21 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
             stretches.append(_stretch(ctx, ctx.rows(s0, s1), labels, v_exp, start_m=s0, end_m=s1))
         else:
             stretches.append(row)
-    line_practice = pr.select_candidates(
-        pd.DataFrame(stretches), min_length_m=cfg.practice_min_length_m,
-        max_length_m=cfg.practice_max_length_m, max_grade=cfg.practice_max_grade,
-        max_score=cfg.practice_max_score, technical_threshold=cfg.technical_threshold,
-        quartile_floor=cfg.practice_quartile_floor) if stretches else _empty("line_practice")
+    # --- repeats (before line practice: a stretch run several times is one candidate)
+    repeats_df, found = _repeats(ctx, climbs, descents, pdist, labels, v_exp)
 
-    # --- repeats
-    repeats_df = _repeats(ctx, climbs, descents, pdist, labels, v_exp)
+    if stretches:
+        st = pd.DataFrame(stretches)
+        rep = [_repeat_of(ctx, r["row_start"], r["row_stop"], found) for r in stretches]
+        st["times_run"] = [n for n, _ in rep]
+        st["repeat_id"] = [k for _, k in rep]
+        line_practice = pr.merge_same_stretch(pr.select_candidates(
+            st, min_length_m=cfg.practice_min_length_m,
+            max_length_m=cfg.practice_max_length_m, max_grade=cfg.practice_max_grade,
+            max_score=cfg.practice_max_score, technical_threshold=cfg.technical_threshold,
+            quartile_floor=cfg.practice_quartile_floor), gate_radius_m=cfg.gate_radius_m)
+    else:
+        line_practice = _empty("line_practice")
 
     # --- summary
     scores = descents_df["control_score"].to_numpy(float) if len(descents_df) else np.zeros(0)
@@ -362,11 +370,28 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
     )
 
 
-def _repeats(ctx, climbs, descents, pdist, labels, v_exp) -> pd.DataFrame:
+def _repeat_of(ctx, row_start: int, row_stop: int, found: list[dict]) -> tuple[int, float]:
+    """(passes, index) of the descending repeat with a pass over timeline rows
+    ``row_start:row_stop``; (1, NaN) when none."""
+    if row_stop <= row_start:
+        return 1, float("nan")
+    t0, t1 = ctx.t[row_start], ctx.t[row_stop - 1]
+    for k, f in enumerate(found):
+        if f["direction"] != "down":
+            continue
+        for p in f["passes"]:
+            a, b = p["start_s"], p["start_s"] + p["duration_s"]
+            if min(b, t1) - max(a, t0) > 0.5 * (t1 - t0):
+                return len(f["passes"]), float(k)
+    return 1, float("nan")
+
+
+def _repeats(ctx, climbs, descents, pdist, labels, v_exp) -> tuple[pd.DataFrame, list[dict]]:
+    """The repeats table and :func:`~.repeats.find_repeats`' entries (pass times in [s])."""
     cfg = ctx.cfg
     path = rp.resample_path(ctx.x, ctx.y, ctx.d, ctx.h, ctx.t, step_m=cfg.distance_grid_m)
     if len(path.distance_m) < 3:
-        return _empty("repeats")
+        return _empty("repeats"), []
 
     def to_path(a_m, b_m):
         return (int(np.clip(np.searchsorted(path.distance_m, a_m), 0, len(path.distance_m) - 1)),
@@ -395,9 +420,9 @@ def _repeats(ctx, climbs, descents, pdist, labels, v_exp) -> pd.DataFrame:
         path, refs, score_fn=score_fn, gate_radius_m=cfg.gate_radius_m, corridor_m=cfg.corridor_m,
         length_ratio=(cfg.repeat_length_ratio_min, cfg.repeat_length_ratio_max),
         hausdorff_max_m=cfg.hausdorff_max_m, hausdorff_p95_max_m=cfg.hausdorff_p95_max_m,
-        frechet_max_m=cfg.frechet_max_m)
+        frechet_max_m=cfg.frechet_max_m, elevation_gates=ctx.barometric)
     if not found:
-        return _empty("repeats")
+        return _empty("repeats"), []
     t0 = ctx.time.iloc[0] if ctx.n else pd.NaT
     rows = []
     for f in found:
@@ -406,4 +431,4 @@ def _repeats(ctx, climbs, descents, pdist, labels, v_exp) -> pd.DataFrame:
                   for p in f["passes"]]
         rows.append({**{k: f[k] for k in ("start_m", "end_m", "length_m", "direction", "trend")},
                      "passes": passes, "n_passes": len(passes)})
-    return pd.DataFrame(rows)[CONTRACT_COLUMNS["repeats"] + ["n_passes"]]
+    return pd.DataFrame(rows)[CONTRACT_COLUMNS["repeats"] + ["n_passes"]], found

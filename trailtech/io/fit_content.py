@@ -181,6 +181,8 @@ def _stray_edges(t: np.ndarray) -> np.ndarray:
             keep[: big[0] + 1] = False
         if t.size - (big[-1] + 1) <= limit:
             keep[big[-1] + 1 :] = False
+    if keep.sum() * 2 <= t.size:  # not a few strays but a split recording: keep all
+        keep[:] = True
     return keep
 
 

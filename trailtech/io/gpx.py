@@ -40,6 +40,7 @@ import numpy as np
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
+from .gpx_scan import scan_gpx
 from .xmlsafe import local_name, namespace, parse_xml
 
 __all__ = ["GPX_ENGINES", "read_gpx"]
@@ -143,23 +144,25 @@ class _Columns:
         slot[1].append(text)
 
     def arrays(self, n: int) -> dict[str, np.ndarray]:
-        out = {}
-        for column in ("elevation_m", "device_speed_mps", *_EXT_COLUMNS):
-            layers = sorted(
-                (prio, k) for (col, prio), k in self.fields.items() if col == column
-            )
-            if not layers:
-                continue
-            values = merge_priority(
-                n,
-                [
-                    (self.fields[(column, p)][0], to_float(self.fields[(column, p)][1]))
-                    for p, _ in layers
-                ],
-            )
-            if np.isfinite(values).any():
-                out[column] = values
-        return out
+        return _merge_columns(
+            n,
+            {key: (idx, to_float(texts)) for key, (idx, texts) in self.fields.items()},
+        )
+
+
+def _merge_columns(
+    n: int, layers: dict[tuple[str, int], tuple[object, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """Per column, its sources merged by priority; columns without any value are left out."""
+    out = {}
+    for column in ("elevation_m", "device_speed_mps", *_EXT_COLUMNS):
+        priorities = sorted(p for (c, p) in layers if c == column)
+        if not priorities:
+            continue
+        values = merge_priority(n, [layers[(column, p)] for p in priorities])
+        if np.isfinite(values).any():
+            out[column] = values
+    return out
 
 
 def _times(cols: _Columns, n: int) -> np.ndarray:
@@ -171,22 +174,16 @@ def _times(cols: _Columns, n: int) -> np.ndarray:
 
 
 def _finish(
-    cols: _Columns,
-    segment: np.ndarray,
+    columns: dict[str, np.ndarray],
+    times: np.ndarray,
     *,
     source: str,
     sport_text: str | None,
     creator: str | None,
     warnings: list[str],
 ) -> Track:
-    n = len(segment)
-    columns: dict[str, np.ndarray] = {
-        "lat_deg": to_float(cols.lat),
-        "lon_deg": to_float(cols.lon),
-    }
-    columns.update(cols.arrays(n))
-    columns["segment"] = segment
-    times = _times(cols, n)
+    """``columns`` holds lat/lon, the merged fields and ``segment``; ``times`` the point times."""
+    n = len(times)
     if n == 0:
         warnings.append("the GPX file has no track or route points")
     sport, sub_sport = normalise_sport(sport_text)
@@ -206,6 +203,17 @@ def _finish(
         track,
         meta=replace(track.meta, sessions=(SessionInfo(0, sport, sub_sport, start),)),
     )
+
+
+def _columns_of(cols: _Columns, segment: np.ndarray) -> dict[str, np.ndarray]:
+    n = len(segment)
+    columns: dict[str, np.ndarray] = {
+        "lat_deg": to_float(cols.lat),
+        "lon_deg": to_float(cols.lon),
+    }
+    columns.update(cols.arrays(n))
+    columns["segment"] = segment
+    return columns
 
 
 def _points_lxml(root, G: str) -> tuple[list, str]:
@@ -242,22 +250,23 @@ def _read_lxml(data: bytes, source: str) -> Track:
     ext_map = _ExtensionMap()
     lat, lon = cols.lat, cols.lon
     # Per tag, the (indices, texts) lists it feeds, or None: one dict lookup per element is
-    # the whole cost of the hot loop (lxml element access dominates; see the benchmark).
-    slots: dict[object, tuple[list, list] | None] = {}
+    # the whole cost of the hot loop (lxml element access dominates). A point's own children
+    # feed only <ele>, <time> and <speed>; extension descendants are mapped by _ExtensionMap.
+    direct: dict[object, tuple[list, list]] = {}
+    for tag, key in (
+        (ELE, ("elevation_m", 0)),
+        (TIME, ("time", 0)),
+        (SPEED, ("device_speed_mps", 0)),
+    ):
+        direct[tag] = cols.fields.setdefault(key, ([], []))
+    extension: dict[object, tuple[list, list] | None] = {}
 
-    def slot_for(tag: object, key: tuple[str, int] | None) -> tuple[list, list] | None:
-        if key is None:
-            slots[tag] = None
-            return None
-        slot = cols.fields.get(key)
-        if slot is None:
-            slot = cols.fields[key] = ([], [])
-        slots[tag] = slot
+    def extension_slot(tag: object) -> tuple[list, list] | None:
+        key = ext_map(tag)
+        slot = None if key is None else cols.fields.setdefault(key, ([], []))
+        extension[tag] = slot
         return slot
 
-    slot_for(ELE, ("elevation_m", 0))
-    slot_for(TIME, ("time", 0))
-    slot_for(SPEED, ("device_speed_mps", 0))
     seg_lengths = []
     i = 0
     for pts in groups:
@@ -271,30 +280,76 @@ def _read_lxml(data: bytes, source: str) -> Track:
                     for e in child.iterdescendants():
                         etag = e.tag
                         try:
-                            slot = slots[etag]
+                            slot = extension[etag]
                         except KeyError:
-                            slot = slot_for(etag, ext_map(etag))
+                            slot = extension_slot(etag)
                         if slot is not None:
                             slot[0].append(i)
                             slot[1].append(e.text)
                     continue
-                try:
-                    slot = slots[tag]
-                except KeyError:
-                    slot = slot_for(tag, None)
+                slot = direct.get(tag)
                 if slot is not None:
                     slot[0].append(i)
                     slot[1].append(child.text)
             i += 1
+    for key in [k for k, v in cols.fields.items() if not v[0]]:
+        del cols.fields[key]
     segment = np.repeat(np.arange(len(seg_lengths), dtype=np.int64), seg_lengths)
     trk = root.find(G + ("trk" if kind == "trk" else "rte"))
     sport_text = trk.findtext(G + "type") if trk is not None else None
     return _finish(
-        cols,
-        segment,
+        _columns_of(cols, segment),
+        _times(cols, len(segment)),
         source=source,
         sport_text=sport_text,
         creator=root.get("creator"),
+        warnings=warnings,
+    )
+
+
+def _read_scan(data: bytes, source: str) -> Track | None:
+    """The byte scanner's reading (:mod:`trailtech.io.gpx_scan`), ``None`` when it declines."""
+    scan = scan_gpx(data)
+    if scan is None:
+        return None
+    n = scan.n_points
+    G = f"{{{scan.gpx_namespace}}}" if scan.gpx_namespace else ""
+    own = {
+        G + "ele": ("elevation_m", 0),
+        G + "time": ("time", 0),
+        G + "speed": ("device_speed_mps", 0),
+    }
+    ext_map = _ExtensionMap()
+    own_keys = [own.get(tag) for tag in scan.tags]
+    ext_keys = [ext_map(tag) for tag in scan.tags]
+    keys = sorted({k for k in own_keys + ext_keys if k is not None})
+    code = {key: i for i, key in enumerate(keys)}
+    own_code = np.array([code.get(k, -1) for k in own_keys], dtype=np.int64)
+    ext_code = np.array([code.get(k, -1) for k in ext_keys], dtype=np.int64)
+    field_code = np.where(
+        scan.field_extension, ext_code[scan.field_tag], own_code[scan.field_tag]
+    )
+    times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    layers: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+    for key, i in code.items():
+        sel = np.flatnonzero(field_code == i)  # document order: later values win, as in lxml
+        if sel.size == 0:
+            continue
+        start, stop = scan.field_start[sel], scan.field_stop[sel]
+        if key == ("time", 0):
+            times[scan.field_point[sel]] = scan.times(start, stop)
+        else:
+            layers[key] = (scan.field_point[sel], scan.floats(start, stop))
+    columns = {"lat_deg": scan.lat_deg, "lon_deg": scan.lon_deg}
+    columns.update(_merge_columns(n, layers))
+    columns["segment"] = scan.segment
+    warnings: list[str] = []
+    return _finish(
+        columns,
+        times,
+        source=source,
+        sport_text=scan.sport_text,
+        creator=scan.creator,
         warnings=warnings,
     )
 
@@ -355,8 +410,8 @@ def _read_gpxpy(data: bytes, source: str) -> Track:
     segment = np.repeat(np.arange(len(seg_lengths), dtype=np.int64), seg_lengths)
     sport_text = getattr(kind_obj, "type", None) if kind_obj is not None else None
     return _finish(
-        cols,
-        segment,
+        _columns_of(cols, segment),
+        _times(cols, len(segment)),
         source=source,
         sport_text=sport_text,
         creator=gpx.creator,
@@ -392,7 +447,10 @@ def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     ValueError
         Unknown ``engine``.
     """
-    if engine in ("auto", "lxml"):
+    if engine == "auto":
+        track = _read_scan(data, source)
+        return track if track is not None else _read_lxml(data, source)
+    if engine == "lxml":
         return _read_lxml(data, source)
     if engine == "gpxpy":
         return _read_gpxpy(data, source)

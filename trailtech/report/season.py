@@ -27,6 +27,8 @@ __all__ = ["render_season_report", "write_season_report"]
 
 #: Segments drawn in the progress figure (the most-travelled first); all are in the table.
 MAX_SEGMENTS_PLOTTED = 8
+#: Weeks shown in the weekly figure and table (the most recent); the JSON keeps them all.
+MAX_WEEKS_SHOWN = 26
 
 
 def _figure(height_in: float):
@@ -66,8 +68,7 @@ def _trend_figure(season: "Season") -> str:
     return hk.figure_svg(fig, prefix="trend")
 
 
-def _weeks_figure(season: "Season") -> str:
-    weeks = season.weeks
+def _weeks_figure(weeks: list[dict]) -> str:
     fig = _figure(2.8)
     ax = fig.subplots()
     x = np.arange(len(weeks))
@@ -160,12 +161,13 @@ def render_season_report(season: "Season") -> str:
                                        "the least-squares trend.", title="trends")
     body.append(hk.section("Trends", trends_html, id="trends"))
 
-    if season.weeks:
-        below = sum(w["verdict"] == "below target" for w in season.weeks)
+    weeks = season.weeks[-MAX_WEEKS_SHOWN:]
+    if weeks:
+        below = sum(w["verdict"] == "below target" for w in weeks)
         text = (f"<p>Coaches suggest 1–2 technical sessions a week (line-practice repeats, or runs "
-                f"with a good share of technical descent). {below} of {len(season.weeks)} weeks "
+                f"with a good share of technical descent). {below} of the last {len(weeks)} weeks "
                 f"had fewer.</p>")
-        wk = hk.table(season.weeks, [
+        wk = hk.table(weeks, [
             hk.Column("week", "week", str, text=True),
             hk.Column("activities", "activities"),
             hk.Column("technical_distance_m", "technical descent [km]", lambda v: hk.fmt_km(v, 1)),
@@ -173,7 +175,7 @@ def render_season_report(season: "Season") -> str:
             hk.Column("verdict", "", str, text=True),
         ])
         body.append(hk.section("Technical sessions per week",
-                               text + hk.figure_block(_weeks_figure(season), title="weekly sessions") + wk,
+                               text + hk.figure_block(_weeks_figure(weeks), title="weekly sessions") + wk,
                                id="weeks"))
 
     segs = doc["segments"]

@@ -278,9 +278,11 @@ def analyze_season(
     bar = _progress_bar(len(sources), progress)
     entries: list[dict] = []
     todo: list[Task] = []
+    digests: dict[str, str] = {}
     for src in sources:
         try:
             digest = content_hash(src.read_bytes())
+            digests[src.file] = digest
         except Exception as exc:  # TrackReadError, or an archive member that vanished
             entries.append(error_entry(src.file, getattr(exc, "reason", None) or str(exc), cacheable=False))
             if bar:
@@ -317,7 +319,7 @@ def analyze_season(
                 bar.update()
     if bar:
         bar.close()
-    return _assemble(entries, errors, config)
+    return _assemble(entries, errors, config, store=store, digests=digests)
 
 
 def _renamed(entry: dict, src: Source) -> dict:
@@ -329,13 +331,34 @@ def _renamed(entry: dict, src: Source) -> dict:
     return e
 
 
-def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig) -> Season:
+def _segments(ok: list[dict], config: AnalysisConfig, store: Optional[ResultCache],
+              digests: dict[str, str]) -> list[dict]:
+    """Cross-activity segments, cached as a whole for an unchanged set of files."""
+    key = None
+    if store is not None and all(e["file"] in digests for e in ok):
+        ident = json.dumps([[e["file"], digests[e["file"]]] for e in ok]).encode()
+        key = "segments:" + content_hash(ident)
+        hit = store.get(key)
+        if hit is not None and isinstance(hit.get("segments"), list):
+            segs = hit["segments"]
+            for sg in segs:
+                for p in sg["passes"]:
+                    p["start_time"] = pd.Timestamp(p["start_time"])
+            return segs
+    segs = match_segments(ok, gate_radius_m=config.gate_radius_m, hausdorff_max_m=config.hausdorff_max_m,
+                          frechet_max_m=config.frechet_max_m)
+    if key is not None:
+        store.put(key, {"file": "<segments>", "segments": jsonable(segs)})
+    return segs
+
+
+def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
+              store: Optional[ResultCache] = None, digests: Optional[dict] = None) -> Season:
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
     bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
     all_errors = sorted(errors + bad, key=lambda e: e["file"])
     activities = _activity_frame(ok)
-    segs = match_segments(ok, gate_radius_m=config.gate_radius_m, hausdorff_max_m=config.hausdorff_max_m,
-                          frechet_max_m=config.frechet_max_m)
+    segs = _segments(ok, config, store, digests or {})
     seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
                 "drop_m", "n_passes", "trend", "passes"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)

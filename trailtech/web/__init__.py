@@ -15,14 +15,13 @@ import threading
 import time
 from typing import Optional
 
+# Imported here, not lazily, so that a missing web extra shows at `import trailtech.web`
+# (the CLI turns that ImportError into a one-line hint).
+import uvicorn
+
+from .app import create_app
+
 __all__ = ["serve", "create_app"]
-
-
-def create_app(max_upload_mb: float = 64, workers: Optional[int] = None, **options):
-    """Build the ASGI application; see :func:`trailtech.web.app.create_app` for the options."""
-    from .app import create_app as _create_app
-
-    return _create_app(max_upload_mb=max_upload_mb, workers=workers, **options)
 
 
 def serve(
@@ -55,8 +54,6 @@ def serve(
     """
     if not 0 <= int(port) <= 65535:
         raise ValueError(f"port must be between 0 and 65535, got {port}")
-    import uvicorn
-
     app = create_app(max_upload_mb=max_upload_mb, workers=workers)
     config = uvicorn.Config(app, host=host, port=int(port), log_level="info", lifespan="on",
                             server_header=False)

@@ -14,9 +14,10 @@ request without a file or a malformed form; 413 over the size limit; 503 when th
 the answer is sent.
 
 The routes are a thin shell: reading, analysing and rendering are the library's functions, run
-in a :class:`~trailtech.web.pool.WorkerPool`. The three POST routes share one small cache of
-recent analyses keyed by the file's SHA-256 and name, so the page's report + JSON + GPX for one
-upload cost one analysis.
+in a :class:`~trailtech.web.pool.WorkerPool`; only the rendered bodies come back to the server
+process. The three POST routes share a small cache of recent answers keyed by the file's SHA-256
+and name (bounded in entries and bytes), so the page's report + JSON + GPX for one upload cost
+one analysis.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import json
 import logging
 from collections import OrderedDict
 from importlib import resources
@@ -44,7 +44,8 @@ __all__ = ["create_app", "page_html"]
 
 log = logging.getLogger("trailtech.web")
 
-_CACHE_ENTRIES = 8
+_CACHE_ENTRIES = 16
+_CACHE_BYTES = 64 * 1024 * 1024
 # The page's own policy: nothing may load from anywhere but this server and inline code.
 # The report is shown in an iframe built from srcdoc, which inherits this policy; its figures
 # are data: URIs.
@@ -87,8 +88,18 @@ def _stem(filename: str) -> str:
     return safe or "activity"
 
 
+#: What one analysis renders, by the answer asked for: the page asks for the report first and
+#: then for the JSON and the GPX of the same upload, which are cheap; a script asking for the
+#: JSON does not pay for the report's figures.
+_RENDER_WITH = {
+    "report": ("report", "json", "flags_gpx"),
+    "json": ("json", "flags_gpx"),
+    "flags_gpx": ("flags_gpx", "json"),
+}
+
+
 class _Service:
-    """State shared by the routes of one app: the pool, the analysis cache, the queue count."""
+    """State shared by the routes of one app: the pool, the answer cache, the queue count."""
 
     def __init__(self, *, max_upload_mb: float, workers: int, timeout_s: float,
                  max_pending: int, memory_limit_mb: Optional[int]):
@@ -97,35 +108,54 @@ class _Service:
         self.pool = WorkerPool(workers, timeout_s=timeout_s, memory_limit_mb=memory_limit_mb)
         self.max_pending = max_pending
         self.pending = 0
-        # key -> asyncio.Task resolving to an Outcome; tasks, so that simultaneous requests
-        # for the same upload share one analysis.
-        self._cache: "OrderedDict[str, asyncio.Task]" = OrderedDict()
+        # Rendered answers of recent good uploads: key -> {kind: body bytes}, least recent first.
+        self._cache: "OrderedDict[str, dict[str, bytes]]" = OrderedDict()
+        # Analyses under way: key -> (kinds, task), so simultaneous requests share one.
+        self._inflight: dict[str, tuple[tuple[str, ...], asyncio.Task]] = {}
         self.page = page_html(max_upload_mb)
 
-    async def analysis(self, upload: Upload) -> jobs.Outcome:
-        key = hashlib.sha256(upload.data).hexdigest() + "/" + upload.filename
-        task = self._cache.get(key)
-        if task is None:
-            task = asyncio.ensure_future(
-                self.pool.run(jobs.analyze_upload, upload.data, upload.filename)
-            )
-            self._cache[key] = task
-            while len(self._cache) > _CACHE_ENTRIES:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(key)
-        try:
-            # shield: one client hanging up must not cancel an analysis others wait for.
-            outcome = await asyncio.shield(task)
-        except BaseException:
-            if self._cache.get(key) is task and task.done():
-                del self._cache[key]
-            raise
-        if outcome[0] != "ok" and self._cache.get(key) is task:
-            del self._cache[key]  # only good analyses are worth keeping
-        return outcome
+    def _remember(self, key: str, answers: dict) -> None:
+        merged = {**self._cache.pop(key, {}), **answers}
+        self._cache[key] = merged
+        while len(self._cache) > _CACHE_ENTRIES or (
+            len(self._cache) > 1 and sum(len(b) for a in self._cache.values()
+                                         for b in a.values()) > _CACHE_BYTES):
+            self._cache.popitem(last=False)
 
-    async def answer(self, request: Request, kind: jobs.RenderKind) -> Response:
+    async def body(self, upload: Upload, kind: str) -> jobs.Outcome:
+        """The answer ``kind`` for an upload, from the cache or from one analysis in a worker."""
+        key = hashlib.sha256(upload.data).hexdigest() + "/" + upload.filename
+        cached = self._cache.get(key)
+        if cached is not None and kind in cached:
+            self._cache.move_to_end(key)
+            return ("ok", cached[kind])
+        running = self._inflight.get(key)
+        if running is not None and kind in running[0]:
+            task = running[1]  # may still lack `kind` if its best-effort rendering fails
+        else:
+            kinds = _RENDER_WITH[kind]
+            task = asyncio.ensure_future(
+                self.pool.run(jobs.answer, upload.data, upload.filename, kinds))
+            self._inflight[key] = (kinds, task)
+
+            def finished(t: asyncio.Task, key=key) -> None:
+                if self._inflight.get(key, (None, None))[1] is t:
+                    del self._inflight[key]
+                if not t.cancelled() and t.exception() is None and t.result()[0] == "ok":
+                    self._remember(key, t.result()[1])
+
+            task.add_done_callback(finished)
+        # shield: one client hanging up must not cancel an analysis others may be waiting for.
+        outcome = await asyncio.shield(task)
+        if outcome[0] != "ok":
+            return outcome
+        if kind in outcome[1]:
+            return ("ok", outcome[1][kind])
+        # Shared an analysis whose extra rendering of `kind` failed: ask for it first-hand.
+        outcome = await self.pool.run(jobs.answer, upload.data, upload.filename, _RENDER_WITH[kind])
+        return ("ok", outcome[1][kind]) if outcome[0] == "ok" else outcome
+
+    async def answer(self, request: Request, kind: str) -> Response:
         try:
             upload = await read_upload(
                 request.headers.get("content-type"),
@@ -143,9 +173,7 @@ class _Service:
                           **{"Retry-After": "5"})
         self.pending += 1
         try:
-            outcome = await self.analysis(upload)
-            if outcome[0] == "ok":
-                outcome = await self.pool.run(jobs.render, kind, outcome[1])
+            status, value = await self.body(upload, kind)
         except JobTimeout:
             return _error(400, f"{upload.filename}: took longer than "
                                f"{self.pool.timeout_s:g} s to analyse; the file may be damaged")
@@ -155,7 +183,6 @@ class _Service:
         finally:
             self.pending -= 1
 
-        status, value = outcome
         if status == "rejected":
             return _error(400, str(value))
         if status == "bug":
@@ -164,12 +191,10 @@ class _Service:
                                "the server log has the details)")
         stem = _stem(upload.filename)
         if kind == "json":
-            body = json.dumps(value, ensure_ascii=False, allow_nan=False)
-            return Response(body, media_type="application/json", headers=_NO_SNIFF)
+            return Response(value, media_type="application/json", headers=_NO_SNIFF)
         if kind == "report":
-            return HTMLResponse(value, headers={
-                **_NO_SNIFF,
-                "Content-Disposition": f'inline; filename="{stem}.report.html"'})
+            return Response(value, media_type="text/html; charset=utf-8", headers={
+                **_NO_SNIFF, "Content-Disposition": f'inline; filename="{stem}.report.html"'})
         return Response(value, media_type="application/gpx+xml", headers={
             **_NO_SNIFF, "Content-Disposition": f'attachment; filename="{stem}.flags.gpx"'})
 

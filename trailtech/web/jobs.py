@@ -1,4 +1,4 @@
-"""What the web server's worker processes run: read + analyse an upload, render its outputs.
+"""What the web server's worker processes run: read + analyse an upload, render its answers.
 
 Every job returns an :data:`Outcome` instead of raising, for two reasons: trailtech's errors
 carry constructor arguments that do not survive pickling across a process boundary, and the
@@ -11,11 +11,12 @@ This module imports nothing heavy at top level: a spawned worker imports it firs
 
 from __future__ import annotations
 
+import json
 import os
 import traceback
-from typing import Any, Literal, Optional, Tuple
+from typing import Any, Dict, Literal, Optional, Tuple
 
-__all__ = ["Outcome", "init_worker", "analyze_upload", "render"]
+__all__ = ["Outcome", "RenderKind", "init_worker", "answer"]
 
 #: ``("ok", value)``, ``("rejected", one-line message)`` for an unusable file, or
 #: ``("bug", traceback text)`` for anything trailtech did not raise on purpose.
@@ -72,27 +73,46 @@ def _load_and_analyze(data: bytes, filename: str):
     return trailtech.analyze(trailtech.load(data, source=filename))
 
 
-def analyze_upload(data: bytes, filename: str) -> Outcome:
-    """Read and analyse the uploaded bytes; the value is the :class:`~trailtech.result.Analysis`."""
-    return _guard(_load_and_analyze, data, filename, filename=filename)
-
-
-def _render(kind: RenderKind, analysis) -> Any:
+def _render(kind: RenderKind, analysis) -> bytes:
     if kind == "json":
-        return analysis.to_dict()
+        return json.dumps(analysis.to_dict(), ensure_ascii=False, allow_nan=False).encode("utf-8")
     if kind == "report":
         from ..report.html import render_report
 
-        return render_report(analysis)
+        return render_report(analysis).encode("utf-8")
     if kind == "flags_gpx":
         # What `trailtech analyze --flags-gpx` writes (cli.write_flags_gpx): the same two calls.
-        from ..analysis.practice import line_practice_courses
+        from ..analysis.practice import practice_courses
         from ..io.gpx_write import courses_to_gpx
 
-        return courses_to_gpx(line_practice_courses(analysis))
+        return courses_to_gpx(practice_courses(analysis.line_practice, analysis.timeline))
     raise ValueError(f"kind must be 'json', 'report' or 'flags_gpx', got {kind!r}")
 
 
-def render(kind: RenderKind, analysis) -> Outcome:
-    """Turn an analysis into one of the answers: the JSON document, the HTML report, the GPX."""
-    return _guard(_render, kind, analysis, filename=str(analysis.meta.source))
+def _answers(data: bytes, filename: str, kinds: Tuple[RenderKind, ...]) -> Dict[str, bytes]:
+    analysis = _load_and_analyze(data, filename)
+    out = {kinds[0]: _render(kinds[0], analysis)}
+    for kind in kinds[1:]:
+        # The others are rendered ahead for the page's next requests, on a best-effort basis:
+        # if one fails, its own request will run it again and report the failure then.
+        try:
+            out[kind] = _render(kind, analysis)
+        except Exception:  # noqa: BLE001
+            pass
+    return out
+
+
+def answer(data: bytes, filename: str, kinds: Tuple[RenderKind, ...]) -> Outcome:
+    """Read and analyse the uploaded bytes and render the answers named in ``kinds``.
+
+    ``kinds[0]`` is the answer asked for; the others are rendered too when they can be.
+
+    The value of an ``"ok"`` outcome maps each kind to its encoded body: ``"json"`` the
+    ``analyze --json`` document (UTF-8 JSON), ``"report"`` the HTML report (UTF-8),
+    ``"flags_gpx"`` the line-practice GPX. Only these bytes cross back to the server process:
+    an :class:`~trailtech.result.Analysis` can be large (its 1 Hz timeline), and the server
+    should hold nothing a hostile file can inflate.
+    """
+    if not kinds:
+        raise ValueError("kinds must name at least one answer")
+    return _guard(_answers, data, filename, tuple(kinds), filename=filename)

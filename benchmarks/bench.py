@@ -1,0 +1,245 @@
+"""Time trailtech's readers against fitparse, fitdecode, garmin-fit-sdk and gpxpy.
+
+Usage::
+
+    python benchmarks/bench.py                 # corpus in ../shared/tracks/real (or $TRAILTECH_REAL_TRACKS)
+    python benchmarks/bench.py --runs 7 --files 3
+
+Prints a markdown table (median wall time over ``--runs`` runs, records per second) and a
+machine description line. Rows whose pieces are not available (trailtech.analyze, the CLI,
+trailtech.simulate) are skipped with a note. A script, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+from typing import Callable, Optional
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_DIR = Path(os.environ.get("TRAILTECH_REAL_TRACKS", ROOT.parent / "shared" / "tracks" / "real"))
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown cpu"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()} ({platform.system()})"
+
+
+def median_time(fn: Callable[[], object], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def peak_mib(fn: Callable[[], object]) -> float:
+    tracemalloc.start()
+    fn()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+# --------------------------------------------------------------------------- decoders
+def fitparse_decode(data: bytes) -> int:
+    import fitparse
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ff = fitparse.FitFile(io.BytesIO(data), check_crc=False)
+        n = 0
+        try:
+            for m in ff.get_messages("record"):
+                n += 1
+        except Exception:  # fitparse 2.7 misreads the CRC when check_crc=False
+            pass
+    return n
+
+
+def fitdecode_decode(data: bytes) -> int:
+    import fitdecode
+
+    n = 0
+    with fitdecode.FitReader(
+        io.BytesIO(data),
+        check_crc=fitdecode.CrcCheck.DISABLED,
+        error_handling=fitdecode.ErrorHandling.IGNORE,
+    ) as fr:
+        for frame in fr:
+            if frame.frame_type == fitdecode.FIT_FRAME_DATA and frame.name == "record":
+                n += 1
+    return n
+
+
+def garmin_sdk_decode(data: bytes) -> int:
+    from garmin_fit_sdk import Decoder, Stream
+
+    decoder = Decoder(Stream.from_byte_array(bytearray(data)))
+    messages, _ = decoder.read()
+    return len(messages.get("record_mesgs", []))
+
+
+def trailtech_decode(data: bytes, name: str) -> int:
+    from trailtech.io.fit import read_fit
+
+    return len(read_fit(data, name).samples)
+
+
+def available_analyze() -> Optional[Callable]:
+    try:
+        from trailtech import analyze  # type: ignore[attr-defined]
+    except Exception:
+        return None
+    return analyze
+
+
+def cli_available() -> bool:
+    try:
+        import trailtech.cli  # noqa: F401
+    except Exception:
+        return False
+    return True
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--files", type=int, default=3, help="how many of the largest FIT files")
+    args = ap.parse_args(argv)
+    # the analysis reports data-quality notes as warnings; they are not what is measured here
+    warnings.simplefilter("ignore")
+    if not (REAL_DIR / "manifest.csv").is_file():
+        print(f"corpus not found at {REAL_DIR}", file=sys.stderr)
+        return 1
+    rows = list(csv.DictReader(open(REAL_DIR / "manifest.csv", newline="", encoding="utf-8")))
+    fits = sorted(
+        (r for r in rows if r["format"] == "FIT" and not r["container"] and int(r["n_records"] or 0) > 0),
+        key=lambda r: -int(r["n_records"]),
+    )[: args.files]
+    notes: list[str] = []
+    analyze = available_analyze()
+    if analyze is None:
+        notes.append("trailtech.analyze not available yet: full-analysis rows skipped.")
+    has_cli = cli_available()
+    if not has_cli:
+        notes.append("trailtech CLI not available yet: whole-process rows skipped.")
+
+    print(f"Machine: {machine()}\n")
+    print("| file | records | tool | median s | records/s |")
+    print("|---|---:|---|---:|---:|")
+    for r in fits:
+        name = r["file"]
+        data = (REAL_DIR / name).read_bytes()
+        n = int(r["n_records"])
+        tools: list[tuple[str, Callable[[], object]]] = [
+            ("fitparse 2.7 (records only)", lambda: fitparse_decode(data)),
+            ("fitdecode", lambda: fitdecode_decode(data)),
+            ("garmin-fit-sdk", lambda: garmin_sdk_decode(data)),
+            ("trailtech read_fit (decode)", lambda: trailtech_decode(data, name)),
+        ]
+        if analyze is not None:
+            tools.append(("trailtech.analyze (in process)", lambda: analyze(REAL_DIR / name)))
+        if has_cli:
+            cmd = [sys.executable, "-m", "trailtech", "analyze", str(REAL_DIR / name), "--json"]
+            tools.append(
+                ("trailtech analyze --json (process)", lambda: subprocess.run(cmd, capture_output=True, check=True))
+            )
+        for label, fn in tools:
+            slow = label.startswith(("fitparse", "fitdecode", "garmin"))
+            try:
+                t = median_time(fn, max(1, args.runs // 2) if slow else args.runs)
+            except Exception as exc:  # a competitor failing on a file is a result too
+                print(f"| {name} | {n} | {label} | failed: {type(exc).__name__} | |")
+                continue
+            print(f"| {name} | {n} | {label} | {t:.3f} | {n / t:,.0f} |")
+
+    # GPX
+    gpxs = sorted(
+        (r for r in rows if r["format"] == "GPX" and not r["container"]), key=lambda r: -int(r["size_bytes"])
+    )[:1]
+    for r in gpxs:
+        path = REAL_DIR / r["file"]
+        text = path.read_text(encoding="utf-8", errors="replace")
+        n = int(r["n_records"] or 0)
+
+        def gpxpy_parse() -> None:
+            import gpxpy
+
+            gpxpy.parse(text)
+
+        tools = [("gpxpy", gpxpy_parse)]
+        try:
+            from trailtech.io import load  # type: ignore[attr-defined]
+
+            tools.append(("trailtech.load", lambda: load(path)))
+        except Exception:
+            notes.append("trailtech.load not available yet: GPX trailtech row skipped.")
+        for label, fn in tools:
+            try:
+                t = median_time(fn, args.runs)
+            except Exception as exc:
+                print(f"| {r['file']} | {n} | {label} | failed: {type(exc).__name__} | |")
+                continue
+            print(f"| {r['file']} | {n} | {label} | {t:.3f} | {n / t:,.0f} |")
+    try:
+        from trailtech.io import load
+        from trailtech.io.gpx_write import to_gpx
+        from trailtech.simulate import simulate_ultra
+
+        run = simulate_ultra(seed=0)
+        blob = to_gpx(run.track)
+        n = len(run.track.samples)
+
+        def gpxpy_sim() -> None:
+            import gpxpy
+
+            gpxpy.parse(blob.decode("utf-8"))
+
+        for label, fn in [("gpxpy", gpxpy_sim), ("trailtech.load", lambda: load(blob))]:
+            t = median_time(fn, args.runs)
+            print(f"| simulated ultra GPX ({len(blob) / 2**20:.1f} MiB) | {n} | {label} | {t:.3f} | {n / t:,.0f} |")
+    except Exception as exc:
+        notes.append(f"long simulated GPX row skipped ({type(exc).__name__}: {exc}).")
+
+    # memory on the largest FIT file
+    big = fits[0]
+    data = (REAL_DIR / big["file"]).read_bytes()
+    print(f"\nPeak Python memory on {big['file']} ({len(data) / 2**20:.1f} MiB, tracemalloc):\n")
+    print("| tool | peak MiB |")
+    print("|---|---:|")
+    for label, fn in [
+        ("fitparse", lambda: fitparse_decode(data)),
+        ("fitdecode", lambda: fitdecode_decode(data)),
+        ("garmin-fit-sdk", lambda: garmin_sdk_decode(data)),
+        ("trailtech read_fit", lambda: trailtech_decode(data, big["file"])),
+    ]:
+        try:
+            print(f"| {label} | {peak_mib(fn):.1f} |")
+        except Exception as exc:
+            print(f"| {label} | failed: {type(exc).__name__} |")
+    for note in notes:
+        print(f"\n_{note}_")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,662 @@
+"""Byte-level GPX scanner: track points straight from the document bytes, no element tree.
+
+Building an lxml tree and visiting every element from Python costs far more than the data is
+worth (a 2.7 MB Strava export holds ~115 000 tags for ~7 000 points). This scanner finds the
+tags with numpy instead: the positions of every ``<`` and ``>`` give every tag, a running sum of
++1 (start tag) / -1 (end tag) gives every element's depth, and a hash of each start tag's name
+(resolved to its namespace URI, never matched by prefix) says what the element is. An element's
+parent at depth *k* is the last start tag at depth *k* before it, so "a ``<trkpt>`` child of a
+``<trkseg>`` child of a ``<trk>`` child of the root" is a few vectorised comparisons, exactly
+the elements :func:`trailtech.io.gpx.read_gpx`'s tree path visits. Element texts are byte spans
+``(start, stop)`` converted whole columns at a time (numbers and the common fixed time format
+``YYYY-MM-DDTHH:MM:SS[.fff]Z`` in numpy; anything else through the same text converters as the
+tree path, so the results are identical).
+
+It only answers when it can be sure, and returns ``None`` otherwise (the caller then uses the
+lxml tree path):
+
+* the document must be well-formed, checked by libxml2 itself with the same safe parser
+  settings as :mod:`trailtech.io.xmlsafe` (no entities, no DTD, no network, size and depth
+  limits on), but without building a tree (a parser target that ignores every event); a
+  document the tree path would read in recovery mode is never scanned;
+* no DOCTYPE; comments, CDATA sections and processing instructions are skipped as opaque byte
+  ranges (Runkeeper and MyTrails wrap names in CDATA), but none may sit inside a value the scan
+  reads; UTF-8 or ASCII only;
+* every namespace prefix is bound to one URI throughout the document, and a default namespace is
+  declared on the root only (inner declarations of the same URI are fine);
+* the root is ``<gpx>`` in no namespace or the GPX 1.0/1.1 namespace, with at least one track
+  point, and every tag name is at most :data:`NAME_BYTES_MAX` bytes long.
+
+Safety: the scan is linear in the document size (numpy passes and searches over sorted
+positions; no regular expression that can backtrack), and nothing from the document is ever
+expanded: entity references are decoded only for the five predefined entities and character
+references, the only ones a well-formed document without a DTD can hold.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from lxml import etree
+
+from ._build import parse_times, to_float
+from .xmlsafe import strip_leading_space
+
+__all__ = ["NAME_BYTES_MAX", "PADDING", "GpxScan", "scan_gpx", "well_formed"]
+
+GPX10_NS = "http://www.topografix.com/GPX/1/0"
+GPX11_NS = "http://www.topografix.com/GPX/1/1"
+
+#: Longest tag name (prefix included) the scanner handles [bytes]; longer ones make it decline.
+NAME_BYTES_MAX = 40
+#: Longest element text converted in numpy [bytes]; longer texts go through the text path.
+_VALUE_BYTES_MAX = 40
+#: Longest point start tag read in numpy [bytes]; longer ones go through a tokeniser.
+_POINT_TAG_BYTES_MAX = 256
+#: Spaces appended to the document, so that fixed-width reads never pass its end [bytes].
+PADDING = 264
+
+# Element kinds (codes) the structure is built from; 0 is "anything else".
+_TRK, _TRKSEG, _TRKPT, _EXTENSIONS, _ELE, _TIME, _SPEED, _TYPE = range(1, 9)
+_GPX_KINDS = {
+    "trk": _TRK,
+    "trkseg": _TRKSEG,
+    "trkpt": _TRKPT,
+    "extensions": _EXTENSIONS,
+    "ele": _ELE,
+    "time": _TIME,
+    "speed": _SPEED,
+    "type": _TYPE,
+}
+_DIRECT_KINDS = (_ELE, _TIME, _SPEED)
+
+_LT, _GT, _SLASH, _QMARK, _EQ, _DQUOTE, _APOS = 60, 62, 47, 63, 61, 34, 39
+_UTF8_BOM = b"\xef\xbb\xbf"
+_ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_UTF8_NAMES = {"utf-8", "utf8", "us-ascii", "ascii"}
+# Starts with its literal so that re's fast literal search skips the rest of the document.
+_XMLNS = re.compile(rb"""xmlns(?::([^\s=/>]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ATTRIBUTE = re.compile(
+    rb"""\s([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+)
+_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
+_REFERENCE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+_HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+#: _LOW_BYTES[k] keeps the first k bytes of a little-endian 8-byte word.
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
+
+
+class _IgnoreEvents:
+    """A parser target without event methods: libxml2 checks the document, Python sees nothing."""
+
+    def close(self) -> None:
+        return None
+
+
+def well_formed(data: bytes) -> bool:
+    """Whether libxml2 parses ``data`` strictly, with the safe settings of ``xmlsafe``.
+
+    No tree is built (about a quarter of the cost of a tree parse). Entities are not resolved,
+    no DTD or network is loaded and the size and depth limits stay on, as in
+    :func:`trailtech.io.xmlsafe.parse_xml`; a document it rejects is one the tree path reads in
+    recovery mode or refuses.
+    """
+    parser = etree.XMLParser(
+        target=_IgnoreEvents(),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        recover=False,
+        collect_ids=False,
+    )
+    try:
+        etree.fromstring(data, parser)
+    except (etree.LxmlError, ValueError):
+        return False
+    return True
+
+
+def _unescape(text: str) -> str:
+    if "&" not in text:
+        return text
+
+    def one(m: re.Match) -> str:
+        ref = m.group(1)
+        if ref[0] == "#":
+            return chr(int("0" + ref[1:], 0) if ref[1] in "xX" else int(ref[1:]))
+        return _PREDEFINED[ref]
+
+    return _REFERENCE.sub(one, text)
+
+
+def _element_text(raw: bytes) -> str:
+    """Text content as an XML parser reports it: line ends normalised, references decoded."""
+    text = raw.decode("utf-8")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _unescape(text)
+
+
+def _attribute_text(raw: bytes) -> str:
+    """Attribute value as an XML parser reports it (XML 1.0 section 3.3.3 normalisation)."""
+    text = raw.decode("utf-8").replace("\r\n", " ")
+    text = text.replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return _unescape(text)
+
+
+@dataclass
+class GpxScan:
+    """What :func:`scan_gpx` found: points, their segment, and the spans of their field texts.
+
+    Attributes
+    ----------
+    n_points : int
+        Track points (``<trkpt>`` children of ``<trkseg>`` children of ``<trk>`` children of
+        the root), in document order.
+    segment : ndarray of int64
+        Per point, the index of its ``<trkseg>`` among all of them (0-based).
+    lat_deg, lon_deg : ndarray of float
+        The ``lat``/``lon`` attributes (NaN where missing or unreadable).
+    tags : list of str
+        Clark names (``{uri}local``) of the field elements, indexed by ``field_tag``.
+    field_tag, field_point : ndarray of int64
+        Per field element (document order): its name and the point it belongs to.
+    field_extension : ndarray of bool
+        Whether the field element is a descendant of the point's ``<extensions>`` (else it is
+        one of the point's ``<ele>``, ``<time>`` or ``<speed>`` children).
+    field_start, field_stop : ndarray of int64
+        Byte span of the element's text (its first text node, as lxml's ``.text``).
+    creator : str or None
+        The root's ``creator`` attribute.
+    sport_text : str or None
+        Text of the first ``<trk>``'s first ``<type>`` child (``""`` if empty), as lxml's
+        ``findtext``.
+    gpx_namespace : str
+        The root's namespace URI (``""`` when none).
+    """
+
+    n_points: int
+    segment: np.ndarray
+    lat_deg: np.ndarray
+    lon_deg: np.ndarray
+    tags: list[str]
+    field_tag: np.ndarray
+    field_point: np.ndarray
+    field_extension: np.ndarray
+    field_start: np.ndarray
+    field_stop: np.ndarray
+    creator: str | None
+    sport_text: str | None
+    gpx_namespace: str
+    _data: bytes
+    _padded: np.ndarray
+
+    def texts(self, start: np.ndarray, stop: np.ndarray) -> list[str | None]:
+        """Element texts of the spans (``None`` for an empty span, as lxml's ``.text``)."""
+        data = self._data
+        return [
+            _element_text(data[a:b]) if b > a else None
+            for a, b in zip(start.tolist(), stop.tolist())
+        ]
+
+    def _windows(self, start: np.ndarray, width: int) -> np.ndarray:
+        """At least ``width`` bytes from each start, as an (n, 8k) array (a copy)."""
+        return _windows(self._padded, start, width)
+
+    def _fixed(self, start: np.ndarray, length: np.ndarray) -> np.ndarray | None:
+        """The spans as an (n, width) byte array, zero-filled past each end, if all are short."""
+        if length.size == 0 or length.min() <= 0 or length.max() > _VALUE_BYTES_MAX:
+            return None
+        win = self._windows(start, int(length.max()))
+        win[np.arange(win.shape[1]) >= length[:, None]] = 0
+        return win
+
+    def floats(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+        """Numbers from the spans; unreadable or missing texts are NaN (as ``to_float``)."""
+        if len(start) == 0:
+            return np.empty(0, dtype=float)
+        win = self._fixed(start, stop - start)
+        if win is not None:
+            # numpy reads bytes to float with Python's own float(); anything it refuses (an
+            # entity reference, a word, non-ASCII) takes the text path below, which is the
+            # tree path's to_float on the same text.
+            try:
+                return win.view(f"S{win.shape[1]}").ravel().astype(float)
+            except ValueError:
+                pass
+        return to_float(self.texts(start, stop))
+
+    def times(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+        """UTC times (``datetime64[ns]``) from the spans, as ``parse_times`` reads them."""
+        if len(start) == 0:
+            return np.empty(0, dtype="datetime64[ns]")
+        length = stop - start
+        # The fixed form YYYY-MM-DDTHH:MM:SS[.f+]Z, checked byte by byte so that numpy never
+        # sees a zone (it warns, and numpy 2.4 can crash converting many zoned byte strings)
+        # or a form it reads differently from parse_times.
+        if length.min() >= 20 and (self._padded[stop - 1] == ord("Z")).all():
+            win = self._fixed(start, length - 1)
+            if win is not None and _fixed_time_form(win, length - 1):
+                try:
+                    return win.view(f"S{win.shape[1]}").ravel().astype("datetime64[ns]")
+                except ValueError:
+                    pass
+        return parse_times(self.texts(start, stop))
+
+
+def _windows(padded: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
+    """The bytes ``[s, s + 8k)`` from each start ``s`` (``8k >= width``), as an (n, 8k) array.
+
+    Gathered as 8-byte words from an overlapping view of the buffer, which moves 8x fewer
+    elements than a byte gather; ``padded`` must extend ``8k`` bytes past every start.
+    """
+    n_words = max(1, -(-width // 8))
+    words8 = np.ndarray(shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    out = np.empty((start.size, n_words), dtype="<u8")
+    for k in range(n_words):
+        out[:, k] = words8[start + 8 * k]
+    return out.view(np.uint8)
+
+
+def _digits(a: np.ndarray) -> np.ndarray:
+    return (a - ord("0")) <= 9  # uint8 arithmetic wraps: one test for '0'..'9'
+
+
+def _fixed_time_form(win: np.ndarray, length: np.ndarray) -> bool:
+    """Every row is ``YYYY-MM-DDTHH:MM:SS`` optionally followed by ``.`` and digits."""
+    if win.shape[1] < 19:
+        return False
+    head = win[:, :19]
+    if not (
+        (head[:, [4, 7]] == ord("-")).all()
+        and (head[:, 10] == ord("T")).all()
+        and (head[:, [13, 16]] == ord(":")).all()
+        and _digits(head[:, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]]).all()
+    ):
+        return False
+    if win.shape[1] == 19:
+        return True
+    fraction = length > 19
+    if not (length[fraction] > 20).all() or not (win[fraction, 19] == ord(".")).all():
+        return False
+    rest = win[:, 20:]
+    return bool((_digits(rest) | (rest == 0)).all())
+
+
+def _prepare(data: bytes) -> bytes | None:
+    """The document without BOM and leading space, if its encoding is one the scan reads.
+
+    :data:`PADDING` spaces are appended (white space after the root element is allowed) so that
+    fixed-width reads near the end of the document stay inside the buffer.
+    """
+    data = strip_leading_space(data).removeprefix(_UTF8_BOM)
+    if not data.startswith(b"<") or b"\x00" in data[:4]:
+        return None
+    if data.startswith(b"<?"):
+        m = _ENCODING.match(data[:400])
+        if m and m.group(1).decode().lower() not in _UTF8_NAMES:
+            return None
+    return data + b" " * PADDING
+
+
+def _opaque_regions(
+    data: bytes, arr: np.ndarray, lt: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Byte ranges ``[start, end)`` of comments, CDATA sections and processing instructions.
+
+    Their '<' and '>' are not tags. ``lt`` holds the position of every '<'. ``None`` for a
+    DOCTYPE (or anything else after ``<!``) and for a construct that is never closed.
+    """
+    if lt.size == 0 or lt[-1] + 1 >= arr.size:
+        return None
+    second = arr[lt + 1]
+    special = lt[(second == ord("!")) | (second == _QMARK)]
+    starts: list[int] = []
+    ends: list[int] = []
+    end = -1
+    for pos in special.tolist():
+        if pos < end:
+            continue  # inside the previous comment or CDATA section
+        for opening, closing in _OPAQUE:
+            if data.startswith(opening, pos):
+                break
+        else:
+            return None
+        found = data.find(closing, pos + len(opening))
+        if found == -1:
+            return None
+        end = found + len(closing)
+        starts.append(pos)
+        ends.append(end)
+    return np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+
+
+_OPAQUE = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
+
+
+def _outside(positions: np.ndarray, regions: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The positions that fall outside every region."""
+    r_start, r_end = regions
+    if r_start.size == 0:
+        return positions
+    k = np.searchsorted(r_start, positions, side="right") - 1
+    inside = (k >= 0) & (positions < r_end[np.maximum(k, 0)])
+    return positions[~inside]
+
+
+def _holds_region(
+    start: np.ndarray, stop: np.ndarray, regions: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Which spans ``[start, stop)`` contain (part of) a region."""
+    r_start = regions[0]
+    if r_start.size == 0:
+        return np.zeros(start.size, dtype=bool)
+    return np.searchsorted(r_start, start) != np.searchsorted(r_start, stop)
+
+
+def _namespaces(data: bytes, root_tag: bytes) -> tuple[dict[str, str], str] | None:
+    """Prefix -> URI bindings and the default namespace, when they are the same everywhere."""
+    bindings: dict[str, str] = {}
+    defaults: set[str] = set()
+    for m in _XMLNS.finditer(data):
+        if m.start() == 0 or data[m.start() - 1] > 32:
+            continue  # part of a longer name, not a declaration
+        prefix, dq, sq = m.groups()
+        uri = _attribute_text(dq or sq)
+        if prefix:
+            name = prefix.decode("utf-8")
+            if bindings.setdefault(name, uri) != uri or not uri:
+                return None
+        else:
+            defaults.add(uri)
+    root_default = None
+    for m in _XMLNS.finditer(root_tag):
+        prefix, dq, sq = m.groups()
+        if not prefix and root_tag[m.start() - 1] <= 32:
+            root_default = _attribute_text(dq or sq)
+    if defaults and (len(defaults) > 1 or root_default is None):
+        return None
+    return bindings, (root_default or "")
+
+
+def scan_gpx(data: bytes) -> GpxScan | None:
+    """Scan a GPX document's track points; ``None`` when the document needs the tree path.
+
+    Parameters
+    ----------
+    data : bytes
+        The document.
+
+    Returns
+    -------
+    GpxScan or None
+        The points and the spans of their field texts, or ``None`` when the document is not
+        plain enough to be sure (see the module docstring); the caller then parses it with lxml.
+    """
+    data = _prepare(data)
+    # libxml2 first: everything below may then rely on the document being well-formed XML.
+    if data is None or not well_formed(data):
+        return None
+    arr = np.frombuffer(data, dtype=np.uint8)
+    lt = np.flatnonzero(arr == _LT)
+    regions = _opaque_regions(data, arr, lt)
+    if regions is None:
+        return None
+    lt = _outside(lt, regions)
+    gt = _outside(np.flatnonzero(arr == _GT), regions)
+    if lt.size < 2 or gt.size == 0 or gt[-1] < lt[-1]:
+        return None
+    # The '>' closing each tag: the first one after its '<'. In the common case every '<' has
+    # exactly one '>' before the next '<' (no '>' in any text or attribute value).
+    if gt.size == lt.size and (gt > lt).all() and (gt[:-1] < lt[1:]).all():
+        tend = gt
+    else:
+        tend = _tag_ends(data, lt, gt)
+        if tend is None:
+            return None
+    second = arr[lt + 1]
+    is_close = second == _SLASH
+    is_open = ~is_close & (second != _QMARK)
+    self_closing = is_open & (arr[tend - 1] == _SLASH)
+    step = is_open.astype(np.int64) - is_close - self_closing
+    depth_all = np.cumsum(step) - step
+
+    oi = np.flatnonzero(is_open)
+    o_lt, o_tend, o_self = lt[oi], tend[oi], self_closing[oi]
+    depth = depth_all[oi]
+    # the text after a start tag runs to the next '<' (none after a self-closing tag)
+    o_text_stop = np.where(o_self, o_tend + 1, lt[np.minimum(oi + 1, lt.size - 1)])
+    o_text_start = o_tend + 1
+    if depth[0] != 0 or (depth[1:] == 0).any():
+        return None
+
+    names = _name_ids(data, arr, o_lt)
+    if names is None:
+        return None
+    unique_names, name_id = names
+
+    root_tag = data[o_lt[0] : o_tend[0] + 1]
+    ns = _namespaces(data, root_tag)
+    if ns is None:
+        return None
+    bindings, default_ns = ns
+    clark = []
+    for raw in unique_names:
+        prefix, _, local = raw.decode("utf-8").rpartition(":")
+        if prefix:
+            if prefix not in bindings:
+                return None
+            uri = bindings[prefix]
+        else:
+            uri = default_ns
+        clark.append((uri, local))
+    root_ns, root_local = clark[name_id[0]]
+    if root_local != "gpx" or root_ns not in ("", GPX10_NS, GPX11_NS):
+        return None
+    kind_of_name = np.array(
+        [_GPX_KINDS.get(local, 0) if uri == root_ns else 0 for uri, local in clark],
+        dtype=np.int64,
+    )
+    kind = kind_of_name[name_id]
+
+    index = np.arange(oi.size)
+
+    def ancestor(k: int) -> np.ndarray:
+        # the last start tag at depth k before each tag: its ancestor there, if it is deeper
+        return np.maximum.accumulate(np.where(depth == k, index, -1))
+
+    a1, a2, a3, a4 = ancestor(1), ancestor(2), ancestor(3), ancestor(4)
+    trk = (depth == 1) & (kind == _TRK)
+    seg = (depth == 2) & (kind == _TRKSEG) & trk[a1]
+    point = (depth == 3) & (kind == _TRKPT) & seg[a2]
+    n_points = int(point.sum())
+    if n_points == 0:
+        return None
+    direct = (depth == 4) & point[a3] & np.isin(kind, _DIRECT_KINDS)
+    container = (depth == 4) & point[a3] & (kind == _EXTENSIONS)
+    inside = (depth >= 5) & container[a4]
+    field = direct | inside
+    point_id = np.cumsum(point) - 1
+    seg_id = np.cumsum(seg) - 1
+    pi = np.flatnonzero(point)
+    segment = seg_id[a2[pi]].astype(np.int64)
+
+    fi = np.flatnonzero(field)
+    if _holds_region(o_text_start[fi], o_text_stop[fi], regions).any():
+        return None  # a comment or CDATA inside a value: lxml would merge the text pieces
+    used, field_tag = np.unique(name_id[fi], return_inverse=True)
+    tags = [f"{{{clark[u][0]}}}{clark[u][1]}" if clark[u][0] else clark[u][1] for u in used]
+
+    creator = None
+    for m in _ATTRIBUTE.findall(root_tag):
+        if m[0] == b"creator":
+            creator = _attribute_text(m[1] or m[2])
+    sport_text = None
+    first_trk = np.flatnonzero(trk)
+    if first_trk.size:
+        t = first_trk[0]
+        types = np.flatnonzero((depth == 2) & (kind == _TYPE) & (a1 == t))
+        if types.size:
+            j = types[0]
+            if _holds_region(o_text_start[j : j + 1], o_text_stop[j : j + 1], regions)[0]:
+                return None
+            sport_text = _element_text(data[o_text_start[j] : o_text_stop[j]])
+
+    scan = GpxScan(
+        n_points=n_points,
+        segment=segment,
+        lat_deg=np.empty(0),
+        lon_deg=np.empty(0),
+        tags=tags,
+        field_tag=field_tag.astype(np.int64),
+        field_point=point_id[a3[fi]].astype(np.int64),
+        field_extension=inside[fi],
+        field_start=o_text_start[fi],
+        field_stop=o_text_stop[fi],
+        creator=creator,
+        sport_text=sport_text,
+        gpx_namespace=root_ns,
+        _data=data,
+        _padded=arr,
+    )
+    scan.lat_deg, scan.lon_deg = _lat_lon(scan, o_lt[pi], o_tend[pi])
+    return scan
+
+
+def _tag_ends(data: bytes, lt: np.ndarray, gt: np.ndarray) -> np.ndarray | None:
+    """The '>' ending each tag when some text or attribute value holds a '>' as well."""
+    first = np.searchsorted(gt, lt)
+    if (first >= gt.size).any():
+        return None
+    tend = gt[first]
+    # The first '>' after a '<' ends the tag unless it sits inside an attribute value. With
+    # quotes of one kind only, it does exactly when an odd number of them precede it; tags with
+    # both kinds or an odd count are re-read by a tokeniser that knows attribute syntax.
+    arr = np.frombuffer(data, dtype=np.uint8)
+    counts = []
+    for quote in (_DQUOTE, _APOS):
+        at = np.flatnonzero(arr == quote)
+        counts.append(np.searchsorted(at, tend) - np.searchsorted(at, lt))
+    n_dq, n_apos = counts
+    doubtful = ((n_dq % 2) == 1) | ((n_apos % 2) == 1) | ((n_dq > 0) & (n_apos > 0))
+    for i in np.flatnonzero(doubtful).tolist():
+        m = _TAG.match(data, int(lt[i]))
+        if m is None:
+            return None
+        tend[i] = m.end() - 1
+    if (tend[:-1] > lt[1:]).any():
+        return None
+    return tend
+
+
+def _name_lengths(padded: np.ndarray, first: np.ndarray, width: int) -> np.ndarray:
+    """Bytes before the first space, '/' or '>' from each position; -1 if none in ``width``."""
+    win = _windows(padded, first, width)
+    end = (win <= 32) | (win == _SLASH) | (win == _GT)
+    length = end.argmax(axis=1)
+    length[~end[np.arange(first.size), length]] = -1
+    length[length >= width] = -1
+    return length
+
+
+def _name_ids(
+    data: bytes, padded: np.ndarray, start: np.ndarray
+) -> tuple[list[bytes], np.ndarray] | None:
+    """Distinct start-tag names (bytes) and, per start tag, the index of its name.
+
+    ``start`` holds the position of each start tag's '<'; ``padded`` the document followed by
+    :data:`PADDING` spaces.
+    """
+    # A name ends at the first space, '/' or '>': look in the first 16 bytes, then further for
+    # the few longer names.
+    length = _name_lengths(padded, start + 1, 16)
+    long_ = np.flatnonzero(length < 0)
+    if long_.size:
+        length[long_] = _name_lengths(padded, start[long_] + 1, NAME_BYTES_MAX + 1)
+    if length.size == 0 or length.min() <= 0 or length.max() > NAME_BYTES_MAX:
+        return None
+    # The name as 8-byte words at offsets 0, 8, 16... each pulled back so as not to pass the
+    # name's last byte (overlapping words cover every byte without masking); a name shorter
+    # than 8 bytes is masked to its own bytes. With the length, the words identify it exactly.
+    words8 = np.ndarray(shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    first_byte = start + 1
+    last_word = np.maximum(length - 8, 0)
+    n_words = -(-int(length.max()) // 8)
+    words = np.empty((start.size, n_words), dtype=np.uint64)
+    short = _LOW_BYTES[np.minimum(length, 8)]  # all ones unless the name is under 8 bytes
+    for k in range(n_words):
+        words[:, k] = words8[first_byte + np.minimum(8 * k, last_word)] & short
+    key = length.astype(np.uint64)
+    for k in range(n_words):
+        key = key * _HASH_MULTIPLIER ^ words[:, k]
+    # A document has a few dozen distinct names: bucket them by 16 bits of the key (no sort),
+    # take each bucket's first tag as its name, and check every tag's words against it. Two
+    # names sharing a bucket fail the check and take np.unique instead.
+    bucket = (key >> np.uint64(48)).astype(np.intp)
+    first_in = np.full(1 << 16, start.size, dtype=np.intp)
+    first_in[bucket[::-1]] = np.arange(start.size - 1, -1, -1)  # the last write is the first tag
+    used = np.flatnonzero(first_in < start.size)
+    first = first_in[used]
+    rep = first_in[bucket]
+    if (words == words[rep]).all() and (length == length[rep]).all():
+        name_of_bucket = np.zeros(1 << 16, dtype=np.int64)
+        name_of_bucket[used] = np.arange(used.size)
+        inverse = name_of_bucket[bucket]
+    else:
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        if not (words == words[first[inverse]]).all() or not (
+            length == length[first[inverse]]
+        ).all():
+            return None  # a 64-bit hash collision: be sure, not fast
+    names = [data[int(start[i]) + 1 : int(start[i]) + 1 + int(length[i])] for i in first]
+    return names, inverse.astype(np.int64)
+
+
+def _lat_lon(
+    scan: GpxScan, start: np.ndarray, tend: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``lat`` and ``lon`` attributes of the point start tags spanning ``[start, tend]``."""
+    length = tend - start + 1
+    if length.max() <= _POINT_TAG_BYTES_MAX:
+        win = scan._windows(start, int(length.max()))
+        win[np.arange(win.shape[1]) >= length[:, None]] = 0
+        dq = win == _DQUOTE
+        if (dq.sum(axis=1) == 4).all() and not (win == _APOS).any():
+            # The common form: exactly two attributes, double-quoted, named lat and lon
+            # (either order), each written `name="...` after a space.
+            q = start[:, None] + np.nonzero(dq)[1].reshape(-1, 4)
+            arr = scan._padded
+
+            def named(opening: np.ndarray, name: bytes) -> np.ndarray:
+                expected = name + b"="
+                ok = arr[opening - len(expected) - 1] <= 32
+                for i, byte in enumerate(expected):
+                    ok &= arr[opening - len(expected) + i] == byte
+                return ok
+
+            lat_first = named(q[:, 0], b"lat") & named(q[:, 2], b"lon")
+            lon_first = named(q[:, 0], b"lon") & named(q[:, 2], b"lat")
+            if (lat_first | lon_first).all():
+                lat = np.where(lat_first, 0, 2)
+                rows = np.arange(len(q))
+                return (
+                    scan.floats(q[rows, lat] + 1, q[rows, lat + 1]),
+                    scan.floats(q[rows, 2 - lat] + 1, q[rows, 3 - lat]),
+                )
+    # Any other layout: each point's attributes read by a tokeniser (a loop over points, still
+    # far cheaper than a tree).
+    data = scan._data
+    texts: dict[bytes, list[str | None]] = {
+        b"lat": [None] * start.size,
+        b"lon": [None] * start.size,
+    }
+    for i, (a, b) in enumerate(zip(start.tolist(), tend.tolist())):
+        for name, dq_value, sq_value in _ATTRIBUTE.findall(data, a, b + 1):
+            if name in texts:
+                texts[name][i] = _attribute_text(dq_value or sq_value)
+    return to_float(texts[b"lat"]), to_float(texts[b"lon"])
