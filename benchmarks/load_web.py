@@ -23,7 +23,6 @@ import os
 import random
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -95,7 +94,8 @@ def make_jobs(n: int, limit_mb: float, rng: random.Random,
             else:
                 src = rng.choice(names)
                 whole = good[src]
-                data = whole[: rng.randint(20, len(whole) // 2)]
+                # A fraction, not randint(len): the job list must not depend on file sizes.
+                data = whole[: 20 + int(rng.random() * (len(whole) // 2 - 20))]
                 name = f"truncated-{i}.{src.split('.', 1)[1]}"
                 jobs.append(("truncated", "/api/analyze", name, data))
         else:

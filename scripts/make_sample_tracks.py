@@ -26,7 +26,7 @@ from trailtech.track import Track
 ROOT = Path(__file__).resolve().parents[1]
 TRAIL_SEED = 0
 REPEATS_SEED = 0
-#: GPX keeps every GPX_STEP-th sample of the trail run: a 1 Hz GPX of 1.6 h is ~2 MB.
+#: GPX keeps every GPX_STEP-th sample of the trail run: a 1 Hz GPX of 1.65 h is ~2 MB.
 GPX_STEP = 2
 #: Positions in the sample GPX are rounded to 1e-6 deg (~0.1 m, far below GPS noise).
 GPX_DECIMALS = 6
@@ -73,6 +73,8 @@ def _readme(trail, repeats) -> str:
     t, h = trail.truth, repeats.truth
     tech = t.sections_of("technical_descent")[0]
     smooth = t.sections_of("smooth_descent")[0]
+    steep_run = t.sections_of("steepening_climb_run")[0]
+    steep_hike = t.sections_of("steepening_climb_hiked")[0]
     passes = h.sections_of("technical_descent")
     return f"""# Sample tracks
 
@@ -97,7 +99,9 @@ Simulated watch: barometric altimeter (σ 0.25 m, 0.1 m steps, slow drift), GPS 
 σ 0.12 m/s, distance = integral of the device speed, cadence jitter σ 1 spm, device name
 `trailtech simulator`. Start 2026-06-13 06:30 UTC near Chamonix (45.92 N, 6.87 E).
 Runner: flat speed {t.flat_speed_mps:.1f} m/s, flat cadence {t.flat_cadence_spm:.0f} spm; hiking speed
-{t.hike_speed_scale} × Tobler; running speed on grades = flat speed / Strava GAP factor.
+{t.hike_speed_scale} × Tobler; running speed on grades = flat speed / Strava GAP factor, slowing a further
+`exp(−24·(g − 0.10)²)` above 10% grade. The two meet at the runner's **crossover grade**
+{100 * t.crossover_grade:.1f}% (`truth.crossover_grade`): below it running climbs faster, above it hiking does.
 
 ## trail_run (seed {TRAIL_SEED})
 
@@ -108,6 +112,9 @@ one {t.stopped_intervals[0][1] - t.stopped_intervals[0][0]:.0f} s stop at {t.sto
 What an analysis should find:
 - the steep climb (27–29%) is hiked, except a 300 m stretch RUN at 150–160 spm but at no more
   than hiking speed: flag it `ran_should_hike`;
+- the climb that steepens from 10% to 35% over 1 km ({steep_run.start_m:.0f}–{steep_hike.end_m:.0f} m) is run up to
+  {100 * t.switch_grade:.1f}% and hiked above: the crossover grade estimated from the runner's own climbing
+  should be close to {100 * t.crossover_grade:.1f}%;
 - the smooth descent ({100 * smooth.avg_grade:.0f}%, {smooth.length_m:.0f} m): {smooth.braking_events} braking events, cadence
   {smooth.cadence_delta_spm:+.1f} spm vs flat, cadence CV {100 * smooth.cadence_cv:.1f}%;
 - the technical descent ({100 * tech.avg_grade:.0f}%, {tech.length_m:.0f} m of switchbacks): {tech.braking_events} braking events
@@ -131,7 +138,8 @@ Truth: {h.distance_m / 1000:.2f} km, {h.ascent_m:.0f} m ascent, {h.elapsed_time_
 {_section_table(h)}
 
 Section kinds: `flat`, `runnable_climb`, `steep_climb_hiked`, `steep_climb_run_slow`, `stop`,
-`smooth_descent`, `technical_descent`, `runnable_descent`, `walk_back_up`
+`smooth_descent`, `technical_descent`, `runnable_descent`, `walk_back_up`,
+`steepening_climb_run`, `steepening_climb_hiked`
 (see `trailtech.simulate.truth.SECTION_KINDS`). A braking event is a true speed drop of
 ≥ 0.6 m/s within ≤ 2 s (1 Hz samples; consecutive seconds are one event).
 """

@@ -239,6 +239,29 @@ def test_web_unreadable_file_is_400_with_the_cli_line(client, name):
     assert client.get("/healthz").text == "ok"  # and the server keeps serving
 
 
+def _time_bomb_gpx() -> bytes:
+    # Two minutes of running, then one point fifteen years later: a naive 1 Hz grid over it
+    # would hold ~470 million rows. The worker's memory cap and timeout must contain it.
+    pts = "".join(
+        f'<trkpt lat="{45 + i * 1e-4:.4f}" lon="6"><ele>{1000 + i}</ele>'
+        f"<time>2020-06-01T08:{i // 60:02d}:{i % 60:02d}Z</time></trkpt>" for i in range(120))
+    pts += '<trkpt lat="45.02" lon="6"><ele>1000</ele><time>2035-06-01T08:00:00Z</time></trkpt>'
+    return ('<?xml version="1.0"?><gpx version="1.1" creator="x" '
+            f'xmlns="http://www.topografix.com/GPX/1/1"><trk><trkseg>{pts}</trkseg></trk></gpx>'
+            ).encode()
+
+
+def test_web_time_bomb_gets_an_answer_and_the_server_goes_on(client):
+    t0 = time.perf_counter()
+    r = client.post("/api/analyze", files={"file": ("bomb.gpx", _time_bomb_gpx())})
+    assert r.status_code in (200, 400), r.text
+    if r.status_code == 400:
+        assert r.json()["error"].startswith("bomb.gpx: ")
+    assert time.perf_counter() - t0 < 120
+    assert client.get("/healthz").text == "ok"
+    assert client.app.state.service.pending == 0
+
+
 def test_web_uploaded_path_is_reduced_to_its_name(client):
     data = HOSTILE["random.fit"]
     msg = assert_json_error(

@@ -89,10 +89,19 @@ def test_web_browser_upload_shows_the_report(browser, server_url, tmp_path):
         pytest.skip("sample_tracks/trail_run.fit not generated yet")
     context, page, elsewhere = _open(browser, server_url, viewport={"width": 1280, "height": 900})
     try:
-        seen_progress = []
-        page.on("console", lambda m: None)
+        # Record every status line the page shows while it works.
+        page.evaluate("""() => {
+            window.__seen = [];
+            new MutationObserver(() => window.__seen.push(
+                document.getElementById('status-what').textContent))
+              .observe(document.getElementById('status'), {subtree: true, childList: true,
+                                                          characterData: true});
+        }""")
         _upload_and_wait(page, SAMPLE)
-        seen_progress.append(page.locator("#status").is_visible())
+        seen = page.evaluate("window.__seen")
+        assert any(t.startswith("Uploading") for t in seen), seen
+        assert any(t.startswith("Analysing") for t in seen), seen
+        assert not page.locator("#status").is_visible()  # done: the status gives way to the report
 
         report = page.frame_locator("#report")
         descents = report.locator("#descents table")
@@ -111,6 +120,11 @@ def test_web_browser_upload_shows_the_report(browser, server_url, tmp_path):
         assert page.get_attribute("#dl-gpx", "download") == "trail_run.flags.gpx"
         assert page.get_attribute("#dl-report", "download") == "trail_run.report.html"
         assert page.get_attribute("#dl-json", "href").startswith("blob:")
+        page.evaluate("window.scrollTo(0, 0)")
+        shot = tmp_path / "web-desktop.png"
+        page.screenshot(path=str(shot))
+        assert shot.stat().st_size > 10_000
+        _maybe_publish(shot, "web-desktop.png")
         with page.expect_download() as dl:
             page.click("#dl-json")
         saved = tmp_path / "dl.json"
@@ -121,13 +135,7 @@ def test_web_browser_upload_shows_the_report(browser, server_url, tmp_path):
         assert not page.locator("#error").is_visible()
         assert elsewhere == []
 
-        page.evaluate("window.scrollTo(0, 0)")
-        shot = tmp_path / "web-desktop.png"
-        page.screenshot(path=str(shot))
-        assert shot.stat().st_size > 10_000
-        full = tmp_path / "web-desktop-full.png"
-        page.screenshot(path=str(full), full_page=True)
-        _maybe_publish(shot, "web-desktop.png")
+        page.screenshot(path=str(tmp_path / "web-desktop-full.png"), full_page=True)
     finally:
         context.close()
 

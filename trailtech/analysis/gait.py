@@ -36,6 +36,7 @@ __all__ = [
     "SpeedModel",
     "speed_model",
     "crossover_grade",
+    "climb_pieces",
     "climb_blocks",
     "piece_table",
     "ran_should_hike",
@@ -478,79 +479,223 @@ def speed_model(
     return SpeedModel(centres, est, seconds)
 
 
-def crossover_grade(blocks: pd.DataFrame, *, min_blocks: int = 3, min_spread: float = 0.03) -> Optional[float]:
-    """Grade where hiking climbs as fast as running, from VAM-versus-grade fits [fraction].
+def _huber_line(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, k: float = 1.345,
+                iterations: int = 20) -> np.ndarray:
+    """Robust straight line ``y = a·x + b``: iteratively reweighted least squares with Huber
+    weights (scale: 1.4826·MAD of the residuals), on top of the prior weights ``w``.
+
+    Returns ``[a, b]`` like :func:`numpy.polyfit`.
+    """
+    rw = np.ones_like(y)
+    coef = np.polyfit(x, y, 1, w=np.sqrt(w))
+    for _ in range(iterations):
+        r = y - np.polyval(coef, x)
+        scale = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+        if not scale > 1e-9 * (1.0 + float(np.abs(y).max())):
+            break  # (nearly) exact line: nothing to down-weight
+        u = np.abs(r) / (k * scale)
+        rw = np.where(u <= 1.0, 1.0, 1.0 / np.maximum(u, 1e-12))
+        new = np.polyfit(x, y, 1, w=np.sqrt(w * rw))
+        if np.allclose(new, coef, rtol=1e-9, atol=1e-9):
+            coef = new
+            break
+        coef = new
+    return coef
+
+
+def _wquantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """Weighted quantile (lower interpolation) of ``x``."""
+    o = np.argsort(x)
+    cw = np.cumsum(w[o])
+    return float(x[o][min(int(np.searchsorted(cw, q * cw[-1])), x.size - 1)])
+
+
+def crossover_grade(
+    blocks: pd.DataFrame,
+    *,
+    min_blocks: int = 3,
+    min_spread: float = 0.03,
+    window: float = 0.08,
+    overlap: float = 0.03,
+    max_extrapolation: float = 0.03,
+    max_gap: float = 0.08,
+    iterations: int = 8,
+) -> Optional[float]:
+    """Grade where the runner's hiking climbs as fast as their running [fraction] (2C).
+
+    Each gait's vertical speed (VAM) is fitted against grade with a robust straight line
+    (Huber IRLS, weighted by each piece's duration when a ``duration_s`` column is given) and
+    the crossover is where the two lines meet. VAM is not linear in grade over a whole run
+    (running VAM peaks on moderate climbs and, on very steep ground, collapses to a shuffle
+    near hiking speed), so the lines are local to the crossover ``g``, one-sided like a
+    boundary: running is fitted on its pieces from ``g - window`` to ``g + overlap``, hiking
+    on its pieces from ``g - overlap`` to ``g + window``. Starting from the midpoint between
+    the (duration-weighted) upper quartile of running grades and lower quartile of hiking
+    grades, ``g`` is refitted until it settles.
+
+    The answer must be backed by the data near it: the lines meet inside the band where the
+    runner switches gait -- the grades where both gaits were seen inside the windows, or, for
+    a runner who switches cleanly at one grade, the gap between the steepest running and the
+    gentlest hiking (at most ``max_gap`` wide) -- or at most ``max_extrapolation`` beyond it;
+    and hiking VAM must rise with grade faster than running VAM there (else the lines cross
+    the wrong way round).
 
     Parameters
     ----------
     blocks : DataFrame
-        Columns gait (``"hike"``/``"run"``), grade [fraction], vam_m_per_h: climbing blocks
-        (about 100 m) dominated by one gait.
+        Climbing pieces: ``gait`` (``"hike"``/``"run"``), ``grade`` [fraction],
+        ``vam_m_per_h`` [m/h], optionally ``duration_s`` [s] (weights).
     min_blocks : int
-        Blocks needed per gait.
+        Pieces of each gait needed inside its window.
     min_spread : float
-        Grade range each gait's blocks must span [fraction].
+        Grade range each gait's pieces must span inside its window [fraction].
+    window : float
+        How far from the crossover a gait's pieces are used on its own side [fraction].
+    overlap : float
+        How far past the crossover a gait's pieces are still used [fraction].
+    max_extrapolation : float
+        How far beyond the switching band the lines may meet [fraction].
+    max_gap : float
+        Widest gap between the steepest running and the gentlest hiking that a crossover
+        is still read across [fraction].
+    iterations : int
+        Refits of the local lines.
 
     Returns
     -------
     float or None
-        ``None`` when either gait has too few blocks or the lines do not cross in the
-        observed range.
+        ``None`` when either gait has too few pieces, the lines do not cross the right way
+        round, or they would meet away from where the runner switches gait.
     """
-    fits = {}
-    lo, hi = np.inf, -np.inf
-    for gait in (HIKE, RUN):
-        b = blocks[blocks["gait"] == gait]
-        if len(b) < min_blocks or np.ptp(b["grade"].to_numpy()) < min_spread:
-            return None
-        fits[gait] = np.polyfit(b["grade"].to_numpy(float), b["vam_m_per_h"].to_numpy(float), 1)
-        lo, hi = min(lo, b["grade"].min()), max(hi, b["grade"].max())
-    (bh, ah), (br, ar) = fits[HIKE], fits[RUN]
-    # Running gains less VAM per grade than hiking above the crossover: br < bh.
-    if not bh > br:
+    need = {"gait", "grade", "vam_m_per_h"}
+    if blocks is None or len(blocks) == 0 or not need <= set(blocks.columns):
         return None
-    g = (ar - ah) / (bh - br)
-    if not (lo - 0.05 <= g <= hi + 0.05) or g <= 0:
+    gait = blocks["gait"].to_numpy(dtype=object)
+    x_all = pd.to_numeric(blocks["grade"], errors="coerce").to_numpy(dtype=float)
+    y_all = pd.to_numeric(blocks["vam_m_per_h"], errors="coerce").to_numpy(dtype=float)
+    if "duration_s" in blocks:
+        w_all = pd.to_numeric(blocks["duration_s"], errors="coerce").to_numpy(dtype=float)
+    else:
+        w_all = np.ones(x_all.size)
+    ok = np.isfinite(x_all) & np.isfinite(y_all) & np.isfinite(w_all) & (w_all > 0) & (x_all > 0)
+    data = {gk: (x_all[ok & (gait == gk)], y_all[ok & (gait == gk)], w_all[ok & (gait == gk)])
+            for gk in (HIKE, RUN)}
+    if min(data[HIKE][0].size, data[RUN][0].size) < min_blocks:
+        return None
+
+    def fit(g: float):
+        out = {}
+        for gk, lo, hi in ((RUN, g - window, g + overlap), (HIKE, g - overlap, g + window)):
+            x, y, w = data[gk]
+            sel = (x >= lo) & (x <= hi)
+            if sel.sum() < min_blocks or np.ptp(x[sel]) < min_spread:
+                return None
+            out[gk] = (_huber_line(x[sel], y[sel], w[sel]), x[sel].min(), x[sel].max())
+        return out
+
+    g = 0.5 * (_wquantile(*data[RUN][::2], 0.75) + _wquantile(*data[HIKE][::2], 0.25))
+    fits = None
+    for _ in range(iterations):
+        fits = fit(g)
+        if fits is None:
+            return None
+        (bh, ah), (br, ar) = fits[HIKE][0], fits[RUN][0]
+        if not bh > br:  # hiking must gain VAM with grade faster than running does
+            return None
+        g_new = float((ar - ah) / (bh - br))
+        if not (0.0 < g_new < 0.6):
+            return None
+        done = abs(g_new - g) < 1e-4
+        g = g_new
+        if done:
+            break
+    # The switching band: where both gaits were seen, or the gap between them.
+    (_, r_lo, r_hi), (_, h_lo, h_hi) = fits[RUN], fits[HIKE]
+    lo_b, hi_b = max(r_lo, h_lo), min(r_hi, h_hi)
+    if lo_b > hi_b:
+        if lo_b - hi_b > max_gap:
+            return None
+        lo_b, hi_b = hi_b, lo_b
+    if not (lo_b - max_extrapolation <= g <= hi_b + max_extrapolation):
         return None
     return float(g)
 
 
-def climb_blocks(gait, segment_id, elapsed_s, distance_m, elevation_m, *,
-                 block_m: float = 100.0, dominance: float = 0.75) -> pd.DataFrame:
-    """Climbs cut into ~100 m blocks, each labelled with its dominant gait.
+#: Columns of :func:`climb_pieces` (``HikeRun.climb_bouts``).
+CLIMB_PIECE_COLUMNS = ["gait", "start_m", "end_m", "start_s", "end_s", "duration_s", "length_m",
+                       "avg_grade_pct", "speed_mps", "vam_m_per_h", "segment"]
 
-    Returns columns gait, grade [fraction], vam_m_per_h, duration_s (blocks where neither
-    gait reaches ``dominance`` of the moving time are dropped).
+
+def climb_pieces(gait, segment_id, elapsed_s, distance_m, elevation_m, *,
+                 piece_m: float = 100.0, min_piece_m: float = 50.0,
+                 min_piece_s: float = 30.0) -> pd.DataFrame:
+    """The runner's climbing bouts cut into pieces of about ``piece_m`` (the crossover data).
+
+    Each hike or run bout on a climb (:func:`piece_table`) is cut into ``round(L/piece_m)``
+    (at least one) pieces of equal length, so every piece is a single gait over a short,
+    nearly uniform grade.
+
+    Parameters
+    ----------
+    gait : array of str
+        :func:`gait_labels` per row.
+    segment_id : array of int
+        Climb index per row (-1 off climbs).
+    elapsed_s, distance_m, elevation_m : array
+        [s], [m], [m].
+    piece_m : float
+        Target piece length [m].
+    min_piece_m, min_piece_s : float
+        Shorter pieces are dropped: their grade and VAM are too noisy [m], [s].
+
+    Returns
+    -------
+    DataFrame with :data:`CLIMB_PIECE_COLUMNS` (uphill pieces only, grade > 0).
     """
     g = np.asarray(gait, dtype=object)
-    sid = np.asarray(segment_id, int)
-    d = np.asarray(distance_m, float)
-    on = (sid >= 0) & (g != STOP)
-    if not on.any():
-        return pd.DataFrame(columns=["gait", "grade", "vam_m_per_h", "duration_s"])
-    dt = _row_dt(elapsed_s)
-    # Block index restarts at each climb's first row.
-    idx = np.arange(d.size)
-    first = np.maximum.accumulate(np.where(np.r_[True, sid[1:] != sid[:-1]], idx, 0))
-    blk = np.floor((d - d[first]) / block_m).astype(int)
-    key = sid * 100000 + blk
-    r = _pieces(key, sid >= 0)
-    st = _stats(r, elapsed_s, distance_m, elevation_m, dt, g != STOP)
-    ch = np.r_[0.0, np.cumsum(np.where(g == HIKE, dt, 0.0))]
-    cr = np.r_[0.0, np.cumsum(np.where(g == RUN, dt, 0.0))]
-    hike_t = ch[r[:, 1]] - ch[r[:, 0]]
-    run_t = cr[r[:, 1]] - cr[r[:, 0]]
-    tot = hike_t + run_t
+    sid = np.asarray(segment_id, dtype=int)
+    d = np.asarray(distance_m, dtype=float)
+    if g.size == 0 or not ((sid >= 0) & (g != STOP)).any():
+        return pd.DataFrame(columns=CLIMB_PIECE_COLUMNS)
+    moving = (g != STOP) & (sid >= 0)
+    key = np.where(g == HIKE, 1, 2) * 100000 + sid
+    bouts = _pieces(key, moving)
+    # Per row: its bout, the bout's start and length, and which equal share of it it is in.
+    bout_of = np.full(d.size, -1, int)
+    mark = np.zeros(d.size + 1, int)
+    np.add.at(mark, bouts[:, 0], 1)
+    np.add.at(mark, bouts[:, 1], -1)
+    inside = np.cumsum(mark[:-1]) > 0
+    bout_of[inside] = np.searchsorted(bouts[:, 0], np.flatnonzero(inside), side="right") - 1
+    nxt = np.minimum(bouts[:, 1], d.size - 1)
+    d0, length = d[bouts[:, 0]], d[nxt] - d[bouts[:, 0]]
+    n_cut = np.maximum(np.round(length / piece_m), 1.0)
+    b = np.maximum(bout_of, 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(tot > 0, hike_t / tot, np.nan)
-    lab = np.where(share >= dominance, HIKE, np.where(share <= 1 - dominance, RUN, ""))
-    out = pd.DataFrame({"gait": lab, "grade": st["avg_grade_pct"].to_numpy(float) / 100.0,
-                        "vam_m_per_h": st["vam_m_per_h"].to_numpy(float),
-                        "duration_s": st["duration_s"].to_numpy(float),
-                        "length_m": st["length_m"].to_numpy(float)})
-    keep = (out["gait"] != "") & (out["length_m"] >= 0.5 * block_m) & np.isfinite(out["vam_m_per_h"]) \
-        & (out["grade"] > 0)
-    return out[keep].reset_index(drop=True)
+        share = np.floor((d - d0[b]) / (length[b] / n_cut[b]))
+    share = np.clip(np.nan_to_num(share), 0, n_cut[b] - 1).astype(int)
+    sub = np.where(inside, bout_of * 1000 + share, -1)
+    r = _pieces(sub, inside)
+    st = _stats(r, elapsed_s, distance_m, elevation_m, _row_dt(elapsed_s), moving)
+    st.insert(0, "gait", g[r[:, 0]] if len(r) else np.array([], dtype=object))
+    st["segment"] = sid[r[:, 0]] if len(r) else np.array([], dtype=int)
+    keep = (st["length_m"] >= min_piece_m) & (st["duration_s"] >= min_piece_s) \
+        & np.isfinite(st["vam_m_per_h"]) & (st["avg_grade_pct"] > 0)
+    return st.loc[keep, CLIMB_PIECE_COLUMNS].reset_index(drop=True)
+
+
+def climb_blocks(gait, segment_id, elapsed_s, distance_m, elevation_m, *,
+                 block_m: float = 100.0) -> pd.DataFrame:
+    """:func:`climb_pieces` in the form :func:`crossover_grade` takes.
+
+    Returns columns gait, grade [fraction], vam_m_per_h, duration_s, length_m.
+    """
+    p = climb_pieces(gait, segment_id, elapsed_s, distance_m, elevation_m, piece_m=block_m)
+    return pd.DataFrame({"gait": p["gait"].to_numpy(dtype=object),
+                         "grade": p["avg_grade_pct"].to_numpy(float) / 100.0,
+                         "vam_m_per_h": p["vam_m_per_h"].to_numpy(float),
+                         "duration_s": p["duration_s"].to_numpy(float),
+                         "length_m": p["length_m"].to_numpy(float)})
 
 
 # ----------------------------------------------------------------------------- verdicts

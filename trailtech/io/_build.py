@@ -27,6 +27,7 @@ from ..track import COLUMNS, SessionInfo, Track, TrackMeta
 __all__ = [
     "ON_FOOT_SPORTS",
     "build_track",
+    "fixed_time_form",
     "merge_priority",
     "normalise_cadence",
     "normalise_sport",
@@ -91,20 +92,73 @@ def to_float(texts: Sequence[str | None]) -> np.ndarray:
         )
 
 
+def fixed_time_form(codes: np.ndarray, length: np.ndarray) -> bool:
+    """Whether every row reads ``YYYY-MM-DDTHH:MM:SS`` with an optional ``.`` and digits.
+
+    Parameters
+    ----------
+    codes : ndarray of unsigned int, shape (n, width)
+        Character codes of each text (bytes or UCS-4), zero past the row's length.
+    length : ndarray of int
+        Length of each text.
+
+    Notes
+    -----
+    numpy reads exactly this form the same way as pandas; anything else (a zone, a space,
+    a missing field) must not reach numpy's parser, which warns on zones and guesses on others.
+    """
+    if codes.ndim != 2 or codes.shape[1] < 19 or len(codes) == 0:
+        return False
+
+    def digits(a: np.ndarray) -> np.ndarray:
+        return (a - a.dtype.type(ord("0"))) <= 9  # unsigned arithmetic wraps: one test
+
+    head = codes[:, :19]
+    if not (
+        (head[:, [4, 7]] == ord("-")).all()
+        and (head[:, 10] == ord("T")).all()
+        and (head[:, [13, 16]] == ord(":")).all()
+        and digits(head[:, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]]).all()
+    ):
+        return False
+    fraction = length > 19
+    if not fraction.any():
+        return bool((length == 19).all())
+    if not (length[fraction] > 20).all() or not (codes[fraction, 19] == ord(".")).all():
+        return False
+    rest = codes[:, 20:]
+    return bool((digits(rest) | (rest == 0)).all())
+
+
 def parse_times(texts: Sequence[str | None]) -> np.ndarray:
     """ISO 8601 texts -> ``datetime64[ns]`` in UTC (naive array), NaT where unreadable.
 
-    Times written with a ``Z`` take a fast numpy path; offsets (``+02:00``) and times without a
-    zone go through pandas (a time without a zone is taken as UTC, as GPX and TCX require).
+    Times in the fixed form ``YYYY-MM-DDTHH:MM:SS[.fff]Z`` (what watches write) take a
+    vectorised numpy path; others (offsets such as ``+02:00``, no zone, spaces) go through
+    pandas (a time without a zone is taken as UTC, as GPX and TCX require).
     """
     n = len(texts)
     if n == 0:
         return np.empty(0, dtype="datetime64[ns]")
-    try:
-        if all(t is not None and t.endswith("Z") for t in texts):
-            return np.array([t[:-1] for t in texts], dtype="datetime64[ns]")
-    except (ValueError, TypeError, AttributeError):
-        pass
+    texts = list(texts)
+    if None not in texts and all(type(t) is str for t in texts[:1]):
+        try:
+            u = np.array(texts, dtype=str)
+        except (TypeError, ValueError):
+            u = None
+        if u is not None and u.dtype.kind == "U" and u.itemsize >= 4 * 20:
+            width = u.itemsize // 4
+            codes = u.view(np.uint32).reshape(n, width).copy()
+            length = np.char.str_len(u)
+            rows = np.arange(n)
+            if (length >= 20).all() and (codes[rows, length - 1] == ord("Z")).all():
+                codes[rows, length - 1] = 0
+                if fixed_time_form(codes, length - 1):
+                    stripped = codes.view(f"<U{width}").reshape(n)
+                    try:
+                        return stripped.astype("datetime64[ns]")
+                    except ValueError:
+                        pass
     series = pd.Series(
         [t.strip() if isinstance(t, str) else None for t in texts], dtype=object
     )
@@ -228,6 +282,22 @@ def merge_priority(
     return out
 
 
+def _frame(columns: dict[str, object]) -> pd.DataFrame:
+    """The samples frame: columns checked against :data:`COLUMNS` and cast to their dtype.
+
+    Built in one step from arrays (adding columns one by one to a frame costs far more).
+    """
+    out = {}
+    for k, v in columns.items():
+        if k not in COLUMNS:
+            raise KeyError(f"reader produced unknown column {k!r}")
+        if k == "time":
+            out[k] = pd.Series(v, dtype=COLUMNS[k], copy=False)
+        else:
+            out[k] = np.asarray(v, dtype=COLUMNS[k])
+    return pd.DataFrame(out)
+
+
 def build_track(
     columns: dict[str, np.ndarray],
     times: np.ndarray,
@@ -282,12 +352,14 @@ def build_track(
             "no usable timestamps: the track can be listed but not analysed (times are needed "
             "for speed, pauses and gait)"
         )
-        frame = pd.DataFrame(
-            {
-                "time": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"),
-                "elapsed_s": np.full(n, np.nan),
-            }
-        )
+        out = {
+            "time": pd.Series(
+                pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"
+            ).array,
+            "elapsed_s": np.full(n, np.nan),
+        }
+        out.update(data)
+        frame = _frame(out)
     else:
         if not timed.all():
             warnings.append(
@@ -295,36 +367,42 @@ def build_track(
             )
             times = times[timed]
             data = {k: v[timed] for k, v in data.items()}
-        steps = np.diff(times.astype(np.int64))
+        t_ns = times.view(np.int64)
+        steps = np.diff(t_ns)
         n_back = int((steps < 0).sum())
-        order = np.argsort(times, kind="stable")
         if n_back:
             warnings.append(
                 f"{n_back} backwards time steps; samples were sorted by time"
             )
+            order = np.argsort(times, kind="stable")
             times = times[order]
+            t_ns = times.view(np.int64)
             data = {k: v[order] for k, v in data.items()}
-        frame = pd.DataFrame({"time": pd.DatetimeIndex(times).tz_localize("UTC")})
-        for k, v in data.items():
-            frame[k] = v
-        dup = frame["time"].duplicated()
-        if dup.any():
-            n_dup = int(dup.sum())
+            steps = np.diff(t_ns)
+        # Sorted times repeat exactly where a step is 0.
+        if len(steps) and not steps.all():
+            n_dup = int((steps == 0).sum())
+            frame = pd.DataFrame({"time": pd.DatetimeIndex(times).tz_localize("UTC")})
+            for k, v in data.items():
+                frame[k] = v
             # groupby().first() keeps the first non-missing value of each column per time.
             frame = frame.groupby("time", sort=True).first().reset_index()
             warnings.append(f"{n_dup} samples with a repeated timestamp were merged")
-        t_ns = frame["time"].to_numpy(dtype="datetime64[ns]").astype(np.int64)
-        frame.insert(
-            1, "elapsed_s", (t_ns - t_ns[0]) / 1e9 if len(t_ns) else np.empty(0)
-        )
-    for k, v in data.items():
-        if k not in frame:
-            frame[k] = v
-    for k in list(frame.columns):
-        if k not in COLUMNS:
-            raise KeyError(f"reader produced unknown column {k!r}")
-        frame[k] = frame[k].astype(COLUMNS[k])
-    frame = frame.reset_index(drop=True)
+            t_ns = frame["time"].to_numpy(dtype="datetime64[ns]").view(np.int64)
+            frame.insert(1, "elapsed_s", (t_ns - t_ns[0]) / 1e9)
+            frame = _frame(
+                {
+                    k: frame[k].array if k == "time" else frame[k].to_numpy()
+                    for k in frame.columns
+                }
+            )
+        else:
+            out = {
+                "time": pd.DatetimeIndex(times).tz_localize("UTC").array,
+                "elapsed_s": (t_ns - t_ns[0]) / 1e9 if len(t_ns) else np.empty(0),
+            }
+            out.update(data)
+            frame = _frame(out)
 
     start = (
         frame["time"].iloc[0]

@@ -332,7 +332,9 @@ def _read_scan(data: bytes, source: str) -> Track | None:
     times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     layers: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
     for key, i in code.items():
-        sel = np.flatnonzero(field_code == i)  # document order: later values win, as in lxml
+        sel = np.flatnonzero(
+            field_code == i
+        )  # document order: later values win, as in lxml
         if sel.size == 0:
             continue
         start, stop = scan.field_start[sel], scan.field_stop[sel]

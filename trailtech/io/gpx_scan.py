@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 from lxml import etree
 
-from ._build import parse_times, to_float
+from ._build import fixed_time_form, parse_times, to_float
 from .xmlsafe import strip_leading_space
 
 __all__ = ["NAME_BYTES_MAX", "PADDING", "GpxScan", "scan_gpx", "well_formed"]
@@ -78,9 +78,7 @@ _ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([A-Za-z0-9._-]+)[
 _UTF8_NAMES = {"utf-8", "utf8", "us-ascii", "ascii"}
 # Starts with its literal so that re's fast literal search skips the rest of the document.
 _XMLNS = re.compile(rb"""xmlns(?::([^\s=/>]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_ATTRIBUTE = re.compile(
-    rb"""\s([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')"""
-)
+_ATTRIBUTE = re.compile(rb"""\s([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
 _REFERENCE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
 _PREDEFINED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -99,7 +97,8 @@ class _IgnoreEvents:
 def well_formed(data: bytes) -> bool:
     """Whether libxml2 parses ``data`` strictly, with the safe settings of ``xmlsafe``.
 
-    No tree is built (about a quarter of the cost of a tree parse). Entities are not resolved,
+    No tree is built (about a quarter of the cost of a tree parse); any error counts, as in the
+    tree parse (an unbound namespace prefix included). Entities are not resolved,
     no DTD or network is loaded and the size and depth limits stay on, as in
     :func:`trailtech.io.xmlsafe.parse_xml`; a document it rejects is one the tree path reads in
     recovery mode or refuses.
@@ -118,7 +117,9 @@ def well_formed(data: bytes) -> bool:
         etree.fromstring(data, parser)
     except (etree.LxmlError, ValueError):
         return False
-    return True
+    # Namespace errors (an unbound prefix) are not fatal to libxml2, but the tree parse
+    # refuses any error of this level, and then reads the document in recovery mode.
+    return not any(e.level >= etree.ErrorLevels.ERROR for e in parser.error_log)
 
 
 def _unescape(text: str) -> str:
@@ -241,7 +242,7 @@ class GpxScan:
         # or a form it reads differently from parse_times.
         if length.min() >= 20 and (self._padded[stop - 1] == ord("Z")).all():
             win = self._fixed(start, length - 1)
-            if win is not None and _fixed_time_form(win, length - 1):
+            if win is not None and fixed_time_form(win, length - 1):
                 try:
                     return win.view(f"S{win.shape[1]}").ravel().astype("datetime64[ns]")
                 except ValueError:
@@ -256,36 +257,13 @@ def _windows(padded: np.ndarray, start: np.ndarray, width: int) -> np.ndarray:
     elements than a byte gather; ``padded`` must extend ``8k`` bytes past every start.
     """
     n_words = max(1, -(-width // 8))
-    words8 = np.ndarray(shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    words8 = np.ndarray(
+        shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,)
+    )
     out = np.empty((start.size, n_words), dtype="<u8")
     for k in range(n_words):
         out[:, k] = words8[start + 8 * k]
     return out.view(np.uint8)
-
-
-def _digits(a: np.ndarray) -> np.ndarray:
-    return (a - ord("0")) <= 9  # uint8 arithmetic wraps: one test for '0'..'9'
-
-
-def _fixed_time_form(win: np.ndarray, length: np.ndarray) -> bool:
-    """Every row is ``YYYY-MM-DDTHH:MM:SS`` optionally followed by ``.`` and digits."""
-    if win.shape[1] < 19:
-        return False
-    head = win[:, :19]
-    if not (
-        (head[:, [4, 7]] == ord("-")).all()
-        and (head[:, 10] == ord("T")).all()
-        and (head[:, [13, 16]] == ord(":")).all()
-        and _digits(head[:, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]]).all()
-    ):
-        return False
-    if win.shape[1] == 19:
-        return True
-    fraction = length > 19
-    if not (length[fraction] > 20).all() or not (win[fraction, 19] == ord(".")).all():
-        return False
-    rest = win[:, 20:]
-    return bool((_digits(rest) | (rest == 0)).all())
 
 
 def _prepare(data: bytes) -> bytes | None:
@@ -339,7 +317,9 @@ def _opaque_regions(
 _OPAQUE = ((b"<!--", b"-->"), (b"<![CDATA[", b"]]>"), (b"<?", b"?>"))
 
 
-def _outside(positions: np.ndarray, regions: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def _outside(
+    positions: np.ndarray, regions: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
     """The positions that fall outside every region."""
     r_start, r_end = regions
     if r_start.size == 0:
@@ -488,9 +468,13 @@ def scan_gpx(data: bytes) -> GpxScan | None:
 
     fi = np.flatnonzero(field)
     if _holds_region(o_text_start[fi], o_text_stop[fi], regions).any():
-        return None  # a comment or CDATA inside a value: lxml would merge the text pieces
+        return (
+            None  # a comment or CDATA inside a value: lxml would merge the text pieces
+        )
     used, field_tag = np.unique(name_id[fi], return_inverse=True)
-    tags = [f"{{{clark[u][0]}}}{clark[u][1]}" if clark[u][0] else clark[u][1] for u in used]
+    tags = [
+        f"{{{clark[u][0]}}}{clark[u][1]}" if clark[u][0] else clark[u][1] for u in used
+    ]
 
     creator = None
     for m in _ATTRIBUTE.findall(root_tag):
@@ -503,7 +487,9 @@ def scan_gpx(data: bytes) -> GpxScan | None:
         types = np.flatnonzero((depth == 2) & (kind == _TYPE) & (a1 == t))
         if types.size:
             j = types[0]
-            if _holds_region(o_text_start[j : j + 1], o_text_stop[j : j + 1], regions)[0]:
+            if _holds_region(o_text_start[j : j + 1], o_text_stop[j : j + 1], regions)[
+                0
+            ]:
                 return None
             sport_text = _element_text(data[o_text_start[j] : o_text_stop[j]])
 
@@ -583,12 +569,16 @@ def _name_ids(
     # The name as 8-byte words at offsets 0, 8, 16... each pulled back so as not to pass the
     # name's last byte (overlapping words cover every byte without masking); a name shorter
     # than 8 bytes is masked to its own bytes. With the length, the words identify it exactly.
-    words8 = np.ndarray(shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    words8 = np.ndarray(
+        shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,)
+    )
     first_byte = start + 1
     last_word = np.maximum(length - 8, 0)
     n_words = -(-int(length.max()) // 8)
     words = np.empty((start.size, n_words), dtype=np.uint64)
-    short = _LOW_BYTES[np.minimum(length, 8)]  # all ones unless the name is under 8 bytes
+    short = _LOW_BYTES[
+        np.minimum(length, 8)
+    ]  # all ones unless the name is under 8 bytes
     for k in range(n_words):
         words[:, k] = words8[first_byte + np.minimum(8 * k, last_word)] & short
     key = length.astype(np.uint64)
@@ -599,7 +589,9 @@ def _name_ids(
     # names sharing a bucket fail the check and take np.unique instead.
     bucket = (key >> np.uint64(48)).astype(np.intp)
     first_in = np.full(1 << 16, start.size, dtype=np.intp)
-    first_in[bucket[::-1]] = np.arange(start.size - 1, -1, -1)  # the last write is the first tag
+    first_in[bucket[::-1]] = np.arange(
+        start.size - 1, -1, -1
+    )  # the last write is the first tag
     used = np.flatnonzero(first_in < start.size)
     first = first_in[used]
     rep = first_in[bucket]
@@ -609,11 +601,14 @@ def _name_ids(
         inverse = name_of_bucket[bucket]
     else:
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        if not (words == words[first[inverse]]).all() or not (
-            length == length[first[inverse]]
-        ).all():
+        if (
+            not (words == words[first[inverse]]).all()
+            or not (length == length[first[inverse]]).all()
+        ):
             return None  # a 64-bit hash collision: be sure, not fast
-    names = [data[int(start[i]) + 1 : int(start[i]) + 1 + int(length[i])] for i in first]
+    names = [
+        data[int(start[i]) + 1 : int(start[i]) + 1 + int(length[i])] for i in first
+    ]
     return names, inverse.astype(np.int64)
 
 

@@ -44,6 +44,9 @@ class Piece:
         Mean distance between hairpins on a switchback piece [m].
     wander_rad : float
         Standard deviation of the smooth heading wander [rad].
+    grade_end : float or None
+        For a climb that steepens (or eases) gradually: the design grade at the piece's end,
+        reached linearly from ``grade`` at its start [-]; ``None`` keeps ``grade`` throughout.
     """
 
     name: str
@@ -53,6 +56,14 @@ class Piece:
     switchbacks: bool = False
     hairpin_spacing_m: float = 30.0
     wander_rad: float = 0.5
+    grade_end: float | None = None
+
+    def design_grade(self, x_m: np.ndarray) -> np.ndarray:
+        """Design grade at ``x_m`` metres into the piece [-]."""
+        x = np.asarray(x_m, dtype=float)
+        if self.grade_end is None:
+            return np.full(x.shape, float(self.grade))
+        return self.grade + (self.grade_end - self.grade) * np.clip(x / self.length_m, 0.0, 1.0)
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,6 +170,10 @@ def build_course(
 
     # --- elevation: eased piecewise-constant grade + smooth undulation -----------------------
     design = np.array([p.grade for p in pieces])[idx]
+    for k, p in enumerate(pieces):
+        if p.grade_end is not None:  # a ramp: grade changes linearly along the piece
+            sel = idx == k
+            design[sel] = p.design_grade(u[sel] - starts[k])
     wobble = np.array([p.wobble for p in pieces])[idx]
     from scipy.ndimage import uniform_filter1d
 
@@ -166,7 +181,7 @@ def build_course(
     design = uniform_filter1d(design, size=25, mode="nearest")
     wobble = uniform_filter1d(wobble, size=25, mode="nearest")
     undulation = wobble * _smooth_noise(n, 35.0, rng)
-    # Zero-mean within each piece, so a piece's mean grade is its design grade (a "flat"
+    # Zero-mean within each piece, so a piece's mean grade is its mean design grade (a "flat"
     # stays flat overall; only the ~24 m eased transitions shift it slightly).
     sums = np.bincount(idx, weights=undulation, minlength=len(pieces))
     undulation = undulation - (sums / np.bincount(idx, minlength=len(pieces)))[idx]

@@ -8,11 +8,22 @@ domain on the course's 1 m grid, which keeps it vectorised and exact:
 
    - running: ``v = v_flat / F(g)`` with ``F`` the Strava 2017 grade-adjusted-pace factor
      (Robb 2017, table reverse-engineered by Schroeder; science.md 1.2): the speed at the
-     same effort as easy flat running;
+     same effort as easy flat running; above ``g0`` = 10% it is further multiplied by
+     ``exp(−κ·(g − g0)²)`` (κ = 24): holding a running gait on a steep slope costs more
+     than the GAP table says (the table is fitted to heart rate on mixed running and hiking;
+     per metre, walking becomes cheaper than running above ~15-20%, Minetti et al. 2002), so
+     the runner's own running slows faster with grade than their hiking does;
    - hiking: ``v = k · Tobler(g)`` (Tobler 1993; ``k`` = 1.4 for a trained trail runner,
      ~830 m/h of climb at 28%, within the 700-1 400 m/h of science.md 2.5);
    - "run slow" (running up a steep climb no faster than hiking): ``v = r · k · Tobler(g)``
      with ``r`` = 0.95.
+
+   The **crossover grade** :func:`crossover_grade` is where the running and hiking speeds
+   (hence vertical speeds, at the same grade) are equal: the root of
+   ``v_flat / F(g) · exp(−κ·(g − g0)²) = k · Tobler(g)``, 21.0% for the default runner. Below
+   it running climbs faster, above it hiking does. On a climb that steepens gradually the
+   runner runs until the grade passes their *switch grade* (by default the crossover: a
+   well-paced runner) and hikes from there on.
 
 2. Multiplicative speed jitter (AR(1) over a ~20 s horizon), eased transitions between legs
    (~9 m), braking dips at hairpins (speed falls to ~45% within ~4 m, i.e. ≥ 1 m/s in < 2 s,
@@ -39,7 +50,8 @@ import numpy as np
 from .course import Course
 from .noise import ar1
 
-__all__ = ["Runner", "Leg", "Motion", "strava_factor", "tobler_speed_mps", "simulate_motion"]
+__all__ = ["Runner", "Leg", "Motion", "strava_factor", "tobler_speed_mps", "running_speed_mps",
+           "hiking_speed_mps", "crossover_grade", "simulate_motion"]
 
 # Strava 2017 GAP factor (speed × factor = flat-equivalent speed), science.md 1.2 [R].
 _STRAVA_GRADE_PCT = np.array(
@@ -103,6 +115,14 @@ class Runner:
         Cardiac drift [1/min per hour].
     fatigue_per_h : float
         Fractional speed loss per hour of running [-/h].
+    steep_run_onset_grade : float
+        Grade above which running slows faster than the GAP table says [-].
+    steep_run_decay : float
+        ``κ``: above the onset, running speed is multiplied by ``exp(−κ·(g − onset)²)`` [-]
+        (24: running climbs 822 m/h at 14%, 710 m/h at 21%, 574 m/h at 25%).
+    hike_switch_grade : float or None
+        Design grade at which the runner switches from running to hiking on a steepening
+        climb [-]; ``None``: at the crossover grade (:func:`crossover_grade`).
     """
 
     flat_speed_mps: float = 3.0
@@ -122,6 +142,56 @@ class Runner:
     hr_tau_s: float = 30.0
     hr_drift_bpm_per_h: float = 3.0
     fatigue_per_h: float = 0.0
+    steep_run_onset_grade: float = 0.10
+    steep_run_decay: float = 24.0
+    hike_switch_grade: Optional[float] = None
+
+    @property
+    def switch_grade(self) -> float:
+        """Grade where this runner starts hiking on a steepening climb [-]."""
+        if self.hike_switch_grade is not None:
+            return float(self.hike_switch_grade)
+        g = crossover_grade(self)
+        if g is None:
+            raise ValueError("this runner's running never gets slower than hiking: set hike_switch_grade")
+        return g
+
+
+def running_speed_mps(grade: np.ndarray | float, runner: Runner) -> np.ndarray:
+    """The runner's model running speed at ``grade`` (before jitter) [m/s].
+
+    ``v_flat / F(g)``, times ``exp(−κ·(g − g0)²)`` above ``g0 = steep_run_onset_grade``.
+    """
+    g = np.asarray(grade, dtype=float)
+    steep = np.maximum(g - runner.steep_run_onset_grade, 0.0)
+    return runner.flat_speed_mps / strava_factor(g) * np.exp(-runner.steep_run_decay * steep * steep)
+
+
+def hiking_speed_mps(grade: np.ndarray | float, runner: Runner) -> np.ndarray:
+    """The runner's model hiking speed ``k · Tobler(g)`` at ``grade`` (before jitter) [m/s]."""
+    return runner.hike_speed_scale * tobler_speed_mps(grade)
+
+
+def crossover_grade(runner: Runner, *, lo: float = 0.0, hi: float = 0.45) -> Optional[float]:
+    """Grade where the runner's model running and hiking vertical speeds are equal [-].
+
+    At a given grade vertical speed is speed × grade, so this is the root of
+    ``running_speed_mps(g) = hiking_speed_mps(g)`` between ``lo`` and ``hi`` (bisection on
+    the 0.01% grid is exact enough: the models are smooth). Running is faster below it.
+
+    Returns
+    -------
+    float or None
+        ``None`` when running stays faster (or slower) over the whole range.
+    """
+    from scipy.optimize import brentq
+
+    def diff(g: float) -> float:
+        return float(running_speed_mps(g, runner) - hiking_speed_mps(g, runner))
+
+    if not (diff(lo) > 0 > diff(hi)):
+        return None
+    return float(brentq(diff, lo, hi, xtol=1e-7))
 
 
 @dataclass(frozen=True)
@@ -345,11 +415,11 @@ def simulate_motion(
 
     # ---- model speed, jitter, transitions ----------------------------------------------
     factor = np.array([lg.speed_factor for lg in legs])[node_leg]
-    hike_v = runner.hike_speed_scale * tobler_speed_mps(grade)
+    hike_v = hiking_speed_mps(grade, runner)
     v = np.where(
         gait == "hike",
         hike_v,
-        np.where(gait == "run_slow", runner.run_slow_speed_ratio * hike_v, runner.flat_speed_mps / strava_factor(grade)),
+        np.where(gait == "run_slow", runner.run_slow_speed_ratio * hike_v, running_speed_mps(grade, runner)),
     ) * factor
     jitter = np.zeros(n)
     cad_noise = np.zeros(n)

@@ -18,7 +18,7 @@ from ..track import SessionInfo, Track, TrackMeta
 from .course import Course, Piece, build_course, local_to_latlon
 from .device import device_label, record
 from .noise import ELEVATION_NOISE
-from .runner import Leg, Runner, heart_rate, simulate_motion, tobler_speed_mps
+from .runner import Leg, Runner, crossover_grade, heart_rate, simulate_motion, tobler_speed_mps
 from .truth import (
     DESCENT_KINDS,
     Section,
@@ -226,6 +226,8 @@ def _assemble(
         sections=tuple(sections),
         noise=noise,
         seed=int(seed),
+        crossover_grade=crossover_grade(runner),
+        switch_grade=runner.hike_switch_grade if runner.hike_switch_grade is not None else crossover_grade(runner),
     )
     return SimulatedRun(track=Track(samples=dev, meta=meta), truth=truth, course=course, legs=tuple(legs))
 
@@ -259,18 +261,28 @@ _BEHAVIOUR: dict[str, dict] = {
     # Natural long descent: cadence unchanged from flat (Chan et al. 2025), stride longer.
     "runnable_descent": dict(gait="run", speed_cv=0.03, cadence_delta_spm=-3.0, cadence_sd_spm=1.5),
     "walk_back_up": dict(gait="hike", speed_cv=0.05, cadence_sd_spm=3.0, cadence_tau_s=8.0),
+    # The steepening climb: run while running is faster, hiked past the switch grade.
+    "steepening_climb_run": dict(gait="run", speed_cv=0.03, cadence_sd_spm=1.5, cadence_tau_s=20.0),
+    "steepening_climb_hiked": dict(gait="hike", speed_cv=0.05, cadence_sd_spm=3.0, cadence_tau_s=8.0),
 }
+
+#: The steepening climb of the trail run: design grade from 10% to 35% over 1 km.
+STEEPENING_CLIMB = (0.10, 0.35, 1000)
 
 
 # ----------------------------------------------------------------------------------------
 # trail run
 # ----------------------------------------------------------------------------------------
-def _trail_run_pieces() -> list[Piece]:
+def _trail_run_pieces(switch_grade: float) -> list[Piece]:
     P = Piece
+    g0, g1, length = STEEPENING_CLIMB
+    # Split the ramp where its design grade reaches the runner's switch grade.
+    sw = float(np.clip(switch_grade, g0 + 0.02, g1 - 0.02))
+    run_len = int(round(length * (sw - g0) / (g1 - g0)))
     return [
-        P("flat", 1200, 0.0, wobble=0.007),
-        P("runnable_climb", 2200, 0.07, wobble=0.01),
-        P("flat", 400, 0.0, wobble=0.007),
+        P("flat", 800, 0.0, wobble=0.007),
+        P("runnable_climb", 1600, 0.07, wobble=0.01),
+        P("flat", 300, 0.0, wobble=0.007),
         P("steep_climb_hiked", 500, 0.27, wobble=0.02),
         P("steep_climb_run_slow", 300, 0.29, wobble=0.012),
         P("steep_climb_hiked", 300, 0.28, wobble=0.02),
@@ -280,8 +292,11 @@ def _trail_run_pieces() -> list[Piece]:
         P("technical_descent", 280, -0.14, wobble=0.015, switchbacks=True, hairpin_spacing_m=30.0, wander_rad=0.1),
         P("flat", 300, 0.0, wobble=0.007),
         P("runnable_climb", 800, 0.08, wobble=0.01),
-        P("runnable_descent", 4000, -0.10, wobble=0.012),
-        P("flat", 800, 0.0, wobble=0.007),
+        P("steepening_climb_run", run_len, g0, grade_end=sw, wobble=0.008),
+        P("steepening_climb_hiked", length - run_len, sw, grade_end=g1, wobble=0.008),
+        P("flat", 200, 0.0, wobble=0.007),
+        P("runnable_descent", 2800, -0.10, wobble=0.012),
+        P("flat", 300, 0.0, wobble=0.007),
     ]
 
 
@@ -294,13 +309,17 @@ def simulate_trail_run(
     sample_interval_s: float = 1.0,
     runner: Optional[Runner] = None,
 ) -> SimulatedRun:
-    """A ~12.9 km, ~1.6 h trail run with ~530 m of climbing, and its exact truth.
+    """A ~11.3 km, ~1.65 h trail run with ~710 m of climbing, and its exact truth.
 
-    The route: 1.2 km flat warm-up; 2.2 km runnable climb (~7%); flat; a 1.1 km steep climb
+    The route: 0.8 km flat warm-up; 1.6 km runnable climb (~7%); flat; a 1.1 km steep climb
     (27-29%) hiked, then 300 m RUN at no more than hiking speed (a ``"ran_should_hike"``
     stretch), then hiked; a 60 s stop at the top; a ridge; a 700 m smooth descent (-12%);
     flat; a 280 m technical descent (-14%, switchbacks, braking at every hairpin); flat; a
-    0.8 km runnable climb (8%); a 4 km runnable descent (-10%); 0.8 km flat cool-down.
+    0.8 km runnable climb (8%) that flows into a 1 km climb steepening gradually from 10% to
+    35%, run at the bottom (``"steepening_climb_run"``) and hiked once the grade passes the
+    runner's switch grade (``"steepening_climb_hiked"``; by default the runner's crossover
+    grade, ``truth.crossover_grade`` = 21.0%); a 200 m ridge; a 2.8 km runnable descent
+    (-10%); 0.3 km flat cool-down.
 
     Parameters
     ----------
@@ -326,12 +345,12 @@ def simulate_trail_run(
     >>> from trailtech.simulate import simulate_trail_run
     >>> run = simulate_trail_run(seed=0)
     >>> round(run.truth.distance_m)
-    12880
+    11280
     """
     _check_options(elevation_noise, position_noise_m, sample_interval_s)
     runner = runner or Runner()
     rngs = _rngs(seed)
-    course = build_course(_trail_run_pieces(), rng=rngs[2])
+    course = build_course(_trail_run_pieces(runner.switch_grade), rng=rngs[2])
     legs = _legs_for_pieces(course, _BEHAVIOUR)
     tech_k = next(k for k, lg in enumerate(legs) if lg.kind == "technical_descent")
     a, b = course.piece_span(tech_k)

@@ -41,6 +41,8 @@ SECTION_KINDS: dict[str, str] = {
     "technical_descent": "switchbacks: surges and braking events, irregular cadence below flat",
     "runnable_descent": "long moderate descent run at a natural, steady stride",
     "walk_back_up": "hill repeats: hiking back up the descent just run",
+    "steepening_climb_run": "climb steepening from ~10% to the runner's switch grade (~21%), run",
+    "steepening_climb_hiked": "the same climb from the switch grade to ~35%, power-hiked",
 }
 
 #: Section kinds that are descents (they carry braking and cadence-delta truth).
@@ -142,6 +144,13 @@ class Truth:
         ``speed_sigma_mps``, ``speed_tau_s``, ``cadence_sigma_spm``, ``sample_interval_s``).
     seed : int
         The seed the run was simulated with.
+    crossover_grade : float or None
+        The runner model's crossover grade: where its running and hiking vertical speeds
+        are equal (:func:`trailtech.simulate.runner.crossover_grade`; 0.210 for the default
+        runner) [-]. Below it running climbs faster, above it hiking does.
+    switch_grade : float or None
+        Design grade at which the runner switched from running to hiking on the steepening
+        climb (the crossover unless the runner says otherwise) [-].
     """
 
     distance_m: float
@@ -157,6 +166,8 @@ class Truth:
     sections: tuple[Section, ...]
     noise: dict
     seed: int
+    crossover_grade: Optional[float] = None
+    switch_grade: Optional[float] = None
 
     def sections_of(self, kind: str) -> list[Section]:
         """Every section of ``kind``, in order."""
@@ -175,6 +186,8 @@ class Truth:
             "flat_cadence_spm": round(self.flat_cadence_spm, 2),
             "flat_speed_mps": round(self.flat_speed_mps, 3),
             "hike_speed_scale": self.hike_speed_scale,
+            "crossover_grade": None if self.crossover_grade is None else round(self.crossover_grade, 4),
+            "switch_grade": None if self.switch_grade is None else round(self.switch_grade, 4),
             "noise": dict(self.noise),
             "sections": [],
         }

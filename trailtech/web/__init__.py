@@ -78,4 +78,9 @@ def serve(
             webbrowser.open(url)
 
     threading.Thread(target=announce, name="trailtech-announce", daemon=True).start()
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        # uvicorn shuts down gracefully on Ctrl+C, then re-raises the signal for the caller;
+        # stopping the server is what the user asked for, not an error worth a traceback.
+        pass

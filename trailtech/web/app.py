@@ -69,8 +69,8 @@ def _error(status: int, message: str, **headers: str) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     # 404 / 405 as JSON too, so scripts see one error shape everywhere.
-    assert isinstance(exc, HTTPException)
-    return _error(exc.status_code, str(exc.detail), **(exc.headers or {}))
+    status = getattr(exc, "status_code", 500)
+    return _error(status, str(getattr(exc, "detail", exc)), **(getattr(exc, "headers", None) or {}))
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:

@@ -5,14 +5,15 @@ carry constructor arguments that do not survive pickling across a process bounda
 server must tell a bad file (answer 400 with the CLI's one line) from a bug (answer 500 and log
 the traceback) without trusting what comes back from a worker that may have crashed.
 
-This module imports nothing heavy at top level: a spawned worker imports it first, and
-:func:`init_worker` must run before numpy loads.
+A spawned worker imports this module (and with it ``trailtech``) before it runs
+:func:`init_worker`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import traceback
 from typing import Any, Dict, Literal, Optional, Tuple
 
@@ -28,19 +29,21 @@ RenderKind = Literal["json", "report", "flags_gpx"]
 def init_worker(memory_limit_mb: Optional[int]) -> None:
     """Prepare a freshly spawned worker process.
 
-    One BLAS thread per worker (the pool already uses the cores); a cap on the address space so
-    that a hostile file that makes a reader balloon ends in ``MemoryError`` inside this worker,
-    not in the kernel's OOM killer choosing the server; the Agg backend for the report figures;
-    and DataQualityWarnings silenced because they are already in ``Analysis.warnings``.
+    Interrupts ignored (see below); a cap on the address space, so that a hostile file that makes a reader or the 1 Hz grid
+    balloon ends in ``MemoryError`` inside this worker rather than in the kernel's OOM killer
+    choosing the server; the Agg backend for the report figures (matplotlib is imported later,
+    by the first report); and DataQualityWarnings silenced because they are already in
+    ``Analysis.warnings``.
     """
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(var, "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
+    # Ctrl+C in a terminal reaches the whole process group; the server stops its workers
+    # itself, so a worker must not die of the interrupt (and print a traceback) on its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if memory_limit_mb:
         import resource
 
         limit = int(memory_limit_mb) * 1024 * 1024
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

@@ -223,4 +223,4 @@ def _kill(ex: cf.Executor) -> None:
             pass
     ex.shutdown(wait=False, cancel_futures=True)
     for proc in processes:
-        proc.join(timeout=5)
+        proc.join(timeout=2)  # SIGKILL is immediate; this only reaps the zombie

@@ -1,0 +1,345 @@
+"""GPX byte scanner: the same Track as the lxml tree path, or a clean refusal (then lxml reads it).
+
+Every comparison is exact: frames with ``check_exact=True`` (times, integers and floats alike,
+NaN where NaN) and equal metadata, warnings included.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trailtech.errors import TrackReadError
+from trailtech.io import load
+from trailtech.io._build import to_float
+from trailtech.io.gpx import read_gpx
+from trailtech.io.gpx_scan import scan_gpx, well_formed
+
+GPX11 = "http://www.topografix.com/GPX/1/1"
+GPX10 = "http://www.topografix.com/GPX/1/0"
+TPX1 = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
+TPX2 = "http://www.garmin.com/xmlschemas/TrackPointExtension/v2"
+CLUETRUST = "http://www.cluetrust.com/XML/GPXDATA/1/0"
+
+# Files the tree path reads in recovery mode (unbound gpxdata: prefix): never scanned.
+_RECOVERY = {"sports-lib/6037744996.gpx", "sports-lib/6048438275.gpx"}
+
+
+def same_as_lxml(data: bytes, name: str = "doc.gpx"):
+    """Assert the auto engine (scanner first) equals the lxml tree path; return the track."""
+    fast = read_gpx(data, name)
+    tree = read_gpx(data, name, engine="lxml")
+    pd.testing.assert_frame_equal(fast.samples, tree.samples, check_exact=True)
+    assert fast.meta == tree.meta
+    return fast
+
+
+def doc(body: str, *, ns: str = GPX11, extra: str = "", decl: bool = True) -> bytes:
+    head = '<?xml version="1.0" encoding="UTF-8"?>\n' if decl else ""
+    xmlns = f' xmlns="{ns}"' if ns else ""
+    return (
+        f'{head}<gpx{xmlns} version="1.1" creator="test &amp; co" {extra}>{body}</gpx>'
+    ).encode()
+
+
+def trk(*points: str, type_: str = "") -> str:
+    t = f"<type>{type_}</type>" if type_ else ""
+    return f"<trk>{t}<trkseg>{''.join(points)}</trkseg></trk>"
+
+
+def pt(i: int, inner: str = "", attrs: str | None = None) -> str:
+    a = attrs if attrs is not None else f'lat="{45 + i * 1e-4:.7f}" lon="{6 + i * 1e-4:.7f}"'
+    t = f"<time>2024-05-01T08:00:{i:02d}Z</time>"
+    return f"<trkpt {a}><ele>{1000 + i}.5</ele>{t}{inner}</trkpt>"
+
+
+# ------------------------------------------------------------------ real and simulated files
+
+
+def test_corpus_scanner_equals_tree_path(real_dir, manifest):
+    scanned = 0
+    for row in manifest:
+        if row["format"] != "GPX":
+            continue
+        data = (real_dir / row["file"]).read_bytes()
+        same_as_lxml(data, row["file"])
+        if scan_gpx(data) is not None:
+            scanned += 1
+        else:
+            assert row["file"] in _RECOVERY, f"scanner declined {row['file']}"
+    assert scanned >= 25
+
+
+def test_simulated_gpx_scanner_equals_tree_path():
+    from trailtech.io.gpx_write import to_gpx
+    from trailtech.simulate import simulate_hill_repeats, simulate_trail_run
+
+    for run in (simulate_trail_run(seed=3), simulate_hill_repeats(seed=1, passes=2)):
+        data = to_gpx(run.track)
+        assert scan_gpx(data) is not None
+        t = same_as_lxml(data)
+        assert len(t.samples) == len(run.track.samples)
+
+
+# ------------------------------------------------------------------ documents the scanner reads
+
+
+@pytest.mark.parametrize(
+    "body, extra",
+    [
+        # plain points, two segments in two tracks, sport type
+        (trk(pt(0), pt(1), type_="9") + trk(pt(2)), ""),
+        # Garmin v1 under any prefix, with hr/cad/atemp; v2 speed; Cluetrust; plain extensions
+        (
+            trk(
+                pt(0, "<extensions><q:TrackPointExtension><q:hr>140</q:hr><q:cad>88</q:cad>"
+                   "<q:atemp>12</q:atemp></q:TrackPointExtension></extensions>"),
+                pt(1, "<extensions><v2:TrackPointExtension><v2:speed>3.25</v2:speed>"
+                   "</v2:TrackPointExtension><gd:hr>150</gd:hr><heartrate>99</heartrate>"
+                   "</extensions>"),
+                pt(2, "<extensions><gd:cadence>90</gd:cadence><gd:distance>20</gd:distance>"
+                   "<power>250</power><gd:temp>7</gd:temp></extensions>"),
+            ),
+            f'xmlns:q="{TPX1}" xmlns:v2="{TPX2}" xmlns:gd="{CLUETRUST}"',
+        ),
+        # a namespace declared on every extension element (same URI each time)
+        (
+            trk(*(pt(i, f'<extensions><ns3:TrackPointExtension xmlns:ns3="{TPX1}">'
+                        f"<ns3:hr>{120 + i}</ns3:hr></ns3:TrackPointExtension></extensions>")
+                  for i in range(3))),
+            "",
+        ),
+        # the GPX namespace under a prefix of its own, next to the default one
+        (trk(pt(0), f'<g:trkpt lat="1" lon="2"><g:ele>5</g:ele>'
+                    "<g:time>2024-05-01T08:00:09Z</g:time></g:trkpt>"), f'xmlns:g="{GPX11}"'),
+        # comments and CDATA outside values, a processing instruction
+        (
+            "<!-- exported -->" + "<metadata><name><![CDATA[Col <du> Lac]]></name></metadata>"
+            + trk(pt(0), "<!-- pause -->", pt(1, "<?x y?>")),
+            "",
+        ),
+        # '>' in text and in attribute values; quotes of both kinds
+        (
+            "<metadata><desc>a > b</desc></metadata>"
+            + trk(pt(0, attrs="lat='45.1' lon=\"6.1\" note='x>y'"), pt(1, attrs='lon="6" lat="45"'),
+                  pt(2, attrs=' lat = "45.2"\n lon="6.2" ')),
+            "",
+        ),
+        # self-closing points and fields, empty and padded values, references in values
+        (
+            trk('<trkpt lat="45" lon="6"/>', pt(1, "<speed/>"),
+                '<trkpt lat="45.3" lon="6.3"><ele> 12.5\n</ele><time>2024-05-01T08:00:03Z'
+                "</time></trkpt>",
+                '<trkpt lat="&#52;5.4" lon="6.4"><ele>&#49;3</ele><ele></ele>'
+                "<time>2024-05-01T08:00:04Z</time></trkpt>"),
+            "",
+        ),
+        # points where lxml does not look for them are ignored by both
+        (
+            "<trk><trkpt lat='1' lon='1'><time>2024-05-01T08:00:00Z</time></trkpt>"
+            "<extensions><trkseg>" + pt(5) + "</trkseg></extensions>"
+            "<trkseg>" + pt(1) + "</trkseg></trk>"
+            "<rte><rtept lat='1' lon='2'><time>2024-05-01T09:00:00Z</time></rtept></rte>",
+            "",
+        ),
+        # <ele>/<time> inside extensions, or not direct children, are not the point's own
+        (trk(pt(0, "<extensions><ele>5</ele><time>2030-01-01T00:00:00Z</time></extensions>"
+                   "<link href='x'><text>t</text><type>ele</type></link>")), ""),
+        # times with offsets, fractions, no zone, and unreadable ones
+        (
+            trk(*(f'<trkpt lat="45" lon="{6 + i}"><time>{t}</time></trkpt>' for i, t in
+                  enumerate(["2024-05-01T10:00:00+02:00", "2024-05-01T08:00:01.250Z",
+                             "2024-05-01T08:00:02", "garbage", "2024-05-01T08:00:04Z"]))),
+            "",
+        ),
+        # duplicate and backwards timestamps, sentinels
+        (trk(pt(2), pt(1), pt(1), "<trkpt lat='1' lon='1'><time>1901-12-13T20:45:52Z</time>"
+             "</trkpt>"), ""),
+    ],
+    ids=["plain", "extensions", "inner-xmlns", "gpx-prefix", "comments", "gt-quotes",
+         "odd-values", "misplaced", "not-own", "times", "time-repairs"],
+)
+def test_scanned_documents_equal_tree_path(body, extra):
+    data = doc(body, extra=extra)
+    assert scan_gpx(data) is not None
+    same_as_lxml(data)
+
+
+def test_gpx10_speed_and_no_namespace():
+    for ns in (GPX10, ""):
+        data = doc(trk(pt(0, "<speed>2.5</speed>"), pt(1)), ns=ns)
+        assert scan_gpx(data) is not None
+        t = same_as_lxml(data)
+        assert t.samples["device_speed_mps"].iloc[0] == 2.5
+
+
+# ------------------------------------------------------------------ documents it leaves to lxml
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        # a comment or CDATA inside a value: lxml joins the pieces
+        doc(trk(pt(0), "<trkpt lat='1' lon='1'><ele>1<!-- c -->2</ele>"
+                "<time>2024-05-01T08:00:09Z</time></trkpt>")),
+        doc(trk("<trkpt lat='1' lon='1'><ele><![CDATA[12]]></ele>"
+                "<time>2024-05-01T08:00:09Z</time></trkpt>")),
+        # a default namespace redeclared inside: unprefixed names change meaning there
+        doc(trk(pt(0, f'<extensions><TrackPointExtension xmlns="{TPX1}"><hr>140</hr>'
+                      "</TrackPointExtension></extensions>"))),
+        # one prefix bound to two URIs
+        doc(trk(pt(0, f'<extensions><a:hr xmlns:a="{TPX1}">140</a:hr></extensions>'),
+                pt(1, f'<extensions><a:hr xmlns:a="{CLUETRUST}">141</a:hr></extensions>'))),
+        # not well-formed: an unbound prefix, a mismatched tag, a truncation
+        doc(trk(pt(0, "<extensions><gpxdata:hr>140</gpxdata:hr></extensions>"))),
+        doc(trk(pt(0, f'<extensions><t:hr xmlns:t="{TPX1}">1</t:hr></extensions>'),
+                pt(1, "<extensions><t:hr>2</t:hr></extensions>"))),  # prefix out of scope
+        doc(trk(pt(0).replace("</ele>", "</elx>"))),
+        doc(trk(pt(0), pt(1)))[:-40],
+        # other encodings
+        doc(trk(pt(0))).replace(b"UTF-8", b"ISO-8859-1"),
+        doc(trk(pt(0))).decode().replace("UTF-8", "UTF-16").encode("utf-16"),
+        # a tag name longer than the scanner handles
+        doc(trk(pt(0, "<extensions><" + "x" * 60 + ">1</" + "x" * 60 + "></extensions>"))),
+        # a route and no track; an unknown GPX namespace; a DOCTYPE
+        doc("<rte><rtept lat='1' lon='2'><time>2024-05-01T09:00:00Z</time></rtept></rte>"),
+        doc(trk(pt(0)), ns="urn:not-gpx"),
+        b'<?xml version="1.0"?><!DOCTYPE gpx SYSTEM "gpx.dtd">' + doc(trk(pt(0)), decl=False),
+    ],
+    ids=["comment-in-value", "cdata-in-value", "inner-default-ns", "prefix-rebound",
+         "unbound-prefix", "out-of-scope-prefix", "mismatched", "truncated", "latin1", "utf16", "long-name",
+         "route", "unknown-ns", "doctype"],
+)
+def test_declined_documents_are_read_by_lxml(data):
+    assert scan_gpx(data) is None
+    try:
+        tree = read_gpx(data, "d.gpx", engine="lxml")
+    except TrackReadError as exc:
+        with pytest.raises(TrackReadError) as again:
+            read_gpx(data, "d.gpx")
+        assert str(again.value) == str(exc)
+    else:
+        same_as_lxml(data, "d.gpx")
+        assert len(tree.samples) >= 0
+
+
+def test_entity_attack_is_still_refused_fast():
+    attack = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE gpx [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+        + doc(trk(pt(0, "<extensions><hr>&b;</hr></extensions>")), decl=False)
+    )
+    t0 = time.perf_counter()
+    with pytest.raises(TrackReadError, match="a.gpx.*ENTITY"):
+        load(attack, source="a.gpx")
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_well_formed_gate_matches_libxml2_limits():
+    assert well_formed(doc(trk(pt(0))))
+    assert not well_formed(b"<gpx>" + b"<a>" * 300 + b"</a>" * 300 + b"</gpx>")  # depth limit
+    assert not well_formed(b"<gpx><a></b></gpx>")
+    assert not well_formed(b'<gpx xmlns="x"><p:a/></gpx>')  # unbound prefix
+
+
+# ------------------------------------------------------------------ generated documents
+
+_VALUES = st.one_of(
+    st.floats(-1e6, 1e6, allow_nan=False).map(repr),
+    st.integers(-300, 300).map(str),
+    st.sampled_from(["", " 7 ", "1e3", "-0.0", ".5", "5.", "1_0", "nan", "inf", "abc", "&#50;",
+                     "1.2.3", "+4", "12345678901234567890", "0.1000000000000000055511151231"]),
+)
+_TIMES = st.one_of(
+    st.datetimes(
+        min_value=pd.Timestamp("1975-01-01").to_pydatetime(),
+        max_value=pd.Timestamp("2030-01-01").to_pydatetime(),
+    ).map(lambda d: d.isoformat() + "Z"),
+    st.sampled_from(["2024-05-01T10:00:00+02:00", "2024-05-01T08:00:00.5Z", "", "x",
+                     "2024-05-01T08:00Z", " 2024-05-01T08:00:00Z"]),
+)
+
+
+@st.composite
+def _points(draw):
+    n = draw(st.integers(1, 6))
+    out = []
+    for i in range(n):
+        lat, lon = draw(_VALUES), draw(_VALUES)
+        attrs = draw(st.sampled_from([
+            f'lat="{lat}" lon="{lon}"', f"lon='{lon}' lat='{lat}'", f'lat="{lat}"',
+            f'lat="{lat}" lon="{lon}" src="g>ps"',
+        ]))
+        inner = ""
+        if draw(st.booleans()):
+            inner += f"<ele>{draw(_VALUES)}</ele>"
+        if draw(st.booleans()):
+            inner += f"<time>{draw(_TIMES)}</time>"
+        if draw(st.booleans()):
+            inner += "<!-- c -->"
+        fields = draw(st.lists(st.sampled_from([
+            "g:hr", "g:cad", "g:atemp", "d:hr", "d:cadence", "d:distance", "d:speed",
+            "heartrate", "power", "cadence", "g:speed"]), max_size=4))
+        if fields:
+            body = "".join(f"<{f}>{draw(_VALUES)}</{f}>" for f in fields)
+            inner += f"<extensions><g:TrackPointExtension>{body}</g:TrackPointExtension>"
+            inner += "</extensions>"
+        out.append(f"<trkpt {attrs}>{inner}</trkpt>")
+    return out
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    segments=st.lists(_points(), min_size=1, max_size=3),
+    sport=st.sampled_from(["", "running", "9", "cycling"]),
+)
+def test_generated_documents_equal_tree_path(segments, sport):
+    body = "<trk>" + (f"<type>{sport}</type>" if sport else "")
+    body += "".join(f"<trkseg>{''.join(s)}</trkseg>" for s in segments) + "</trk>"
+    data = doc(body, extra=f'xmlns:g="{TPX1}" xmlns:d="{CLUETRUST}"')
+    scan = scan_gpx(data)
+    assert scan is not None
+    assert scan.n_points == sum(len(s) for s in segments)
+    same_as_lxml(data)
+
+
+@given(st.lists(st.text(alphabet="0123456789.+-eE_ \tnaif", max_size=12), min_size=1,
+                max_size=20))
+def test_scanner_numbers_read_like_to_float(texts):
+    # the scanner converts bytes in numpy; the tree path converts text with to_float
+    body = "".join(
+        f'<trkpt lat="1" lon="1"><ele>{t}</ele><time>2024-05-01T08:00:{i:02d}Z</time></trkpt>'
+        for i, t in enumerate(texts)
+    )
+    scan = scan_gpx(doc(trk(body)))
+    assert scan is not None
+    got = scan.floats(scan.field_start[scan.field_tag == scan.tags.index(f"{{{GPX11}}}ele")],
+                      scan.field_stop[scan.field_tag == scan.tags.index(f"{{{GPX11}}}ele")])
+    expected = to_float([t if t else None for t in texts])
+    np.testing.assert_array_equal(got, expected)
+
+
+# ------------------------------------------------------------------ speed
+
+
+def test_scanner_is_much_faster_than_tree_path_and_gpxpy(real_dir):
+    pytest.importorskip("gpxpy")
+    data = (real_dir / "sports-lib/strava.gpx").read_bytes()
+
+    def best(engine, k):
+        times = []
+        for _ in range(k):
+            t0 = time.process_time()
+            read_gpx(data, "s", engine=engine)
+            times.append(time.process_time() - t0)
+        return min(times)
+
+    fast, tree, slow = best("auto", 5), best("lxml", 3), best("gpxpy", 1)
+    # measured ~20-25x gpxpy and ~2.5x the tree path (CPU time); loose bounds keep this stable
+    assert slow / fast > 10, (fast, slow)
+    assert tree / fast > 1.5, (fast, tree)
