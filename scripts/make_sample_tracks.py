@@ -100,7 +100,7 @@ Simulated watch: barometric altimeter (σ 0.25 m, 0.1 m steps, slow drift), GPS 
 `trailtech simulator`. Start 2026-06-13 06:30 UTC near Chamonix (45.92 N, 6.87 E).
 Runner: flat speed {t.flat_speed_mps:.1f} m/s, flat cadence {t.flat_cadence_spm:.0f} spm; hiking speed
 {t.hike_speed_scale} × Tobler; running speed on grades = flat speed / Strava GAP factor, slowing a further
-`exp(−24·(g − 0.10)²)` above 10% grade. The two meet at the runner's **crossover grade**
+`exp(−30·(g − 0.10)²)` above 10% grade. The two meet at the runner's **crossover grade**
 {100 * t.crossover_grade:.1f}% (`truth.crossover_grade`): below it running climbs faster, above it hiking does.
 
 ## trail_run (seed {TRAIL_SEED})

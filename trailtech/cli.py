@@ -25,11 +25,12 @@ import json
 import math
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from . import __version__
-from .errors import TrailtechError, error_line
+from .errors import DataQualityWarning, TrailtechError, error_line
 
 __all__ = ["main", "build_parser"]
 
@@ -442,7 +443,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     func: Callable[[Any], int] = args.func
     file = getattr(args, "file", None)
     try:
-        return func(args)
+        with warnings.catch_warnings():
+            # Data-quality notes are part of the result (text summary, JSON "warnings"),
+            # so they are not printed a second time as Python warning lines.
+            warnings.simplefilter("ignore", DataQualityWarning)
+            return func(args)
     except _CliError as exc:
         return _fail(str(exc))
     except TrailtechError as exc:

@@ -503,13 +503,6 @@ def _huber_line(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, k: float = 1.345
     return coef
 
 
-def _wquantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
-    """Weighted quantile (lower interpolation) of ``x``."""
-    o = np.argsort(x)
-    cw = np.cumsum(w[o])
-    return float(x[o][min(int(np.searchsorted(cw, q * cw[-1])), x.size - 1)])
-
-
 def crossover_grade(
     blocks: pd.DataFrame,
     *,
@@ -519,7 +512,7 @@ def crossover_grade(
     overlap: float = 0.03,
     max_extrapolation: float = 0.03,
     max_gap: float = 0.08,
-    iterations: int = 8,
+    iterations: int = 30,
 ) -> Optional[float]:
     """Grade where the runner's hiking climbs as fast as their running [fraction] (2C).
 
@@ -530,8 +523,8 @@ def crossover_grade(
     near hiking speed), so the lines are local to the crossover ``g``, one-sided like a
     boundary: running is fitted on its pieces from ``g - window`` to ``g + overlap``, hiking
     on its pieces from ``g - overlap`` to ``g + window``. Starting from the midpoint between
-    the (duration-weighted) upper quartile of running grades and lower quartile of hiking
-    grades, ``g`` is refitted until it settles.
+    the upper quartile of running pieces' grades and the lower quartile of hiking
+    pieces' grades, ``g`` is refitted until it settles.
 
     The answer must be backed by the data near it: the lines meet inside the band where the
     runner switches gait -- the grades where both gaits were seen inside the windows, or, for
@@ -585,15 +578,19 @@ def crossover_grade(
 
     def fit(g: float):
         out = {}
-        for gk, lo, hi in ((RUN, g - window, g + overlap), (HIKE, g - overlap, g + window)):
+        for gk, side in ((RUN, -1.0), (HIKE, 1.0)):
             x, y, w = data[gk]
-            sel = (x >= lo) & (x <= hi)
+            # One-sided tricube kernel: a gait's own side of g, plus ``overlap`` past it.
+            u = (x - g) / window
+            sel = (np.abs(u) < 1.0) & (side * (x - g) >= -overlap)
             if sel.sum() < min_blocks or np.ptp(x[sel]) < min_spread:
                 return None
-            out[gk] = (_huber_line(x[sel], y[sel], w[sel]), x[sel].min(), x[sel].max())
+            k = (1.0 - np.abs(u[sel]) ** 3) ** 3
+            out[gk] = (_huber_line(x[sel], y[sel], w[sel] * k), x[sel].min(), x[sel].max())
         return out
 
-    g = 0.5 * (_wquantile(*data[RUN][::2], 0.75) + _wquantile(*data[HIKE][::2], 0.25))
+    # Pieces are ~equal stretches of trail: each counts once for where the gaits are seen.
+    g = 0.5 * (float(np.quantile(data[RUN][0], 0.75)) + float(np.quantile(data[HIKE][0], 0.25)))
     fits = None
     for _ in range(iterations):
         fits = fit(g)
@@ -605,7 +602,9 @@ def crossover_grade(
         g_new = float((ar - ah) / (bh - br))
         if not (0.0 < g_new < 0.6):
             return None
-        done = abs(g_new - g) < 1e-4
+        # Damped: half a step at a time, so the windows cannot flip between two states.
+        g_new = 0.5 * (g + g_new)
+        done = abs(g_new - g) < 2e-4
         g = g_new
         if done:
             break

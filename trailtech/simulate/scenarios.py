@@ -317,8 +317,8 @@ def simulate_trail_run(
     flat; a 280 m technical descent (-14%, switchbacks, braking at every hairpin); flat; a
     0.8 km runnable climb (8%) that flows into a 1 km climb steepening gradually from 10% to
     35%, run at the bottom (``"steepening_climb_run"``) and hiked once the grade passes the
-    runner's switch grade (``"steepening_climb_hiked"``; by default the runner's crossover
-    grade, ``truth.crossover_grade`` = 21.0%); a 200 m ridge; a 2.8 km runnable descent
+    runner's switch grade (``"steepening_climb_hiked"``; 22% by default, a little past the
+    runner's crossover grade ``truth.crossover_grade`` = 19.9%); a 200 m ridge; a 2.8 km runnable descent
     (-10%); 0.3 km flat cool-down.
 
     Parameters

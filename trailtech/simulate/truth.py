@@ -41,7 +41,7 @@ SECTION_KINDS: dict[str, str] = {
     "technical_descent": "switchbacks: surges and braking events, irregular cadence below flat",
     "runnable_descent": "long moderate descent run at a natural, steady stride",
     "walk_back_up": "hill repeats: hiking back up the descent just run",
-    "steepening_climb_run": "climb steepening from ~10% to the runner's switch grade (~21%), run",
+    "steepening_climb_run": "climb steepening from ~10% to the runner's switch grade (~22%), run",
     "steepening_climb_hiked": "the same climb from the switch grade to ~35%, power-hiked",
 }
 
@@ -146,11 +146,11 @@ class Truth:
         The seed the run was simulated with.
     crossover_grade : float or None
         The runner model's crossover grade: where its running and hiking vertical speeds
-        are equal (:func:`trailtech.simulate.runner.crossover_grade`; 0.210 for the default
+        are equal (:func:`trailtech.simulate.runner.crossover_grade`; 0.199 for the default
         runner) [-]. Below it running climbs faster, above it hiking does.
     switch_grade : float or None
         Design grade at which the runner switched from running to hiking on the steepening
-        climb (the crossover unless the runner says otherwise) [-].
+        climb (0.22 for the default runner, a little past its crossover) [-].
     """
 
     distance_m: float
