@@ -307,6 +307,10 @@ def _season_text(season) -> str:
                          str(a["line_practice_count"])])
         parts.append(_table(["date", "file", "distance", "ascent", "moving", "control", "hiked",
                              "crossover", "practice"], rows, left=2))
+        dups = [f"  {Path(a['file']).name} (kept), also " + ", ".join(Path(d).name for d in a["duplicates"])
+                for a in doc["activities"] if a.get("duplicates")]
+        if dups:
+            parts.append("same activity in several files, counted once:\n" + "\n".join(dups))
     parts.append(f"season crossover grade: {_fmt(doc['crossover_grade_pct'], ' %', nd=1)}")
     trends = doc.get("trends") or {}
     for key, label, unit in (("flat_cadence_spm", "flat cadence", " spm"),
@@ -314,11 +318,18 @@ def _season_text(season) -> str:
         t = trends.get(key)
         if t and t.get("trend"):
             parts.append(f"{label}: {t['trend']} ({_fmt(t.get('change_per_30d'), unit, nd=1)} per 30 days)")
-    weeks = (doc.get("weeks") or [])[-_TEXT_WEEKS:]
+    from .season.summary import collapse_empty_weeks
+
+    # Runs of weeks without activities are one row each (the JSON keeps every week).
+    weeks = collapse_empty_weeks(doc.get("weeks") or [])[-_TEXT_WEEKS:]
     if weeks:
-        rows = [[w["week"], _fmt(w["technical_distance_m"], " km", scale=1e-3, nd=1),
+        rows = [[w["label"], "–", "–", f"no activities ({w['n_weeks']} week{'s' if w['n_weeks'] > 1 else ''})"]
+                if w["empty"] else
+                [w["week"], _fmt(w["technical_distance_m"], " km", scale=1e-3, nd=1),
                  str(w["technical_sessions"]), w["verdict"]] for w in weeks]
-        parts.append(f"technical sessions per week, last {len(weeks)} weeks (coaches suggest 1–2)\n"
+        wide = max(len(r[-1]) for r in rows)
+        rows = [r[:-1] + [r[-1].ljust(wide)] for r in rows]  # the verdict reads left-aligned
+        parts.append(f"technical sessions per week since {weeks[0]['week']} (coaches suggest 1–2)\n"
                      + _table(["week", "technical", "sessions", ""], rows, left=1))
     if doc["segments"]:
         rows = []
@@ -329,7 +340,10 @@ def _season_text(season) -> str:
         parts.append("segments met more than once\n" + _table(
             ["segment", "length", "drop", "passes", "trend", "times"], rows, left=1))
     n_ok, n_bad = len(doc["activities"]), len(doc["errors"])
-    parts.append(f"{n_ok} activities read" + (f", {n_bad} could not be read" if n_bad else ""))
+    n_dup = sum(len(a.get("duplicates") or []) for a in doc["activities"])
+    parts.append(f"{n_ok} activities read"
+                 + (f" (plus {n_dup} duplicate files of them, counted once)" if n_dup else "")
+                 + (f", {n_bad} could not be read" if n_bad else ""))
     return "\n\n".join(parts)
 
 

@@ -37,6 +37,9 @@ class AnalysisConfig:
     gap_break_s: float = _f(60.0, "heuristic: gaps over 60 s split the recording", 5, 3600)
     max_running_speed_mps: float = _f(8.0, "science.md 4 step 9: reject v > 8 m/s (running)", 3, 50)
     max_accel_mps2: float = _f(4.0, "science.md 4 step 9: reject |a| > 4 m/s^2", 1, 20)
+    max_other_speed_mps: float = _f(35.0, "heuristic: 126 km/h, above road-cycling descents (~100 km/h); limit for sessions not on foot (cycling, skiing...) of multisport files", 3, 100)
+    max_other_accel_mps2: float = _f(10.0, "heuristic: ~1 g, the tyre-grip limit of braking; sessions not on foot", 1, 30)
+    max_foot_median_speed_mps: float = _f(6.0, "heuristic: a session of generic/unknown sport is on foot when its median moving speed is <= 6 m/s (marathon world-record pace is 5.8 m/s; trail runners move at 2-4 m/s)", 1, 20)
 
     # --- elevation and grade ---
     distance_grid_m: float = _f(5.0, "NREL / Schroeder spatialfriend: 5 m resampling [OSS]", 1, 50)

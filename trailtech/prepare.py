@@ -5,8 +5,9 @@ This module only wires the pure functions of :mod:`trailtech.processing` togethe
 1. **Time grid** (``config.time_grid_s``, 1 Hz): every sensor is interpolated linearly, never
    across a recording gap longer than ``config.max_interpolate_gap_s`` (``gap`` is True there
    and the values are NaN).
-2. **Positions**: spikes and teleports (speed > ``config.max_running_speed_mps``) are removed
-   and interpolated; a 5 s centred mean removes the jitter before distances are summed.
+2. **Positions**: spikes and teleports (speed > ``config.max_running_speed_mps`` on foot,
+   ``config.max_other_speed_mps`` in sessions that are not, see below) are removed and
+   interpolated; a 5 s centred mean removes the jitter before distances are summed.
 3. **Distance**: the device's cumulative distance when it is trustworthy (see
    :func:`_choose_distance`; FIT watches filter their distance, which beats raw position sums),
    else the sum of cleaned positions. Position distance does not grow while stopped or across
@@ -21,6 +22,14 @@ This module only wires the pure functions of :mod:`trailtech.processing` togethe
 7. **Back to the time grid**: ``np.interp(timeline.distance_m, profile.distance_m, q)`` gives
    the smoothed elevation and the grade at each second; vertical speed is a 30 s regression.
 8. **Cadence**: cleaned; the flat running cadence; **GAP** (Strava 2017) and Minetti energy.
+
+**Sport awareness.** Each sample belongs to a session (``samples["session"]``, sports in
+``meta.sessions``; a file without sessions is one session of ``meta.sport``). Sessions on
+foot (running, trail, walking, hiking, transition..., or a generic sport whose median moving
+speed is at most ``config.max_foot_median_speed_mps``) get the running limits; the others
+(a triathlon's bike leg) get ``config.max_other_speed_mps`` and
+``config.max_other_accel_mps2``, and their cadence (pedal or stroke rate) is NaN in
+``timeline.cadence_spm`` and left out of the flat cadence and the moving state.
 """
 
 from __future__ import annotations
@@ -43,6 +52,7 @@ from .processing import moving as _mov
 from .processing import position as _pos
 from .processing import resample as _rs
 from .processing import speed as _spd
+from .processing import sport as _sport
 from .track import Track
 
 __all__ = ["Prepared", "prepare", "MIN_DURATION_S"]
@@ -58,6 +68,8 @@ MOVING_VERTICAL_WINDOW_S = 10.0
 STOP_DISPLACEMENT_WINDOW_S = 10.0
 #: Share of timed samples a device stream must cover to be used instead of positions.
 DEVICE_STREAM_MIN_COVERAGE = 0.8
+#: Window of the net-displacement speed that tells a session of unknown sport on foot or not [s].
+SPORT_SPEED_WINDOW_S = 30.0
 #: Device distance is used when its total is within this ratio of the position total.
 DEVICE_DISTANCE_RATIO = (0.8, 1.25)
 
@@ -137,7 +149,10 @@ def _choose_distance(
     cover = float(np.isfinite(dev_cum).mean())
     if cover < DEVICE_STREAM_MIN_COVERAGE:
         return False, f"device distance covers only {cover:.0%} of samples"
-    dev_total = float(np.nanmax(dev_cum) - np.nanmin(dev_cum))
+    # Sum of the increments, not max - min: multisport watches restart the distance at
+    # each session, and a reset is not negative distance.
+    steps = np.diff(dev_cum[np.isfinite(dev_cum)])
+    dev_total = float(np.sum(steps[steps > 0]))
     if not dev_total > 0:
         return False, "device distance never increases"
     if pos_total_m is None or pos_total_m <= 0:
@@ -171,6 +186,68 @@ def _bridged_cumulative(
     steps[0] = 0.0
     cum_v = np.cumsum(steps)
     return np.interp(np.arange(n), vi, cum_v)
+
+
+def _on_foot(track: Track, ok: np.ndarray, t: np.ndarray, cfg: AnalysisConfig) -> np.ndarray:
+    """Per timed sample, whether its session is on foot (see :mod:`trailtech.processing.sport`)."""
+    s, meta = track.samples, track.meta
+    sports = {si.index: (si.sport, si.sub_sport) for si in meta.sessions}
+    session = s["session"].to_numpy()[ok] if "session" in s else None
+    default = (meta.sport, meta.sub_sport)
+    keys = np.unique(session) if session is not None else [None]
+    known = [_sport.sport_on_foot(*sports.get(int(k), default) if k is not None else default) for k in keys]
+    speed = np.full(t.shape, np.nan)
+    if any(k is None for k in known):
+        # A rough speed for sessions of unknown sport: the device's, else position steps.
+        dev_v = _col(s, "device_speed_mps", ok)
+        lat, lon = _col(s, "lat_deg", ok), _col(s, "lon_deg", ok)
+        if dev_v is not None and np.isfinite(dev_v).mean() >= DEVICE_STREAM_MIN_COVERAGE:
+            speed = dev_v
+        elif lat is not None and lon is not None:
+            # Net displacement over 30 s: step speeds read fast when a logger repeats a fix
+            # and then jumps (Sports Tracker and GPS Master GPX files do).
+            x, y, _, _ = _geo.project_local(lat, lon)
+            fix = np.isfinite(x) & np.isfinite(y)
+            if fix.sum() >= 2:
+                tf, xf, yf = t[fix], x[fix], y[fix]
+                half = SPORT_SPEED_WINDOW_S / 2
+                lo, hi = np.maximum(t - half, tf[0]), np.minimum(t + half, tf[-1])
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    speed = np.hypot(
+                        np.interp(hi, tf, xf) - np.interp(lo, tf, xf), np.interp(hi, tf, yf) - np.interp(lo, tf, yf)
+                    ) / (hi - lo)
+    return _sport.on_foot_mask(
+        session, speed, sports, default_sport=default,
+        moving_speed_mps=cfg.resume_speed_mps, max_foot_median_speed_mps=cfg.max_foot_median_speed_mps,
+    )
+
+
+def _not_on_foot_note(
+    track: Track, ok: np.ndarray, t: np.ndarray, foot_raw: np.ndarray, cfg: AnalysisConfig
+) -> str:
+    """One sentence naming the sessions not on foot and what is done about them."""
+    s, meta = track.samples, track.meta
+    sports = {si.index: (si.sport, si.sub_sport) for si in meta.sessions}
+    dt = np.diff(t, append=t[-1])
+    session = s["session"].to_numpy()[ok] if "session" in s else np.zeros(t.size, dtype=int)
+    keys = [int(k) for k in np.unique(session[~foot_raw])]
+    parts = []
+    for k in keys:
+        sport, sub = sports.get(k, (meta.sport, meta.sub_sport))
+        why = sport or "unknown sport"
+        if _sport.sport_on_foot(sport, sub) is None:
+            why += f", median speed above {cfg.max_foot_median_speed_mps:g} m/s"
+        minutes = np.sum(dt[(session == k) & ~foot_raw]) / 60
+        parts.append(f"({why}, {minutes:.0f} min)")
+    if np.unique(session).size == 1:
+        what = f"the activity {parts[0]}"
+    else:
+        what = ", ".join(f"session {k + 1} {p}" for k, p in zip(keys, parts))
+    return (
+        f"Not on foot: {what}. Speeds up to {cfg.max_other_speed_mps:g} m/s are kept there, "
+        f"and the cadence there (pedal or stroke rate, not steps) is left out of the step "
+        f"cadence and the flat cadence."
+    )
 
 
 def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared":
@@ -225,6 +302,21 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
         k = np.searchsorted(grid, brk, side="left")
         k = k[k < n]
         blocked[k] = True
+    # Sessions not on foot (a multisport file's bike leg) get vehicle limits and no step cadence.
+    foot_raw = _on_foot(track, ok, t, cfg)
+    foot = foot_raw[np.clip(np.searchsorted(t, grid, side="right") - 1, 0, t.size - 1)]
+    vmax_raw = np.where(foot_raw, cfg.max_running_speed_mps, cfg.max_other_speed_mps)
+    vmax = np.where(foot, cfg.max_running_speed_mps, cfg.max_other_speed_mps)
+    amax = np.where(foot, cfg.max_accel_mps2, cfg.max_other_accel_mps2)
+    all_foot = bool(foot_raw.all())
+    if all_foot:
+        speed_limit_txt = f"{cfg.max_running_speed_mps:g} m/s"
+    elif not foot_raw.any():
+        speed_limit_txt = f"{cfg.max_other_speed_mps:g} m/s"
+    else:
+        speed_limit_txt = f"{cfg.max_running_speed_mps:g} m/s on foot ({cfg.max_other_speed_mps:g} m/s elsewhere)"
+    if not all_foot:
+        notes.append(_not_on_foot_note(track, ok, t, foot_raw, cfg))
     long_gaps = int(np.count_nonzero(np.diff(t) > cfg.gap_break_s))
     if long_gaps:
         notes.append(f"{long_gaps} recording gap(s) longer than {cfg.gap_break_s:.0f} s; no values were invented there.")
@@ -238,12 +330,12 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
     n_spikes = 0
     if has_pos:
         x, y, lat0, lon0 = _geo.project_local(lat, lon)
-        bad = _pos.find_position_outliers(t, x, y, max_speed_mps=cfg.max_running_speed_mps)
+        bad = _pos.find_position_outliers(t, x, y, max_speed_mps=vmax_raw)
         n_spikes = int(bad.sum())
         if n_spikes:
             notes.append(
                 f"Removed {n_spikes} GPS position spike(s)/teleport(s) implying more than "
-                f"{cfg.max_running_speed_mps:g} m/s and interpolated over them."
+                f"{speed_limit_txt} and interpolated over them."
             )
         x, y = np.where(bad, np.nan, x), np.where(bad, np.nan, y)
         xg = _rs.interp_on_time_grid(t, x, grid, max_gap_s=max_gap)
@@ -266,7 +358,7 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
         inc = np.diff(dgrid, prepend=dgrid[0])
         inc = np.where(np.isfinite(inc), inc, 0.0)
         # Resets (multisport, lap-relative writers) and impossible jumps add nothing.
-        limit = cfg.max_running_speed_mps * dt * 1.5 + 10.0
+        limit = vmax * dt * 1.5 + 10.0
         jumps = (inc < 0) | (inc > limit) & ~gap
         if np.any(jumps & (inc < 0)):
             notes.append("The device distance went backwards (reset); the resets were ignored.")
@@ -301,14 +393,16 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
             speed_source = "device"
         else:
             notes.append("The device speed disagrees with the distance; speed is from distance instead.")
-    speed, n_bad_v = _spd.clean_speed(
-        grid, speed, max_speed_mps=cfg.max_running_speed_mps, max_accel_mps2=cfg.max_accel_mps2
-    )
+    speed, n_bad_v = _spd.clean_speed(grid, speed, max_speed_mps=vmax, max_accel_mps2=amax)
     if n_bad_v:
-        notes.append(f"Replaced {n_bad_v} impossible speed sample(s) (> {cfg.max_running_speed_mps:g} m/s or spikes).")
+        notes.append(f"Replaced {n_bad_v} impossible speed sample(s) (> {speed_limit_txt} or spikes).")
 
     # --- cadence (for the moving state) ------------------------------------------------------
     cad = _col(s, "cadence_spm", ok)
+    if cad is not None and not all_foot:
+        # Pedal (or stroke) rate is not step cadence: left out of cadence, gait and stops.
+        cad = np.where(foot_raw, cad, np.nan)
+        cad = cad if np.isfinite(cad).any() else None
     cad_g = None
     if cad is not None:
         cad_g = _rs.interp_on_time_grid(t, cad, grid, max_gap_s=max_gap)
@@ -382,7 +476,7 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
         d_for_speed = np.where(gap, np.nan, distance)
         speed, _ = _spd.clean_speed(
             grid, _spd.speed_from_distance(grid, d_for_speed),
-            max_speed_mps=cfg.max_running_speed_mps, max_accel_mps2=cfg.max_accel_mps2,
+            max_speed_mps=vmax, max_accel_mps2=amax,
         )
 
     # --- elevation profile on the distance grid --------------------------------------------

@@ -117,6 +117,10 @@ class HikeRun:
     bouts : pandas.DataFrame
         Every hike or run bout: gait, start_s, end_s (elapsed), start_m, end_m,
         avg_grade_pct, vam_m_per_h, speed_mps.
+    climb_bouts : pandas.DataFrame
+        The climbing pieces the crossover grade is fitted on: each hike or run bout on a
+        climb cut into ~100 m pieces; gait, start_m, end_m, start_s, end_s, duration_s,
+        length_m, avg_grade_pct, speed_mps, vam_m_per_h, segment (climb index).
     """
 
     method: str = "speed"
@@ -126,6 +130,7 @@ class HikeRun:
     ran_should_hike: pd.DataFrame = field(default_factory=pd.DataFrame)
     hiked_could_run: pd.DataFrame = field(default_factory=pd.DataFrame)
     bouts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    climb_bouts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -115,3 +115,57 @@ def test_bout_table_splits_at_stops():
     b = gt.bout_table(lab, t, d, np.zeros(35))
     assert b["gait"].tolist() == ["run", "run", "hike"]
     assert b["duration_s"].tolist() == [10.0, 10.0, 9.0]
+
+
+# ----------------------------------------------------------------------------- crossover
+def test_crossover_grade_none_when_thin_or_wrong_way_round():
+    gr = np.linspace(0.05, 0.20, 6)
+    gh = np.linspace(0.18, 0.32, 6)
+    ok = pd.DataFrame({"gait": ["run"] * 6 + ["hike"] * 6, "grade": np.r_[gr, gh],
+                       "vam_m_per_h": np.r_[900 - 500 * gr, 200 + 3000 * gh]})
+    # 900 - 500 g = 200 + 3000 g  ->  g = 0.20
+    assert gt.crossover_grade(ok) == pytest.approx(0.20, abs=1e-6)
+    assert gt.crossover_grade(ok.iloc[[0, 1, 6, 7, 8, 9]]) is None  # two running pieces
+    # hiking VAM rising slower than running: the lines cross the wrong way round
+    wrong = ok.assign(vam_m_per_h=np.r_[200 + 3000 * gr, 900 - 500 * gh])
+    assert gt.crossover_grade(wrong) is None
+    # running far below, hiking far above: too wide a gap to read a crossover across
+    far = ok.assign(grade=np.r_[gr * 0.5, gh + 0.15])
+    assert gt.crossover_grade(far) is None
+
+
+def test_climb_pieces_cut_bouts_into_100m_single_gait_pieces():
+    n = 600
+    t = np.arange(n, dtype=float)
+    d = np.cumsum(np.r_[0.0, np.full(n - 1, 1.0)])
+    h = 0.2 * d
+    gait = np.array(["run"] * 250 + ["hike"] * 350, dtype=object)
+    sid = np.zeros(n, int)
+    p = gt.climb_pieces(gait, sid, t, d, h)
+    assert list(p.columns) == gt.CLIMB_PIECE_COLUMNS
+    assert set(p.gait) == {"run", "hike"}
+    assert p.length_m.between(80, 130).all()
+    np.testing.assert_allclose(p.avg_grade_pct, 20.0, atol=1e-9)
+    np.testing.assert_allclose(p.vam_m_per_h, 0.2 * 3600, rtol=1e-9)
+    # the pieces tile each bout
+    assert p.length_m.sum() == pytest.approx(d[-1], abs=2)
+
+
+@pytest.mark.parametrize("noise", ["baro", "gps"])
+def test_crossover_recovers_the_simulated_runner(noise):
+    """On the simulator's steepening climb the estimate is near the runner model's crossover
+    (19.9 %) or, when the noisy pieces do not support one, None -- never far off."""
+    import trailtech
+    from trailtech.simulate import simulate_trail_run
+
+    tol = {"baro": 3.0, "gps": 4.5}[noise]
+    found = []
+    for seed in (0, 1, 4):
+        run = simulate_trail_run(seed, elevation_noise=noise)
+        hr = trailtech.analyze(run.track).hike_run
+        assert len(hr.climb_bouts) and set(hr.climb_bouts.gait) == {"hike", "run"}
+        if hr.crossover_grade_pct is not None:
+            found.append(hr.crossover_grade_pct)
+            assert hr.crossover_grade_pct == pytest.approx(100 * run.truth.crossover_grade, abs=tol)
+    if noise == "baro":
+        assert len(found) >= 2

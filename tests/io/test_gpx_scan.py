@@ -130,6 +130,9 @@ def test_simulated_gpx_scanner_equals_tree_path():
                   pt(2, attrs=' lat = "45.2"\n lon="6.2" ')),
             "",
         ),
+        # lon before lat on every point, and self-closing points in the common form
+        (trk(*(pt(i, attrs=f'lon="{6 + i / 10}" lat="{45 + i / 10}"') for i in range(3)),
+             '<trkpt lat="46" lon="7"/>'), ""),
         # self-closing points and fields, empty and padded values, references in values
         (
             trk('<trkpt lat="45" lon="6"/>', pt(1, "<speed/>"),
@@ -162,7 +165,7 @@ def test_simulated_gpx_scanner_equals_tree_path():
              "</trkpt>"), ""),
     ],
     ids=["plain", "extensions", "inner-xmlns", "gpx-prefix", "comments", "gt-quotes",
-         "odd-values", "misplaced", "not-own", "times", "time-repairs"],
+         "lon-first", "odd-values", "misplaced", "not-own", "times", "time-repairs"],
 )
 def test_scanned_documents_equal_tree_path(body, extra):
     data = doc(body, extra=extra)

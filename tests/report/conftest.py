@@ -73,7 +73,7 @@ def bare(sim_run):
     """The simulated run with every table emptied: what a flat, short jog would give."""
     empty = {name: getattr(sim_run, name).iloc[:0]
              for name in ("climbs", "descents", "line_practice", "repeats")}
-    hike_run = dataclasses.replace(sim_run.hike_run, bouts=pd.DataFrame(),
+    hike_run = dataclasses.replace(sim_run.hike_run, bouts=pd.DataFrame(), climb_bouts=pd.DataFrame(),
                                    ran_should_hike=pd.DataFrame(), hiked_could_run=pd.DataFrame(),
                                    crossover_grade_pct=None)
     return dataclasses.replace(sim_run, hike_run=hike_run, **empty)

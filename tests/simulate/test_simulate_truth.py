@@ -294,3 +294,20 @@ def test_truth_to_dict_is_json_ready(trail):
     assert len(d["sections"]) == len(trail.truth.sections)
     assert {"kind", "start_m", "end_m", "start_s", "end_s", "avg_grade", "braking_events",
             "cadence_delta_spm"} <= set(d["sections"][0])
+
+
+def test_steepening_climb_is_run_below_the_switch_grade_and_hiked_above(trail):
+    from trailtech.simulate.runner import Runner, crossover_grade, hiking_speed_mps, running_speed_mps
+
+    t = trail.truth
+    r = Runner()
+    assert t.crossover_grade == pytest.approx(crossover_grade(r)) and 0.18 < t.crossover_grade < 0.22
+    g = t.crossover_grade
+    assert running_speed_mps(g, r) == pytest.approx(hiking_speed_mps(g, r), rel=1e-6)
+    assert running_speed_mps(g - 0.03, r) > hiking_speed_mps(g - 0.03, r)
+    assert running_speed_mps(g + 0.03, r) < hiking_speed_mps(g + 0.03, r)
+    run, hike = _one(trail, "steepening_climb_run"), _one(trail, "steepening_climb_hiked")
+    assert run.end_m == pytest.approx(hike.start_m)
+    assert 0.13 < run.avg_grade < 0.18 and 0.25 < hike.avg_grade < 0.31
+    assert run.median_cadence_spm > 145 and 100 <= hike.median_cadence_spm <= 120
+    assert t.switch_grade == pytest.approx(0.22)

@@ -81,3 +81,11 @@ def test_web_serve_binds_loopback_and_opens_the_browser(tmp_path):
 def test_web_serve_rejects_a_bad_port():
     with pytest.raises(ValueError, match="port"):
         serve(port=70000)
+
+
+def test_web_serve_ctrl_c_while_workers_start_is_quiet():
+    # Ctrl+C right after startup, while the worker processes are still importing trailtech.
+    proc, url = _start([])
+    out = _stop(proc)
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out
+    assert "Finished server process" in out

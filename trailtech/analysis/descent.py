@@ -34,10 +34,16 @@ __all__ = [
     "descent_metrics",
     "control_score",
     "WEIGHTS",
+    "POINT_COLUMNS",
 ]
 
 #: Weights of the components s1..s5 (science.md 3C).
 WEIGHTS = {"s1": 30.0, "s2": 20.0, "s3": 20.0, "s4": 15.0, "s5": 15.0}
+
+#: The points each component adds to the control score, by component: ``100·w·s/Σw`` over
+#: the components that exist (NaN for a missing one), so they sum to the score.
+POINT_COLUMNS = {"s1": "points_cadence", "s2": "points_cadence_cv", "s3": "points_speed_cv",
+                 "s4": "points_braking", "s5": "points_braking_work"}
 G_MPS2 = 9.80665
 
 
@@ -212,8 +218,10 @@ def control_score(
     score : float
         0-100 (NaN when no component can be computed).
     parts : dict
-        s1..s5 (NaN where missing) and ``renormalised`` (bool): whether missing components
-        were left out and the weights rescaled.
+        s1..s5 (NaN where missing); the points each adds to the score under the names of
+        :data:`POINT_COLUMNS` (``100·w·s/Σw`` over the components that exist, NaN where
+        missing: they sum to ``score``); and ``renormalised`` (bool): whether missing
+        components were left out and the weights rescaled.
     """
     s = {
         "s1": float(ramp(metrics.get("cadence_delta_spm", np.nan), cadence_delta_poor_spm,
@@ -228,5 +236,8 @@ def control_score(
     w = np.array([WEIGHTS[k] for k in s])
     x = np.array(list(s.values()))
     ok = np.isfinite(x)
-    score = float(100.0 * np.sum(w[ok] * x[ok]) / np.sum(w[ok])) if ok.any() else float("nan")
-    return score, {**s, "renormalised": bool(ok.any() and not ok.all())}
+    total_w = float(np.sum(w[ok]))
+    pts = np.where(ok, 100.0 * w * np.nan_to_num(x) / total_w, np.nan) if ok.any() else np.full(x.size, np.nan)
+    score = float(np.sum(pts[ok])) if ok.any() else float("nan")
+    points = {POINT_COLUMNS[k]: float(v) for k, v in zip(s, pts)}
+    return score, {**s, **points, "renormalised": bool(ok.any() and not ok.all())}

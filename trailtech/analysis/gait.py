@@ -480,12 +480,21 @@ def speed_model(
 
 
 def _huber_line(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, k: float = 1.345,
-                iterations: int = 20) -> np.ndarray:
+                iterations: int = 20) -> tuple[np.ndarray, np.ndarray]:
     """Robust straight line ``y = a·x + b``: iteratively reweighted least squares with Huber
     weights (scale: 1.4826·MAD of the residuals), on top of the prior weights ``w``.
 
-    Returns ``[a, b]`` like :func:`numpy.polyfit`.
+    Returns
+    -------
+    coef : numpy.ndarray
+        ``[a, b]`` like :func:`numpy.polyfit`.
+    cov : numpy.ndarray
+        2×2 covariance of ``[a, b]`` (weighted residual variance × (XᵀWX)⁻¹; zero for an
+        exact line).
     """
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    w = np.asarray(w, float) / np.mean(w)
     rw = np.ones_like(y)
     coef = np.polyfit(x, y, 1, w=np.sqrt(w))
     for _ in range(iterations):
@@ -500,7 +509,16 @@ def _huber_line(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, k: float = 1.345
             coef = new
             break
         coef = new
-    return coef
+    ww = w * rw
+    X = np.column_stack([x, np.ones_like(x)])
+    r = y - X @ coef
+    dof = max(x.size - 2, 1)
+    s2 = float(np.sum(ww * r * r) / dof / (np.sum(ww) / x.size))
+    try:
+        cov = s2 * np.linalg.inv(X.T @ (X * ww[:, None]) / (np.sum(ww) / x.size))
+    except np.linalg.LinAlgError:
+        cov = np.full((2, 2), np.inf)
+    return coef, cov
 
 
 def crossover_grade(
@@ -509,9 +527,11 @@ def crossover_grade(
     min_blocks: int = 3,
     min_spread: float = 0.03,
     window: float = 0.08,
+    hike_window: float = 0.15,
     overlap: float = 0.03,
     max_extrapolation: float = 0.03,
     max_gap: float = 0.08,
+    max_se: float = 0.05,
     iterations: int = 30,
 ) -> Optional[float]:
     """Grade where the runner's hiking climbs as fast as their running [fraction] (2C).
@@ -551,8 +571,11 @@ def crossover_grade(
     max_gap : float
         Widest gap between the steepest running and the gentlest hiking that a crossover
         is still read across [fraction].
+    max_se : float
+        Largest standard error of the crossover (delta method from the two robust fits)
+        still reported [fraction].
     iterations : int
-        Refits of the local lines.
+        Refits of the local lines (the answer must settle within them).
 
     Returns
     -------
@@ -578,15 +601,15 @@ def crossover_grade(
 
     def fit(g: float):
         out = {}
-        for gk, side in ((RUN, -1.0), (HIKE, 1.0)):
+        for gk, lo, hi in ((HIKE, g - overlap, g + hike_window), (RUN, g - window, g + overlap)):
             x, y, w = data[gk]
-            # One-sided tricube kernel: a gait's own side of g, plus ``overlap`` past it.
-            u = (x - g) / window
-            sel = (np.abs(u) < 1.0) & (side * (x - g) >= -overlap)
+            sel = (x >= lo) & (x <= hi)
             if sel.sum() < min_blocks or np.ptp(x[sel]) < min_spread:
                 return None
-            k = (1.0 - np.abs(u[sel]) ** 3) ** 3
-            out[gk] = (_huber_line(x[sel], y[sel], w[sel] * k), x[sel].min(), x[sel].max())
+            # Tricube kernel around g: pieces near the crossover speak loudest.
+            u = np.abs(x[sel] - g) / (max(g - lo, hi - g) + 1e-9)
+            k = (1.0 - np.minimum(u, 1.0) ** 3) ** 3 + 0.05
+            out[gk] = (*_huber_line(x[sel], y[sel], w[sel] * k), x[sel].min(), x[sel].max())
         return out
 
     # Pieces are ~equal stretches of trail: each counts once for where the gaits are seen.
@@ -602,14 +625,22 @@ def crossover_grade(
         g_new = float((ar - ah) / (bh - br))
         if not (0.0 < g_new < 0.6):
             return None
-        # Damped: half a step at a time, so the windows cannot flip between two states.
-        g_new = 0.5 * (g + g_new)
         done = abs(g_new - g) < 2e-4
-        g = g_new
+        # Damped: half a step at a time, so the windows cannot flip between two states;
+        # once settled, the answer is where the last lines meet.
+        g = g_new if done else 0.5 * (g + g_new)
         if done:
             break
+    if not done:
+        return None
+    # Standard error of the crossover (delta method): the spread of the gap between the two
+    # lines at g, over how fast that gap closes with grade.
+    v = np.array([g, 1.0])
+    var_gap = float(v @ fits[RUN][1] @ v + v @ fits[HIKE][1] @ v)
+    if not np.sqrt(max(var_gap, 0.0)) / (fits[HIKE][0][0] - fits[RUN][0][0]) <= max_se:
+        return None
     # The switching band: where both gaits were seen, or the gap between them.
-    (_, r_lo, r_hi), (_, h_lo, h_hi) = fits[RUN], fits[HIKE]
+    (_, _, r_lo, r_hi), (_, _, h_lo, h_hi) = fits[RUN], fits[HIKE]
     lo_b, hi_b = max(r_lo, h_lo), min(r_hi, h_hi)
     if lo_b > hi_b:
         if lo_b - hi_b > max_gap:

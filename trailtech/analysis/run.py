@@ -178,8 +178,12 @@ def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
     could = gt.hiked_could_run(pieces, run_model, min_bout_s=cfg.judge_min_bout_s,
                                max_grade=cfg.could_run_max_grade, could_run_ratio=cfg.could_run_ratio) \
         if run.any() else pd.DataFrame(columns=gt.FLAG_COLUMNS)
-    blocks = gt.climb_blocks(labels, seg_id, ctx.t, ctx.d, ctx.h)
-    cg = gt.crossover_grade(blocks)
+    climb_bouts = gt.climb_pieces(labels, seg_id, ctx.t, ctx.d, ctx.h)
+    cg = gt.crossover_grade(pd.DataFrame({
+        "gait": climb_bouts["gait"].to_numpy(dtype=object),
+        "grade": climb_bouts["avg_grade_pct"].to_numpy(float) / 100.0,
+        "vam_m_per_h": climb_bouts["vam_m_per_h"].to_numpy(float),
+        "duration_s": climb_bouts["duration_s"].to_numpy(float)}))
     hr = HikeRun(
         method=method,
         crossover_grade_pct=None if cg is None else 100.0 * cg,
@@ -188,6 +192,7 @@ def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
         ran_should_hike=should,
         hiked_could_run=could,
         bouts=gt.bout_table(labels, ctx.t, ctx.d, ctx.h),
+        climb_bouts=climb_bouts,
     )
     return hr, v_flat
 
@@ -250,6 +255,7 @@ def _stretch(ctx, sl: slice, labels, v_exp, *, start_m, end_m) -> dict:
         "braking_ratio": m["braking_ratio"], "stride_ratio": m["stride_ratio"],
         "speed_ratio": m["speed_ratio"], "speed_mps": m["speed_mps"],
         **{k: parts[k] for k in ("s1", "s2", "s3", "s4", "s5")},
+        **{c: parts[c] for c in dsc.POINT_COLUMNS.values()},
         "score_renormalised": parts["renormalised"],
         "speed_shortfall": comps["shortfall"], "tortuosity_deg_per_m": comps["tortuosity_deg_per_m"],
         "time_lost_s": time_lost,

@@ -119,6 +119,8 @@ def well_formed(data: bytes) -> bool:
         return False
     # Namespace errors (an unbound prefix) are not fatal to libxml2, but the tree parse
     # refuses any error of this level, and then reads the document in recovery mode.
+    # (libxml2's push parser, parser.feed(), is slightly faster but reports neither the depth
+    # limit nor namespace errors the same way: not used.)
     return not any(e.level >= etree.ErrorLevels.ERROR for e in parser.error_log)
 
 
@@ -214,7 +216,7 @@ class GpxScan:
         if length.size == 0 or length.min() <= 0 or length.max() > _VALUE_BYTES_MAX:
             return None
         win = self._windows(start, int(length.max()))
-        win[np.arange(win.shape[1]) >= length[:, None]] = 0
+        win *= np.arange(win.shape[1]) < length[:, None]
         return win
 
     def floats(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -324,9 +326,14 @@ def _outside(
     r_start, r_end = regions
     if r_start.size == 0:
         return positions
-    k = np.searchsorted(r_start, positions, side="right") - 1
-    inside = (k >= 0) & (positions < r_end[np.maximum(k, 0)])
-    return positions[~inside]
+    lo = np.searchsorted(positions, r_start)
+    hi = np.searchsorted(positions, r_end)
+    if r_start.size == 1:  # typically the XML declaration
+        return np.concatenate((positions[: lo[0]], positions[hi[0] :]))
+    inside = np.zeros(positions.size + 1, dtype=np.int64)
+    np.add.at(inside, lo, 1)
+    np.add.at(inside, hi, -1)
+    return positions[np.cumsum(inside[:-1]) == 0]
 
 
 def _holds_region(
@@ -407,11 +414,15 @@ def scan_gpx(data: bytes) -> GpxScan | None:
     depth_all = np.cumsum(step) - step
 
     oi = np.flatnonzero(is_open)
-    o_lt, o_tend, o_self = lt[oi], tend[oi], self_closing[oi]
+    o_lt = lt[oi]
     depth = depth_all[oi]
-    # the text after a start tag runs to the next '<' (none after a self-closing tag)
-    o_text_stop = np.where(o_self, o_tend + 1, lt[np.minimum(oi + 1, lt.size - 1)])
-    o_text_start = o_tend + 1
+
+    def text_spans(j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # The text after start tag j runs to the next '<' (none after a self-closing tag).
+        end = tend[oi[j]]
+        nxt = lt[np.minimum(oi[j] + 1, lt.size - 1)]
+        return end + 1, np.where(self_closing[oi[j]], end + 1, nxt)
+
     if depth[0] != 0 or (depth[1:] == 0).any():
         return None
 
@@ -420,7 +431,7 @@ def scan_gpx(data: bytes) -> GpxScan | None:
         return None
     unique_names, name_id = names
 
-    root_tag = data[o_lt[0] : o_tend[0] + 1]
+    root_tag = data[o_lt[0] : tend[oi[0]] + 1]
     ns = _namespaces(data, root_tag)
     if ns is None:
         return None
@@ -467,11 +478,16 @@ def scan_gpx(data: bytes) -> GpxScan | None:
     segment = seg_id[a2[pi]].astype(np.int64)
 
     fi = np.flatnonzero(field)
-    if _holds_region(o_text_start[fi], o_text_stop[fi], regions).any():
+    field_start, field_stop = text_spans(fi)
+    if _holds_region(field_start, field_stop, regions).any():
         return (
             None  # a comment or CDATA inside a value: lxml would merge the text pieces
         )
-    used, field_tag = np.unique(name_id[fi], return_inverse=True)
+    field_name = name_id[fi]
+    used = np.flatnonzero(np.bincount(field_name, minlength=len(clark)))
+    renumber = np.zeros(len(clark), dtype=np.int64)
+    renumber[used] = np.arange(used.size)
+    field_tag = renumber[field_name]
     tags = [
         f"{{{clark[u][0]}}}{clark[u][1]}" if clark[u][0] else clark[u][1] for u in used
     ]
@@ -486,12 +502,10 @@ def scan_gpx(data: bytes) -> GpxScan | None:
         t = first_trk[0]
         types = np.flatnonzero((depth == 2) & (kind == _TYPE) & (a1 == t))
         if types.size:
-            j = types[0]
-            if _holds_region(o_text_start[j : j + 1], o_text_stop[j : j + 1], regions)[
-                0
-            ]:
+            text_start, text_stop = text_spans(types[:1])
+            if _holds_region(text_start, text_stop, regions)[0]:
                 return None
-            sport_text = _element_text(data[o_text_start[j] : o_text_stop[j]])
+            sport_text = _element_text(data[text_start[0] : text_stop[0]])
 
     scan = GpxScan(
         n_points=n_points,
@@ -502,15 +516,15 @@ def scan_gpx(data: bytes) -> GpxScan | None:
         field_tag=field_tag.astype(np.int64),
         field_point=point_id[a3[fi]].astype(np.int64),
         field_extension=inside[fi],
-        field_start=o_text_start[fi],
-        field_stop=o_text_stop[fi],
+        field_start=field_start,
+        field_stop=field_stop,
         creator=creator,
         sport_text=sport_text,
         gpx_namespace=root_ns,
         _data=data,
         _padded=arr,
     )
-    scan.lat_deg, scan.lon_deg = _lat_lon(scan, o_lt[pi], o_tend[pi])
+    scan.lat_deg, scan.lon_deg = _lat_lon(scan, o_lt[pi], tend[oi[pi]])
     return scan
 
 
@@ -540,14 +554,28 @@ def _tag_ends(data: bytes, lt: np.ndarray, gt: np.ndarray) -> np.ndarray | None:
     return tend
 
 
-def _name_lengths(padded: np.ndarray, first: np.ndarray, width: int) -> np.ndarray:
-    """Bytes before the first space, '/' or '>' from each position; -1 if none in ``width``."""
-    win = _windows(padded, first, width)
-    end = (win <= 32) | (win == _SLASH) | (win == _GT)
-    length = end.argmax(axis=1)
-    length[~end[np.arange(first.size), length]] = -1
-    length[length >= width] = -1
-    return length
+_ONES = np.uint64(0x0101010101010101)
+_HIGH = np.uint64(0x8080808080808080)
+
+
+def _stops(word: np.ndarray) -> np.ndarray:
+    """High bit set in each byte of ``word`` that ends a tag name (<= 32, '/' or '>').
+
+    The classic "has less" / "has zero" byte tricks, eight bytes per operation; only the
+    lowest flag is reliable (a borrow can flag a higher byte), which is the one used.
+    """
+    below = (word - np.uint64(0x2121212121212121)) & ~word
+    slash = word ^ np.uint64(0x2F2F2F2F2F2F2F2F)
+    gt = word ^ np.uint64(0x3E3E3E3E3E3E3E3E)
+    return (below | ((slash - _ONES) & ~slash) | ((gt - _ONES) & ~gt)) & _HIGH
+
+
+def _first_stop(word: np.ndarray) -> np.ndarray:
+    """Index (0-7) of the first name-ending byte of each little-endian word; 8 when none."""
+    flags = _stops(word)
+    lowest = flags & (~flags + np.uint64(1))  # 2**(8k + 7) for byte k
+    k = (np.frexp(lowest.astype(np.float64))[1] - 8) // 8
+    return np.where(flags == 0, 8, k)
 
 
 def _name_ids(
@@ -556,75 +584,152 @@ def _name_ids(
     """Distinct start-tag names (bytes) and, per start tag, the index of its name.
 
     ``start`` holds the position of each start tag's '<'; ``padded`` the document followed by
-    :data:`PADDING` spaces.
+    :data:`PADDING` spaces. Names are read as little-endian 8-byte words from an overlapping
+    view of the buffer: their length from the first name-ending byte, their identity from the
+    words masked to the name (with the length, an exact encoding), hashed and bucketed.
     """
-    # A name ends at the first space, '/' or '>': look in the first 16 bytes, then further for
-    # the few longer names.
-    length = _name_lengths(padded, start + 1, 16)
-    long_ = np.flatnonzero(length < 0)
-    if long_.size:
-        length[long_] = _name_lengths(padded, start[long_] + 1, NAME_BYTES_MAX + 1)
-    if length.size == 0 or length.min() <= 0 or length.max() > NAME_BYTES_MAX:
-        return None
-    # The name as 8-byte words at offsets 0, 8, 16... each pulled back so as not to pass the
-    # name's last byte (overlapping words cover every byte without masking); a name shorter
-    # than 8 bytes is masked to its own bytes. With the length, the words identify it exactly.
     words8 = np.ndarray(
         shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,)
     )
-    first_byte = start + 1
-    last_word = np.maximum(length - 8, 0)
+    first = start + 1
+    n_words = -(-NAME_BYTES_MAX // 8)
+    words = [words8[first], words8[first + 8]]
+    length = _first_stop(words[0])
+    rest = np.flatnonzero(length == 8)
+    for k in range(1, n_words):
+        if rest.size == 0:
+            break
+        word = words[k][rest] if k < len(words) else words8[first[rest] + 8 * k]
+        found = _first_stop(word)
+        length[rest] += found
+        rest = rest[found == 8]
+    if (
+        length.size == 0
+        or length.min() <= 0
+        or length.max() > NAME_BYTES_MAX
+        or rest.size
+    ):
+        return None
     n_words = -(-int(length.max()) // 8)
-    words = np.empty((start.size, n_words), dtype=np.uint64)
-    short = _LOW_BYTES[
-        np.minimum(length, 8)
-    ]  # all ones unless the name is under 8 bytes
+    while len(words) < n_words:
+        k = len(words)
+        word = np.zeros(start.size, dtype=np.uint64)
+        longer = np.flatnonzero(length > 8 * k)
+        word[longer] = words8[first[longer] + 8 * k]
+        words.append(word)
+    stacked = np.empty((start.size, n_words), dtype=np.uint64)
     for k in range(n_words):
-        words[:, k] = words8[first_byte + np.minimum(8 * k, last_word)] & short
+        stacked[:, k] = words[k] & _LOW_BYTES[np.clip(length - 8 * k, 0, 8)]
     key = length.astype(np.uint64)
     for k in range(n_words):
-        key = key * _HASH_MULTIPLIER ^ words[:, k]
+        key = key * _HASH_MULTIPLIER ^ stacked[:, k]
     # A document has a few dozen distinct names: bucket them by 16 bits of the key (no sort),
     # take each bucket's first tag as its name, and check every tag's words against it. Two
     # names sharing a bucket fail the check and take np.unique instead.
     bucket = (key >> np.uint64(48)).astype(np.intp)
     first_in = np.full(1 << 16, start.size, dtype=np.intp)
-    first_in[bucket[::-1]] = np.arange(
-        start.size - 1, -1, -1
-    )  # the last write is the first tag
+    first_in[bucket[::-1]] = np.arange(start.size - 1, -1, -1)  # last write: first tag
     used = np.flatnonzero(first_in < start.size)
-    first = first_in[used]
+    reps = first_in[used]
     rep = first_in[bucket]
-    if (words == words[rep]).all() and (length == length[rep]).all():
+    if (stacked == stacked[rep]).all() and (length == length[rep]).all():
         name_of_bucket = np.zeros(1 << 16, dtype=np.int64)
         name_of_bucket[used] = np.arange(used.size)
         inverse = name_of_bucket[bucket]
     else:
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        if (
-            not (words == words[first[inverse]]).all()
-            or not (length == length[first[inverse]]).all()
-        ):
+        _, reps, inverse = np.unique(key, return_index=True, return_inverse=True)
+        same = (stacked == stacked[reps[inverse]]).all() and (
+            length == length[reps[inverse]]
+        ).all()
+        if not same:
             return None  # a 64-bit hash collision: be sure, not fast
-    names = [
-        data[int(start[i]) + 1 : int(start[i]) + 1 + int(length[i])] for i in first
-    ]
+    names = [data[int(first[i]) : int(first[i]) + int(length[i])] for i in reps]
     return names, inverse.astype(np.int64)
+
+
+def _word(text: bytes) -> np.uint64:
+    return np.uint64(int.from_bytes(text.ljust(8, b"\0"), "little"))
+
+
+def _first_byte(word: np.ndarray, byte: int) -> np.ndarray:
+    """Index (0-7) of the first ``byte`` in each little-endian word; 8 when none."""
+    v = word ^ np.uint64(byte * 0x0101010101010101)
+    flags = (v - _ONES) & ~v & _HIGH
+    lowest = flags & (~flags + np.uint64(1))
+    return np.where(flags == 0, 8, (np.frexp(lowest.astype(np.float64))[1] - 8) // 8)
+
+
+def _next_quote(words8: np.ndarray, pos: np.ndarray, n_words: int = 5) -> np.ndarray:
+    """Position of the first '"' at or after each position (within 8 words), -1 if none."""
+    out = np.full(pos.size, -1, dtype=np.int64)
+    rest = np.arange(pos.size)
+    for k in range(n_words):
+        found = _first_byte(words8[pos[rest] + 8 * k], _DQUOTE)
+        hit = found < 8
+        out[rest[hit]] = pos[rest[hit]] + 8 * k + found[hit]
+        rest = rest[~hit]
+        if rest.size == 0:
+            break
+    return out
+
+
+_PT_LAT, _PT_LON = _word(b'pt lat="'), _word(b'pt lon="')
+_THEN_LAT, _THEN_LON = _word(b'" lat="'), _word(b'" lon="')
+
+
+def _lat_lon_spans(padded: np.ndarray, start: np.ndarray, tend: np.ndarray):
+    """Value spans when every point tag is exactly ``<trkpt lat="..." lon="...">`` (or lon
+    first, or ``/>``): a few 8-byte word compares instead of reading the tags byte by byte."""
+    words8 = np.ndarray(
+        shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,)
+    )
+    head = words8[start + 4]  # bytes 4..11 of '<trkpt lat="'
+    lat_first = head == _PT_LAT
+    if not (lat_first | (head == _PT_LON)).all():
+        return None
+    first_end = _next_quote(words8, start + 12)
+    if (first_end < 0).any():
+        return None
+    middle = words8[first_end] & _LOW_BYTES[7]
+    if not np.where(lat_first, middle == _THEN_LON, middle == _THEN_LAT).all():
+        return None
+    second_end = _next_quote(words8, first_end + 7)
+    if (second_end < 0).any():
+        return None
+    # nothing else in the tag: '>' or '/>' right after the second value
+    after = padded[second_end + 1]
+    if not (
+        (tend == second_end + 1) | ((after == _SLASH) & (tend == second_end + 2))
+    ).all():
+        return None
+    first = (start + 12, first_end)
+    second = (first_end + 7, second_end)
+    lat = [np.where(lat_first, a, b) for a, b in zip(first, second)]
+    lon = [np.where(lat_first, b, a) for a, b in zip(first, second)]
+    return lat[0], lat[1], lon[0], lon[1]
 
 
 def _lat_lon(
     scan: GpxScan, start: np.ndarray, tend: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """``lat`` and ``lon`` attributes of the point start tags spanning ``[start, tend]``."""
+    spans = _lat_lon_spans(scan._padded, start, tend)
+    if spans is not None:
+        lat_start, lat_stop, lon_start, lon_stop = spans
+        return scan.floats(lat_start, lat_stop), scan.floats(lon_start, lon_stop)
     length = tend - start + 1
     if length.max() <= _POINT_TAG_BYTES_MAX:
         win = scan._windows(start, int(length.max()))
-        win[np.arange(win.shape[1]) >= length[:, None]] = 0
-        dq = win == _DQUOTE
-        if (dq.sum(axis=1) == 4).all() and not (win == _APOS).any():
+        win *= np.arange(win.shape[1]) < length[:, None]
+        rows, cols = np.nonzero(win == _DQUOTE)
+        if (
+            rows.size == 4 * start.size
+            and (rows.reshape(-1, 4) == np.arange(start.size)[:, None]).all()
+            and not (win == _APOS).any()
+        ):
             # The common form: exactly two attributes, double-quoted, named lat and lon
             # (either order), each written `name="...` after a space.
-            q = start[:, None] + np.nonzero(dq)[1].reshape(-1, 4)
+            q = start[:, None] + cols.reshape(-1, 4)
             arr = scan._padded
 
             def named(opening: np.ndarray, name: bytes) -> np.ndarray:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .filters import running_median
+
 __all__ = ["clean_cadence", "flat_cadence", "FLAT_BANDS"]
 
 #: Grade bands tried in turn when there is too little flat running (fraction).
@@ -48,8 +50,6 @@ def clean_cadence(
         Cleaned cadence (rejected values NaN).
     n_rejected : int
     """
-    from scipy.ndimage import median_filter
-
     if not max_spm > 0:
         raise ValueError(f"max_spm must be > 0, got {max_spm}")
     c = np.asarray(cadence_spm, dtype=float).copy()
@@ -60,7 +60,7 @@ def clean_cadence(
     if ok.sum() >= 3 and spike_window >= 3:
         idx = np.arange(c.size)
         filled = np.interp(idx, idx[ok], c[ok])
-        med = median_filter(filled, size=spike_window | 1, mode="nearest")
+        med = running_median(filled, spike_window | 1)
         spike = ok & (np.abs(c - med) > spike_threshold_spm) & (med > 0) & (c > 0)
         c[spike] = np.nan
         bad |= spike

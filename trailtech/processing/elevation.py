@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .filters import running_median, savgol_filter
+
 __all__ = [
     "invalid_elevation_mask",
     "is_barometric_like",
@@ -70,8 +72,6 @@ def invalid_elevation_mask(
     numpy.ndarray of bool
         True for samples to drop.
     """
-    from scipy.ndimage import median_filter
-
     if window < 3:
         raise ValueError(f"window must be >= 3, got {window}")
     if not max_deviation_m > 0:
@@ -86,7 +86,7 @@ def invalid_elevation_mask(
     ok = np.isfinite(h) & ~bad
     if ok.sum() >= 3:
         hv = h[ok]
-        med = median_filter(hv, size=window | 1, mode="nearest")
+        med = running_median(hv, window | 1)
         far = np.abs(hv - med) > max_deviation_m
         bad[np.flatnonzero(ok)[far]] = True
     return bad
@@ -162,8 +162,6 @@ def hampel(
     outliers : numpy.ndarray of bool
         Where values were replaced.
     """
-    from scipy.ndimage import median_filter
-
     if window < 3:
         raise ValueError(f"window must be >= 3, got {window}")
     if not n_sigmas > 0:
@@ -176,8 +174,8 @@ def hampel(
         return out, mask
     filled = _fill_nan(v)
     size = window | 1
-    med = median_filter(filled, size=size, mode="nearest")
-    mad = median_filter(np.abs(filled - med), size=size, mode="nearest")
+    med = running_median(filled, size)
+    mad = running_median(np.abs(filled - med), size)
     scale = np.maximum(1.4826 * mad, max(min_scale, 1e-12))
     mask = ok & (np.abs(v - med) > n_sigmas * scale)
     out[mask] = med[mask]
@@ -251,8 +249,6 @@ def smooth_profile(elevation_m, *, grid_m: float, window_m: float, polyorder: in
     Duran A, Earleywine M. GPS data filtration method for drive cycle analysis applications.
     SAE 2012-01-0743 (NREL).
     """
-    from scipy.signal import savgol_filter
-
     if not grid_m > 0:
         raise ValueError(f"grid_m must be > 0, got {grid_m}")
     if not window_m > 0:
@@ -266,7 +262,7 @@ def smooth_profile(elevation_m, *, grid_m: float, window_m: float, polyorder: in
         x = np.arange(h.size)
         coef = np.polyfit(x, h, 1)
         return np.polyval(coef, x)
-    return savgol_filter(h, n_pts, polyorder, mode="interp")
+    return savgol_filter(h, n_pts, polyorder)
 
 
 def ascent_descent(elevation_m, *, hysteresis_m: float) -> tuple[float, float]:

@@ -28,7 +28,7 @@ def find_position_outliers(
     x_m,
     y_m,
     *,
-    max_speed_mps: float = 8.0,
+    max_speed_mps=8.0,
     max_island_s: float = 30.0,
     slack_m: float = 5.0,
     max_iter: int = 20,
@@ -42,8 +42,10 @@ def find_position_outliers(
     x_m, y_m : array_like
         Projected positions [m] (see :func:`~trailtech.processing.geodesy.project_local`);
         NaN where there is no fix.
-    max_speed_mps : float
-        Fastest plausible horizontal speed [m/s].
+    max_speed_mps : float or array_like
+        Fastest plausible horizontal speed [m/s]; one value, or one per fix (a multisport
+        file's bike leg gets a higher limit than its run; a step between two fixes may go as
+        fast as the larger of their limits).
     max_island_s : float
         Longest stretch of fixes between two impossible jumps that is still treated as a
         teleport [s]; the longest stretch of the track is always kept.
@@ -65,11 +67,12 @@ def find_position_outliers(
     dropped. A lone persistent jump (the track continues from the new place for longer than
     ``max_island_s``) is kept: both sides are plausible and it is usually a real recording gap.
     """
-    if not max_speed_mps > 0:
-        raise ValueError(f"max_speed_mps must be > 0, got {max_speed_mps}")
     t = np.asarray(elapsed_s, dtype=float)
     x = np.asarray(x_m, dtype=float)
     y = np.asarray(y_m, dtype=float)
+    vmax = np.broadcast_to(np.asarray(max_speed_mps, dtype=float), t.shape)
+    if not np.all(vmax > 0):
+        raise ValueError(f"max_speed_mps must be > 0 everywhere, got {max_speed_mps}")
     bad = np.zeros(t.shape, dtype=bool)
     kept = np.flatnonzero(np.isfinite(t) & np.isfinite(x) & np.isfinite(y))
     for _ in range(max_iter):
@@ -78,7 +81,8 @@ def find_position_outliers(
         tk, xk, yk = t[kept], x[kept], y[kept]
         dt = np.diff(tk)
         dd = np.hypot(np.diff(xk), np.diff(yk))
-        impossible = dd > max_speed_mps * dt + slack_m
+        vk = vmax[kept]
+        impossible = dd > np.maximum(vk[1:], vk[:-1]) * dt + slack_m
         if not impossible.any():
             break
         spike = np.zeros(kept.size, dtype=bool)

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .filters import running_median, savgol_filter
+
 __all__ = [
     "rolling_median",
     "rolling_mean",
@@ -28,8 +30,6 @@ def _odd(n: int) -> int:
 
 def rolling_median(values, window: int) -> np.ndarray:
     """Centred running median over ``window`` samples (made odd); NaN samples stay NaN."""
-    from scipy.ndimage import median_filter
-
     if window < 1:
         raise ValueError(f"window must be >= 1, got {window}")
     v = np.asarray(values, dtype=float)
@@ -38,7 +38,7 @@ def rolling_median(values, window: int) -> np.ndarray:
         return v.copy()
     idx = np.arange(v.size)
     filled = np.interp(idx, idx[ok], v[ok]) if not ok.all() else v
-    out = median_filter(filled, size=_odd(window), mode="nearest")
+    out = running_median(filled, _odd(window))
     out[~ok] = np.nan
     return out
 
@@ -135,18 +135,39 @@ def displacement_speed(x_m, y_m, *, window: int, dt_s: float = 1.0) -> np.ndarra
         return np.fmin(fwd, bwd)
 
 
+def _limit(value, shape: tuple[int, ...], name: str) -> np.ndarray:
+    """A scalar or per-sample limit as an array of ``shape``; every value must be > 0."""
+    lim = np.broadcast_to(np.asarray(value, dtype=float), shape)
+    if not np.all(lim > 0):
+        raise ValueError(f"{name} must be > 0 everywhere, got {value}")
+    return lim
+
+
 def clean_speed(
     elapsed_s,
     speed_mps,
     *,
-    max_speed_mps: float = 8.0,
-    max_accel_mps2: float = 4.0,
+    max_speed_mps=8.0,
+    max_accel_mps2=4.0,
 ) -> tuple[np.ndarray, int]:
     """Reject impossible speeds and accelerations, then interpolate over them.
 
     A sample is rejected when it exceeds ``max_speed_mps``, is negative, or needs an
     acceleration above ``max_accel_mps2`` both from the previous and to the next sample (a
     spike; a single hard acceleration is physically possible once).
+
+    Parameters
+    ----------
+    elapsed_s : array_like
+        Sample times [s].
+    speed_mps : array_like
+        Speed [m/s], NaN where unknown.
+    max_speed_mps : float or array_like
+        Fastest plausible speed [m/s]; one value, or one per sample (a multisport file's bike
+        leg gets a higher limit than its run).
+    max_accel_mps2 : float or array_like
+        Largest plausible |acceleration| [m/s^2]; one value or one per sample (the limit of
+        an acceleration between two samples is the larger of theirs).
 
     Returns
     -------
@@ -155,18 +176,16 @@ def clean_speed(
     n_rejected : int
         Number of samples replaced.
     """
-    if not max_speed_mps > 0:
-        raise ValueError(f"max_speed_mps must be > 0, got {max_speed_mps}")
-    if not max_accel_mps2 > 0:
-        raise ValueError(f"max_accel_mps2 must be > 0, got {max_accel_mps2}")
     t = np.asarray(elapsed_s, dtype=float)
     v = np.asarray(speed_mps, dtype=float).copy()
+    vmax = _limit(max_speed_mps, v.shape, "max_speed_mps")
+    amax = _limit(max_accel_mps2, v.shape, "max_accel_mps2")
     ok = np.isfinite(v)
-    bad = ok & ((v > max_speed_mps) | (v < 0))
+    bad = ok & ((v > vmax) | (v < 0))
     if v.size >= 3:
         dt = np.maximum(np.diff(t), 1e-9)
         a = np.diff(v) / dt
-        hard = np.abs(a) > max_accel_mps2
+        hard = np.abs(a) > np.maximum(amax[1:], amax[:-1])
         hard &= np.isfinite(a)
         spike = np.zeros(v.shape, dtype=bool)
         # into and out of the sample with opposite sign: up-spike or down-spike
@@ -202,8 +221,6 @@ def vertical_speed(elapsed_s, elevation_m, *, window_s: float = 30.0) -> np.ndar
     numpy.ndarray
         dh/dt [m/s].
     """
-    from scipy.signal import savgol_filter
-
     if not window_s > 0:
         raise ValueError(f"window_s must be > 0, got {window_s}")
     t = np.asarray(elapsed_s, dtype=float)
@@ -220,6 +237,6 @@ def vertical_speed(elapsed_s, elevation_m, *, window_s: float = 30.0) -> np.ndar
     if n < 3:
         out = np.gradient(filled, t)
     else:
-        out = savgol_filter(filled, n, 1, deriv=1, delta=dt, mode="interp")
+        out = savgol_filter(filled, n, 1, deriv=1, delta=dt)
     out[~ok] = np.nan
     return out

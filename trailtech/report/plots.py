@@ -52,13 +52,14 @@ EMPTY_GID = "trailtech-empty"
 
 #: The control-score components (science.md 3C: DCS = 30 s1 + 20 s2 + 20 s3 + 15 s4 + 15 s5,
 #: each s in 0-1, renormalised over the components that exist): the ``Analysis.descents``
-#: column of each, and its legend label.
-DESCENT_COMPONENTS: list[tuple[str, str]] = [
-    ("s1", "cadence vs flat"),
-    ("s2", "cadence steadiness"),
-    ("s3", "speed steadiness"),
-    ("s4", "few braking events"),
-    ("s5", "little braking work"),
+#: column with the points each adds to the score (they sum to ``control_score``), its legend
+#: label and its full weight [points].
+DESCENT_COMPONENTS: list[tuple[str, str, float]] = [
+    ("points_cadence", "cadence vs flat", 30.0),
+    ("points_cadence_cv", "cadence steadiness", 20.0),
+    ("points_speed_cv", "speed steadiness", 20.0),
+    ("points_braking", "few braking events", 15.0),
+    ("points_braking_work", "little braking work", 15.0),
 ]
 
 
@@ -457,17 +458,18 @@ def climb_speed(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
 def descent_control(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     """Control score of each descent, stacked by the points each metric contributes.
 
-    When the descents table carries the score components (:data:`DESCENT_COMPONENTS`),
-    each bar is stacked from the points each contributes (weight times its 0-1 value,
-    renormalised like the score when some are missing, so the stack adds up to the score;
-    the legend gives each component's full weight); otherwise one bar per descent shows the
-    score in its colour band (below 40 poor, 40-70 fair, above 70 good). Descents without a score
-    (no cadence, too few running samples) are marked "n/a".
+    When the descents table carries the points of the score's components
+    (:data:`DESCENT_COMPONENTS`, computed by :func:`trailtech.analysis.descent.control_score`:
+    they add up to the score), each bar is a stack of them; the legend gives each
+    component's full weight. Otherwise one bar per descent shows the score in its colour band
+    (below 40 poor, 40-70 fair, above 70 good). Descents without a score (no cadence, too few
+    running samples) are marked "n/a".
 
     Parameters
     ----------
     analysis : Analysis
-        Uses ``descents`` (control_score [0-100] and the component columns s1-s5 [0-1]).
+        Uses ``descents`` (control_score [0-100] and the points columns of
+        :data:`DESCENT_COMPONENTS` [points]).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new 5.2 x 3.5 in figure when omitted.
 
@@ -484,28 +486,17 @@ def descent_control(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes"
     score = _col(desc, "control_score")
     pos = np.arange(len(desc))
     labels = [f"D{i + 1}" for i in pos]
-    found = [(col, label) for col, label in DESCENT_COMPONENTS if col in desc.columns]
-    missing = [label for col, label in found if not np.isfinite(_col(desc, col)).any()]
+    found = [(col, label, full) for col, label, full in DESCENT_COMPONENTS if col in desc.columns]
+    missing = [label for col, label, _ in found if not np.isfinite(_col(desc, col)).any()]
     if found:
-        # Each component's share of the score: its weight times its 0-1 value, over the
-        # weights of the components that exist (the score's own renormalisation), so the
-        # stack adds up to the control score.
-        from ..analysis.descent import WEIGHTS
-
-        values = np.column_stack([_col(desc, col) for col, _ in found])
-        weights = np.array([WEIGHTS.get(col, 0.0) for col, _ in found])
-        present = np.isfinite(values)
-        total_w = (present * weights).sum(axis=1)
-        points = np.where(present, values * weights, 0.0) * np.divide(
-            100.0, total_w, out=np.zeros_like(total_w), where=total_w > 0)[:, None]
         bottom = np.zeros(len(desc))
-        for k, (col, label) in enumerate(found):
+        for k, (col, label, full) in enumerate(found):
             if label in missing:
                 continue
-            full = 100.0 * weights[k] / weights.sum()
-            ax.bar(pos, points[:, k], bottom=bottom, width=0.7, label=f"{label} ({full:.0f})",
+            points = np.nan_to_num(_col(desc, col), nan=0.0)
+            ax.bar(pos, points, bottom=bottom, width=0.7, label=f"{label} ({full:.0f})",
                    color=style.COMPONENT_COLORS[k % len(style.COMPONENT_COLORS)], zorder=2)
-            bottom += points[:, k]
+            bottom += points
         if missing:
             from matplotlib.patches import Patch
 

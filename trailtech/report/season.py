@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
+from ..season.summary import collapse_empty_weeks
 from . import htmlkit as hk
 from . import style
 
@@ -27,7 +28,8 @@ __all__ = ["render_season_report", "write_season_report"]
 
 #: Segments drawn in the progress figure (the most-travelled first); all are in the table.
 MAX_SEGMENTS_PLOTTED = 8
-#: Weeks shown in the weekly figure and table (the most recent); the JSON keeps them all.
+#: Rows of the weekly figure and table (the most recent; a run of weeks without activities is
+#: one row); the JSON keeps every week.
 MAX_WEEKS_SHOWN = 26
 
 
@@ -56,6 +58,7 @@ def _trend_figure(season: "Season") -> str:
         x = _dates([p[0] for p in pts])
         y = np.array([p[1] for p in pts], dtype=float)
         ax.plot(x, y, "o", color=style.TRACK_COLOR if key == "flat_cadence_spm" else style.ACCENT, ms=5)
+        ax.tick_params(axis="y", labelsize=style.SMALL_SIZE)
         if t.get("change_per_30d") is not None and len(y) >= 2:
             days = (x - x[0]).total_seconds().to_numpy() / 86400.0
             slope, icpt = np.polyfit(days, y, 1)
@@ -64,47 +67,183 @@ def _trend_figure(season: "Season") -> str:
             ax.legend(loc="best", fontsize=style.SMALL_SIZE, frameon=False)
         ax.set_ylabel(label, fontsize=style.SMALL_SIZE)
         ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
+    _date_axis(axes[1])
     return hk.figure_svg(fig, prefix="trend")
 
 
-def _weeks_figure(weeks: list[dict]) -> str:
-    fig = _figure(2.8)
+def _date_axis(ax) -> None:
+    """Short date labels that need no rotation (year shown once, where it changes)."""
+    import matplotlib.dates as mdates
+
+    loc = mdates.AutoDateLocator(minticks=3, maxticks=7)
+    ax.xaxis.set_major_locator(loc)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+    ax.tick_params(axis="x", labelsize=style.SMALL_SIZE)
+
+
+def _week_ticks(rows: list[dict]) -> list[str]:
+    """Tick labels: "W23", with the year on the first week and where the year changes."""
+    labels, year = [], None
+    for r in rows:
+        if r["empty"]:
+            labels.append("")
+            continue
+        y, w = r["week"].split("-")
+        labels.append(w if y == year else f"{y}\n{w}")
+        year = y
+    return labels
+
+
+def _weeks_figure(rows: list[dict]) -> str:
+    """Technical sessions per week; a run of weeks without activities is one hatched slot."""
+    from matplotlib.patches import Patch
+
+    fig = _figure(3.0)
     ax = fig.subplots()
-    x = np.arange(len(weeks))
-    n = np.array([w["technical_sessions"] for w in weeks], dtype=float)
-    colors = [style.GOOD if w["verdict"] == "on target" else style.POOR if w["verdict"] == "below target"
-              else style.MUTED for w in weeks]
-    ax.bar(x, n, color=colors, width=0.7)
-    ax.axhspan(1, 2, color=style.GOOD, alpha=0.12, lw=0, label="1-2 per week (coaches' advice)")
-    ax.set_xticks(x, [w["week"][5:] for w in weeks], fontsize=style.SMALL_SIZE,
-                  rotation=90 if len(weeks) > 12 else 0)
+    x = np.arange(len(rows))
+    n = np.array([r["technical_sessions"] for r in rows], dtype=float)
+    ymax = max(3.0, float(n.max()) + 0.5 if len(n) else 3.0)
+    ax.axhspan(1, 2, color=style.GOOD, alpha=0.12, lw=0)
+    colors = {"on target": style.GOOD, "below target": style.POOR, "above target": style.MUTED}
+    for xi, r, ni in zip(x, rows, n):
+        if r["empty"]:
+            ax.bar(xi, ymax * 1.08, width=0.8, color="none", edgecolor=style.TRACK_COLOR, hatch="///", lw=0)
+            ax.text(xi, ymax / 2, f"no activities ({r['n_weeks']} wk)" if r["n_weeks"] > 1 else "none",
+                    rotation=90, ha="center", va="center", fontsize=style.SMALL_SIZE, color=style.MUTED,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+            continue
+        # A week with activities but no technical session gets a thin stub and its count, so
+        # it reads as a week that was there, with nothing technical in it.
+        ax.bar(xi, max(ni, 0.025 * ymax), width=0.7, color=colors.get(r["verdict"], style.MUTED))
+        ax.text(xi, max(ni, 0.025 * ymax) + 0.02 * ymax, f"{ni:.0f}", ha="center", va="bottom",
+                fontsize=style.SMALL_SIZE, color=style.PROFILE_EDGE)
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.set_xticks(x, _week_ticks(rows), fontsize=style.SMALL_SIZE - (1 if len(rows) > 12 else 0))
+    if len(rows) > 14:
+        ax.tick_params(axis="x", labelrotation=90)
     ax.set_ylabel("technical sessions", fontsize=style.SMALL_SIZE)
-    ax.set_ylim(0, max(3.0, float(n.max()) + 0.5 if len(n) else 3.0))
+    ax.set_ylim(0, ymax * 1.08)  # room for the count over a full bar
     ax.yaxis.get_major_locator().set_params(integer=True)
-    ax.legend(loc="upper right", fontsize=style.SMALL_SIZE, frameon=False)
     ax.grid(axis="y", alpha=0.3)
+    handles = [Patch(color=style.GOOD, alpha=0.25, label="target: 1–2 a week"),
+               Patch(color=style.GOOD, label="on target"), Patch(color=style.POOR, label="below")]
+    if any(r["verdict"] == "above target" for r in rows):
+        handles.append(Patch(color=style.MUTED, label="above"))
+    # Above the plot, never over a bar.
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=len(handles),
+              fontsize=style.SMALL_SIZE, frameon=False, handlelength=1.2, columnspacing=1.0,
+              borderaxespad=0.2)
     return hk.figure_svg(fig, prefix="weeks")
 
 
 def _segments_figure(segs: list[dict]) -> str:
-    fig = _figure(3.4)
+    from matplotlib.ticker import FuncFormatter
+
+    shown = segs[:MAX_SEGMENTS_PLOTTED]
+    # One legend column: two would need a smaller font than a phone can show.
+    fig = _figure(2.9 + 0.19 * len(shown))
     ax = fig.subplots()
     palette = style.COMPONENT_COLORS
-    for k, s in enumerate(segs[:MAX_SEGMENTS_PLOTTED]):
+    markers = "osD^v<>p"
+    for k, s in enumerate(shown):
         x = _dates([p["start_time"] for p in s["passes"]])
         d = np.array([p["duration_s"] for p in s["passes"]], dtype=float)
         rel = 100.0 * (d / d[0] - 1.0)
-        ax.plot(x, rel, "o-", color=palette[k % len(palette)], lw=1.3, ms=4,
+        ax.plot(x, rel, "-", marker=markers[k % len(markers)], color=palette[k % len(palette)], lw=1.3, ms=4,
                 label=f"{s['segment_id']} ({'descent' if s['direction'] == 'down' else 'climb'}, "
                       f"{s['length_m']:.0f} m)")
     ax.axhline(0, color=style.MUTED, lw=0.8)
     ax.set_ylabel("time vs first pass [%]", fontsize=style.SMALL_SIZE)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}" if round(v) else "0"))
     ax.invert_yaxis()  # faster is up
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize=style.SMALL_SIZE - 1, frameon=False)
-    fig.autofmt_xdate()
+    _date_axis(ax)
+    # Below the plot: a legend inside would sit on the lines it names.
+    fig.legend(loc="outside lower left", ncol=1, fontsize=style.SMALL_SIZE, frameon=False, handlelength=1.6)
     return hk.figure_svg(fig, prefix="segs")
+
+
+_LEFT = "text-align:left"
+_SCORE_STYLE = {"score good": "color:var(--good);font-weight:600", "score fair": "color:var(--fair);font-weight:600",
+                "score poor": "color:var(--poor);font-weight:600"}
+
+
+def _plain_table(header: list[tuple[str, str]], rows: list[list[tuple[str, str, int]]]) -> str:
+    """A scrollable table whose cells carry their own inline style and column span.
+
+    For tables that must fit a phone (:func:`htmlkit.table` gives every text column a wide
+    minimum width). ``header`` is ``(text, style)`` (text escaped here); each row is
+    ``(html, style, colspan)`` with the cell's HTML already escaped by the caller.
+    """
+    def attrs(st: str, span: int = 1) -> str:
+        return (f' style="{hk.esc(st)}"' if st else "") + (f' colspan="{span}"' if span > 1 else "")
+
+    head = "".join(f'<th scope="col"{attrs(st)}>{hk.esc(t)}</th>' for t, st in header)
+    body = "".join("<tr>" + "".join(f"<td{attrs(st, span)}>{html}</td>" for html, st, span in r) + "</tr>"
+                   for r in rows)
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def _nowrap(text: str) -> str:
+    return f'<span style="white-space:nowrap">{hk.esc(text)}</span>'
+
+
+def _small(text: str) -> str:
+    """A muted second line in a cell (a file name: may break anywhere on a phone)."""
+    return (f'<br><span style="font-size:.8rem;color:var(--muted);overflow-wrap:anywhere">'
+            f"{hk.esc(text)}</span>")
+
+
+def _weeks_table(rows: list[dict]) -> str:
+    verdict_style = {"on target": "color:var(--good);font-weight:600", "below target": "color:var(--poor)"}
+    out = []
+    for r in rows:
+        if r["empty"]:
+            label = _nowrap(r["week"]) + (f" – {_nowrap(r['last_week'])}" if r["n_weeks"] > 1 else "")
+            words = f"no activities ({r['n_weeks']} weeks)" if r["n_weeks"] > 1 else "no activities"
+            out.append([(label, _LEFT + ";white-space:normal", 1),
+                        (hk.esc(words), _LEFT + ";color:var(--muted);font-style:italic", 4)])
+            continue
+        out.append([(hk.esc(r["week"]), _LEFT, 1), (str(r["technical_sessions"]), "", 1),
+                    (hk.esc(r["verdict"]), _LEFT + ";" + verdict_style.get(r["verdict"], ""), 1),
+                    (hk.esc(hk.fmt_km(r["technical_distance_m"], 1)), "", 1), (str(r["activities"]), "", 1)])
+    # The verdict early: on a phone the columns after it may need a sideways scroll.
+    return _plain_table([("week", _LEFT), ("sessions", ""), ("", _LEFT), ("technical", ""),
+                         ("activities", "")], out)
+
+
+def _passes_table(passes: list[dict]) -> str:
+    rows = []
+    for p in passes:
+        score = p.get("control_score")
+        when = (p["start_time"] or "")[:16].replace("T", " ")
+        rows.append([(hk.esc(when) + _small(Path(p["file"]).name), _LEFT + ";white-space:normal", 1),
+                     (hk.esc(hk.fmt_duration(p["duration_s"])), "", 1),
+                     (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(_score_css(score), ""), 1)])
+    return _plain_table([("pass", _LEFT), ("time", ""), ("control", "")], rows)
+
+
+def _activities_table(acts: list[dict]) -> str:
+    if not acts:
+        return '<p class="empty">No activity could be read.</p>'
+    rows = []
+    for a in acts:
+        cell = hk.esc((a["start_time"] or "–")[:10]) + _small(Path(a["file"]).name)
+        if a.get("duplicates"):
+            cell += _small("also: " + ", ".join(Path(f).name for f in a["duplicates"]))
+        score = a.get("descent_control_score")
+        rows.append([
+            (cell, _LEFT + ";white-space:normal;min-width:9em", 1),
+            (hk.esc(hk.fmt_km(a["distance_m"], 1)), "", 1),
+            (hk.esc(hk.fmt_num(a["ascent_m"], 0, "m")), "", 1),
+            (hk.esc(hk.fmt_duration(a["moving_time_s"])), "", 1),
+            (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(_score_css(score), ""), 1),
+            (hk.esc(hk.fmt_duration(a["hike_time_s"])), "", 1),
+            (hk.esc(hk.fmt_num(a["crossover_grade_pct"], 1, "%")), "", 1),
+            (str(a["line_practice_count"]), "", 1),
+        ])
+    return _plain_table([("activity", _LEFT), ("distance", ""), ("ascent", ""), ("moving", ""),
+                         ("control", ""), ("hiked", ""), ("crossover", ""), ("practice spots", "")], rows)
 
 
 def _score_css(v: Any) -> str:
@@ -144,7 +283,8 @@ def render_season_report(season: "Season") -> str:
         ("distance", f"{total_km:,.0f} km", f"+{total_up:,.0f} m climbing"),
         ("crossover grade", hk.fmt_num(doc["crossover_grade_pct"], 1, "%"),
          "hike above this grade (whole season)"),
-        ("technical sessions", str(sessions), f"over {len(season.weeks)} weeks"),
+        ("technical sessions", str(sessions),
+         f"in {len(season.weeks)} weeks, {sum(1 for w in season.weeks if w['activities'])} with activities"),
     ]))
 
     trend_words = []
@@ -161,21 +301,21 @@ def render_season_report(season: "Season") -> str:
                                        "the least-squares trend.", title="trends")
     body.append(hk.section("Trends", trends_html, id="trends"))
 
-    weeks = season.weeks[-MAX_WEEKS_SHOWN:]
-    if weeks:
-        below = sum(w["verdict"] == "below target" for w in weeks)
-        text = (f"<p>Coaches suggest 1–2 technical sessions a week (line-practice repeats, or runs "
-                f"with a good share of technical descent). {below} of the last {len(weeks)} weeks "
-                f"had fewer.</p>")
-        wk = hk.table(weeks, [
-            hk.Column("week", "week", str, text=True),
-            hk.Column("activities", "activities"),
-            hk.Column("technical_distance_m", "technical descent [km]", lambda v: hk.fmt_km(v, 1)),
-            hk.Column("technical_sessions", "technical sessions"),
-            hk.Column("verdict", "", str, text=True),
-        ])
+    rows = collapse_empty_weeks(season.weeks)
+    hidden = sum(r["n_weeks"] for r in rows[:-MAX_WEEKS_SHOWN])
+    rows = rows[-MAX_WEEKS_SHOWN:]
+    if rows:
+        active = [r for r in rows if not r["empty"]]
+        below = sum(r["verdict"] == "below target" for r in active)
+        idle = sum(r["n_weeks"] for r in rows if r["empty"])
+        text = (f"<p>Coaches suggest 1–2 technical sessions a week (line-practice repeats, or runs with "
+                f"a good share of technical descent). {below} of the {len(active)} weeks with activities "
+                f"had fewer" + (f"; {idle} weeks had none at all (one row for each break)" if idle else "")
+                + (f". {hidden} earlier weeks are in the season data (JSON)" if hidden else "") + ".</p>")
         body.append(hk.section("Technical sessions per week",
-                               text + hk.figure_block(_weeks_figure(weeks), title="weekly sessions") + wk,
+                               text + hk.figure_block(_weeks_figure(rows), "Sessions per week; a hatched "
+                                                      "slot is a break without activities.",
+                                                      title="weekly sessions") + _weeks_table(rows),
                                id="weeks"))
 
     segs = doc["segments"]
@@ -190,25 +330,18 @@ def render_season_report(season: "Season") -> str:
             height = hk.fmt_num(None if s["drop_m"] is None else abs(s["drop_m"]), 0, "m")
             seg_html.append(f"<h3>{hk.esc(s['segment_id'])}: {kind}, {s['length_m']:.0f} m, {height} "
                             f"{'drop' if kind == 'descent' else 'gain'} — {hk.esc(s['trend'] or 'no trend')}</h3>")
-            seg_html.append(hk.table(s["passes"], [
-                hk.Column("start_time", "date", lambda v: (v or "")[:16].replace("T", " "), text=True),
-                hk.Column("file", "file", lambda v: Path(v).name, text=True),
-                hk.Column("duration_s", "time", hk.fmt_duration),
-                hk.Column("control_score", "control [0-100]", css=_score_css),
-            ]))
+            seg_html.append(_passes_table(s["passes"]))
         body.append(hk.section("Segments met more than once", "\n".join(seg_html), id="segments"))
 
-    body.append(hk.section("Activities", hk.table(acts, [
-        hk.Column("start_time", "date", lambda v: (v or "")[:10], text=True),
-        hk.Column("file", "activity", lambda v: Path(v).name, text=True),
-        hk.Column("distance_m", "distance [km]", lambda v: hk.fmt_km(v, 1)),
-        hk.Column("ascent_m", "ascent [m]"),
-        hk.Column("moving_time_s", "moving", hk.fmt_duration),
-        hk.Column("descent_control_score", "descent control", css=_score_css),
-        hk.Column("hike_time_s", "hiked", hk.fmt_duration),
-        hk.Column("crossover_grade_pct", "crossover [%]", lambda v: hk.fmt_num(v, 1)),
-        hk.Column("line_practice_count", "practice spots"),
-    ], empty="No activity could be read."), id="activities"))
+    dups = [a for a in acts if a.get("duplicates")]
+    act_note = ""
+    if dups:
+        n_dup = sum(len(a["duplicates"]) for a in dups)
+        act_note = ("<p>" + hk.esc(f"{n_dup} more file{'s' if n_dup > 1 else ''} held an activity listed here "
+                                   "(the same run exported in another format) and "
+                                   f"{'were' if n_dup > 1 else 'was'} counted once, from the file with the "
+                                   "most sensor data (the others are named under it).") + "</p>")
+    body.append(hk.section("Activities", act_note + _activities_table(acts), id="activities"))
 
     if doc["errors"]:
         body.append(hk.section("Files that could not be read", hk.bullet_list(

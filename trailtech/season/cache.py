@@ -26,8 +26,9 @@ from .. import __version__
 
 __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
 
-#: Bumped when the layout of a cached entry changes.
-ENTRY_FORMAT = 1
+#: Bumped when the layout of a cached entry changes (2: activity ``format``, ``sensors``,
+#: ``samples``, which duplicate detection needs).
+ENTRY_FORMAT = 2
 
 
 def default_cache_dir() -> Path:

@@ -24,6 +24,7 @@ import pandas as pd
 from ..config import AnalysisConfig
 from ..result import jsonable
 from .cache import ResultCache, content_hash, default_cache_dir
+from .dedupe import find_duplicates
 from .discover import Source, discover
 from .match import match_segments
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool, run_serial
@@ -36,7 +37,7 @@ __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KE
 ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "moving_time_s",
                  "descent_control_score", "hike_time_s", "crossover_grade_pct", "line_practice_count"]
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
-ACTIVITY_EXTRA_KEYS = ["name", "technical_distance_m", "technical_session"]
+ACTIVITY_EXTRA_KEYS = ["name", "technical_distance_m", "technical_session", "format", "duplicates"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
                 "passes", "trend"]
 PASS_KEYS = ["file", "start_time", "duration_s", "control_score"]
@@ -53,7 +54,9 @@ class Season:
         Timestamp), sport, distance_m, ascent_m, moving_time_s, descent_control_score,
         hike_time_s, crossover_grade_pct, line_practice_count) plus name (Strava export),
         duration_s, descent_m, flat_cadence_spm, technical_distance_m, descent_length_m,
-        practice_repeats and technical_session (bool).
+        practice_repeats, technical_session (bool), format ("fit"/"gpx"/"tcx"), sensors (list
+        of str), samples, and duplicates: the other files of the same activity (a GPX or TCX
+        export of the same run), which were left out of every summary (list of str).
     segments : pandas.DataFrame
         One row per stretch of trail met in two or more activities: segment_id, direction
         ("down"/"up"), start_lat, start_lon, end_lat, end_lon, length_m, drop_m [m, negative
@@ -127,6 +130,9 @@ class Season:
         (out / "activities").mkdir(parents=True, exist_ok=True)
         written = []
         acts = self.activities.copy()
+        for col in ("sensors", "duplicates"):
+            if col in acts:
+                acts[col] = ["; ".join(v) if isinstance(v, (list, tuple)) else v for v in acts[col]]
         acts["json"] = [f"activities/{n}" for n in _json_names(acts["file"].tolist())]
         p = out / "activities.csv"
         acts.to_csv(p, index=False)
@@ -191,11 +197,13 @@ def _progress_bar(total: int, progress: Optional[bool]):
 def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     rows = [e["activity"] for e in entries]
     cols = ACTIVITY_KEYS + ["name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
-                            "descent_length_m", "practice_repeats"]
+                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates"]
     df = pd.DataFrame(rows, columns=cols)
     df["start_time"] = pd.to_datetime(df["start_time"], utc=True, errors="coerce", format="ISO8601")
+    df["sensors"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["sensors"]]
+    df["duplicates"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["duplicates"]]
     for c in cols:
-        if c not in ("file", "start_time", "sport", "name"):
+        if c not in ("file", "start_time", "sport", "name", "format", "sensors", "duplicates"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
     df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
@@ -228,6 +236,7 @@ def analyze_season(
     scheduler: Any = None,
     config: Optional[AnalysisConfig] = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    merge_duplicates: bool = True,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -250,6 +259,10 @@ def analyze_season(
         Analysis settings (part of the cache key).
     timeout_s : float
         Per-file time limit in the process pool [s].
+    merge_duplicates : bool
+        Count files of the same activity (a FIT and its GPX/TCX exports: start within 90 s,
+        elapsed time within 5 %, distance within 12 %) once: the richest file is kept and
+        lists the others in its ``duplicates``; see :mod:`trailtech.season.dedupe`.
 
     Returns
     -------
@@ -319,7 +332,7 @@ def analyze_season(
                 bar.update()
     if bar:
         bar.close()
-    return _assemble(entries, errors, config, store=store, digests=digests)
+    return _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates)
 
 
 def _renamed(entry: dict, src: Source) -> dict:
@@ -352,9 +365,23 @@ def _segments(ok: list[dict], config: AnalysisConfig, store: Optional[ResultCach
     return segs
 
 
+def _merge_duplicates(ok: list[dict]) -> list[dict]:
+    """Keep one entry per activity; its activity row lists the other files in ``duplicates``."""
+    groups = find_duplicates([e["activity"] for e in ok])
+    kept = []
+    for g in groups:
+        e = ok[g[0]]
+        e = {**e, "activity": {**e["activity"], "duplicates": [ok[j]["file"] for j in g[1:]]}}
+        kept.append(e)
+    return sorted(kept, key=_sort_key)
+
+
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
-              store: Optional[ResultCache] = None, digests: Optional[dict] = None) -> Season:
+              store: Optional[ResultCache] = None, digests: Optional[dict] = None,
+              merge_duplicates: bool = True) -> Season:
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
+    if merge_duplicates:
+        ok = _merge_duplicates(ok)
     bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
     all_errors = sorted(errors + bad, key=lambda e: e["file"])
     activities = _activity_frame(ok)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["pooled_crossover_grade", "metric_trend", "weekly_technical", "is_technical_session",
-           "SESSIONS_TARGET_PER_WEEK"]
+           "collapse_empty_weeks", "SESSIONS_TARGET_PER_WEEK"]
 
 #: Technical sessions per week that coaches recommend (1-2).
 SESSIONS_TARGET_PER_WEEK = (1, 2)
@@ -147,4 +147,40 @@ def weekly_technical(activities: pd.DataFrame) -> list[dict[str, Any]]:
             "technical_sessions": n,
             "verdict": "below target" if n < lo else ("on target" if n <= hi else "above target"),
         })
+    return out
+
+
+def collapse_empty_weeks(weeks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The weeks of :func:`weekly_technical` for display: each run of weeks without any
+    activity becomes one row, so a season with a long break does not list every idle week.
+
+    Parameters
+    ----------
+    weeks : list of dict
+        :func:`weekly_technical` rows, in order.
+
+    Returns
+    -------
+    list of dict
+        Rows in order. A week with activities is its row plus ``label`` (the week),
+        ``empty`` False and ``n_weeks`` 1. A run of empty weeks is one row: ``label``
+        ("2025-W01 – 2026-W23", or the week alone), ``empty`` True, ``n_weeks``, ``week`` and
+        ``week_start`` of its first week, ``last_week``, ``activities`` 0,
+        ``technical_distance_m`` 0, ``technical_sessions`` 0 and ``verdict``
+        "no activities".
+    """
+    out: list[dict[str, Any]] = []
+    for w in weeks:
+        if w.get("activities"):
+            out.append({**w, "label": w["week"], "empty": False, "n_weeks": 1})
+            continue
+        last = out[-1] if out else None
+        if last is not None and last["empty"]:
+            last["last_week"] = w["week"]
+            last["n_weeks"] += 1
+            last["label"] = f"{last['week']} – {w['week']}"
+            continue
+        out.append({"week": w["week"], "week_start": w["week_start"], "last_week": w["week"], "label": w["week"],
+                    "empty": True, "n_weeks": 1, "activities": 0, "technical_distance_m": 0.0,
+                    "technical_sessions": 0, "verdict": "no activities"})
     return out

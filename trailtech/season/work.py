@@ -20,7 +20,8 @@ import numpy as np
 from ..errors import DataQualityWarning, TrailtechError, error_line
 from .discover import Source
 
-__all__ = ["Task", "process", "error_entry", "worker_init", "GEOMETRY_STEP_M", "GEOMETRY_MARGIN_M"]
+__all__ = ["Task", "process", "error_entry", "worker_init", "build_entry", "sensors", "SENSOR_COLUMNS",
+           "GEOMETRY_STEP_M", "GEOMETRY_MARGIN_M"]
 
 #: Spacing of the stored descent/climb geometry [m] (science.md topic 6 step 1: 5 m).
 GEOMETRY_STEP_M = 5.0
@@ -142,8 +143,32 @@ def _bouts(hike_run) -> dict:
     return out
 
 
-def build_entry(source: Source, analysis) -> dict:
-    """The compact season entry of one analysed activity."""
+#: Sample columns that count as a sensor when a file has any value in them (what a duplicate
+#: file of the same activity is judged by: the one recording more of them is kept).
+SENSOR_COLUMNS = {"lat_deg": "position", "elevation_m": "elevation", "cadence_spm": "cadence",
+                  "heart_rate_bpm": "heart_rate", "power_w": "power", "temperature_c": "temperature",
+                  "device_speed_mps": "speed", "device_distance_m": "distance"}
+
+
+def sensors(track) -> list[str]:
+    """The sensors a track recorded: :data:`SENSOR_COLUMNS` names with at least one value,
+    plus ``"barometric"`` when the elevation is known to be barometric."""
+    out = []
+    samples = track.samples
+    for col, name in SENSOR_COLUMNS.items():
+        if col in samples and np.isfinite(samples[col].to_numpy(dtype=float)).any():
+            out.append(name)
+    if getattr(track.meta, "barometric", None):
+        out.append("barometric")
+    return out
+
+
+def build_entry(source: Source, analysis, track=None) -> dict:
+    """The compact season entry of one analysed activity.
+
+    ``track`` (the loaded :class:`~trailtech.track.Track`) adds the sensors it recorded and
+    its sample count, which decide which of several files of one activity is kept.
+    """
     doc = analysis.to_dict()
     s = doc["summary"]
     descents = analysis.descents
@@ -172,6 +197,9 @@ def build_entry(source: Source, analysis) -> dict:
         "technical_distance_m": s["technical_distance_m"],
         "descent_length_m": descent_length,
         "practice_repeats": practice_repeats,
+        "format": doc["format"],
+        "sensors": sensors(track) if track is not None else [],
+        "samples": int(len(track.samples)) if track is not None else None,
     }
     tl = analysis.timeline
     geometry = (_geometry(tl, descents, "down", step_m=GEOMETRY_STEP_M, margin_m=GEOMETRY_MARGIN_M)
@@ -197,7 +225,7 @@ def process(task: Task) -> dict:
     try:
         track = _load(src)
         analysis = analyze(track, task.config)
-        return build_entry(src, analysis)
+        return build_entry(src, analysis, track)
     except TrailtechError as exc:
         line = error_line(exc, src.file)
         # The season lists errors by file already: keep only the problem.

@@ -282,7 +282,7 @@ def _trail_run_pieces(switch_grade: float) -> list[Piece]:
     return [
         P("flat", 800, 0.0, wobble=0.007),
         P("runnable_climb", 1600, 0.07, wobble=0.01),
-        P("flat", 300, 0.0, wobble=0.007),
+        P("flat", 400, 0.0, wobble=0.007),
         P("steep_climb_hiked", 500, 0.27, wobble=0.02),
         P("steep_climb_run_slow", 300, 0.29, wobble=0.012),
         P("steep_climb_hiked", 300, 0.28, wobble=0.02),
@@ -309,7 +309,7 @@ def simulate_trail_run(
     sample_interval_s: float = 1.0,
     runner: Optional[Runner] = None,
 ) -> SimulatedRun:
-    """A ~11.3 km, ~1.65 h trail run with ~710 m of climbing, and its exact truth.
+    """A ~11.4 km, ~1.65 h trail run with ~710 m of climbing, and its exact truth.
 
     The route: 0.8 km flat warm-up; 1.6 km runnable climb (~7%); flat; a 1.1 km steep climb
     (27-29%) hiked, then 300 m RUN at no more than hiking speed (a ``"ran_should_hike"``
@@ -345,7 +345,7 @@ def simulate_trail_run(
     >>> from trailtech.simulate import simulate_trail_run
     >>> run = simulate_trail_run(seed=0)
     >>> round(run.truth.distance_m)
-    11280
+    11380
     """
     _check_options(elevation_noise, position_noise_m, sample_interval_s)
     runner = runner or Runner()

@@ -261,7 +261,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
-        await asyncio.get_running_loop().run_in_executor(None, service.pool.warm_up)
+        service.pool.warm_up()  # starts the worker processes (a few ms; they import meanwhile)
         try:
             yield
         finally:

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
+import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Optional
@@ -124,8 +126,9 @@ class WorkerPool:
         ex = self._current()
         self._jobs_on_executor -= 1
         if isinstance(ex, cf.ProcessPoolExecutor):
-            for _ in range(self.workers):
-                ex.submit(os.getpid)
+            with _children_ignore_sigint():
+                for _ in range(self.workers):
+                    ex.submit(os.getpid)
 
     def shutdown(self) -> None:
         """Stop every worker now (jobs still running are abandoned)."""
@@ -169,7 +172,8 @@ class WorkerPool:
 
     async def _run_on(self, loop, ex: cf.Executor, fn, args) -> Any:
         try:
-            fut = loop.run_in_executor(ex, fn, *args)
+            with _children_ignore_sigint():  # submit() may spawn a worker process
+                fut = loop.run_in_executor(ex, fn, *args)
         except RuntimeError as exc:
             # Broken, or shut down by a recycle between choosing it and submitting to it.
             raise BrokenProcessPool(str(exc)) from exc
@@ -206,6 +210,26 @@ class WorkerPool:
             if self._quarantine is qx:
                 self._quarantine = None
         _kill(qx)
+
+
+@contextlib.contextmanager
+def _children_ignore_sigint():
+    """Let processes started inside this block ignore SIGINT from their first instruction.
+
+    Ctrl+C in a terminal signals the whole process group, and a worker that is still importing
+    when it arrives would die with a KeyboardInterrupt traceback; the server stops its workers
+    itself. A child started while SIGINT is ignored keeps ignoring it (Python installs its own
+    handler only over the default disposition). Only the main thread may change handlers;
+    elsewhere (tests driving the app from a thread) this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _kill(ex: cf.Executor) -> None:
