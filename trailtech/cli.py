@@ -243,11 +243,9 @@ def _analyze_text(doc: dict) -> str:
 def write_flags_gpx(analysis, path: str) -> None:
     """Write the line-practice targets of ``analysis`` as a GPX course file (one track and a
     start waypoint per candidate, in rank order; a valid empty GPX when there are none)."""
-    from .analysis.practice import practice_courses
-    from .io.gpx_write import courses_to_gpx
+    from .export import line_practice_gpx
 
-    courses = practice_courses(analysis.line_practice, analysis.timeline)
-    Path(path).write_bytes(courses_to_gpx(courses))
+    Path(path).write_bytes(line_practice_gpx(analysis))
 
 
 def _write_report(analysis, path: str) -> None:

@@ -47,6 +47,10 @@ class TrackReadError(TrailtechError):
         self.reason = str(reason)
         super().__init__(f"{self.source}: {self.reason}")
 
+    def __reduce__(self):
+        # Keep the two-argument form through pickle (process pools send errors back).
+        return (type(self), (self.source, self.reason))
+
 
 class UnsupportedFormatError(TrackReadError):
     """The content is not a FIT, GPX or TCX activity (nor a gzip or zip of one)."""

@@ -68,6 +68,8 @@ MOVING_VERTICAL_WINDOW_S = 10.0
 STOP_DISPLACEMENT_WINDOW_S = 10.0
 #: Share of timed samples a device stream must cover to be used instead of positions.
 DEVICE_STREAM_MIN_COVERAGE = 0.8
+GPS_ELEVATION_TIME_WINDOW_S = 0.0
+GPS_ELEVATION_TIME_ORDER = 2
 #: Window of the net-displacement speed that tells a session of unknown sport on foot or not [s].
 SPORT_SPEED_WINDOW_S = 30.0
 #: Device distance is used when its total is within this ratio of the position total.
@@ -437,6 +439,8 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
             )
             if n_clamped:
                 notes.append(f"Removed {n_clamped} elevation jump(s) faster than {cfg.max_vertical_speed_mps:g} m/s.")
+        elif GPS_ELEVATION_TIME_WINDOW_S > 0:
+            ele_g = _ele.smooth_in_time(ele_g, window=_odd(GPS_ELEVATION_TIME_WINDOW_S / dt), polyorder=GPS_ELEVATION_TIME_ORDER)
     else:
         notes.append("The file has no elevation: ascent, descent, grade and GAP are not computed.")
 

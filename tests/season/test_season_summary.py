@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trailtech.season.summary import (is_technical_session, metric_trend, pooled_crossover_grade,
-                                      weekly_technical)
+from trailtech.season.summary import (collapse_empty_weeks, is_technical_session, metric_trend,
+                                      pooled_crossover_grade, weekly_technical)
 
 
 def _bouts():
@@ -70,3 +70,25 @@ def test_weekly_technical_fills_empty_weeks():
     assert [w["verdict"] for w in weeks] == ["above target", "below target", "below target", "below target"]
     assert weeks[0]["technical_distance_m"] == 600.0 and weeks[0]["week_start"] == "2026-03-02"
     assert weekly_technical(acts.iloc[:0]) == []
+
+
+def test_collapse_empty_weeks_one_row_per_break():
+    # A run in late 2024, two in June 2026: 80 empty weeks in between, one of them alone.
+    acts = pd.DataFrame({"start_time": pd.to_datetime(["2024-12-20T08:00:00Z", "2026-06-02T08:00:00Z",
+                                                       "2026-06-16T08:00:00Z"], utc=True),
+                         "practice_repeats": [1, 0, 1], "technical_distance_m": [500.0, 0.0, 300.0],
+                         "descent_length_m": [1000.0] * 3})
+    weeks = weekly_technical(acts)
+    assert weeks[0]["week"] == "2024-W51" and weeks[-1]["week"] == "2026-W25"
+    rows = collapse_empty_weeks(weeks)
+    assert [r["label"] for r in rows] == ["2024-W51", "2024-W52 – 2026-W22", "2026-W23", "2026-W24",
+                                          "2026-W25"]
+    assert [r["empty"] for r in rows] == [False, True, False, True, False]
+    assert [r["n_weeks"] for r in rows] == [1, len(weeks) - 4, 1, 1, 1]
+    assert sum(r["n_weeks"] for r in rows) == len(weeks)  # every week accounted for
+    gap = rows[1]
+    assert gap["verdict"] == "no activities" and gap["activities"] == 0 and gap["last_week"] == "2026-W22"
+    assert gap["week_start"] == "2024-12-23"
+    assert rows[2]["verdict"] == "below target" and rows[4]["technical_sessions"] == 1
+    assert weeks[1]["activities"] == 0 and "label" not in weeks[1]  # the input is not changed
+    assert collapse_empty_weeks([]) == []

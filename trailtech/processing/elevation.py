@@ -25,6 +25,7 @@ __all__ = [
     "hampel",
     "clamp_vertical_rate",
     "smooth_profile",
+    "smooth_in_time",
     "ascent_descent",
 ]
 
@@ -263,6 +264,41 @@ def smooth_profile(elevation_m, *, grid_m: float, window_m: float, polyorder: in
         coef = np.polyfit(x, h, 1)
         return np.polyval(coef, x)
     return savgol_filter(h, n_pts, polyorder)
+
+
+def smooth_in_time(elevation_m, *, window: int, polyorder: int = 2) -> np.ndarray:
+    """Savitzky-Golay smoothing of a uniformly *time*-sampled elevation; NaN stays NaN.
+
+    GPS altitude errors are correlated over tens of seconds (science.md 4.2), i.e. over a
+    fixed *time*, while the profile is smoothed over a fixed *distance*: on a fast descent a
+    205 m window lasts under a minute and the error survives it as false bumps. A time
+    window first removes that, and costs little resolution: at running speed it is shorter
+    than the distance window.
+
+    Parameters
+    ----------
+    elevation_m : array_like
+        Elevation on a uniform time grid [m]; NaN in gaps (bridged only for the fit).
+    window : int
+        Window in samples (made odd); series shorter than the window are returned as is.
+    polyorder : int
+        Polynomial order.
+
+    Returns
+    -------
+    numpy.ndarray
+        Smoothed elevation [m].
+    """
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    h = np.asarray(elevation_m, dtype=float)
+    ok = np.isfinite(h)
+    w = int(window) | 1
+    if w <= polyorder + 1 or ok.sum() < w:
+        return h.copy()
+    out = savgol_filter(_fill_nan(h), w, polyorder)
+    out[~ok] = np.nan
+    return out
 
 
 def ascent_descent(elevation_m, *, hysteresis_m: float) -> tuple[float, float]:

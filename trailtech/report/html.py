@@ -170,25 +170,14 @@ def render_figures(analysis: "Analysis", *, dpi: float = 150.0) -> dict[str, str
     return out
 
 
-def _practice_courses(analysis: "Analysis") -> list[dict]:
-    """Polylines of the line-practice candidates for the GPX download."""
-    lp = analysis.line_practice
-    if not isinstance(lp, pd.DataFrame) or len(lp) == 0:
-        return []
-    from ..analysis.practice import practice_courses
-
-    return list(practice_courses(lp, analysis.timeline))
-
-
 def practice_gpx(analysis: "Analysis") -> Optional[bytes]:
-    """The line-practice candidates as a GPX of courses, or ``None`` when there are none."""
-    courses = [c for c in _practice_courses(analysis)
-               if np.isfinite(np.asarray(c["lat_deg"], float)).sum() >= 2]
-    if not courses:
-        return None
-    from ..io.gpx_write import courses_to_gpx
+    """The line-practice candidates as a GPX of courses (the same bytes as
+    ``trailtech analyze --flags-gpx``), or ``None`` when no candidate can be followed."""
+    from ..export import line_practice_courses, line_practice_gpx
 
-    return courses_to_gpx(courses)
+    if not line_practice_courses(analysis):
+        return None
+    return line_practice_gpx(analysis)
 
 
 def _line_practice(analysis: "Analysis", source_name: str) -> str:

@@ -136,6 +136,20 @@ def _weeks_figure(rows: list[dict]) -> str:
     return hk.figure_svg(fig, prefix="weeks")
 
 
+def _best_per_activity(passes: list[dict]) -> tuple[pd.DatetimeIndex, np.ndarray]:
+    """Start time and duration [s] of each activity's fastest pass, in time order.
+
+    Line-practice sessions pass a segment several times within minutes; one point per
+    activity keeps the season's progress readable.
+    """
+    df = pd.DataFrame({"file": [p["file"] for p in passes],
+                       "t": _dates([p["start_time"] for p in passes]),
+                       "d": np.array([p["duration_s"] for p in passes], dtype=float)})
+    df = df[np.isfinite(df["d"])]
+    best = df.loc[df.groupby("file", sort=False)["d"].idxmin()].sort_values("t")
+    return pd.DatetimeIndex(best["t"]), best["d"].to_numpy()
+
+
 def _segments_figure(segs: list[dict]) -> str:
     from matplotlib.ticker import FuncFormatter
 
@@ -146,8 +160,7 @@ def _segments_figure(segs: list[dict]) -> str:
     palette = style.COMPONENT_COLORS
     markers = "osD^v<>p"
     for k, s in enumerate(shown):
-        x = _dates([p["start_time"] for p in s["passes"]])
-        d = np.array([p["duration_s"] for p in s["passes"]], dtype=float)
+        x, d = _best_per_activity(s["passes"])
         rel = 100.0 * (d / d[0] - 1.0)
         ax.plot(x, rel, "-", marker=markers[k % len(markers)], color=palette[k % len(palette)], lw=1.3, ms=4,
                 label=f"{s['segment_id']} ({'descent' if s['direction'] == 'down' else 'climb'}, "
@@ -323,8 +336,8 @@ def render_season_report(season: "Season") -> str:
         ordered = sorted(segs, key=lambda s: (-len(s["passes"]), s["segment_id"]))
         seg_html = ["<p>Stretches of trail you ran in two or more activities, timed between the "
                     "same start and end gates each time.</p>",
-                    hk.figure_block(_segments_figure(ordered), "Time on each segment relative to "
-                                    "its first pass (faster is up).", title="segment progress")]
+                    hk.figure_block(_segments_figure(ordered), "Each activity's fastest pass of a "
+                                    "segment, relative to the first activity's (faster is up).", title="segment progress")]
         for s in ordered:
             kind = "descent" if s["direction"] == "down" else "climb"
             height = hk.fmt_num(None if s["drop_m"] is None else abs(s["drop_m"]), 0, "m")

@@ -84,11 +84,10 @@ def _render(kind: RenderKind, analysis) -> bytes:
 
         return render_report(analysis).encode("utf-8")
     if kind == "flags_gpx":
-        # What `trailtech analyze --flags-gpx` writes (cli.write_flags_gpx): the same two calls.
-        from ..analysis.practice import practice_courses
-        from ..io.gpx_write import courses_to_gpx
+        # What `trailtech analyze --flags-gpx` writes: the one shared function.
+        from ..export import line_practice_gpx
 
-        return courses_to_gpx(practice_courses(analysis.line_practice, analysis.timeline))
+        return line_practice_gpx(analysis)
     raise ValueError(f"kind must be 'json', 'report' or 'flags_gpx', got {kind!r}")
 
 
