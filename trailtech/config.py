@@ -55,6 +55,7 @@ class AnalysisConfig:
     hampel_window_s: float = _f(7.0, "science.md 4 step 3: Hampel filter over 7 s", 3, 60)
     max_vertical_speed_mps: float = _f(2.0, "science.md 4 step 3: clamp |dh/dt| <= 2 m/s", 0.5, 20)
     vam_window_s: float = _f(30.0, "science.md 4 step 8: 30 s centred regression", 5, 300)
+    gps_hysteresis_noise_factor: float = _f(6.0, "heuristic: GPS-altitude hysteresis = 6 x robust sigma of the smoothing residual, between ascent_hysteresis_baro_m and ascent_hysteresis_gps_m (9-10 m on the simulator's GPS noise, 4.5-5 m on the two real GPS-altitude FIT files, whose ascent error vs the device fell from -23/-14 % to -13/-2 %), docs/accuracy.md", 1, 50)
 
     # --- moving / stopped (science.md 4 step 10) ---
     stop_speed_mps: float = _f(0.3, "gpxpy 1 km/h [OSS]; science.md 4 step 10", 0, 2)

@@ -68,8 +68,6 @@ MOVING_VERTICAL_WINDOW_S = 10.0
 STOP_DISPLACEMENT_WINDOW_S = 10.0
 #: Share of timed samples a device stream must cover to be used instead of positions.
 DEVICE_STREAM_MIN_COVERAGE = 0.8
-GPS_ELEVATION_TIME_WINDOW_S = 0.0
-GPS_ELEVATION_TIME_ORDER = 2
 #: Window of the net-displacement speed that tells a session of unknown sport on foot or not [s].
 SPORT_SPEED_WINDOW_S = 30.0
 #: Device distance is used when its total is within this ratio of the position total.
@@ -439,8 +437,6 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
             )
             if n_clamped:
                 notes.append(f"Removed {n_clamped} elevation jump(s) faster than {cfg.max_vertical_speed_mps:g} m/s.")
-        elif GPS_ELEVATION_TIME_WINDOW_S > 0:
-            ele_g = _ele.smooth_in_time(ele_g, window=_odd(GPS_ELEVATION_TIME_WINDOW_S / dt), polyorder=GPS_ELEVATION_TIME_ORDER)
     else:
         notes.append("The file has no elevation: ascent, descent, grade and GAP are not computed.")
 
@@ -505,6 +501,13 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
         if total_m >= 2 * step_m and sel.sum() >= 2:
             raw_prof = _rs.interp_on_distance_grid(distance[sel], ele_g[sel], dgrid)
             prof_h = _ele.smooth_profile(raw_prof, grid_m=step_m, window_m=window_m, polyorder=cfg.sg_polyorder)
+            if not barometric:
+                # Two stages: the smoothing's residual measures this track's GPS altitude noise,
+                # and the hysteresis scales with it (quiet receivers keep their small climbs).
+                hyst_m = _ele.noise_scaled_hysteresis(
+                    raw_prof, prof_h, factor=cfg.gps_hysteresis_noise_factor,
+                    min_m=cfg.ascent_hysteresis_baro_m, max_m=cfg.ascent_hysteresis_gps_m,
+                )
             prof_g = _grade.grade_from_profile(dgrid, prof_h, baseline_m=baseline_m)
             ascent, descent = _ele.ascent_descent(prof_h, hysteresis_m=hyst_m)
             ele_t = np.interp(distance, dgrid, prof_h)

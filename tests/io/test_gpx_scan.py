@@ -311,10 +311,18 @@ def test_generated_documents_equal_tree_path(segments, sport):
     same_as_lxml(data)
 
 
-@given(st.lists(st.text(alphabet="0123456789.+-eE_ \tnaif", max_size=12), min_size=1,
-                max_size=20))
+_NUMBER_TEXTS = st.one_of(
+    st.text(alphabet="0123456789.+-eE_ \tnaif", max_size=12),
+    st.from_regex(r"-?[0-9]{0,10}(\.[0-9]{0,10})?", fullmatch=True),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.floats(-200, 200).map(lambda x: f"{x:.7f}"),
+)
+
+
+@given(st.lists(_NUMBER_TEXTS, min_size=1, max_size=20))
 def test_scanner_numbers_read_like_to_float(texts):
-    # the scanner converts bytes in numpy; the tree path converts text with to_float
+    # the scanner converts bytes in numpy (digit words, then float()); the tree path converts
+    # text with to_float: bit-identical results, -0.0 included
     body = "".join(
         f'<trkpt lat="1" lon="1"><ele>{t}</ele><time>2024-05-01T08:00:{i:02d}Z</time></trkpt>'
         for i, t in enumerate(texts)
@@ -325,6 +333,7 @@ def test_scanner_numbers_read_like_to_float(texts):
                       scan.field_stop[scan.field_tag == scan.tags.index(f"{{{GPX11}}}ele")])
     expected = to_float([t if t else None for t in texts])
     np.testing.assert_array_equal(got, expected)
+    assert (np.signbit(got) == np.signbit(expected)).all()
 
 
 # ------------------------------------------------------------------ speed

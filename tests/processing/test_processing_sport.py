@@ -157,3 +157,33 @@ def test_config_has_sport_limits_with_sources():
     for name in ("max_other_speed_mps", "max_other_accel_mps2", "max_foot_median_speed_mps"):
         assert fields[name].metadata["source"]
     assert AnalysisConfig().max_other_speed_mps > AnalysisConfig().max_running_speed_mps
+
+
+# --- GPS-altitude hysteresis scaled to the measured noise (tests the elevation helper here too)
+def test_noise_scaled_hysteresis():
+    from trailtech.processing import elevation as ele
+
+    rng = np.random.default_rng(0)
+    smooth = np.linspace(1000, 1100, 5000)
+    quiet = ele.noise_scaled_hysteresis(smooth + rng.normal(0, 0.8, smooth.size), smooth, factor=6, min_m=2, max_m=10)
+    noisy = ele.noise_scaled_hysteresis(smooth + rng.normal(0, 4.0, smooth.size), smooth, factor=6, min_m=2, max_m=10)
+    assert quiet == pytest.approx(4.8, rel=0.05)
+    assert noisy == 10.0
+    assert ele.noise_scaled_hysteresis(smooth, smooth, factor=6, min_m=2, max_m=10) == 2.0
+    with pytest.raises(ValueError, match="factor"):
+        ele.noise_scaled_hysteresis(smooth, smooth, factor=0, min_m=2, max_m=10)
+
+
+def test_quiet_gps_altitude_keeps_small_climbs():
+    # 8 m bumps every 400 m under 0.5 m GPS-altitude noise: a fixed 10 m hysteresis would see
+    # no climbing at all; the noise-scaled one (~3 m) counts the bumps.
+    n = 1600
+    tr = make_track(n, speed_mps=2.5, cadence_spm=170.0)
+    d = 2.5 * np.arange(n)
+    rng = np.random.default_rng(1)
+    tr.samples["elevation_m"] = 1000 + 4 * (1 - np.cos(2 * np.pi * d / 400)) + rng.normal(0, 0.5, n)
+    meta = dataclasses.replace(tr.meta, barometric=False)
+    p = prepare(Track(samples=tr.samples, meta=meta))
+    assert p.summary["elevation_source"] == "gps"
+    n_bumps = d[-1] / 400
+    assert p.summary["ascent_m"] == pytest.approx(8 * n_bumps, rel=0.25)

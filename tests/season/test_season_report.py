@@ -57,7 +57,7 @@ def test_a_long_break_is_one_row_and_the_json_keeps_every_week():
     assert "no activities (79 weeks)" in table
     assert re.search(r"2024-W49</span> – <span[^>]*>2026-W23", table)
     assert "0.0 km" not in table.split("no activities")[1]  # no idle week listed one by one
-    assert "0 of the 2 weeks with activities had fewer; 79 weeks had none" in weeks
+    assert "1 of the 2 weeks with activities had fewer; 79 weeks had none" in weeks
     assert len(_embedded_json(page)["weeks"]) == 81
     assert "http://" not in page.split("<svg")[0] and "https://" not in page
 

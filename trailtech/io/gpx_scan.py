@@ -223,6 +223,15 @@ class GpxScan:
         """Numbers from the spans; unreadable or missing texts are NaN (as ``to_float``)."""
         if len(start) == 0:
             return np.empty(0, dtype=float)
+        values, done = _plain_decimals(self._padded, start, stop)
+        if done.all():
+            return values
+        rest = np.flatnonzero(~done)
+        start, stop = start[rest], stop[rest]
+        values[rest] = self._general_floats(start, stop)
+        return values
+
+    def _general_floats(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
         win = self._fixed(start, stop - start)
         if win is not None:
             # numpy reads bytes to float with Python's own float(); anything it refuses (an
@@ -671,6 +680,67 @@ def _next_quote(words8: np.ndarray, pos: np.ndarray, n_words: int = 5) -> np.nda
         if rest.size == 0:
             break
     return out
+
+
+_ZEROS8 = np.uint64(0x3030303030303030)
+_SIXES8 = np.uint64(0x7676767676767676)
+_POW10 = 10.0 ** np.arange(9)
+_EXACT_MANTISSA = np.uint64(1 << 53)
+
+
+def _eight_digits(x: np.ndarray) -> np.ndarray:
+    """The number written by 8 digit values (0-9, most significant in the lowest byte).
+
+    The SWAR reduction used by simdjson and fast_float: pairs, then quads, then the whole.
+    """
+    x = ((x & np.uint64(0x0F0F0F0F0F0F0F0F)) * np.uint64(2561)) >> np.uint64(8)
+    x = ((x & np.uint64(0x00FF00FF00FF00FF)) * np.uint64(6553601)) >> np.uint64(16)
+    return (
+        (x & np.uint64(0x0000FFFF0000FFFF)) * np.uint64(42949672960001)
+    ) >> np.uint64(32)
+
+
+def _digit_word(words8: np.ndarray, at: np.ndarray, n: np.ndarray):
+    """Up to 8 digits at ``at`` (``n`` of them) as a number, and whether they are all digits."""
+    x = (words8[at] ^ _ZEROS8) & _LOW_BYTES[n]  # '0'-'9' -> 0-9; others stay > 9
+    ok = (((x + _SIXES8) | x) & _HIGH & _LOW_BYTES[n]) == 0
+    # left-pad with zero digits: move the n digits to the top bytes
+    shift = (np.uint64(8) * (8 - n).astype(np.uint64)) & np.uint64(63)
+    x = np.where(n == 0, np.uint64(0), x << shift)
+    return _eight_digits(x), ok
+
+
+def _plain_decimals(
+    padded: np.ndarray, start: np.ndarray, stop: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values of spans written ``[-]digits[.digits]`` (at most 8 + 8 digits), and which those are.
+
+    The digits give an integer mantissa M < 2**53 and a scale 10**f (f <= 8), both exact in
+    float64, so the single division M / 10**f is the correctly rounded value of the decimal:
+    exactly what float() returns for the text. Other spans (exponents, spaces, signs '+',
+    longer numbers) are left for float() itself.
+    """
+    words8 = np.ndarray(
+        shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,)
+    )
+    negative = padded[start] == ord("-")
+    first = start + negative
+    length = stop - first
+    dot = _first_byte(words8[first], ord("."))
+    dot = np.where(dot == 8, 8 + _first_byte(words8[first + 8], ord(".")), dot)
+    has_dot = dot < length
+    n_int = np.where(has_dot, dot, length)
+    n_frac = np.where(has_dot, length - dot - 1, 0)
+    usable = (n_int <= 8) & (n_frac <= 8) & (n_int + n_frac > 0) & (length > 0)
+    n_int = np.where(usable, n_int, 0)
+    n_frac = np.where(usable, np.clip(n_frac, 0, 8), 0)
+    whole, ok_int = _digit_word(words8, first, n_int)
+    part, ok_frac = _digit_word(words8, first + n_int + 1, n_frac)
+    mantissa = whole * (np.uint64(10) ** n_frac.astype(np.uint64)) + part
+    done = usable & ok_int & ok_frac & (mantissa < _EXACT_MANTISSA)
+    values = mantissa.astype(np.float64) / _POW10[n_frac]
+    values = np.where(negative, -values, values)
+    return values, done
 
 
 _PT_LAT, _PT_LON = _word(b'pt lat="'), _word(b'pt lon="')

@@ -25,7 +25,7 @@ __all__ = [
     "hampel",
     "clamp_vertical_rate",
     "smooth_profile",
-    "smooth_in_time",
+    "noise_scaled_hysteresis",
     "ascent_descent",
 ]
 
@@ -266,39 +266,40 @@ def smooth_profile(elevation_m, *, grid_m: float, window_m: float, polyorder: in
     return savgol_filter(h, n_pts, polyorder)
 
 
-def smooth_in_time(elevation_m, *, window: int, polyorder: int = 2) -> np.ndarray:
-    """Savitzky-Golay smoothing of a uniformly *time*-sampled elevation; NaN stays NaN.
+def noise_scaled_hysteresis(
+    raw_m, smoothed_m, *, factor: float, min_m: float, max_m: float
+) -> float:
+    """Ascent hysteresis scaled to the noise the smoothing removed [m].
 
-    GPS altitude errors are correlated over tens of seconds (science.md 4.2), i.e. over a
-    fixed *time*, while the profile is smoothed over a fixed *distance*: on a fast descent a
-    205 m window lasts under a minute and the error survives it as false bumps. A time
-    window first removes that, and costs little resolution: at running speed it is shorter
-    than the distance window.
+    The residual ``raw - smoothed`` of a GPS altitude profile is mostly receiver noise; what
+    survives the smoothing is a fraction of it, so a threshold proportional to the residual's
+    robust standard deviation (1.4826 MAD) rejects the surviving wiggles of a noisy receiver
+    without discarding the real small climbs of a quiet one.
 
     Parameters
     ----------
-    elevation_m : array_like
-        Elevation on a uniform time grid [m]; NaN in gaps (bridged only for the fit).
-    window : int
-        Window in samples (made odd); series shorter than the window are returned as is.
-    polyorder : int
-        Polynomial order.
+    raw_m, smoothed_m : array_like
+        The profile before and after smoothing [m] (NaN ignored).
+    factor : float
+        Hysteresis per metre of residual noise (> 0).
+    min_m, max_m : float
+        Bounds of the result [m].
 
     Returns
     -------
-    numpy.ndarray
-        Smoothed elevation [m].
+    float
+        ``clip(factor * sigma_residual, min_m, max_m)``; ``max_m`` when there is no residual.
     """
-    if window < 1:
-        raise ValueError(f"window must be >= 1, got {window}")
-    h = np.asarray(elevation_m, dtype=float)
-    ok = np.isfinite(h)
-    w = int(window) | 1
-    if w <= polyorder + 1 or ok.sum() < w:
-        return h.copy()
-    out = savgol_filter(_fill_nan(h), w, polyorder)
-    out[~ok] = np.nan
-    return out
+    if not factor > 0:
+        raise ValueError(f"factor must be > 0, got {factor}")
+    if not 0 <= min_m <= max_m:
+        raise ValueError(f"need 0 <= min_m <= max_m, got {min_m} and {max_m}")
+    r = np.asarray(raw_m, dtype=float) - np.asarray(smoothed_m, dtype=float)
+    r = r[np.isfinite(r)]
+    if r.size < 3:
+        return float(max_m)
+    sigma = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+    return float(np.clip(factor * sigma, min_m, max_m))
 
 
 def ascent_descent(elevation_m, *, hysteresis_m: float) -> tuple[float, float]:
