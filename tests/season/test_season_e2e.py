@@ -50,7 +50,8 @@ def test_activities_in_time_order(season, sim_dir):
         "/2026/week1.gpx", "/practice.gpx", "/2026/week2.gpx.gz"]
     assert acts["start_time"].is_monotonic_increasing
     assert season.errors == []
-    assert (acts["distance_m"].iloc[[0, 2]] / 1000).round().tolist() == [13.0, 13.0]
+    # The simulated course is ~11.4 km; GPS noise on the GPX positions adds a few percent.
+    assert acts["distance_m"].iloc[[0, 2]].tolist() == pytest.approx([11700, 11700], rel=0.06)
 
 
 def test_same_course_segments_are_found(season, sim_dir):
@@ -62,10 +63,10 @@ def test_same_course_segments_are_found(season, sim_dir):
         assert s["n_passes"] == 2
         assert s["trend"] in ("improving", "steady", "worse")
         assert all(p["duration_s"] > 0 for p in s["passes"])
-    # The long runnable descent (~4 km, ~400 m drop) is one of them, timed on both days.
-    long = segs[(segs["direction"] == "down") & (segs["length_m"] > 3000)]
+    # The long runnable descent (~2.8 km, ~280 m drop) is one of them, timed on both days.
+    long = segs[(segs["direction"] == "down") & (segs["length_m"] > 2000)]
     assert len(long) == 1
-    assert long["drop_m"].iloc[0] == pytest.approx(400, rel=0.15)
+    assert long["drop_m"].iloc[0] == pytest.approx(280, rel=0.15)
     t1, t2 = (p["duration_s"] for p in long["passes"].iloc[0])
     assert t2 < t1  # the faster runner on week 2
 

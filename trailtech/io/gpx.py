@@ -330,19 +330,35 @@ def _read_scan(data: bytes, source: str) -> Track | None:
         scan.field_extension, ext_code[scan.field_tag], own_code[scan.field_tag]
     )
     times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    layers: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+    selections = {}
     for key, i in code.items():
         sel = np.flatnonzero(
             field_code == i
         )  # document order: later values win, as in lxml
         if sel.size == 0:
             continue
-        start, stop = scan.field_start[sel], scan.field_stop[sel]
         if key == ("time", 0):
+            start, stop = scan.field_start[sel], scan.field_stop[sel]
             times[scan.field_point[sel]] = scan.times(start, stop)
         else:
-            layers[key] = (scan.field_point[sel], scan.floats(start, stop))
-    columns = {"lat_deg": scan.lat_deg, "lon_deg": scan.lon_deg}
+            selections[key] = sel
+    # every number of the document in one batch: positions first, then the fields
+    spans = [
+        (scan.field_start[sel], scan.field_stop[sel]) for sel in selections.values()
+    ]
+    plain_coordinates = scan.lat_span is not None
+    if plain_coordinates:
+        spans = [scan.lat_span, scan.lon_span, *spans]
+    values = scan.floats_many(spans)
+    if plain_coordinates:
+        lat, lon, values = values[0], values[1], values[2:]
+    else:
+        lat, lon = scan.lat_deg, scan.lon_deg
+    layers = {
+        key: (scan.field_point[sel], v)
+        for (key, sel), v in zip(selections.items(), values)
+    }
+    columns = {"lat_deg": lat, "lon_deg": lon}
     columns.update(_merge_columns(n, layers))
     columns["segment"] = scan.segment
     warnings: list[str] = []

@@ -163,8 +163,11 @@ class GpxScan:
         the root), in document order.
     segment : ndarray of int64
         Per point, the index of its ``<trkseg>`` among all of them (0-based).
-    lat_deg, lon_deg : ndarray of float
-        The ``lat``/``lon`` attributes (NaN where missing or unreadable).
+    lat_span, lon_span : (ndarray, ndarray) or None
+        Byte spans of the ``lat``/``lon`` values when every point tag has the plain form
+        ``<trkpt lat="..." lon="...">`` (convert them with :meth:`floats_many`); else None and
+    lat_deg, lon_deg : ndarray of float or None
+        the attributes already read (NaN where missing or unreadable).
     tags : list of str
         Clark names (``{uri}local``) of the field elements, indexed by ``field_tag``.
     field_tag, field_point : ndarray of int64
@@ -185,8 +188,10 @@ class GpxScan:
 
     n_points: int
     segment: np.ndarray
-    lat_deg: np.ndarray
-    lon_deg: np.ndarray
+    lat_span: tuple[np.ndarray, np.ndarray] | None
+    lon_span: tuple[np.ndarray, np.ndarray] | None
+    lat_deg: np.ndarray | None
+    lon_deg: np.ndarray | None
     tags: list[str]
     field_tag: np.ndarray
     field_point: np.ndarray
@@ -230,6 +235,19 @@ class GpxScan:
         start, stop = start[rest], stop[rest]
         values[rest] = self._general_floats(start, stop)
         return values
+
+    def floats_many(
+        self, spans: list[tuple[np.ndarray, np.ndarray]]
+    ) -> list[np.ndarray]:
+        """:meth:`floats` of several span arrays, converted in one batch (numpy's per-call
+        cost dominates arrays of a few thousand values)."""
+        if not spans:
+            return []
+        sizes = np.cumsum([len(a) for a, _ in spans])[:-1]
+        values = self.floats(
+            np.concatenate([a for a, _ in spans]), np.concatenate([b for _, b in spans])
+        )
+        return np.split(values, sizes)
 
     def _general_floats(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
         win = self._fixed(start, stop - start)
@@ -519,8 +537,10 @@ def scan_gpx(data: bytes) -> GpxScan | None:
     scan = GpxScan(
         n_points=n_points,
         segment=segment,
-        lat_deg=np.empty(0),
-        lon_deg=np.empty(0),
+        lat_span=None,
+        lon_span=None,
+        lat_deg=None,
+        lon_deg=None,
         tags=tags,
         field_tag=field_tag.astype(np.int64),
         field_point=point_id[a3[fi]].astype(np.int64),
@@ -533,7 +553,11 @@ def scan_gpx(data: bytes) -> GpxScan | None:
         _data=data,
         _padded=arr,
     )
-    scan.lat_deg, scan.lon_deg = _lat_lon(scan, o_lt[pi], tend[oi[pi]])
+    spans = _lat_lon_spans(arr, o_lt[pi], tend[oi[pi]])
+    if spans is not None:
+        scan.lat_span, scan.lon_span = spans[:2], spans[2:]
+    else:
+        scan.lat_deg, scan.lon_deg = _lat_lon(scan, o_lt[pi], tend[oi[pi]])
     return scan
 
 
@@ -782,11 +806,7 @@ def _lat_lon_spans(padded: np.ndarray, start: np.ndarray, tend: np.ndarray):
 def _lat_lon(
     scan: GpxScan, start: np.ndarray, tend: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``lat`` and ``lon`` attributes of the point start tags spanning ``[start, tend]``."""
-    spans = _lat_lon_spans(scan._padded, start, tend)
-    if spans is not None:
-        lat_start, lat_stop, lon_start, lon_stop = spans
-        return scan.floats(lat_start, lat_stop), scan.floats(lon_start, lon_stop)
+    """``lat`` and ``lon`` of point tags spanning ``[start, tend]``, in any layout."""
     length = tend - start + 1
     if length.max() <= _POINT_TAG_BYTES_MAX:
         win = scan._windows(start, int(length.max()))
@@ -814,9 +834,13 @@ def _lat_lon(
             if (lat_first | lon_first).all():
                 lat = np.where(lat_first, 0, 2)
                 rows = np.arange(len(q))
-                return (
-                    scan.floats(q[rows, lat] + 1, q[rows, lat + 1]),
-                    scan.floats(q[rows, 2 - lat] + 1, q[rows, 3 - lat]),
+                return tuple(
+                    scan.floats_many(
+                        [
+                            (q[rows, lat] + 1, q[rows, lat + 1]),
+                            (q[rows, 2 - lat] + 1, q[rows, 3 - lat]),
+                        ]
+                    )
                 )
     # Any other layout: each point's attributes read by a tokeniser (a loop over points, still
     # far cheaper than a tree).

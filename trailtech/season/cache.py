@@ -26,9 +26,9 @@ from .. import __version__
 
 __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
 
-#: Bumped when the layout of a cached entry changes (2: activity ``format``, ``sensors``,
-#: ``samples``, which duplicate detection needs).
-ENTRY_FORMAT = 2
+#: Bumped when the layout of a cached entry changes (3: activity ``format``, ``sensors``,
+#: ``samples``, which duplicate detection needs; ``bouts`` are the climbing pieces).
+ENTRY_FORMAT = 3
 
 
 def default_cache_dir() -> Path:

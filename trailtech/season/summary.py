@@ -31,7 +31,8 @@ def pooled_crossover_grade(bouts: pd.DataFrame, *, min_grade_pct: float = 3.0,
     ----------
     bouts : DataFrame
         Columns ``gait`` ("hike"/"run"), ``avg_grade_pct`` [%], ``vam_m_per_h`` [m/h] and
-        ``duration_s`` [s] (``hike_run.bouts`` of each activity, concatenated).
+        ``duration_s`` [s]: the climbing pieces of each activity (``hike_run.climb_bouts``),
+        concatenated.
     min_grade_pct : float
         Bouts flatter than this are left out [%].
     min_bouts : int
@@ -55,8 +56,9 @@ def pooled_crossover_grade(bouts: pd.DataFrame, *, min_grade_pct: float = 3.0,
     dur = pd.to_numeric(bouts["duration_s"], errors="coerce").to_numpy(dtype=float)
     ok = np.isfinite(grade) & np.isfinite(vam) & np.isfinite(dur)
     ok &= (grade >= min_grade_pct) & (dur >= min_bout_s)
+    # Duration weights each piece, as in the per-activity fit.
     blocks = pd.DataFrame({"gait": bouts["gait"].to_numpy()[ok], "grade": grade[ok] / 100.0,
-                           "vam_m_per_h": vam[ok]})
+                           "vam_m_per_h": vam[ok], "duration_s": dur[ok]})
     g = crossover_grade(blocks, min_blocks=min_bouts)
     return None if g is None else float(round(100.0 * g, 1))
 

@@ -131,8 +131,15 @@ def _jsonable(x: Any) -> Any:
 
 
 def _bouts(hike_run) -> dict:
-    """Hike/run bouts as columns of plain lists (what the pooled crossover needs)."""
-    b = getattr(hike_run, "bouts", None)
+    """Climbing hike/run pieces as columns of plain lists (what the pooled crossover needs).
+
+    The ~100 m pieces of the climbs (``climb_bouts``) that the activity's own crossover
+    is fitted on, so season and activity use the same data; whole bouts when an analysis
+    has no pieces table.
+    """
+    b = getattr(hike_run, "climb_bouts", None)
+    if b is None or "gait" not in getattr(b, "columns", ()):
+        b = getattr(hike_run, "bouts", None)
     cols = ("gait", "start_s", "end_s", "start_m", "end_m", "avg_grade_pct", "vam_m_per_h")
     if b is None or len(b) == 0 or not set(cols) <= set(b.columns):
         return {c: [] for c in cols + ("duration_s",)}
