@@ -40,6 +40,9 @@ class AnalysisConfig:
     max_other_speed_mps: float = _f(35.0, "heuristic: 126 km/h, above road-cycling descents (~100 km/h); limit for sessions not on foot (cycling, skiing...) of multisport files", 3, 100)
     max_other_accel_mps2: float = _f(10.0, "heuristic: ~1 g, the tyre-grip limit of braking; sessions not on foot", 1, 30)
     max_foot_median_speed_mps: float = _f(6.0, "heuristic: a session of generic/unknown sport is on foot when its median moving speed is <= 6 m/s (marathon world-record pace is 5.8 m/s; trail runners move at 2-4 m/s)", 1, 20)
+    stray_gap_s: float = _f(86400.0, "heuristic, as the FIT reader (io/fit_content.py): at most 10 samples (1 %) cut off at either end by a gap of more than a day are a broken clock and are dropped", 600, 1e10)
+    max_timeline_s: float = _f(604800.0, "heuristic: 7 days of recorded time grid (~600k rows at 1 Hz, a few hundred MB), above the longest single-push mountain ultras (Tor des Geants cut-off 150 h); longer recordings are refused so one upload cannot exhaust memory (gaps over gap_break_s are not materialised and do not count)", 3600, 1e8)
+    max_distance_m: float = _f(2.0e6, "heuristic: 2000 km (a 400k-point profile at 5 m), above any single foot or multisport activity; longer tracks are refused so one upload cannot exhaust memory", 1e3, 1e8)
 
     # --- elevation and grade ---
     distance_grid_m: float = _f(5.0, "NREL / Schroeder spatialfriend: 5 m resampling [OSS]", 1, 50)

@@ -70,6 +70,8 @@ STOP_DISPLACEMENT_WINDOW_S = 10.0
 DEVICE_STREAM_MIN_COVERAGE = 0.8
 #: Window of the net-displacement speed that tells a session of unknown sport on foot or not [s].
 SPORT_SPEED_WINDOW_S = 30.0
+#: Most samples dropped at either end when a gap over ``config.stray_gap_s`` isolates them.
+STRAY_MAX_SAMPLES = 10
 #: Device distance is used when its total is within this ratio of the position total.
 DEVICE_DISTANCE_RATIO = (0.8, 1.25)
 
@@ -111,13 +113,35 @@ def _col(samples: pd.DataFrame, name: str, ok: np.ndarray) -> Optional[np.ndarra
     return v if np.isfinite(v).any() else None
 
 
-def _times(track: Track) -> tuple[np.ndarray, pd.Timestamp, np.ndarray]:
+def _span_text(seconds: float) -> str:
+    """A time span in the unit a person would use ("15 years", "30 days", "5.2 h")."""
+    if seconds >= 2 * 365.25 * 86400:
+        return f"{seconds / (365.25 * 86400):.0f} years"
+    if seconds >= 2 * 86400:
+        return f"{seconds / 86400:.0f} days"
+    if seconds >= 2 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.0f} min"
+
+
+def _times(track: Track, cfg: AnalysisConfig, notes: list[str]) -> tuple[np.ndarray, pd.Timestamp, np.ndarray]:
     s, src = track.samples, track.meta.source
     if "time" not in s or "elapsed_s" not in s or len(s) == 0:
         raise TrackDataError(f"{src}: the file has no timestamps; trailtech needs timed samples")
     time = pd.to_datetime(s["time"], utc=True)
     t = s["elapsed_s"].to_numpy(dtype=float, na_value=np.nan)
     ok = np.isfinite(t) & time.notna().to_numpy()
+    if ok.sum() >= 2:
+        # A few points a day or more away at either end are a broken clock (GPX and TCX
+        # readers keep them; the FIT reader already drops them).
+        idx = np.flatnonzero(ok)
+        keep = _rs.stray_edge_mask(t[idx], gap_s=cfg.stray_gap_s, max_samples=STRAY_MAX_SAMPLES)
+        if not keep.all():
+            ok[idx[~keep]] = False
+            notes.append(
+                f"Dropped {int((~keep).sum())} sample(s) at the start or end that lay more than "
+                f"{_span_text(cfg.stray_gap_s)} away from the rest (a broken clock)."
+            )
     n = int(ok.sum())
     if n < 2:
         raise TrackDataError(
@@ -131,6 +155,33 @@ def _times(track: Track) -> tuple[np.ndarray, pd.Timestamp, np.ndarray]:
         )
     start = time[ok].iloc[0] - pd.to_timedelta(tt[0], unit="s")
     return ok, start, tt
+
+
+def _time_grid(t: np.ndarray, cfg: AnalysisConfig, src: str, notes: list[str]) -> np.ndarray:
+    """The compact time grid (recorded stretches only), refused when it would be too long."""
+    dt = float(cfg.time_grid_s)
+    rows = _rs.compact_grid_rows(t, step_s=dt, break_s=cfg.gap_break_s)
+    span = float(t[-1] - t[0])
+    if rows * dt > cfg.max_timeline_s:
+        why = (
+            "the clock of this file is probably broken"
+            if span > 2 * cfg.max_timeline_s
+            else "split it into single activities"
+        )
+        raise TrackDataError(
+            f"{src}: timestamps span {_span_text(span)} with {_span_text(rows * dt)} of recording "
+            f"between gaps, more than the {_span_text(cfg.max_timeline_s)} trailtech analyses in one "
+            f"file (AnalysisConfig.max_timeline_s); {why}"
+        )
+    jumps = np.diff(t)
+    far = jumps > cfg.stray_gap_s
+    if far.any():
+        notes.append(
+            f"The timestamps jump by {_span_text(float(jumps[far].max()))} inside the recording "
+            f"(a clock error or joined recordings): the elapsed time includes the jump, the "
+            f"analyses skip it."
+        )
+    return _rs.compact_time_grid(t, step_s=dt, break_s=cfg.gap_break_s)
 
 
 def _choose_distance(
@@ -165,13 +216,14 @@ def _choose_distance(
 
 
 def _bridged_cumulative(
-    step_m: np.ndarray, valid: np.ndarray, blocked: np.ndarray
+    step_m: np.ndarray, valid: np.ndarray, blocked: np.ndarray, grid_s: np.ndarray
 ) -> np.ndarray:
     """Cumulative distance over valid samples, linear across gaps, flat across blocked ones.
 
     ``step_m[k]`` is the distance from the previous valid sample to valid sample k (already
     bridged across gaps); ``blocked`` marks samples in pauses or segment breaks: a step that
-    crosses one adds nothing.
+    crosses one adds nothing. Across a gap the distance grows linearly in time (``grid_s``,
+    which jumps where the compact grid skips the middle of a long gap).
     """
     n = valid.size
     vi = np.flatnonzero(valid)
@@ -185,7 +237,7 @@ def _bridged_cumulative(
         steps[1:] = np.where(crossed, 0.0, steps[1:])
     steps[0] = 0.0
     cum_v = np.cumsum(steps)
-    return np.interp(np.arange(n), vi, cum_v)
+    return np.interp(grid_s, grid_s[vi], cum_v)
 
 
 def _on_foot(track: Track, ok: np.ndarray, t: np.ndarray, cfg: AnalysisConfig) -> np.ndarray:
@@ -228,7 +280,8 @@ def _not_on_foot_note(
     """One sentence naming the sessions not on foot and what is done about them."""
     s, meta = track.samples, track.meta
     sports = {si.index: (si.sport, si.sub_sport) for si in meta.sessions}
-    dt = np.diff(t, append=t[-1])
+    # A jump of the clock is not time spent in the session.
+    dt = np.minimum(np.diff(t, append=t[-1]), cfg.gap_break_s)
     session = s["session"].to_numpy()[ok] if "session" in s else np.zeros(t.size, dtype=int)
     keys = [int(k) for k in np.unique(session[~foot_raw])]
     parts = []
@@ -281,10 +334,10 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
     meta = track.meta
     src = meta.source
     notes: list[str] = []
-    ok, start, t = _times(track)
+    ok, start, t = _times(track, cfg, notes)
     s = track.samples
     dt = float(cfg.time_grid_s)
-    grid = _rs.time_grid(t, step_s=dt)
+    grid = _time_grid(t, cfg, src, notes)
     n = grid.size
     max_gap = float(cfg.max_interpolate_gap_s)
     gap = _rs.gap_mask(t, grid, max_gap_s=max_gap)
@@ -347,7 +400,7 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
         pos_step = np.full(n, np.nan)
         vi = np.flatnonzero(pos_valid)
         pos_step[vi] = _geo.step_distances_m(slat[vi], slon[vi])
-        pos_cum = _bridged_cumulative(pos_step, pos_valid, blocked)
+        pos_cum = _bridged_cumulative(pos_step, pos_valid, blocked, grid)
         has_pos = bool(pos_valid.sum() >= 2)
     pos_total = float(pos_cum[-1]) if has_pos else None
 
@@ -471,6 +524,12 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
         inc = np.where(moving, inc, 0.0)  # GPS drift while standing is not distance
     distance = np.cumsum(np.maximum(inc, 0.0))
     total_m = float(distance[-1])
+    if total_m > cfg.max_distance_m:
+        raise TrackDataError(
+            f"{src}: the track covers {total_m / 1000:.0f} km, more than the "
+            f"{cfg.max_distance_m / 1000:.0f} km trailtech analyses in one file "
+            f"(AnalysisConfig.max_distance_m); its positions or device distance are probably broken"
+        )
     if distance_source == "gps" and speed_source == "distance":
         # Speed consistent with the distance actually counted: 0 while stopped.
         d_for_speed = np.where(gap, np.nan, distance)
@@ -541,7 +600,9 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
                 notes.append("Little running on gentle grades: the flat cadence is the median of all running.")
 
     # --- summary ---------------------------------------------------------------------------
-    moving_time = float(np.count_nonzero(moving[1:]) * dt)
+    # Each moving row stands for the time since the previous row (the true time across a
+    # compacted gap the runner moved through).
+    moving_time = float(np.sum(np.diff(grid)[moving[1:]]))
     duration = float(t[-1] - t[0])
     avg_speed = total_m / moving_time if moving_time > 0 and distance_source else None
     gap_speed = energy = None

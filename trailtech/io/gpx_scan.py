@@ -226,30 +226,38 @@ class GpxScan:
 
     def floats(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
         """Numbers from the spans; unreadable or missing texts are NaN (as ``to_float``)."""
-        if len(start) == 0:
-            return np.empty(0, dtype=float)
-        values, done = _plain_decimals(self._padded, start, stop)
-        if done.all():
-            return values
-        rest = np.flatnonzero(~done)
-        start, stop = start[rest], stop[rest]
-        values[rest] = self._general_floats(start, stop)
-        return values
+        return self.floats_many([(start, stop)])[0]
 
     def floats_many(
         self, spans: list[tuple[np.ndarray, np.ndarray]]
     ) -> list[np.ndarray]:
-        """:meth:`floats` of several span arrays, converted in one batch (numpy's per-call
-        cost dominates arrays of a few thousand values)."""
+        """:meth:`floats` of several columns of spans, decimals decoded in one batch.
+
+        numpy's per-call cost dominates arrays of a few thousand values, so the plain
+        decimals of all columns are decoded together. A column with any other text is
+        converted whole by :meth:`_general_floats`, because ``to_float`` decides per column
+        (one unreadable text sends all of them through pandas, which reads some texts, such as
+        ``-0`` or ``1_0``, differently from ``float()``).
+        """
         if not spans:
             return []
         sizes = np.cumsum([len(a) for a, _ in spans])[:-1]
-        values = self.floats(
-            np.concatenate([a for a, _ in spans]), np.concatenate([b for _, b in spans])
+        values, done = _plain_decimals(
+            self._padded,
+            np.concatenate([a for a, _ in spans]),
+            np.concatenate([b for _, b in spans]),
         )
-        return np.split(values, sizes)
+        out = []
+        for (start, stop), v, d in zip(
+            spans, np.split(values, sizes), np.split(done, sizes)
+        ):
+            out.append(v if d.all() else self._general_floats(start, stop))
+        return out
 
     def _general_floats(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+        """One column as ``to_float`` reads it: float() on every text, else pandas on all."""
+        if len(start) == 0:
+            return np.empty(0, dtype=float)
         win = self._fixed(start, stop - start)
         if win is not None:
             # numpy reads bytes to float with Python's own float(); anything it refuses (an

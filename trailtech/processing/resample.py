@@ -6,6 +6,14 @@ Time grid (``time_grid``, ``interp_on_time_grid``)
     recording gap longer than ``max_gap_s``: grid points inside such a gap get NaN and
     ``gap_mask`` marks them (science.md 4 step 1).
 
+Compact time grid (``compact_time_grid``)
+    A watch whose clock jumps (or a file that joins two recordings weeks apart) must not
+    materialise every second of the jump: a gap between samples longer than ``break_s``
+    keeps ``pad_s`` of grid rows at each end (NaN, marked by ``gap_mask``, so a windowed
+    filter of up to ``2 * pad_s`` never mixes the two sides) and skips the middle. The kept
+    rows are a subset of the uniform grid ``t0 + k * step_s``, so their times stay exact and
+    the time step jumps only once per skipped gap.
+
 Distance grid (``distance_grid``, ``interp_on_distance_grid``)
     Elevation and grade live on a uniform distance grid (5 m by default) built from the
     *moving* samples only, so a grade never divides by a stopped runner's zero distance.
@@ -23,6 +31,9 @@ import numpy as np
 
 __all__ = [
     "time_grid",
+    "compact_grid_rows",
+    "compact_time_grid",
+    "stray_edge_mask",
     "gap_mask",
     "interp_on_time_grid",
     "distance_grid",
@@ -53,6 +64,126 @@ def time_grid(elapsed_s, *, step_s: float = 1.0) -> np.ndarray:
         return np.zeros(0)
     n = int(np.floor((t[-1] - t[0]) / step_s + 1e-9)) + 1
     return t[0] + step_s * np.arange(n)
+
+
+def _keep_ranges(
+    t: np.ndarray, step_s: float, break_s: float, pad_s: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """[start, stop) ranges of uniform-grid indices ``k`` that the compact grid keeps."""
+    k_last = int(np.floor((t[-1] - t[0]) / step_s + 1e-9))
+    big = np.flatnonzero(np.diff(t) > break_s)
+    # Skip k strictly beyond (gap start + pad) and strictly before (gap end - pad).
+    skip_lo = np.floor((t[big] + pad_s - t[0]) / step_s + 1e-9).astype(np.int64) + 1
+    skip_hi = np.ceil((t[big + 1] - pad_s - t[0]) / step_s - 1e-9).astype(np.int64)  # exclusive
+    real = skip_hi > skip_lo
+    skip_lo, skip_hi = skip_lo[real], skip_hi[real]
+    starts = np.r_[np.int64(0), skip_hi]
+    stops = np.r_[skip_lo, np.int64(k_last + 1)]
+    return starts, stops
+
+
+def _check_compact(step_s: float, break_s: float, pad_s: float) -> None:
+    if not step_s > 0:
+        raise ValueError(f"step_s must be > 0, got {step_s}")
+    if not break_s > 0:
+        raise ValueError(f"break_s must be > 0, got {break_s}")
+    if not (0 <= pad_s <= break_s / 2):
+        raise ValueError(f"pad_s must be between 0 and break_s / 2, got {pad_s}")
+
+
+def compact_grid_rows(elapsed_s, *, step_s: float = 1.0, break_s: float = 60.0,
+                      pad_s: float | None = None) -> int:
+    """Number of rows :func:`compact_time_grid` would build, without building them.
+
+    Parameters are those of :func:`compact_time_grid`.
+    """
+    pad = break_s / 2 if pad_s is None else pad_s
+    _check_compact(step_s, break_s, pad)
+    t = np.asarray(elapsed_s, dtype=float)
+    t = t[np.isfinite(t)]
+    if t.size == 0:
+        return 0
+    starts, stops = _keep_ranges(t, step_s, break_s, pad)
+    return int(np.sum(stops - starts))
+
+
+def compact_time_grid(elapsed_s, *, step_s: float = 1.0, break_s: float = 60.0,
+                      pad_s: float | None = None) -> np.ndarray:
+    """The uniform time grid without the middle of gaps longer than ``break_s`` [s].
+
+    Parameters
+    ----------
+    elapsed_s : array_like
+        Sample times [s], sorted.
+    step_s : float
+        Grid step [s], > 0.
+    break_s : float
+        Gaps between consecutive samples longer than this are compacted [s], > 0.
+    pad_s : float, optional
+        Grid kept at each end of a compacted gap [s], between 0 and ``break_s / 2``
+        (default ``break_s / 2``).
+
+    Returns
+    -------
+    numpy.ndarray
+        Increasing grid times, all of the form ``t0 + k * step_s``; the same as
+        :func:`time_grid` when no gap exceeds ``break_s``. Memory is bounded by the number of
+        samples times ``break_s / step_s``, whatever the time span.
+    """
+    pad = break_s / 2 if pad_s is None else pad_s
+    _check_compact(step_s, break_s, pad)
+    t = np.asarray(elapsed_s, dtype=float)
+    t = t[np.isfinite(t)]
+    if t.size == 0:
+        return np.zeros(0)
+    starts, stops = _keep_ranges(t, step_s, break_s, pad)
+    lengths = stops - starts
+    total = int(lengths.sum())
+    # Concatenated aranges: each kept index is its range's start plus its offset in the range.
+    offsets = np.cumsum(lengths) - lengths
+    k = np.repeat(starts - offsets, lengths) + np.arange(total, dtype=np.int64)
+    return t[0] + step_s * k.astype(float)
+
+
+def stray_edge_mask(elapsed_s, *, gap_s: float = 86400.0, max_samples: int = 10,
+                    max_fraction: float = 0.01) -> np.ndarray:
+    """Samples to keep: drops a few samples cut off at either end by a gap over ``gap_s``.
+
+    A broken clock or a corrupt record can put one point years away from the rest; keeping it
+    would make the activity last years. At most ``max_samples`` (and ``max_fraction`` of the
+    samples, at least one) are dropped at each end; when that would drop half of the track
+    it is a split recording, not strays, and everything is kept.
+
+    Parameters
+    ----------
+    elapsed_s : array_like
+        Sample times [s], sorted, finite.
+    gap_s : float
+        A gap longer than this isolates strays [s], > 0.
+    max_samples : int
+        Most samples dropped at one end.
+    max_fraction : float
+        Most samples dropped at one end, as a share of all samples.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True for the samples to keep.
+    """
+    if not gap_s > 0:
+        raise ValueError(f"gap_s must be > 0, got {gap_s}")
+    t = np.asarray(elapsed_s, dtype=float)
+    keep = np.ones(t.size, dtype=bool)
+    limit = max(1, min(int(max_samples), int(t.size * max_fraction)))
+    big = np.flatnonzero(np.diff(t) > gap_s)
+    if big.size:
+        if big[0] + 1 <= limit:
+            keep[: big[0] + 1] = False
+        if t.size - (big[-1] + 1) <= limit:
+            keep[big[-1] + 1:] = False
+    if keep.sum() * 2 <= t.size:
+        keep[:] = True
+    return keep
 
 
 def _bracket(sample_t: np.ndarray, grid_t: np.ndarray, max_gap_s: float) -> np.ndarray:

@@ -337,7 +337,8 @@ def render_season_report(season: "Season") -> str:
         seg_html = ["<p>Stretches of trail you ran in two or more activities, timed between the "
                     "same start and end gates each time.</p>",
                     hk.figure_block(_segments_figure(ordered), "Each activity's fastest pass of a "
-                                    "segment, relative to the first activity's (faster is up).", title="segment progress")]
+                                    "segment, relative to the first activity's (faster is up).",
+                                    title="segment progress")]
         for s in ordered:
             kind = "descent" if s["direction"] == "down" else "climb"
             height = hk.fmt_num(None if s["drop_m"] is None else abs(s["drop_m"]), 0, "m")

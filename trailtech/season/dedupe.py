@@ -4,8 +4,9 @@ Runners who export from Garmin Connect *and* Strava into one folder end up with 
 as a FIT, a GPX and a TCX. Counted separately they inflate the season's totals and give every
 segment identical passes. Files are the same activity when their start times agree within
 ``start_tolerance_s``, their elapsed durations within a few percent and their distances within
-a little more (a GPX export's distance comes from noisy positions): the exports of one recording start on the same second, while two real activities that start
-within a minute of each other and last as long are the same run recorded twice.
+a little more (a GPX export's distance comes from noisy positions): the exports of one
+recording start on the same second, while two real activities that start within a minute of
+each other and last as long are the same run recorded twice.
 
 Of each group the richest file is kept: the one with more sensors (cadence, heart rate,
 power, barometric elevation ...), then the native format (FIT, then TCX, then GPX), then the

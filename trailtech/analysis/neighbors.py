@@ -1,0 +1,224 @@
+"""Neighbour searches in the plane, in pure numpy (no ``scipy.spatial``).
+
+Repeats need two questions answered about points in local metres: which pairs of points lie
+within a radius of each other (:func:`pairs_within`), and how far each point of one set is
+from the nearest point of another (:func:`nearest_distance_m`). ``scipy.spatial.cKDTree``
+answers both, but importing ``scipy.spatial`` costs about a third of a second, more than the
+whole analysis of a long activity; these functions give the same answers, to the bit.
+
+Both bucket the points in a uniform grid of square cells: any two points at most one cell
+size apart lie in the same or adjacent cells, so each point is compared only with the points
+of the 3 × 3 cells around it. The points are sorted by cell key, and each column of three
+adjacent cells is one contiguous range of that order, found with :func:`numpy.searchsorted`.
+Distances are computed as ``dx*dx + dy*dy`` and, for the nearest distance, its square root,
+the arithmetic of ``cKDTree`` (Euclidean, ``p=2``), so results compare equal with ``==``.
+
+Examples
+--------
+>>> import numpy as np
+>>> xy = np.array([[0.0, 0.0], [3.0, 4.0], [20.0, 0.0], [23.0, 0.0]])
+>>> pairs_within(xy, 5.0).tolist()
+[[0, 1], [2, 3]]
+>>> nearest_distance_m(xy[2:], xy[:2]).tolist()
+[20.0, 17.46424919657298]
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+__all__ = ["pairs_within", "nearest_distance_m"]
+
+# Brute force below this many point pairs: building a grid costs more than it saves.
+_BRUTE_PAIRS = 20_000
+# Largest distance matrix computed at once (elements): bounded memory for large sets.
+_CHUNK = 1 << 18
+# At most this many cells along an axis, so that cell keys fit comfortably in int64.
+_MAX_CELLS = 1 << 20
+
+
+def _points(xy, name: str) -> np.ndarray:
+    a = np.asarray(xy, dtype=float)
+    if a.size == 0:
+        return a.reshape(0, 2)
+    if a.ndim != 2 or a.shape[1] != 2:
+        raise ValueError(f"{name} must have shape (n, 2), got {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} holds non-finite coordinates")
+    return a
+
+
+class _Grid:
+    """Points bucketed in square cells of side ``cell`` [m], sorted by cell key."""
+
+    def __init__(self, xy: np.ndarray, cell: float):
+        self.origin = xy.min(axis=0)
+        extent = float((xy.max(axis=0) - self.origin).max())
+        # A larger cell is always correct (the 3 × 3 neighbourhood still holds every point
+        # within ``cell``); it only keeps the number of cells, and so the keys, bounded.
+        self.cell = max(cell, extent / _MAX_CELLS)
+        cx, cy = self._cells(xy)
+        self.nx, self.ny = int(cx.max()), int(cy.max())
+        # Keys with a margin of two cells on each side: a query cell up to one cell outside
+        # the data, and its neighbours, never alias to another column.
+        self.width = self.ny + 5
+        key = self._key(cx, cy)
+        self.order = np.argsort(key, kind="stable")
+        self.keys = key[self.order]
+        self.xy = xy[self.order]
+
+    def _cells(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = np.floor((xy - self.origin) / self.cell).astype(np.int64)
+        return c[:, 0], c[:, 1]
+
+    def _key(self, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+        return (cx + 2) * self.width + (cy + 2)
+
+    def ranges(self, keys: np.ndarray, dx: int, dy0: int, dy1: int) -> tuple[np.ndarray, np.ndarray]:
+        """[lo, hi) in the sorted order of the cells ``key + dx`` columns, ``dy0..dy1`` rows."""
+        lo = np.searchsorted(self.keys, keys + (dx * self.width + dy0), side="left")
+        hi = np.searchsorted(self.keys, keys + (dx * self.width + dy1), side="right")
+        return lo, hi
+
+
+def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges ``[lo, hi)``: (which range, position) of every element, range by range."""
+    counts = np.maximum(hi - lo, 0)
+    total = int(counts.sum())
+    which = np.repeat(np.arange(lo.size), counts)
+    starts = np.cumsum(counts) - counts
+    pos = np.arange(total) - np.repeat(starts - lo, counts)
+    return which, pos
+
+
+def _sq_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Squared distances of paired rows, ``dx*dx + dy*dy`` (cKDTree's sum order)."""
+    d = a - b
+    d *= d
+    return d[:, 0] + d[:, 1]
+
+
+def pairs_within(xy, radius_m: float) -> np.ndarray:
+    """All pairs of points at most ``radius_m`` apart.
+
+    The set ``scipy.spatial.cKDTree(xy).query_pairs(radius_m, output_type="ndarray")``
+    returns, in a fixed order.
+
+    Parameters
+    ----------
+    xy : array, shape (n, 2)
+        Points [m].
+    radius_m : float
+        Largest distance of a pair [m] (inclusive).
+
+    Returns
+    -------
+    numpy.ndarray of int, shape (k, 2)
+        ``[i, j]`` with ``i < j``, sorted by ``i`` then ``j``.
+    """
+    if not (np.isfinite(radius_m) and radius_m >= 0):
+        raise ValueError(f"radius_m={radius_m} must be finite and non-negative")
+    a = _points(xy, "xy")
+    n = len(a)
+    if n < 2:
+        return np.empty((0, 2), dtype=np.intp)
+    r2 = float(radius_m) * float(radius_m)
+    # The cell a hair larger than the radius: a pair exactly ``radius_m`` apart must not
+    # land two cells apart through the rounding of ``(x - origin) / cell``.
+    g = _Grid(a, radius_m * (1 + 1e-6) if radius_m > 0 else 1.0)
+    keys = g.keys
+    p = np.arange(n)
+    # Each unordered pair once: later points of the same cell, the cell above, and the
+    # column of three cells to the right.
+    _, same_hi = g.ranges(keys, 0, 0, 0)
+    up_lo, up_hi = g.ranges(keys, 0, 1, 1)
+    right_lo, right_hi = g.ranges(keys, 1, -1, 1)
+    lo = np.concatenate([p + 1, up_lo, right_lo])
+    hi = np.concatenate([same_hi, up_hi, right_hi])
+    which, q = _expand(lo, hi)
+    which %= n
+    keep = _sq_dist(g.xy[which], g.xy[q]) <= r2
+    i, j = g.order[which[keep]], g.order[q[keep]]
+    out = np.column_stack([np.minimum(i, j), np.maximum(i, j)])
+    return out[np.lexsort((out[:, 1], out[:, 0]))]
+
+
+def _nearest_brute(data: np.ndarray, query: np.ndarray) -> np.ndarray:
+    """Smallest squared distance from each query point to the data, in bounded chunks."""
+    out = np.empty(len(query))
+    step = max(1, _CHUNK // max(len(data), 1))
+    dx0, dy0 = data[:, 0], data[:, 1]
+    for s in range(0, len(query), step):
+        q = query[s:s + step]
+        dx = q[:, 0, None] - dx0[None, :]
+        dy = q[:, 1, None] - dy0[None, :]
+        dx *= dx
+        dy *= dy
+        dx += dy
+        out[s:s + step] = dx.min(axis=1)
+    return out
+
+
+def nearest_distance_m(data_xy, query_xy, *, cell_m: Optional[float] = None) -> np.ndarray:
+    """Distance from each query point to the nearest data point [m].
+
+    What ``scipy.spatial.cKDTree(data_xy).query(query_xy)[0]`` returns.
+
+    Parameters
+    ----------
+    data_xy : array, shape (n, 2)
+        Points searched [m].
+    query_xy : array, shape (m, 2)
+        Points whose nearest data point is wanted [m].
+    cell_m : float, optional
+        Grid cell size [m] (only speed depends on it). Queries are answered from the 3 × 3
+        cells around them when a data point lies within ``cell_m`` and by brute force
+        otherwise, so it should be about the distance most queries have a neighbour
+        within. Default: the data's extent ÷ √n.
+
+    Returns
+    -------
+    numpy.ndarray, shape (m,)
+        Distances [m]; ``inf`` for every query when there is no data.
+    """
+    data = _points(data_xy, "data_xy")
+    query = _points(query_xy, "query_xy")
+    n, m = len(data), len(query)
+    if n == 0 or m == 0:
+        return np.full(m, np.inf)
+    if cell_m is not None and not (np.isfinite(cell_m) and cell_m > 0):
+        raise ValueError(f"cell_m={cell_m} must be finite and positive")
+    if n * m <= _BRUTE_PAIRS:
+        return np.sqrt(_nearest_brute(data, query))
+    if cell_m is None:
+        extent = float((data.max(axis=0) - data.min(axis=0)).max())
+        cell_m = extent / np.sqrt(n) if extent > 0 else 1.0
+    g = _Grid(data, cell_m * (1 + 1e-6))
+    best = np.full(m, np.inf)
+    cx, cy = g._cells(query)
+    # Queries more than a cell outside the data's box have no data in their neighbourhood
+    # (and their keys could alias): brute force.
+    near = (cx >= -1) & (cx <= g.nx + 1) & (cy >= -1) & (cy <= g.ny + 1)
+    qi = np.flatnonzero(near)
+    if qi.size:
+        keys = g._key(cx[qi], cy[qi])
+        rng = [g.ranges(keys, dx, -1, 1) for dx in (-1, 0, 1)]
+        # Ranges query by query (interleaved columns), so each query's candidates are
+        # contiguous and reduce with one minimum.reduceat.
+        lo = np.column_stack([r[0] for r in rng]).ravel()
+        hi = np.column_stack([r[1] for r in rng]).ravel()
+        which, pos = _expand(lo, hi)
+        if pos.size:
+            d2 = _sq_dist(query[qi[which // 3]], g.xy[pos])
+            counts = np.maximum(hi - lo, 0).reshape(-1, 3).sum(axis=1)
+            has = counts > 0
+            starts = (np.cumsum(counts) - counts)[has]
+            best[qi[has]] = np.minimum.reduceat(d2, starts)
+    # A neighbour within ``cell_m`` is the nearest point (every point that close was
+    # looked at); otherwise the nearest may lie further out: brute force.
+    far = ~(best <= cell_m * cell_m)
+    if far.any():
+        best[far] = _nearest_brute(data, query[far])
+    return np.sqrt(best)
