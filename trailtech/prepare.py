@@ -4,7 +4,12 @@ This module only wires the pure functions of :mod:`trailtech.processing` togethe
 
 1. **Time grid** (``config.time_grid_s``, 1 Hz): every sensor is interpolated linearly, never
    across a recording gap longer than ``config.max_interpolate_gap_s`` (``gap`` is True there
-   and the values are NaN).
+   and the values are NaN). The grid covers only the recorded stretches: a gap longer than
+   ``config.gap_break_s`` keeps ``gap_break_s / 2`` of rows at each end and skips its middle
+   (``elapsed_s`` keeps the true times), so a clock that jumps by years costs nothing. A few
+   points cut off at either end by more than ``config.stray_gap_s`` are dropped, and a
+   recording that needs more than ``config.max_timeline_s`` of grid (or covers more than
+   ``config.max_distance_m``) is refused with a :class:`~trailtech.errors.TrackDataError`.
 2. **Positions**: spikes and teleports (speed > ``config.max_running_speed_mps`` on foot,
    ``config.max_other_speed_mps`` in sessions that are not, see below) are removed and
    interpolated; a 5 s centred mean removes the jitter before distances are summed.
@@ -86,7 +91,10 @@ class Prepared:
         Uniform time grid (RangeIndex): ``time`` (UTC), ``elapsed_s``, ``lat_deg``,
         ``lon_deg`` (cleaned, NaN in gaps), ``distance_m`` (cumulative horizontal,
         non-decreasing, finite), ``elevation_m`` (smoothed), ``grade_pct``, ``speed_mps``,
-        ``vertical_speed_mps``, ``cadence_spm``, ``heart_rate_bpm``, ``moving``, ``gap``.
+        ``vertical_speed_mps``, ``cadence_spm``, ``heart_rate_bpm``, ``moving``, ``gap``,
+        ``on_foot`` (the sample's session is on foot; the terrain analyses skip the others).
+        A recording gap longer than ``config.gap_break_s`` keeps half of that at each end
+        (``gap`` True) and skips its middle: ``elapsed_s`` and ``time`` jump there.
     profile : pandas.DataFrame
         Uniform distance grid over the moving samples: ``distance_m``, ``elevation_m``
         (smoothed), ``grade_pct``, ``elapsed_s`` (when the runner was there).
@@ -328,7 +336,8 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
     Raises
     ------
     TrackDataError
-        No timestamps, fewer than 2 timed samples, or less than 10 s of data.
+        No timestamps, fewer than 2 timed samples, less than 10 s of data, more than
+        ``config.max_timeline_s`` of recording or more than ``config.max_distance_m``.
     """
     cfg = config or AnalysisConfig()
     meta = track.meta
@@ -652,6 +661,7 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
             ),
             "moving": moving.astype(bool),
             "gap": gap,
+            "on_foot": foot.astype(bool),
         }
     )
     timeline["time"] = timeline["time"].astype("datetime64[ns, UTC]")

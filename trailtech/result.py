@@ -154,8 +154,10 @@ class Analysis:
     timeline : pandas.DataFrame
         The 1 Hz processed samples: time, elapsed_s, lat_deg, lon_deg, distance_m,
         elevation_m, grade_pct, speed_mps, vertical_speed_mps, cadence_spm, heart_rate_bpm,
-        moving (bool), gap (bool: inside a recording gap, values NaN), gait
-        (``"hike"``/``"run"``/``"stop"``), technicality (0-1, NaN off descents).
+        moving (bool), gap (bool: inside a recording gap, values NaN), on_foot (bool: the
+        session is on foot), gait (``"hike"``/``"run"``/``"stop"``; ``"stop"`` also off
+        foot), technicality (0-1, NaN off descents). Long gaps are not materialised:
+        ``elapsed_s`` jumps there (docs/interfaces.md).
     profile : pandas.DataFrame
         The uniform distance grid: distance_m, elevation_m (smoothed), grade_pct,
         elapsed_s (time the runner reached that point). ``timeline.distance_m`` maps the

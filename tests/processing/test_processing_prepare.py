@@ -16,7 +16,7 @@ from trailtech.track import Track, TrackMeta
 
 TIMELINE_COLUMNS = [
     "time", "elapsed_s", "lat_deg", "lon_deg", "distance_m", "elevation_m", "grade_pct",
-    "speed_mps", "vertical_speed_mps", "cadence_spm", "heart_rate_bpm", "moving", "gap",
+    "speed_mps", "vertical_speed_mps", "cadence_spm", "heart_rate_bpm", "moving", "gap", "on_foot",
 ]
 SUMMARY_KEYS = [
     "distance_m", "duration_s", "moving_time_s", "ascent_m", "descent_m", "min_elevation_m",

@@ -92,3 +92,14 @@ def test_collapse_empty_weeks_one_row_per_break():
     assert rows[2]["verdict"] == "below target" and rows[4]["technical_sessions"] == 1
     assert weeks[1]["activities"] == 0 and "label" not in weeks[1]  # the input is not changed
     assert collapse_empty_weeks([]) == []
+
+
+def test_season_crossover_prefers_the_median_of_activities():
+    import pandas as pd
+
+    from trailtech.season.summary import season_crossover_grade
+
+    empty = pd.DataFrame(columns=["gait", "avg_grade_pct", "vam_m_per_h", "duration_s"])
+    assert season_crossover_grade([19.0, None, 21.0, 20.0, float("nan")], empty) == 20.0
+    # Fewer than three per-activity values: fall back to the pooled pieces (none here).
+    assert season_crossover_grade([19.0, 21.0], empty) is None

@@ -59,45 +59,52 @@ class _Grid:
         # A larger cell is always correct (the 3 × 3 neighbourhood still holds every point
         # within ``cell``); it only keeps the number of cells, and so the keys, bounded.
         self.cell = max(cell, extent / _MAX_CELLS)
-        cx, cy = self._cells(xy)
+        cx, cy = self.cells(xy)
         self.nx, self.ny = int(cx.max()), int(cy.max())
         # Keys with a margin of two cells on each side: a query cell up to one cell outside
         # the data, and its neighbours, never alias to another column.
         self.width = self.ny + 5
-        key = self._key(cx, cy)
-        self.order = np.argsort(key, kind="stable")
+        key = self.key(cx, cy)
+        self.order = np.argsort(key)
         self.keys = key[self.order]
-        self.xy = xy[self.order]
+        # Sorted coordinates as separate contiguous arrays: 1-D gathers are the fast kind.
+        self.x = xy[self.order, 0]
+        self.y = xy[self.order, 1]
 
-    def _cells(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def cells(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = np.floor((xy - self.origin) / self.cell).astype(np.int64)
         return c[:, 0], c[:, 1]
 
-    def _key(self, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
+    def key(self, cx: np.ndarray, cy: np.ndarray) -> np.ndarray:
         return (cx + 2) * self.width + (cy + 2)
 
     def ranges(self, keys: np.ndarray, dx: int, dy0: int, dy1: int) -> tuple[np.ndarray, np.ndarray]:
-        """[lo, hi) in the sorted order of the cells ``key + dx`` columns, ``dy0..dy1`` rows."""
+        """[lo, hi) in the sorted order of the cells ``dx`` columns across and ``dy0..dy1``
+        rows up from the cells ``keys`` (one column of cells is one range)."""
         lo = np.searchsorted(self.keys, keys + (dx * self.width + dy0), side="left")
         hi = np.searchsorted(self.keys, keys + (dx * self.width + dy1), side="right")
         return lo, hi
 
 
-def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ranges ``[lo, hi)``: (which range, position) of every element, range by range."""
-    counts = np.maximum(hi - lo, 0)
+def _expand(ids: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every element of the ranges ``[lo, hi)``, range after range: (``ids`` of its range,
+    its position)."""
+    counts = hi - lo
     total = int(counts.sum())
-    which = np.repeat(np.arange(lo.size), counts)
+    which = np.repeat(ids, counts)
     starts = np.cumsum(counts) - counts
     pos = np.arange(total) - np.repeat(starts - lo, counts)
     return which, pos
 
 
-def _sq_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Squared distances of paired rows, ``dx*dx + dy*dy`` (cKDTree's sum order)."""
-    d = a - b
-    d *= d
-    return d[:, 0] + d[:, 1]
+def _sq_dist(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> np.ndarray:
+    """Squared distances of paired points, ``dx*dx + dy*dy`` (cKDTree's sum order)."""
+    dx = x0 - x1
+    dy = y0 - y1
+    dx *= dx
+    dy *= dy
+    dx += dy
+    return dx
 
 
 def pairs_within(xy, radius_m: float) -> np.ndarray:
@@ -124,25 +131,29 @@ def pairs_within(xy, radius_m: float) -> np.ndarray:
     n = len(a)
     if n < 2:
         return np.empty((0, 2), dtype=np.intp)
-    r2 = float(radius_m) * float(radius_m)
     # The cell a hair larger than the radius: a pair exactly ``radius_m`` apart must not
     # land two cells apart through the rounding of ``(x - origin) / cell``.
     g = _Grid(a, radius_m * (1 + 1e-6) if radius_m > 0 else 1.0)
     keys = g.keys
+    # Ranges are the same for every point of a cell: look them up once per cell.
+    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    size = np.diff(np.r_[first, n])
+    ukeys = keys[first]
+    _, up_hi = g.ranges(ukeys, 0, 1, 1)
+    up_lo = np.r_[first[1:], n]  # the cell above, if any, is the next one in key order
+    right_lo, right_hi = g.ranges(ukeys, 1, -1, 1)
     p = np.arange(n)
     # Each unordered pair once: later points of the same cell, the cell above, and the
     # column of three cells to the right.
-    _, same_hi = g.ranges(keys, 0, 0, 0)
-    up_lo, up_hi = g.ranges(keys, 0, 1, 1)
-    right_lo, right_hi = g.ranges(keys, 1, -1, 1)
-    lo = np.concatenate([p + 1, up_lo, right_lo])
-    hi = np.concatenate([same_hi, up_hi, right_hi])
-    which, q = _expand(lo, hi)
-    which %= n
-    keep = _sq_dist(g.xy[which], g.xy[q]) <= r2
+    lo = np.concatenate([p + 1, np.repeat(up_lo, size), np.repeat(right_lo, size)])
+    hi = np.concatenate([np.repeat(up_lo, size), np.repeat(up_hi, size),
+                         np.repeat(right_hi, size)])
+    which, q = _expand(np.tile(p, 3), lo, hi)
+    keep = _sq_dist(g.x[which], g.y[which], g.x[q], g.y[q]) <= float(radius_m) * float(radius_m)
     i, j = g.order[which[keep]], g.order[q[keep]]
-    out = np.column_stack([np.minimum(i, j), np.maximum(i, j)])
-    return out[np.lexsort((out[:, 1], out[:, 0]))]
+    # One sort of a combined key (fast for int64) orders the pairs by i, then j.
+    code = np.sort(np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j))
+    return np.column_stack([code // n, code % n]).astype(np.intp)
 
 
 def _nearest_brute(data: np.ndarray, query: np.ndarray) -> np.ndarray:
@@ -197,22 +208,21 @@ def nearest_distance_m(data_xy, query_xy, *, cell_m: Optional[float] = None) -> 
         cell_m = extent / np.sqrt(n) if extent > 0 else 1.0
     g = _Grid(data, cell_m * (1 + 1e-6))
     best = np.full(m, np.inf)
-    cx, cy = g._cells(query)
+    cx, cy = g.cells(query)
     # Queries more than a cell outside the data's box have no data in their neighbourhood
     # (and their keys could alias): brute force.
-    near = (cx >= -1) & (cx <= g.nx + 1) & (cy >= -1) & (cy <= g.ny + 1)
-    qi = np.flatnonzero(near)
+    qi = np.flatnonzero((cx >= -1) & (cx <= g.nx + 1) & (cy >= -1) & (cy <= g.ny + 1))
     if qi.size:
-        keys = g._key(cx[qi], cy[qi])
-        rng = [g.ranges(keys, dx, -1, 1) for dx in (-1, 0, 1)]
-        # Ranges query by query (interleaved columns), so each query's candidates are
-        # contiguous and reduce with one minimum.reduceat.
-        lo = np.column_stack([r[0] for r in rng]).ravel()
-        hi = np.column_stack([r[1] for r in rng]).ravel()
-        which, pos = _expand(lo, hi)
+        keys = g.key(cx[qi], cy[qi])
+        # Three columns of three cells per query, interleaved query by query so that each
+        # query's candidates are contiguous and reduce with one minimum.reduceat.
+        lo, hi = np.empty((2, qi.size, 3), dtype=np.intp)
+        for c, dx in enumerate((-1, 0, 1)):
+            lo[:, c], hi[:, c] = g.ranges(keys, dx, -1, 1)
+        counts = (hi - lo).sum(axis=1)
+        which, pos = _expand(np.repeat(qi, 3), lo.ravel(), hi.ravel())
         if pos.size:
-            d2 = _sq_dist(query[qi[which // 3]], g.xy[pos])
-            counts = np.maximum(hi - lo, 0).reshape(-1, 3).sum(axis=1)
+            d2 = _sq_dist(query[which, 0], query[which, 1], g.x[pos], g.y[pos])
             has = counts > 0
             starts = (np.cumsum(counts) - counts)[has]
             best[qi[has]] = np.minimum.reduceat(d2, starts)

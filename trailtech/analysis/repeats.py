@@ -37,6 +37,10 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+# Pure-numpy neighbour searches: ``scipy.spatial`` costs ~0.3 s to import, more than this
+# whole analysis (issue 6).
+from .neighbors import nearest_distance_m, pairs_within
+
 __all__ = [
     "Path",
     "resample_path",
@@ -172,9 +176,7 @@ def frechet_within(p: np.ndarray, q: np.ndarray, eps_m: float) -> bool:
 
 def hausdorff_one_sided_m(ref: np.ndarray, cand: np.ndarray) -> tuple[float, float]:
     """Distance from each reference point to the nearest candidate point: (max, 95th pct) [m]."""
-    from scipy.spatial import cKDTree
-
-    dist, _ = cKDTree(np.asarray(cand, float)).query(np.asarray(ref, float))
+    dist = nearest_distance_m(cand, ref)
     return float(np.max(dist)), float(np.percentile(dist, 95))
 
 
@@ -324,8 +326,6 @@ def find_passes(
         in time order (the reference's own pass included). Empty when the track enters the
         start gate only once.
     """
-    from scipy.spatial import cKDTree
-
     xy = path.xy
     n = len(xy)
     if not (0 <= i0 < i1 < n):
@@ -351,7 +351,6 @@ def find_passes(
         return []
     in_end = d_end < r
     end_entries = np.flatnonzero(in_end & ~np.r_[False, in_end[:-1]])
-    tree = None
     ka = min(k_head, (len(ref) - 1) // 3)
     kb = min(2 * k_head, 2 * (len(ref) - 1) // 3)
     ref_heading = float(np.arctan2(*(ref[kb] - ref[ka])[::-1]))
@@ -384,9 +383,7 @@ def find_passes(
             passes.append((s, e, o, j, s_stop, e_stop))
             last_end = e
             continue
-        if tree is None:
-            tree = cKDTree(ref)
-        off, _ = tree.query(cand)
+        off = nearest_distance_m(ref, cand)
         if np.max(off) > corridor_m:
             _note(rejected, s, e, "left the corridor")
             continue
@@ -451,14 +448,12 @@ def revisited_stretches(path: Path, *, radius_m: float = 15.0, min_separation_m:
     numpy.ndarray of int, shape (k, 2)
         Inclusive ``[start, end]`` path indices.
     """
-    from scipy.spatial import cKDTree
-
     from .segments import runs
 
     xy = path.xy
     if len(xy) < 3:
         return np.empty((0, 2), int)
-    pairs = cKDTree(xy).query_pairs(radius_m, output_type="ndarray")
+    pairs = pairs_within(xy, radius_m)
     if len(pairs) == 0:
         return np.empty((0, 2), int)
     a, b = pairs.min(axis=1), pairs.max(axis=1)

@@ -165,7 +165,8 @@ def find_segments(
     return np.column_stack([start[keep], end[keep]]).astype(int)
 
 
-def climbs_and_descents(distance_m, elevation_m, grade, config) -> tuple[np.ndarray, np.ndarray]:
+def climbs_and_descents(distance_m, elevation_m, grade, config, *,
+                        mask=None) -> tuple[np.ndarray, np.ndarray]:
     """Climbs and descents of a profile with the thresholds of an ``AnalysisConfig``.
 
     Parameters
@@ -175,21 +176,39 @@ def climbs_and_descents(distance_m, elevation_m, grade, config) -> tuple[np.ndar
     grade : array, shape (n,)
         Smoothed grade [fraction].
     config : AnalysisConfig
+    mask : array of bool, shape (n,), optional
+        Grid points that may belong to a segment (e.g. on foot). Each run of True is searched
+        on its own, so no segment reaches into, or merges across, the masked-out points.
 
     Returns
     -------
     climbs, descents : numpy.ndarray of int, shape (k, 2)
         Inclusive grid-index ranges.
     """
+    d = np.asarray(distance_m, dtype=float)
     h = np.asarray(elevation_m, dtype=float)
     g = np.asarray(grade, dtype=float)
+    if mask is None:
+        return _climbs_and_descents(d, h, g, config)
+    m = np.asarray(mask, dtype=bool)
+    if m.shape != d.shape:
+        raise ValueError("mask must have the same length as distance_m")
+    climbs, descents = [np.empty((0, 2), dtype=int)], [np.empty((0, 2), dtype=int)]
+    for a, b in runs(m):
+        c, e = _climbs_and_descents(d[a:b], h[a:b], g[a:b], config)
+        climbs.append(c + a)
+        descents.append(e + a)
+    return np.concatenate(climbs).astype(int), np.concatenate(descents).astype(int)
+
+
+def _climbs_and_descents(d, h, g, config) -> tuple[np.ndarray, np.ndarray]:
     common = dict(merge_gap_m=config.merge_gap_m, merge_dip_m=config.merge_dip_m,
                   merge_dip_max_gap_m=config.merge_dip_max_gap_m)
-    climbs = find_segments(distance_m, h, g, enter_grade=config.climb_enter_grade,
+    climbs = find_segments(d, h, g, enter_grade=config.climb_enter_grade,
                            exit_grade=config.climb_exit_grade,
                            min_length_m=config.climb_min_length_m,
                            min_rise_m=config.climb_min_gain_m, **common)
-    descents = find_segments(distance_m, -h, -g, enter_grade=-config.descent_enter_grade,
+    descents = find_segments(d, -h, -g, enter_grade=-config.descent_enter_grade,
                              exit_grade=-config.descent_exit_grade,
                              min_length_m=config.descent_min_length_m,
                              min_rise_m=config.descent_min_drop_m, **common)

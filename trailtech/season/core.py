@@ -28,7 +28,7 @@ from .dedupe import find_duplicates
 from .discover import Source, discover
 from .match import match_segments
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool, run_serial
-from .summary import is_technical_session, metric_trend, pooled_crossover_grade, weekly_technical
+from .summary import is_technical_session, metric_trend, season_crossover_grade, weekly_technical
 from .work import Task, error_entry
 
 __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KEYS"]
@@ -399,7 +399,8 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         activities=activities,
         segments=segments,
         errors=all_errors,
-        crossover_grade_pct=pooled_crossover_grade(_pooled_bouts(ok)),
+        crossover_grade_pct=season_crossover_grade(
+            [e["activity"].get("crossover_grade_pct") for e in ok], _pooled_bouts(ok)),
         trends=trends,
         weeks=weekly_technical(activities),
         analyses={e["file"]: e["analysis"] for e in ok},
