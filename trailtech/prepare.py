@@ -125,8 +125,9 @@ def _span_text(seconds: float) -> str:
     """A time span in the unit a person would use ("15 years", "30 days", "5.2 h")."""
     if seconds >= 2 * 365.25 * 86400:
         return f"{seconds / (365.25 * 86400):.0f} years"
-    if seconds >= 2 * 86400:
-        return f"{seconds / 86400:.0f} days"
+    if seconds >= 86400:
+        days = seconds / 86400
+        return "1 day" if round(days) == 1 else f"{days:.0f} days"
     if seconds >= 2 * 3600:
         return f"{seconds / 3600:.1f} h"
     return f"{seconds / 60:.0f} min"

@@ -231,7 +231,12 @@ def test_declined_documents_are_read_by_lxml(data):
         assert len(tree.samples) >= 0
 
 
-def test_entity_attack_is_still_refused_fast():
+def test_entity_attack_is_still_refused_fast(monkeypatch):
+    import trailtech.io.gpx_scan as gpx_scan
+
+    parsed = []
+    gate = gpx_scan.well_formed
+    monkeypatch.setattr(gpx_scan, "well_formed", lambda d: parsed.append(d) or gate(d))
     attack = (
         b'<?xml version="1.0"?>\n<!DOCTYPE gpx [<!ENTITY a "aaaaaaaaaa">'
         b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
@@ -241,6 +246,7 @@ def test_entity_attack_is_still_refused_fast():
     with pytest.raises(TrackReadError, match="a.gpx.*ENTITY"):
         load(attack, source="a.gpx")
     assert time.perf_counter() - t0 < 1.0
+    assert parsed == []  # declined on its DOCTYPE before libxml2 saw it
 
 
 def test_well_formed_gate_matches_libxml2_limits():

@@ -32,7 +32,7 @@ import numpy as np
 __all__ = ["pairs_within", "nearest_distance_m"]
 
 # Brute force below this many point pairs: building a grid costs more than it saves.
-_BRUTE_PAIRS = 20_000
+_BRUTE_PAIRS = 100_000
 # Largest distance matrix computed at once (elements): bounded memory for large sets.
 _CHUNK = 1 << 18
 # At most this many cells along an axis, so that cell keys fit comfortably in int64.
@@ -84,6 +84,31 @@ class _Grid:
         lo = np.searchsorted(self.keys, keys + (dx * self.width + dy0), side="left")
         hi = np.searchsorted(self.keys, keys + (dx * self.width + dy1), side="right")
         return lo, hi
+
+    def nearest_sq(self, query: np.ndarray) -> np.ndarray:
+        """Smallest squared distance from each query point to the points of the 3 × 3 cells
+        around it [m²] (``inf`` when they hold none)."""
+        best = np.full(len(query), np.inf)
+        cx, cy = self.cells(query)
+        # Queries more than a cell outside the data's box have no data around (and their
+        # keys could alias).
+        qi = np.flatnonzero((cx >= -1) & (cx <= self.nx + 1) & (cy >= -1) & (cy <= self.ny + 1))
+        if qi.size == 0:
+            return best
+        keys = self.key(cx[qi], cy[qi])
+        # Three columns of three cells per query, interleaved query by query so that each
+        # query's candidates are contiguous and reduce with one minimum.reduceat.
+        lo, hi = np.empty((2, qi.size, 3), dtype=np.intp)
+        for c, dx in enumerate((-1, 0, 1)):
+            lo[:, c], hi[:, c] = self.ranges(keys, dx, -1, 1)
+        counts = (hi - lo).sum(axis=1)
+        which, pos = _expand(np.repeat(qi, 3), lo.ravel(), hi.ravel())
+        if pos.size:
+            d2 = _sq_dist(query[which, 0], query[which, 1], self.x[pos], self.y[pos])
+            has = counts > 0
+            starts = (np.cumsum(counts) - counts)[has]
+            best[qi[has]] = np.minimum.reduceat(d2, starts)
+        return best
 
 
 def _expand(ids: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -184,10 +209,10 @@ def nearest_distance_m(data_xy, query_xy, *, cell_m: Optional[float] = None) -> 
     query_xy : array, shape (m, 2)
         Points whose nearest data point is wanted [m].
     cell_m : float, optional
-        Grid cell size [m] (only speed depends on it). Queries are answered from the 3 × 3
-        cells around them when a data point lies within ``cell_m`` and by brute force
-        otherwise, so it should be about the distance most queries have a neighbour
-        within. Default: the data's extent ÷ √n.
+        First grid cell size [m] (only speed depends on it). A query is settled by the
+        3 × 3 cells around it when a data point lies within a cell size; the others are
+        searched again with cells 4 × larger, and so on. Default: a quarter of the data's
+        extent ÷ √n.
 
     Returns
     -------
@@ -201,34 +226,20 @@ def nearest_distance_m(data_xy, query_xy, *, cell_m: Optional[float] = None) -> 
         return np.full(m, np.inf)
     if cell_m is not None and not (np.isfinite(cell_m) and cell_m > 0):
         raise ValueError(f"cell_m={cell_m} must be finite and positive")
-    if n * m <= _BRUTE_PAIRS:
-        return np.sqrt(_nearest_brute(data, query))
-    if cell_m is None:
-        extent = float((data.max(axis=0) - data.min(axis=0)).max())
-        cell_m = extent / np.sqrt(n) if extent > 0 else 1.0
-    g = _Grid(data, cell_m * (1 + 1e-6))
+    extent = float((data.max(axis=0) - data.min(axis=0)).max())
+    cell = cell_m if cell_m is not None else max(extent / np.sqrt(n) / 4, 1e-9)
     best = np.full(m, np.inf)
-    cx, cy = g.cells(query)
-    # Queries more than a cell outside the data's box have no data in their neighbourhood
-    # (and their keys could alias): brute force.
-    qi = np.flatnonzero((cx >= -1) & (cx <= g.nx + 1) & (cy >= -1) & (cy <= g.ny + 1))
-    if qi.size:
-        keys = g.key(cx[qi], cy[qi])
-        # Three columns of three cells per query, interleaved query by query so that each
-        # query's candidates are contiguous and reduce with one minimum.reduceat.
-        lo, hi = np.empty((2, qi.size, 3), dtype=np.intp)
-        for c, dx in enumerate((-1, 0, 1)):
-            lo[:, c], hi[:, c] = g.ranges(keys, dx, -1, 1)
-        counts = (hi - lo).sum(axis=1)
-        which, pos = _expand(np.repeat(qi, 3), lo.ravel(), hi.ravel())
-        if pos.size:
-            d2 = _sq_dist(query[which, 0], query[which, 1], g.x[pos], g.y[pos])
-            has = counts > 0
-            starts = (np.cumsum(counts) - counts)[has]
-            best[qi[has]] = np.minimum.reduceat(d2, starts)
-    # A neighbour within ``cell_m`` is the nearest point (every point that close was
-    # looked at); otherwise the nearest may lie further out: brute force.
-    far = ~(best <= cell_m * cell_m)
-    if far.any():
-        best[far] = _nearest_brute(data, query[far])
+    todo = np.arange(m)
+    # Brute force once the grid would hardly prune: few pairs left, or cells as large as
+    # the data.
+    while todo.size * n > _BRUTE_PAIRS and cell < extent:
+        d2 = _Grid(data, cell * (1 + 1e-6)).nearest_sq(query[todo])
+        # A neighbour within ``cell`` is the nearest point: every point that close lies in
+        # the 3 × 3 cells looked at.
+        done = d2 <= cell * cell
+        best[todo[done]] = d2[done]
+        todo = todo[~done]
+        cell *= 4
+    if todo.size:
+        best[todo] = _nearest_brute(data, query[todo])
     return np.sqrt(best)

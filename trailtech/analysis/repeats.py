@@ -33,6 +33,7 @@ turn-round at the bottom is not timed. Timing applies the same rule to the raw 1
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Optional, Sequence
 
 import numpy as np
@@ -71,9 +72,12 @@ class Path:
     elapsed_s: np.ndarray
     raw: tuple = (np.empty(0), np.empty(0), np.empty(0), np.empty(0))
 
-    @property
+    @cached_property
     def xy(self) -> np.ndarray:
-        return np.column_stack([self.x_m, self.y_m])
+        # Built once: every reference's pass search reads it. Read-only, as it is shared.
+        xy = np.column_stack([self.x_m, self.y_m])
+        xy.setflags(write=False)
+        return xy
 
 
 def resample_path(x_m, y_m, distance_m, elevation_m, elapsed_s, *, step_m: float = 5.0) -> Path:
@@ -181,14 +185,37 @@ def hausdorff_one_sided_m(ref: np.ndarray, cand: np.ndarray) -> tuple[float, flo
 
 
 def _openings(dist: np.ndarray, r: float) -> np.ndarray:
-    """Indices where the track enters the gate (dist < r) after having been > 2r away."""
-    state = np.where(dist < r, 2, np.where(dist > 2 * r, 1, 0))
-    nz = np.flatnonzero(state)
-    if nz.size == 0:
-        return nz
-    s = state[nz]
-    opened = np.r_[s[0] == 2, (s[1:] == 2) & (s[:-1] == 1)]
-    return nz[opened]
+    """Indices where the track enters the gate (dist < r) after having been > 2r away.
+
+    That is, where the last point before that was inside the gate or more than 2r away
+    (points between r and 2r do not count) was more than 2r away, or there is none.
+    """
+    # Called for every reference on the whole track: only the few points not far from the
+    # gate are looked at one by one. Between two consecutive ones whose indices jump, the
+    # track was far away.
+    nf = np.flatnonzero(~(dist > 2 * r))
+    inside = np.flatnonzero(dist[nf] < r)
+    if inside.size == 0:
+        return nf[inside]
+    away = np.cumsum(np.r_[nf[0] > 0, np.diff(nf) > 1])  # far stretches up to each point
+    opened = np.r_[True, away[inside[1:]] > away[inside[:-1]]]
+    return nf[inside[opened]]
+
+
+def _first_above(a: np.ndarray, i: int, limit: float) -> int:
+    """First index ``>= i`` where ``a > limit`` (``a.size`` if none).
+
+    Looks at a short window first, then longer ones: gate visits are short, and a search
+    to the end of the track for each of them would cost a whole-track pass each.
+    """
+    w = 256
+    while i < a.size:
+        hit = np.flatnonzero(a[i:i + w] > limit)
+        if hit.size:
+            return i + int(hit[0])
+        i += w
+        w *= 4
+    return a.size
 
 
 def _region(dist: np.ndarray, key: np.ndarray, i: int, r: float, *, last: bool,
@@ -202,8 +229,7 @@ def _region(dist: np.ndarray, key: np.ndarray, i: int, r: float, *, last: bool,
     runner may turn round and come back) point of the unbroken run within ``tol`` of that
     least value (:func:`_near_end`).
     """
-    out = np.flatnonzero(dist[i:] > 2 * r)
-    stop = i + (int(out[0]) if out.size else dist.size - i)
+    stop = _first_above(dist, i, 2 * r)
     return i + _near_end(key[i:stop], last=last, tol_m=tol), stop
 
 
@@ -339,18 +365,24 @@ def find_passes(
     ref_dh = path.elevation_m[i1] - path.elevation_m[i0]
     r = gate_radius_m
     d_start = np.hypot(xy[:, 0] - c0[0], xy[:, 1] - c0[1])
+    opens = _openings(d_start, r)
+    # Most references are run once: stop before any other whole-track array is computed.
+    if opens.size < 2:  # entered once: no repeat, nothing to validate
+        return []
     d_end = np.hypot(xy[:, 0] - c1[0], xy[:, 1] - c1[1])
     sense = int(np.sign(ref_dh)) if elevation_gates and abs(ref_dh) >= min_elevation_change_m else 0
     tol = gate_elevation_tolerance_m if sense else gate_tolerance_m
-    key_start = _gate_key(xy[:, 0], xy[:, 1], path.elevation_m, c0, sense, True)
-    key_end = _gate_key(xy[:, 0], xy[:, 1], path.elevation_m, c1, sense, False)
+    if sense == 0 or not np.isfinite(path.elevation_m).all():
+        # What :func:`_gate_key` returns then: the distances just computed.
+        key_start, key_end = d_start, d_end
+    else:
+        key_start = _gate_key(xy[:, 0], xy[:, 1], path.elevation_m, c0, sense, True)
+        key_end = _gate_key(xy[:, 0], xy[:, 1], path.elevation_m, c1, sense, False)
     if not np.isfinite(key_start).all():
         sense, tol, key_start, key_end = 0, gate_tolerance_m, d_start, d_end
-    opens = _openings(d_start, r)
-    if opens.size < 2:  # entered once: no repeat, nothing to validate
-        return []
-    in_end = d_end < r
-    end_entries = np.flatnonzero(in_end & ~np.r_[False, in_end[:-1]])
+    # Entries into the end gate: points inside it whose predecessor is not.
+    in_end = np.flatnonzero(d_end < r)
+    end_entries = in_end[np.r_[True, np.diff(in_end) > 1]] if in_end.size else in_end
     ka = min(k_head, (len(ref) - 1) // 3)
     kb = min(2 * k_head, 2 * (len(ref) - 1) // 3)
     ref_heading = float(np.arctan2(*(ref[kb] - ref[ka])[::-1]))

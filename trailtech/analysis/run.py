@@ -72,7 +72,10 @@ class _Ctx:
         self.c = _col(timeline, "cadence_spm", n)
         gap = timeline["gap"].to_numpy(bool) if "gap" in timeline else np.zeros(n, bool)
         mv = timeline["moving"].to_numpy(bool) if "moving" in timeline else np.isfinite(self.v)
-        self.moving = mv & ~gap & np.isfinite(self.v)
+        # Sessions not on foot (a triathlon's bike leg) are no terrain for a runner: their rows
+        # count as not moving for every analysis (gait "stop", no segments, no score).
+        self.on_foot = timeline["on_foot"].to_numpy(bool) if "on_foot" in timeline else np.ones(n, bool)
+        self.moving = mv & ~gap & np.isfinite(self.v) & self.on_foot
         self.dt = gt._row_dt(self.t)
         self.lat = _col(timeline, "lat_deg", n)
         self.lon = _col(timeline, "lon_deg", n)
@@ -87,6 +90,10 @@ class _Ctx:
         # Heading change per metre along the whole track, mapped onto the rows (tortuosity).
         grid, turn = tr.heading_change_deg_per_m(self.x, self.y, self.d)
         self.turn = np.interp(self.d, grid, turn) if turn.size else np.full(n, np.nan)
+
+    def foot_share(self, i0: int, i1: int) -> float:
+        """Share of timeline rows ``i0:i1`` that are on foot (1 for an empty range)."""
+        return float(self.on_foot[i0:i1].mean()) if i1 > i0 else 1.0
 
     def rows(self, start_m: float, end_m: float) -> slice:
         """Timeline rows from distance ``start_m`` to ``end_m`` (inclusive)."""
@@ -112,8 +119,9 @@ def _gait(ctx: _Ctx, warnings: list[str]):
         method = "cadence"
     else:
         thr, method = float("nan"), "speed"
-        warnings.append("No cadence in this file: hike or run was judged from speed and grade "
-                        "(method 'speed', less reliable than cadence).")
+        if ctx.on_foot.any():
+            warnings.append("No cadence in this file: hike or run was judged from speed and grade "
+                            "(method 'speed', less reliable than cadence).")
     labels = gt.gait_labels(ctx.moving, ctx.v, ctx.g, ctx.c, threshold_spm=thr,
                             hysteresis_spm=cfg.gait_hysteresis_spm, dwell_samples=dwell,
                             majority_samples=majority, min_bout_samples=min_bout, method=method)
@@ -291,8 +299,9 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
     pdist = _col(profile, "distance_m", len(profile))
     ph = _col(profile, "elevation_m", len(profile))
     pg = _col(profile, "grade_pct", len(profile)) / 100.0
+    foot_mask = _profile_on_foot(ctx, pdist, warnings)
     if ctx.has_elevation and len(profile) >= 2 and np.isfinite(ph).any():
-        climbs, descents = climbs_and_descents(pdist, ph, pg, cfg)
+        climbs, descents = climbs_and_descents(pdist, ph, pg, cfg, mask=foot_mask)
     else:
         climbs = descents = np.empty((0, 2), int)
         warnings.append("No elevation in this file: no climbs or descents were analysed.")
@@ -376,6 +385,22 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
     )
 
 
+def _profile_on_foot(ctx: _Ctx, pdist: np.ndarray, warnings: list[str]) -> Optional[np.ndarray]:
+    """Profile points on foot (None when the whole activity is), and the warning saying how
+    much distance was left out."""
+    if ctx.on_foot.all() or ctx.n == 0:
+        return None
+    step = np.diff(ctx.d, prepend=ctx.d[0])
+    off_km = float(np.nansum(step[~ctx.on_foot])) / 1000.0
+    warnings.append(
+        f"{off_km:.1f} km of sessions not on foot (cycling, swimming ...) were left out of the "
+        "terrain analyses: no climbs, descents, hike/run verdicts, control scores, line "
+        "practice or repeats there."
+    )
+    idx = np.clip(np.searchsorted(ctx.d, pdist, side="left"), 0, ctx.n - 1)
+    return ctx.on_foot[idx]
+
+
 def _repeat_of(ctx, row_start: int, row_stop: int, found: list[dict]) -> tuple[int, float]:
     """(passes, index) of the descending repeat with a pass over timeline rows
     ``row_start:row_stop``; (1, NaN) when none."""
@@ -408,16 +433,18 @@ def _repeats(ctx, climbs, descents, pdist, labels, v_exp) -> tuple[pd.DataFrame,
     covered = np.zeros(len(path.distance_m), bool)
     for i0, i1, _ in refs:
         covered[i0:i1 + 1] = True
+    path_rows = np.clip(np.searchsorted(ctx.d, path.distance_m, side="left"), 0, ctx.n - 1)
+    path_foot = ctx.on_foot[path_rows]
     for i0, i1 in rp.revisited_stretches(path, min_length_m=cfg.repeat_min_length_m):
-        # Only stretches not already a climb or descent reference.
-        if covered[i0:i1 + 1].mean() < 0.5:
+        # Only stretches not already a climb or descent reference, and on foot.
+        if covered[i0:i1 + 1].mean() < 0.5 and path_foot[i0:i1 + 1].mean() >= 0.5:
             refs.append((int(i0), int(i1), "flat"))
     refs.sort(key=lambda r: path.elapsed_s[r[0]])
 
     def score_fn(t0: float, t1: float) -> Optional[float]:
         i0 = int(np.searchsorted(ctx.t, t0))
         i1 = int(np.searchsorted(ctx.t, t1, side="right"))
-        if i1 - i0 < 5:
+        if i1 - i0 < 5 or ctx.foot_share(i0, i1) < 0.5:
             return None
         row = _stretch(ctx, slice(i0, i1), labels, v_exp, start_m=ctx.d[i0], end_m=ctx.d[i1 - 1])
         return _none(row["control_score"])
@@ -427,6 +454,8 @@ def _repeats(ctx, climbs, descents, pdist, labels, v_exp) -> tuple[pd.DataFrame,
         length_ratio=(cfg.repeat_length_ratio_min, cfg.repeat_length_ratio_max),
         hausdorff_max_m=cfg.hausdorff_max_m, hausdorff_p95_max_m=cfg.hausdorff_p95_max_m,
         frechet_max_m=cfg.frechet_max_m, elevation_gates=ctx.barometric)
+    if not ctx.on_foot.all():
+        found = _foot_passes(ctx, found)
     if not found:
         return _empty("repeats"), []
     t0 = ctx.time.iloc[0] if ctx.n else pd.NaT
@@ -438,3 +467,25 @@ def _repeats(ctx, climbs, descents, pdist, labels, v_exp) -> tuple[pd.DataFrame,
         rows.append({**{k: f[k] for k in ("start_m", "end_m", "length_m", "direction", "trend")},
                      "passes": passes, "n_passes": len(passes)})
     return pd.DataFrame(rows)[CONTRACT_COLUMNS["repeats"] + ["n_passes"]], found
+
+
+def _foot_passes(ctx, found: list[dict]) -> list[dict]:
+    """Repeats without the passes made off foot (the same road ridden on the bike leg); a
+    repeat left with fewer than two passes is dropped."""
+    out = []
+    for f in found:
+        keep = []
+        for p in f["passes"]:
+            i0 = int(np.searchsorted(ctx.t, p["start_s"]))
+            i1 = int(np.searchsorted(ctx.t, p["start_s"] + p["duration_s"], side="right"))
+            if ctx.foot_share(i0, i1) >= 0.5:
+                keep.append(p)
+        if len(keep) == len(f["passes"]):
+            out.append(f)
+        elif len(keep) >= 2:
+            ranges = [r for p, r in zip(f["passes"], f.get("pass_ranges", [None] * len(f["passes"])))
+                      if any(p is k for k in keep)]
+            scores = [p["control_score"] for p in keep] if f["direction"] == "down" else None
+            out.append({**f, "passes": keep, "pass_ranges": ranges,
+                        "trend": rp.trend([p["duration_s"] for p in keep], scores)})
+    return out

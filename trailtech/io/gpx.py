@@ -1,9 +1,14 @@
 """GPX reader: GPX 1.0 and 1.1 tracks (routes when there is no track) -> :class:`Track`.
 
-Two engines give the same result:
+Three engines give the same result:
 
-* ``"auto"`` (or ``"lxml"``): one safe lxml parse (:mod:`trailtech.io.xmlsafe`) and one pass
-  over the track points, collecting text per field and converting whole columns with numpy;
+* ``"auto"`` (default): the byte scanner of :mod:`trailtech.io.gpx_scan` (numpy over the raw
+  bytes, after a libxml2 well-formedness check; ~3x the tree path, ~14-20x gpxpy), and the lxml
+  tree path for any document it is not sure about (recovery mode, DOCTYPE, unusual namespace
+  layouts, other encodings, routes): its Track is identical to the tree path's, warnings
+  included (tests/io/test_gpx_scan.py);
+* ``"lxml"``: one safe lxml parse (:mod:`trailtech.io.xmlsafe`) and one pass over the track
+  points, collecting text per field and converting whole columns with numpy;
 * ``"gpxpy"``: the reference path through gpxpy (strict XML only: it refuses files the fast path
   reads in recovery mode).
 
@@ -21,6 +26,8 @@ extensions                   ``heart_rate_bpm``, ``cadence_spm``, ``power_w``,
                              ``temperature_c``, ``device_distance_m``, ``device_speed_mps``
 ============================ ==============================================================
 
+``<ele>``, ``<time>`` and ``<speed>`` are read as children of ``<trkpt>`` only; inside
+``<extensions>`` (any depth) only the extension fields below are read.
 Extensions are matched by namespace URI, never by prefix: Garmin TrackPointExtension v1/v2
 (``hr``, ``cad``, ``atemp``, v2 ``speed``) first, then Cluetrust GPXDATA (``hr``, ``cadence``,
 ``temp``, ``distance``, ``speed``, ``power``), then plain children of ``<extensions>`` in any
@@ -332,9 +339,8 @@ def _read_scan(data: bytes, source: str) -> Track | None:
     times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     selections = {}
     for key, i in code.items():
-        sel = np.flatnonzero(
-            field_code == i
-        )  # document order: later values win, as in lxml
+        # document order is kept: where a point has two values, the later wins, as in lxml
+        sel = np.flatnonzero(field_code == i)
         if sel.size == 0:
             continue
         if key == ("time", 0):
@@ -342,7 +348,8 @@ def _read_scan(data: bytes, source: str) -> Track | None:
             times[scan.field_point[sel]] = scan.times(start, stop)
         else:
             selections[key] = sel
-    # every number of the document in one batch: positions first, then the fields
+    # every number of the document in one batch (positions first, then the fields); each
+    # column is still converted all-or-nothing as to_float does
     spans = [
         (scan.field_start[sel], scan.field_stop[sel]) for sel in selections.values()
     ]
@@ -447,7 +454,8 @@ def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     source : str
         File name for messages and ``meta.source``.
     engine : {"auto", "lxml", "gpxpy"}
-        ``"auto"``/``"lxml"``: the fast lxml path; ``"gpxpy"``: the gpxpy reference path.
+        ``"auto"``: the byte scanner, falling back to the lxml tree path when it declines;
+        ``"lxml"``: the tree path; ``"gpxpy"``: the gpxpy reference path.
 
     Returns
     -------

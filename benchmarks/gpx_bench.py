@@ -1,0 +1,91 @@
+"""Time GPX decoding: gpxpy.parse, and trailtech's read_gpx with each engine.
+
+A script, not a test. Interleaved rounds (each round times every reader once; trailtech's are
+best-of-5 inside a round), minimum over rounds, CPU time by default (``--wall`` for wall clock):
+on a shared machine the minimum CPU time is the stable figure.
+
+    python benchmarks/gpx_bench.py                 # largest corpus GPX files + simulated 9 h ultra
+    python benchmarks/gpx_bench.py --rounds 7 --wall
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import REAL_DIR
+from trailtech.io.gpx import read_gpx
+from trailtech.io.gpx_scan import well_formed
+
+
+def documents() -> list[tuple[str, bytes]]:
+    out = []
+    for name in ("sports-lib/strava.gpx", "sports-lib/sports-tracker.gpx"):
+        path = REAL_DIR / name
+        if path.is_file():
+            out.append((name, path.read_bytes()))
+    try:
+        from trailtech.io.gpx_write import to_gpx
+        from trailtech.simulate import simulate_ultra
+
+        out.append(
+            ("simulated ultra (9 h)", to_gpx(simulate_ultra(seed=0, hours=9).track))
+        )
+    except ImportError as exc:  # pragma: no cover - depends on the checkout
+        print(f"simulated ultra skipped: {exc}")
+    return out
+
+
+def _readers(name: str, data: bytes) -> dict:
+    """What to time: reader -> (function, repetitions inside a round)."""
+    import gpxpy
+
+    text = data.decode("utf-8")
+    return {
+        "gpxpy.parse": (lambda: gpxpy.parse(text), 1),
+        "gpxpy": (lambda: read_gpx(data, name, engine="gpxpy"), 1),
+        "lxml": (lambda: read_gpx(data, name, engine="lxml"), 5),
+        "auto": (lambda: read_gpx(data, name), 5),
+        "check": (lambda: well_formed(data), 5),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument(
+        "--wall", action="store_true", help="wall clock instead of CPU time"
+    )
+    args = ap.parse_args()
+    clock = time.perf_counter if args.wall else time.process_time
+    print(
+        "| file | points | gpxpy.parse ms | read_gpx gpxpy ms | read_gpx lxml ms | "
+        "read_gpx auto ms | of which libxml2 check ms | auto vs gpxpy.parse | auto vs lxml |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, data in documents():
+        readers = _readers(name, data)
+        best = {k: float("inf") for k in readers}
+        for _ in range(args.rounds):
+            for key, (fn, reps) in readers.items():
+                for _ in range(reps):
+                    t0 = clock()
+                    fn()
+                    best[key] = min(best[key], clock() - t0)
+        ms = {k: v * 1e3 for k, v in best.items()}
+        n = read_gpx(data, name).meta.n_records
+        print(
+            f"| {name} | {n} | {ms['gpxpy.parse']:.0f} | {ms['gpxpy']:.0f} | {ms['lxml']:.1f} | "
+            f"{ms['auto']:.1f} | {ms['check']:.1f} | x{ms['gpxpy.parse'] / ms['auto']:.1f} | "
+            f"x{ms['lxml'] / ms['auto']:.1f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
