@@ -53,7 +53,11 @@ def trk(*points: str, type_: str = "") -> str:
 
 
 def pt(i: int, inner: str = "", attrs: str | None = None) -> str:
-    a = attrs if attrs is not None else f'lat="{45 + i * 1e-4:.7f}" lon="{6 + i * 1e-4:.7f}"'
+    a = (
+        attrs
+        if attrs is not None
+        else f'lat="{45 + i * 1e-4:.7f}" lon="{6 + i * 1e-4:.7f}"'
+    )
     t = f"<time>2024-05-01T08:00:{i:02d}Z</time>"
     return f"<trkpt {a}><ele>{1000 + i}.5</ele>{t}{inner}</trkpt>"
 
@@ -97,49 +101,86 @@ def test_simulated_gpx_scanner_equals_tree_path():
         # Garmin v1 under any prefix, with hr/cad/atemp; v2 speed; Cluetrust; plain extensions
         (
             trk(
-                pt(0, "<extensions><q:TrackPointExtension><q:hr>140</q:hr><q:cad>88</q:cad>"
-                   "<q:atemp>12</q:atemp></q:TrackPointExtension></extensions>"),
-                pt(1, "<extensions><v2:TrackPointExtension><v2:speed>3.25</v2:speed>"
-                   "</v2:TrackPointExtension><gd:hr>150</gd:hr><heartrate>99</heartrate>"
-                   "</extensions>"),
-                pt(2, "<extensions><gd:cadence>90</gd:cadence><gd:distance>20</gd:distance>"
-                   "<power>250</power><gd:temp>7</gd:temp></extensions>"),
+                pt(
+                    0,
+                    "<extensions><q:TrackPointExtension><q:hr>140</q:hr><q:cad>88</q:cad>"
+                    "<q:atemp>12</q:atemp></q:TrackPointExtension></extensions>",
+                ),
+                pt(
+                    1,
+                    "<extensions><v2:TrackPointExtension><v2:speed>3.25</v2:speed>"
+                    "</v2:TrackPointExtension><gd:hr>150</gd:hr><heartrate>99</heartrate>"
+                    "</extensions>",
+                ),
+                pt(
+                    2,
+                    "<extensions><gd:cadence>90</gd:cadence><gd:distance>20</gd:distance>"
+                    "<power>250</power><gd:temp>7</gd:temp></extensions>",
+                ),
             ),
             f'xmlns:q="{TPX1}" xmlns:v2="{TPX2}" xmlns:gd="{CLUETRUST}"',
         ),
         # a namespace declared on every extension element (same URI each time)
         (
-            trk(*(pt(i, f'<extensions><ns3:TrackPointExtension xmlns:ns3="{TPX1}">'
-                        f"<ns3:hr>{120 + i}</ns3:hr></ns3:TrackPointExtension></extensions>")
-                  for i in range(3))),
+            trk(
+                *(
+                    pt(
+                        i,
+                        f'<extensions><ns3:TrackPointExtension xmlns:ns3="{TPX1}">'
+                        f"<ns3:hr>{120 + i}</ns3:hr></ns3:TrackPointExtension></extensions>",
+                    )
+                    for i in range(3)
+                )
+            ),
             "",
         ),
         # the GPX namespace under a prefix of its own, next to the default one
-        (trk(pt(0), f'<g:trkpt lat="1" lon="2"><g:ele>5</g:ele>'
-                    "<g:time>2024-05-01T08:00:09Z</g:time></g:trkpt>"), f'xmlns:g="{GPX11}"'),
+        (
+            trk(
+                pt(0),
+                '<g:trkpt lat="1" lon="2"><g:ele>5</g:ele>'
+                "<g:time>2024-05-01T08:00:09Z</g:time></g:trkpt>",
+            ),
+            f'xmlns:g="{GPX11}"',
+        ),
         # comments and CDATA outside values, a processing instruction
         (
-            "<!-- exported -->" + "<metadata><name><![CDATA[Col <du> Lac]]></name></metadata>"
+            "<!-- exported -->"
+            + "<metadata><name><![CDATA[Col <du> Lac]]></name></metadata>"
             + trk(pt(0), "<!-- pause -->", pt(1, "<?x y?>")),
             "",
         ),
         # '>' in text and in attribute values; quotes of both kinds
         (
             "<metadata><desc>a > b</desc></metadata>"
-            + trk(pt(0, attrs="lat='45.1' lon=\"6.1\" note='x>y'"), pt(1, attrs='lon="6" lat="45"'),
-                  pt(2, attrs=' lat = "45.2"\n lon="6.2" ')),
+            + trk(
+                pt(0, attrs="lat='45.1' lon=\"6.1\" note='x>y'"),
+                pt(1, attrs='lon="6" lat="45"'),
+                pt(2, attrs=' lat = "45.2"\n lon="6.2" '),
+            ),
             "",
         ),
         # lon before lat on every point, and self-closing points in the common form
-        (trk(*(pt(i, attrs=f'lon="{6 + i / 10}" lat="{45 + i / 10}"') for i in range(3)),
-             '<trkpt lat="46" lon="7"/>'), ""),
+        (
+            trk(
+                *(
+                    pt(i, attrs=f'lon="{6 + i / 10}" lat="{45 + i / 10}"')
+                    for i in range(3)
+                ),
+                '<trkpt lat="46" lon="7"/>',
+            ),
+            "",
+        ),
         # self-closing points and fields, empty and padded values, references in values
         (
-            trk('<trkpt lat="45" lon="6"/>', pt(1, "<speed/>"),
+            trk(
+                '<trkpt lat="45" lon="6"/>',
+                pt(1, "<speed/>"),
                 '<trkpt lat="45.3" lon="6.3"><ele> 12.5\n</ele><time>2024-05-01T08:00:03Z'
                 "</time></trkpt>",
                 '<trkpt lat="&#52;5.4" lon="6.4"><ele>&#49;3</ele><ele></ele>'
-                "<time>2024-05-01T08:00:04Z</time></trkpt>"),
+                "<time>2024-05-01T08:00:04Z</time></trkpt>",
+            ),
             "",
         ),
         # points where lxml does not look for them are ignored by both
@@ -151,21 +192,59 @@ def test_simulated_gpx_scanner_equals_tree_path():
             "",
         ),
         # <ele>/<time> inside extensions, or not direct children, are not the point's own
-        (trk(pt(0, "<extensions><ele>5</ele><time>2030-01-01T00:00:00Z</time></extensions>"
-                   "<link href='x'><text>t</text><type>ele</type></link>")), ""),
+        (
+            trk(
+                pt(
+                    0,
+                    "<extensions><ele>5</ele><time>2030-01-01T00:00:00Z</time></extensions>"
+                    "<link href='x'><text>t</text><type>ele</type></link>",
+                )
+            ),
+            "",
+        ),
         # times with offsets, fractions, no zone, and unreadable ones
         (
-            trk(*(f'<trkpt lat="45" lon="{6 + i}"><time>{t}</time></trkpt>' for i, t in
-                  enumerate(["2024-05-01T10:00:00+02:00", "2024-05-01T08:00:01.250Z",
-                             "2024-05-01T08:00:02", "garbage", "2024-05-01T08:00:04Z"]))),
+            trk(
+                *(
+                    f'<trkpt lat="45" lon="{6 + i}"><time>{t}</time></trkpt>'
+                    for i, t in enumerate(
+                        [
+                            "2024-05-01T10:00:00+02:00",
+                            "2024-05-01T08:00:01.250Z",
+                            "2024-05-01T08:00:02",
+                            "garbage",
+                            "2024-05-01T08:00:04Z",
+                        ]
+                    )
+                )
+            ),
             "",
         ),
         # duplicate and backwards timestamps, sentinels
-        (trk(pt(2), pt(1), pt(1), "<trkpt lat='1' lon='1'><time>1901-12-13T20:45:52Z</time>"
-             "</trkpt>"), ""),
+        (
+            trk(
+                pt(2),
+                pt(1),
+                pt(1),
+                "<trkpt lat='1' lon='1'><time>1901-12-13T20:45:52Z</time></trkpt>",
+            ),
+            "",
+        ),
     ],
-    ids=["plain", "extensions", "inner-xmlns", "gpx-prefix", "comments", "gt-quotes",
-         "lon-first", "odd-values", "misplaced", "not-own", "times", "time-repairs"],
+    ids=[
+        "plain",
+        "extensions",
+        "inner-xmlns",
+        "gpx-prefix",
+        "comments",
+        "gt-quotes",
+        "lon-first",
+        "odd-values",
+        "misplaced",
+        "not-own",
+        "times",
+        "time-repairs",
+    ],
 )
 def test_scanned_documents_equal_tree_path(body, extra):
     data = doc(body, extra=extra)
@@ -188,35 +267,82 @@ def test_gpx10_speed_and_no_namespace():
     "data",
     [
         # a comment or CDATA inside a value: lxml joins the pieces
-        doc(trk(pt(0), "<trkpt lat='1' lon='1'><ele>1<!-- c -->2</ele>"
-                "<time>2024-05-01T08:00:09Z</time></trkpt>")),
-        doc(trk("<trkpt lat='1' lon='1'><ele><![CDATA[12]]></ele>"
-                "<time>2024-05-01T08:00:09Z</time></trkpt>")),
+        doc(
+            trk(
+                pt(0),
+                "<trkpt lat='1' lon='1'><ele>1<!-- c -->2</ele>"
+                "<time>2024-05-01T08:00:09Z</time></trkpt>",
+            )
+        ),
+        doc(
+            trk(
+                "<trkpt lat='1' lon='1'><ele><![CDATA[12]]></ele>"
+                "<time>2024-05-01T08:00:09Z</time></trkpt>"
+            )
+        ),
         # a default namespace redeclared inside: unprefixed names change meaning there
-        doc(trk(pt(0, f'<extensions><TrackPointExtension xmlns="{TPX1}"><hr>140</hr>'
-                      "</TrackPointExtension></extensions>"))),
+        doc(
+            trk(
+                pt(
+                    0,
+                    f'<extensions><TrackPointExtension xmlns="{TPX1}"><hr>140</hr>'
+                    "</TrackPointExtension></extensions>",
+                )
+            )
+        ),
         # one prefix bound to two URIs
-        doc(trk(pt(0, f'<extensions><a:hr xmlns:a="{TPX1}">140</a:hr></extensions>'),
-                pt(1, f'<extensions><a:hr xmlns:a="{CLUETRUST}">141</a:hr></extensions>'))),
+        doc(
+            trk(
+                pt(0, f'<extensions><a:hr xmlns:a="{TPX1}">140</a:hr></extensions>'),
+                pt(
+                    1,
+                    f'<extensions><a:hr xmlns:a="{CLUETRUST}">141</a:hr></extensions>',
+                ),
+            )
+        ),
         # not well-formed: an unbound prefix, a mismatched tag, a truncation
         doc(trk(pt(0, "<extensions><gpxdata:hr>140</gpxdata:hr></extensions>"))),
-        doc(trk(pt(0, f'<extensions><t:hr xmlns:t="{TPX1}">1</t:hr></extensions>'),
-                pt(1, "<extensions><t:hr>2</t:hr></extensions>"))),  # prefix out of scope
+        doc(
+            trk(
+                pt(0, f'<extensions><t:hr xmlns:t="{TPX1}">1</t:hr></extensions>'),
+                pt(1, "<extensions><t:hr>2</t:hr></extensions>"),
+            )
+        ),  # prefix out of scope
         doc(trk(pt(0).replace("</ele>", "</elx>"))),
         doc(trk(pt(0), pt(1)))[:-40],
         # other encodings
         doc(trk(pt(0))).replace(b"UTF-8", b"ISO-8859-1"),
         doc(trk(pt(0))).decode().replace("UTF-8", "UTF-16").encode("utf-16"),
         # a tag name longer than the scanner handles
-        doc(trk(pt(0, "<extensions><" + "x" * 60 + ">1</" + "x" * 60 + "></extensions>"))),
+        doc(
+            trk(
+                pt(0, "<extensions><" + "x" * 60 + ">1</" + "x" * 60 + "></extensions>")
+            )
+        ),
         # a route and no track; an unknown GPX namespace; a DOCTYPE
-        doc("<rte><rtept lat='1' lon='2'><time>2024-05-01T09:00:00Z</time></rtept></rte>"),
+        doc(
+            "<rte><rtept lat='1' lon='2'><time>2024-05-01T09:00:00Z</time></rtept></rte>"
+        ),
         doc(trk(pt(0)), ns="urn:not-gpx"),
-        b'<?xml version="1.0"?><!DOCTYPE gpx SYSTEM "gpx.dtd">' + doc(trk(pt(0)), decl=False),
+        b'<?xml version="1.0"?><!DOCTYPE gpx SYSTEM "gpx.dtd">'
+        + doc(trk(pt(0)), decl=False),
     ],
-    ids=["comment-in-value", "cdata-in-value", "inner-default-ns", "prefix-rebound",
-         "unbound-prefix", "out-of-scope-prefix", "mismatched", "truncated", "latin1", "utf16", "long-name",
-         "route", "unknown-ns", "doctype"],
+    ids=[
+        "comment-in-value",
+        "cdata-in-value",
+        "inner-default-ns",
+        "prefix-rebound",
+        "unbound-prefix",
+        "out-of-scope-prefix",
+        "mismatched",
+        "truncated",
+        "latin1",
+        "utf16",
+        "long-name",
+        "route",
+        "unknown-ns",
+        "doctype",
+    ],
 )
 def test_declined_documents_are_read_by_lxml(data):
     assert scan_gpx(data) is None
@@ -232,7 +358,7 @@ def test_declined_documents_are_read_by_lxml(data):
 
 
 def test_entity_attack_is_still_refused_fast(monkeypatch):
-    import trailtech.io.gpx_scan as gpx_scan
+    from trailtech.io import gpx_scan
 
     parsed = []
     gate = gpx_scan.well_formed
@@ -251,7 +377,9 @@ def test_entity_attack_is_still_refused_fast(monkeypatch):
 
 def test_well_formed_gate_matches_libxml2_limits():
     assert well_formed(doc(trk(pt(0))))
-    assert not well_formed(b"<gpx>" + b"<a>" * 300 + b"</a>" * 300 + b"</gpx>")  # depth limit
+    assert not well_formed(
+        b"<gpx>" + b"<a>" * 300 + b"</a>" * 300 + b"</gpx>"
+    )  # depth limit
     assert not well_formed(b"<gpx><a></b></gpx>")
     assert not well_formed(b'<gpx xmlns="x"><p:a/></gpx>')  # unbound prefix
 
@@ -261,16 +389,41 @@ def test_well_formed_gate_matches_libxml2_limits():
 _VALUES = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False).map(repr),
     st.integers(-300, 300).map(str),
-    st.sampled_from(["", " 7 ", "1e3", "-0.0", ".5", "5.", "1_0", "nan", "inf", "abc", "&#50;",
-                     "1.2.3", "+4", "12345678901234567890", "0.1000000000000000055511151231"]),
+    st.sampled_from(
+        [
+            "",
+            " 7 ",
+            "1e3",
+            "-0.0",
+            ".5",
+            "5.",
+            "1_0",
+            "nan",
+            "inf",
+            "abc",
+            "&#50;",
+            "1.2.3",
+            "+4",
+            "12345678901234567890",
+            "0.1000000000000000055511151231",
+        ]
+    ),
 )
 _TIMES = st.one_of(
     st.datetimes(
         min_value=pd.Timestamp("1975-01-01").to_pydatetime(),
         max_value=pd.Timestamp("2030-01-01").to_pydatetime(),
     ).map(lambda d: d.isoformat() + "Z"),
-    st.sampled_from(["2024-05-01T10:00:00+02:00", "2024-05-01T08:00:00.5Z", "", "x",
-                     "2024-05-01T08:00Z", " 2024-05-01T08:00:00Z"]),
+    st.sampled_from(
+        [
+            "2024-05-01T10:00:00+02:00",
+            "2024-05-01T08:00:00.5Z",
+            "",
+            "x",
+            "2024-05-01T08:00Z",
+            " 2024-05-01T08:00:00Z",
+        ]
+    ),
 )
 
 
@@ -280,10 +433,16 @@ def _points(draw):
     out = []
     for i in range(n):
         lat, lon = draw(_VALUES), draw(_VALUES)
-        attrs = draw(st.sampled_from([
-            f'lat="{lat}" lon="{lon}"', f"lon='{lon}' lat='{lat}'", f'lat="{lat}"',
-            f'lat="{lat}" lon="{lon}" src="g>ps"',
-        ]))
+        attrs = draw(
+            st.sampled_from(
+                [
+                    f'lat="{lat}" lon="{lon}"',
+                    f"lon='{lon}' lat='{lat}'",
+                    f'lat="{lat}"',
+                    f'lat="{lat}" lon="{lon}" src="g>ps"',
+                ]
+            )
+        )
         inner = ""
         if draw(st.booleans()):
             inner += f"<ele>{draw(_VALUES)}</ele>"
@@ -291,12 +450,31 @@ def _points(draw):
             inner += f"<time>{draw(_TIMES)}</time>"
         if draw(st.booleans()):
             inner += "<!-- c -->"
-        fields = draw(st.lists(st.sampled_from([
-            "g:hr", "g:cad", "g:atemp", "d:hr", "d:cadence", "d:distance", "d:speed",
-            "heartrate", "power", "cadence", "g:speed"]), max_size=4))
+        fields = draw(
+            st.lists(
+                st.sampled_from(
+                    [
+                        "g:hr",
+                        "g:cad",
+                        "g:atemp",
+                        "d:hr",
+                        "d:cadence",
+                        "d:distance",
+                        "d:speed",
+                        "heartrate",
+                        "power",
+                        "cadence",
+                        "g:speed",
+                    ]
+                ),
+                max_size=4,
+            )
+        )
         if fields:
             body = "".join(f"<{f}>{draw(_VALUES)}</{f}>" for f in fields)
-            inner += f"<extensions><g:TrackPointExtension>{body}</g:TrackPointExtension>"
+            inner += (
+                f"<extensions><g:TrackPointExtension>{body}</g:TrackPointExtension>"
+            )
             inner += "</extensions>"
         out.append(f"<trkpt {attrs}>{inner}</trkpt>")
     return out
@@ -335,8 +513,10 @@ def test_scanner_numbers_read_like_to_float(texts):
     )
     scan = scan_gpx(doc(trk(body)))
     assert scan is not None
-    got = scan.floats(scan.field_start[scan.field_tag == scan.tags.index(f"{{{GPX11}}}ele")],
-                      scan.field_stop[scan.field_tag == scan.tags.index(f"{{{GPX11}}}ele")])
+    got = scan.floats(
+        scan.field_start[scan.field_tag == scan.tags.index(f"{{{GPX11}}}ele")],
+        scan.field_stop[scan.field_tag == scan.tags.index(f"{{{GPX11}}}ele")],
+    )
     expected = to_float([t if t else None for t in texts])
     np.testing.assert_array_equal(got, expected)
     assert (np.signbit(got) == np.signbit(expected)).all()
