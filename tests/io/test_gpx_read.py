@@ -347,3 +347,16 @@ def test_fast_path_is_much_faster_than_gpxpy(real_dir):
     slow = best(lambda: read_gpx(data, "s", engine="gpxpy"), k=1)
     # measured ~10-20x on an idle machine; a loose bound keeps this stable under load
     assert slow / fast > 4, (fast, slow)
+
+
+def test_truncated_and_out_of_range_times_are_unreadable_not_misread():
+    """A file cut inside <time> must not give a plausible wrong date (2020-12-2 -> 2 Dec),
+    and a year outside datetime64[ns] must not wrap around to 1815."""
+    from trailtech.io._build import parse_times
+
+    out = parse_times(["2020-12-2", "2020-12-02T10:00:00Z", "9999-01-01T00:00:00Z",
+                       "2020-12-02T10:00:00+02:00", "2020-12-02 10:00:00"])
+    assert np.isnat(out[0]) and np.isnat(out[2])
+    assert out[1] == np.datetime64("2020-12-02T10:00:00") and out[3] == np.datetime64("2020-12-02T08:00:00")
+    assert out[4] == np.datetime64("2020-12-02T10:00:00")
+    assert np.isnat(parse_times(["2020-12-02T10:00:00Z", "9999-01-01T00:00:00Z"])[1])

@@ -184,6 +184,24 @@ def hausdorff_one_sided_m(ref: np.ndarray, cand: np.ndarray) -> tuple[float, flo
     return float(np.max(dist)), float(np.percentile(dist, 95))
 
 
+def _gate_distance(xy: np.ndarray, centre: np.ndarray, far_m: float) -> np.ndarray:
+    """Distance of every point to a gate centre [m], ``inf`` where it is more than ``far_m``.
+
+    The gate rule only asks of the points further than 2r that they are (:func:`_openings`,
+    :func:`_region`), and this runs on the whole track for every reference: the exact
+    distance is worked out for the few points near the gate only, picked by the squared
+    distance with a margin far above its rounding (so no point within ``far_m`` is missed).
+    """
+    dx = xy[:, 0] - centre[0]
+    dy = xy[:, 1] - centre[1]
+    d2 = dx * dx
+    d2 += dy * dy
+    out = np.full(d2.size, np.inf)
+    near = np.flatnonzero(~(d2 > far_m * far_m * (1 + 1e-9)))  # NaN kept: hypot says NaN
+    out[near] = np.hypot(dx[near], dy[near])
+    return out
+
+
 def _openings(dist: np.ndarray, r: float) -> np.ndarray:
     """Indices where the track enters the gate (dist < r) after having been > 2r away.
 
@@ -364,12 +382,12 @@ def find_passes(
     k_head = max(1, int(round(heading_m / step)))
     ref_dh = path.elevation_m[i1] - path.elevation_m[i0]
     r = gate_radius_m
-    d_start = np.hypot(xy[:, 0] - c0[0], xy[:, 1] - c0[1])
+    d_start = _gate_distance(xy, c0, 2 * r)
     opens = _openings(d_start, r)
     # Most references are run once: stop before any other whole-track array is computed.
     if opens.size < 2:  # entered once: no repeat, nothing to validate
         return []
-    d_end = np.hypot(xy[:, 0] - c1[0], xy[:, 1] - c1[1])
+    d_end = _gate_distance(xy, c1, 2 * r)
     sense = int(np.sign(ref_dh)) if elevation_gates and abs(ref_dh) >= min_elevation_change_m else 0
     tol = gate_elevation_tolerance_m if sense else gate_tolerance_m
     if sense == 0 or not np.isfinite(path.elevation_m).all():
@@ -378,7 +396,7 @@ def find_passes(
     else:
         key_start = _gate_key(xy[:, 0], xy[:, 1], path.elevation_m, c0, sense, True)
         key_end = _gate_key(xy[:, 0], xy[:, 1], path.elevation_m, c1, sense, False)
-    if not np.isfinite(key_start).all():
+    if np.isnan(key_start).any():  # (d_start is inf, not NaN, far from the gate)
         sense, tol, key_start, key_end = 0, gate_tolerance_m, d_start, d_end
     # Entries into the end gate: points inside it whose predecessor is not.
     in_end = np.flatnonzero(d_end < r)

@@ -17,6 +17,8 @@ and applies the same repairs and decisions to both formats, so they cannot drift
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -130,6 +132,12 @@ def fixed_time_form(codes: np.ndarray, length: np.ndarray) -> bool:
     return bool((digits(rest) | (rest == 0)).all())
 
 
+#: A complete ISO 8601 date and time (seconds optional, fraction and zone optional).
+_FULL_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?\Z", re.I
+)
+
+
 def parse_times(texts: Sequence[str | None]) -> np.ndarray:
     """ISO 8601 texts -> ``datetime64[ns]`` in UTC (naive array), NaT where unreadable.
 
@@ -153,14 +161,18 @@ def parse_times(texts: Sequence[str | None]) -> np.ndarray:
             rows = np.arange(n)
             if (length >= 20).all() and (codes[rows, length - 1] == ord("Z")).all():
                 codes[rows, length - 1] = 0
-                if fixed_time_form(codes, length - 1):
+                # datetime64[ns] holds 1678-2261; numpy wraps silently outside it.
+                year = (codes[:, :4].astype(np.int64) - 48) @ np.array([1000, 100, 10, 1])
+                if fixed_time_form(codes, length - 1) and ((year > 1678) & (year < 2261)).all():
                     stripped = codes.view(f"<U{width}").reshape(n)
                     try:
                         return stripped.astype("datetime64[ns]")
                     except ValueError:
                         pass
+    # Only whole date-times: pandas would read a truncated "2020-12-2" as 2 December.
     series = pd.Series(
-        [t.strip() if isinstance(t, str) else None for t in texts], dtype=object
+        [t.strip() if isinstance(t, str) and _FULL_TIME.match(t.strip()) else None for t in texts],
+        dtype=object,
     )
     try:
         parsed = pd.to_datetime(series, utc=True, format="ISO8601", errors="coerce")
@@ -172,6 +184,8 @@ def parse_times(texts: Sequence[str | None]) -> np.ndarray:
             ],
             dtype="datetime64[ns, UTC]",
         )
+    # pandas may keep a wider unit (year 9999); the ns array below would wrap it silently.
+    parsed = parsed.where((parsed.dt.year > 1678) & (parsed.dt.year < 2261))
     return (
         parsed.dt.tz_convert("UTC")
         .dt.tz_localize(None)
