@@ -96,6 +96,14 @@ def _hms(seconds: Any) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
+def _pace(speed_mps: Any) -> str:
+    """A speed [m/s] as a runner's pace, min:s per km."""
+    if speed_mps is None or not speed_mps > 0:
+        return "–"
+    s = int(round(1000.0 / float(speed_mps)))
+    return f"{s // 60}:{s % 60:02d} /km"
+
+
 def _kv(rows: Sequence[tuple[str, str]]) -> str:
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
@@ -196,7 +204,7 @@ def _analyze_text(doc: dict) -> str:
         ("time (moving)", f"{_hms(s['duration_s'])} ({_hms(s['moving_time_s'])})"),
         ("ascent / descent", f"+{_fmt(s['ascent_m'], ' m')} / -{_fmt(s['descent_m'], ' m')}"),
         ("elevation", f"{_fmt(s['min_elevation_m'], ' m')} – {_fmt(s['max_elevation_m'], ' m')}"),
-        ("speed (GAP)", f"{_fmt(s['avg_speed_mps'], ' m/s', nd=2)} ({_fmt(s['gap_speed_mps'], ' m/s', nd=2)})"),
+        ("pace (GAP)", f"{_pace(s['avg_speed_mps'])} ({_pace(s['gap_speed_mps'])} grade-adjusted)"),
         ("flat cadence", _fmt(s["flat_cadence_spm"], " spm")),
         ("hike / run", f"{_hms(s['hike_time_s'])} / {_hms(s['run_time_s'])} (by {hr['method']})"),
         ("crossover grade", _fmt(hr["crossover_grade_pct"], " %", nd=1)),
@@ -222,10 +230,15 @@ def _analyze_text(doc: dict) -> str:
     if doc["line_practice"]:
         rows = [[str(p["rank"]), f"{p['start_m'] / 1000:.2f}", _fmt(p["length_m"], " m"),
                  _fmt(p["avg_grade_pct"], " %", nd=1), _fmt(p["control_score"]),
-                 _fmt(p["time_lost_s"], " s"), "; ".join(p.get("reasons") or [])]
+                 _fmt(p["time_lost_s"], " s")]
                 for p in doc["line_practice"]]
-        parts.append("line practice (practise #1 first)\n" + _table(
-            ["#", "at km", "length", "grade", "control", "lost", "why"], rows))
+        lines = _table(["#", "at km", "length", "grade", "control", "lost"], rows).split("\n")
+        out = [lines[0]]
+        for line, p in zip(lines[1:], doc["line_practice"]):
+            out.append(line)
+            # The coaching reasons read best as their own indented lines under each stretch.
+            out.extend(f"     - {r}" for r in p.get("reasons") or [])
+        parts.append("line practice (practise #1 first)\n" + "\n".join(out))
     if doc["repeats"]:
         rows = [[f"{r['start_m'] / 1000:.2f}", _fmt(r["length_m"], " m"), str(r["direction"]),
                  str(len(r["passes"])), str(r["trend"] or "–")] for r in doc["repeats"]]
