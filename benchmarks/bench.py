@@ -120,6 +120,71 @@ def cli_available() -> bool:
     return True
 
 
+def run_process(cmd: list[str]) -> tuple[float, Optional[float]]:
+    """Run ``cmd`` once: its wall time [s] and peak resident memory [MiB].
+
+    The peak comes from GNU time (``/usr/bin/time -f %M``) when it is installed (``None``
+    otherwise): a forked child's own rusage would still count the parent's memory.
+    """
+    gnu_time = "/usr/bin/time" if os.path.exists("/usr/bin/time") else None
+    full = [gnu_time, "-f", "%M", *cmd] if gnu_time else cmd
+    t0 = time.perf_counter()
+    proc = subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[:4]} exited {proc.returncode}: {proc.stderr[-300:]}")
+    rss = None
+    if gnu_time:
+        last = proc.stderr.strip().splitlines()[-1:] or [""]
+        rss = float(last[0]) / 1024.0 if last[0].isdigit() else None
+    return wall, rss
+
+
+def whole_process_rows(fits: list[dict], runs: int, notes: list[str]) -> None:
+    """trailtech analyze --json as a whole process against fitparse and gpxpy parsing only."""
+    import tempfile
+
+    py = sys.executable
+    cases = []
+    # the issue's reference file: the ~24,000-record FIT
+    big = min(fits, key=lambda r: abs(int(r["n_records"]) - 24000))
+    fit_path = str(REAL_DIR / big["file"])
+    cases.append((f"{big['file']} ({big['n_records']} records)", [
+        ("fitparse: parse only", [py, "-c", "import fitparse,sys; fitparse.FitFile(sys.argv[1]).parse()", fit_path]),
+        ("trailtech analyze --json", [py, "-m", "trailtech", "analyze", fit_path, "--json"]),
+    ]))
+    tmp = None
+    try:
+        from trailtech.io.gpx_write import to_gpx
+        from trailtech.simulate import simulate_ultra
+
+        tmp = tempfile.NamedTemporaryFile(suffix=".gpx", delete=False)
+        tmp.write(to_gpx(simulate_ultra(seed=0, hours=9.0).track))
+        tmp.close()
+        cases.append(("simulated 9-hour ultra GPX", [
+            ("gpxpy: parse only", [py, "-c", "import gpxpy,sys; gpxpy.parse(open(sys.argv[1], encoding='utf-8'))", tmp.name]),
+            ("trailtech analyze --json", [py, "-m", "trailtech", "analyze", tmp.name, "--json"]),
+        ]))
+    except Exception as exc:
+        notes.append(f"whole-process GPX row skipped ({type(exc).__name__}: {exc}).")
+    print("\nWhole processes (interpreter start and imports included), median over runs:\n")
+    print("| input | command | median wall s | peak RSS MiB | ratio to the parser |")
+    print("|---|---|---:|---:|---:|")
+    try:
+        for label, cmds in cases:
+            base = None
+            for name, cmd in cmds:
+                results = [run_process(cmd) for _ in range(max(1, runs))]
+                wall = statistics.median(r[0] for r in results)
+                peaks = [r[1] for r in results if r[1] is not None]
+                rss = f"{max(peaks):.0f}" if peaks else "–"
+                base = wall if base is None else base
+                print(f"| {label} | {name} | {wall:.3f} | {rss} | {wall / base:.2f} |")
+    finally:
+        if tmp is not None:
+            os.unlink(tmp.name)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -219,6 +284,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f"| simulated ultra GPX ({len(blob) / 2**20:.1f} MiB) | {n} | {label} | {t:.3f} | {n / t:,.0f} |")
     except Exception as exc:
         notes.append(f"long simulated GPX row skipped ({type(exc).__name__}: {exc}).")
+
+    # whole processes: interpreter start and imports included, as a user meets them
+    if has_cli:
+        whole_process_rows(fits, args.runs, notes)
 
     # memory on the largest FIT file
     big = fits[0]
