@@ -207,7 +207,8 @@ def _analyze_text(doc: dict) -> str:
         ("pace (GAP)", f"{_pace(s['avg_speed_mps'])} ({_pace(s['gap_speed_mps'])} grade-adjusted)"),
         ("flat cadence", _fmt(s["flat_cadence_spm"], " spm")),
         ("hike / run", f"{_hms(s['hike_time_s'])} / {_hms(s['run_time_s'])} (by {hr['method']})"),
-        ("crossover grade", _fmt(hr["crossover_grade_pct"], " %", nd=1)),
+        ("crossover grade", _fmt(hr["crossover_grade_pct"], " %", nd=1)
+         + (" (from your hiking and running speeds)" if hr.get("crossover_method") == "model" else "")),
         ("technical descent", _fmt(s["technical_distance_m"], " m")),
         ("descent control", _fmt(s["descent_control_score"], " / 100")),
     ])

@@ -121,6 +121,14 @@ class HikeRun:
         The climbing pieces the crossover grade is fitted on: each hike or run bout on a
         climb cut into ~100 m pieces; gait, start_m, end_m, start_s, end_s, duration_s,
         length_m, avg_grade_pct, speed_mps, vam_m_per_h, segment (climb index).
+    crossover_method : str or None
+        How the crossover grade was found: ``"observed"`` (the runner hiked and ran at
+        overlapping grades: lines through their climbing pieces meet), ``"model"`` (from
+        their personal hiking and running speed models, science.md 2C), ``None`` (not found).
+    gait_models : pandas.DataFrame
+        With ``crossover_method == "model"``: the two models' vertical speeds on a grade grid,
+        grade_pct, run_vam_m_per_h, hike_vam_m_per_h, run_speed_mps, hike_speed_mps
+        (empty otherwise).
     """
 
     method: str = "speed"
@@ -131,11 +139,14 @@ class HikeRun:
     hiked_could_run: pd.DataFrame = field(default_factory=pd.DataFrame)
     bouts: pd.DataFrame = field(default_factory=pd.DataFrame)
     climb_bouts: pd.DataFrame = field(default_factory=pd.DataFrame)
+    crossover_method: Optional[str] = None
+    gait_models: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "method": self.method,
             "crossover_grade_pct": jsonable(self.crossover_grade_pct),
+            "crossover_method": self.crossover_method,
             "hike_time_s": jsonable(self.hike_time_s),
             "run_time_s": jsonable(self.run_time_s),
             "ran_should_hike": _table(self.ran_should_hike, "hike_run_flags"),

@@ -36,6 +36,12 @@ __all__ = [
     "SpeedModel",
     "speed_model",
     "crossover_grade",
+    "GaitModel",
+    "hiking_model",
+    "running_model",
+    "model_crossover_grade",
+    "gait_model_curves",
+    "crossover_from_models",
     "climb_pieces",
     "climb_blocks",
     "piece_table",
@@ -726,6 +732,340 @@ def climb_blocks(gait, segment_id, elapsed_s, distance_m, elevation_m, *,
                          "vam_m_per_h": p["vam_m_per_h"].to_numpy(float),
                          "duration_s": p["duration_s"].to_numpy(float),
                          "length_m": p["length_m"].to_numpy(float)})
+
+
+# ----------------------------------------------------------------------------- model crossover
+def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    """Median of ``x`` with weights ``w`` (the first value where half the weight is reached)."""
+    order = np.argsort(x)
+    cw = np.cumsum(w[order])
+    return float(x[order][int(np.searchsorted(cw, 0.5 * cw[-1]))])
+
+
+class GaitModel:
+    """A personal speed-versus-grade model: ``model(grade) -> speed [m/s]``.
+
+    Attributes
+    ----------
+    gait : str
+        ``"hike"`` or ``"run"``.
+    seconds : float
+        The runner's own climbing data behind the model [s].
+    params : dict
+        The fitted parameters (hiking: ``tobler_scale``; running: ``flat_speed_mps``,
+        ``log_slope``, ``grade_lo``, ``grade_hi``) for reports and tests.
+    """
+
+    def __init__(self, gait: str, fn: Callable[[np.ndarray], np.ndarray], seconds: float,
+                 params: dict):
+        self.gait = gait
+        self._fn = fn
+        self.seconds = float(seconds)
+        self.params = params
+
+    def __call__(self, grade) -> np.ndarray:
+        return self._fn(np.asarray(grade, dtype=float))
+
+    def __repr__(self) -> str:  # pragma: no cover
+        return f"GaitModel({self.gait!r}, {self.seconds:.0f} s, {self.params})"
+
+
+def _binned(g: np.ndarray, v: np.ndarray, w: np.ndarray, prior: Callable, *, shrink_s: float,
+            min_bin_s: float, bin_width: float, max_grade: float) -> Callable:
+    """A prior speed curve corrected by the runner's own data, bin by bin (2C step 1).
+
+    Per ``bin_width`` grade bin with at least ``min_bin_s`` of data: the duration-weighted
+    median of speed / prior (each piece against the prior at its own grade, so a bin is not
+    biased by where in it the pieces lie), shrunk toward 1 with ``n/(n + shrink_s)``; the
+    speeds this gives at the bin centres are made non-increasing in grade (weighted isotonic
+    regression). Between bin centres the curve is the prior times the interpolated ratio of
+    the bins to the prior, so where there are no data it is exactly the prior.
+    """
+    edges = np.arange(0.0, max_grade + bin_width / 2, bin_width)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    b = np.clip(np.digitize(g, edges) - 1, 0, centres.size - 1)
+    seconds = np.bincount(b, weights=w, minlength=centres.size)
+    p = np.asarray(prior(centres), float)
+    rel = v / np.asarray(prior(g), float)
+    est = p.copy()
+    for i in np.flatnonzero(seconds >= min_bin_s):  # one per bin (<= 24)
+        sel = b == i
+        wt = seconds[i] / (seconds[i] + shrink_s)
+        est[i] = p[i] * (wt * _weighted_median(rel[sel], w[sel]) + (1.0 - wt))
+    est = _isotonic_decreasing(est, np.maximum(seconds, 1.0))
+    ratio = est / p
+    # Between the bin centres the prior times the interpolated ratio may rise a little: the
+    # curve is tabulated on a fine grid and held non-increasing there.
+    grid = np.linspace(0.0, max_grade, int(round(max_grade / 0.0005)) + 1)
+    curve = np.minimum.accumulate(np.asarray(prior(grid), float) * np.interp(grid, centres, ratio))
+
+    def fn(x):
+        x = np.asarray(x, float)
+        inside = np.interp(x, grid, curve)
+        return np.where(x < 0, np.asarray(prior(x), float) * ratio[0], inside)
+
+    return fn
+
+
+def hiking_model(
+    grade: np.ndarray,
+    speed_mps: np.ndarray,
+    duration_s: np.ndarray,
+    *,
+    prior_tobler_scale: float = 1.3,
+    shrink_s: float = 120.0,
+    min_bin_s: float = 60.0,
+    bin_width: float = 0.025,
+    max_grade: float = 0.6,
+    scale_max_grade: float = 0.30,
+) -> GaitModel:
+    """The runner's hiking speed by grade, from their hiking pieces on climbs (science.md 2C step 1).
+
+    1. One scale ``k`` of Tobler's function: the duration-weighted median of ``v / Tobler(g)``
+       over the pieces up to ``scale_max_grade`` (all pieces when those hold under
+       ``min_bin_s``), shrunk toward ``prior_tobler_scale`` with the weight
+       ``n/(n + shrink_s)``. Tobler's shape is a walker's; very steep power hiking keeps more
+       speed, so the scale is read where crossovers lie.
+    2. The prior ``min(k·Tobler(g), v_wrt(g))``: nobody hikes faster than the walk-run
+       transition speed (2A step 4), which keeps a fast steep hiker's scale from inventing
+       brisk hiking on gentle grades.
+    3. Per 2.5 %-grade bin with at least ``min_bin_s`` of hiking, the weighted median speed
+       shrunk toward the prior with ``n/(n + shrink_s)``; made non-increasing in grade
+       (weighted isotonic regression). Between bin centres the model is the prior times the
+       interpolated ratio of the bins to the prior, so where there are no data it is exactly
+       the prior.
+
+    Parameters
+    ----------
+    grade, speed_mps, duration_s : array
+        The hiking pieces: average grade [fraction], speed [m/s], duration [s].
+    prior_tobler_scale : float
+        ``k`` with no data (config ``hike_prior_tobler_scale``).
+    shrink_s, min_bin_s : float
+        Empirical-Bayes constant and smallest bin used [s].
+    bin_width, max_grade : float
+        Bins from 0 to ``max_grade`` [fraction].
+    scale_max_grade : float
+        Pieces steeper than this do not set the scale (unless nothing else does) [fraction].
+
+    Returns
+    -------
+    GaitModel
+    """
+    if not shrink_s > 0:
+        raise ValueError(f"shrink_s must be > 0, got {shrink_s}")
+    if not prior_tobler_scale > 0:
+        raise ValueError(f"prior_tobler_scale must be > 0, got {prior_tobler_scale}")
+    g = np.asarray(grade, float)
+    v = np.asarray(speed_mps, float)
+    w = np.asarray(duration_s, float)
+    ok = np.isfinite(g) & np.isfinite(v) & np.isfinite(w) & (v > 0) & (w > 0) & (g >= 0) \
+        & (g < max_grade)
+    g, v, w = g[ok], v[ok], w[ok]
+    use = g <= scale_max_grade
+    if w[use].sum() < min_bin_s:
+        use = np.ones(g.size, bool)
+    n = float(w[use].sum())
+    k_data = _weighted_median(v[use] / tobler_mps(g[use]), w[use]) if n > 0 else prior_tobler_scale
+    k = (n * k_data + shrink_s * prior_tobler_scale) / (n + shrink_s)
+
+    def prior(x):
+        return np.minimum(k * tobler_mps(x), v_wrt_mps(x))
+
+    fn = _binned(g, v, w, prior, shrink_s=shrink_s, min_bin_s=min_bin_s, bin_width=bin_width,
+                 max_grade=max_grade)
+    return GaitModel(HIKE, fn, float(w.sum()), {"tobler_scale": float(k)})
+
+
+def running_model(
+    grade: np.ndarray,
+    speed_mps: np.ndarray,
+    duration_s: np.ndarray,
+    *,
+    gap_model: str = "strava2017",
+    slope_prior_sd: float = 3.0,
+    max_decline: float = 10.0,
+    shrink_s: float = 120.0,
+    min_bin_s: float = 60.0,
+    bin_width: float = 0.025,
+    max_grade: float = 0.6,
+    hold_vam: bool = True,
+) -> GaitModel:
+    """The runner's running speed by grade, from their running pieces on climbs (2C).
+
+    The grade-adjusted speed ``v·F(g)`` (Strava's GAP factor ``F``,
+    :mod:`trailtech.processing.gap`) is what a runner holds at an even effort whatever the
+    grade, so the model is ``v_run(g) = L(g) / F(g)``. Its level ``L`` is the runner's own:
+    ``log(v·F(g))`` is fitted against grade with a robust line (Huber IRLS, weighted by
+    duration). A falling line -- running that fades on steeper grades, faster than GAP
+    allows -- is extrapolated up the grades; its slope is shrunk toward 0 (plain GAP) by the
+    empirical-Bayes factor ``τ²/(τ² + var)`` with ``τ = slope_prior_sd``, so a slope read off
+    a narrow range of grades counts for little. A rising line (harder efforts on steeper
+    climbs) is held at its steepest observed level: more effort than the runner showed is not
+    assumed.
+
+    Parameters
+    ----------
+    grade, speed_mps, duration_s : array
+        The running pieces on climbs: grade [fraction], speed [m/s], duration [s].
+    gap_model : str
+        ``"strava2017"`` or ``"minetti2002"`` (config ``gap_model``).
+    slope_prior_sd : float
+        ``τ``: prior spread of the slope of ``log(v·F)`` against grade [1/grade].
+    max_decline : float
+        Steepest decline of ``log(v·F)`` per unit grade accepted [1/grade].
+
+    Returns
+    -------
+    GaitModel
+        ``params``: ``flat_speed_mps`` (``L`` at the duration-weighted mean grade),
+        ``log_slope``, ``grade_lo``, ``grade_hi`` (range of the running pieces).
+    """
+    from ..processing.gap import gap_factor
+
+    if not slope_prior_sd > 0:
+        raise ValueError(f"slope_prior_sd must be > 0, got {slope_prior_sd}")
+    g = np.asarray(grade, float)
+    v = np.asarray(speed_mps, float)
+    w = np.asarray(duration_s, float)
+    ok = np.isfinite(g) & np.isfinite(v) & np.isfinite(w) & (v > 0) & (w > 0)
+    g, v, w = g[ok], v[ok], w[ok]
+    if g.size == 0:
+        raise ValueError("running_model needs at least one running piece")
+    y = np.log(v * gap_factor(g, model=gap_model))
+    g_mid = float(np.average(g, weights=w))
+    g_lo, g_hi = float(g.min()), float(g.max())
+    slope, level = 0.0, _weighted_median(y, w)
+    if g.size >= 3 and g_hi - g_lo > 1e-6:
+        (b, a), cov = _huber_line(g - g_mid, y, w)
+        var_b = float(cov[0, 0]) if np.isfinite(cov[0, 0]) else np.inf
+        slope = float(np.clip(b * slope_prior_sd ** 2 / (slope_prior_sd ** 2 + var_b),
+                              -max_decline, max_decline))
+        level = float(a)
+
+    def prior(x):
+        # Fading running is extrapolated; rising effort is held at its steepest observed level.
+        hi = np.inf if slope < 0 else g_hi
+        xx = np.clip(x, g_lo, hi)
+        return np.exp(level + slope * (xx - g_mid)) / gap_factor(x, model=gap_model)
+
+    binned = _binned(g, v, w, prior, shrink_s=shrink_s, min_bin_s=min_bin_s,
+                     bin_width=bin_width, max_grade=max_grade)
+    vam_top = float(binned(np.array([g_hi]))[0]) * g_hi
+
+    def fn(x):
+        # Steeper than the runner ever ran, running climbs no faster than at their steepest.
+        out = binned(x)
+        if hold_vam and g_hi > 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out = np.where(x > g_hi, np.minimum(out, vam_top / x), out)
+        return out
+
+    return GaitModel(RUN, fn, float(w.sum()),
+                     {"flat_speed_mps": float(np.exp(level)), "log_slope": slope,
+                      "grade_lo": g_lo, "grade_hi": g_hi})
+
+
+def model_crossover_grade(hike_model: Callable, run_model: Callable, *, lo: float = 0.05,
+                          hi: float = 0.45, step: float = 0.001) -> Optional[float]:
+    """First grade in ``[lo, hi]`` where the hiking model climbs as fast as the running model.
+
+    At one grade vertical speed is speed × grade, so equal vertical speed is equal speed.
+    Running must be the faster gait at ``lo`` (else hiking wins everywhere searched: no
+    crossover to speak of); the crossing is located on a ``step`` grid and refined linearly.
+
+    Returns
+    -------
+    float or None
+        [fraction]; ``None`` when running stays faster up to ``hi`` or is slower from ``lo``.
+    """
+    if not (0 < lo < hi) or not step > 0:
+        raise ValueError(f"need 0 < lo < hi and step > 0, got lo={lo}, hi={hi}, step={step}")
+    g = np.arange(lo, hi + step / 2, step)
+    diff = np.asarray(run_model(g), float) - np.asarray(hike_model(g), float)
+    if not np.all(np.isfinite(diff)) or not diff[0] > 0:
+        return None
+    below = np.flatnonzero(diff <= 0)
+    if below.size == 0:
+        return None
+    i = int(below[0])
+    return float(g[i - 1] + step * diff[i - 1] / (diff[i - 1] - diff[i]))
+
+
+#: Columns of :func:`gait_model_curves` (``HikeRun.gait_models``).
+GAIT_MODEL_COLUMNS = ["grade_pct", "run_vam_m_per_h", "hike_vam_m_per_h",
+                      "run_speed_mps", "hike_speed_mps"]
+
+
+def gait_model_curves(hike_model: Callable, run_model: Callable, *, lo: float = 0.0,
+                      hi: float = 0.45, step: float = 0.005) -> pd.DataFrame:
+    """Vertical speed of each gait model on a grade grid (what the report draws).
+
+    Returns
+    -------
+    DataFrame with :data:`GAIT_MODEL_COLUMNS` (grade in [%], VAM in [m/h]).
+    """
+    g = np.arange(lo, hi + step / 2, step)
+    vr = np.asarray(run_model(g), float)
+    vh = np.asarray(hike_model(g), float)
+    return pd.DataFrame({"grade_pct": 100.0 * g, "run_vam_m_per_h": vr * g * 3600.0,
+                         "hike_vam_m_per_h": vh * g * 3600.0, "run_speed_mps": vr,
+                         "hike_speed_mps": vh})
+
+
+def crossover_from_models(
+    pieces: pd.DataFrame,
+    *,
+    prior_tobler_scale: float = 1.3,
+    gap_model: str = "strava2017",
+    min_run_s: float = 180.0,
+    min_hike_s: float = 180.0,
+    min_run_grade: float = 0.03,
+    lo: float = 0.05,
+    hi: float = 0.45,
+) -> tuple[Optional[float], pd.DataFrame]:
+    """Crossover grade from the runner's own hiking and running models (2C), for when the
+    runner never hiked and ran at the same grades.
+
+    Parameters
+    ----------
+    pieces : DataFrame
+        :func:`climb_pieces` output: gait, avg_grade_pct [%], speed_mps, duration_s.
+    prior_tobler_scale : float
+        Hiking prior ``k`` (:func:`hiking_model`).
+    gap_model : str
+        GAP factor of the running model (:func:`running_model`).
+    min_run_s, min_hike_s : float
+        Running on climbs of at least ``min_run_grade`` and hiking on climbs the models need
+        before they speak [s].
+    min_run_grade : float
+        Flatter running pieces are left out of the running model [fraction].
+    lo, hi : float
+        Grades searched [fraction].
+
+    Returns
+    -------
+    crossover : float or None
+        [fraction].
+    curves : DataFrame
+        :func:`gait_model_curves` of the two models (empty when either lacks data).
+    """
+    empty = pd.DataFrame(columns=GAIT_MODEL_COLUMNS)
+    need = {"gait", "avg_grade_pct", "speed_mps", "duration_s"}
+    if pieces is None or len(pieces) == 0 or not need <= set(pieces.columns):
+        return None, empty
+    gait = pieces["gait"].to_numpy(dtype=object)
+    g = pd.to_numeric(pieces["avg_grade_pct"], errors="coerce").to_numpy(float) / 100.0
+    v = pd.to_numeric(pieces["speed_mps"], errors="coerce").to_numpy(float)
+    w = pd.to_numeric(pieces["duration_s"], errors="coerce").to_numpy(float)
+    ok = np.isfinite(g) & np.isfinite(v) & np.isfinite(w) & (v > 0) & (w > 0) & (g > 0)
+    run = ok & (gait == RUN) & (g >= min_run_grade)
+    hike = ok & (gait == HIKE)
+    if w[run].sum() < min_run_s or w[hike].sum() < min_hike_s:
+        return None, empty
+    hm = hiking_model(g[hike], v[hike], w[hike], prior_tobler_scale=prior_tobler_scale)
+    rm = running_model(g[run], v[run], w[run], gap_model=gap_model)
+    return model_crossover_grade(hm, rm, lo=lo, hi=hi), gait_model_curves(hm, rm, hi=hi)
 
 
 # ----------------------------------------------------------------------------- verdicts

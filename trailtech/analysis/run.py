@@ -192,9 +192,20 @@ def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
         "grade": climb_bouts["avg_grade_pct"].to_numpy(float) / 100.0,
         "vam_m_per_h": climb_bouts["vam_m_per_h"].to_numpy(float),
         "duration_s": climb_bouts["duration_s"].to_numpy(float)}))
+    # Runners rarely hike and run at the same grades: then the crossover comes from their
+    # own hiking and running speed models (science.md 2C), and says so.
+    cross_method = None if cg is None else "observed"
+    gait_models = pd.DataFrame(columns=gt.GAIT_MODEL_COLUMNS)
+    if cg is None:
+        cg, curves = gt.crossover_from_models(climb_bouts, prior_tobler_scale=k,
+                                              gap_model=cfg.gap_model)
+        if cg is not None:
+            cross_method, gait_models = "model", curves
     hr = HikeRun(
         method=method,
         crossover_grade_pct=None if cg is None else 100.0 * cg,
+        crossover_method=cross_method,
+        gait_models=gait_models,
         hike_time_s=float(np.sum(ctx.dt[hike])),
         run_time_s=float(np.sum(ctx.dt[run])),
         ran_should_hike=should,

@@ -219,8 +219,11 @@ def _hike_run(analysis: "Analysis") -> str:
     facts = [
         f"Gait from {'cadence' if method == 'cadence' else 'speed (no cadence in the file)'}.",
         f"Your crossover grade: {hk.fmt_num(cross, 0, '%')}"
-        + (" — above it, hiking climbed as fast as running." if not hk.is_missing(cross) else
-           " (not enough hiking and running on climbs to tell)."),
+        + (" (not enough hiking and running on climbs to tell)." if hk.is_missing(cross) else
+           " — estimated from your hiking and running speeds (you did not hike and run the "
+           "same grades): above it, your hiking climbs as fast as your running."
+           if getattr(hr, "crossover_method", None) == "model" else
+           " — above it, hiking climbed as fast as running."),
     ]
     out = f"<p>{hk.esc(' '.join(facts))}</p>"
     out += "<h3>Climbs</h3>" + hk.table(_numbered(analysis.climbs, "C"), _CLIMB_COLUMNS,

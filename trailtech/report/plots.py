@@ -380,7 +380,9 @@ def climb_speed(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     Marker area grows with the bout's duration. The crossover grade (above it hiking climbs
     as fast as running) is a dashed line; arrows mark the running stretches where hiking
     would have been as fast (``hike_run.ran_should_hike``: from the running to the hiking
-    vertical speed).
+    vertical speed). When the crossover came from the runner's speed models
+    (``hike_run.crossover_method == "model"``), the two models' vertical-speed curves
+    (``hike_run.gait_models``) are drawn and the crossover is marked where they meet.
 
     Parameters
     ----------
@@ -439,9 +441,20 @@ def climb_speed(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
                        label="ran where hiking was as fast (→ hiking speed)")
 
     cross = getattr(hr, "crossover_grade_pct", None)
+    models = getattr(hr, "gait_models", None)
+    by_model = getattr(hr, "crossover_method", None) == "model"
+    if by_model and isinstance(models, pd.DataFrame) and len(models):
+        # The personal speed models the crossover was read from (vertical speed per gait).
+        mg = _col(models, "grade_pct")
+        for g, col in (("run", "run_vam_m_per_h"), ("hike", "hike_vam_m_per_h")):
+            ax.plot(mg, _col(models, col), color=style.GAIT_COLORS[g], lw=1.6, zorder=2,
+                    label=f"your {style.GAIT_LABELS[g].lower()} model")
     if cross is not None and np.isfinite(cross):
         ax.axvline(cross, color=style.ACCENT, ls="--", lw=1.3, zorder=2,
-                   label=f"crossover grade {cross:.0f} %")
+                   label=f"crossover grade {cross:.0f} %" + (" (from the models)" if by_model else ""))
+        if by_model and isinstance(models, pd.DataFrame) and len(models):
+            yc = np.interp(cross, _col(models, "grade_pct"), _col(models, "hike_vam_m_per_h"))
+            ax.plot([cross], [yc], marker="o", ms=7, color=style.ACCENT, zorder=6)
     ax.axhline(0, color="#CCCCCC", lw=0.8, zorder=1)
     ax.set_xlabel("average grade of the bout [%]")
     ax.set_ylabel("vertical speed [m/h]")
