@@ -155,6 +155,123 @@ def test_find_passes_same_direction_only_and_timed():
     assert reps[0]["trend"] == "improving"
 
 
+def _dtw_brute(t, q, start_ok, end_ok):
+    """Subsequence DTW with steps (1,1), (1,2), (2,1) by plain loops (the definition)."""
+    m, n = len(t), len(q)
+    c = np.hypot(*(t[:, None, :] - q[None, :, :]).transpose(2, 0, 1))
+    D = np.full((m, n), np.inf)
+    F = np.zeros((m, n), int)
+    D[0, start_ok] = c[0, start_ok]
+    F[0] = np.arange(n)
+    for i in range(1, m):
+        for j in range(n):
+            cands = [(np.inf, 0)]
+            if j >= 1:
+                cands.append((D[i - 1, j - 1], F[i - 1, j - 1]))
+            if j >= 2:
+                cands.append((D[i - 1, j - 2] + c[i, j - 1], F[i - 1, j - 2]))
+            if j >= 1 and i >= 2:
+                cands.append((D[i - 2, j - 1] + c[i - 1, j], F[i - 2, j - 1]))
+            v, f = min(cands, key=lambda x: x[0])
+            D[i, j], F[i, j] = c[i, j] + v, f
+    ends = [j for j in range(n) if end_ok[j] and np.isfinite(D[-1, j])]
+    if not ends:
+        return None
+    b = min(ends, key=lambda j: D[-1, j])
+    return F[-1, b], b, D[-1, b]
+
+
+def test_subsequence_dtw_equals_the_definition_and_keeps_order():
+    rng = np.random.default_rng(4)
+    for _ in range(150):
+        m, n = rng.integers(1, 7), rng.integers(1, 16)
+        t, q = rng.normal(size=(m, 2)), rng.normal(size=(n, 2))
+        so, eo = rng.random(n) < 0.6, rng.random(n) < 0.6
+        got, want = rp.subsequence_dtw(t, q, start_ok=so, end_ok=eo), _dtw_brute(t, q, so, eo)
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert got[1] == want[1] and got[2] == pytest.approx(want[2])
+    # a zig-zag walked up, then down (the template), then part way up again: the match is
+    # the descent, although the walk-up passes over the very same points
+    x, y = _zigzag(np.arange(0, 250, 5.0))
+    down = np.c_[x, y]
+    series = np.vstack([down[::-1][:30], down, down[::-1][:20]])
+    first, last, cost = rp.subsequence_dtw(down, series)
+    assert (first, last) == (30, 30 + len(down) - 1) and cost == pytest.approx(0.0)
+
+
+def _zigzag(u):
+    """A switchback descent by arc length ``u`` [m]: 28 m traverses dropping 8 m each
+    across the slope, hairpins at x = 0 and x = 28 m."""
+    k = np.floor(u / 28.0)
+    a = u - 28.0 * k
+    return np.where(k % 2 == 0, a, 28.0 - a), -8.0 * (k + a / 28.0)
+
+
+def _zigzag_shuttle(n_passes=4, noise_m=0.0, seed=0, legs=9, pause_s=15):
+    """Hill repeats at 1 Hz on a switchback descent: down at ~2 m/s, walk back up the same
+    path at 1 m/s, a pause at the top; GPS-like noise (AR(1), 20 s, ``noise_m`` per axis).
+    Returns x, y, distance (frozen while paused), elevation, time, and the true (start,
+    end) time of each descent [s]."""
+    length = 28.0 * legs
+    xs, ys, ts, truth = [], [], [], []
+
+    def go(x, y):
+        ts.append(sum(a.size for a in xs) + np.arange(x.size, dtype=float))
+        xs.append(x)
+        ys.append(y)
+
+    go(np.zeros(60), np.linspace(120, 2, 60))  # approach from the north
+    for p in range(n_passes):
+        t0 = sum(a.size for a in xs)
+        go(*_zigzag(np.arange(0, length, 2.0 + 0.1 * p)))
+        truth.append((t0, sum(a.size for a in xs) - 1))
+        if p < n_passes - 1:
+            go(*_zigzag(np.arange(length, 0, -1.0)))
+            go(np.zeros(pause_s), np.zeros(pause_s))
+    xe, ye = _zigzag(np.array([length]))
+    go(np.full(60, xe[0]), ye[0] - np.linspace(2, 120, 60))  # away to the south
+    x, y, t = np.concatenate(xs), np.concatenate(ys), np.concatenate(ts)
+    d = np.r_[0.0, np.cumsum(np.hypot(np.diff(x), np.diff(y)))]
+    rng = np.random.default_rng(seed)
+    phi = np.exp(-1 / 20.0)
+    e = rng.normal(0.0, noise_m * np.sqrt(1 - phi ** 2), (x.size, 2))
+    for i in range(1, x.size):
+        e[i] += phi * e[i - 1]
+    return x + e[:, 0], y + e[:, 1], d, 100 + 0.9 * y, t, np.array(truth, float)
+
+
+def test_fold_score_tells_a_turn_round_from_a_hairpin():
+    x, y, d, h, t, truth = _zigzag_shuttle(n_passes=2, pause_s=0)
+    path = rp.resample_path(x, y, d, h, t)
+    score = rp.fold_score_m(path.xy, np.arange(len(path.xy)), 20)
+    bottom = int(np.searchsorted(path.elapsed_s, truth[0, 1]))
+    # the walk back retraces the descent: under one 5 m grid step (the grid straddles the
+    # turn-round by up to half a step on each leg)
+    assert score[bottom - 1:bottom + 2].min() < 5.0
+    top = int(np.searchsorted(path.elapsed_s, truth[0, 0]))
+    hairpins = np.arange(top + 8, bottom - 8)  # inside the descent: hairpins, no turn-round
+    assert score[hairpins].min() > 20.0
+    assert np.isinf(rp.fold_score_m(path.xy, [0, len(path.xy) - 1], 20)).all()
+    with pytest.raises(ValueError, match="half_pts"):
+        rp.fold_score_m(path.xy, [5], 0)
+
+
+def test_aligned_ends_time_switchback_repeats_at_the_turn_rounds():
+    """Issue 4, GPS altitude: pass ends by alignment and turn-rounds, timed off the pause
+    (the closest approach to the gate centres is up to 47 s off on this track)."""
+    x, y, d, h, t, truth = _zigzag_shuttle(noise_m=4.0, seed=4)
+    path = rp.resample_path(x, y, d, h, t)
+    # descent detections a few seconds short at both ends, as elevation noise leaves them
+    refs = [(int(np.searchsorted(path.elapsed_s, a + 4)), int(np.searchsorted(path.elapsed_s, b - 4)),
+             "down") for a, b in truth]
+    reps = rp.find_repeats(path, refs, elevation_gates=False)
+    assert [r["direction"] for r in reps] == ["down"] and len(reps[0]["passes"]) == len(truth)
+    got = np.array([(p["start_s"], p["start_s"] + p["duration_s"]) for p in reps[0]["passes"]])
+    # within about two 5 m grid steps at 2 m/s; the 15 s pause at the top is not timed
+    assert np.abs(got - truth).max() <= 6.0
+
+
 def test_trend_rules():
     assert rp.trend([100, 95, 90, 85]) == "improving"
     assert rp.trend([100, 101, 99, 100]) == "steady"

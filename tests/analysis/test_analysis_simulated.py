@@ -200,3 +200,25 @@ def test_hill_repeats_one_entry_per_stretch_across_seeds_and_gps_noise(seed, pos
     lp = a.line_practice
     assert len(lp) == 1
     assert lp.iloc[0].times_run == 5 and "run 5 times in this session" in lp.iloc[0].reasons
+
+
+@pytest.mark.parametrize("seed,position_noise_m", [(1, 3.0), (4, 3.0), (6, 5.0), (9, 5.0)])
+def test_hill_repeats_with_gps_altitude_one_entry_per_stretch_timed_at_the_turn_rounds(
+        seed, position_noise_m):
+    """Issue 4 follow-up: without a barometer (GPS altitude: σ 4 m, correlated, drifting)
+    the switchback traverses in a gate cannot be told apart by height or by one position;
+    pass ends come from the turn-rounds and the alignment of the passes instead."""
+    run = simulate_hill_repeats(seed, elevation_noise="gps", position_noise_m=position_noise_m)
+    a = trailtech.analyze(run.track)
+    t0 = run.track.samples["time"].iloc[0]
+    for kind, truth_kind, n in (("down", "technical_descent", 5), ("up", "walk_back_up", 4)):
+        rows = a.repeats[a.repeats.direction == kind]
+        assert len(rows) == 1 and len(rows.iloc[0].passes) == n
+        truth = run.truth.sections_of(truth_kind)
+        got = np.array([((p["start_time"] - t0).total_seconds(), p["duration_s"])
+                        for p in rows.iloc[0].passes])
+        want = np.array([(s.start_s, s.duration_s) for s in truth])
+        assert np.abs(got[:, 0] - want[:, 0]).max() <= 12  # start of each pass
+        assert np.abs(got[:, 0] + got[:, 1] - want[:, 0] - want[:, 1]).max() <= 12  # its end
+    lp = a.line_practice
+    assert len(lp) == 1 and lp.iloc[0].times_run == 5

@@ -28,6 +28,15 @@ the closest approach to the centre or, with a barometric altimeter, by the top o
 elevation (switchback traverses a few metres apart are told apart by height, not by GPS), then
 moved to the last (start) or first (end) point of that unbroken run: a wait at the top or the
 turn-round at the bottom is not timed. Timing applies the same rule to the raw 1 s track.
+
+Without a barometer (issue 4 follow-up), GPS altitude wanders by a switchback's drop and
+positions cannot tell the traverses in a gate apart, so climbs and descents get their ends
+from the passes together (:func:`align_passes`): a pass end where the track turns round and
+retraces itself for ~100 m (:func:`fold_score_m`: the walk back up a hill repeat), and
+elsewhere the point that matches the end of a template pass under order-keeping alignment
+(:func:`subsequence_dtw`). Passes turned down on shape with gate-rule ends are judged again
+with aligned ends. These passes are timed on the distance timeline (:func:`_point_times`):
+a wait at the turn-round, where the distance stands still, is not timed.
 """
 
 from __future__ import annotations
@@ -48,6 +57,9 @@ __all__ = [
     "discrete_frechet_m",
     "frechet_within",
     "hausdorff_one_sided_m",
+    "fold_score_m",
+    "subsequence_dtw",
+    "align_passes",
     "find_passes",
     "revisited_stretches",
     "trend",
@@ -62,7 +74,7 @@ class Path:
 
     Attributes: ``x_m``, ``y_m`` (local east/north [m]), ``distance_m``, ``elevation_m``,
     ``elapsed_s`` (time the runner reached each point [s]), and ``raw`` = (x, y, elapsed,
-    elevation) of the original rows with a position, used to time the passes at 1 s.
+    elevation, distance) of the original rows with a position, used to time the passes at 1 s.
     """
 
     x_m: np.ndarray
@@ -70,7 +82,7 @@ class Path:
     distance_m: np.ndarray
     elevation_m: np.ndarray
     elapsed_s: np.ndarray
-    raw: tuple = (np.empty(0), np.empty(0), np.empty(0), np.empty(0))
+    raw: tuple = (np.empty(0),) * 5
 
     @cached_property
     def xy(self) -> np.ndarray:
@@ -104,7 +116,7 @@ def resample_path(x_m, y_m, distance_m, elevation_m, elapsed_s, *, step_m: float
     h, t = np.asarray(elevation_m, float), np.asarray(elapsed_s, float)
     ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(d) & np.isfinite(t)
     x, y, d, h, t = x[ok], y[ok], d[ok], h[ok], t[ok]
-    raw = (x, y, t, h)
+    raw = (x, y, t, h, d)
     # While stopped the distance does not grow: keep the first row of each distance so that
     # the time assigned to a point is when the runner arrived there.
     keep = np.r_[True, np.diff(d) > 0] if d.size else np.zeros(0, bool)
@@ -276,7 +288,7 @@ def _gate_time(raw: tuple, centre: np.ndarray, t0: float, t1: float, *, last: bo
     elevation, the top or bottom of the pass (``start`` says which gate). NaN when no raw
     sample lies in the window.
     """
-    x, y, t, h = raw
+    x, y, t, h = raw[:4]
     lo, hi = np.searchsorted(t, t0), np.searchsorted(t, t1, side="right")
     if hi - lo < 1:
         return float("nan")
@@ -310,6 +322,286 @@ def _downsample(xy: np.ndarray, max_pts: int = 150) -> np.ndarray:
     return xy[idx]
 
 
+def fold_score_m(xy: np.ndarray, idx, half_pts: int) -> np.ndarray:
+    """How well the track retraces itself about each index: the mean distance between the
+    points ``k`` before and ``k`` after it, k = 1 … ``half_pts`` [m].
+
+    A few metres (the GPS noise) where the runner turned round and came back the way they
+    came (a hill repeat's walk back up); more than ``half_pts`` × step elsewhere, and
+    some 15-30 m at a 60 m wide switchback hairpin, whose two legs part by a few metres
+    every traverse. ``inf`` where the track has fewer than ``half_pts`` points on a side.
+
+    Parameters
+    ----------
+    xy : array, shape (n, 2)
+        Path points [m], evenly spaced in distance.
+    idx : array of int
+        Indices to score.
+    half_pts : int
+        Points compared on each side.
+
+    Returns
+    -------
+    numpy.ndarray
+        [m], one per index.
+    """
+    if half_pts < 1:
+        raise ValueError(f"half_pts={half_pts} must be at least 1")
+    idx = np.asarray(idx, dtype=np.intp)
+    out = np.full(idx.size, np.inf)
+    ok = (idx >= half_pts) & (idx + half_pts < len(xy))
+    i = idx[ok][:, None]
+    k = np.arange(1, half_pts + 1)
+    diff = xy[i - k] - xy[i + k]
+    out[ok] = np.hypot(diff[..., 0], diff[..., 1]).mean(axis=1)
+    return out
+
+
+def subsequence_dtw(template: np.ndarray, series: np.ndarray, *,
+                    start_ok: Optional[np.ndarray] = None,
+                    end_ok: Optional[np.ndarray] = None) -> Optional[tuple[int, int, float]]:
+    """The stretch of ``series`` that matches the whole ``template`` best under dynamic time
+    warping with open begin and end: ``(first, last, cost)``.
+
+    Costs are Euclidean distances [m], summed over the matched pairs. Steps (1, 1), (1, 2)
+    and (2, 1) (Sakoe & Chiba 1978, slope constraint P = 1; the skipped point of a
+    two-point step is charged too): the local slope stays between 1/2 and 2, which suits
+    two tracks resampled on the same distance grid, and a match shorter than the template
+    still pays for every template point, so there is no pull towards short matches. The
+    order of the points is kept, so each template point is matched to its own leg of a
+    zig-zag however close the legs lie: a pass end is placed by the whole pass, not by one
+    point. Each template row is one vectorised step (it depends on the two rows above
+    only).
+
+    Parameters
+    ----------
+    template, series : array, shape (m, 2) and (n, 2)
+        Points [m].
+    start_ok, end_ok : array of bool, shape (n,), optional
+        Where the match may begin and end (default: anywhere).
+
+    Returns
+    -------
+    (int, int, float) or None
+        Indices into ``series`` of the first and last matched points and the total cost;
+        None when no allowed start can reach an allowed end.
+    """
+    t = np.asarray(template, float)
+    q = np.asarray(series, float)
+    m, n = len(t), len(q)
+    if m == 0 or n == 0:
+        return None
+    c = np.hypot(t[:, None, 0] - q[None, :, 0], t[:, None, 1] - q[None, :, 1])
+
+    def shift(a: np.ndarray, k: int, fill: float) -> np.ndarray:
+        out = np.full(a.size, fill, dtype=a.dtype)
+        out[k:] = a[:a.size - k]
+        return out
+
+    col = np.arange(n)
+    d1 = np.where(np.ones(n, bool) if start_ok is None else start_ok, c[0], np.inf)
+    f1 = col
+    d2, f2 = np.full(n, np.inf), f1
+    for i in range(1, m):
+        cands = np.vstack([shift(d1, 1, np.inf),                           # (1, 1)
+                           shift(d1, 2, np.inf) + shift(c[i], 1, np.inf),  # (1, 2): window j-1 too
+                           shift(d2, 1, np.inf) + c[i - 1]])               # (2, 1): template i-1 too
+        firsts = np.vstack([shift(f1, 1, 0), shift(f1, 2, 0), shift(f2, 1, 0)])
+        k = np.argmin(cands, axis=0)
+        d2, f2 = d1, f1
+        d1, f1 = c[i] + cands[k, col], firsts[k, col]
+    ends = np.flatnonzero(np.isfinite(d1) & (True if end_ok is None else end_ok))
+    if ends.size == 0:
+        return None
+    last = int(ends[np.argmin(d1[ends])])
+    return int(f1[last]), last, float(d1[last])
+
+
+def align_passes(path: Path, passes: Sequence[tuple], *, fold_pts: int = 20, fold_max_m: float = 20.0,
+                 fold_length_ratio: tuple[float, float] = (0.6, 1.6), max_template_pts: int = 120,
+                 template_ok: Optional[Sequence[bool]] = None) -> list[tuple[int, int]]:
+    """Pass ends chosen by aligning every pass to one template pass (issue 4, GPS altitude).
+
+    On a switchback descent the traverses inside a 25 m gate lie 3-10 m apart: with GPS
+    noise no single point (closest approach to the gate centre) tells them apart, and the
+    passes' ends land on different traverses. Instead:
+
+    1. A pass end may be a *turn-round*, where the track comes back along its own path
+       (the walk back up a hill repeat): the lowest :func:`fold_score_m` in that gate
+       visit, a fold when at most ``fold_max_m`` (less for a pass shorter than
+       2 × ``fold_pts`` points, in proportion) and when it leaves the pass a plausible
+       length (``fold_length_ratio`` × the median pass). The runner turns round where the
+       stretch starts or ends, which GPS noise barely moves: the track retraces itself
+       for ``fold_pts`` points on both sides there, while a switchback hairpin's legs part.
+    2. The template is the pass whose ends are most clearly folds (then the one of median
+       length); its ends are its folds, else its gate-rule ends.
+    3. Every other pass keeps its own folds, and its other ends are placed by matching the
+       template (:func:`subsequence_dtw`) over the track from its start-gate entry to its
+       end-gate exit: the same traverse, in the same order, as the template's.
+
+    Parameters
+    ----------
+    path : Path
+    passes : sequence of (s, e, o, j, s_stop, e_stop)
+        Pass ends by the gate rule, start-gate entry and exit, end-gate entry and exit
+        (path indices, in time order).
+    fold_pts, fold_max_m
+        Points compared on each side of a fold; largest fold score [m].
+    fold_length_ratio : (float, float)
+        A fold is not taken when it would make the pass shorter or longer than this ×
+        the median gate-rule length (a turn-round at the far end of a gate visit).
+    max_template_pts : int
+        Longer templates (and their windows) are thinned to about this many points (speed).
+    template_ok : sequence of bool, optional
+        Which passes may serve as the template (default: all).
+
+    Returns
+    -------
+    list of (start, end)
+        Path indices, one per pass, in time order.
+    """
+    xy = path.xy
+    n = len(xy)
+    lengths = np.array([p[1] - p[0] for p in passes], float)
+    med = float(np.median(lengths))
+    lo_len, hi_len = fold_length_ratio[0] * med, fold_length_ratio[1] * med
+    folds = []
+    for s, e, o, j, s_stop, e_stop in passes:
+        half = max(1, min(fold_pts, (e - s) // 2))
+        # A short pass is compared over less track: the bound shrinks in proportion.
+        limit = fold_max_m * half / fold_pts
+        ends = []
+        for lo, hi in ((o, max(s_stop, o + 1)), (j, max(e_stop, j + 1))):
+            w = np.arange(lo, min(hi, n))
+            f = fold_score_m(xy, w, half)
+            k = int(np.argmin(f)) if f.size else -1
+            ends.append(int(w[k]) if k >= 0 and f[k] <= limit else None)
+            ends.append(float(f[k]) if k >= 0 else np.inf)
+        f_s, sc_s, f_e, sc_e = ends
+        # Each fold must leave a plausible pass with the other end (fold or gate rule).
+        if f_s is not None and not lo_len <= (f_e if f_e is not None else e) - f_s <= hi_len:
+            f_s = None
+        if f_e is not None and not lo_len <= f_e - (f_s if f_s is not None else s) <= hi_len:
+            f_e = None
+        folds.append((f_s, f_e, (f_s is None) + (f_e is None),
+                      (sc_s if f_s is not None else 0.0) + (sc_e if f_e is not None else 0.0)))
+    # The template: both ends folds first, then the smaller fold scores, then median length.
+    pick = [k for k in range(len(passes)) if template_ok is None or template_ok[k]] or [0]
+    ti = min(pick, key=lambda k: (folds[k][2], folds[k][3], abs(lengths[k] - med)))
+    s_t = folds[ti][0] if folds[ti][0] is not None else passes[ti][0]
+    e_t = folds[ti][1] if folds[ti][1] is not None else passes[ti][1]
+    if e_t - s_t < 2:
+        return [(p[0], p[1]) for p in passes]
+    step = max(1, -(-(e_t - s_t + 1) // max_template_pts))
+    template = xy[s_t:e_t + 1:step]
+    out = []
+    prev_end = -1
+    for k, (s, e, o, j, s_stop, e_stop) in enumerate(passes):
+        if k == ti:
+            out.append((s_t, e_t))
+            prev_end = e_t
+            continue
+        # A pass's own turn-round fixes that end; the alignment places the others.
+        f_s, f_e = folds[k][:2]
+        f_s = f_s if f_s is not None and f_s > prev_end else None
+        if f_s is not None and f_e is not None and f_e > f_s:
+            out.append((f_s, f_e))
+            prev_end = f_e
+            continue
+        lo = f_s if f_s is not None else max(o, prev_end + 1)
+        w = np.arange(lo, min(max(e_stop, e + 1), n), step)
+        got = None
+        if w.size >= 2:
+            start_ok = (w == lo) if f_s is not None else w < max(s_stop, s + 1)
+            end_ok = (np.abs(w - f_e) < step) if f_e is not None else w >= j
+            got = subsequence_dtw(template, xy[w], start_ok=start_ok, end_ok=end_ok)
+        if got is None or w[got[1]] <= w[got[0]]:
+            out.append((s, e))  # no aligned match inside the gate visits: the gate rule stands
+        else:
+            out.append((int(w[got[0]]), int(w[got[1]]) if f_e is None else f_e))
+        prev_end = out[-1][1]
+    return out
+
+
+def _point_times(path: Path, s: int, e: int) -> tuple[float, float]:
+    """When the runner left the pass's start point and reached its end point [s].
+
+    By distance, not position: a wait where the runner turned round (distance standing
+    still within two grid steps of the point, about the precision of a turn-round found
+    with GPS noise) is not timed; the pass starts when it ends and ends when it begins.
+    Without a wait, the first recorded time at or past the point.
+    """
+    d_raw, t_raw = path.raw[4], path.raw[2]
+    dist, t = path.distance_m, path.elapsed_s
+    step = float(dist[1] - dist[0]) if dist.size > 1 else 0.0
+
+    def at(i: int, leave: bool) -> float:
+        lo = np.searchsorted(d_raw, dist[i] - 2 * step, side="left")
+        hi = np.searchsorted(d_raw, dist[i] + 2 * step, side="right")
+        still = np.flatnonzero(np.diff(d_raw[lo:hi]) == 0)
+        if still.size:
+            return float(t_raw[lo + still[-1] + 1] if leave else t_raw[lo + still[0]])
+        # The first raw row at or past the point (a recorded time, not an interpolated one).
+        k = min(int(np.searchsorted(d_raw, dist[i], side="left")), d_raw.size - 1)
+        return float(t_raw[k]) if d_raw.size else float(t[i])
+
+    t_s, t_e = at(s, True), at(e, False)
+    if not t_e > t_s:
+        return float(t[s]), float(t[e])
+    return t_s, t_e
+
+
+def _shape_fault(ref_core: np.ndarray, ref_small: np.ndarray, cand: np.ndarray, off: np.ndarray, *,
+                 hausdorff_max_m: float, hausdorff_p95_max_m: float, frechet_max_m: float) -> str:
+    """Why a candidate's shape fails the reference ("" when it passes): one-sided Hausdorff
+    reference core → candidate, then discrete Fréchet. ``off`` is each candidate point's
+    distance to the reference [m]."""
+    hmax, h95 = hausdorff_one_sided_m(ref_core, cand)
+    if hmax > hausdorff_max_m or h95 > hausdorff_p95_max_m:
+        return f"Hausdorff {hmax:.0f} m (95th pct {h95:.0f} m)"
+    # The Fréchet distance is at least every candidate point's distance to the reference
+    # (``off``): a cheap rejection before the quadratic test.
+    if np.max(off) > frechet_max_m or not frechet_within(ref_small, _downsample(cand), frechet_max_m):
+        return "Fréchet"
+    return ""
+
+
+def _aligned_passes(path: Path, passes: list, doubtful: list, ref: np.ndarray, ref_core: np.ndarray,
+                    ref_small: np.ndarray, *, ends_pts: int, fold_pts: int, fold_max_m: float,
+                    rejected: Optional[list], shape_kw: dict) -> list[tuple[int, int, float, float]]:
+    """:func:`find_passes` with ``align_ends``: the validated passes and those turned down
+    on shape alone aligned to a template (one of the validated ones, :func:`align_passes`);
+    the latter are kept when their aligned ends pass the shape tests and overlap no
+    validated pass. Timed at the aligned end points (:func:`_point_times`)."""
+    allp = sorted(passes + doubtful, key=lambda p: p[2])
+    valid = set(passes)
+    ends = align_passes(path, allp, fold_pts=fold_pts, fold_max_m=fold_max_m,
+                        template_ok=[p in valid for p in allp])
+    kept = [se for p, se in zip(allp, ends) if p in valid]
+    valid_ends = list(kept)
+    xy = path.xy
+    for p, (s, e) in zip(allp, ends):
+        if p in valid or any(_overlap((s, e), k) > 0 or s <= k[0] <= e for k in kept):
+            continue
+        cand = xy[s:e + 1]
+        # Against the reference or, failing that, any validated pass (aligned ends): each
+        # is one noisy trace, and two traces' errors can add up beyond a tolerance.
+        why = _shape_fault(ref_core, ref_small, cand, nearest_distance_m(ref, cand), **shape_kw)
+        for a, b in valid_ends if why else []:
+            other = xy[a:b + 1]
+            k_end = min(ends_pts, max(0, (len(other) - 3) // 2))
+            core = other[k_end:len(other) - k_end]
+            if not _shape_fault(core, _downsample(other), cand, nearest_distance_m(other, cand),
+                                **shape_kw):
+                why = ""
+                break
+        if why:
+            _note(rejected, s, e, "aligned: " + why)
+        else:
+            kept.append((s, e))
+    return [(s, e, *_point_times(path, s, e)) for s, e in sorted(kept)]
+
+
 def find_passes(
     path: Path,
     i0: int,
@@ -328,6 +620,9 @@ def find_passes(
     gate_tolerance_m: float = 5.0,
     gate_elevation_tolerance_m: float = 0.5,
     elevation_gates: bool = True,
+    align_ends: bool = False,
+    fold_length_m: float = 100.0,
+    fold_max_m: float = 20.0,
     start_xy: Optional[np.ndarray] = None,
     end_xy: Optional[np.ndarray] = None,
     rejected: Optional[list] = None,
@@ -356,6 +651,14 @@ def find_passes(
     elevation_gates : bool
         Whether climbs and descents are bounded by elevation inside the gates; only worth
         it with a barometric altimeter (GPS altitude wanders by a switchback's drop).
+    align_ends : bool
+        When the ends are not bounded by elevation (no barometric altimeter, or a flat
+        stretch), choose them by aligning every pass to one template pass (see
+        :func:`align_passes`) instead of by each pass's closest approach to a gate centre.
+    fold_length_m, fold_max_m : float
+        With ``align_ends``, a pass end is put at a turn-round where the track retraces its
+        own path for ``fold_length_m`` on both sides with a :func:`fold_score_m` of at most
+        ``fold_max_m`` [m] (see :func:`align_passes`).
     start_xy, end_xy : array of 2, optional
         Gate centres [m] (default: the reference's end points). :func:`find_repeats` passes
         the median of several detections' ends, steadier than any one noisy end.
@@ -411,6 +714,8 @@ def find_passes(
     k_end = max(0, int(round(0.5 * r / step)))
     ref_core = ref[k_end:len(ref) - k_end] if len(ref) > 2 * k_end + 2 else ref
     passes: list[tuple[int, int, int, int, int, int]] = []
+    doubtful: list[tuple[int, int, int, int, int, int]] = []
+    align = align_ends and sense == 0
     last_end = -1
     for o in opens:
         if o <= last_end:
@@ -460,17 +765,24 @@ def find_passes(
             if np.degrees(turn) > max_heading_deg:
                 _note(rejected, s, e, f"heading {np.degrees(turn):.0f} deg off")
                 continue
-        hmax, h95 = hausdorff_one_sided_m(ref_core, cand)
-        # The Fréchet distance is at least every candidate point's distance to the
-        # reference (``off``): a cheap rejection before the quadratic test.
-        if hmax > hausdorff_max_m or h95 > hausdorff_p95_max_m:
-            _note(rejected, s, e, f"Hausdorff {hmax:.0f} m (95th pct {h95:.0f} m)")
-            continue
-        if np.max(off) > frechet_max_m or not frechet_within(ref_small, _downsample(cand), frechet_max_m):
-            _note(rejected, s, e, "Fréchet")
+        why = _shape_fault(ref_core, ref_small, cand, off, hausdorff_max_m=hausdorff_max_m,
+                           hausdorff_p95_max_m=hausdorff_p95_max_m, frechet_max_m=frechet_max_m)
+        if why:
+            _note(rejected, s, e, why)
+            if align:
+                # Judged again once its ends are aligned: gate-rule ends on the wrong
+                # traverse can cost a true pass its shape.
+                doubtful.append((s, e, o, j, s_stop, e_stop))
             continue
         passes.append((s, e, o, j, s_stop, e_stop))
         last_end = e
+    if align and len(passes) >= 2:
+        return _aligned_passes(path, passes, doubtful, ref, ref_core, ref_small, ends_pts=k_end,
+                               fold_pts=max(2, round(fold_length_m / step)),
+                               fold_max_m=fold_max_m, rejected=rejected,
+                               shape_kw={"hausdorff_max_m": hausdorff_max_m,
+                                         "hausdorff_p95_max_m": hausdorff_p95_max_m,
+                                         "frechet_max_m": frechet_max_m})
     out = []
     for s, e, o, j, s_stop, e_stop in passes:
         # Time the pass on the raw 1 s track, with the same gate rule as the 5 m path.
@@ -704,7 +1016,9 @@ def find_repeats(
         # A stretch already found (as a pass of an earlier reference) is not searched again.
         if any(k == kind and _overlap((s, e), (i0, i1)) > 0.5 for s, e, k in claimed):
             continue
-        passes = _consensus_passes(path, i0, i1, ref["start_xy"], ref["end_xy"], **pass_kw)
+        # Climbs and descents without a barometer: pass ends by alignment (issue 4).
+        kw = {"align_ends": kind != "flat", **pass_kw}
+        passes = _consensus_passes(path, i0, i1, ref["start_xy"], ref["end_xy"], **kw)
         if len(passes) < 2:
             continue
         claimed.extend((s, e, kind) for s, e, _, _ in passes)
