@@ -88,3 +88,22 @@ def test_zip_member_missing(tmp_path):
         zf.writestr("a.gpx", gpx_bytes(20))
     with pytest.raises(TrackReadError, match="x.zip/nope.gpx"):
         read_member(z, "nope.gpx")
+
+
+def test_zip_packaging_debris_is_not_an_activity(tmp_path):
+    """A zip made on a Mac carries __MACOSX/._name resource forks: not activities, not errors."""
+    import zipfile
+
+    from pathlib import Path
+
+    from trailtech.io.sniff import is_junk_member
+
+    src = Path(__file__).resolve().parents[2] / "sample_tracks" / "trail_run.fit"
+    z = tmp_path / "export.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.write(src, "run.fit")
+        zf.writestr("__MACOSX/._run.fit", b"\x00\x05\x16\x07junk")
+        zf.writestr(".DS_Store", b"junk")
+    assert [m.member for m in list_archive(z)] == ["run.fit"]
+    assert is_junk_member("__MACOSX/._run.fit") and is_junk_member("a/.hidden.fit")
+    assert not is_junk_member("activities/123.fit.gz")

@@ -30,7 +30,7 @@ from typing import BinaryIO, Union
 
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import Track
-from .sniff import sniff
+from .sniff import is_junk_member, sniff
 
 __all__ = [
     "MAX_DECOMPRESSED_BYTES",
@@ -151,8 +151,7 @@ def _unzip(data: bytes, source: str) -> tuple[bytes, str]:
     with zf:
         members = []
         for info in zf.infolist():
-            parts = info.filename.replace("\\", "/").split("/")
-            if info.is_dir() or parts[0] == "__MACOSX" or parts[-1].startswith("."):
+            if info.is_dir() or is_junk_member(info.filename):
                 continue
             members.append(info)
         activities = [m for m in members if _is_activity_name(m.filename)]

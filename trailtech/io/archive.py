@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Optional, Union
 
 from ..errors import TrackReadError
+from .sniff import is_junk_member
 
 __all__ = ["ArchiveMember", "is_zip", "list_archive", "read_member"]
 
@@ -126,7 +127,8 @@ def list_archive(path: Union[str, os.PathLike]) -> list[ArchiveMember]:
             index = _strava_index(zf)
             members = []
             for info in zf.infolist():
-                if info.is_dir() or not info.filename.lower().endswith(ACTIVITY_SUFFIXES):
+                if (info.is_dir() or is_junk_member(info.filename)
+                        or not info.filename.lower().endswith(ACTIVITY_SUFFIXES)):
                     continue
                 meta = index.get(info.filename, {})
                 members.append(ArchiveMember(path, info.filename, meta.get("name"),

@@ -66,3 +66,12 @@ def sniff(data: bytes) -> str | None:
     if root is None:
         return None
     return _XML_ROOTS.get(root.encode("ascii"), "xml")
+
+
+def is_junk_member(filename: str) -> bool:
+    """Whether a zip member is packaging debris rather than a file a person put there.
+
+    Folders, macOS resource forks (``__MACOSX/``, ``._name``) and other dot files.
+    """
+    parts = filename.replace("\\", "/").split("/")
+    return filename.endswith("/") or parts[0] == "__MACOSX" or parts[-1].startswith(".")
