@@ -128,16 +128,12 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 
 
 def info_dict(track) -> dict:
     """The ``trailtech info --json`` document of a :class:`~trailtech.track.Track`."""
-    from .result import jsonable
+    from .result import file_header, jsonable
 
     m = track.meta
     t = m.device_totals
     return {
-        "file": m.source,
-        "format": m.format,
-        "sport": m.sport,
-        "device": m.device,
-        "start_time": jsonable(m.start_time),
+        **file_header(m),
         # A file without timestamps has no duration: null, never NaN.
         "duration_s": jsonable(float(track.duration_s)),
         "samples": int(len(track.samples)),

@@ -32,7 +32,7 @@ import pandas as pd
 from .config import AnalysisConfig
 from .track import TrackMeta
 
-__all__ = ["Analysis", "HikeRun", "jsonable", "CONTRACT_COLUMNS"]
+__all__ = ["Analysis", "HikeRun", "jsonable", "file_header", "CONTRACT_COLUMNS"]
 
 #: The keys each table contributes to the JSON document, in contract order.
 CONTRACT_COLUMNS: dict[str, list[str]] = {
@@ -88,6 +88,27 @@ def jsonable(value: Any) -> Any:
     except (TypeError, ValueError):
         pass
     return value
+
+
+def file_header(meta: Any) -> dict[str, Any]:
+    """The keys that open both ``info --json`` and ``analyze --json``: which file, what it is.
+
+    Parameters
+    ----------
+    meta : TrackMeta
+
+    Returns
+    -------
+    dict
+        ``file``, ``format``, ``sport``, ``device``, ``start_time`` (ISO 8601 UTC or None).
+    """
+    return {
+        "file": meta.source,
+        "format": meta.format,
+        "sport": meta.sport,
+        "device": meta.device,
+        "start_time": jsonable(meta.start_time),
+    }
 
 
 def _table(df: Optional[pd.DataFrame], key: str) -> list[dict[str, Any]]:
@@ -202,13 +223,8 @@ class Analysis:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``trailtech analyze --json`` document (see the CLI contract)."""
-        m = self.meta
         return {
-            "file": m.source,
-            "format": m.format,
-            "sport": m.sport,
-            "device": m.device,
-            "start_time": jsonable(m.start_time),
+            **file_header(self.meta),
             "summary": {k: jsonable(self.summary.get(k)) for k in SUMMARY_KEYS},
             "climbs": _table(self.climbs, "climbs"),
             "descents": _table(self.descents, "descents"),

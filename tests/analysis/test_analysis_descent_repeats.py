@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trailtech.analysis import descent as dsc
 from trailtech.analysis import practice as pr
@@ -119,6 +121,22 @@ def test_discrete_frechet_known_answers():
     assert rp.frechet_within(p, p + [0, 3], 3.0) and not rp.frechet_within(p, p[::-1], 8.9)
     h, h95 = rp.hausdorff_one_sided_m(p, p + [0, 2])
     assert h == pytest.approx(2.0) and h95 == pytest.approx(2.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 25), m=st.integers(1, 25),
+       eps=st.floats(0.5, 60.0))
+def test_frechet_decision_matches_exact(seed, n, m, eps):
+    rng = np.random.default_rng(seed)
+    a = np.cumsum(rng.normal(0, 10, (n, 2)), axis=0)
+    b = np.cumsum(rng.normal(0, 10, (m, 2)), axis=0)
+    assert rp.frechet_within(a, b, eps) == (rp.discrete_frechet_m(a, b) <= eps)
+
+
+def test_frechet_catches_reversed_order():
+    a = np.column_stack([np.arange(0, 200, 5.0), np.zeros(40)])
+    assert rp.frechet_within(a, a + [0, 10], 15)
+    assert not rp.frechet_within(a, a[::-1], 40)  # same points, wrong direction
 
 
 def _shuttle(n_passes=4, length=200.0, step=1.0):

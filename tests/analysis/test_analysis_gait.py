@@ -6,6 +6,7 @@ import pytest
 
 from trailtech.analysis import gait as gt
 from trailtech.analysis.segments import runs
+from trailtech.processing.hiking import tobler_speed_mps
 
 
 def test_cadence_threshold_finds_valley_between_modes():
@@ -56,13 +57,8 @@ def test_v_wrt_follows_formula():
     assert gt.v_wrt_mps(np.array([0.0, 0.1, 0.5, -0.2])).tolist() == pytest.approx([2.0, 1.6, 0.9, 2.0])
 
 
-def test_tobler_anchor_values():
-    assert gt.tobler_mps(0.0) * 3.6 == pytest.approx(5.04, abs=0.01)
-    assert gt.tobler_mps(-0.05) * 3.6 == pytest.approx(6.0)
-
-
 def test_speed_model_shrinks_to_data_and_is_non_increasing():
-    prior = lambda g: 1.3 * gt.tobler_mps(g)  # noqa: E731
+    prior = lambda g: 1.3 * tobler_speed_mps(g)  # noqa: E731
     g = np.full(2000, 0.21)
     m = gt.speed_model(g, np.full(2000, 1.5), np.ones(2000), prior)
     assert m(0.21) == pytest.approx(1.5, abs=0.1)  # lots of data: close to the data
@@ -262,7 +258,7 @@ def test_running_model_fades_only_as_the_data_say():
 
 def test_hiking_model_scale_shrinks_toward_the_prior_and_caps_at_walk_run_speed():
     g = np.full(3, 0.25)
-    fast = gt.hiking_model(g, 2.0 * gt.tobler_mps(g), np.full(3, 40.0), prior_tobler_scale=1.3)
+    fast = gt.hiking_model(g, 2.0 * tobler_speed_mps(g), np.full(3, 40.0), prior_tobler_scale=1.3)
     # 120 s of data against the 120 s prior weight: half way from 1.3 to 2.0
     assert fast.params["tobler_scale"] == pytest.approx(1.65)
     assert fast(0.02) <= gt.v_wrt_mps(0.02) + 1e-12

@@ -15,7 +15,7 @@ from scipy.ndimage import median_filter as scipy_median_filter
 from scipy.signal import savgol_coeffs as scipy_savgol_coeffs
 from scipy.signal import savgol_filter as scipy_savgol_filter
 
-from trailtech.processing.filters import running_median, savgol_coeffs, savgol_filter
+from trailtech.processing.filters import fill_nan, running_median, savgol_coeffs, savgol_filter
 
 _finite = st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False)
 
@@ -105,3 +105,12 @@ def test_prepare_does_not_import_scipy_signal_or_ndimage():
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root).stdout
     assert out.strip() == "[]"
+
+
+def test_fill_nan_bridges_gaps_and_holds_the_ends():
+    v = np.array([np.nan, 1.0, np.nan, np.nan, 4.0, np.nan])
+    np.testing.assert_array_equal(fill_nan(v), [1.0, 1.0, 2.0, 3.0, 4.0, 4.0])
+    assert np.isnan(v).sum() == 4  # the input is left alone
+    none = np.full(3, np.nan)
+    out = fill_nan(none)
+    assert np.isnan(out).all() and out is not none

@@ -42,6 +42,12 @@ def test_project_roundtrip():
         geo.project_local([1, 2], [1])
 
 
+def test_project_is_metric():
+    x, y, _, _ = geo.project_local([45.0, 45.001], [6.0, 6.001], lat0_deg=45.0, lon0_deg=6.0)
+    assert y[1] == pytest.approx(111.2, abs=0.2)
+    assert x[1] == pytest.approx(78.6, abs=0.2)
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.one_of(st.floats(-1e4, 1e4), st.just(float("nan"))), min_size=1, max_size=200))
 def test_cumulative_distance_never_decreases(steps):

@@ -9,6 +9,7 @@ from trailtech.processing import cadence as cad
 from trailtech.processing import elevation as ele
 from trailtech.processing import gap
 from trailtech.processing import grade as gr
+from trailtech.processing import hiking
 from trailtech.processing import moving as mv
 from trailtech.processing import position as pos
 from trailtech.processing import speed as spd
@@ -250,3 +251,11 @@ def test_gap_distance_and_energy():
     assert gap.energy_j_per_kg(steps, np.zeros(100)) == pytest.approx(1800)
     with pytest.raises(ValueError, match="model"):
         gap.gap_factor(0.1, model="kay")
+
+
+def test_tobler_anchor_values():
+    # Tobler 1993: 6 km/h at a 5 % descent, 5.04 km/h on the flat; symmetric about -5 %.
+    assert hiking.tobler_speed_mps(0.0) * 3.6 == pytest.approx(5.04, abs=0.01)
+    assert hiking.tobler_speed_mps(-0.05) * 3.6 == pytest.approx(6.0)
+    assert hiking.tobler_speed_mps(0.15) == pytest.approx(hiking.tobler_speed_mps(-0.25))
+    assert np.isnan(hiking.tobler_speed_mps(np.nan))

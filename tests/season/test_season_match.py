@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from trailtech.analysis.repeats import discrete_frechet_m
-from trailtech.season.match import frechet_within, gate_crossing, geohash, match_segments, project
+from trailtech.season.match import gate_crossing, geohash, match_segments
 
 from ._helpers import wiggly_line
 
@@ -17,22 +14,6 @@ def test_geohash_known_value():
     # The example from Niemeyer's geohash description.
     assert geohash(57.64911, 10.40744, 11) == "u4pruydqqvj"
     assert geohash(45.0, 6.0, 7) == geohash(45.0003, 6.0003, 7)[:6] + geohash(45.0, 6.0, 7)[6]
-
-
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(1, 25), m=st.integers(1, 25),
-       eps=st.floats(0.5, 60.0))
-def test_frechet_decision_matches_exact(seed, n, m, eps):
-    rng = np.random.default_rng(seed)
-    a = np.cumsum(rng.normal(0, 10, (n, 2)), axis=0)
-    b = np.cumsum(rng.normal(0, 10, (m, 2)), axis=0)
-    assert frechet_within(a, b, eps) == (discrete_frechet_m(a, b) <= eps)
-
-
-def test_frechet_catches_reversed_order():
-    a = np.column_stack([np.arange(0, 200, 5.0), np.zeros(40)])
-    assert frechet_within(a, a + [0, 10], 15)
-    assert not frechet_within(a, a[::-1], 40)  # same points, wrong direction
 
 
 def test_gate_crossing_interpolates_the_line():
@@ -91,12 +72,6 @@ def test_a_single_activity_is_not_a_season_segment():
     e1 = _entry("a.gpx", "2026-06-01T08:00:00Z", "down", lat1, lon1, speed_mps=2.0, core=(20, 100))
     assert match_segments([e1]) == []
     assert match_segments([]) == []
-
-
-def test_project_is_metric():
-    xy = project(np.array([45.0, 45.001]), np.array([6.0, 6.001]), 45.0, 6.0)
-    assert xy[1, 1] == pytest.approx(111.2, abs=0.2)
-    assert xy[1, 0] == pytest.approx(78.6, abs=0.2)
 
 
 def test_bad_parameters():

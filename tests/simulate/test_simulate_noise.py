@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from trailtech.processing.geodesy import EARTH_RADIUS_M
 from trailtech.simulate import simulate_hill_repeats, simulate_trail_run, simulate_ultra
-from trailtech.simulate.course import EARTH_RADIUS_M
 from trailtech.simulate.device import fit_quantise
 from trailtech.simulate.noise import ELEVATION_NOISE, ar1
 

@@ -14,8 +14,10 @@ from trailtech.simulate import (
     simulate_trail_run,
     simulate_ultra,
 )
-from trailtech.simulate.runner import strava_factor, tobler_speed_mps
-from trailtech.simulate.truth import positive_sum, robust_cv
+from trailtech.analysis.descent import robust_cv
+from trailtech.processing.gap import strava_gap_factor
+from trailtech.processing.hiking import tobler_speed_mps
+from trailtech.simulate.truth import positive_sum
 
 
 @pytest.fixture(scope="module")
@@ -164,7 +166,7 @@ def test_running_speed_follows_strava_gap(trail):
     t = trail.truth
     for kind in ("runnable_climb", "smooth_descent", "runnable_descent"):
         sec = _one(trail, kind)
-        expected = t.flat_speed_mps / float(strava_factor(sec.avg_grade))
+        expected = t.flat_speed_mps / float(strava_gap_factor(sec.avg_grade))
         assert sec.avg_speed_mps == pytest.approx(expected, rel=0.06), kind
 
 

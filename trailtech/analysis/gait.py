@@ -23,6 +23,7 @@ from typing import Callable, Optional
 import numpy as np
 import pandas as pd
 
+from ..processing.hiking import tobler_speed_mps
 from .segments import runs
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
     "clean_bouts",
     "gait_labels",
     "bout_table",
-    "tobler_mps",
     "SpeedModel",
     "speed_model",
     "crossover_grade",
@@ -385,12 +385,6 @@ def piece_table(gait: np.ndarray, segment_id: np.ndarray, elapsed_s, distance_m,
 
 
 # ----------------------------------------------------------------------------- speed models
-def tobler_mps(grade: np.ndarray) -> np.ndarray:
-    """Tobler's hiking function ``6·exp(-3.5·|g + 0.05|)`` km/h, in m/s (Tobler 1993)."""
-    g = np.asarray(grade, dtype=float)
-    return 6.0 / 3.6 * np.exp(-3.5 * np.abs(g + 0.05))
-
-
 def _isotonic_decreasing(y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Weighted least-squares non-increasing fit (pool adjacent violators; a few bins)."""
     blocks = [[float(y[i]), float(w[i]), 1] for i in range(y.size)]
@@ -866,11 +860,11 @@ def hiking_model(
     if w[use].sum() < min_bin_s:
         use = np.ones(g.size, bool)
     n = float(w[use].sum())
-    k_data = _weighted_median(v[use] / tobler_mps(g[use]), w[use]) if n > 0 else prior_tobler_scale
+    k_data = _weighted_median(v[use] / tobler_speed_mps(g[use]), w[use]) if n > 0 else prior_tobler_scale
     k = (n * k_data + shrink_s * prior_tobler_scale) / (n + shrink_s)
 
     def prior(x):
-        return np.minimum(k * tobler_mps(x), v_wrt_mps(x))
+        return np.minimum(k * tobler_speed_mps(x), v_wrt_mps(x))
 
     fn = _binned(g, v, w, prior, shrink_s=shrink_s, min_bin_s=min_bin_s, bin_width=bin_width,
                  max_grade=max_grade)

@@ -17,6 +17,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from ..processing.geodesy import project_local
+
 __all__ = ["best_window", "reasons", "select_candidates", "merge_same_stretch", "practice_courses",
            "PRACTICE_COLUMNS"]
 
@@ -177,15 +179,11 @@ def merge_same_stretch(candidates: pd.DataFrame, *, gate_radius_m: float = 25.0)
         out["times_run"] = pd.Series(dtype="int64")
         return out
     c = candidates.sort_values("rank").reset_index(drop=True)
-    lat0 = np.deg2rad(float(np.nanmean(c["start_lat"].to_numpy(float))))
-    r_earth = 6371008.8
-
-    def xy(lat_col: str, lon_col: str) -> np.ndarray:
-        la = np.deg2rad(c[lat_col].to_numpy(float))
-        lo = np.deg2rad(c[lon_col].to_numpy(float))
-        return np.column_stack([r_earth * np.cos(lat0) * lo, r_earth * la])
-
-    ps, pe = xy("start_lat", "start_lon"), xy("end_lat", "end_lon")
+    # Both ends in one local frame, about the centroid of the start points.
+    sx, sy, lat0, lon0 = project_local(c["start_lat"].to_numpy(float), c["start_lon"].to_numpy(float))
+    ex, ey, _, _ = project_local(c["end_lat"].to_numpy(float), c["end_lon"].to_numpy(float),
+                                 lat0_deg=lat0, lon0_deg=lon0)
+    ps, pe = np.column_stack([sx, sy]), np.column_stack([ex, ey])
     ds = np.hypot(*(ps[:, None, :] - ps[None, :, :]).transpose(2, 0, 1))
     de = np.hypot(*(pe[:, None, :] - pe[None, :, :]).transpose(2, 0, 1))
     same = (ds <= gate_radius_m) & (de <= gate_radius_m)  # NaN positions never match

@@ -166,9 +166,11 @@ def discrete_frechet_m(p: np.ndarray, q: np.ndarray) -> float:
 def frechet_within(p: np.ndarray, q: np.ndarray, eps_m: float) -> bool:
     """Whether the discrete Fréchet distance of two polylines is at most ``eps_m``.
 
-    The decision version of :func:`discrete_frechet_m`, row by row: a cell is reachable when
-    it is within ``eps_m`` and a neighbour above, diagonal or to the left is; within a row
-    the left-neighbour chain is resolved with cumulative maxima (no inner Python loop).
+    The decision version of :func:`discrete_frechet_m` (same verdict, same distances), row by
+    row: a cell is reachable when it is within ``eps_m`` and a neighbour above, diagonal or to
+    the left is; within a row the left-neighbour chain is resolved with cumulative maxima (no
+    inner Python loop), and the search stops at the first unreachable row, which matters when
+    a season makes thousands of comparisons (:mod:`trailtech.season.match`).
     """
     p = np.asarray(p, float)
     q = np.asarray(q, float)
@@ -177,6 +179,8 @@ def frechet_within(p: np.ndarray, q: np.ndarray, eps_m: float) -> bool:
     m = len(q)
     idx = np.arange(m)
     free = np.hypot(p[:, None, 0] - q[None, :, 0], p[:, None, 1] - q[None, :, 1]) <= eps_m
+    if not (free[0, 0] and free[-1, -1]):
+        return False  # both walks start together and end together
     reach = np.cumprod(free[0]).astype(bool)
     for i in range(1, len(p)):
         b = reach.copy()

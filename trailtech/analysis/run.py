@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from ..config import AnalysisConfig
+from ..processing.gap import gap_factor
+from ..processing.hiking import tobler_speed_mps
 from ..result import CONTRACT_COLUMNS, HikeRun
 from . import descent as dsc
 from . import gait as gt
@@ -171,11 +173,11 @@ def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
     hike = labels == gt.HIKE
     run = labels == gt.RUN
     k = cfg.hike_prior_tobler_scale
-    hike_model = gt.speed_model(ctx.g[hike], ctx.v[hike], ctx.dt[hike], lambda g: k * gt.tobler_mps(g))
+    hike_model = gt.speed_model(ctx.g[hike], ctx.v[hike], ctx.dt[hike], lambda g: k * tobler_speed_mps(g))
     v_flat = tr.flat_equivalent_speed_mps(ctx.v, ctx.g, run)
     v_prior = v_flat if np.isfinite(v_flat) else 2.8  # a typical easy trail pace when unknown
     run_model = gt.speed_model(ctx.g[run], ctx.v[run], ctx.dt[run],
-                               lambda g: v_prior / tr.gap_factor(g, cfg.gap_model))
+                               lambda g: v_prior / gap_factor(g, model=cfg.gap_model))
     pieces = gt.piece_table(labels, seg_id, ctx.t, ctx.d, ctx.h)
     durations = climbs_df["moving_time_s"].to_numpy(float) if len(climbs_df) else np.zeros(0)
     should = gt.ran_should_hike(

@@ -31,12 +31,12 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from ..processing.gap import gap_factor
 from .descent import ramp, robust_cv
 
 __all__ = [
     "ANCHORS",
     "TECH_WEIGHTS",
-    "gap_factor",
     "expected_speed_mps",
     "flat_equivalent_speed_mps",
     "heading_change_deg_per_m",
@@ -53,16 +53,6 @@ ANCHORS = {
     "tortuosity_deg_per_m": (2.0, 10.0),
 }
 TECH_WEIGHTS = {"shortfall": 0.35, "speed_cv": 0.20, "cadence_cv": 0.20, "tortuosity_deg_per_m": 0.25}
-
-
-def gap_factor(grade: np.ndarray, model: str = "strava2017") -> np.ndarray:
-    """Grade-adjusted-pace factor ``F(g)`` (speed × F = flat-equivalent speed).
-
-    Thin wrapper over :func:`trailtech.processing.gap.gap_factor` (the one implementation).
-    """
-    from ..processing.gap import gap_factor as _gap_factor
-
-    return _gap_factor(np.asarray(grade, dtype=float), model=model)
 
 
 def flat_equivalent_speed_mps(speed_mps, grade, running) -> float:

@@ -32,7 +32,7 @@ import numpy as np
 
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import Track
-from .fit_content import RECORD_KEYS, FitContent, build_track
+from .fit_content import RECORD_KEYS, FitContent, build_track, enum_text
 
 __all__ = ["read_fit", "decode_fitparse", "check_fit_header", "ENGINES"]
 
@@ -144,12 +144,6 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def _text(value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    return str(value).lower() if not isinstance(value, str) else value.lower()
-
-
 def _record_row(msg: Any) -> dict[str, float]:
     """Values of one record message; real fields win over values expanded from components."""
     got: dict[str, float] = {}
@@ -196,7 +190,7 @@ def _session(msg: Any) -> dict:
         raw = fd.raw_value if fd is not None else None
         s[key] = float(raw) if isinstance(raw, int) else None
     for key in ("sport", "sub_sport"):
-        s[key] = _text(msg.get_value(key))
+        s[key] = enum_text(msg.get_value(key))
     for key in ("total_distance", "total_ascent", "total_descent", "total_timer_time", "total_elapsed_time"):
         v = _number(msg.get_value(key))
         s[key] = None if math.isnan(v) else v
@@ -248,9 +242,9 @@ def decode_fitparse(data: bytes, source: str) -> FitContent:
             if last_was_record:
                 rows.append(_record_row(msg))
             elif name == "file_id":
-                content.file_types.append(_text(msg.get_value("type")))
+                content.file_types.append(enum_text(msg.get_value("type")))
                 if content.manufacturer is None and content.product is None:
-                    content.manufacturer = _text(msg.get_value("manufacturer"))
+                    content.manufacturer = enum_text(msg.get_value("manufacturer"))
                     product = msg.get_value("product")
                     content.product = None if product is None else str(product)
                     content.product_name = content.product_name or msg.get_value("product_name")
@@ -260,11 +254,13 @@ def decode_fitparse(data: bytes, source: str) -> FitContent:
             elif name == "session":
                 content.sessions.append(_session(msg))
             elif name == "sport":
-                content.sports.append((_text(msg.get_value("sport")), _text(msg.get_value("sub_sport"))))
+                content.sports.append(
+                    (enum_text(msg.get_value("sport")), enum_text(msg.get_value("sub_sport")))
+                )
             elif name == "event":
                 fd = msg.get("timestamp")
                 if msg.get_value("event") == "timer" and fd is not None and isinstance(fd.raw_value, int):
-                    content.timer_events.append((float(fd.raw_value), _text(msg.get_value("event_type"))))
+                    content.timer_events.append((float(fd.raw_value), enum_text(msg.get_value("event_type"))))
     texts = [str(w.message) for w in caught]
     truncated = any("terminated unexpectedly" in t for t in texts)
     if truncated and last_was_record and rows:

@@ -28,7 +28,7 @@ Rules applied by :func:`build_track` (each one leaves a sentence in ``meta.warni
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -37,7 +37,7 @@ from ..errors import TrackDataError, TrackReadError, UnsupportedFormatError
 from ..track import DeviceTotals, SessionInfo, Track, TrackMeta
 from .fit_devices import device_label, is_barometric
 
-__all__ = ["FitContent", "RECORD_KEYS", "build_track", "FIT_EPOCH_UNIX_S"]
+__all__ = ["FitContent", "RECORD_KEYS", "build_track", "enum_text", "FIT_EPOCH_UNIX_S"]
 
 #: Seconds between the Unix epoch and the FIT epoch (1989-12-31T00:00:00Z).
 FIT_EPOCH_UNIX_S = 631065600
@@ -128,6 +128,11 @@ class FitContent:
     @property
     def n_records(self) -> int:
         return len(self.records["timestamp"])
+
+
+def enum_text(value: Any) -> Optional[str]:
+    """A FIT enum or string field as :class:`FitContent` holds it: lower-case text, or None."""
+    return None if value is None else str(value).lower()
 
 
 def _fit_time(seconds: float) -> pd.Timestamp:

@@ -32,7 +32,7 @@ from typing import Any, Optional
 import numpy as np
 
 from ..errors import TrackReadError
-from .fit_content import RECORD_KEYS, FitContent
+from .fit_content import RECORD_KEYS, FitContent, enum_text
 
 __all__ = ["FastPathUnsupported", "decode_fast", "fit_crc"]
 
@@ -431,10 +431,6 @@ def _render(gnum: int, fnum: int, values: dict[int, Any]) -> Any:
     return raw
 
 
-def _text(value: Any) -> Optional[str]:
-    return None if value is None else str(value).lower()
-
-
 def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], content: FitContent) -> None:
     items: list[tuple[int, int, _Def]] = []
     for k, d in enumerate(defs):
@@ -449,9 +445,9 @@ def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], cont
             ts = int(hit[0, 1]) if len(hit) else None
         g = d.gnum
         if g == _FILE_ID:
-            content.file_types.append(_text(_render(g, 0, v)))
+            content.file_types.append(enum_text(_render(g, 0, v)))
             if content.manufacturer is None and content.product is None:
-                content.manufacturer = _text(_render(g, 1, v))
+                content.manufacturer = enum_text(_render(g, 1, v))
                 product = _render(g, 2, v)
                 content.product = None if product is None else str(product)
                 content.product_name = content.product_name or v.get(8)
@@ -461,8 +457,8 @@ def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], cont
         elif g == _SESSION:
             s: dict = {"start_time": v.get(2), "timestamp": ts}
             s = {key: (None if val is None else float(val)) for key, val in s.items()}
-            s["sport"] = _text(_render(g, 5, v))
-            s["sub_sport"] = _text(_render(g, 6, v))
+            s["sport"] = enum_text(_render(g, 5, v))
+            s["sub_sport"] = enum_text(_render(g, 6, v))
             for key, num in (
                 ("total_distance", 9),
                 ("total_ascent", 22),
@@ -474,10 +470,10 @@ def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], cont
                 s[key] = float(val) if isinstance(val, (int, float)) else None
             content.sessions.append(s)
         elif g == _SPORT:
-            content.sports.append((_text(_render(g, 0, v)), _text(_render(g, 1, v))))
+            content.sports.append((enum_text(_render(g, 0, v)), enum_text(_render(g, 1, v))))
         elif g == _EVENT:
             if _render(g, 0, v) == "timer" and ts is not None:
-                content.timer_events.append((float(ts), _text(_render(g, 1, v))))
+                content.timer_events.append((float(ts), enum_text(_render(g, 1, v))))
 
 
 # --------------------------------------------------------------------------- CRC

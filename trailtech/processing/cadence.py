@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filters import running_median
+from .filters import fill_nan, running_median
 
 __all__ = ["clean_cadence", "flat_cadence", "FLAT_BANDS"]
 
@@ -58,9 +58,7 @@ def clean_cadence(
     c[bad] = np.nan
     ok &= ~bad
     if ok.sum() >= 3 and spike_window >= 3:
-        idx = np.arange(c.size)
-        filled = np.interp(idx, idx[ok], c[ok])
-        med = running_median(filled, spike_window | 1)
+        med = running_median(fill_nan(c), spike_window | 1)
         spike = ok & (np.abs(c - med) > spike_threshold_spm) & (med > 0) & (c > 0)
         c[spike] = np.nan
         bad |= spike

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filters import running_median, savgol_filter
+from .filters import fill_nan, running_median, savgol_filter
 
 __all__ = [
     "invalid_elevation_mask",
@@ -32,14 +32,6 @@ __all__ = [
 # Lowest and highest elevation a runner can be at: Dead Sea shore (-430 m) to Everest.
 _MIN_ELEVATION_M = -450.0
 _MAX_ELEVATION_M = 8900.0
-
-
-def _fill_nan(v: np.ndarray) -> np.ndarray:
-    ok = np.isfinite(v)
-    if ok.all() or not ok.any():
-        return v.copy()
-    idx = np.arange(v.size)
-    return np.interp(idx, idx[ok], v[ok])
 
 
 def invalid_elevation_mask(
@@ -173,7 +165,7 @@ def hampel(
     mask = np.zeros(v.shape, dtype=bool)
     if ok.sum() < 3:
         return out, mask
-    filled = _fill_nan(v)
+    filled = fill_nan(v)
     size = window | 1
     med = running_median(filled, size)
     mad = running_median(np.abs(filled - med), size)

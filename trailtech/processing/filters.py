@@ -1,4 +1,4 @@
-"""Two small numpy filters: a running median and a Savitzky-Golay filter.
+"""Two small numpy filters, a running median and a Savitzky-Golay filter, and the NaN fill they need.
 
 They replace ``scipy.ndimage.median_filter(mode="nearest")`` and
 ``scipy.signal.savgol_filter(mode="interp")`` in the processing core, with the same results
@@ -15,6 +15,7 @@ command line stays fast without them.
   fixed linear combination of the window (coefficients from the pseudo-inverse of the
   Vandermonde matrix); within ``window // 2`` samples of either end, the polynomial fitted
   to the first/last window is evaluated instead (scipy's ``mode="interp"``).
+* :func:`fill_nan`: both filters need finite input; gaps are bridged linearly first.
 """
 
 from __future__ import annotations
@@ -25,11 +26,32 @@ from math import factorial
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["running_median", "savgol_coeffs", "savgol_filter"]
+__all__ = ["fill_nan", "running_median", "savgol_coeffs", "savgol_filter"]
 
 #: Elements of the (rows x window) block partitioned at once by :func:`running_median`:
 #: about 0.5 MB, which keeps the copy in cache (3x faster than one big block for 61 samples).
 _MEDIAN_BLOCK_ELEMENTS = 1 << 16
+
+
+def fill_nan(values) -> np.ndarray:
+    """A copy with NaN bridged linearly over the sample index; ends hold the nearest value.
+
+    Parameters
+    ----------
+    values : array_like
+        1-D series (any unit).
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array; unchanged (a copy) when all values are finite or none is.
+    """
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v)
+    if ok.all() or not ok.any():
+        return v.copy()
+    idx = np.arange(v.size)
+    return np.interp(idx, idx[ok], v[ok])
 
 
 def running_median(values, window: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filters import running_median, savgol_filter
+from .filters import fill_nan, running_median, savgol_filter
 
 __all__ = [
     "rolling_median",
@@ -36,9 +36,7 @@ def rolling_median(values, window: int) -> np.ndarray:
     ok = np.isfinite(v)
     if window == 1 or not ok.any():
         return v.copy()
-    idx = np.arange(v.size)
-    filled = np.interp(idx, idx[ok], v[ok]) if not ok.all() else v
-    out = running_median(filled, _odd(window))
+    out = running_median(fill_nan(v), _odd(window))
     out[~ok] = np.nan
     return out
 
@@ -230,8 +228,7 @@ def vertical_speed(elapsed_s, elevation_m, *, window_s: float = 30.0) -> np.ndar
     if ok.sum() < 2 or t.size < 2:
         return out
     dt = float(np.median(np.diff(t)))
-    idx = np.arange(h.size)
-    filled = np.interp(idx, idx[ok], h[ok])
+    filled = fill_nan(h)
     n = _odd(round(window_s / dt))
     n = min(n, h.size if h.size % 2 else h.size - 1)
     if n < 3:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 import numpy as np
 import pandas as pd
 
+from ..processing.geodesy import project_local
 from . import style
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -127,17 +128,6 @@ def _table(analysis: Any, name: str) -> pd.DataFrame:
 
 def _fmt_score(value: float) -> str:
     return "–" if not np.isfinite(value) else f"{value:.0f}"
-
-
-def _local_xy(lat: np.ndarray, lon: np.ndarray,
-              origin: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
-    # Display scaling only: an equirectangular projection about the track's centre is
-    # within 0.1 % for extents under 20 km (science.md topic 6), plenty for a map sketch.
-    r_earth_m = 6371008.8
-    lat0, lon0 = origin
-    x = np.deg2rad(lon - lon0) * r_earth_m * np.cos(np.deg2rad(lat0))
-    y = np.deg2rad(lat - lat0) * r_earth_m
-    return x, y
 
 
 def _number_badge(ax: "Axes", x: float, y: float, label: str, *, dy_pt: float = 11.0,
@@ -316,8 +306,10 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
         pos = np.isfinite(lat) & np.isfinite(lon)
         if pos.sum() < 2:
             return _empty(ax, title, "No positions in this file, so no map.")
-        origin = ((np.nanmin(lat) + np.nanmax(lat)) / 2, (np.nanmin(lon) + np.nanmax(lon)) / 2)
-        x, y = _local_xy(lat, lon, origin)
+        # Display scaling only: the equirectangular projection about the track's centre is
+        # within 0.1 % for extents under 20 km (science.md topic 6), plenty for a map sketch.
+        x, y, _, _ = project_local(lat, lon, lat0_deg=(np.nanmin(lat) + np.nanmax(lat)) / 2,
+                                   lon0_deg=(np.nanmin(lon) + np.nanmax(lon)) / 2)
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 2:
         return _empty(ax, title, "No positions in this file, so no map.")

@@ -34,74 +34,19 @@ import pandas as pd
 
 # The shape measures and the pass trend are shared with the within-activity repeats, so a
 # segment is judged the same way whether it was run twice in one day or on two days.
-from ..analysis.repeats import hausdorff_one_sided_m, trend
+from ..analysis.repeats import frechet_within, hausdorff_one_sided_m, trend
+from ..processing.geodesy import project_local
 
 __all__ = [
-    "project",
-    "frechet_within",
     "gate_crossing",
     "match_segments",
     "geohash",
 ]
 
-_R_EARTH_M = 6371008.8
 _GEOHASH_BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
 
 
 # --------------------------------------------------------------------------- geometry kernels
-
-
-def project(lat_deg: np.ndarray, lon_deg: np.ndarray, lat0_deg: float, lon0_deg: float) -> np.ndarray:
-    """Equirectangular east/north coordinates about (lat0, lon0) [m], shape (n, 2).
-
-    Error under 0.1% for extents under 20 km (science.md topic 6 step 1).
-    """
-    lat = np.asarray(lat_deg, dtype=float)
-    lon = np.asarray(lon_deg, dtype=float)
-    k = np.deg2rad(1.0) * _R_EARTH_M
-    x = (lon - lon0_deg) * k * np.cos(np.deg2rad(lat0_deg))
-    y = (lat - lat0_deg) * k
-    return np.column_stack([x, y])
-
-
-def _pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1))
-
-
-def frechet_within(a_xy: np.ndarray, b_xy: np.ndarray, eps_m: float) -> bool:
-    """Whether the discrete Fréchet distance of two polylines is ≤ ``eps_m`` [m].
-
-    The decision version of Eiter & Mannila (1994): a cell (i, j) is reachable when both
-    points are within ``eps_m`` and a predecessor cell is reachable. Each row is solved at
-    once: within a row, reachability spreads rightwards along runs of free cells from any
-    cell entered from the row above. It gives the same verdict as comparing
-    :func:`trailtech.analysis.repeats.discrete_frechet_m` with ``eps_m``, in one pass over
-    the rows that stops at the first unreachable row, which matters when a season makes
-    thousands of comparisons.
-    """
-    a = np.asarray(a_xy, dtype=float)
-    b = np.asarray(b_xy, dtype=float)
-    if len(a) == 0 or len(b) == 0:
-        raise ValueError("a_xy and b_xy need at least one point each")
-    free = ((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=-1) <= eps_m * eps_m
-    m = free.shape[1]
-    idx = np.arange(m)
-    if not (free[0, 0] and free[-1, -1]):
-        return False
-    # Row 0: reachable along the initial run of free cells.
-    row = np.logical_and.accumulate(free[0])
-    for i in range(1, len(a)):
-        f = free[i]
-        entered = row.copy()
-        entered[1:] |= row[:-1]  # from (i-1, j) or (i-1, j-1)
-        seed = f & entered
-        if not seed.any():
-            return False
-        # Start index of the free run each cell belongs to.
-        run_start = np.maximum.accumulate(np.where(f & ~np.concatenate([[False], f[:-1]]), idx, -1))
-        last_seed = np.maximum.accumulate(np.where(seed, idx, -1))
-        row = f & (last_seed >= run_start) & (last_seed >= 0)
-    return bool(row[-1])
 
 
 def gate_crossing(xy: np.ndarray, centre: np.ndarray, tangent: np.ndarray, *, radius_m: float,
@@ -264,8 +209,9 @@ def _geoms(entries: Sequence[dict], lat0: float, lon0: float) -> list[_Geom]:
         for g in e.get("geometry") or []:
             lat = np.asarray(g["lat"], dtype=float)
             lon = np.asarray(g["lon"], dtype=float)
+            x, y, _, _ = project_local(lat, lon, lat0_deg=lat0, lon0_deg=lon0)
             out.append(_Geom(
-                file=a["file"], t0=t0, kind=g["kind"], xy=project(lat, lon, lat0, lon0),
+                file=a["file"], t0=t0, kind=g["kind"], xy=np.column_stack([x, y]),
                 ele=np.array([np.nan if v is None else v for v in g["ele"]], dtype=float),
                 t=np.asarray(g["t"], dtype=float), d=np.asarray(g["d"], dtype=float),
                 core=(int(g["core"][0]), int(g["core"][1])), control_score=g.get("control_score"),

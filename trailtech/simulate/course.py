@@ -14,10 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Piece", "Course", "build_course", "local_to_latlon", "EARTH_RADIUS_M"]
-
-#: Mean Earth radius [m] (IUGG), used by the local equirectangular projection.
-EARTH_RADIUS_M = 6371008.8
+__all__ = ["Piece", "Course", "build_course"]
 
 # Hairpin geometry: the heading swings 2·_SB_HALF_ANGLE over _SB_TURN_M of path.
 _SB_HALF_ANGLE = np.deg2rad(80.0)
@@ -229,21 +226,3 @@ def build_course(
         origin_lat_deg=float(origin_lat_deg),
         origin_lon_deg=float(origin_lon_deg),
     )
-
-
-def local_to_latlon(
-    east_m: np.ndarray, north_m: np.ndarray, *, origin_lat_deg: float, origin_lon_deg: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Local east/north metres to WGS84 degrees (equirectangular about the origin).
-
-    Over a trail a few km across the error is < 0.1% (science.md topic 6), far below GPS noise.
-
-    Returns
-    -------
-    (lat_deg, lon_deg) : tuple of numpy.ndarray
-    """
-    lat = origin_lat_deg + np.rad2deg(np.asarray(north_m) / EARTH_RADIUS_M)
-    lon = origin_lon_deg + np.rad2deg(
-        np.asarray(east_m) / (EARTH_RADIUS_M * np.cos(np.deg2rad(origin_lat_deg)))
-    )
-    return lat, lon

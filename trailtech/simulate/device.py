@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..processing.geodesy import unproject_local
 from ..track import DeviceTotals
 from .noise import ELEVATION_NOISE, elevation_noise, gps_position_noise, speed_noise
 
@@ -158,15 +159,12 @@ def record(
     noise : dict
         The noise settings used (for :attr:`Truth.noise`).
     """
-    from .course import local_to_latlon
-
     t = np.asarray(truth_at["elapsed_s"], dtype=float)
     n = len(t)
     model = ELEVATION_NOISE[elevation_noise_name]
     de, dn = gps_position_noise(n, sigma_m=position_noise_m, tau_s=POSITION_TAU_S, dt_s=sample_interval_s, rng=rng)
-    lat, lon = local_to_latlon(
-        truth_at["east_m"] + de, truth_at["north_m"] + dn,
-        origin_lat_deg=origin_lat_deg, origin_lon_deg=origin_lon_deg,
+    lat, lon = unproject_local(
+        truth_at["east_m"] + de, truth_at["north_m"] + dn, lat0_deg=origin_lat_deg, lon0_deg=origin_lon_deg
     )
     fast, drift = elevation_noise(n, model=model, dt_s=sample_interval_s, rng=rng)
     ele = truth_at["elevation_m"] + fast + drift

@@ -48,35 +48,16 @@ from typing import Optional
 
 import numpy as np
 
-from .course import Course
+from ..processing.gap import strava_gap_factor
+from ..processing.hiking import tobler_speed_mps
+from .course import Course, _ease
 from .noise import ar1
 
-__all__ = ["Runner", "Leg", "Motion", "strava_factor", "tobler_speed_mps", "running_speed_mps",
-           "hiking_speed_mps", "crossover_grade", "simulate_motion"]
-
-# Strava 2017 GAP factor (speed × factor = flat-equivalent speed), science.md 1.2 [R].
-_STRAVA_GRADE_PCT = np.array(
-    [-45, -30, -25, -20, -15, -10, -8, -6, -4, -2, 0, 2, 4, 6, 8, 10, 15, 20, 25, 30, 45], dtype=float
-)
-_STRAVA_FACTOR = np.array(
-    [2.096, 1.495, 1.273, 1.081, 0.941, 0.876, 0.876, 0.891, 0.918, 0.960, 1.000,
-     1.055, 1.135, 1.228, 1.337, 1.459, 1.846, 2.297, 2.727, 3.158, 4.286]
-)
+__all__ = ["Runner", "Leg", "Motion", "running_speed_mps", "hiking_speed_mps", "crossover_grade",
+           "simulate_motion"]
 
 #: Relative cost of each gait at the same speed and grade, for the heart-rate model.
 _GAIT_COST = {"run": 1.0, "run_slow": 1.1, "hike": 0.92, "stop": 0.0}
-
-
-def strava_factor(grade: np.ndarray | float) -> np.ndarray:
-    """Strava 2017 GAP factor at ``grade`` (fraction), piecewise linear, clipped to ±45% [-]."""
-    g = np.clip(np.asarray(grade, dtype=float) * 100.0, -45.0, 45.0)
-    return np.interp(g, _STRAVA_GRADE_PCT, _STRAVA_FACTOR)
-
-
-def tobler_speed_mps(grade: np.ndarray | float) -> np.ndarray:
-    """Tobler's hiking function ``6·exp(−3.5·|g + 0.05|)`` km/h, in [m/s]."""
-    g = np.asarray(grade, dtype=float)
-    return 6.0 * np.exp(-3.5 * np.abs(g + 0.05)) / 3.6
 
 
 @dataclass(frozen=True)
@@ -165,7 +146,7 @@ def running_speed_mps(grade: np.ndarray | float, runner: Runner) -> np.ndarray:
     """
     g = np.asarray(grade, dtype=float)
     steep = np.maximum(g - runner.steep_run_onset_grade, 0.0)
-    return runner.flat_speed_mps / strava_factor(g) * np.exp(-runner.steep_run_decay * steep * steep)
+    return runner.flat_speed_mps / strava_gap_factor(g) * np.exp(-runner.steep_run_decay * steep * steep)
 
 
 def hiking_speed_mps(grade: np.ndarray | float, runner: Runner) -> np.ndarray:
@@ -256,11 +237,6 @@ class Leg:
     def direction(self) -> int:
         """+1 forward along the course, −1 backward, 0 for a stop."""
         return int(np.sign(self.u_end_m - self.u_start_m))
-
-
-def _ease(x: np.ndarray) -> np.ndarray:
-    c = np.clip(x, 0.0, 1.0)
-    return 0.5 - 0.5 * np.cos(np.pi * c)
 
 
 def _dip(d: np.ndarray, *, ratio: float, before_m: float, down_m: float, hold_m: float, up_m: float) -> np.ndarray:
@@ -503,7 +479,7 @@ def heart_rate(
     from scipy.signal import lfilter
 
     cost = np.vectorize(_GAIT_COST.get, otypes=[float])(gait) if len(gait) else np.zeros(0)
-    effort = speed_mps * strava_factor(grade) * cost
+    effort = speed_mps * strava_gap_factor(grade) * cost
     target = runner.hr_base_bpm + runner.hr_per_mps * effort
     target = np.where(speed_mps > 0, target, runner.hr_base_bpm - 5.0)
     phi = float(np.exp(-1.0 / runner.hr_tau_s))

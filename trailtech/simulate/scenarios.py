@@ -14,18 +14,20 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from ..analysis.descent import robust_cv
+from ..processing.geodesy import unproject_local
+from ..processing.hiking import tobler_speed_mps
 from ..track import SessionInfo, Track, TrackMeta
-from .course import Course, Piece, build_course, local_to_latlon
+from .course import Course, Piece, build_course
 from .device import device_label, record
 from .noise import ELEVATION_NOISE
-from .runner import Leg, Runner, crossover_grade, heart_rate, simulate_motion, tobler_speed_mps
+from .runner import Leg, Runner, crossover_grade, heart_rate, simulate_motion
 from .truth import (
     DESCENT_KINDS,
     Section,
     Truth,
     count_braking_events,
     positive_sum,
-    robust_cv,
 )
 
 __all__ = ["SimulatedRun", "simulate_trail_run", "simulate_hill_repeats", "simulate_ultra"]
@@ -105,7 +107,7 @@ def _assemble(
     east = np.interp(u, course.u_m, course.east_m)
     north = np.interp(u, course.u_m, course.north_m)
     ele = np.interp(u, course.u_m, course.elevation_m)
-    lat, lon = local_to_latlon(east, north, origin_lat_deg=course.origin_lat_deg, origin_lon_deg=course.origin_lon_deg)
+    lat, lon = unproject_local(east, north, lat0_deg=course.origin_lat_deg, lon0_deg=course.origin_lon_deg)
     hr = heart_rate(t1, speed, grade, leg_gait, runner)
     samples = pd.DataFrame(
         {
@@ -169,7 +171,7 @@ def _assemble(
                 median_cadence_spm=med_cad,
                 braking_events=count_braking_events(speed[inside]) if is_descent else None,
                 cadence_delta_spm=med_cad - runner.flat_cadence_spm if is_descent else None,
-                cadence_cv=robust_cv(cad_in) if is_descent else None,
+                cadence_cv=robust_cv(cad_in, min_samples=1) if is_descent else None,
                 pass_index=leg.pass_index,
             )
         )

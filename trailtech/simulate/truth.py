@@ -27,7 +27,6 @@ __all__ = [
     "DESCENT_KINDS",
     "count_braking_events",
     "positive_sum",
-    "robust_cv",
 ]
 
 #: Section labels and what they mean.
@@ -77,7 +76,8 @@ class Section:
         for other kinds.
     cadence_cv : float or None
         Robust coefficient of variation of the true cadence on a descent,
-        1.4826·MAD/median [-]; ``None`` for other kinds.
+        1.4826·MAD/median (:func:`trailtech.analysis.descent.robust_cv`) [-]; ``None`` for
+        other kinds.
     pass_index : int or None
         For hill repeats: which pass (1-based) a descent or walk-back belongs to.
     """
@@ -236,15 +236,3 @@ def positive_sum(values: np.ndarray) -> float:
     """Sum of the positive increments of ``values`` (no hysteresis, no smoothing)."""
     d = np.diff(np.asarray(values, dtype=float))
     return float(d[d > 0].sum())
-
-
-def robust_cv(values: np.ndarray) -> float:
-    """Robust coefficient of variation, 1.4826·MAD / median (science.md topic 3, M2) [-]."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    if len(x) == 0:
-        return float("nan")
-    med = float(np.median(x))
-    if med == 0:
-        return float("nan")
-    return float(1.4826 * np.median(np.abs(x - med)) / med)
