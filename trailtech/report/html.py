@@ -33,13 +33,6 @@ __all__ = ["render_report", "write_report", "render_figures", "practice_gpx"]
 
 
 # --------------------------------------------------------------------------- pieces
-def _score_css(value: Any) -> str:
-    if hk.is_missing(value):
-        return ""
-    v = float(value)
-    return "score poor" if v < 40 else ("score fair" if v < 70 else "score good")
-
-
 def _signed(nd: int = 0, unit: str = ""):
     def f(value: Any) -> str:
         if hk.is_missing(value):
@@ -131,7 +124,7 @@ _DESCENT_COLUMNS = [
     hk.Column("length_m", "length [m]"),
     hk.Column("drop_m", "drop [m]"),
     hk.Column("avg_grade_pct", "grade [%]", lambda v: hk.fmt_num(v, 1)),
-    hk.Column("control_score", "control [0–100]", css=_score_css),
+    hk.Column("control_score", "control [0–100]", css=hk.score_css),
     hk.Column("cadence_spm", "cadence [spm]"),
     hk.Column("cadence_delta_spm", "vs flat [spm]", _signed(0)),
     hk.Column("speed_cv", "speed variation [%]", lambda v: hk.fmt_num(None if hk.is_missing(v) else 100 * v)),
@@ -151,7 +144,7 @@ _PASS_COLUMNS = [
     hk.Column("_n", "pass", str),
     hk.Column("start_time", "start [UTC]", _time_utc),
     hk.Column("duration_s", "time [m:ss]", hk.fmt_duration),
-    hk.Column("control_score", "control [0–100]", css=_score_css),
+    hk.Column("control_score", "control [0–100]", css=hk.score_css),
 ]
 
 

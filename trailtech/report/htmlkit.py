@@ -28,6 +28,7 @@ import re
 from typing import Any, Callable, Iterable, Optional, Sequence, Union
 
 __all__ = [
+    "score_css",
     "CSS",
     "esc",
     "page",
@@ -109,6 +110,16 @@ def is_missing(value: Any) -> bool:
         return bool(value != value)  # NaN and NaT are not equal to themselves
     except (TypeError, ValueError):
         return False
+
+
+def score_css(value: Any) -> str:
+    """CSS classes for a 0-100 descent control score: ``score poor`` below 40, ``score fair``
+    below 70, ``score good`` from 70; empty for a missing score. One scale for every report,
+    so a score looks the same in the activity and in the season report."""
+    if is_missing(value):
+        return ""
+    v = float(value)
+    return "score poor" if v < 40 else ("score fair" if v < 70 else "score good")
 
 
 # --------------------------------------------------------------------------- formatting

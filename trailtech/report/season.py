@@ -232,7 +232,7 @@ def _passes_table(passes: list[dict]) -> str:
         when = (p["start_time"] or "")[:16].replace("T", " ")
         rows.append([(hk.esc(when) + _small(Path(p["file"]).name), _LEFT + ";white-space:normal", 1),
                      (hk.esc(hk.fmt_duration(p["duration_s"])), "", 1),
-                     (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(_score_css(score), ""), 1)])
+                     (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(hk.score_css(score), ""), 1)])
     return _plain_table([("pass", _LEFT), ("time", ""), ("control", "")], rows)
 
 
@@ -250,20 +250,13 @@ def _activities_table(acts: list[dict]) -> str:
             (hk.esc(hk.fmt_km(a["distance_m"], 1)), "", 1),
             (hk.esc(hk.fmt_num(a["ascent_m"], 0, "m")), "", 1),
             (hk.esc(hk.fmt_duration(a["moving_time_s"])), "", 1),
-            (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(_score_css(score), ""), 1),
+            (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(hk.score_css(score), ""), 1),
             (hk.esc(hk.fmt_duration(a["hike_time_s"])), "", 1),
             (hk.esc(hk.fmt_num(a["crossover_grade_pct"], 1, "%")), "", 1),
             (str(a["line_practice_count"]), "", 1),
         ])
     return _plain_table([("activity", _LEFT), ("distance", ""), ("ascent", ""), ("moving", ""),
                          ("control", ""), ("hiked", ""), ("crossover", ""), ("practice spots", "")], rows)
-
-
-def _score_css(v: Any) -> str:
-    if hk.is_missing(v):
-        return ""
-    v = float(v)
-    return "score good" if v >= 75 else ("score fair" if v >= 50 else "score poor")
 
 
 def render_season_report(season: "Season") -> str:
