@@ -200,3 +200,58 @@ def test_real_files_info(real_dir, capsys):
         else:
             assert rc == 2
             _one_error_line(captured.err, str(f))
+
+
+# --------------------------------------------------------------------------- acceptance review
+def test_output_is_a_folder_or_unwritable_is_one_line(run_gpx, tmp_path, capsys, monkeypatch):
+    # A folder given where a file is expected: refused before any analysis.
+    assert main(["report", str(run_gpx), "-o", str(tmp_path)]) == 2
+    _one_error_line(capsys.readouterr().err, str(tmp_path), "folder")
+    assert main(["analyze", str(run_gpx), "--flags-gpx", str(tmp_path)]) == 2
+    _one_error_line(capsys.readouterr().err, "folder")
+
+    # The disk refuses the write (permissions, read-only, full): one line, exit 2, no traceback.
+    import trailtech.report.html as report_html
+
+    def denied(analysis, path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(report_html, "write_report", denied)
+    out = tmp_path / "r.html"
+    assert main(["report", str(run_gpx), "-o", str(out)]) == 2
+    _one_error_line(capsys.readouterr().err, str(out), "cannot write", "Permission denied")
+    assert main(["analyze", str(run_gpx), "--json", "--report", str(out)]) == 2
+    captured = capsys.readouterr()
+    json.loads(captured.out)  # the analysis was printed before the write failed
+    _one_error_line(captured.err, "Permission denied")
+
+
+def test_season_out_must_be_a_folder(run_gpx, tmp_path, capsys):
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("x")
+    assert main(["season", str(run_gpx), "--no-cache", "--jobs", "1", "--out", str(not_a_folder)]) == 2
+    _one_error_line(capsys.readouterr().err, "notes.txt", "not a folder")
+
+
+def test_text_never_prints_a_sign_on_a_missing_amount(tmp_path, capsys):
+    # Positions and time but no elevation: ascent and descent are unknown.
+    from tests.season._helpers import gpx_bytes as _gpx
+
+    flat = tmp_path / "noele.gpx"
+    flat.write_bytes(_gpx(400).replace(b"<ele>", b"<!--").replace(b"</ele>", b"-->"))
+    assert main(["analyze", str(flat)]) == 0
+    out = capsys.readouterr().out
+    line = next(s for s in out.splitlines() if s.startswith("ascent / descent"))
+    assert "+–" not in line and "-–" not in line and "–" in line
+    line = next(s for s in out.splitlines() if s.startswith("elevation"))
+    assert line.split() == ["elevation", "–"]
+    assert main(["season", str(flat), "--no-cache", "--jobs", "1"]) == 0
+    assert "+–" not in capsys.readouterr().out
+
+
+def test_info_text_calls_the_device_timer_a_timer(real_dir, capsys):
+    # FIT total_timer_time is time with the timer running, not moving time.
+    f = real_dir / "python-fitparse" / "2013-02-06-12-11-14.fit"
+    assert main(["info", str(f)]) == 0
+    line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("device totals"))
+    assert "timer 0:4" in line and "moving" not in line

@@ -78,15 +78,37 @@ def _load(file: str):
 
 
 def _check_output(path: str) -> None:
+    if Path(path).is_dir():
+        raise _CliError(f"{path}: cannot write: it is a folder; give a file name inside it")
     parent = Path(path).resolve().parent
     if not parent.is_dir():
         raise _CliError(f"{path}: cannot write: folder {parent} does not exist")
+
+
+def _check_out_dir(path: str) -> None:
+    if Path(path).exists() and not Path(path).is_dir():
+        raise _CliError(f"{path}: cannot write: not a folder (--out takes a folder)")
+
+
+def _writing(path: str, write: Callable[[], Any]) -> None:
+    """Run ``write``; an OS error (permissions, read-only disk, full disk) is the user's to fix:
+    one line naming the output, exit 2, never a traceback."""
+    try:
+        write()
+    except OSError as exc:
+        raise _CliError(f"{path}: cannot write: {exc.strerror or exc}") from exc
 
 
 def _fmt(value: Any, unit: str = "", *, scale: float = 1.0, nd: int = 0) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return f"{value * scale:,.{nd}f}{unit}"
+
+
+def _signed_m(value: Any, sign: str) -> str:
+    """An ascent (``+``) or descent (``-``) in metres; a lone dash when missing (never ``+–``)."""
+    text = _fmt(value, " m")
+    return text if text == "–" else sign + text
 
 
 def _hms(seconds: Any) -> str:
@@ -158,9 +180,10 @@ def _info_text(doc: dict) -> str:
     t = doc["device_totals"]
     totals = ", ".join(x for x in [
         _fmt(t["distance_m"], " km", scale=1e-3, nd=2) if t["distance_m"] is not None else "",
-        f"+{_fmt(t['ascent_m'], ' m')}" if t["ascent_m"] is not None else "",
-        f"-{_fmt(t['descent_m'], ' m')}" if t["descent_m"] is not None else "",
-        f"moving {_hms(t['moving_time_s'])}" if t["moving_time_s"] is not None else "",
+        _signed_m(t["ascent_m"], "+") if t["ascent_m"] is not None else "",
+        _signed_m(t["descent_m"], "-") if t["descent_m"] is not None else "",
+        # The FIT session's total_timer_time: time with the timer running, not moving time.
+        f"timer {_hms(t['moving_time_s'])}" if t["moving_time_s"] is not None else "",
     ] if x) or "–"
     rows = [
         ("file", doc["file"]),
@@ -198,9 +221,10 @@ def _analyze_text(doc: dict) -> str:
         ("start time", doc["start_time"] or "–"),
         ("distance", _fmt(s["distance_m"], " km", scale=1e-3, nd=2)),
         ("time (moving)", f"{_hms(s['duration_s'])} ({_hms(s['moving_time_s'])})"),
-        ("ascent / descent", f"+{_fmt(s['ascent_m'], ' m')} / -{_fmt(s['descent_m'], ' m')}"),
-        ("elevation", f"{_fmt(s['min_elevation_m'], ' m')} – {_fmt(s['max_elevation_m'], ' m')}"),
-        ("pace (GAP)", f"{_pace(s['avg_speed_mps'])} ({_pace(s['gap_speed_mps'])} grade-adjusted)"),
+        ("ascent / descent", f"{_signed_m(s['ascent_m'], '+')} / {_signed_m(s['descent_m'], '-')}"),
+        ("elevation", "–" if s["min_elevation_m"] is None and s["max_elevation_m"] is None
+         else f"{_fmt(s['min_elevation_m'], ' m')} – {_fmt(s['max_elevation_m'], ' m')}"),
+        ("pace", f"{_pace(s['avg_speed_mps'])} ({_pace(s['gap_speed_mps'])} grade-adjusted)"),
         ("flat cadence", _fmt(s["flat_cadence_spm"], " spm")),
         ("hike / run", f"{_hms(s['hike_time_s'])} / {_hms(s['run_time_s'])} (by {hr['method']})"),
         ("crossover grade", _fmt(hr["crossover_grade_pct"], " %", nd=1)
@@ -275,11 +299,11 @@ def _cmd_analyze(args) -> int:
     doc = analysis.to_dict()
     print(_dumps(doc) if args.json else _analyze_text(doc))
     if args.report:
-        _write_report(analysis, args.report)
+        _writing(args.report, lambda: _write_report(analysis, args.report))
         if not args.json:
             print(f"\nreport written to {args.report}")
     if args.flags_gpx:
-        write_flags_gpx(analysis, args.flags_gpx)
+        _writing(args.flags_gpx, lambda: write_flags_gpx(analysis, args.flags_gpx))
         if not args.json:
             print(f"line-practice course written to {args.flags_gpx}")
     return EXIT_OK
@@ -290,7 +314,8 @@ def _cmd_report(args) -> int:
 
     _check_output(args.output)
     track = _load(args.file)
-    _write_report(analyze(track), args.output)
+    analysis = analyze(track)
+    _writing(args.output, lambda: _write_report(analysis, args.output))
     print(f"report written to {args.output}")
     return EXIT_OK
 
@@ -309,7 +334,7 @@ def _season_text(season) -> str:
         rows = []
         for a in doc["activities"]:
             rows.append([(a["start_time"] or "–")[:10], Path(a["file"]).name,
-                         _fmt(a["distance_m"], " km", scale=1e-3, nd=1), f"+{_fmt(a['ascent_m'], ' m')}",
+                         _fmt(a["distance_m"], " km", scale=1e-3, nd=1), _signed_m(a["ascent_m"], "+"),
                          _hms(a["moving_time_s"]), _fmt(a["descent_control_score"]),
                          _hms(a["hike_time_s"]), _fmt(a["crossover_grade_pct"], " %", nd=1),
                          str(a["line_practice_count"])])
@@ -321,12 +346,12 @@ def _season_text(season) -> str:
             parts.append("same activity in several files, counted once:\n" + "\n".join(dups))
     parts.append(f"season crossover grade: {_fmt(doc['crossover_grade_pct'], ' %', nd=1)}")
     trends = doc.get("trends") or {}
-    for key, label, unit in (("flat_cadence_spm", "flat cadence", " spm"),
-                             ("descent_control_score", "descent control", "")):
+    from .season.summary import collapse_empty_weeks, trend_change_text
+
+    for key, label in (("flat_cadence_spm", "flat cadence"), ("descent_control_score", "descent control")):
         t = trends.get(key)
         if t and t.get("trend"):
-            parts.append(f"{label}: {t['trend']} ({_fmt(t.get('change_per_30d'), unit, nd=1)} per 30 days)")
-    from .season.summary import collapse_empty_weeks
+            parts.append(f"{label}: {t['trend']} ({trend_change_text(key, t.get('change_per_30d'))})")
 
     # Runs of weeks without activities are one row each (the JSON keeps every week).
     weeks = collapse_empty_weeks(doc.get("weeks") or [])[-_TEXT_WEEKS:]
@@ -360,6 +385,8 @@ def _cmd_season(args) -> int:
 
     if args.report:
         _check_output(args.report)
+    if args.out:
+        _check_out_dir(args.out)
     cache: Any = True
     if args.no_cache:
         cache = False
@@ -375,9 +402,9 @@ def _cmd_season(args) -> int:
         return EXIT_UNREADABLE
     print(_dumps(season.to_dict()) if args.json else _season_text(season))
     if args.out:
-        season.write(args.out)
+        _writing(args.out, lambda: season.write(args.out))
     if args.report:
-        season.report(args.report)
+        _writing(args.report, lambda: season.report(args.report))
         if not args.json:
             print(f"season report written to {args.report}")
     if len(season.activities) == 0:
@@ -418,14 +445,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("info", help="what a file holds, no analysis")
     s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
-    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument("--json", action="store_true", help="print the JSON document instead of the text summary")
     s.set_defaults(func=_cmd_info)
 
     s = sub.add_parser("analyze", help="the full analysis of one activity")
     s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
-    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument("--json", action="store_true", help="print the JSON document instead of the text summary")
     s.add_argument("--report", metavar="OUT.html", help="also write the HTML report")
-    s.add_argument("--flags-gpx", metavar="OUT.gpx", help="write line-practice targets as a GPX course")
+    s.add_argument("--flags-gpx", metavar="OUT.gpx",
+                   help="also write the line-practice stretches as GPX courses for your watch")
     s.set_defaults(func=_cmd_analyze)
 
     s = sub.add_parser("report", help="self-contained HTML report of one activity")

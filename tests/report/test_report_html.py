@@ -177,3 +177,20 @@ def test_report_renders_a_three_hour_run_in_seconds():
     elapsed = time.perf_counter() - t0
     assert elapsed < 15.0, f"report of a 3-hour run took {elapsed:.1f} s"
     assert len(text) < 4_000_000  # inline SVG stays light: dense layers are rasterised
+
+
+def test_report_html_crossover_and_route_caption_read_right(sim_run, sim_html):
+    # The crossover grade reads as in the text summary and the season report (one decimal).
+    cross = sim_run.hike_run.crossover_grade_pct
+    assert cross is not None
+    assert f"Your crossover grade: {cross:.1f}\u00a0%" in sim_html
+    # The route map's axes are in km: its caption must not say metres.
+    route_caption = next(c for name, _f, c in plots.FIGURES if name == "route_map")
+    assert "metres" not in route_caption and "km" in route_caption
+
+
+def test_report_html_table_headers_wrap_so_wide_tables_fit():
+    # The descents table has 11 columns: headers must be allowed to wrap on a desktop too,
+    # or the last columns (braking, technicality) fall off the 960 px page.
+    rule = re.search(r"(?:^|\})th\{([^}]*)\}", htmlkit.CSS, re.M)
+    assert rule and "white-space:normal" in rule.group(1)

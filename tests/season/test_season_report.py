@@ -105,3 +105,16 @@ def test_segment_progress_uses_each_activitys_fastest_pass():
 def test_small_seasons_render(starts):
     page = render_season_report(_season(starts))
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+
+
+def test_activity_times_read_as_hours_and_trends_carry_units():
+    # 300 s hiked must not print as "5:00" next to moving times like "1:00:00" (5 hours?).
+    season = _season(["2026-06-01T06:30:00Z", "2026-06-08T06:30:00Z", "2026-06-15T06:30:00Z"])
+    page = render_season_report(season)
+    acts = page[page.index('<section id="activities">'):]
+    assert ">0:05:00<" in acts and ">1:00:00<" in acts
+    assert "moving [h:mm:ss]" in acts and "hiked [h:mm:ss]" in acts
+    start = page.index('<section id="trends">')
+    words = page[start:page.index("</ul>", start)]  # the bullet list, not the figure's SVG
+    assert "spm per 30 days" in words and "points per 30 days" in words
+    assert "-0.0" not in words

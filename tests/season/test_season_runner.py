@@ -51,3 +51,18 @@ def test_exception_in_worker_is_an_error_entry():
 def test_bad_arguments(kw):
     with pytest.raises(ValueError):
         list(run_pool(h.work_ok, [1], **kw))
+
+
+@pytest.mark.parametrize("address", ["notanaddress", "tcp://127.0.0.1:1"])
+def test_dask_scheduler_that_does_not_answer_is_one_line(address, tmp_path, capsys):
+    pytest.importorskip("distributed")
+    import dask
+
+    from trailtech.cli import main
+
+    f = h.write(tmp_path / "a.gpx", h.gpx_bytes(200))
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        assert main(["season", str(f), "--no-cache", "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"trailtech: --scheduler {address}: cannot connect")

@@ -103,3 +103,12 @@ def test_season_crossover_prefers_the_median_of_activities():
     assert season_crossover_grade([19.0, None, 21.0, 20.0, float("nan")], empty) == 20.0
     # Fewer than three per-activity values: fall back to the pooled pieces (none here).
     assert season_crossover_grade([19.0, 21.0], empty) is None
+
+
+def test_trend_change_text_has_units_and_no_negative_zero():
+    from trailtech.season.summary import trend_change_text
+
+    assert trend_change_text("flat_cadence_spm", 1.54) == "+1.5 spm per 30 days"
+    assert trend_change_text("descent_control_score", -2.0) == "-2.0 points per 30 days"
+    assert trend_change_text("flat_cadence_spm", -0.03) == "+0.0 spm per 30 days"
+    assert trend_change_text("descent_control_score", None) == "–"

@@ -211,7 +211,7 @@ def _hike_run(analysis: "Analysis") -> str:
     method = getattr(hr, "method", None)
     facts = [
         f"Gait from {'cadence' if method == 'cadence' else 'speed (no cadence in the file)'}.",
-        f"Your crossover grade: {hk.fmt_num(cross, 0, '%')}"
+        f"Your crossover grade: {hk.fmt_num(cross, 1, '%')}"
         + (" (not enough hiking and running on climbs to tell)." if hk.is_missing(cross) else
            " — estimated from your hiking and running speeds (you did not hike and run the "
            "same grades): above it, your hiking climbs as fast as your running."

@@ -74,7 +74,7 @@ figcaption{font-size:.85rem;color:var(--muted);margin-top:4px}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:.9rem;font-variant-numeric:tabular-nums}
 th,td{padding:6px 10px;border-bottom:1px solid var(--line);white-space:nowrap;text-align:right}
-th{background:var(--card);font-weight:600;position:sticky;top:0}
+th{background:var(--card);font-weight:600;position:sticky;top:0;white-space:normal;vertical-align:bottom}
 th.text,td.text{text-align:left;white-space:normal;min-width:12em}
 tr:last-child td{border-bottom:none}
 .empty{color:var(--muted);font-style:italic}
@@ -144,15 +144,16 @@ def fmt_km(value_m: Any, nd: int = 2) -> str:
     return _MISSING if is_missing(value_m) else fmt_num(float(value_m) / 1000.0, nd, "km")
 
 
-def fmt_duration(value_s: Any) -> str:
-    """Seconds as ``h:mm:ss`` (or ``m:ss`` under an hour)."""
+def fmt_duration(value_s: Any, *, hours: bool = False) -> str:
+    """Seconds as ``h:mm:ss`` (or ``m:ss`` under an hour, unless ``hours``: in a column of
+    mixed lengths "0:35" must not read as 35 minutes)."""
     if is_missing(value_s):
         return _MISSING
     total = int(round(float(value_s)))
     sign = "-" if total < 0 else ""
     h, rem = divmod(abs(total), 3600)
     m, s = divmod(rem, 60)
-    return f"{sign}{h}:{m:02d}:{s:02d}" if h else f"{sign}{m}:{s:02d}"
+    return f"{sign}{h}:{m:02d}:{s:02d}" if (h or hours) else f"{sign}{m}:{s:02d}"
 
 
 def fmt_pace(speed_mps: Any) -> str:

@@ -443,7 +443,7 @@ def climb_speed(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
                     label=f"your {style.GAIT_LABELS[g].lower()} model")
     if cross is not None and np.isfinite(cross):
         ax.axvline(cross, color=style.ACCENT, ls="--", lw=1.3, zorder=2,
-                   label=f"crossover grade {cross:.0f} %" + (" (from the models)" if by_model else ""))
+                   label=f"crossover grade {cross:.1f} %" + (" (from the models)" if by_model else ""))
         if by_model and isinstance(models, pd.DataFrame) and len(models):
             yc = np.interp(cross, _col(models, "grade_pct"), _col(models, "hike_vam_m_per_h"))
             ax.plot([cross], [yc], marker="o", ms=7, color=style.ACCENT, zorder=6)
@@ -720,7 +720,7 @@ FIGURES: list[tuple[str, Callable[..., "Axes"], str]] = [
      "and running (blue); brackets label each descent with its control score; numbered badges "
      "are line-practice candidates."),
     ("route_map", route_map,
-     "The route seen from above, in local metres. Descents are coloured by technicality "
+     "The route seen from above (axes in km). Descents are coloured by technicality "
      "(yellow smooth, dark red technical)."),
     ("climb_speed", climb_speed,
      "Each dot is a stretch of hiking (orange) or running (blue) uphill: its grade and how fast "

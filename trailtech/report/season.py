@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..season.summary import collapse_empty_weeks
+from ..season.summary import collapse_empty_weeks, trend_change_text
 from . import htmlkit as hk
 from . import style
 
@@ -63,7 +63,7 @@ def _trend_figure(season: "Season") -> str:
             days = (x - x[0]).total_seconds().to_numpy() / 86400.0
             slope, icpt = np.polyfit(days, y, 1)
             ax.plot(x[[0, -1]], icpt + slope * days[[0, -1]], "-", color=style.PROFILE_EDGE, lw=1.2,
-                    label=f"{t['trend']}: {t['change_per_30d']:+.1f} per 30 days")
+                    label=f"{t['trend']}: {trend_change_text(key, t['change_per_30d'])}")
             ax.legend(loc="best", fontsize=style.SMALL_SIZE, frameon=False)
         ax.set_ylabel(label, fontsize=style.SMALL_SIZE)
         ax.grid(alpha=0.3)
@@ -233,7 +233,7 @@ def _passes_table(passes: list[dict]) -> str:
         rows.append([(hk.esc(when) + _small(Path(p["file"]).name), _LEFT + ";white-space:normal", 1),
                      (hk.esc(hk.fmt_duration(p["duration_s"])), "", 1),
                      (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(hk.score_css(score), ""), 1)])
-    return _plain_table([("pass", _LEFT), ("time", ""), ("control", "")], rows)
+    return _plain_table([("pass", _LEFT), ("time [m:ss]", ""), ("control [0–100]", "")], rows)
 
 
 def _activities_table(acts: list[dict]) -> str:
@@ -249,14 +249,15 @@ def _activities_table(acts: list[dict]) -> str:
             (cell, _LEFT + ";white-space:normal;min-width:9em", 1),
             (hk.esc(hk.fmt_km(a["distance_m"], 1)), "", 1),
             (hk.esc(hk.fmt_num(a["ascent_m"], 0, "m")), "", 1),
-            (hk.esc(hk.fmt_duration(a["moving_time_s"])), "", 1),
+            (hk.esc(hk.fmt_duration(a["moving_time_s"], hours=True)), "", 1),
             (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(hk.score_css(score), ""), 1),
-            (hk.esc(hk.fmt_duration(a["hike_time_s"])), "", 1),
+            (hk.esc(hk.fmt_duration(a["hike_time_s"], hours=True)), "", 1),
             (hk.esc(hk.fmt_num(a["crossover_grade_pct"], 1, "%")), "", 1),
             (str(a["line_practice_count"]), "", 1),
         ])
-    return _plain_table([("activity", _LEFT), ("distance", ""), ("ascent", ""), ("moving", ""),
-                         ("control", ""), ("hiked", ""), ("crossover", ""), ("practice spots", "")], rows)
+    return _plain_table([("activity", _LEFT), ("distance", ""), ("ascent", ""), ("moving [h:mm:ss]", ""),
+                         ("control [0–100]", ""), ("hiked [h:mm:ss]", ""), ("crossover", ""),
+                         ("practice spots", "")], rows)
 
 
 def render_season_report(season: "Season") -> str:
@@ -297,7 +298,7 @@ def render_season_report(season: "Season") -> str:
     for key, label in (("flat_cadence_spm", "Flat cadence"), ("descent_control_score", "Descent control")):
         t = doc["trends"].get(key) or {}
         if t.get("trend"):
-            trend_words.append(f"{label}: {t['trend']} ({t['change_per_30d']:+.1f} per 30 days, "
+            trend_words.append(f"{label}: {t['trend']} ({trend_change_text(key, t['change_per_30d'])}, "
                                f"{t['n']} activities).")
         else:
             trend_words.append(f"{label}: not enough activities for a trend yet.")

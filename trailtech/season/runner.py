@@ -198,11 +198,22 @@ def run_dask(
     ------
     ImportError
         dask.distributed is not installed (``pip install 'trailtech[dask]'``).
+    ConfigError
+        No scheduler answers at the address, or the address is malformed.
     """
     from distributed import Client, as_completed
 
     own = not isinstance(scheduler, Client)
-    client = Client(scheduler) if own else scheduler
+    if own:
+        try:
+            client = Client(scheduler)
+        except (OSError, ValueError, TimeoutError) as exc:  # unreachable or malformed address
+            from ..errors import ConfigError
+
+            raise ConfigError(f"--scheduler {scheduler}: cannot connect to a dask scheduler "
+                              f"({' '.join(str(exc).split()) or type(exc).__name__})") from exc
+    else:
+        client = scheduler
     try:
         tasks = list(tasks)
         if not tasks:

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["season_crossover_grade", "pooled_crossover_grade", "metric_trend", "weekly_technical", "is_technical_session",
-           "collapse_empty_weeks", "SESSIONS_TARGET_PER_WEEK"]
+           "collapse_empty_weeks", "trend_change_text", "SESSIONS_TARGET_PER_WEEK"]
 
 #: Technical sessions per week that coaches recommend (1-2).
 SESSIONS_TARGET_PER_WEEK = (1, 2)
@@ -125,6 +125,22 @@ def metric_trend(activities: pd.DataFrame, column: str, *, higher_is_better: boo
     else:
         out["trend"] = "improving" if (slope > 0) == higher_is_better else "worse"
     return out
+
+
+#: Unit of each trended metric, as a reader sees it next to its change per 30 days.
+TREND_UNITS = {"flat_cadence_spm": "spm", "descent_control_score": "points"}
+
+
+def trend_change_text(key: str, change_per_30d: Any) -> str:
+    """A trend's change as text with its unit, e.g. ``"+1.5 spm per 30 days"``.
+
+    Rounded to 0.1 first, so a tiny negative slope reads ``+0.0``, never ``-0.0``.
+    """
+    unit = TREND_UNITS.get(key, "")
+    if change_per_30d is None:
+        return "–"
+    v = round(float(change_per_30d), 1) + 0.0  # + 0.0 turns -0.0 into 0.0
+    return f"{v:+.1f}{' ' + unit if unit else ''} per 30 days"
 
 
 def is_technical_session(row: Any, *, min_share: float = 0.25, min_technical_m: float = 200.0) -> bool:
