@@ -60,3 +60,11 @@ def test_no_candidates_gives_a_valid_empty_gpx(trail):
 def test_read_errors_survive_pickle(cls):
     err = pickle.loads(pickle.dumps(cls("run.fit", "truncated")))
     assert type(err) is cls and str(err) == "run.fit: truncated" and err.reason == "truncated"
+
+
+def test_reprs_are_one_line_summaries(trail):
+    """A notebook or a log shows what the objects are, not a dump of every DataFrame."""
+    r = repr(trail)
+    assert r.startswith("Analysis(file=") and "descents=" in r and len(r) < 400
+    t = repr(trailtech.load(SAMPLES / "trail_run.gpx"))
+    assert t.startswith("Track(source=") and "samples=" in t and len(t) < 300

@@ -175,7 +175,7 @@ class HikeRun:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Analysis:
     """Everything trailtech computed for one activity.
 
@@ -233,6 +233,20 @@ class Analysis:
             "repeats": _table(self.repeats, "repeats"),
             "warnings": list(self.warnings),
         }
+
+    def __repr__(self) -> str:
+        s = self.summary
+
+        def num(k: str, scale: float = 1.0, nd: int = 0) -> str:
+            v = s.get(k)
+            return "None" if v is None or v != v else f"{v * scale:.{nd}f}"
+
+        return (f"Analysis(file={self.meta.source!r}, distance_km={num('distance_m', 1e-3, 2)}, "
+                f"ascent_m={num('ascent_m')}, moving_time_s={num('moving_time_s')}, "
+                f"climbs={len(self.climbs)}, descents={len(self.descents)}, "
+                f"descent_control_score={num('descent_control_score', nd=1)}, "
+                f"line_practice={len(self.line_practice)}, repeats={len(self.repeats)}, "
+                f"timeline_rows={len(self.timeline)}, warnings={len(self.warnings)})")
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
         s = self.summary

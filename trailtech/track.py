@@ -139,7 +139,7 @@ class TrackMeta:
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Track:
     """One activity: decoded samples plus metadata.
 
@@ -178,6 +178,12 @@ class Track:
         if len(self.samples) == 0:
             return 0.0
         return float(self.samples["elapsed_s"].iloc[-1])
+
+    def __repr__(self) -> str:
+        m = self.meta
+        return (f"Track(source={m.source!r}, format={m.format!r}, sport={m.sport!r}, "
+                f"device={m.device!r}, samples={len(self.samples)}, "
+                f"duration_s={self.duration_s:.0f}, warnings={len(m.warnings)})")
 
     def with_warnings(self, *messages: str) -> "Track":
         """A copy of the track with ``messages`` appended to ``meta.warnings``."""

@@ -196,10 +196,9 @@ def test_hill_repeats_one_entry_per_stretch_across_seeds_and_gps_noise(seed, pos
     truth = [s.duration_s for s in run.truth.sections_of("technical_descent")]
     got = [p["duration_s"] for p in down.iloc[0].passes]
     assert np.max(np.abs(np.array(got) - truth)) <= 12
-    # line practice names the stretch once and says it was repeated
-    lp = a.line_practice
-    assert len(lp) == 1
-    assert lp.iloc[0].times_run == 5 and "run 5 times in this session" in lp.iloc[0].reasons
+    # the practice worked (braking fades, the last pass flows): the line is no longer a
+    # candidate, however rough the first pass was
+    assert len(a.line_practice) == 0
 
 
 @pytest.mark.parametrize("seed,position_noise_m", [(1, 3.0), (4, 3.0), (6, 5.0), (9, 5.0)])
@@ -220,5 +219,24 @@ def test_hill_repeats_with_gps_altitude_one_entry_per_stretch_timed_at_the_turn_
         want = np.array([(s.start_s, s.duration_s) for s in truth])
         assert np.abs(got[:, 0] - want[:, 0]).max() <= 12  # start of each pass
         assert np.abs(got[:, 0] + got[:, 1] - want[:, 0] - want[:, 1]).max() <= 12  # its end
+    assert len(a.line_practice) == 0  # the last pass flows
+
+
+def test_line_practice_of_a_repeated_stretch_is_judged_by_its_last_pass():
+    """A session stopped after two rough passes still names the line once, with the numbers of
+    the last pass and how often it was run."""
+    from dataclasses import replace
+
+    run = simulate_hill_repeats(3, elevation_noise="baro", position_noise_m=1.0)
+    t_end = run.truth.sections_of("technical_descent")[1].end_s + 20
+    samples = run.track.samples
+    cut = replace(run.track, samples=samples[samples.elapsed_s <= t_end].reset_index(drop=True))
+    a = trailtech.analyze(cut)
     lp = a.line_practice
-    assert len(lp) == 1 and lp.iloc[0].times_run == 5
+    assert len(lp) == 1 and lp.iloc[0].times_run == 2
+    assert any("from your last pass" in r for r in lp.iloc[0].reasons)
+    # the last pass, not the first (pass scores are timed between the gates, the candidate
+    # over its detected descent: close, not equal)
+    passes = a.repeats[a.repeats.direction == "down"].iloc[0].passes
+    assert abs(lp.iloc[0].control_score - passes[-1]["control_score"]) < 5
+    assert lp.iloc[0].start_m > a.descents.start_m.min()

@@ -165,3 +165,18 @@ def test_corpus_fit_gpx_tcx_triples(real_dir, tmp_path):
     assert sum(w["activities"] for w in season.weeks) == 2
     assert sum(w["activities"] for w in every.weeks) == 6
     assert len(season.segments) == 0  # two different places: nothing met twice
+
+
+def test_back_to_back_short_activities_are_not_duplicates():
+    """A 21 s run and a 17 s walk started a minute apart (python-fitparse's fenix-5 pair) are two
+    activities: they do not overlap in time, and their sports differ."""
+    from trailtech.season.dedupe import find_duplicates
+
+    run = {"file": "run.fit", "start_time": "2017-03-25T10:00:00Z", "duration_s": 21.0,
+           "distance_m": 40.0, "sport": "running", "format": "fit"}
+    walk = {"file": "walk.fit", "start_time": "2017-03-25T10:01:00Z", "duration_s": 17.0,
+            "distance_m": 15.0, "sport": "walking", "format": "fit"}
+    assert all(len(g) == 1 for g in find_duplicates([run, walk]))
+    # the same walk again, as a GPX export with no sport: still one activity with its FIT
+    gpx = dict(walk, file="walk.gpx", format="gpx", sport=None, distance_m=16.0)
+    assert sorted(len(g) for g in find_duplicates([run, walk, gpx])) == [1, 2]

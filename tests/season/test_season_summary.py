@@ -101,8 +101,9 @@ def test_season_crossover_prefers_the_median_of_activities():
 
     empty = pd.DataFrame(columns=["gait", "avg_grade_pct", "vam_m_per_h", "duration_s"])
     assert season_crossover_grade([19.0, None, 21.0, 20.0, float("nan")], empty) == 20.0
-    # Fewer than three per-activity values: fall back to the pooled pieces (none here).
-    assert season_crossover_grade([19.0, 21.0], empty) is None
+    # Fewer than three per-activity values and no pooled answer: the activities' own values.
+    assert season_crossover_grade([19.0, 21.0], empty) == 20.0
+    assert season_crossover_grade([None], empty) is None
 
 
 def test_trend_change_text_has_units_and_no_negative_zero():

@@ -205,7 +205,10 @@ def merge_same_stretch(candidates: pd.DataFrame, *, gate_radius_m: float = 25.0)
         row = worst.to_dict()
         row["times_run"] = n
         if n > 1:
-            row["reasons"] = list(row["reasons"]) + [f"run {n} times in this session"]
+            row["reasons"] = list(row["reasons"]) + [
+                f"run {n} times in this session; these numbers are from your last pass"
+                if np.isfinite(given[group == g]).any() and np.nanmax(given[group == g]) > 1
+                else f"run {n} times in this session"]
         rows.append(row)
     out = pd.DataFrame(rows)
     out = out.sort_values(["time_lost_s", "technicality"] if "technicality" in out else ["time_lost_s"],

@@ -286,6 +286,23 @@ def _stretch(ctx, sl: slice, labels, v_exp, *, start_m, end_m) -> dict:
     }
 
 
+def _latest_pass_of_each_repeat(stretches: pd.DataFrame) -> pd.DataFrame:
+    """Keep only the last pass of every repeated stretch.
+
+    A line the runner practised in this session is judged by where the practice left it: when
+    the last pass flows (control at or above the practice threshold) the stretch is no longer a
+    candidate, however rough the first pass was; otherwise the last pass says what is left to
+    work on.
+    """
+    rid = stretches["repeat_id"].to_numpy(float)
+    start = stretches["row_start"].to_numpy(float)
+    keep = np.ones(len(stretches), dtype=bool)
+    for k in np.unique(rid[np.isfinite(rid)]):
+        idx = np.flatnonzero(rid == k)
+        keep[idx[np.argsort(start[idx], kind="stable")][:-1]] = False
+    return stretches[keep].reset_index(drop=True)
+
+
 def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
                  config: Optional[AnalysisConfig] = None) -> Tables:
     """Run every terrain analysis of one activity.
@@ -364,6 +381,7 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
         rep = [_repeat_of(ctx, r["row_start"], r["row_stop"], found) for r in stretches]
         st["times_run"] = [n for n, _ in rep]
         st["repeat_id"] = [k for _, k in rep]
+        st = _latest_pass_of_each_repeat(st)
         line_practice = pr.merge_same_stretch(pr.select_candidates(
             st, min_length_m=cfg.practice_min_length_m,
             max_length_m=cfg.practice_max_length_m, max_grade=cfg.practice_max_grade,

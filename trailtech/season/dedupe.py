@@ -70,6 +70,17 @@ def _same(a: dict, b: dict, ta: pd.Timestamp, tb: pd.Timestamp, *, start_toleran
           duration_tolerance_pct: float, distance_tolerance_pct: float) -> bool:
     if abs((ta - tb).total_seconds()) > start_tolerance_s:
         return False
+    # Two recordings of one activity cover the same time: at least half of the shorter one.
+    da, db = _num(a.get("duration_s")), _num(b.get("duration_s"))
+    if da is not None and db is not None:
+        overlap = (min(ta + pd.Timedelta(seconds=da), tb + pd.Timedelta(seconds=db))
+                   - max(ta, tb)).total_seconds()
+        if overlap < 0.5 * min(da, db):
+            return False
+    # A walk and a run recorded one after the other are two activities.
+    sa, sb = a.get("sport"), b.get("sport")
+    if sa and sb and str(sa).lower() != str(sb).lower():
+        return False
     dur = _close(_num(a.get("duration_s")), _num(b.get("duration_s")), duration_tolerance_pct,
                  _DURATION_SLACK_S)
     if dur is not True:

@@ -69,7 +69,8 @@ def season_crossover_grade(per_activity_pct, bouts: pd.DataFrame, *,
 
     With at least ``min_activities`` activities that each found their own crossover, the
     median of those values; otherwise the crossover of the pooled climbing pieces
-    (:func:`pooled_crossover_grade`). Pooling days of different form and fatigue mixes
+    (:func:`pooled_crossover_grade`), and when those lines do not meet, the median of the
+    activities' own values after all. Pooling days of different form and fatigue mixes
     runs at different speeds into one line and biases the intersection (on 30 simulated runs
     of one runner with a true crossover of 19.9 %, pooling gave 24.1 % and the median of the
     per-activity values 19.8 %), so per-activity values are preferred when there are enough.
@@ -92,7 +93,12 @@ def season_crossover_grade(per_activity_pct, bouts: pd.DataFrame, *,
     vals = vals[np.isfinite(vals)]
     if vals.size >= min_activities:
         return float(round(float(np.median(vals)), 1))
-    return pooled_crossover_grade(bouts)
+    pooled = pooled_crossover_grade(bouts)
+    if pooled is None and vals.size:
+        # The pooled lines can miss each other (a hill-repeat session's hikes on one grade)
+        # while an activity found its own crossover: that is still the best answer there is.
+        return float(round(float(np.median(vals)), 1))
+    return pooled
 
 
 def metric_trend(activities: pd.DataFrame, column: str, *, higher_is_better: bool,
