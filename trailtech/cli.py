@@ -327,26 +327,51 @@ def _cmd_report(args) -> int:
 _TEXT_WEEKS = 12
 
 
+def _foot_mark(a: dict) -> str:
+    """"*" for an activity the running figures leave out, "~" for one they count in part."""
+    if not a.get("on_foot", True):
+        return "*"
+    d, foot = a.get("distance_m"), a.get("on_foot_distance_m")
+    return "~" if d and foot is not None and foot < 0.99 * d else ""
+
+
 def _season_text(season) -> str:
     doc = season.to_dict()
     parts = []
     if doc["activities"]:
         rows = []
         for a in doc["activities"]:
-            rows.append([(a["start_time"] or "–")[:10], Path(a["file"]).name,
+            # A star marks an activity listed but left out of the running figures (a ride, a
+            # swim); a tilde one whose running figures count only its on-foot part (multisport).
+            sport = (a.get("sport") or "–") + _foot_mark(a)
+            rows.append([(a["start_time"] or "–")[:10], sport, Path(a["file"]).name,
                          _fmt(a["distance_m"], " km", scale=1e-3, nd=1), _signed_m(a["ascent_m"], "+"),
                          _hms(a["moving_time_s"]), _fmt(a["descent_control_score"]),
                          _hms(a["hike_time_s"]), _fmt(a["crossover_grade_pct"], " %", nd=1),
                          str(a["line_practice_count"])])
-        parts.append(_table(["date", "file", "distance", "ascent", "moving", "control", "hiked",
-                             "crossover", "practice"], rows, left=2))
+        parts.append(_table(["date", "sport", "file", "distance", "ascent", "moving", "control", "hiked",
+                             "crossover", "practice"], rows, left=3))
         dups = [f"  {Path(a['file']).name} (kept), also " + ", ".join(Path(d).name for d in a["duplicates"])
                 for a in doc["activities"] if a.get("duplicates")]
         if dups:
             parts.append("same activity in several files, counted once:\n" + "\n".join(dups))
+
+    from .season.summary import (
+        collapse_empty_weeks,
+        not_counted_text,
+        trend_change_text,
+    )
+
+    run = doc.get("running") or {}
+    if run:
+        n_run = run["activities"]
+        parts.append(f"running figures ({n_run} on-foot activit{'y' if n_run == 1 else 'ies'}): "
+                     f"{_fmt(run['distance_m'], ' km', scale=1e-3, nd=1)}, {_signed_m(run['ascent_m'], '+')} climbing"
+                     + (f"\n* {not_counted_text(run)}" if run.get("not_counted") else "")
+                     + ("\n~ multisport: only the on-foot part is counted"
+                        if any(_foot_mark(a) == "~" for a in doc["activities"]) else ""))
     parts.append(f"season crossover grade: {_fmt(doc['crossover_grade_pct'], ' %', nd=1)}")
     trends = doc.get("trends") or {}
-    from .season.summary import collapse_empty_weeks, trend_change_text
 
     for key, label in (("flat_cadence_spm", "flat cadence"), ("descent_control_score", "descent control")):
         t = trends.get(key)

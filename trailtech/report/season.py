@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from ..season.summary import collapse_empty_weeks, trend_change_text
+from ..season.summary import collapse_empty_weeks, not_counted_text, trend_change_text
 from . import htmlkit as hk
 from . import style
 
@@ -245,8 +245,15 @@ def _activities_table(acts: list[dict]) -> str:
         if a.get("duplicates"):
             cell += _small("also: " + ", ".join(Path(f).name for f in a["duplicates"]))
         score = a.get("descent_control_score")
+        sport = hk.esc((a.get("sport") or "–").replace("_", " "))
+        if not a.get("on_foot", True):
+            sport += _small("not counted")
+        elif a.get("distance_m") and a.get("on_foot_distance_m") is not None \
+                and a["on_foot_distance_m"] < 0.99 * a["distance_m"]:
+            sport += _small(f"on foot: {hk.fmt_km(a['on_foot_distance_m'], 1)}")
         rows.append([
             (cell, _LEFT + ";white-space:normal;min-width:9em", 1),
+            (sport, _LEFT + ";white-space:normal", 1),
             (hk.esc(hk.fmt_km(a["distance_m"], 1)), "", 1),
             (hk.esc(hk.fmt_num(a["ascent_m"], 0, "m")), "", 1),
             (hk.esc(hk.fmt_duration(a["moving_time_s"], hours=True)), "", 1),
@@ -255,7 +262,7 @@ def _activities_table(acts: list[dict]) -> str:
             (hk.esc(hk.fmt_num(a["crossover_grade_pct"], 1, "%")), "", 1),
             (str(a["line_practice_count"]), "", 1),
         ])
-    return _plain_table([("activity", _LEFT), ("distance", ""), ("ascent", ""), ("moving [h:mm:ss]", ""),
+    return _plain_table([("activity", _LEFT), ("sport", _LEFT), ("distance", ""), ("ascent", ""), ("moving [h:mm:ss]", ""),
                          ("control [0–100]", ""), ("hiked [h:mm:ss]", ""), ("crossover", ""),
                          ("practice spots", "")], rows)
 
@@ -282,11 +289,14 @@ def render_season_report(season: "Season") -> str:
         span = f"{(first or '')[:10]} – {(last or '')[:10]}"
     else:
         span = "no activities"
-    total_km = sum(a["distance_m"] or 0 for a in acts) / 1000.0
-    total_up = sum(a["ascent_m"] or 0 for a in acts)
-    sessions = sum(bool(a.get("technical_session")) for a in acts)
+    # The running figures count on-foot activities (and a multisport file's on-foot part) only.
+    run = doc.get("running") or season.running_totals()
+    total_km = (run["distance_m"] or 0) / 1000.0
+    total_up = run["ascent_m"] or 0
+    sessions = sum(bool(a.get("technical_session")) for a in acts if a.get("on_foot", True))
     body.append(hk.cards([
-        ("activities", str(n), span),
+        ("activities on foot", str(run["activities"]),
+         span + (f" (+{run['not_counted']} other sports)" if run["not_counted"] else "")),
         ("distance", f"{total_km:,.0f} km", f"+{total_up:,.0f} m climbing"),
         ("crossover grade", hk.fmt_num(doc["crossover_grade_pct"], 1, "%"),
          "hike above this grade (whole season)"),
@@ -303,6 +313,10 @@ def render_season_report(season: "Season") -> str:
         else:
             trend_words.append(f"{label}: not enough activities for a trend yet.")
     trends_html = hk.bullet_list(trend_words)
+    if run["not_counted"]:
+        # Said once, before the first figure that leaves them out.
+        body.append("<p>" + hk.esc(not_counted_text(run) + " The cards, trends, weekly sessions and crossover "
+                                   "grade are about running, hiking and walking.") + "</p>")
     if n:
         trends_html += hk.figure_block(_trend_figure(season), "Each dot is one activity; the line is "
                                        "the least-squares trend.", title="trends")

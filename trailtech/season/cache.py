@@ -27,8 +27,9 @@ from .. import __version__
 __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
 
 #: Bumped when the layout of a cached entry changes (3: activity ``format``, ``sensors``,
-#: ``samples``, which duplicate detection needs; ``bouts`` are the climbing pieces).
-ENTRY_FORMAT = 3
+#: ``samples``, which duplicate detection needs; ``bouts`` are the climbing pieces; 4: the
+#: activity's ``on_foot`` figures, which the season's running totals count).
+ENTRY_FORMAT = 4
 
 
 def default_cache_dir() -> Path:

@@ -29,6 +29,7 @@ from .discover import Source, discover
 from .match import match_segments
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool, run_serial
 from .summary import is_technical_session, metric_trend, season_crossover_grade, weekly_technical
+from ..processing.sport import sport_on_foot
 from .work import Task, error_entry
 
 __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KEYS"]
@@ -37,7 +38,10 @@ __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KE
 ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "moving_time_s",
                  "descent_control_score", "hike_time_s", "crossover_grade_pct", "line_practice_count"]
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
-ACTIVITY_EXTRA_KEYS = ["name", "technical_distance_m", "technical_session", "format", "duplicates"]
+ACTIVITY_EXTRA_KEYS = ["name", "technical_distance_m", "technical_session", "format", "duplicates",
+                       "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
+#: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
+FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
                 "passes", "trend"]
 PASS_KEYS = ["file", "start_time", "duration_s", "control_score"]
@@ -56,7 +60,11 @@ class Season:
         duration_s, descent_m, flat_cadence_spm, technical_distance_m, descent_length_m,
         practice_repeats, technical_session (bool), format ("fit"/"gpx"/"tcx"), sensors (list
         of str), samples, and duplicates: the other files of the same activity (a GPX or TCX
-        export of the same run), which were left out of every summary (list of str).
+        export of the same run), which were left out of every summary (list of str);
+        on_foot (bool: counted in the season's running figures -- running, trail running,
+        walking, hiking ... or an unknown sport at on-foot speed; a multisport file with a
+        running leg), on_foot_distance_m, on_foot_ascent_m, on_foot_moving_time_s (the
+        on-foot part of its totals). Rides, swims and other sports are listed but not counted.
     segments : pandas.DataFrame
         One row per stretch of trail met in two or more activities: segment_id, direction
         ("down"/"up"), start_lat, start_lon, end_lat, end_lon, length_m, drop_m [m, negative
@@ -65,11 +73,13 @@ class Season:
     errors : list of dict
         ``{"file", "error"}`` for every file that could not be read or analysed.
     crossover_grade_pct : float or None
-        Grade above which hiking climbed as fast as running, pooled over the season [%].
+        Grade above which hiking climbed as fast as running, over the season's on-foot
+        activities [%].
     trends : dict
-        ``flat_cadence_spm`` and ``descent_control_score``: trend, change_per_30d, points.
+        ``flat_cadence_spm`` and ``descent_control_score``: trend, change_per_30d, points
+        (on-foot activities).
     weeks : list of dict
-        Technical volume and sessions per ISO week (see
+        Technical volume and sessions per ISO week, on-foot activities (see
         :func:`trailtech.season.summary.weekly_technical`).
     analyses : dict
         ``file -> analyze --json document`` of each activity (compact: no samples).
@@ -85,6 +95,32 @@ class Season:
 
     # ------------------------------------------------------------------ outputs
 
+    @property
+    def running(self) -> pd.DataFrame:
+        """The activities the running figures count (``on_foot``), in time order."""
+        if "on_foot" not in self.activities:
+            return self.activities
+        return self.activities[self.activities["on_foot"].astype(bool)]
+
+    def running_totals(self) -> dict[str, Any]:
+        """The season's running figures: ``activities`` (on-foot activities), ``distance_m``,
+        ``ascent_m``, ``moving_time_s`` (their on-foot parts [m], [m], [s]), ``not_counted``
+        (activities listed but not counted: rides, swims, other sports) and ``not_counted_sports``
+        (sport -> number of them)."""
+        run = self.running
+        other = self.activities.drop(index=run.index)
+
+        def total(col: str) -> float:
+            return round(float(pd.to_numeric(run[col], errors="coerce").fillna(0.0).sum()), 1) if col in run else 0.0
+
+        sports: dict[str, int] = {}
+        for sp in other.get("sport", []):
+            key = sp if isinstance(sp, str) and sp else "unknown"
+            sports[key] = sports.get(key, 0) + 1
+        return {"activities": len(run), "distance_m": total("on_foot_distance_m"),
+                "ascent_m": total("on_foot_ascent_m"), "moving_time_s": total("on_foot_moving_time_s"),
+                "not_counted": len(other), "not_counted_sports": dict(sorted(sports.items()))}
+
     def segment_passes(self) -> pd.DataFrame:
         """One row per pass: segment_id, direction, length_m, drop_m, trend, file,
         start_time, duration_s, control_score."""
@@ -98,8 +134,8 @@ class Season:
         return pd.DataFrame(rows, columns=cols)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``trailtech season --json`` document (cli-contract.md), plus ``trends`` and
-        ``weeks``."""
+        """The ``trailtech season --json`` document (cli-contract.md), plus ``trends``,
+        ``weeks`` and ``running`` (:meth:`running_totals`)."""
         acts = [{k: jsonable(r.get(k)) for k in ACTIVITY_KEYS + ACTIVITY_EXTRA_KEYS}
                 for r in self.activities.to_dict(orient="records")]
         segs = []
@@ -115,6 +151,7 @@ class Season:
             "segments": segs,
             "trends": jsonable({k: v for k, v in self.trends.items()}),
             "weeks": jsonable(self.weeks),
+            "running": jsonable(self.running_totals()),
         }
 
     def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
@@ -194,19 +231,31 @@ def _progress_bar(total: int, progress: Optional[bool]):
     return tqdm(total=total, file=sys.stderr, unit="file", desc="season", leave=False)
 
 
+def _foot_row(activity: dict) -> dict:
+    """An activity row with its on-foot figures; an entry without them (built by hand) is
+    judged by its sport alone (an unknown sport counts, as the analysis would at foot speed)."""
+    if "on_foot" in activity:
+        return activity
+    foot = sport_on_foot(activity.get("sport")) is not False
+    return {**activity, "on_foot": foot,
+            **{k: (activity.get(k[len("on_foot_"):]) if foot else 0.0) for k in FOOT_KEYS[1:]}}
+
+
 def _activity_frame(entries: list[dict]) -> pd.DataFrame:
-    rows = [e["activity"] for e in entries]
+    rows = [_foot_row(e["activity"]) for e in entries]
     cols = ACTIVITY_KEYS + ["name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
-                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates"]
+                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates"
+                            ] + FOOT_KEYS
     df = pd.DataFrame(rows, columns=cols)
     df["start_time"] = pd.to_datetime(df["start_time"], utc=True, errors="coerce", format="ISO8601")
     df["sensors"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["sensors"]]
     df["duplicates"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["duplicates"]]
     for c in cols:
-        if c not in ("file", "start_time", "sport", "name", "format", "sensors", "duplicates"):
+        if c not in ("file", "start_time", "sport", "name", "format", "sensors", "duplicates", "on_foot"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
     df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
+    df["on_foot"] = df["on_foot"].fillna(True).astype(bool)
     df["technical_session"] = [is_technical_session(r) for r in df.to_dict(orient="records")]
     return df
 
@@ -385,14 +434,20 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
     all_errors = sorted(errors + bad, key=lambda e: e["file"])
     activities = _activity_frame(ok)
+    # The running figures (trends, weeks, crossover) count on-foot activities only; rides,
+    # swims and other sports stay listed. Segment matching still sees every activity: a ride
+    # rarely passes both gates of a trail descent, and its passes are listed by file.
+    foot = activities["on_foot"].to_numpy(dtype=bool)
+    running = activities[foot]
+    ok_foot = [e for e, f in zip(ok, foot) if f]
     segs = _segments(ok, config, store, digests or {})
     seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
                 "drop_m", "n_passes", "trend", "passes"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
     trends = {
-        "flat_cadence_spm": metric_trend(activities, "flat_cadence_spm", higher_is_better=True,
+        "flat_cadence_spm": metric_trend(running, "flat_cadence_spm", higher_is_better=True,
                                          tolerance_per_30d=1.0),
-        "descent_control_score": metric_trend(activities, "descent_control_score", higher_is_better=True,
+        "descent_control_score": metric_trend(running, "descent_control_score", higher_is_better=True,
                                               tolerance_per_30d=2.0),
     }
     return Season(
@@ -400,8 +455,8 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         segments=segments,
         errors=all_errors,
         crossover_grade_pct=season_crossover_grade(
-            [e["activity"].get("crossover_grade_pct") for e in ok], _pooled_bouts(ok)),
+            [e["activity"].get("crossover_grade_pct") for e in ok_foot], _pooled_bouts(ok_foot)),
         trends=trends,
-        weeks=weekly_technical(activities),
+        weeks=weekly_technical(running),
         analyses={e["file"]: e["analysis"] for e in ok},
     )

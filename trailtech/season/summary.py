@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["season_crossover_grade", "pooled_crossover_grade", "metric_trend", "weekly_technical", "is_technical_session",
-           "collapse_empty_weeks", "trend_change_text", "SESSIONS_TARGET_PER_WEEK"]
+           "collapse_empty_weeks", "trend_change_text", "not_counted_text", "SESSIONS_TARGET_PER_WEEK"]
 
 #: Technical sessions per week that coaches recommend (1-2).
 SESSIONS_TARGET_PER_WEEK = (1, 2)
@@ -240,3 +240,29 @@ def collapse_empty_weeks(weeks: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "empty": True, "n_weeks": 1, "activities": 0, "technical_distance_m": 0.0,
                     "technical_sessions": 0, "verdict": "no activities"})
     return out
+
+
+def not_counted_text(running: dict[str, Any]) -> str:
+    """The sentence saying which activities the running figures leave out.
+
+    Parameters
+    ----------
+    running : dict
+        :meth:`trailtech.season.Season.running_totals` (``not_counted``,
+        ``not_counted_sports``).
+
+    Returns
+    -------
+    str
+        E.g. ``"3 rides, swims and other activities (cycling 2, swimming 1) are listed but
+        not counted in the running figures."``; empty when every activity counts.
+    """
+    n = int(running.get("not_counted") or 0)
+    if n == 0:
+        return ""
+    sports = running.get("not_counted_sports") or {}
+    which = ", ".join(f"{k.replace('_', ' ')} {v}" if n > 1 else k.replace("_", " ")
+                      for k, v in sorted(sports.items(), key=lambda kv: (-kv[1], kv[0])))
+    what = "1 activity not on foot" if n == 1 else f"{n} rides, swims and other activities"
+    return (f"{what}{f' ({which})' if which else ''} {'is' if n == 1 else 'are'} listed but not counted "
+            "in the running figures.")

@@ -20,7 +20,8 @@ import numpy as np
 from ..errors import DataQualityWarning, TrailtechError, error_line
 from .discover import Source
 
-__all__ = ["Task", "process", "error_entry", "worker_init", "build_entry", "sensors", "SENSOR_COLUMNS",
+__all__ = ["Task", "process", "error_entry", "worker_init", "build_entry", "on_foot_figures", "sensors",
+           "SENSOR_COLUMNS",
            "GEOMETRY_STEP_M", "GEOMETRY_MARGIN_M"]
 
 #: Spacing of the stored descent/climb geometry [m] (science.md topic 6 step 1: 5 m).
@@ -170,6 +171,65 @@ def sensors(track) -> list[str]:
     return out
 
 
+def on_foot_figures(timeline, distance_m: Any, ascent_m: Any, moving_time_s: Any, *,
+                    min_foot_share: float = 0.5, min_foot_distance_m: float = 1000.0) -> dict:
+    """The on-foot part of an activity's distance, climbing and moving time.
+
+    The analysis decides per sample whether its session is on foot (``timeline["on_foot"]``,
+    :func:`trailtech.processing.sport.on_foot_mask`: by sport, and by median speed when the
+    sport is unknown). The activity's totals are split by that mask, so a multisport file
+    counts its running leg only: distance by the on-foot share of the along-track steps,
+    climbing by the on-foot share of the elevation gained sample to sample, moving time by
+    the on-foot share of the moving samples.
+
+    Parameters
+    ----------
+    timeline : DataFrame
+        The analysis timeline (``distance_m``, ``elevation_m``, ``on_foot``, ``moving``).
+    distance_m, ascent_m, moving_time_s : float or None
+        The activity's totals [m], [m], [s].
+    min_foot_share : float
+        The activity counts in the season's running figures when at least this share of its
+        samples (time) is on foot ...
+    min_foot_distance_m : float
+        ... or when at least this much of its distance is on foot (a triathlon's 10 km run)
+        [m].
+
+    Returns
+    -------
+    dict
+        ``on_foot`` (bool: counted in the running figures), ``on_foot_distance_m``,
+        ``on_foot_ascent_m``, ``on_foot_moving_time_s`` (None where the total is unknown).
+    """
+    n = len(timeline)
+    foot = (timeline["on_foot"].to_numpy(dtype=bool) if "on_foot" in timeline and n
+            else np.ones(n, dtype=bool))
+
+    def share(steps: np.ndarray) -> float:
+        steps = np.where(np.isfinite(steps), steps, 0.0)
+        total = float(steps.sum())
+        return float(steps[foot].sum()) / total if total > 0 else (float(foot.mean()) if n else 1.0)
+
+    if n == 0 or foot.all():
+        d_share = up_share = t_share = 1.0
+    else:
+        d = timeline["distance_m"].to_numpy(dtype=float) if "distance_m" in timeline else np.full(n, np.nan)
+        d_share = share(np.clip(np.diff(d, prepend=d[0]), 0.0, None))
+        h = timeline["elevation_m"].to_numpy(dtype=float) if "elevation_m" in timeline else np.full(n, np.nan)
+        up_share = share(np.clip(np.diff(h, prepend=h[0]), 0.0, None))
+        mv = (timeline["moving"].to_numpy(dtype=bool) if "moving" in timeline else np.ones(n, dtype=bool))
+        t_share = share(mv.astype(float))
+
+    def part(total: Any, k: float) -> Optional[float]:
+        v = _f(total)
+        return None if v is None else round(v * k, 1)
+
+    foot_d = part(distance_m, d_share)
+    counted = (float(foot.mean()) if n else 1.0) >= min_foot_share or (foot_d or 0.0) >= min_foot_distance_m
+    return {"on_foot": bool(counted), "on_foot_distance_m": foot_d, "on_foot_ascent_m": part(ascent_m, up_share),
+            "on_foot_moving_time_s": part(moving_time_s, t_share)}
+
+
 def build_entry(source: Source, analysis, track=None) -> dict:
     """The compact season entry of one analysed activity.
 
@@ -208,6 +268,8 @@ def build_entry(source: Source, analysis, track=None) -> dict:
         "sensors": sensors(track) if track is not None else [],
         "samples": int(len(track.samples)) if track is not None else None,
     }
+    # What the season's running figures count (rides, swims and other sports are listed only).
+    activity.update(on_foot_figures(analysis.timeline, s["distance_m"], s["ascent_m"], s["moving_time_s"]))
     tl = analysis.timeline
     geometry = (_geometry(tl, descents, "down", step_m=GEOMETRY_STEP_M, margin_m=GEOMETRY_MARGIN_M)
                 + _geometry(tl, analysis.climbs, "up", step_m=GEOMETRY_STEP_M, margin_m=GEOMETRY_MARGIN_M))
