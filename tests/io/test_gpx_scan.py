@@ -375,6 +375,59 @@ def test_entity_attack_is_still_refused_fast(monkeypatch):
     assert parsed == []  # declined on its DOCTYPE before libxml2 saw it
 
 
+def test_broken_document_takes_recovery_path_although_the_concurrent_scan_ran(
+    monkeypatch,
+):
+    from trailtech.io import gpx_scan
+
+    # A mismatched end tag: the byte scan (which counts depth, not names) reads it happily
+    # while libxml2, in its worker thread, rejects it; the scan must be thrown away.
+    data = doc(trk(pt(0), pt(1).replace("</ele>", "</elx>"), pt(2)))
+    scans = []
+    scan = gpx_scan._scan
+    monkeypatch.setattr(
+        gpx_scan, "_scan", lambda *a: scans.append(scan(*a)) or scans[-1]
+    )
+    assert scan_gpx(data) is None
+    assert len(scans) == 1 and scans[0] is not None and scans[0].n_points == 3
+    fast = same_as_lxml(data, "broken.gpx")
+    assert any("recover" in w for w in fast.meta.warnings)
+
+
+def test_scan_failure_on_a_broken_document_is_a_fallback_not_an_error(monkeypatch):
+    from trailtech.io import gpx_scan
+
+    def explode(*args):
+        raise IndexError("the scan met the broken part first")
+
+    monkeypatch.setattr(gpx_scan, "_scan", explode)
+    broken = doc(trk(pt(0).replace("</ele>", "</elx>")))
+    assert scan_gpx(broken) is None
+    fast = same_as_lxml(broken, "broken.gpx")
+    assert any("recover" in w for w in fast.meta.warnings)
+    with pytest.raises(IndexError):  # on a well-formed document it is a bug: not hidden
+        scan_gpx(doc(trk(pt(0))))
+
+
+def test_many_distinct_names_share_hash_buckets_and_still_read_exactly():
+    # 3 000 names in 2**16 buckets: dozens of shared buckets (the np.unique path), with
+    # names of every word count and a common long prefix.
+    names = [f"x{i:04d}" for i in range(1000)]
+    names += [f"vendor:TrackPointExtensionField{i:04d}" for i in range(1000)]
+    names += [f"n{i}" * (1 + i % 4) for i in range(1000)]
+    inner = "".join(f"<{n}>{i}</{n}>" for i, n in enumerate(names))
+    data = doc(
+        trk(
+            pt(0, f'<extensions xmlns:vendor="urn:v">{inner}<hr>150</hr></extensions>'),
+            pt(1),
+        )
+    )
+    scan = scan_gpx(data)
+    assert scan is not None and len(scan.tags) == len(set(names)) + 3  # + ele, time, hr
+    fast = same_as_lxml(data)
+    assert fast.samples["heart_rate_bpm"].iloc[0] == 150
+
+
 def test_well_formed_gate_matches_libxml2_limits():
     assert well_formed(doc(trk(pt(0))))
     assert not well_formed(

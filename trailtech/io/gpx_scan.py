@@ -18,7 +18,11 @@ lxml tree path):
 * the document must be well-formed, checked by libxml2 itself with the same safe parser
   settings as :mod:`trailtech.io.xmlsafe` (no entities, no DTD, no network, size and depth
   limits on), but without building a tree (a parser target that ignores every event); a
-  document the tree path would read in recovery mode is never scanned;
+  document the tree path would read in recovery mode is never scanned. The check runs in a
+  worker thread (one, shared, created on first use) while numpy scans: both release the GIL
+  for their bulk work, so on two cores the check costs almost no wall time. Its answer is
+  awaited before anything is returned, and a failed check discards the scan (whatever it
+  returned or raised);
 * no DOCTYPE; comments, CDATA sections and processing instructions are skipped as opaque byte
   ranges (Runkeeper and MyTrails wrap names in CDATA), but none may sit inside a value the scan
   reads; UTF-8 or ASCII only;
@@ -35,13 +39,16 @@ document without a DTD can hold. A document with a DOCTYPE is declined before li
 it, so the entity refusal of :mod:`trailtech.io.xmlsafe` (in the tree path) still happens
 before any parsing.
 
-Measured (CPU time, 2.7 MB Strava export, 7 264 points): gpxpy.parse 266 ms, the lxml tree
-path 59 ms, this scanner 19 ms, of which 6 ms is the libxml2 well-formedness check.
+Measured (wall time, 2 cores, 2.7 MB Strava export, 7 264 points; benchmarks/gpx_bench.py):
+gpxpy.parse ~285 ms, the lxml tree path ~58 ms, this scanner ~14 ms (the 6 ms libxml2 check
+overlapped with the scan; ~20 ms with the check run before it).
 """
 
 from __future__ import annotations
 
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -436,9 +443,46 @@ def scan_gpx(data: bytes) -> GpxScan | None:
     regions = _opaque_regions(data, arr, lt)
     if regions is None:
         return None
-    # libxml2 next: everything below may rely on the document being well-formed XML.
-    if not well_formed(data):
+    # libxml2 checks well-formedness in a worker thread while numpy scans here (both release
+    # the GIL for their bulk work). The scan may meet a broken document before the check says
+    # so: it is then discarded whatever it did (result, exception or numpy floating-point
+    # state), and the caller falls back to the tree path exactly as if the check had run first.
+    check = _check_pool().submit(well_formed, data)
+    try:
+        with np.errstate(all="ignore"):
+            scan = _scan(data, arr, lt, regions)
+    except Exception:
+        if check.result():
+            raise  # a well-formed document the scan cannot handle: a bug, not a fallback
         return None
+    return scan if check.result() else None
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_PID = -1
+
+
+def _check_pool() -> ThreadPoolExecutor:
+    """The one-thread pool running the libxml2 check, created on first use (per process: a
+    forked child inherits the pool object but not its thread, so it makes its own)."""
+    global _POOL, _POOL_PID
+    pid = os.getpid()
+    if _POOL is None or _POOL_PID != pid:
+        _POOL = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="trailtech-gpx-check"
+        )
+        _POOL_PID = pid
+    return _POOL
+
+
+def _scan(
+    data: bytes, arr: np.ndarray, lt: np.ndarray, regions: tuple[np.ndarray, np.ndarray]
+) -> GpxScan | None:
+    """The scan proper, from the '<' positions and the opaque regions of a prepared document.
+
+    Run before the libxml2 check has answered: on a broken document it may return anything or
+    raise, and the caller discards it.
+    """
     lt = _outside(lt, regions)
     gt = _outside(np.flatnonzero(arr == _GT), regions)
     if lt.size < 2 or gt.size == 0 or gt[-1] < lt[-1]:
@@ -662,18 +706,18 @@ def _name_ids(
     ):
         return None
     n_words = -(-int(length.max()) // 8)
-    while len(words) < n_words:
-        k = len(words)
-        word = np.zeros(start.size, dtype=np.uint64)
+    # Each name as its words masked to the name: word 0 of every tag, and word k only of the
+    # names longer than 8k bytes (the others' word k is zero), as (those tags, their words).
+    head = words[0] & _LOW_BYTES[np.minimum(length, 8)]
+    tails = []
+    for k in range(1, n_words):
         longer = np.flatnonzero(length > 8 * k)
-        word[longer] = words8[first[longer] + 8 * k]
-        words.append(word)
-    stacked = np.empty((start.size, n_words), dtype=np.uint64)
-    for k in range(n_words):
-        stacked[:, k] = words[k] & _LOW_BYTES[np.clip(length - 8 * k, 0, 8)]
-    key = length.astype(np.uint64)
-    for k in range(n_words):
-        key = key * _HASH_MULTIPLIER ^ stacked[:, k]
+        word = words[1][longer] if k == 1 else words8[first[longer] + 8 * k]
+        tails.append((longer, word & _LOW_BYTES[np.minimum(length[longer] - 8 * k, 8)]))
+    key = length.astype(np.uint64) * _HASH_MULTIPLIER ^ head
+    for longer, word in tails:
+        key *= _HASH_MULTIPLIER  # then ^ 0 for the names that end before word k
+        key[longer] ^= word
     # A document has a few dozen distinct names: bucket them by 16 bits of the key (no sort),
     # take each bucket's first tag as its name, and check every tag's words against it. Two
     # names sharing a bucket fail the check and take np.unique instead.
@@ -683,11 +727,25 @@ def _name_ids(
     used = np.flatnonzero(first_in < start.size)
     reps = first_in[used]
     rep = first_in[bucket]
-    if (stacked == stacked[rep]).all() and (length == length[rep]).all():
+    same = bool((length == length[rep]).all() and (head == head[rep]).all())
+    for k, (longer, word) in enumerate(tails, start=1):
+        if not same:
+            break
+        # Every tag has its representative's length (checked above), so the representative
+        # of a tag in `longer` is in `longer` too: its word k, per bucket, from a small table.
+        in_longer = length[reps] > 8 * k
+        rep_word = np.zeros(1 << 16, dtype=np.uint64)
+        rep_word[used[in_longer]] = word[np.searchsorted(longer, reps[in_longer])]
+        same = bool((word == rep_word[bucket[longer]]).all())
+    if same:
         name_of_bucket = np.zeros(1 << 16, dtype=np.int64)
         name_of_bucket[used] = np.arange(used.size)
         inverse = name_of_bucket[bucket]
     else:
+        stacked = np.zeros((start.size, n_words), dtype=np.uint64)
+        stacked[:, 0] = head
+        for k, (longer, word) in enumerate(tails, start=1):
+            stacked[longer, k] = word
         _, reps, inverse = np.unique(key, return_index=True, return_inverse=True)
         same = (stacked == stacked[reps[inverse]]).all() and (
             length == length[reps[inverse]]
