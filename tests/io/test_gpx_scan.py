@@ -18,7 +18,13 @@ from trailtech.errors import TrackReadError
 from trailtech.io import load
 from trailtech.io._build import to_float
 from trailtech.io.gpx import read_gpx
-from trailtech.io.gpx_scan import scan_gpx, well_formed
+from trailtech.io.gpx_scan import (
+    PADDING,
+    _plain_decimals,
+    _verified_quotients,
+    scan_gpx,
+    well_formed,
+)
 
 GPX11 = "http://www.topografix.com/GPX/1/1"
 GPX10 = "http://www.topografix.com/GPX/1/0"
@@ -573,6 +579,85 @@ def test_scanner_numbers_read_like_to_float(texts):
     expected = to_float([t if t else None for t in texts])
     np.testing.assert_array_equal(got, expected)
     assert (np.signbit(got) == np.signbit(expected)).all()
+
+
+def _decimal_text(draw) -> str:
+    """A decimal of 1-17 significant digits, split anywhere, with signs and leading zeros."""
+    n_int = draw(st.integers(0, 8))
+    n_frac = draw(st.integers(0 if n_int else 1, min(16, 19 - n_int)))
+    whole = draw(st.text(alphabet="0123456789", min_size=n_int, max_size=n_int))
+    frac = draw(st.text(alphabet="0123456789", min_size=n_frac, max_size=n_frac))
+    text = whole + ("." + frac if frac or draw(st.booleans()) else "")
+    return ("-" if draw(st.booleans()) else "") + text
+
+
+_DECIMALS = st.one_of(
+    st.composite(lambda draw: _decimal_text(draw))(),
+    # the 15-16 decimals of Garmin Connect and of trailtech's own writer
+    st.floats(-180, 180).map(lambda x: f"{x:.15f}"),
+    st.floats(-180, 180).map(lambda x: f"{x:.16f}"),
+    # 17 significant digits: every float64 round-trips through these
+    st.floats(-1e8, 1e8).map(lambda x: f"{x:.17g}" if "e" not in f"{x:.17g}" else "0.0"),
+    # mantissas above 2**53 (rounded through the residual check), and long integers the
+    # decoder leaves to float()
+    st.integers(2**53, 10**19 - 1).map(lambda m: f"{m // 10**11}.{m % 10**11:011d}"),
+    st.integers(2**53, 10**17 - 1).map(str),
+    st.sampled_from(["-0.0", "-0", "0.0", "000.000", "9007199254740993", "9007199254740995",
+                     "0.30000000000000004", "-00000001.0000000000000001"]),
+)
+
+
+def _decode(texts: list[str]):
+    buf, starts, stops = b"", [], []
+    for t in texts:
+        starts.append(len(buf))
+        buf += t.encode()
+        stops.append(len(buf))
+        buf += b'"'
+    padded = np.frombuffer(buf + b" " * PADDING, dtype=np.uint8)
+    return _plain_decimals(padded, np.array(starts), np.array(stops))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_DECIMALS, min_size=1, max_size=50))
+def test_fast_decimal_decoder_is_bit_identical_to_float(texts):
+    # what the decoder claims to have proven must be float() bit for bit (sign of zero
+    # included); plain decimals it could not prove are left for float(), never guessed
+    values, done, plain = _decode(texts)
+    expected = np.array([float(t) for t in texts])
+    # the decoder's domain: at most 8 integer and 16 fractional digits, 19 in all
+    split = [(t.lstrip("-") + ".").split(".")[:2] for t in texts]
+    short = np.array([len(a) <= 8 and len(b) <= 16 and len(a + b) <= 19 for a, b in split])
+    assert plain[short].all(), [t for t, p in zip(texts, plain) if not p]
+    assert np.array_equal(values[done].view(np.uint64), expected[done].view(np.uint64))
+    # the whole scanner column (proven values plus float() on the rest) is bit-identical too
+    body = "".join(
+        f'<trkpt lat="{t}" lon="1"><time>2024-05-01T08:00:{i % 60:02d}Z</time></trkpt>'
+        for i, t in enumerate(texts)
+    )
+    scan = scan_gpx(doc(trk(body)))
+    assert scan is not None
+    lat = scan.floats(*scan.lat_span) if scan.lat_span is not None else scan.lat_deg
+    assert np.array_equal(lat.view(np.uint64), expected.view(np.uint64))
+
+
+def test_fast_decimal_decoder_proves_nearly_all_long_coordinates():
+    rng = np.random.default_rng(0)
+    texts = [f"{x:.15f}" for x in rng.uniform(-180, 180, 20000)]
+    values, done, plain = _decode(texts)
+    assert plain.all()
+    assert done.mean() > 0.999
+    expected = np.array([float(t) for t in texts])
+    assert np.array_equal(values[done].view(np.uint64), expected[done].view(np.uint64))
+
+
+def test_rounding_ties_are_never_proven():
+    # 2**53 + 1 and 2**53 + 3 lie exactly halfway between float64 neighbours (a decimal in
+    # the scanner's 8 + 16 digit form cannot, but the check must not rely on that)
+    mantissa = np.array([2**53 + 1, 2**53 + 3, 2**54 + 2, 2**53 + 2], dtype=np.uint64)
+    q, ok = _verified_quotients(mantissa, np.zeros(4, dtype=np.int64))
+    assert ok.tolist() == [False, False, False, True]
+    assert q[3] == float(2**53 + 2)
 
 
 # ------------------------------------------------------------------ speed

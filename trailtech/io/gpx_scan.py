@@ -255,16 +255,29 @@ class GpxScan:
         if not spans:
             return []
         sizes = np.cumsum([len(a) for a, _ in spans])[:-1]
-        values, done = _plain_decimals(
+        values, done, plain = _plain_decimals(
             self._padded,
             np.concatenate([a for a, _ in spans]),
             np.concatenate([b for _, b in spans]),
         )
         out = []
-        for (start, stop), v, d in zip(
-            spans, np.split(values, sizes), np.split(done, sizes)
+        for (start, stop), v, d, ok in zip(
+            spans,
+            np.split(values, sizes),
+            np.split(done, sizes),
+            np.split(plain, sizes),
         ):
-            out.append(v if d.all() else self._general_floats(start, stop))
+            if d.all():
+                out.append(v)
+            elif ok.all():
+                # every text is a plain decimal, a few too close to a rounding boundary to
+                # prove: float() on just those
+                rest = np.flatnonzero(~d)
+                v = v.copy()
+                v[rest] = self._general_floats(start[rest], stop[rest])
+                out.append(v)
+            else:
+                out.append(self._general_floats(start, stop))
         return out
 
     def _general_floats(self, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -784,8 +797,15 @@ def _next_quote(words8: np.ndarray, pos: np.ndarray, n_words: int = 5) -> np.nda
 
 _ZEROS8 = np.uint64(0x3030303030303030)
 _SIXES8 = np.uint64(0x7676767676767676)
-_POW10 = 10.0 ** np.arange(9)
+_POW10 = 10.0 ** np.arange(20)
+_POW10_U = np.array([10**k for k in range(20)], dtype=np.uint64)
 _EXACT_MANTISSA = np.uint64(1 << 53)
+#: Most digits the fast decoder reads: the integer mantissa stays below 10**19 < 2**64.
+_DIGITS_MAX = 19
+_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's splitting constant for float64
+#: Residuals must clear the rounding boundary by this fraction (the residual's computed error
+#: is below 2**-40 while the boundary is at least 1, see _verified_quotients).
+_MARGIN = 1.0 - 2.0**-30
 
 
 def _eight_digits(x: np.ndarray) -> np.ndarray:
@@ -810,15 +830,71 @@ def _digit_word(words8: np.ndarray, at: np.ndarray, n: np.ndarray):
     return _eight_digits(x), ok
 
 
+def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Veltkamp split: ``a == hi + lo`` exactly, each half with at most 26 significant bits."""
+    t = _SPLIT * a
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _residual(m_hi, m_lo, q, p_hi, p_lo, p) -> np.ndarray:
+    """``M - q * p`` for ``M = m_hi + m_lo`` (``m_lo`` < 2**11), with error below 2**-40.
+
+    ``q * p`` is split exactly into ``ph + pl`` (Dekker's product, no FMA in numpy);
+    ``m_hi - ph`` is exact (Sterbenz: both are within a factor 2 of M), and the only
+    rounding left is in the sum of numbers smaller than 2**13.
+    """
+    ph = q * p
+    q_hi, q_lo = _split(q)
+    pl = q_lo * p_lo - (((ph - q_hi * p_hi) - q_lo * p_hi) - q_hi * p_lo)
+    return (m_hi - ph) + (m_lo - pl)
+
+
+def _verified_quotients(
+    mantissa: np.ndarray, n_frac: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``M / 10**f`` correctly rounded where it can be proven; and where it was proven.
+
+    For ``2**53 <= M < 2**64`` the decimal is not two exact float64 operands, so the quotient of
+    the rounded M is a candidate only (within about one unit in the last place). The exact
+    residual ``r = M - q * 10**f`` decides: q is the correctly rounded value when ``|r|`` is
+    less than half the gap to q's neighbour on that side, times ``10**f``. The candidate and,
+    when that fails, its neighbour towards the exact value are tried; a residual within the
+    safety margin of the midpoint (a tie, or too close to call) is left unproven for float().
+    Here ``M >= 2**53`` makes every such half-gap times ``10**f`` at least 1, while the
+    residual's computed error is below 2**-40.
+    """
+    m_hi = (mantissa & ~np.uint64(2047)).astype(np.float64)  # < 2**53 significant bits: exact
+    m_lo = (mantissa & np.uint64(2047)).astype(np.float64)
+    p = _POW10[n_frac]
+    p_hi, p_lo = _split(p)
+    q = (m_hi + m_lo) / p
+    ok = np.zeros(q.shape, dtype=bool)
+    for _ in range(2):
+        r = _residual(m_hi, m_lo, q, p_hi, p_lo, p)
+        up = np.nextafter(q, np.inf) - q
+        down = q - np.nextafter(q, 0.0)
+        ok = np.where(r >= 0, r < _MARGIN * 0.5 * up * p, -r < _MARGIN * 0.5 * down * p)
+        if ok.all():
+            break
+        q = np.where(ok, q, np.where(r > 0, q + up, q - down))
+    return q, ok
+
+
 def _plain_decimals(
     padded: np.ndarray, start: np.ndarray, stop: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Values of spans written ``[-]digits[.digits]`` (at most 8 + 8 digits), and which those are.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values of spans written ``[-]digits[.digits]`` (at most 8 + 16 digits and 19 in all).
 
-    The digits give an integer mantissa M < 2**53 and a scale 10**f (f <= 8), both exact in
-    float64, so the single division M / 10**f is the correctly rounded value of the decimal:
-    exactly what float() returns for the text. Other spans (exponents, spaces, signs '+',
-    longer numbers) are left for float() itself.
+    Returns the values, which of them are proven equal to float() of the text, and which spans
+    are plain decimals at all (the proven ones and the few whose rounding could not be
+    proven; the rest hold exponents, spaces, '+' signs, more digits, or anything else).
+
+    The digits give an integer mantissa M < 10**19 and a scale 10**f (f <= 16). When M < 2**53
+    both are exact in float64 and the single division M / 10**f is the correctly rounded value
+    of the decimal (Clinger's fast path): exactly what float() returns for the text. Larger
+    mantissas (the 15-16 decimals of Garmin Connect exports and of trailtech's own writer) are
+    rounded through :func:`_verified_quotients`.
     """
     words8 = np.ndarray(
         shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,)
@@ -831,16 +907,40 @@ def _plain_decimals(
     has_dot = dot < length
     n_int = np.where(has_dot, dot, length)
     n_frac = np.where(has_dot, length - dot - 1, 0)
-    usable = (n_int <= 8) & (n_frac <= 8) & (n_int + n_frac > 0) & (length > 0)
+    usable = (
+        (n_int <= 8)
+        & (n_frac <= 16)
+        & (n_int + n_frac <= _DIGITS_MAX)
+        & (n_int + n_frac > 0)
+        & (length > 0)
+    )
     n_int = np.where(usable, n_int, 0)
-    n_frac = np.where(usable, np.clip(n_frac, 0, 8), 0)
+    n_frac = np.where(usable, np.clip(n_frac, 0, 16), 0)
     whole, ok_int = _digit_word(words8, first, n_int)
-    part, ok_frac = _digit_word(words8, first + n_int + 1, n_frac)
-    mantissa = whole * (np.uint64(10) ** n_frac.astype(np.uint64)) + part
-    done = usable & ok_int & ok_frac & (mantissa < _EXACT_MANTISSA)
+    frac_at = first + n_int + 1
+    if n_frac.max(initial=0) <= 8:
+        # the common short decimals (Strava's 7 places): one digit word suffices
+        part, ok_frac = _digit_word(words8, frac_at, n_frac)
+    else:
+        n_frac1 = np.minimum(n_frac, 8)
+        n_frac2 = n_frac - n_frac1
+        part1, ok_frac1 = _digit_word(words8, frac_at, n_frac1)
+        part2, ok_frac2 = _digit_word(words8, frac_at + 8, n_frac2)
+        part = part1 * _POW10_U[n_frac2] + part2
+        ok_frac = ok_frac1 & ok_frac2
+    # < 10**19 < 2**64: no wrap-around
+    mantissa = whole * _POW10_U[n_frac] + part
+    plain = usable & ok_int & ok_frac
+    exact = mantissa < _EXACT_MANTISSA
     values = mantissa.astype(np.float64) / _POW10[n_frac]
+    done = plain & exact
+    big = np.flatnonzero(plain & ~exact)
+    if big.size:
+        q, ok = _verified_quotients(mantissa[big], n_frac[big])
+        values[big] = q
+        done[big] = ok
     values = np.where(negative, -values, values)
-    return values, done
+    return values, done, plain
 
 
 _PT_LAT, _PT_LON = _word(b'pt lat="'), _word(b'pt lon="')
