@@ -6,7 +6,7 @@ page's ``/api/line-practice.gpx``, so all three give the same bytes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
@@ -32,9 +32,15 @@ def line_practice_courses(analysis: "Analysis") -> list[dict]:
     return [c for c in courses if np.isfinite(np.asarray(c["lat_deg"], float)).sum() >= 2]
 
 
-def line_practice_gpx(analysis: "Analysis", *, creator: str = "trailtech") -> bytes:
+def line_practice_gpx(analysis: "Analysis", *, courses: Optional[list[dict]] = None,
+                      creator: str = "trailtech") -> bytes:
     """The line-practice candidates as GPX 1.1: one named track (a watch course) and one start
-    waypoint per candidate. A valid, empty GPX document when there are none."""
+    waypoint per candidate. A valid, empty GPX document when there are none.
+
+    ``courses`` are :func:`line_practice_courses` of the same analysis, when the caller has
+    them already (they are not computed again)."""
     from .io.gpx_write import courses_to_gpx
 
-    return courses_to_gpx(line_practice_courses(analysis), creator=creator)
+    if courses is None:
+        courses = line_practice_courses(analysis)
+    return courses_to_gpx(courses, creator=creator)

@@ -168,9 +168,10 @@ def practice_gpx(analysis: "Analysis") -> Optional[bytes]:
     ``trailtech analyze --flags-gpx``), or ``None`` when no candidate can be followed."""
     from ..export import line_practice_courses, line_practice_gpx
 
-    if not line_practice_courses(analysis):
+    courses = line_practice_courses(analysis)
+    if not courses:
         return None
-    return line_practice_gpx(analysis)
+    return line_practice_gpx(analysis, courses=courses)
 
 
 def _line_practice(analysis: "Analysis", source_name: str) -> str:
