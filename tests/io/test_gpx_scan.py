@@ -381,21 +381,22 @@ def test_entity_attack_is_still_refused_fast(monkeypatch):
     assert parsed == []  # declined on its DOCTYPE before libxml2 saw it
 
 
-def test_broken_document_takes_recovery_path_although_the_concurrent_scan_ran(
-    monkeypatch,
-):
+def test_broken_document_takes_recovery_path_although_the_scan_ran(monkeypatch):
     from trailtech.io import gpx_scan
+    from trailtech.io.gpx_proof import proves_well_formed
 
-    # A mismatched end tag: the byte scan (which counts depth, not names) reads it happily
-    # while libxml2, in its worker thread, rejects it; the scan must be thrown away.
+    # A mismatched end tag: the byte scan (which counts depth, not names) reads it happily;
+    # the proof does not accept it, libxml2 rejects it, and the scan must be thrown away.
     data = doc(trk(pt(0), pt(1).replace("</ele>", "</elx>"), pt(2)))
     scans = []
     scan = gpx_scan._scan
     monkeypatch.setattr(
-        gpx_scan, "_scan", lambda *a: scans.append(scan(*a)) or scans[-1]
+        gpx_scan, "_scan", lambda *a, **k: scans.append(scan(*a, **k)) or scans[-1]
     )
     assert scan_gpx(data) is None
-    assert len(scans) == 1 and scans[0] is not None and scans[0].n_points == 3
+    assert len(scans) == 2  # the proof's scan, then the libxml2-checked one
+    first, structure = scans[0]
+    assert first.n_points == 3 and not proves_well_formed(structure)
     fast = same_as_lxml(data, "broken.gpx")
     assert any("recover" in w for w in fast.meta.warnings)
 
@@ -403,7 +404,7 @@ def test_broken_document_takes_recovery_path_although_the_concurrent_scan_ran(
 def test_scan_failure_on_a_broken_document_is_a_fallback_not_an_error(monkeypatch):
     from trailtech.io import gpx_scan
 
-    def explode(*args):
+    def explode(*args, **kwargs):
         raise IndexError("the scan met the broken part first")
 
     monkeypatch.setattr(gpx_scan, "_scan", explode)

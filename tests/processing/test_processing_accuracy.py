@@ -26,23 +26,52 @@ def test_simulated_trail_run_targets(noise, seed, position_noise_m):
         assert s["distance_m"] == pytest.approx(t.distance_m, rel=0.02)
         assert s["moving_time_s"] == pytest.approx(t.moving_time_s, abs=20)
         assert s["flat_cadence_spm"] == pytest.approx(t.flat_cadence_spm, abs=3)
-        # GPS altitude: per-seed ±5 % is not reachable (slow drift), see the many-seed test.
+        assert s["ascent_m"] == pytest.approx(t.ascent_m, rel=0.05)
+        # GPS altitude: per-seed ±5 % on the descent is not reachable at the simulator's noise
+        # (turning-point noise, see the many-seed tests and docs/accuracy.md).
         tol = 0.05 if noise != "gps" else 0.10
-        assert s["ascent_m"] == pytest.approx(t.ascent_m, rel=tol)
         assert s["descent_m"] == pytest.approx(t.descent_m, rel=tol)
 
 
 def test_gps_altitude_ascent_over_many_seeds():
-    """GPS altitude (40 s-correlated, 4 m + 5 m drift): median error well inside 5 %; the slow
-    drift makes single seeds worse (documented in docs/accuracy.md), never beyond 15 %."""
-    errs = []
+    """GPS altitude (40 s-correlated, 4 m + 5 m drift): ascent within ±5 % on every seed.
+
+    The descent (~410 m, half the ascent) takes the same absolute noise: the GPS altitude error
+    at the turning points (the max/min of a noisy ridge or valley is biased outwards) and the
+    occasional 10-25 m noise swing on a flat stretch. Median error inside 5 %, single seeds up
+    to ~9 % (measured per seed in docs/accuracy.md), never beyond 10 %.
+    """
+    asc, desc = [], []
     for seed in range(8):
         run = simulate.simulate_trail_run(seed=seed, elevation_noise="gps", position_noise_m=3.0)
         s = prepare(run.track).summary
-        errs += [s["ascent_m"] / run.truth.ascent_m - 1, s["descent_m"] / run.truth.descent_m - 1]
-    errs = np.abs(errs)
-    assert np.median(errs) < 0.05
-    assert errs.max() < 0.15
+        asc.append(abs(s["ascent_m"] / run.truth.ascent_m - 1))
+        desc.append(abs(s["descent_m"] / run.truth.descent_m - 1))
+    assert max(asc) < 0.05
+    assert np.median(desc) < 0.05
+    assert max(desc) < 0.10
+
+
+def test_gps_altitude_at_real_receiver_noise_within_5_percent(monkeypatch):
+    """At the GPS-altitude noise of the real GPS-altitude FIT files, ascent and descent are within ±5 %.
+
+    The two real running FIT files with GPS-only altitude and a device total
+    (runalyze/FR735XT-with-performance-condition.fit, runalyze/time-jump.fit) leave a 205 m
+    smoothing residual of robust sigma 0.75-0.8 m; the simulator's "gps" model leaves 1.4-1.8 m.
+    Half its amplitude (2 m over 40 s plus a 2.5 m drift) leaves 0.7-0.9 m, the real level.
+    """
+    from trailtech.simulate import noise
+
+    m = noise.ELEVATION_NOISE["gps"]
+    half = noise.ElevationNoise(sigma_m=m.sigma_m / 2, tau_s=m.tau_s, drift_sigma_m=m.drift_sigma_m / 2,
+                                drift_tau_s=m.drift_tau_s, quantum_m=m.quantum_m)
+    monkeypatch.setitem(noise.ELEVATION_NOISE, "gps_real_level", half)
+    for seed in range(5):
+        run = simulate.simulate_trail_run(seed=seed, elevation_noise="gps_real_level", position_noise_m=3.0)
+        s = prepare(run.track).summary
+        assert s["elevation_source"] == "gps"
+        assert s["ascent_m"] == pytest.approx(run.truth.ascent_m, rel=0.05), seed
+        assert s["descent_m"] == pytest.approx(run.truth.descent_m, rel=0.05), seed
 
 
 def test_hill_repeats_baro_targets():

@@ -252,8 +252,7 @@ def normalise_cadence(
     moving = cadence[np.isfinite(cadence) & (cadence > 0)]
     if moving.size == 0:
         return cadence, False, None
-    median = float(np.median(moving))
-    high = float(np.percentile(moving, 95))
+    median, high = (float(v) for v in np.percentile(moving, [50, 95]))
     if median >= strides_limit_spm:
         return cadence, False, None
     if high >= strides_limit_spm:
@@ -294,6 +293,48 @@ def merge_priority(
         gap = ~np.isfinite(out)
         out[gap] = layer[gap]
     return out
+
+
+def merge_repeated_times(
+    times: np.ndarray, data: dict[str, np.ndarray]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Merge samples that share a timestamp into one: per column, the first value that is not NaN.
+
+    Parameters
+    ----------
+    times : ndarray of datetime64[ns]
+        Sample times, sorted (repeats adjacent), no NaT.
+    data : dict of str to ndarray
+        Columns of the same length as ``times``.
+
+    Returns
+    -------
+    times : ndarray of datetime64[ns]
+        The distinct times.
+    data : dict of str to ndarray
+        One value per distinct time: the first non-NaN of its samples (NaN when all are), for
+        float columns; the first, for the others. This is pandas'
+        ``groupby("time").first()``, without building a frame.
+    """
+    n = len(times)
+    t_ns = times.view(np.int64)
+    starts = np.flatnonzero(np.r_[True, t_ns[1:] != t_ns[:-1]])
+    ends = np.r_[starts[1:], n]
+    index = np.arange(n)
+    merged = {}
+    for key, values in data.items():
+        values = np.asarray(values)
+        if values.dtype.kind != "f":
+            merged[key] = values[starts]
+            continue
+        # position of each group's first non-NaN value (n where the group has none)
+        candidate = np.where(np.isnan(values), n, index)
+        first = np.minimum.reduceat(candidate, starts)
+        found = first < ends
+        out = np.full(starts.size, np.nan, dtype=values.dtype)
+        out[found] = values[first[found]]
+        merged[key] = out
+    return times[starts], merged
 
 
 def _frame(columns: dict[str, object]) -> pd.DataFrame:
@@ -396,33 +437,17 @@ def build_track(
         # Sorted times repeat exactly where a step is 0.
         if len(steps) and not steps.all():
             n_dup = int((steps == 0).sum())
-            frame = pd.DataFrame({"time": pd.DatetimeIndex(times).tz_localize("UTC")})
-            for k, v in data.items():
-                frame[k] = v
-            # groupby().first() keeps the first non-missing value of each column per time.
-            frame = frame.groupby("time", sort=True).first().reset_index()
+            times, data = merge_repeated_times(times, data)
             warnings.append(f"{n_dup} samples with a repeated timestamp were merged")
-            t_ns = frame["time"].to_numpy(dtype="datetime64[ns]").view(np.int64)
-            frame.insert(1, "elapsed_s", (t_ns - t_ns[0]) / 1e9)
-            frame = _frame(
-                {
-                    k: frame[k].array if k == "time" else frame[k].to_numpy()
-                    for k in frame.columns
-                }
-            )
-        else:
-            out = {
-                "time": pd.DatetimeIndex(times).tz_localize("UTC").array,
-                "elapsed_s": (t_ns - t_ns[0]) / 1e9 if len(t_ns) else np.empty(0),
-            }
-            out.update(data)
-            frame = _frame(out)
+            t_ns = times.view(np.int64)
+        out = {
+            "time": pd.DatetimeIndex(times).tz_localize("UTC").array,
+            "elapsed_s": (t_ns - t_ns[0]) / 1e9 if len(t_ns) else np.empty(0),
+        }
+        out.update(data)
+        frame = _frame(out)
 
-    start = (
-        frame["time"].iloc[0]
-        if len(frame) and not pd.isna(frame["time"].iloc[0])
-        else None
-    )
+    start = pd.Timestamp(times[0], tz="UTC") if len(frame) and timed.any() else None
     meta = TrackMeta(
         source=source,
         format=fmt,

@@ -48,7 +48,7 @@ import numpy as np
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
-from .gpx_scan import scan_gpx
+from .gpx_scan import GpxScan, scan_gpx
 from .xmlsafe import local_name, namespace, parse_xml
 
 __all__ = ["GPX_ENGINES", "read_gpx"]
@@ -318,8 +318,11 @@ def _read_lxml(data: bytes, source: str) -> Track:
 def _read_scan(data: bytes, source: str) -> Track | None:
     """The byte scanner's reading (:mod:`trailtech.io.gpx_scan`), ``None`` when it declines."""
     scan = scan_gpx(data)
-    if scan is None:
-        return None
+    return None if scan is None else _track_of_scan(scan, source)
+
+
+def _track_of_scan(scan: GpxScan, source: str) -> Track:
+    """The Track of a scan: its texts converted, its fields merged per point."""
     n = scan.n_points
     G = f"{{{scan.gpx_namespace}}}" if scan.gpx_namespace else ""
     own = {

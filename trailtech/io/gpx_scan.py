@@ -55,6 +55,7 @@ import numpy as np
 from lxml import etree
 
 from ._build import fixed_time_form, parse_times, to_float
+from .gpx_proof import TagStructure, proves_well_formed
 from .xmlsafe import strip_leading_space
 
 __all__ = ["NAME_BYTES_MAX", "PADDING", "GpxScan", "scan_gpx", "well_formed"]
@@ -83,7 +84,8 @@ _GPX_KINDS = {
     "speed": _SPEED,
     "type": _TYPE,
 }
-_DIRECT_KINDS = (_ELE, _TIME, _SPEED)
+#: Per element kind, whether it is a point field read directly (``<ele>``, ``<time>``, ``<speed>``).
+_IS_DIRECT = np.isin(np.arange(9), (_ELE, _TIME, _SPEED))
 
 _LT, _GT, _SLASH, _QMARK, _DQUOTE, _APOS = 60, 62, 47, 63, 34, 39
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -432,6 +434,23 @@ def _namespaces(data: bytes, root_tag: bytes) -> tuple[dict[str, str], str] | No
     return bindings, (root_default or "")
 
 
+def _root_namespaces(root_tag: bytes) -> tuple[dict[str, str], str] | None:
+    """Prefix -> URI bindings and the default namespace declared on the root tag itself."""
+    bindings: dict[str, str] = {}
+    default = ""
+    for m in _XMLNS.finditer(root_tag):
+        if root_tag[m.start() - 1] > 32:
+            continue  # part of a longer name, not a declaration
+        prefix, dq, sq = m.groups()
+        uri = _attribute_text(dq or sq)
+        if prefix:
+            if bindings.setdefault(prefix.decode("utf-8"), uri) != uri or not uri:
+                return None
+        else:
+            default = uri
+    return bindings, default
+
+
 def scan_gpx(data: bytes) -> GpxScan | None:
     """Scan a GPX document's track points; ``None`` when the document needs the tree path.
 
@@ -446,6 +465,47 @@ def scan_gpx(data: bytes) -> GpxScan | None:
         The points and the spans of their field texts, or ``None`` when the document is not
         plain enough to be sure (see the module docstring); the caller then parses it with lxml.
     """
+    prepared = _prepared(data)
+    if prepared is None:
+        return None
+    # The scan runs on a document that may be broken: what it returns is used only once the
+    # document is shown to be well-formed, first by the proof of :mod:`trailtech.io.gpx_proof`
+    # from the tags the scan found. That proof admits no namespace binding but the root's, so
+    # this scan resolves prefixes with the root's declarations only.
+    try:
+        with np.errstate(all="ignore"):
+            found = _scan(*prepared, root_only=True)
+    except Exception:
+        found = None  # the checked scan below runs again, and raises if the document is fine
+    if found is not None and found[1] is not None:
+        with np.errstate(all="ignore"):
+            if proves_well_formed(found[1]):
+                return found[0]
+    return _checked_scan(*prepared)
+
+
+def _checked_scan(data: bytes, arr: np.ndarray, lt: np.ndarray, regions) -> GpxScan | None:
+    """The scan with every namespace declaration of the document, checked by libxml2.
+
+    For the documents the proof leaves open. libxml2 checks well-formedness in a worker thread
+    while numpy scans here (both release the GIL for their bulk work, so on two cores the check
+    costs little wall time). The scan may meet a broken document before the check says so: it is
+    then discarded whatever it did (result, exception or numpy floating-point state), and the
+    caller falls back to the tree path exactly as if the check had run first.
+    """
+    check = _check_pool().submit(well_formed, data)
+    try:
+        with np.errstate(all="ignore"):
+            found = _scan(data, arr, lt, regions)
+    except Exception:
+        if check.result():
+            raise  # a well-formed document the scan cannot handle: a bug, not a fallback
+        return None
+    return found[0] if check.result() and found is not None else None
+
+
+def _prepared(data: bytes):
+    """The prepared document, its bytes, its '<' positions and its opaque regions, or ``None``."""
     data = _prepare(data)
     if data is None:
         return None
@@ -456,19 +516,7 @@ def scan_gpx(data: bytes) -> GpxScan | None:
     regions = _opaque_regions(data, arr, lt)
     if regions is None:
         return None
-    # libxml2 checks well-formedness in a worker thread while numpy scans here (both release
-    # the GIL for their bulk work). The scan may meet a broken document before the check says
-    # so: it is then discarded whatever it did (result, exception or numpy floating-point
-    # state), and the caller falls back to the tree path exactly as if the check had run first.
-    check = _check_pool().submit(well_formed, data)
-    try:
-        with np.errstate(all="ignore"):
-            scan = _scan(data, arr, lt, regions)
-    except Exception:
-        if check.result():
-            raise  # a well-formed document the scan cannot handle: a bug, not a fallback
-        return None
-    return scan if check.result() else None
+    return data, arr, lt, regions
 
 
 _POOL: ThreadPoolExecutor | None = None
@@ -489,12 +537,20 @@ def _check_pool() -> ThreadPoolExecutor:
 
 
 def _scan(
-    data: bytes, arr: np.ndarray, lt: np.ndarray, regions: tuple[np.ndarray, np.ndarray]
-) -> GpxScan | None:
+    data: bytes,
+    arr: np.ndarray,
+    lt: np.ndarray,
+    regions: tuple[np.ndarray, np.ndarray],
+    *,
+    root_only: bool = False,
+) -> tuple[GpxScan, TagStructure | None] | None:
     """The scan proper, from the '<' positions and the opaque regions of a prepared document.
 
-    Run before the libxml2 check has answered: on a broken document it may return anything or
-    raise, and the caller discards it.
+    Returns the scan and, when every tag ends at the first '>' after it, the tag structure
+    for :func:`trailtech.io.gpx_proof.proves_well_formed`. Run before the document is known to
+    be well-formed: on a broken document it may return anything or raise, and the caller
+    discards it. ``root_only``: namespace prefixes resolved with the root tag's declarations
+    only (right when the proof passes, which admits no other declaration).
     """
     lt = _outside(lt, regions)
     gt = _outside(np.flatnonzero(arr == _GT), regions)
@@ -502,7 +558,10 @@ def _scan(
         return None
     # The '>' closing each tag: the first one after its '<'. In the common case every '<' has
     # exactly one '>' before the next '<' (no '>' in any text or attribute value).
-    if gt.size == lt.size and (gt > lt).all() and (gt[:-1] < lt[1:]).all():
+    simple_ends = bool(
+        gt.size == lt.size and (gt > lt).all() and (gt[:-1] < lt[1:]).all()
+    )
+    if simple_ends:
         tend = gt
     else:
         tend = _tag_ends(data, lt, gt)
@@ -534,7 +593,7 @@ def _scan(
     unique_names, name_id = names
 
     root_tag = data[o_lt[0] : tend[oi[0]] + 1]
-    ns = _namespaces(data, root_tag)
+    ns = _root_namespaces(root_tag) if root_only else _namespaces(data, root_tag)
     if ns is None:
         return None
     bindings, default_ns = ns
@@ -570,7 +629,7 @@ def _scan(
     n_points = int(point.sum())
     if n_points == 0:
         return None
-    direct = (depth == 4) & point[a3] & np.isin(kind, _DIRECT_KINDS)
+    direct = (depth == 4) & point[a3] & _IS_DIRECT[kind]
     container = (depth == 4) & point[a3] & (kind == _EXTENSIONS)
     inside = (depth >= 5) & container[a4]
     field = direct | inside
@@ -633,7 +692,23 @@ def _scan(
         scan.lat_span, scan.lon_span = spans[:2], spans[2:]
     else:
         scan.lat_deg, scan.lon_deg = _lat_lon(scan, o_lt[pi], tend[oi[pi]])
-    return scan
+    structure = None
+    if simple_ends:
+        structure = TagStructure(
+            data=data,
+            regions=regions,
+            lt=lt,
+            tend=tend,
+            is_open=is_open,
+            is_close=is_close,
+            self_closing=self_closing,
+            depth=depth_all,
+            open_index=oi,
+            names=unique_names,
+            name_id=name_id,
+            exact_open=point if spans is not None else None,
+        )
+    return scan, structure
 
 
 def _tag_ends(data: bytes, lt: np.ndarray, gt: np.ndarray) -> np.ndarray | None:
