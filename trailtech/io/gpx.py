@@ -48,7 +48,7 @@ import numpy as np
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
-from .gpx_scan import GpxScan, scan_gpx
+from .gpx_scan import GpxScan, checked_scan, start_scan
 from .xmlsafe import local_name, namespace, parse_xml
 
 __all__ = ["GPX_ENGINES", "read_gpx"]
@@ -316,13 +316,40 @@ def _read_lxml(data: bytes, source: str) -> Track:
 
 
 def _read_scan(data: bytes, source: str) -> Track | None:
-    """The byte scanner's reading (:mod:`trailtech.io.gpx_scan`), ``None`` when it declines."""
-    scan = scan_gpx(data)
-    return None if scan is None else _track_of_scan(scan, source)
+    """The byte scanner's reading (:mod:`trailtech.io.gpx_scan`), ``None`` when it declines.
+
+    The values are converted while the document is still being proven well-formed; they are
+    used only once the proof passes.
+    """
+    started = start_scan(data)
+    if started is None:
+        return None
+    scan, usable = started
+    try:
+        with np.errstate(all="ignore"):
+            values = _values_of_scan(scan)
+    except Exception:
+        if usable():
+            raise  # a well-formed document the conversion cannot handle: a bug
+        values = None
+    if values is None or not usable():
+        scan = checked_scan(data)
+        if scan is None:
+            return None
+        values = _values_of_scan(scan)
+    columns, times = values
+    return _finish(
+        columns,
+        times,
+        source=source,
+        sport_text=scan.sport_text,
+        creator=scan.creator,
+        warnings=[],
+    )
 
 
-def _track_of_scan(scan: GpxScan, source: str) -> Track:
-    """The Track of a scan: its texts converted, its fields merged per point."""
+def _values_of_scan(scan: GpxScan) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """A scan's columns (texts converted, fields merged per point) and point times."""
     n = scan.n_points
     G = f"{{{scan.gpx_namespace}}}" if scan.gpx_namespace else ""
     own = {
@@ -372,15 +399,7 @@ def _track_of_scan(scan: GpxScan, source: str) -> Track:
     columns = {"lat_deg": lat, "lon_deg": lon}
     columns.update(_merge_columns(n, layers))
     columns["segment"] = scan.segment
-    warnings: list[str] = []
-    return _finish(
-        columns,
-        times,
-        source=source,
-        sport_text=scan.sport_text,
-        creator=scan.creator,
-        warnings=warnings,
-    )
+    return columns, times
 
 
 def _read_gpxpy(data: bytes, source: str) -> Track:

@@ -15,14 +15,13 @@ tree path, so the results are identical).
 It only answers when it can be sure, and returns ``None`` otherwise (the caller then uses the
 lxml tree path):
 
-* the document must be well-formed, checked by libxml2 itself with the same safe parser
-  settings as :mod:`trailtech.io.xmlsafe` (no entities, no DTD, no network, size and depth
-  limits on), but without building a tree (a parser target that ignores every event); a
-  document the tree path would read in recovery mode is never scanned. The check runs in a
-  worker thread (one, shared, created on first use) while numpy scans: both release the GIL
-  for their bulk work, so on two cores the check costs almost no wall time. Its answer is
-  awaited before anything is returned, and a failed check discards the scan (whatever it
-  returned or raised);
+* the document must be well-formed. The scan's own tags prove it for the plain documents
+  watches and apps write (:mod:`trailtech.io.gpx_proof`: conservative XML 1.0 and namespace
+  rules, run in a worker thread while the caller converts the values); any other document is
+  checked by libxml2 itself with the same safe parser settings as :mod:`trailtech.io.xmlsafe`
+  (no entities, no DTD, no network, size and depth limits on), without building a tree. A
+  document the tree path would read in recovery mode is never scanned: whatever the scan
+  returned or raised is discarded, and the caller falls back to the tree path;
 * no DOCTYPE; comments, CDATA sections and processing instructions are skipped as opaque byte
   ranges (Runkeeper and MyTrails wrap names in CDATA), but none may sit inside a value the scan
   reads; UTF-8 or ASCII only;
@@ -40,14 +39,14 @@ it, so the entity refusal of :mod:`trailtech.io.xmlsafe` (in the tree path) stil
 before any parsing.
 
 Measured (wall time, 2 cores, 2.7 MB Strava export, 7 264 points; benchmarks/gpx_bench.py):
-gpxpy.parse ~285 ms, the lxml tree path ~58 ms, this scanner ~14 ms (the 6 ms libxml2 check
-overlapped with the scan; ~20 ms with the check run before it).
+gpxpy.parse ~280 ms, the lxml tree path ~55 ms, this scanner with its proof ~12 ms.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -58,7 +57,15 @@ from ._build import fixed_time_form, parse_times, to_float
 from .gpx_proof import TagStructure, proves_well_formed
 from .xmlsafe import strip_leading_space
 
-__all__ = ["NAME_BYTES_MAX", "PADDING", "GpxScan", "scan_gpx", "well_formed"]
+__all__ = [
+    "NAME_BYTES_MAX",
+    "PADDING",
+    "GpxScan",
+    "checked_scan",
+    "scan_gpx",
+    "start_scan",
+    "well_formed",
+]
 
 GPX10_NS = "http://www.topografix.com/GPX/1/0"
 GPX11_NS = "http://www.topografix.com/GPX/1/1"
@@ -465,23 +472,55 @@ def scan_gpx(data: bytes) -> GpxScan | None:
         The points and the spans of their field texts, or ``None`` when the document is not
         plain enough to be sure (see the module docstring); the caller then parses it with lxml.
     """
+    started = start_scan(data)
+    if started is None:
+        return None
+    scan, usable = started
+    return scan if usable() else checked_scan(data)
+
+
+def start_scan(data: bytes) -> tuple[GpxScan, Callable[[], bool]] | None:
+    """Scan a document and start proving it well-formed, so that the caller can work meanwhile.
+
+    Returns
+    -------
+    (GpxScan, callable) or None
+        The scan and a function that answers whether it may be used (waiting for the proof if
+        needed); when it answers ``False``, the caller discards everything derived from the
+        scan and reads the document with :func:`checked_scan`. ``None``: the scanner declines.
+
+    Notes
+    -----
+    The scan runs on a document that may be broken: it is used only once the document is shown
+    well-formed by the proof of :mod:`trailtech.io.gpx_proof`, from the tags the scan found.
+    That proof admits no namespace binding but the root's, so this scan resolves prefixes with
+    the root's declarations only. The proof runs in a worker thread: both it and the caller's
+    conversion of the values are numpy passes that release the GIL, so on two cores it costs
+    little wall time.
+    """
     prepared = _prepared(data)
     if prepared is None:
         return None
-    # The scan runs on a document that may be broken: what it returns is used only once the
-    # document is shown to be well-formed, first by the proof of :mod:`trailtech.io.gpx_proof`
-    # from the tags the scan found. That proof admits no namespace binding but the root's, so
-    # this scan resolves prefixes with the root's declarations only.
     try:
         with np.errstate(all="ignore"):
             found = _scan(*prepared, root_only=True)
     except Exception:
         found = None  # the checked scan below runs again, and raises if the document is fine
     if found is not None and found[1] is not None:
-        with np.errstate(all="ignore"):
-            if proves_well_formed(found[1]):
-                return found[0]
-    return _checked_scan(*prepared)
+        return found[0], _pool().submit(_prove, found[1]).result
+    scan = _checked_scan(*prepared)
+    return None if scan is None else (scan, lambda: True)
+
+
+def _prove(structure: TagStructure) -> bool:
+    with np.errstate(all="ignore"):
+        return proves_well_formed(structure)
+
+
+def checked_scan(data: bytes) -> GpxScan | None:
+    """The scan with every namespace declaration of the document, checked by libxml2."""
+    prepared = _prepared(data)
+    return None if prepared is None else _checked_scan(*prepared)
 
 
 def _checked_scan(data: bytes, arr: np.ndarray, lt: np.ndarray, regions) -> GpxScan | None:
@@ -493,7 +532,7 @@ def _checked_scan(data: bytes, arr: np.ndarray, lt: np.ndarray, regions) -> GpxS
     then discarded whatever it did (result, exception or numpy floating-point state), and the
     caller falls back to the tree path exactly as if the check had run first.
     """
-    check = _check_pool().submit(well_formed, data)
+    check = _pool().submit(well_formed, data)
     try:
         with np.errstate(all="ignore"):
             found = _scan(data, arr, lt, regions)
@@ -523,9 +562,9 @@ _POOL: ThreadPoolExecutor | None = None
 _POOL_PID = -1
 
 
-def _check_pool() -> ThreadPoolExecutor:
-    """The one-thread pool running the libxml2 check, created on first use (per process: a
-    forked child inherits the pool object but not its thread, so it makes its own)."""
+def _pool() -> ThreadPoolExecutor:
+    """The one-thread pool running the proof or the libxml2 check, created on first use (per
+    process: a forked child inherits the pool object but not its thread, so it makes its own)."""
     global _POOL, _POOL_PID
     pid = os.getpid()
     if _POOL is None or _POOL_PID != pid:
