@@ -113,6 +113,8 @@ _MAX_DEPTH = 128
 #: Longest text or attribute value accepted [bytes] (libxml2 refuses 10 MB without the flag).
 _MAX_TEXT_BYTES = 1_000_000
 _ENCODINGS_ANY = {b"utf-8"}
+#: _LOW_BYTES[k] keeps the first k bytes of a little-endian 8-byte word.
+_LOW_BYTES = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
 _ENCODINGS_ASCII = {b"utf-8", b"us-ascii", b"ascii"}
 
 
@@ -424,13 +426,12 @@ def _end_tags(s: TagStructure, arr: np.ndarray) -> bool:
         table[:, i] = np.frombuffer(padded, dtype="<u8")
     b = s.lt[closes] + 2  # name of the end tag
     words8 = np.ndarray(shape=(arr.size - 7,), dtype="<u8", buffer=arr, strides=(1,))
-    low = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype=np.uint64)
-    same = (words8[b] & low[np.minimum(length, 8)]) == table[0][name]
+    same = (words8[b] & _LOW_BYTES[np.minimum(length, 8)]) == table[0][name]
     rest = np.flatnonzero(length > 8)
     for k in range(1, n_words):
         # names longer than 8k bytes: compare their next (up to) 8 bytes
         rest = rest[length[rest] > 8 * k]
-        mask = low[np.minimum(length[rest] - 8 * k, 8)]
+        mask = _LOW_BYTES[np.minimum(length[rest] - 8 * k, 8)]
         same[rest] &= (words8[b[rest] + 8 * k] & mask) == table[k][name[rest]]
     if not same.all():
         return False
