@@ -6,7 +6,7 @@
 documents watches and apps actually write, from the arrays the scan has already built, in well
 under a millisecond per megabyte. It is *conservative*: ``True`` only when every rule of XML 1.0
 and Namespaces in XML that such a document could break is checked; anything unusual (a DOCTYPE,
-a namespace declared below the root, an unknown entity, a non-ASCII tag name, a text longer than
+a new namespace binding below the root, an unknown entity, a non-ASCII tag name, a text longer than
 1 MB, a '>' in a text...) gives ``False``, and the caller then asks libxml2, so a
 ``False`` costs time, never correctness.
 
