@@ -3,8 +3,8 @@
 :mod:`trailtech.io.gpx_scan` may only return what it read from a document libxml2 parses strictly
 (anything else is read by the tree path, in recovery mode). libxml2's check costs ~6 ms on a
 2.7 MB export, about as much as the whole scan; this module proves well-formedness for the
-documents watches and apps actually write, from the arrays the scan has already built, in well
-under a millisecond per megabyte. It is *conservative*: ``True`` only when every rule of XML 1.0
+documents watches and apps actually write, from the arrays the scan has already built, in about a
+millisecond per megabyte. It is *conservative*: ``True`` only when every rule of XML 1.0
 and Namespaces in XML that such a document could break is checked; anything unusual (a DOCTYPE,
 a new namespace binding below the root, an unknown entity, a non-ASCII tag name, a text longer than
 1 MB, a '>' in a text...) gives ``False``, and the caller then asks libxml2, so a
