@@ -48,7 +48,7 @@ import numpy as np
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
-from .gpx_scan import GpxScan, checked_scan, start_scan
+from .gpx_scan import GpxScan, start_scan
 from .xmlsafe import local_name, namespace, parse_xml
 
 __all__ = ["GPX_ENGINES", "read_gpx"]
@@ -324,19 +324,19 @@ def _read_scan(data: bytes, source: str) -> Track | None:
     started = start_scan(data)
     if started is None:
         return None
-    scan, usable = started
+    failure = None
     try:
         with np.errstate(all="ignore"):
-            values = _values_of_scan(scan)
-    except Exception:
-        if usable():
-            raise  # a well-formed document the conversion cannot handle: a bug
-        values = None
-    if values is None or not usable():
-        scan = checked_scan(data)
-        if scan is None:
-            return None
+            values = _values_of_scan(started.scan)
+    except Exception as exc:  # judged below, once it is known whether the document is broken
+        values, failure = None, exc
+    scan = started.final()
+    if scan is None:
+        return None
+    if scan is not started.scan:
         values = _values_of_scan(scan)
+    elif failure is not None:
+        raise failure  # a well-formed document the conversion cannot handle: a bug
     columns, times = values
     return _finish(
         columns,

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TagStructure", "proves_well_formed"]
+__all__ = ["TagStructure", "proves_well_formed", "root_declarations"]
 
 _S = rb"[ \t\r\n]"
 _NCNAME = rb"[A-Za-z_][A-Za-z0-9._-]*"
@@ -184,7 +184,7 @@ def proves_well_formed(s: TagStructure) -> bool:
         and _outside_root(s)
     ):
         return False
-    declared = _root_declarations(s)
+    declared = root_declarations(s.data[int(s.lt[0]) : int(s.tend[0]) + 1])
     return (
         declared is not None
         and _names(s, declared)
@@ -263,10 +263,9 @@ def _opaque(s: TagStructure) -> bool:
             m = _PI.fullmatch(data, a, b)
             if m is None:
                 return False
-            if m.group(1).lower() == b"xml":
-                # only the XML declaration, checked with the encoding
-                if a != 0 or not data.startswith(b"<?xml", 0):
-                    return False
+            # a target "xml" is only the XML declaration, checked with the encoding
+            if m.group(1).lower() == b"xml" and (a != 0 or not data.startswith(b"<?xml")):
+                return False
     # ']]>' in character data is an error; inside a comment or PI it is text, and a CDATA
     # section ends with it.
     arr = np.frombuffer(data, dtype=np.uint8)
@@ -308,10 +307,21 @@ def _outside_root(s: TagStructure) -> bool:
     return True
 
 
-def _root_declarations(s: TagStructure) -> dict[str, str] | None:
-    """Prefix -> URI declared on the root tag (the default namespace under ``""``); ``None``
-    if the root tag is not plain."""
-    tag = s.data[int(s.lt[0]) : int(s.tend[0]) + 1]
+def root_declarations(tag: bytes) -> dict[str, str] | None:
+    """Namespace bindings a root start tag declares, when it is plain enough for the proof.
+
+    Parameters
+    ----------
+    tag : bytes
+        The root's start tag, ``<`` to ``>``.
+
+    Returns
+    -------
+    dict of str to str or None
+        Prefix -> URI (the default namespace under ``""``); ``None`` when the tag does not match
+        the start-tag grammar or declares something the proof does not follow (an empty or
+        unusual URI, the ``xml``/``xmlns`` prefixes).
+    """
     m = _START_TAG.fullmatch(tag)
     if m is None:
         return None

@@ -46,22 +46,21 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from lxml import etree
 
 from ._build import fixed_time_form, parse_times, to_float
-from .gpx_proof import TagStructure, proves_well_formed
+from .gpx_proof import TagStructure, proves_well_formed, root_declarations
 from .xmlsafe import strip_leading_space
 
 __all__ = [
     "NAME_BYTES_MAX",
     "PADDING",
     "GpxScan",
-    "checked_scan",
+    "StartedScan",
     "scan_gpx",
     "start_scan",
     "well_formed",
@@ -92,7 +91,7 @@ _GPX_KINDS = {
     "type": _TYPE,
 }
 #: Per element kind, whether it is a point field read directly (``<ele>``, ``<time>``, ``<speed>``).
-_IS_DIRECT = np.isin(np.arange(9), (_ELE, _TIME, _SPEED))
+_IS_DIRECT = np.isin(np.arange(len(_GPX_KINDS) + 1), (_ELE, _TIME, _SPEED))
 
 _LT, _GT, _SLASH, _QMARK, _DQUOTE, _APOS = 60, 62, 47, 63, 34, 39
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -441,23 +440,6 @@ def _namespaces(data: bytes, root_tag: bytes) -> tuple[dict[str, str], str] | No
     return bindings, (root_default or "")
 
 
-def _root_namespaces(root_tag: bytes) -> tuple[dict[str, str], str] | None:
-    """Prefix -> URI bindings and the default namespace declared on the root tag itself."""
-    bindings: dict[str, str] = {}
-    default = ""
-    for m in _XMLNS.finditer(root_tag):
-        if root_tag[m.start() - 1] > 32:
-            continue  # part of a longer name, not a declaration
-        prefix, dq, sq = m.groups()
-        uri = _attribute_text(dq or sq)
-        if prefix:
-            if bindings.setdefault(prefix.decode("utf-8"), uri) != uri or not uri:
-                return None
-        else:
-            default = uri
-    return bindings, default
-
-
 def scan_gpx(data: bytes) -> GpxScan | None:
     """Scan a GPX document's track points; ``None`` when the document needs the tree path.
 
@@ -473,21 +455,38 @@ def scan_gpx(data: bytes) -> GpxScan | None:
         plain enough to be sure (see the module docstring); the caller then parses it with lxml.
     """
     started = start_scan(data)
-    if started is None:
-        return None
-    scan, usable = started
-    return scan if usable() else checked_scan(data)
+    return None if started is None else started.final()
 
 
-def start_scan(data: bytes) -> tuple[GpxScan, Callable[[], bool]] | None:
+@dataclass
+class StartedScan:
+    """A scan whose document may still be being proven well-formed (see :func:`start_scan`).
+
+    Attributes
+    ----------
+    scan : GpxScan
+        The scan; nothing derived from it may be used before :meth:`final` returns it.
+    """
+
+    scan: GpxScan
+    _verdict: Future | None
+    _prepared: tuple
+
+    def final(self) -> GpxScan | None:
+        """The scan to use: :attr:`scan` once proven well-formed; else the scan of
+        :func:`_checked_scan` (``None``: libxml2 rejects the document, read it with lxml)."""
+        if self._verdict is None or self._verdict.result():
+            return self.scan
+        return _checked_scan(*self._prepared)
+
+
+def start_scan(data: bytes) -> StartedScan | None:
     """Scan a document and start proving it well-formed, so that the caller can work meanwhile.
 
     Returns
     -------
-    (GpxScan, callable) or None
-        The scan and a function that answers whether it may be used (waiting for the proof if
-        needed); when it answers ``False``, the caller discards everything derived from the
-        scan and reads the document with :func:`checked_scan`. ``None``: the scanner declines.
+    StartedScan or None
+        ``None``: the scanner declines (read the document with lxml).
 
     Notes
     -----
@@ -496,7 +495,8 @@ def start_scan(data: bytes) -> tuple[GpxScan, Callable[[], bool]] | None:
     That proof admits no namespace binding but the root's, so this scan resolves prefixes with
     the root's declarations only. The proof runs in a worker thread: both it and the caller's
     conversion of the values are numpy passes that release the GIL, so on two cores it costs
-    little wall time.
+    little wall time. A document it cannot start on is scanned again with every declaration
+    and checked by libxml2 at once.
     """
     prepared = _prepared(data)
     if prepared is None:
@@ -505,22 +505,16 @@ def start_scan(data: bytes) -> tuple[GpxScan, Callable[[], bool]] | None:
         with np.errstate(all="ignore"):
             found = _scan(*prepared, root_only=True)
     except Exception:
-        found = None  # the checked scan below runs again, and raises if the document is fine
+        found = None  # the checked scan runs again, and raises if the document is fine
     if found is not None and found[1] is not None:
-        return found[0], _pool().submit(_prove, found[1]).result
+        return StartedScan(found[0], _pool().submit(_prove, found[1]), prepared)
     scan = _checked_scan(*prepared)
-    return None if scan is None else (scan, lambda: True)
+    return None if scan is None else StartedScan(scan, None, prepared)
 
 
 def _prove(structure: TagStructure) -> bool:
     with np.errstate(all="ignore"):
         return proves_well_formed(structure)
-
-
-def checked_scan(data: bytes) -> GpxScan | None:
-    """The scan with every namespace declaration of the document, checked by libxml2."""
-    prepared = _prepared(data)
-    return None if prepared is None else _checked_scan(*prepared)
 
 
 def _checked_scan(data: bytes, arr: np.ndarray, lt: np.ndarray, regions) -> GpxScan | None:
@@ -632,10 +626,17 @@ def _scan(
     unique_names, name_id = names
 
     root_tag = data[o_lt[0] : tend[oi[0]] + 1]
-    ns = _root_namespaces(root_tag) if root_only else _namespaces(data, root_tag)
-    if ns is None:
-        return None
-    bindings, default_ns = ns
+    if root_only:
+        declared = root_declarations(root_tag)
+        if declared is None:
+            return None
+        default_ns = declared.pop("", "")
+        bindings = declared
+    else:
+        ns = _namespaces(data, root_tag)
+        if ns is None:
+            return None
+        bindings, default_ns = ns
     clark = []
     for raw in unique_names:
         prefix, _, local = raw.decode("utf-8").rpartition(":")
