@@ -4,14 +4,19 @@ A script, not a test. Interleaved rounds (each round times every reader once; tr
 timed 5 times inside a round); minimum and median over all timings. Wall clock by default: the
 auto engine runs its libxml2 check in a worker thread alongside the scan, which saves wall time,
 not CPU time (``--cpu`` reports CPU time of all threads, where that overlap does not show).
+Freed memory is kept for reuse as the command line does (:func:`trailtech.keep_freed_memory`);
+``--default-malloc`` measures glibc's defaults instead (every read faults its arrays' pages in
+again; the per-read page faults are printed).
 
     python benchmarks/gpx_bench.py                 # largest corpus GPX files + simulated 9 h ultra
     python benchmarks/gpx_bench.py --rounds 7 --cpu
+    python benchmarks/gpx_bench.py --default-malloc
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import sys
 import time
@@ -23,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import REAL_DIR
 from trailtech.io.gpx import read_gpx
 from trailtech.io.gpx_scan import well_formed
+from trailtech.memory import keep_freed_memory
 
 
 def documents() -> list[tuple[str, bytes]]:
@@ -65,14 +71,22 @@ def main() -> None:
         action="store_true",
         help="CPU time (all threads) instead of wall clock",
     )
+    ap.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="glibc's default malloc settings, not the command line's (trailtech.keep_freed_memory)",
+    )
     args = ap.parse_args()
+    kept = False if args.default_malloc else keep_freed_memory()
+    print(f"freed memory kept for reuse: {'yes' if kept else 'no (glibc defaults)'}\n")
     clock = time.process_time if args.cpu else time.perf_counter
     print(
         "| file | points | gpxpy.parse ms | read_gpx gpxpy ms | read_gpx lxml ms | "
         "read_gpx auto ms | libxml2 check ms | auto vs gpxpy.parse | auto vs lxml | "
-        "median gpxpy.parse ms | median auto ms | median auto vs gpxpy.parse |"
+        "median gpxpy.parse ms | median auto ms | median auto vs gpxpy.parse | "
+        "auto page faults/read |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, data in documents():
         readers = _readers(name, data)
         times: dict[str, list[float]] = {k: [] for k in readers}
@@ -85,11 +99,15 @@ def main() -> None:
         ms = {k: min(v) * 1e3 for k, v in times.items()}
         med = {k: statistics.median(v) * 1e3 for k, v in times.items()}
         n = read_gpx(data, name).meta.n_records
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(5):
+            read_gpx(data, name)
+        faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5
         print(
             f"| {name} | {n} | {ms['gpxpy.parse']:.0f} | {ms['gpxpy']:.0f} | {ms['lxml']:.1f} | "
             f"{ms['auto']:.1f} | {ms['check']:.1f} | x{ms['gpxpy.parse'] / ms['auto']:.1f} | "
             f"x{ms['lxml'] / ms['auto']:.1f} | {med['gpxpy.parse']:.0f} | {med['auto']:.1f} | "
-            f"x{med['gpxpy.parse'] / med['auto']:.1f} |",
+            f"x{med['gpxpy.parse'] / med['auto']:.1f} | {faults:,.0f} |",
             flush=True,
         )
 

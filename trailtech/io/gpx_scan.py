@@ -795,10 +795,7 @@ def _stops(word: np.ndarray) -> np.ndarray:
 
 def _first_stop(word: np.ndarray) -> np.ndarray:
     """Index (0-7) of the first name-ending byte of each little-endian word; 8 when none."""
-    flags = _stops(word)
-    lowest = flags & (~flags + np.uint64(1))  # 2**(8k + 7) for byte k
-    k = (np.frexp(lowest.astype(np.float64))[1] - 8) // 8
-    return np.where(flags == 0, 8, k)
+    return _lowest_flag(_stops(word))
 
 
 def _name_ids(
@@ -891,9 +888,14 @@ def _word(text: bytes) -> np.uint64:
 def _first_byte(word: np.ndarray, byte: int) -> np.ndarray:
     """Index (0-7) of the first ``byte`` in each little-endian word; 8 when none."""
     v = word ^ np.uint64(byte * 0x0101010101010101)
-    flags = (v - _ONES) & ~v & _HIGH
-    lowest = flags & (~flags + np.uint64(1))
-    return np.where(flags == 0, 8, (np.frexp(lowest.astype(np.float64))[1] - 8) // 8)
+    return _lowest_flag((v - _ONES) & ~v & _HIGH)
+
+
+def _lowest_flag(flags: np.ndarray) -> np.ndarray:
+    """Byte index (0-7) of the lowest flag of each word of byte flags (bit 7 of a byte); 8
+    when none: the count of trailing zero bits, ``popcount((f - 1) & ~f)``, over 8 (64 for 0).
+    """
+    return (np.bitwise_count((flags - np.uint64(1)) & ~flags) >> np.uint8(3)).astype(np.intp)
 
 
 def _next_quote(words8: np.ndarray, pos: np.ndarray, n_words: int = 5) -> np.ndarray:
