@@ -26,6 +26,8 @@ from typing import Optional
 
 import numpy as np
 
+from ..processing.stats import median
+
 __all__ = [
     "ramp",
     "robust_cv",
@@ -60,10 +62,10 @@ def robust_cv(x: np.ndarray, *, min_samples: int = 5) -> float:
     x = x[np.isfinite(x)]
     if x.size < min_samples:
         return float("nan")
-    med = np.median(x)
+    med = median(x)
     if med <= 0:
         return float("nan")
-    return float(1.4826 * np.median(np.abs(x - med)) / med)
+    return float(1.4826 * median(np.abs(x - med)) / med)
 
 
 def braking_events(speed_mps: np.ndarray, *, drop_mps: float = 0.6, window_samples: int = 2) -> np.ndarray:
@@ -158,12 +160,12 @@ def descent_metrics(
         c = np.asarray(cadence_spm, dtype=float)[use]
         c = c[np.isfinite(c) & (c > 0)]
         if c.size >= 5:
-            cad_med = float(np.median(c))
+            cad_med = float(median(c))
             cad_cv = robust_cv(c)
             if flat_cadence_spm is not None and np.isfinite(flat_cadence_spm):
                 cad_delta = cad_med - float(flat_cadence_spm)
             if flat_stride_m and np.isfinite(flat_stride_m):
-                stride = float(np.median(v[use])) / (cad_med / 60.0)
+                stride = float(median(v[use])) / (cad_med / 60.0)
                 stride_ratio = stride / flat_stride_m
     vm = v[mv]
     speed_cv = robust_cv(vm)
@@ -183,7 +185,7 @@ def descent_metrics(
             # Time-based: distance covered / distance expected in the same moving time.
             speed_ratio = float(np.sum(vm[ok]) / np.sum(ve[ok]))
     return {
-        "speed_mps": float(np.median(vm)) if vm.size else nan,
+        "speed_mps": float(median(vm)) if vm.size else nan,
         "cadence_spm": cad_med,
         "cadence_delta_spm": cad_delta,
         "cadence_cv": cad_cv,

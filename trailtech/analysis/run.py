@@ -18,6 +18,7 @@ import pandas as pd
 from ..config import AnalysisConfig
 from ..processing.gap import gap_factor
 from ..processing.hiking import tobler_speed_mps
+from ..processing.stats import median
 from ..result import CONTRACT_COLUMNS, HikeRun
 from . import descent as dsc
 from . import gait as gt
@@ -93,6 +94,22 @@ class _Ctx:
         grid, turn = tr.heading_change_deg_per_m(self.x, self.y, self.d)
         self.turn = np.interp(self.d, grid, turn) if turn.size else np.full(n, np.nan)
 
+    def set_gait(self, labels: np.ndarray) -> None:
+        """Keep the gait of every row as boolean masks, and the flat running strides.
+
+        The analyses ask "which rows ran / hiked" many times (every descent, every repeat
+        pass); comparing an object array of labels costs far more than slicing a mask.
+        """
+        self.is_hike = labels == gt.HIKE
+        self.is_run = labels == gt.RUN
+        self.is_stop = labels == gt.STOP
+        # Flat running rows with a cadence: their speed [m/s] and stride (step) length [m].
+        flat = self.is_run & (np.abs(np.nan_to_num(self.g, nan=1.0)) < self.cfg.flat_grade_max) \
+            & np.isfinite(self.c) & (self.c > 0)
+        fi = np.flatnonzero(flat)
+        self.flat_v = self.v[fi]
+        self.flat_stride = self.flat_v / (self.c[fi] / 60.0)
+
     def foot_share(self, i0: int, i1: int) -> float:
         """Share of timeline rows ``i0:i1`` that are on foot (1 for an empty range)."""
         return float(self.on_foot[i0:i1].mean()) if i1 > i0 else 1.0
@@ -134,8 +151,8 @@ def _segment_rows(ctx: _Ctx, segs: np.ndarray, pdist: np.ndarray) -> list[slice]
     return [ctx.rows(pdist[a], pdist[b]) for a, b in segs]
 
 
-def _gait_vam(ctx: _Ctx, sl: slice, labels: np.ndarray, which: str) -> Optional[float]:
-    sel = labels[sl] == which
+def _gait_vam(ctx: _Ctx, sl: slice, is_gait: np.ndarray) -> Optional[float]:
+    sel = is_gait[sl]
     tsum = float(np.sum(ctx.dt[sl][sel]))
     if tsum < 10:  # under 10 s of a gait says nothing about its climbing rate
         return None
@@ -151,15 +168,14 @@ def _climbs_table(ctx, climbs, profile, labels) -> pd.DataFrame:
     for (a, b), sl in zip(climbs, _segment_rows(ctx, climbs, pdist)):
         length = pdist[b] - pdist[a]
         gain = ph[b] - ph[a]
-        lab = labels[sl]
-        mt = float(np.sum(ctx.dt[sl][lab != gt.STOP]))
-        ht = float(np.sum(ctx.dt[sl][lab == gt.HIKE]))
+        mt = float(np.sum(ctx.dt[sl][~ctx.is_stop[sl]]))
+        ht = float(np.sum(ctx.dt[sl][ctx.is_hike[sl]]))
         rows.append({
             "start_m": pdist[a], "end_m": pdist[b], "start_time": ctx.time_at(sl.start),
             "length_m": length, "gain_m": gain, "avg_grade_pct": 100 * gain / length,
             "hike_fraction": ht / mt if mt > 0 else None,
-            "hike_vam_m_per_h": _gait_vam(ctx, sl, labels, gt.HIKE),
-            "run_vam_m_per_h": _gait_vam(ctx, sl, labels, gt.RUN),
+            "hike_vam_m_per_h": _gait_vam(ctx, sl, ctx.is_hike),
+            "run_vam_m_per_h": _gait_vam(ctx, sl, ctx.is_run),
             "moving_time_s": mt,
         })
     return pd.DataFrame(rows) if rows else _empty("climbs", ("moving_time_s",))
@@ -170,8 +186,7 @@ def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
     seg_id = np.full(ctx.n, -1, int)
     for k, sl in enumerate(climbs_rows):
         seg_id[sl] = k
-    hike = labels == gt.HIKE
-    run = labels == gt.RUN
+    hike, run = ctx.is_hike, ctx.is_run
     k = cfg.hike_prior_tobler_scale
     hike_model = gt.speed_model(ctx.g[hike], ctx.v[hike], ctx.dt[hike], lambda g: k * tobler_speed_mps(g))
     v_flat = tr.flat_equivalent_speed_mps(ctx.v, ctx.g, run)
@@ -218,16 +233,16 @@ def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
     return hr, v_flat
 
 
-def _flat_stride(ctx, labels, speed: float) -> Optional[float]:
+def _flat_stride(ctx, speed: float) -> Optional[float]:
+    """Median flat running stride [m] at speeds within 0.3 m/s of ``speed`` (all flat running
+    when that is under 30 s); None without cadence or with under 30 s of flat running."""
     if not ctx.has_cadence:
         return None
-    flat = (labels == gt.RUN) & (np.abs(np.nan_to_num(ctx.g, nan=1.0)) < ctx.cfg.flat_grade_max) \
-        & np.isfinite(ctx.c) & (ctx.c > 0)
-    near = flat & (np.abs(ctx.v - speed) <= 0.3)
-    use = near if near.sum() >= 30 else flat
-    if use.sum() < 30:
+    near = np.abs(ctx.flat_v - speed) <= 0.3
+    stride = ctx.flat_stride[near] if np.count_nonzero(near) >= 30 else ctx.flat_stride
+    if stride.size < 30:
         return None
-    return float(np.median(ctx.v[use] / (ctx.c[use] / 60.0)))
+    return float(median(stride))
 
 
 def _stretch(ctx, sl: slice, labels, v_exp, *, start_m, end_m) -> dict:
@@ -238,12 +253,12 @@ def _stretch(ctx, sl: slice, labels, v_exp, *, start_m, end_m) -> dict:
     length = end_m - start_m
     drop = h0 - h1
     mv = ctx.moving[sl]
-    running = labels[sl] == gt.RUN
+    running = ctx.is_run[sl]
     cad = ctx.c[sl] if ctx.has_cadence else None
-    vmed = float(np.median(ctx.v[sl][mv])) if mv.any() else np.nan
+    vmed = float(median(ctx.v[sl][mv])) if mv.any() else np.nan
     m = dsc.descent_metrics(
         ctx.v[sl], cad, mv, running, length_m=length, drop_m=drop,
-        flat_cadence_spm=ctx.flat_cadence, flat_stride_m=_flat_stride(ctx, labels, vmed),
+        flat_cadence_spm=ctx.flat_cadence, flat_stride_m=_flat_stride(ctx, vmed),
         expected_speed_mps=None if v_exp is None else v_exp[sl],
         braking_drop_mps=cfg.braking_drop_mps,
         braking_window_samples=max(1, int(round(cfg.braking_window_s / cfg.time_grid_s))))
@@ -284,6 +299,21 @@ def _stretch(ctx, sl: slice, labels, v_exp, *, start_m, end_m) -> dict:
         "end_lat": lat[okp[-1]] if okp.size else np.nan, "end_lon": lon[okp[-1]] if okp.size else np.nan,
         "row_start": sl.start, "row_stop": sl.stop,
     }
+
+
+def _technicality_along(ctx, pieces: list[slice], v_exp) -> np.ndarray:
+    """T per timeline row over the descents' rows ``pieces`` (each windowed on its own; where
+    two overlap the later one's value stands), NaN elsewhere."""
+    out = np.full(ctx.n, np.nan)
+    if not pieces:
+        return out
+    along = tr.technicality_along_pieces(ctx.v, ctx.c if ctx.has_cadence else None, v_exp,
+                                         ctx.moving, ctx.turn, pieces)
+    k = 0
+    for sl in pieces:
+        out[sl] = along[k:k + sl.stop - sl.start]
+        k += sl.stop - sl.start
+    return out
 
 
 def _latest_pass_of_each_repeat(stretches: pd.DataFrame) -> pd.DataFrame:
@@ -338,6 +368,7 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
 
     # --- gait
     labels, method, _thr = _gait(ctx, warnings)
+    ctx.set_gait(labels)
     climb_rows = _segment_rows(ctx, climbs, pdist)
     climbs_df = _climbs_table(ctx, climbs, profile.assign(elevation_m=ph) if len(profile) else profile,
                               labels)
@@ -345,17 +376,14 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
     v_exp = tr.expected_speed_mps(ctx.g, v_flat) if np.isfinite(v_flat) else None
 
     # --- descents: score, technicality
-    tech_along = np.full(ctx.n, np.nan)
     drows = []
+    along_rows = []
     for a, b in descents:
         sl = ctx.rows(pdist[a], pdist[b])
-        row = _stretch(ctx, sl, labels, v_exp, start_m=pdist[a], end_m=pdist[b])
-        drows.append(row)
+        drows.append(_stretch(ctx, sl, labels, v_exp, start_m=pdist[a], end_m=pdist[b]))
         if sl.stop - sl.start >= 3:
-            along = tr.technicality_along(ctx.v[sl], ctx.c[sl] if ctx.has_cadence else None,
-                                          None if v_exp is None else v_exp[sl], ctx.moving[sl],
-                                          ctx.turn[sl])
-            tech_along[sl] = along
+            along_rows.append(sl)
+    tech_along = _technicality_along(ctx, along_rows, v_exp)
     descents_df = pd.DataFrame(drows) if drows else _empty("descents")
     if drows and not ctx.has_cadence:
         warnings.append("No cadence in this file: descent control scores use speed steadiness "

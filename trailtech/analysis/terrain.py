@@ -30,6 +30,7 @@ from typing import Optional
 
 import numpy as np
 import pandas as pd
+from pandas.api.indexers import BaseIndexer
 
 from ..processing.gap import gap_factor
 from .descent import ramp, robust_cv
@@ -43,6 +44,8 @@ __all__ = [
     "tortuosity_deg_per_m",
     "technicality",
     "technicality_along",
+    "technicality_along_pieces",
+    "centred_piece_bounds",
 ]
 
 #: (score-0 anchor, score-1 anchor) of each component.
@@ -146,14 +149,50 @@ def technicality_components(speed_mps, cadence_spm, expected_mps, moving, x_m, y
     }
 
 
-def _rolling_cv(x: np.ndarray, window: int) -> np.ndarray:
-    """Rolling robust CV ``IQR / 1.349 / median`` (C-speed rolling quantiles)."""
-    s = pd.Series(x)
-    r = s.rolling(window, center=True, min_periods=max(3, window // 3))
-    q1, q3, med = r.quantile(0.25), r.quantile(0.75), r.median()
+class _PieceWindows(BaseIndexer):
+    """Window bounds given up front (pandas' public hook for custom windows)."""
+
+    def get_window_bounds(self, num_values=0, min_periods=None, center=None, closed=None, step=None):
+        return self.start, self.end
+
+
+def centred_piece_bounds(lengths, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of a centred rolling window over pieces laid end to end, each windowed alone.
+
+    Row ``i`` of a piece of ``m`` rows gets rows ``[i + 1 + o - window, i + 1 + o)`` of its
+    piece, clipped to ``[0, m]``, with ``o = (window - 1) // 2``: exactly pandas'
+    ``rolling(window, center=True)`` bounds of each piece on its own, shifted to where the
+    piece starts in the concatenation.
+
+    Parameters
+    ----------
+    lengths : array of int
+        Rows of each piece, in order [rows].
+    window : int
+        Window length [rows].
+
+    Returns
+    -------
+    start, end : numpy.ndarray of int64
+        Half-open window bounds per concatenated row [row index].
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    base = np.repeat(np.cumsum(lengths) - lengths, lengths)
+    size = np.repeat(lengths, lengths)
+    pos = np.arange(int(lengths.sum()), dtype=np.int64) - base
+    end = pos + 1 + (window - 1) // 2
+    start = end - window
+    return np.clip(start, 0, size) + base, np.clip(end, 0, size) + base
+
+
+def _rolling_cv(x: pd.DataFrame, rolling) -> np.ndarray:
+    """Rolling robust CV ``IQR / 1.349 / median`` per column (C-speed rolling quantiles)."""
+    r = x.rolling(rolling["window"], min_periods=rolling["min_periods"])
+    q1, q3 = r.quantile(0.25).to_numpy(), r.quantile(0.75).to_numpy()
+    med = r.median().to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = ((q3 - q1) / 1.349 / med).to_numpy()
-    return np.where(np.isfinite(out) & (med.to_numpy() > 0), out, np.nan)
+        out = (q3 - q1) / 1.349 / med
+    return np.where(np.isfinite(out) & (med > 0), out, np.nan)
 
 
 def technicality_along(
@@ -182,22 +221,65 @@ def technicality_along(
     numpy.ndarray
         T in [0, 1] (NaN where nothing can be computed).
     """
-    v = np.where(np.asarray(moving, bool), np.asarray(speed_mps, float), np.nan)
-    comps = {}
-    comps["speed_cv"] = _rolling_cv(v, window_samples)
+    n = np.asarray(speed_mps).size
+    return technicality_along_pieces(speed_mps, cadence_spm, expected_mps, moving, turn_deg_per_m,
+                                     [slice(0, n)], window_samples=window_samples)
+
+
+def technicality_along_pieces(
+    speed_mps: np.ndarray,
+    cadence_spm: Optional[np.ndarray],
+    expected_mps: Optional[np.ndarray],
+    moving: np.ndarray,
+    turn_deg_per_m: np.ndarray,
+    pieces: list[slice],
+    *,
+    window_samples: int = 31,
+) -> np.ndarray:
+    """:func:`technicality_along` of several stretches of one track in one pass.
+
+    Each piece is windowed on its own (its centred windows stop at its ends), so the values
+    are those of one :func:`technicality_along` call per piece; the pieces may overlap.
+
+    Parameters
+    ----------
+    speed_mps, cadence_spm, expected_mps : array
+        Rows of the whole track [m/s], [spm], [m/s].
+    moving : array of bool
+    turn_deg_per_m : array
+        |Heading change| per metre mapped onto the rows [deg/m].
+    pieces : list of slice
+        Rows of each stretch (step 1).
+    window_samples : int
+        Rolling window [rows, 1 Hz].
+
+    Returns
+    -------
+    numpy.ndarray
+        T in [0, 1] of the rows of every piece, the pieces one after the other (NaN where
+        nothing can be computed).
+    """
+    if window_samples < 3:
+        raise ValueError(f"window_samples={window_samples} must be at least 3 (3 rows make a spread)")
+    idx = np.concatenate([np.arange(sl.start, sl.stop) for sl in pieces] or [np.zeros(0, int)])
+    lengths = [sl.stop - sl.start for sl in pieces]
+    start, end = centred_piece_bounds(lengths, window_samples)
+    rolling = {"window": _PieceWindows(start=start, end=end), "min_periods": max(3, window_samples // 3)}
+    v = np.where(np.asarray(moving, bool)[idx], np.asarray(speed_mps, float)[idx], np.nan)
+    cols = {"speed_cv": v}
     if cadence_spm is not None:
-        c = np.asarray(cadence_spm, float)
-        c = np.where(np.isfinite(v) & (c > 0), c, np.nan)
-        comps["cadence_cv"] = _rolling_cv(c, window_samples)
+        c = np.asarray(cadence_spm, float)[idx]
+        cols["cadence_cv"] = np.where(np.isfinite(v) & (c > 0), c, np.nan)
+    cv = _rolling_cv(pd.DataFrame(cols), rolling)
+    comps = {k: cv[:, j] for j, k in enumerate(cols)}
     if expected_mps is not None:
-        ve = np.where(np.isfinite(v), np.asarray(expected_mps, float), np.nan)
-        kw = dict(window=window_samples, center=True, min_periods=max(3, window_samples // 3))
-        sv = pd.Series(v).rolling(**kw).sum().to_numpy()
-        se = pd.Series(ve).rolling(**kw).sum().to_numpy()
+        ve = np.where(np.isfinite(v), np.asarray(expected_mps, float)[idx], np.nan)
+        sums = pd.DataFrame({"v": v, "ve": ve}).rolling(**rolling).sum().to_numpy()
+        sv, se = sums[:, 0], sums[:, 1]
         with np.errstate(divide="ignore", invalid="ignore"):
             comps["shortfall"] = np.where(se > 0, 1.0 - sv / se, np.nan)
-    t = pd.Series(np.asarray(turn_deg_per_m, float)).rolling(
-        window_samples, center=True, min_periods=1).mean().to_numpy()
+    t = pd.Series(np.asarray(turn_deg_per_m, float)[idx]).rolling(
+        rolling["window"], min_periods=1).mean().to_numpy()
     comps["tortuosity_deg_per_m"] = t
     num = np.zeros(v.size)
     den = np.zeros(v.size)

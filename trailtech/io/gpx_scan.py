@@ -937,14 +937,24 @@ def _eight_digits(x: np.ndarray) -> np.ndarray:
     ) >> np.uint64(32)
 
 
-def _digit_word(words8: np.ndarray, at: np.ndarray, n: np.ndarray):
-    """Up to 8 digits at ``at`` (``n`` of them) as a number, and whether they are all digits."""
-    x = (words8[at] ^ _ZEROS8) & _LOW_BYTES[n]  # '0'-'9' -> 0-9; others stay > 9
-    ok = (((x + _SIXES8) | x) & _HIGH & _LOW_BYTES[n]) == 0
-    # left-pad with zero digits: move the n digits to the top bytes
-    shift = (np.uint64(8) * (8 - n).astype(np.uint64)) & np.uint64(63)
-    x = np.where(n == 0, np.uint64(0), x << shift)
+def _digit_word(word: np.ndarray, n: np.ndarray):
+    """The first ``n`` bytes (0-8) of each word as a decimal number, and whether all are digits."""
+    mask = _LOW_BYTES[n]
+    x = word ^ _ZEROS8  # '0'-'9' -> 0-9; others stay > 9
+    x &= mask
+    ok = (((x + _SIXES8) | x) & _HIGH & mask) == 0
+    # left-pad with zero digits: move the n digits to the top bytes (n = 0: x is 0 already)
+    x <<= (np.uint64(8) * (8 - n).astype(np.uint64)) & np.uint64(63)
     return _eight_digits(x), ok
+
+
+def _funnel(low: np.ndarray, high: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The 8 bytes starting ``k`` bytes (1-8) into the 16 bytes ``low`` then ``high``.
+
+    Shifts of 64 bits are undefined, hence the split shift of ``low``.
+    """
+    bits = np.uint64(8) * k.astype(np.uint64)
+    return ((low >> (bits - np.uint64(1))) >> np.uint64(1)) | (high << (np.uint64(64) - bits))
 
 
 def _split(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -1016,11 +1026,23 @@ def _plain_decimals(
     words8 = np.ndarray(
         shape=(padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,)
     )
-    negative = padded[start] == ord("-")
-    first = start + negative
+    # Three 8-byte reads per span cover a sign, 8 + 1 + 16 characters (the decoder's domain) and
+    # the byte after them; everything else is shifted out of these words, not read again.
+    w0, w1, w2 = words8[start], words8[start + 8], words8[start + 16]
+    negative = (w0 & np.uint64(0xFF)) == ord("-")
+    sign = negative.astype(np.int64)
+    first = start + sign
     length = stop - first
-    dot = _first_byte(words8[first], ord("."))
-    dot = np.where(dot == 8, 8 + _first_byte(words8[first + 8], ord(".")), dot)
+    # the words from the first digit on: shifted by one byte after a '-'
+    shift = negative.astype(np.uint64) * np.uint64(8)
+    back = (np.uint64(64) - shift) & np.uint64(63)
+    keep = np.where(negative, ~np.uint64(0), np.uint64(0))
+    w0 = (w0 >> shift) | ((w1 << back) & keep)
+    w1 = (w1 >> shift) | ((w2 << back) & keep)
+    w2 = w2 >> shift  # its last byte is lost after a '-': beyond the domain (a sign + 20 bytes)
+    # the dot: within the first 9 characters, or the integer part is too long anyway
+    dot = _first_byte(w0, ord("."))
+    dot[(dot == 8) & ((w1 & np.uint64(0xFF)) != ord("."))] = 16
     has_dot = dot < length
     n_int = np.where(has_dot, dot, length)
     n_frac = np.where(has_dot, length - dot - 1, 0)
@@ -1032,17 +1054,26 @@ def _plain_decimals(
         & (length > 0)
     )
     n_int = np.where(usable, n_int, 0)
-    n_frac = np.where(usable, np.clip(n_frac, 0, 16), 0)
-    whole, ok_int = _digit_word(words8, first, n_int)
-    frac_at = first + n_int + 1
+    n_frac = np.where(usable, n_frac, 0)
+    whole, ok_int = _digit_word(w0, n_int)
+    # the fraction starts k = n_int + 1 bytes in (1-9): in w0:w1, or in w1:w2 when k is 9
+    k = n_int + 1
+    wide = k == 9
+    k = np.where(wide, 1, k)
+    frac1 = _funnel(np.where(wide, w1, w0), np.where(wide, w2, w1), k)
     if n_frac.max(initial=0) <= 8:
         # the common short decimals (Strava's 7 places): one digit word suffices
-        part, ok_frac = _digit_word(words8, frac_at, n_frac)
+        part, ok_frac = _digit_word(frac1, n_frac)
     else:
         n_frac1 = np.minimum(n_frac, 8)
         n_frac2 = n_frac - n_frac1
-        part1, ok_frac1 = _digit_word(words8, frac_at, n_frac1)
-        part2, ok_frac2 = _digit_word(words8, frac_at + 8, n_frac2)
+        frac2 = _funnel(w1, w2, k)
+        # k = 9 with a second fractional word (8 + 1 + 9 or more bytes) would need a fourth
+        # word: those spans are read again from the buffer
+        far = np.flatnonzero(wide & (n_frac2 > 0))
+        frac2[far] = words8[first[far] + 17]
+        part1, ok_frac1 = _digit_word(frac1, n_frac1)
+        part2, ok_frac2 = _digit_word(frac2, n_frac2)
         part = part1 * _POW10_U[n_frac2] + part2
         ok_frac = ok_frac1 & ok_frac2
     # < 10**19 < 2**64: no wrap-around
