@@ -167,19 +167,24 @@ def whole_process_rows(fits: list[dict], runs: int, notes: list[str]) -> None:
         ]))
     except Exception as exc:
         notes.append(f"whole-process GPX row skipped ({type(exc).__name__}: {exc}).")
-    print("\nWhole processes (interpreter start and imports included), median over runs:\n")
-    print("| input | command | median wall s | peak RSS MiB | ratio to the parser |")
+    # A regular install compiles the package to bytecode; an editable checkout run with
+    # PYTHONDONTWRITEBYTECODE would compile it again on every start (the parsers' own packages
+    # are compiled at their install): compile it once, as a user's machine has it.
+    subprocess.run([py, "-m", "compileall", "-q", str(ROOT / "trailtech")], check=False)
+    print("\nWhole processes (interpreter start and imports included; bytecode compiled), "
+          "run in turn with the parser (A B A B ...), medians over runs:\n")
+    print("| input | command | median wall s | peak RSS MiB | ratio to the parser (median of pairs) |")
     print("|---|---|---:|---:|---:|")
     try:
         for label, cmds in cases:
-            base = None
-            for name, cmd in cmds:
-                results = [run_process(cmd) for _ in range(max(1, runs))]
-                wall = statistics.median(r[0] for r in results)
-                peaks = [r[1] for r in results if r[1] is not None]
+            (base_name, base_cmd), (name, cmd) = cmds
+            pairs = [(run_process(base_cmd), run_process(cmd)) for _ in range(max(1, runs))]
+            for which, key in ((base_name, 0), (name, 1)):
+                wall = statistics.median(p[key][0] for p in pairs)
+                peaks = [p[key][1] for p in pairs if p[key][1] is not None]
                 rss = f"{max(peaks):.0f}" if peaks else "–"
-                base = wall if base is None else base
-                print(f"| {label} | {name} | {wall:.3f} | {rss} | {wall / base:.2f} |")
+                ratio = statistics.median(p[key][0] / p[0][0] for p in pairs)
+                print(f"| {label} | {which} | {wall:.3f} | {rss} | {ratio:.2f} |")
     finally:
         if tmp is not None:
             os.unlink(tmp.name)
@@ -189,7 +194,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--files", type=int, default=3, help="how many of the largest FIT files")
+    ap.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="in-process rows with glibc's default malloc settings, not the command line's",
+    )
     args = ap.parse_args(argv)
+    from trailtech.memory import keep_freed_memory
+
+    kept = False if args.default_malloc else keep_freed_memory()
     # the analysis reports data-quality notes as warnings; they are not what is measured here
     warnings.simplefilter("ignore")
     if not (REAL_DIR / "manifest.csv").is_file():
@@ -208,7 +221,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     if not has_cli:
         notes.append("trailtech CLI not available yet: whole-process rows skipped.")
 
-    print(f"Machine: {machine()}\n")
+    print(f"Machine: {machine()}")
+    print(f"In-process rows: freed memory kept for reuse as the CLI does: {'yes' if kept else 'no'}\n")
     print("| file | records | tool | median s | records/s |")
     print("|---|---:|---|---:|---:|")
     for r in fits:

@@ -121,6 +121,22 @@ def _col(samples: pd.DataFrame, name: str, ok: np.ndarray) -> Optional[np.ndarra
     return v if np.isfinite(v).any() else None
 
 
+def _on_grid(t: np.ndarray, values: np.ndarray, grid: np.ndarray, gap: np.ndarray,
+             max_gap_s: float) -> np.ndarray:
+    """:func:`~trailtech.processing.resample.interp_on_time_grid` of one column.
+
+    ``gap`` is the gap mask of the timed samples ``t`` on ``grid``; when every value of the
+    column is finite its own gap mask is that one, so it is reused rather than recomputed
+    (the usual case: each sensor column would otherwise search the whole grid again).
+    """
+    v = np.asarray(values, dtype=float)
+    if not np.isfinite(v).all():
+        return _rs.interp_on_time_grid(t, v, grid, max_gap_s=max_gap_s)
+    out = np.interp(grid, t, v)
+    out[gap] = np.nan
+    return out
+
+
 def _span_text(seconds: float) -> str:
     """A time span in the unit a person would use ("15 years", "30 days", "5.2 h")."""
     if seconds >= 2 * 365.25 * 86400:
@@ -401,8 +417,8 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
                 f"{speed_limit_txt} and interpolated over them."
             )
         x, y = np.where(bad, np.nan, x), np.where(bad, np.nan, y)
-        xg = _rs.interp_on_time_grid(t, x, grid, max_gap_s=max_gap)
-        yg = _rs.interp_on_time_grid(t, y, grid, max_gap_s=max_gap)
+        xg = _on_grid(t, x, grid, gap, max_gap)
+        yg = _on_grid(t, y, grid, gap, max_gap)
         lat_g, lon_g = _geo.unproject_local(xg, yg, lat0_deg=lat0, lon0_deg=lon0)
         xs, ys = _pos.smooth_path(xg, yg, window=_odd(POSITION_SMOOTH_S / dt))
         slat, slon = _geo.unproject_local(xs, ys, lat0_deg=lat0, lon0_deg=lon0)
@@ -447,7 +463,7 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
     speed = speed_d
     dev_v = _col(s, "device_speed_mps", ok)
     if dev_v is not None and np.isfinite(dev_v).mean() >= DEVICE_STREAM_MIN_COVERAGE:
-        vg = _rs.interp_on_time_grid(t, dev_v, grid, max_gap_s=max_gap)
+        vg = _on_grid(t, dev_v, grid, gap, max_gap)
         covered = np.isfinite(vg) & np.isfinite(speed_d)
         dev_int = float(np.sum(vg[covered]) * dt)
         dist_int = float(np.sum(speed_d[covered]) * dt)
@@ -468,7 +484,7 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
         cad = cad if np.isfinite(cad).any() else None
     cad_g = None
     if cad is not None:
-        cad_g = _rs.interp_on_time_grid(t, cad, grid, max_gap_s=max_gap)
+        cad_g = _on_grid(t, cad, grid, gap, max_gap)
         cad_g, n_bad_c = _cad.clean_cadence(cad_g)
         if n_bad_c:
             notes.append(f"Dropped {n_bad_c} implausible cadence sample(s) (> 250 spm or one-sample spikes).")
@@ -492,7 +508,7 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
             barometric = _ele.is_barometric_like(
                 t, ele, median_abs_step_m=cfg.baro_median_abs_step_m, p99_abs_step_m=cfg.baro_p99_abs_step_m
             )
-        ele_g = _rs.interp_on_time_grid(t, ele, grid, max_gap_s=max_gap)
+        ele_g = _on_grid(t, ele, grid, gap, max_gap)
         ele_g, hamp = _ele.hampel(ele_g, window=_odd(cfg.hampel_window_s / dt), min_scale=0.1)
         if barometric:
             ele_g, n_clamped = _ele.clamp_vertical_rate(
@@ -643,6 +659,7 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
         "position_spikes": n_spikes,
     }
 
+    hr = _col(s, "heart_rate_bpm", ok)
     timeline = pd.DataFrame(
         {
             "time": start + pd.to_timedelta(grid, unit="s"),
@@ -655,11 +672,7 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> "Prepared"
             "speed_mps": np.where(gap, np.nan, speed),
             "vertical_speed_mps": vspeed,
             "cadence_spm": cad_g if cad_g is not None else np.full(n, np.nan),
-            "heart_rate_bpm": (
-                _rs.interp_on_time_grid(t, _col(s, "heart_rate_bpm", ok), grid, max_gap_s=max_gap)
-                if _col(s, "heart_rate_bpm", ok) is not None
-                else np.full(n, np.nan)
-            ),
+            "heart_rate_bpm": _on_grid(t, hr, grid, gap, max_gap) if hr is not None else np.full(n, np.nan),
             "moving": moving.astype(bool),
             "gap": gap,
             "on_foot": foot.astype(bool),

@@ -23,15 +23,16 @@ def proven(data: bytes) -> bool | None:
     prepared = gpx_scan._prepared(data)
     if prepared is None:
         return None
+    structures = []
     try:
         with np.errstate(all="ignore"):
-            found = gpx_scan._scan(*prepared, root_only=True)
+            found = gpx_scan._scan(*prepared, prove=structures.append)
     except Exception:
         return None
-    if found is None or found[1] is None:
+    if found is None or not structures:
         return None
     with np.errstate(all="ignore"):
-        return proves_well_formed(found[1])
+        return proves_well_formed(structures[0])
 
 
 def prepared_bytes(data: bytes) -> bytes:

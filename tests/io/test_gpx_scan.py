@@ -383,7 +383,6 @@ def test_entity_attack_is_still_refused_fast(monkeypatch):
 
 def test_broken_document_takes_recovery_path_although_the_scan_ran(monkeypatch):
     from trailtech.io import gpx_scan
-    from trailtech.io.gpx_proof import proves_well_formed
 
     # A mismatched end tag: the byte scan (which counts depth, not names) reads it happily;
     # the proof does not accept it, libxml2 rejects it, and the scan must be thrown away.
@@ -395,8 +394,8 @@ def test_broken_document_takes_recovery_path_although_the_scan_ran(monkeypatch):
     )
     assert scan_gpx(data) is None
     assert len(scans) == 2  # the proof's scan, then the libxml2-checked one
-    first, structure = scans[0]
-    assert first.n_points == 3 and not proves_well_formed(structure)
+    first, verdict = scans[0]
+    assert first.n_points == 3 and verdict.result() is False
     fast = same_as_lxml(data, "broken.gpx")
     assert any("recover" in w for w in fast.meta.warnings)
 

@@ -35,6 +35,9 @@ __all__ = [
     "classify_speed",
     "clean_bouts",
     "gait_labels",
+    "gait_masks",
+    "gait_codes",
+    "labels_from_masks",
     "bout_table",
     "SpeedModel",
     "speed_model",
@@ -53,6 +56,8 @@ __all__ = [
 ]
 
 HIKE, RUN, STOP = "hike", "run", "stop"
+#: The labels by gait code (:func:`gait_codes`): 0 stop, 1 hike, 2 run.
+_LABELS = np.array([STOP, HIKE, RUN], dtype=object)
 
 
 # ----------------------------------------------------------------------------- threshold
@@ -289,10 +294,59 @@ def gait_labels(
     -------
     numpy.ndarray of str (object)
     """
+    mv, hike = gait_masks(moving, speed_mps, grade, cadence_spm, threshold_spm=threshold_spm,
+                          hysteresis_spm=hysteresis_spm, dwell_samples=dwell_samples,
+                          majority_samples=majority_samples, min_bout_samples=min_bout_samples,
+                          method=method)
+    return labels_from_masks(mv, hike)
+
+
+def labels_from_masks(moving: np.ndarray, hike: np.ndarray) -> np.ndarray:
+    """The :func:`gait_labels` array from :func:`gait_masks`' two masks.
+
+    Parameters
+    ----------
+    moving : array of bool, shape (n,)
+    hike : array of bool, one per moving row
+
+    Returns
+    -------
+    numpy.ndarray of str (object)
+    """
+    out = np.full(moving.size, STOP, dtype=object)
+    if moving.any():
+        out[moving] = np.where(hike, HIKE, RUN)
+    return out
+
+
+def gait_masks(
+    moving: np.ndarray,
+    speed_mps: np.ndarray,
+    grade: np.ndarray,
+    cadence_spm: Optional[np.ndarray],
+    *,
+    threshold_spm: float,
+    hysteresis_spm: float = 5.0,
+    dwell_samples: int = 5,
+    majority_samples: int = 10,
+    min_bout_samples: int = 15,
+    method: str = "cadence",
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`gait_labels` as masks: which rows move, and which moving rows hike.
+
+    The analyses test the gait of rows many times; boolean masks answer that far faster
+    than comparing strings. Parameters as :func:`gait_labels`.
+
+    Returns
+    -------
+    moving : numpy.ndarray of bool, shape (n,)
+        Rows labelled hike or run (the others are ``"stop"``).
+    hike : numpy.ndarray of bool, shape (moving.sum(),)
+        Per moving row: hiking (else running).
+    """
     mv = np.asarray(moving, dtype=bool)
-    out = np.full(mv.size, STOP, dtype=object)
     if not mv.any():
-        return out
+        return mv, np.zeros(0, dtype=bool)
     by_speed = classify_speed(np.asarray(speed_mps, float)[mv], np.asarray(grade, float)[mv])
     if method == "cadence":
         if cadence_spm is None:
@@ -305,8 +359,7 @@ def gait_labels(
     else:
         raise ValueError(f"method={method!r}; use 'cadence' or 'speed'")
     hike = clean_bouts(hike, majority_samples=majority_samples, min_bout_samples=min_bout_samples)
-    out[mv] = np.where(hike, HIKE, RUN)
-    return out
+    return mv, np.asarray(hike, dtype=bool)
 
 
 # ----------------------------------------------------------------------------- bouts
@@ -318,6 +371,35 @@ def _row_dt(elapsed_s: np.ndarray) -> np.ndarray:
     dt = np.diff(t)
     med = float(np.median(dt)) if dt.size else 1.0
     return np.clip(np.r_[dt, 0.0], 0.0, 3.0 * med)
+
+
+def gait_codes(gait: np.ndarray) -> np.ndarray:
+    """Gait labels as small integers: 0 ``"stop"``, 1 ``"hike"``, 2 ``"run"``.
+
+    The bout tables accept either form; the codes spare them comparing strings row by row
+    (integer arrays pass through unchanged).
+
+    Parameters
+    ----------
+    gait : array of str, or of int codes
+
+    Returns
+    -------
+    numpy.ndarray of int8
+    """
+    g = np.asarray(gait)
+    if g.dtype.kind in "iu":
+        return g.astype(np.int8, copy=False)
+    return np.where(g == HIKE, 1, np.where(g == RUN, 2, 0)).astype(np.int8)
+
+
+def _labels_and_codes(gait) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, codes) of labels or codes (labels of codes are the module's own strings)."""
+    g = np.asarray(gait)
+    if g.dtype.kind in "iu":
+        return _LABELS[g], g
+    g = np.asarray(gait, dtype=object)
+    return g, gait_codes(g)
 
 
 def _pieces(key: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -360,10 +442,13 @@ def _stats(r: np.ndarray, elapsed_s, distance_m, elevation_m, dt, moving) -> pd.
 
 def bout_table(gait: np.ndarray, elapsed_s, distance_m, elevation_m) -> pd.DataFrame:
     """Every hike or run bout: gait, start_s, end_s, start_m, end_m, duration_s, length_m,
-    avg_grade_pct, speed_mps, vam_m_per_h (stops end a bout)."""
-    g = np.asarray(gait, dtype=object)
-    moving = g != STOP
-    r = _pieces(g, moving)
+    avg_grade_pct, speed_mps, vam_m_per_h (stops end a bout).
+
+    ``gait``: labels per row, or their :func:`gait_codes`.
+    """
+    g, code = _labels_and_codes(gait)
+    moving = code != 0
+    r = _pieces(code, moving)
     df = _stats(r, elapsed_s, distance_m, elevation_m, _row_dt(elapsed_s), moving)
     df.insert(0, "gait", g[r[:, 0]] if len(r) else np.array([], dtype=object))
     return df
@@ -374,12 +459,12 @@ def piece_table(gait: np.ndarray, segment_id: np.ndarray, elapsed_s, distance_m,
     """Bouts cut at segment boundaries: the part of each bout inside each segment.
 
     ``segment_id`` is the index of the climb each row lies on (-1 off climbs). Returns the
-    columns of :func:`bout_table` plus ``segment``.
+    columns of :func:`bout_table` plus ``segment``. ``gait``: labels, or :func:`gait_codes`.
     """
-    g = np.asarray(gait, dtype=object)
+    g, code = _labels_and_codes(gait)
     sid = np.asarray(segment_id, dtype=int)
-    moving = (g != STOP) & (sid >= 0)
-    key = np.where(g == HIKE, 1, 2) * 100000 + sid
+    moving = (code != 0) & (sid >= 0)
+    key = np.where(code == 1, 1, 2) * 100000 + sid
     r = _pieces(key, moving)
     df = _stats(r, elapsed_s, distance_m, elevation_m, _row_dt(elapsed_s), moving)
     df.insert(0, "gait", g[r[:, 0]] if len(r) else np.array([], dtype=object))
@@ -706,7 +791,7 @@ def climb_pieces(gait, segment_id, elapsed_s, distance_m, elevation_m, *,
     Parameters
     ----------
     gait : array of str
-        :func:`gait_labels` per row.
+        :func:`gait_labels` per row (or their :func:`gait_codes`).
     segment_id : array of int
         Climb index per row (-1 off climbs).
     elapsed_s, distance_m, elevation_m : array
@@ -720,13 +805,13 @@ def climb_pieces(gait, segment_id, elapsed_s, distance_m, elevation_m, *,
     -------
     DataFrame with :data:`CLIMB_PIECE_COLUMNS` (uphill pieces only, grade > 0).
     """
-    g = np.asarray(gait, dtype=object)
+    g, code = _labels_and_codes(gait)
     sid = np.asarray(segment_id, dtype=int)
     d = np.asarray(distance_m, dtype=float)
-    if g.size == 0 or not ((sid >= 0) & (g != STOP)).any():
+    moving = (code != 0) & (sid >= 0)
+    if g.size == 0 or not moving.any():
         return pd.DataFrame(columns=CLIMB_PIECE_COLUMNS)
-    moving = (g != STOP) & (sid >= 0)
-    key = np.where(g == HIKE, 1, 2) * 100000 + sid
+    key = np.where(code == 1, 1, 2) * 100000 + sid
     bouts = _pieces(key, moving)
     # Per row: its bout, the bout's start and length, and which equal share of it it is in.
     bout_of = np.full(d.size, -1, int)

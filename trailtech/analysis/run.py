@@ -94,15 +94,22 @@ class _Ctx:
         grid, turn = tr.heading_change_deg_per_m(self.x, self.y, self.d)
         self.turn = np.interp(self.d, grid, turn) if turn.size else np.full(n, np.nan)
 
-    def set_gait(self, labels: np.ndarray) -> None:
+    def set_gait(self, moving: np.ndarray, hike: np.ndarray) -> None:
         """Keep the gait of every row as boolean masks, and the flat running strides.
 
         The analyses ask "which rows ran / hiked" many times (every descent, every repeat
         pass); comparing an object array of labels costs far more than slicing a mask.
+
+        Parameters
+        ----------
+        moving, hike : numpy.ndarray of bool
+            :func:`~.gait.gait_masks`: rows hiking or running; per moving row, hiking.
         """
-        self.is_hike = labels == gt.HIKE
-        self.is_run = labels == gt.RUN
-        self.is_stop = labels == gt.STOP
+        self.is_stop = ~moving
+        self.is_hike = np.zeros(self.n, dtype=bool)
+        self.is_hike[moving] = hike
+        self.is_run = moving & ~self.is_hike
+        self.gait_code = np.where(self.is_hike, 1, np.where(moving, 2, 0)).astype(np.int8)
         # Flat running rows with a cadence: their speed [m/s] and stride (step) length [m].
         flat = self.is_run & (np.abs(np.nan_to_num(self.g, nan=1.0)) < self.cfg.flat_grade_max) \
             & np.isfinite(self.c) & (self.c > 0)
@@ -122,7 +129,7 @@ class _Ctx:
 
     def time_at(self, i: int):
         if 0 <= i < self.n:
-            return self.time.iloc[i]
+            return self.time.array[i]  # what .iloc[i] returns, without the indexing machinery
         return pd.NaT
 
 
@@ -141,10 +148,11 @@ def _gait(ctx: _Ctx, warnings: list[str]):
         if ctx.on_foot.any():
             warnings.append("No cadence in this file: hike or run was judged from speed and grade "
                             "(method 'speed', less reliable than cadence).")
-    labels = gt.gait_labels(ctx.moving, ctx.v, ctx.g, ctx.c, threshold_spm=thr,
-                            hysteresis_spm=cfg.gait_hysteresis_spm, dwell_samples=dwell,
-                            majority_samples=majority, min_bout_samples=min_bout, method=method)
-    return labels, method, thr
+    mv, hike = gt.gait_masks(ctx.moving, ctx.v, ctx.g, ctx.c, threshold_spm=thr,
+                             hysteresis_spm=cfg.gait_hysteresis_spm, dwell_samples=dwell,
+                             majority_samples=majority, min_bout_samples=min_bout, method=method)
+    ctx.set_gait(mv, hike)
+    return gt.labels_from_masks(mv, hike), method, thr
 
 
 def _segment_rows(ctx: _Ctx, segs: np.ndarray, pdist: np.ndarray) -> list[slice]:
@@ -193,7 +201,7 @@ def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
     v_prior = v_flat if np.isfinite(v_flat) else 2.8  # a typical easy trail pace when unknown
     run_model = gt.speed_model(ctx.g[run], ctx.v[run], ctx.dt[run],
                                lambda g: v_prior / gap_factor(g, model=cfg.gap_model))
-    pieces = gt.piece_table(labels, seg_id, ctx.t, ctx.d, ctx.h)
+    pieces = gt.piece_table(ctx.gait_code, seg_id, ctx.t, ctx.d, ctx.h)
     durations = climbs_df["moving_time_s"].to_numpy(float) if len(climbs_df) else np.zeros(0)
     should = gt.ran_should_hike(
         pieces, hike_model, durations, min_bout_s=cfg.judge_min_bout_s,
@@ -203,7 +211,7 @@ def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
     could = gt.hiked_could_run(pieces, run_model, min_bout_s=cfg.judge_min_bout_s,
                                max_grade=cfg.could_run_max_grade, could_run_ratio=cfg.could_run_ratio) \
         if run.any() else pd.DataFrame(columns=gt.FLAG_COLUMNS)
-    climb_bouts = gt.climb_pieces(labels, seg_id, ctx.t, ctx.d, ctx.h)
+    climb_bouts = gt.climb_pieces(ctx.gait_code, seg_id, ctx.t, ctx.d, ctx.h)
     cg = gt.crossover_grade(pd.DataFrame({
         "gait": climb_bouts["gait"].to_numpy(dtype=object),
         "grade": climb_bouts["avg_grade_pct"].to_numpy(float) / 100.0,
@@ -227,7 +235,7 @@ def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
         run_time_s=float(np.sum(ctx.dt[run])),
         ran_should_hike=should,
         hiked_could_run=could,
-        bouts=gt.bout_table(labels, ctx.t, ctx.d, ctx.h),
+        bouts=gt.bout_table(ctx.gait_code, ctx.t, ctx.d, ctx.h),
         climb_bouts=climb_bouts,
     )
     return hr, v_flat
@@ -368,7 +376,6 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
 
     # --- gait
     labels, method, _thr = _gait(ctx, warnings)
-    ctx.set_gait(labels)
     climb_rows = _segment_rows(ctx, climbs, pdist)
     climbs_df = _climbs_table(ctx, climbs, profile.assign(elevation_m=ph) if len(profile) else profile,
                               labels)

@@ -33,6 +33,7 @@ import pandas as pd
 from pandas.api.indexers import BaseIndexer
 
 from ..processing.gap import gap_factor
+from ..processing.stats import sorted_windows, window_median, window_quantile
 from .descent import ramp, robust_cv
 
 __all__ = [
@@ -185,11 +186,23 @@ def centred_piece_bounds(lengths, window: int) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(start, 0, size) + base, np.clip(end, 0, size) + base
 
 
-def _rolling_cv(x: pd.DataFrame, rolling) -> np.ndarray:
-    """Rolling robust CV ``IQR / 1.349 / median`` per column (C-speed rolling quantiles)."""
-    r = x.rolling(rolling["window"], min_periods=rolling["min_periods"])
-    q1, q3 = r.quantile(0.25).to_numpy(), r.quantile(0.75).to_numpy()
-    med = r.median().to_numpy()
+def _rolling_cv(x: np.ndarray, start: np.ndarray, end: np.ndarray, min_periods: int) -> np.ndarray:
+    """Rolling robust CV ``IQR / 1.349 / median`` over windows ``x[start:end]``.
+
+    The quartiles and the median are pandas' rolling ones (linear-interpolation quantiles,
+    NaN skipped, NaN under ``min_periods`` values), computed from one sort of all windows
+    (:mod:`trailtech.processing.stats`); pandas itself is used when ``x`` holds an infinity
+    (its skip list orders those its own way).
+    """
+    if np.isinf(x).any():
+        r = pd.Series(x).rolling(_PieceWindows(start=start, end=end), min_periods=min_periods)
+        q1, q3 = r.quantile(0.25).to_numpy(), r.quantile(0.75).to_numpy()
+        med = r.median().to_numpy()
+    else:
+        win, nobs = sorted_windows(x, start, end)
+        q1 = window_quantile(win, nobs, 0.25, min_periods=min_periods)
+        q3 = window_quantile(win, nobs, 0.75, min_periods=min_periods)
+        med = window_median(win, nobs, min_periods=min_periods)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (q3 - q1) / 1.349 / med
     return np.where(np.isfinite(out) & (med > 0), out, np.nan)
@@ -266,12 +279,11 @@ def technicality_along_pieces(
     start, end = centred_piece_bounds(lengths, window_samples)
     rolling = {"window": _PieceWindows(start=start, end=end), "min_periods": max(3, window_samples // 3)}
     v = np.where(np.asarray(moving, bool)[idx], np.asarray(speed_mps, float)[idx], np.nan)
-    cols = {"speed_cv": v}
+    comps = {"speed_cv": _rolling_cv(v, start, end, rolling["min_periods"])}
     if cadence_spm is not None:
         c = np.asarray(cadence_spm, float)[idx]
-        cols["cadence_cv"] = np.where(np.isfinite(v) & (c > 0), c, np.nan)
-    cv = _rolling_cv(pd.DataFrame(cols), rolling)
-    comps = {k: cv[:, j] for j, k in enumerate(cols)}
+        c = np.where(np.isfinite(v) & (c > 0), c, np.nan)
+        comps["cadence_cv"] = _rolling_cv(c, start, end, rolling["min_periods"])
     if expected_mps is not None:
         ve = np.where(np.isfinite(v), np.asarray(expected_mps, float)[idx], np.nan)
         sums = pd.DataFrame({"v": v, "ve": ve}).rolling(**rolling).sum().to_numpy()

@@ -35,6 +35,7 @@ What is checked (XML 1.0 production names in brackets):
 from __future__ import annotations
 
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,8 +141,10 @@ class TagStructure:
         The distinct start-tag names.
     name_id : ndarray of int64
         Per start tag, the index of its name in ``names``.
-    exact_open : ndarray of bool or None
+    exact_open : ndarray of bool or None, or a Future of one
         Per start tag, whether the scan verified it byte by byte (``<trkpt lat="..." lon="...">``).
+        A Future when the proof starts before the scan has finished that check: the proof
+        waits for it only where it needs it, after its other checks.
     """
 
     data: bytes
@@ -155,7 +158,7 @@ class TagStructure:
     open_index: np.ndarray
     names: list[bytes]
     name_id: np.ndarray
-    exact_open: np.ndarray | None
+    exact_open: np.ndarray | Future | None
 
 
 def proves_well_formed(s: TagStructure) -> bool:
@@ -363,8 +366,9 @@ def _start_tags(s: TagStructure, declared: dict[str, str]) -> bool:
     body = s.lt[oi] + 1 + name_len  # first byte after the name
     end = s.tend[oi]
     bare = (end == body) | (s.self_closing[oi] & (end == body + 1))
-    if s.exact_open is not None:
-        bare |= s.exact_open
+    exact = s.exact_open.result() if isinstance(s.exact_open, Future) else s.exact_open
+    if exact is not None:
+        bare |= exact
     rest = np.flatnonzero(~bare)
     if rest.size > _MAX_ATTRIBUTE_TAGS_SCANNED:
         return False

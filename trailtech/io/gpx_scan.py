@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -493,9 +494,9 @@ def start_scan(data: bytes) -> StartedScan | None:
     The scan runs on a document that may be broken: it is used only once the document is shown
     well-formed by the proof of :mod:`trailtech.io.gpx_proof`, from the tags the scan found.
     That proof admits no namespace binding but the root's, so this scan resolves prefixes with
-    the root's declarations only. The proof runs in a worker thread: both it and the caller's
-    conversion of the values are numpy passes that release the GIL, so on two cores it costs
-    little wall time. A document it cannot start on is scanned again with every declaration
+    the root's declarations only. The proof runs in a worker thread from the moment the tag
+    names are known: it, the rest of the scan and the caller's conversion of the values are
+    numpy passes that release the GIL, so on two cores it costs little wall time. A document it cannot start on is scanned again with every declaration
     and checked by libxml2 at once.
     """
     prepared = _prepared(data)
@@ -503,11 +504,11 @@ def start_scan(data: bytes) -> StartedScan | None:
         return None
     try:
         with np.errstate(all="ignore"):
-            found = _scan(*prepared, root_only=True)
+            found = _scan(*prepared, prove=lambda structure: _pool().submit(_prove, structure))
     except Exception:
         found = None  # the checked scan runs again, and raises if the document is fine
     if found is not None and found[1] is not None:
-        return StartedScan(found[0], _pool().submit(_prove, found[1]), prepared)
+        return StartedScan(found[0], found[1], prepared)
     scan = _checked_scan(*prepared)
     return None if scan is None else StartedScan(scan, None, prepared)
 
@@ -575,15 +576,19 @@ def _scan(
     lt: np.ndarray,
     regions: tuple[np.ndarray, np.ndarray],
     *,
-    root_only: bool = False,
-) -> tuple[GpxScan, TagStructure | None] | None:
+    prove: Callable[[TagStructure], Future] | None = None,
+) -> tuple[GpxScan, Future | None] | None:
     """The scan proper, from the '<' positions and the opaque regions of a prepared document.
 
-    Returns the scan and, when every tag ends at the first '>' after it, the tag structure
-    for :func:`trailtech.io.gpx_proof.proves_well_formed`. Run before the document is known to
-    be well-formed: on a broken document it may return anything or raise, and the caller
-    discards it. ``root_only``: namespace prefixes resolved with the root tag's declarations
-    only (right when the proof passes, which admits no other declaration).
+    Run before the document is known to be well-formed: on a broken document it may return
+    anything or raise, and the caller discards it.
+
+    ``prove``: when given, namespace prefixes are resolved with the root tag's declarations
+    only (right when the proof passes, which admits no other declaration), and, when every tag
+    ends at the first '>' after it, ``prove`` is handed the tag structure as soon as the names
+    are known (for :func:`trailtech.io.gpx_proof.proves_well_formed` in a worker thread, which
+    then runs alongside the rest of the scan). Returns the scan and what ``prove`` returned
+    (``None`` when it was not called).
     """
     lt = _outside(lt, regions)
     gt = _outside(np.flatnonzero(arr == _GT), regions)
@@ -610,13 +615,6 @@ def _scan(
     oi = np.flatnonzero(is_open)
     o_lt = lt[oi]
     depth = depth_all[oi]
-
-    def text_spans(j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # The text after start tag j runs to the next '<' (none after a self-closing tag).
-        end = tend[oi[j]]
-        nxt = lt[np.minimum(oi[j] + 1, lt.size - 1)]
-        return end + 1, np.where(self_closing[oi[j]], end + 1, nxt)
-
     if depth[0] != 0 or (depth[1:] == 0).any():
         return None
 
@@ -624,6 +622,62 @@ def _scan(
     if names is None:
         return None
     unique_names, name_id = names
+    verdict = None
+    exact_open: Future = Future()  # which start tags are verified track points, found below
+    if prove is not None and simple_ends:
+        verdict = prove(
+            TagStructure(
+                data=data,
+                regions=regions,
+                lt=lt,
+                tend=tend,
+                is_open=is_open,
+                is_close=is_close,
+                self_closing=self_closing,
+                depth=depth_all,
+                open_index=oi,
+                names=unique_names,
+                name_id=name_id,
+                exact_open=exact_open,
+            )
+        )
+    try:
+        found = _scan_fields(
+            data, arr, lt, tend, oi, o_lt, depth, self_closing, regions,
+            unique_names, name_id, exact_open, root_only=prove is not None,
+        )
+    finally:
+        if not exact_open.done():  # the scan ended early: the proof is not used
+            exact_open.set_result(None)
+    return None if found is None else (found, verdict)
+
+
+def _scan_fields(
+    data: bytes,
+    arr: np.ndarray,
+    lt: np.ndarray,
+    tend: np.ndarray,
+    oi: np.ndarray,
+    o_lt: np.ndarray,
+    depth: np.ndarray,
+    self_closing: np.ndarray,
+    regions: tuple[np.ndarray, np.ndarray],
+    unique_names: list[bytes],
+    name_id: np.ndarray,
+    exact_open: Future,
+    *,
+    root_only: bool,
+) -> GpxScan | None:
+    """The second half of :func:`_scan`: namespaces, track points and their fields.
+
+    Sets ``exact_open`` to the start tags verified as plain track points (or None) once known.
+    """
+
+    def text_spans(j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # The text after start tag j runs to the next '<' (none after a self-closing tag).
+        end = tend[oi[j]]
+        nxt = lt[np.minimum(oi[j] + 1, lt.size - 1)]
+        return end + 1, np.where(self_closing[oi[j]], end + 1, nxt)
 
     root_tag = data[o_lt[0] : tend[oi[0]] + 1]
     if root_only:
@@ -728,27 +782,12 @@ def _scan(
         _padded=arr,
     )
     spans = _lat_lon_spans(arr, o_lt[pi], tend[oi[pi]])
+    exact_open.set_result(point if spans is not None else None)
     if spans is not None:
         scan.lat_span, scan.lon_span = spans[:2], spans[2:]
     else:
         scan.lat_deg, scan.lon_deg = _lat_lon(scan, o_lt[pi], tend[oi[pi]])
-    structure = None
-    if simple_ends:
-        structure = TagStructure(
-            data=data,
-            regions=regions,
-            lt=lt,
-            tend=tend,
-            is_open=is_open,
-            is_close=is_close,
-            self_closing=self_closing,
-            depth=depth_all,
-            open_index=oi,
-            names=unique_names,
-            name_id=name_id,
-            exact_open=point if spans is not None else None,
-        )
-    return scan, structure
+    return scan
 
 
 def _tag_ends(data: bytes, lt: np.ndarray, gt: np.ndarray) -> np.ndarray | None:
