@@ -116,7 +116,8 @@ def _table(df: Optional[pd.DataFrame], key: str) -> list[dict[str, Any]]:
         return []
     cols = CONTRACT_COLUMNS[key]
     out = []
-    for rec in df.to_dict(orient="records"):
+    # Only the contract columns are converted: the tables carry extra columns the JSON leaves out.
+    for rec in df[[c for c in cols if c in df.columns]].to_dict(orient="records"):
         out.append({c: jsonable(rec.get(c)) for c in cols})
     return out
 

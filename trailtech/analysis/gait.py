@@ -313,10 +313,11 @@ def labels_from_masks(moving: np.ndarray, hike: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray of str (object)
     """
-    out = np.full(moving.size, STOP, dtype=object)
+    code = np.zeros(moving.size, dtype=np.intp)
     if moving.any():
-        out[moving] = np.where(hike, HIKE, RUN)
-    return out
+        code[moving] = np.where(hike, 1, 2)
+    # The label strings picked by code: no string array to convert, no object array to fill.
+    return _LABELS[code]
 
 
 def gait_masks(
@@ -390,16 +391,13 @@ def gait_codes(gait: np.ndarray) -> np.ndarray:
     g = np.asarray(gait)
     if g.dtype.kind in "iu":
         return g.astype(np.int8, copy=False)
-    return np.where(g == HIKE, 1, np.where(g == RUN, 2, 0)).astype(np.int8)
+    # As the tables always read them: not "stop" is moving, and moving but not "hike" runs.
+    return np.where(g == HIKE, 1, np.where(g == STOP, 0, 2)).astype(np.int8)
 
 
-def _labels_and_codes(gait) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, codes) of labels or codes (labels of codes are the module's own strings)."""
-    g = np.asarray(gait)
-    if g.dtype.kind in "iu":
-        return _LABELS[g], g
-    g = np.asarray(gait, dtype=object)
-    return g, gait_codes(g)
+def _labels_at(code: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The gait labels (the module's own strings) of ``rows``, from the codes."""
+    return _LABELS[code[rows]] if len(rows) else np.array([], dtype=object)
 
 
 def _pieces(key: np.ndarray, keep: np.ndarray) -> np.ndarray:
@@ -446,11 +444,11 @@ def bout_table(gait: np.ndarray, elapsed_s, distance_m, elevation_m) -> pd.DataF
 
     ``gait``: labels per row, or their :func:`gait_codes`.
     """
-    g, code = _labels_and_codes(gait)
+    code = gait_codes(gait)
     moving = code != 0
     r = _pieces(code, moving)
     df = _stats(r, elapsed_s, distance_m, elevation_m, _row_dt(elapsed_s), moving)
-    df.insert(0, "gait", g[r[:, 0]] if len(r) else np.array([], dtype=object))
+    df.insert(0, "gait", _labels_at(code, r[:, 0]))
     return df
 
 
@@ -461,13 +459,13 @@ def piece_table(gait: np.ndarray, segment_id: np.ndarray, elapsed_s, distance_m,
     ``segment_id`` is the index of the climb each row lies on (-1 off climbs). Returns the
     columns of :func:`bout_table` plus ``segment``. ``gait``: labels, or :func:`gait_codes`.
     """
-    g, code = _labels_and_codes(gait)
+    code = gait_codes(gait)
     sid = np.asarray(segment_id, dtype=int)
     moving = (code != 0) & (sid >= 0)
     key = np.where(code == 1, 1, 2) * 100000 + sid
     r = _pieces(key, moving)
     df = _stats(r, elapsed_s, distance_m, elevation_m, _row_dt(elapsed_s), moving)
-    df.insert(0, "gait", g[r[:, 0]] if len(r) else np.array([], dtype=object))
+    df.insert(0, "gait", _labels_at(code, r[:, 0]))
     df["segment"] = sid[r[:, 0]] if len(r) else np.array([], dtype=int)
     return df
 
@@ -620,10 +618,11 @@ def _huber_line(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, k: float = 1.345
     w = np.asarray(w, float) / np.mean(w)
     rw = np.ones_like(y)
     coef = _weighted_line(x, y, np.sqrt(w))
+    exact_scale = 1e-9 * (1.0 + float(np.abs(y).max()))  # a residual scale this small: exact
     for _ in range(iterations):
         r = y - np.polyval(coef, x)
         scale = 1.4826 * float(median(np.abs(r - median(r))))
-        if not scale > 1e-9 * (1.0 + float(np.abs(y).max())):
+        if not scale > exact_scale:
             break  # (nearly) exact line: nothing to down-weight
         u = np.abs(r) / (k * scale)
         rw = np.where(u <= 1.0, 1.0, 1.0 / np.maximum(u, 1e-12))
@@ -805,11 +804,11 @@ def climb_pieces(gait, segment_id, elapsed_s, distance_m, elevation_m, *,
     -------
     DataFrame with :data:`CLIMB_PIECE_COLUMNS` (uphill pieces only, grade > 0).
     """
-    g, code = _labels_and_codes(gait)
+    code = gait_codes(gait)
     sid = np.asarray(segment_id, dtype=int)
     d = np.asarray(distance_m, dtype=float)
     moving = (code != 0) & (sid >= 0)
-    if g.size == 0 or not moving.any():
+    if code.size == 0 or not moving.any():
         return pd.DataFrame(columns=CLIMB_PIECE_COLUMNS)
     key = np.where(code == 1, 1, 2) * 100000 + sid
     bouts = _pieces(key, moving)
@@ -830,7 +829,7 @@ def climb_pieces(gait, segment_id, elapsed_s, distance_m, elevation_m, *,
     sub = np.where(inside, bout_of * 1000 + share, -1)
     r = _pieces(sub, inside)
     st = _stats(r, elapsed_s, distance_m, elevation_m, _row_dt(elapsed_s), moving)
-    st.insert(0, "gait", g[r[:, 0]] if len(r) else np.array([], dtype=object))
+    st.insert(0, "gait", _labels_at(code, r[:, 0]))
     st["segment"] = sid[r[:, 0]] if len(r) else np.array([], dtype=int)
     keep = (st["length_m"] >= min_piece_m) & (st["duration_s"] >= min_piece_s) \
         & np.isfinite(st["vam_m_per_h"]) & (st["avg_grade_pct"] > 0)

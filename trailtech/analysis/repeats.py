@@ -822,7 +822,7 @@ def revisited_stretches(path: Path, *, radius_m: float = 15.0, min_separation_m:
     pairs = pairs_within(xy, radius_m)
     if len(pairs) == 0:
         return np.empty((0, 2), int)
-    a, b = pairs.min(axis=1), pairs.max(axis=1)
+    a, b = pairs[:, 0], pairs[:, 1]  # pairs_within gives i < j: no min/max over the rows
     far = path.distance_m[b] - path.distance_m[a] >= min_separation_m
     mark = np.zeros(len(xy), bool)
     mark[a[far]] = True

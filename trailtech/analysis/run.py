@@ -170,7 +170,7 @@ def _gait_vam(ctx: _Ctx, sl: slice, is_gait: np.ndarray) -> Optional[float]:
     return rise / tsum * 3600.0
 
 
-def _climbs_table(ctx, climbs, profile, labels) -> pd.DataFrame:
+def _climbs_table(ctx, climbs, profile) -> pd.DataFrame:
     pdist, ph = profile["distance_m"].to_numpy(float), profile["elevation_m"].to_numpy(float)
     rows = []
     for (a, b), sl in zip(climbs, _segment_rows(ctx, climbs, pdist)):
@@ -189,7 +189,7 @@ def _climbs_table(ctx, climbs, profile, labels) -> pd.DataFrame:
     return pd.DataFrame(rows) if rows else _empty("climbs", ("moving_time_s",))
 
 
-def _hike_run(ctx, climbs_rows: list[slice], climbs_df, labels, method):
+def _hike_run(ctx, climbs_rows: list[slice], climbs_df, method):
     cfg = ctx.cfg
     seg_id = np.full(ctx.n, -1, int)
     for k, sl in enumerate(climbs_rows):
@@ -253,7 +253,7 @@ def _flat_stride(ctx, speed: float) -> Optional[float]:
     return float(median(stride))
 
 
-def _stretch(ctx, sl: slice, labels, v_exp, *, start_m, end_m) -> dict:
+def _stretch(ctx, sl: slice, v_exp, *, start_m, end_m) -> dict:
     """Metrics, control score and technicality of timeline rows ``sl``."""
     cfg = ctx.cfg
     h0 = np.interp(start_m, ctx.d, ctx.h) if ctx.has_elevation else np.nan
@@ -377,9 +377,8 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
     # --- gait
     labels, method, _thr = _gait(ctx, warnings)
     climb_rows = _segment_rows(ctx, climbs, pdist)
-    climbs_df = _climbs_table(ctx, climbs, profile.assign(elevation_m=ph) if len(profile) else profile,
-                              labels)
-    hike_run, v_flat = _hike_run(ctx, climb_rows, climbs_df, labels, method)
+    climbs_df = _climbs_table(ctx, climbs, profile.assign(elevation_m=ph) if len(profile) else profile)
+    hike_run, v_flat = _hike_run(ctx, climb_rows, climbs_df, method)
     v_exp = tr.expected_speed_mps(ctx.g, v_flat) if np.isfinite(v_flat) else None
 
     # --- descents: score, technicality
@@ -387,7 +386,7 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
     along_rows = []
     for a, b in descents:
         sl = ctx.rows(pdist[a], pdist[b])
-        drows.append(_stretch(ctx, sl, labels, v_exp, start_m=pdist[a], end_m=pdist[b]))
+        drows.append(_stretch(ctx, sl, v_exp, start_m=pdist[a], end_m=pdist[b]))
         if sl.stop - sl.start >= 3:
             along_rows.append(sl)
     tech_along = _technicality_along(ctx, along_rows, v_exp)
@@ -405,11 +404,11 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
         if row["length_m"] > cfg.practice_max_length_m:
             s0, s1 = pr.best_window(ctx.d, tech_along, row["start_m"], row["end_m"],
                                     cfg.practice_max_length_m)
-            stretches.append(_stretch(ctx, ctx.rows(s0, s1), labels, v_exp, start_m=s0, end_m=s1))
+            stretches.append(_stretch(ctx, ctx.rows(s0, s1), v_exp, start_m=s0, end_m=s1))
         else:
             stretches.append(row)
     # --- repeats (before line practice: a stretch run several times is one candidate)
-    repeats_df, found = _repeats(ctx, climbs, descents, pdist, labels, v_exp)
+    repeats_df, found = _repeats(ctx, climbs, descents, pdist, v_exp)
 
     if stretches:
         st = pd.DataFrame(stretches)
@@ -483,7 +482,7 @@ def _repeat_of(ctx, row_start: int, row_stop: int, found: list[dict]) -> tuple[i
     return 1, float("nan")
 
 
-def _repeats(ctx, climbs, descents, pdist, labels, v_exp) -> tuple[pd.DataFrame, list[dict]]:
+def _repeats(ctx, climbs, descents, pdist, v_exp) -> tuple[pd.DataFrame, list[dict]]:
     """The repeats table and :func:`~.repeats.find_repeats`' entries (pass times in [s])."""
     cfg = ctx.cfg
     path = rp.resample_path(ctx.x, ctx.y, ctx.d, ctx.h, ctx.t, step_m=cfg.distance_grid_m)
@@ -512,7 +511,7 @@ def _repeats(ctx, climbs, descents, pdist, labels, v_exp) -> tuple[pd.DataFrame,
         i1 = int(np.searchsorted(ctx.t, t1, side="right"))
         if i1 - i0 < 5 or ctx.foot_share(i0, i1) < 0.5:
             return None
-        row = _stretch(ctx, slice(i0, i1), labels, v_exp, start_m=ctx.d[i0], end_m=ctx.d[i1 - 1])
+        row = _stretch(ctx, slice(i0, i1), v_exp, start_m=ctx.d[i0], end_m=ctx.d[i1 - 1])
         return _none(row["control_score"])
 
     found = rp.find_repeats(

@@ -277,21 +277,22 @@ def technicality_along_pieces(
     idx = np.concatenate([np.arange(sl.start, sl.stop) for sl in pieces] or [np.zeros(0, int)])
     lengths = [sl.stop - sl.start for sl in pieces]
     start, end = centred_piece_bounds(lengths, window_samples)
-    rolling = {"window": _PieceWindows(start=start, end=end), "min_periods": max(3, window_samples // 3)}
+    windows, min_periods = _PieceWindows(start=start, end=end), max(3, window_samples // 3)
     v = np.where(np.asarray(moving, bool)[idx], np.asarray(speed_mps, float)[idx], np.nan)
-    comps = {"speed_cv": _rolling_cv(v, start, end, rolling["min_periods"])}
+    comps = {"speed_cv": _rolling_cv(v, start, end, min_periods)}
     if cadence_spm is not None:
         c = np.asarray(cadence_spm, float)[idx]
         c = np.where(np.isfinite(v) & (c > 0), c, np.nan)
-        comps["cadence_cv"] = _rolling_cv(c, start, end, rolling["min_periods"])
+        comps["cadence_cv"] = _rolling_cv(c, start, end, min_periods)
     if expected_mps is not None:
         ve = np.where(np.isfinite(v), np.asarray(expected_mps, float)[idx], np.nan)
-        sums = pd.DataFrame({"v": v, "ve": ve}).rolling(**rolling).sum().to_numpy()
+        # pandas' running sums (compensated, restarted at each piece: the same bits as one
+        # call per piece), both columns in one call.
+        sums = pd.DataFrame({"v": v, "ve": ve}).rolling(windows, min_periods=min_periods).sum().to_numpy()
         sv, se = sums[:, 0], sums[:, 1]
         with np.errstate(divide="ignore", invalid="ignore"):
             comps["shortfall"] = np.where(se > 0, 1.0 - sv / se, np.nan)
-    t = pd.Series(np.asarray(turn_deg_per_m, float)[idx]).rolling(
-        rolling["window"], min_periods=1).mean().to_numpy()
+    t = pd.Series(np.asarray(turn_deg_per_m, float)[idx]).rolling(windows, min_periods=1).mean().to_numpy()
     comps["tortuosity_deg_per_m"] = t
     num = np.zeros(v.size)
     den = np.zeros(v.size)

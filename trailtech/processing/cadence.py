@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filters import fill_nan, running_median
+from .filters import fill_nan, running_median_at, running_range
 
 __all__ = ["clean_cadence", "flat_cadence", "FLAT_BANDS"]
 
@@ -58,8 +58,14 @@ def clean_cadence(
     c[bad] = np.nan
     ok &= ~bad
     if ok.sum() >= 3 and spike_window >= 3:
-        med = running_median(fill_nan(c), spike_window | 1)
-        spike = ok & (np.abs(c - med) > spike_threshold_spm) & (med > 0) & (c > 0)
+        filled = fill_nan(c)
+        # A value lies within its window's range of the window's median: only where that
+        # range exceeds the threshold can it be a spike, so only there is the median taken.
+        rows = np.flatnonzero(ok & (running_range(filled, spike_window | 1) > spike_threshold_spm))
+        med = running_median_at(filled, spike_window | 1, rows)
+        cr = c[rows]
+        spike = np.zeros(c.size, dtype=bool)
+        spike[rows] = (np.abs(cr - med) > spike_threshold_spm) & (med > 0) & (cr > 0)
         c[spike] = np.nan
         bad |= spike
     return c, int(bad.sum())

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .filters import fill_nan, running_median, savgol_filter
+from .filters import fill_nan, running_median, running_median_at, running_range, savgol_filter
 
 __all__ = [
     "invalid_elevation_mask",
@@ -79,9 +79,12 @@ def invalid_elevation_mask(
     ok = np.isfinite(h) & ~bad
     if ok.sum() >= 3:
         hv = h[ok]
-        med = running_median(hv, window | 1)
-        far = np.abs(hv - med) > max_deviation_m
-        bad[np.flatnonzero(ok)[far]] = True
+        # A sample is within the window's range of its median; only where that range
+        # exceeds max_deviation_m can it be far from it, so only there is the median taken.
+        near_only = running_range(hv, window | 1) <= max_deviation_m
+        rows = np.flatnonzero(~near_only)
+        far = np.abs(hv[rows] - running_median_at(hv, window | 1, rows)) > max_deviation_m
+        bad[np.flatnonzero(ok)[rows[far]]] = True
     return bad
 
 

@@ -11,6 +11,10 @@ command line stays fast without them.
   (scipy's ``mode="nearest"``). Implemented with
   :func:`numpy.lib.stride_tricks.sliding_window_view` and :func:`numpy.partition` in row
   blocks, so memory stays small for long windows.
+* :func:`running_median_at`: the same medians at chosen rows only, and :func:`running_range`
+  (max - min of each window, van Herk / Gil-Werman): a sample is within its window's range of
+  the window's median, so outlier tests against the median need it only where the range is
+  wide (``invalid_elevation_mask``, ``clean_cadence``).
 * :func:`savgol_filter`: the window's least-squares polynomial evaluated at its centre, i.e. a
   fixed linear combination of the window (coefficients from the pseudo-inverse of the
   Vandermonde matrix); within ``window // 2`` samples of either end, the polynomial fitted
@@ -26,7 +30,8 @@ from math import factorial
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["fill_nan", "running_median", "savgol_coeffs", "savgol_filter"]
+__all__ = ["fill_nan", "running_median", "running_median_at", "running_range", "savgol_coeffs",
+           "savgol_filter"]
 
 #: Elements of the (rows x window) block partitioned at once by :func:`running_median`:
 #: about 0.5 MB, which keeps the copy in cache (3x faster than one big block for 61 samples).
@@ -87,6 +92,76 @@ def running_median(values, window: int) -> np.ndarray:
         block = view[start : start + rows]
         out[start : start + block.shape[0]] = np.partition(block, half, axis=1)[:, half]
     return out
+
+
+def running_median_at(values, window: int, rows) -> np.ndarray:
+    """:func:`running_median` at some rows only (the same windows, the same values).
+
+    Parameters
+    ----------
+    values : array_like
+        1-D series, finite.
+    window : int
+        Samples in the window; odd, >= 1.
+    rows : array of int
+        Indices whose median is wanted.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``running_median(values, window)[rows]``.
+    """
+    w = int(window)
+    if w < 1 or w % 2 == 0:
+        raise ValueError(f"window must be an odd integer >= 1, got {window}")
+    v = np.asarray(values, dtype=float)
+    rows = np.asarray(rows, dtype=np.intp)
+    if w == 1 or rows.size == 0:
+        return v[rows]
+    half = w // 2
+    view = sliding_window_view(np.pad(v, half, mode="edge"), w)
+    out = np.empty(rows.size)
+    step = max(1, _MEDIAN_BLOCK_ELEMENTS // w)
+    for start in range(0, rows.size, step):
+        block = view[rows[start : start + step]]
+        out[start : start + block.shape[0]] = np.partition(block, half, axis=1)[:, half]
+    return out
+
+
+def running_range(values, window: int) -> np.ndarray:
+    """Largest minus smallest value of each centred window (ends: the window stops at the data).
+
+    The van Herk / Gil-Werman scheme: running maxima and minima from prefix and suffix
+    extrema of blocks of ``window`` samples, a few passes over the data whatever the window.
+
+    Parameters
+    ----------
+    values : array_like
+        1-D series, finite.
+    window : int
+        Samples in the window; odd, >= 1.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``max - min`` over ``values[i - window//2 : i + window//2 + 1]`` (clipped), per sample.
+    """
+    w = int(window)
+    if w < 1 or w % 2 == 0:
+        raise ValueError(f"window must be an odd integer >= 1, got {window}")
+    v = np.asarray(values, dtype=float)
+    if v.size == 0 or w == 1:
+        return np.zeros(v.size)
+    half = w // 2
+    # Edge padding repeats an end value that every clipped window already holds.
+    blocks = -(-(v.size + 2 * half) // w)
+    p = np.pad(v, (half, blocks * w - v.size - half), mode="edge").reshape(blocks, w)
+    out = []
+    for acc in (np.maximum, np.minimum):
+        pre = acc.accumulate(p, axis=1).ravel()
+        suf = acc.accumulate(p[:, ::-1], axis=1)[:, ::-1].ravel()
+        out.append(acc(suf[: v.size], pre[w - 1 : w - 1 + v.size]))
+    return out[0] - out[1]
 
 
 @lru_cache(maxsize=64)

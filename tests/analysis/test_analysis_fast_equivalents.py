@@ -1,0 +1,165 @@
+"""The faster analysis paths give exactly the answers of the code they replace.
+
+Rolling technicality of many descents in one pass against one pandas call per descent (the
+previous implementation, kept here as the reference); the robust line's least squares and
+convergence test against ``numpy.polyfit`` / ``numpy.allclose``; gait masks and codes against
+the string labels; the cached flat strides against the previous formula.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from trailtech.analysis import gait as gt
+from trailtech.analysis import run as rn
+from trailtech.analysis import terrain as tr
+from trailtech.analysis.descent import ramp
+from trailtech.config import AnalysisConfig
+from trailtech.prepare import prepare
+
+
+def _rolling_cv_reference(x, window):
+    r = pd.Series(x).rolling(window, center=True, min_periods=max(3, window // 3))
+    q1, q3, med = r.quantile(0.25), r.quantile(0.75), r.median()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = ((q3 - q1) / 1.349 / med).to_numpy()
+    return np.where(np.isfinite(out) & (med.to_numpy() > 0), out, np.nan)
+
+
+def _technicality_along_reference(v, c, ve, moving, turn, window=31):
+    """technicality_along as it was: one pandas rolling call per statistic and stretch."""
+    v = np.where(np.asarray(moving, bool), np.asarray(v, float), np.nan)
+    comps = {"speed_cv": _rolling_cv_reference(v, window)}
+    if c is not None:
+        c = np.where(np.isfinite(v) & (np.asarray(c, float) > 0), c, np.nan)
+        comps["cadence_cv"] = _rolling_cv_reference(c, window)
+    if ve is not None:
+        ve = np.where(np.isfinite(v), np.asarray(ve, float), np.nan)
+        kw = dict(window=window, center=True, min_periods=max(3, window // 3))
+        sv = pd.Series(v).rolling(**kw).sum().to_numpy()
+        se = pd.Series(ve).rolling(**kw).sum().to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            comps["shortfall"] = np.where(se > 0, 1.0 - sv / se, np.nan)
+    comps["tortuosity_deg_per_m"] = pd.Series(np.asarray(turn, float)).rolling(
+        window, center=True, min_periods=1).mean().to_numpy()
+    num, den = np.zeros(v.size), np.zeros(v.size)
+    for k, arr in comps.items():
+        s = ramp(arr, *tr.ANCHORS[k])
+        ok = np.isfinite(s)
+        num += np.where(ok, tr.TECH_WEIGHTS[k] * s, 0.0)
+        den += np.where(ok, tr.TECH_WEIGHTS[k], 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+
+
+def _series(data, n, lo, hi, nan_share):
+    x = data.draw(arrays(float, n, elements=st.floats(lo, hi)))
+    holes = data.draw(arrays(float, n, elements=st.floats(0, 1))) < nan_share
+    x[holes] = np.nan
+    return x
+
+
+@settings(max_examples=120, deadline=None)
+@given(data=st.data(), window=st.sampled_from([3, 4, 9, 30, 31]), cadence=st.booleans(),
+       expected=st.booleans(), inf=st.booleans())
+def test_technicality_along_pieces_equals_per_stretch_pandas(data, window, cadence, expected, inf):
+    n = data.draw(st.integers(1, 200))
+    v = _series(data, n, 0.0, 6.0, 0.1)
+    if inf:  # pandas' skip list orders infinities its own way: that path must match too
+        v[data.draw(st.integers(0, n - 1))] = np.inf
+    c = _series(data, n, -5.0, 200.0, 0.1) if cadence else None
+    ve = _series(data, n, -1.0, 5.0, 0.1) if expected else None
+    moving = data.draw(arrays(bool, n))
+    turn = _series(data, n, 0.0, 30.0, 0.05)
+    cuts = sorted(data.draw(st.lists(st.integers(0, n), min_size=2, max_size=8)))
+    pieces = [slice(a, b) for a, b in zip(cuts[::2], cuts[1::2])]
+    with np.errstate(all="ignore"):
+        got = tr.technicality_along_pieces(v, c, ve, moving, turn, pieces, window_samples=window)
+        ref = [_technicality_along_reference(v[s], None if c is None else c[s],
+                                             None if ve is None else ve[s], moving[s], turn[s], window)
+               for s in pieces if s.stop > s.start]
+        one = tr.technicality_along(v, c, ve, moving, turn, window_samples=window)
+        one_ref = _technicality_along_reference(v, c, ve, moving, turn, window)
+    assert got.tobytes() == (np.concatenate(ref) if ref else np.zeros(0)).tobytes()
+    assert one.tobytes() == one_ref.tobytes()
+
+
+def test_technicality_along_rejects_too_short_window():
+    with pytest.raises(ValueError, match="window_samples"):
+        tr.technicality_along(np.ones(5), None, None, np.ones(5, bool), np.zeros(5), window_samples=2)
+
+
+@given(lengths=st.lists(st.integers(0, 50), max_size=6), window=st.integers(1, 40))
+def test_centred_piece_bounds_are_pandas_bounds_per_piece(lengths, window):
+    from pandas.core.indexers.objects import FixedWindowIndexer
+
+    start, end = tr.centred_piece_bounds(lengths, window)
+    base = 0
+    for m in lengths:
+        s, e = FixedWindowIndexer(window_size=window).get_window_bounds(m, None, True, None, None)
+        np.testing.assert_array_equal(start[base:base + m], s + base)
+        np.testing.assert_array_equal(end[base:base + m], e + base)
+        base += m
+    assert start.size == base
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_weighted_line_is_polyfit_and_allclose_is_numpy(data):
+    n = data.draw(st.integers(2, 80))
+    # Grades [fraction], VAM [m/h] and root weights, as the crossover fit sees them.
+    x = data.draw(arrays(float, n, elements=st.floats(-1, 1, allow_subnormal=False)))
+    y = data.draw(arrays(float, n, elements=st.floats(-5e3, 5e3, allow_subnormal=False)))
+    sw = data.draw(arrays(float, n, elements=st.floats(0.01, 10)))
+    if np.ptp(x) < 1e-6:
+        return  # a rank-deficient design warns in both; covered below
+    ref = np.polyfit(x, y, 1, w=sw)
+    got = gt._weighted_line(x, y, sw)
+    assert got.tobytes() == ref.tobytes()
+    other = ref + data.draw(arrays(float, 2, elements=st.sampled_from([0.0, 1e-12, 1e-8, np.nan, np.inf])))
+    assert gt._allclose(other, ref, tol=1e-9) == np.allclose(other, ref, rtol=1e-9, atol=1e-9)
+
+
+def test_weighted_line_warns_like_polyfit_when_rank_deficient():
+    x, y, w = np.ones(5), np.arange(5.0), np.ones(5)
+    with pytest.warns(np.exceptions.RankWarning):
+        ref = np.polyfit(x, y, 1, w=w)
+    with pytest.warns(np.exceptions.RankWarning):
+        got = gt._weighted_line(x, y, w)
+    assert got.tobytes() == ref.tobytes()
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    from trailtech.simulate import simulate_trail_run
+
+    return prepare(simulate_trail_run(seed=3).track)
+
+
+def test_gait_masks_codes_and_flat_strides_match_the_labels(prepared):
+    cfg = AnalysisConfig()
+    ctx = rn._Ctx(prepared.timeline, prepared.summary, cfg)
+    labels, _method, _thr = rn._gait(ctx, [])
+    assert np.array_equal(ctx.is_hike, labels == gt.HIKE)
+    assert np.array_equal(ctx.is_run, labels == gt.RUN)
+    assert np.array_equal(ctx.is_stop, labels == gt.STOP)
+    assert np.array_equal(gt.gait_codes(labels), ctx.gait_code)
+    seg = np.where(np.arange(ctx.n) % 700 < 400, np.arange(ctx.n) // 700, -1)
+    for with_codes, with_labels in (
+        (gt.bout_table(ctx.gait_code, ctx.t, ctx.d, ctx.h), gt.bout_table(labels, ctx.t, ctx.d, ctx.h)),
+        (gt.piece_table(ctx.gait_code, seg, ctx.t, ctx.d, ctx.h), gt.piece_table(labels, seg, ctx.t, ctx.d, ctx.h)),
+        (gt.climb_pieces(ctx.gait_code, seg, ctx.t, ctx.d, ctx.h),
+         gt.climb_pieces(labels, seg, ctx.t, ctx.d, ctx.h)),
+    ):
+        pd.testing.assert_frame_equal(with_codes, with_labels)
+    # The cached flat strides: the previous formula over the whole timeline.
+    flat = (labels == gt.RUN) & (np.abs(np.nan_to_num(ctx.g, nan=1.0)) < cfg.flat_grade_max) \
+        & np.isfinite(ctx.c) & (ctx.c > 0)
+    for speed in (np.nan, 1.0, 2.5, float(np.nanmedian(ctx.v))):
+        near = flat & (np.abs(ctx.v - speed) <= 0.3)
+        use = near if near.sum() >= 30 else flat
+        ref = None if use.sum() < 30 else float(np.median(ctx.v[use] / (ctx.c[use] / 60.0)))
+        assert rn._flat_stride(ctx, speed) == ref
