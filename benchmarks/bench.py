@@ -190,6 +190,51 @@ def whole_process_rows(fits: list[dict], runs: int, notes: list[str]) -> None:
             os.unlink(tmp.name)
 
 
+def gpx_cases(rows: list[dict], notes: list[str]) -> list[tuple[str, int, Callable, Callable]]:
+    """The largest real GPX file and a simulated 9-hour ultra: (label, points, gpxpy, trailtech)."""
+    import gpxpy
+
+    from trailtech.io import load
+
+    cases = []
+    gpxs = sorted(
+        (r for r in rows if r["format"] == "GPX" and not r["container"]), key=lambda r: -int(r["size_bytes"])
+    )[:1]
+    for r in gpxs:
+        path = REAL_DIR / r["file"]
+        text = path.read_text(encoding="utf-8", errors="replace")
+        cases.append((r["file"], int(r["n_records"] or 0), lambda t=text: gpxpy.parse(t), lambda p=path: load(p)))
+    try:
+        from trailtech.io.gpx_write import to_gpx
+        from trailtech.simulate import simulate_ultra
+
+        run = simulate_ultra(seed=0, hours=9.0)
+        blob = to_gpx(run.track)
+        cases.append((
+            f"simulated ultra GPX ({len(blob) / 2**20:.1f} MiB)",
+            len(run.track.samples),
+            lambda: gpxpy.parse(blob.decode("utf-8")),
+            lambda: load(blob),
+        ))
+    except Exception as exc:
+        notes.append(f"long simulated GPX row skipped ({type(exc).__name__}: {exc}).")
+    return cases
+
+
+def interleaved_medians(base: Callable[[], object], fn: Callable[[], object], runs: int, reps: int = 5) -> tuple[float, float]:
+    """Median times [s] of ``base`` (once per round) and ``fn`` (``reps`` times per round)."""
+    base_times, times = [], []
+    for _ in range(max(1, runs)):
+        t0 = time.perf_counter()
+        base()
+        base_times.append(time.perf_counter() - t0)
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    return statistics.median(base_times), statistics.median(times)
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
@@ -251,53 +296,16 @@ def main(argv: Optional[list[str]] = None) -> int:
                 continue
             print(f"| {name} | {n} | {label} | {t:.3f} | {n / t:,.0f} |")
 
-    # GPX
-    gpxs = sorted(
-        (r for r in rows if r["format"] == "GPX" and not r["container"]), key=lambda r: -int(r["size_bytes"])
-    )[:1]
-    for r in gpxs:
-        path = REAL_DIR / r["file"]
-        text = path.read_text(encoding="utf-8", errors="replace")
-        n = int(r["n_records"] or 0)
-
-        def gpxpy_parse() -> None:
-            import gpxpy
-
-            gpxpy.parse(text)
-
-        tools = [("gpxpy", gpxpy_parse)]
+    # GPX: gpxpy and trailtech in turn (one gpxpy run, then five trailtech runs, per round),
+    # so that the machine's drift over the minutes this takes hits both alike
+    for label, n, base_fn, fn in gpx_cases(rows, notes):
         try:
-            from trailtech.io import load  # type: ignore[attr-defined]
-
-            tools.append(("trailtech.load", lambda: load(path)))
-        except Exception:
-            notes.append("trailtech.load not available yet: GPX trailtech row skipped.")
-        for label, fn in tools:
-            try:
-                t = median_time(fn, args.runs)
-            except Exception as exc:
-                print(f"| {r['file']} | {n} | {label} | failed: {type(exc).__name__} | |")
-                continue
-            print(f"| {r['file']} | {n} | {label} | {t:.3f} | {n / t:,.0f} |")
-    try:
-        from trailtech.io import load
-        from trailtech.io.gpx_write import to_gpx
-        from trailtech.simulate import simulate_ultra
-
-        run = simulate_ultra(seed=0)
-        blob = to_gpx(run.track)
-        n = len(run.track.samples)
-
-        def gpxpy_sim() -> None:
-            import gpxpy
-
-            gpxpy.parse(blob.decode("utf-8"))
-
-        for label, fn in [("gpxpy", gpxpy_sim), ("trailtech.load", lambda: load(blob))]:
-            t = median_time(fn, args.runs)
-            print(f"| simulated ultra GPX ({len(blob) / 2**20:.1f} MiB) | {n} | {label} | {t:.3f} | {n / t:,.0f} |")
-    except Exception as exc:
-        notes.append(f"long simulated GPX row skipped ({type(exc).__name__}: {exc}).")
+            base_t, t = interleaved_medians(base_fn, fn, args.runs)
+        except Exception as exc:
+            print(f"| {label} | {n} | gpxpy / trailtech.load | failed: {type(exc).__name__} | |")
+            continue
+        print(f"| {label} | {n} | gpxpy | {base_t:.3f} | {n / base_t:,.0f} |")
+        print(f"| {label} | {n} | trailtech.load | {t:.3f} | {n / t:,.0f} |")
 
     # whole processes: interpreter start and imports included, as a user meets them
     if has_cli:

@@ -400,6 +400,29 @@ def test_broken_document_takes_recovery_path_although_the_scan_ran(monkeypatch):
     assert any("recover" in w for w in fast.meta.warnings)
 
 
+def test_concurrent_reads_share_the_proof_thread_without_waiting_on_each_other():
+    # Every read hands its proof to the one worker thread before its scan has finished (the
+    # proof then waits for that scan's track-point check); reads from several threads at
+    # once, of proven, unproven and broken documents, must neither deadlock nor mix results.
+    from concurrent.futures import ThreadPoolExecutor
+
+    points = [pt(i) for i in range(200)]
+    docs = [
+        doc(trk(*points)),
+        # an inner namespace declaration of its own: the proof leaves it to libxml2
+        doc(trk(*points[:149], pt(149, '<extensions><x:a xmlns:x="urn:x">1</x:a></extensions>'))),
+        doc(trk(*points[:120])).replace(b"</ele>", b"</elx>", 1),
+        doc(trk(*points[:80]), ns=""),
+    ]
+    expected = [read_gpx(d, "d.gpx", engine="lxml").samples for d in docs]
+
+    def read(i: int) -> bool:
+        return all(read_gpx(docs[i % 4], "d.gpx").samples.equals(expected[i % 4]) for _ in range(3))
+
+    with ThreadPoolExecutor(6) as pool:
+        assert all(pool.map(read, range(24), timeout=120))
+
+
 def test_scan_failure_on_a_broken_document_is_a_fallback_not_an_error(monkeypatch):
     from trailtech.io import gpx_scan
 
