@@ -496,8 +496,8 @@ def start_scan(data: bytes) -> StartedScan | None:
     That proof admits no namespace binding but the root's, so this scan resolves prefixes with
     the root's declarations only. The proof runs in a worker thread from the moment the tag
     names are known: it, the rest of the scan and the caller's conversion of the values are
-    numpy passes that release the GIL, so on two cores it costs little wall time. A document it cannot start on is scanned again with every declaration
-    and checked by libxml2 at once.
+    numpy passes that release the GIL, so on two cores it costs little wall time. A document
+    it cannot start on is scanned again with every declaration and checked by libxml2 at once.
     """
     prepared = _prepared(data)
     if prepared is None:
