@@ -84,14 +84,7 @@ def running_median(values, window: int) -> np.ndarray:
         raise ValueError(f"values must be 1-D, got shape {v.shape}")
     if w == 1 or v.size == 0:
         return v.copy()
-    half = w // 2
-    view = sliding_window_view(np.pad(v, half, mode="edge"), w)
-    out = np.empty(v.size)
-    rows = max(1, _MEDIAN_BLOCK_ELEMENTS // w)
-    for start in range(0, v.size, rows):  # blocks of rows, not samples: ~n*w/65536 passes
-        block = view[start : start + rows]
-        out[start : start + block.shape[0]] = np.partition(block, half, axis=1)[:, half]
-    return out
+    return _window_medians(v, w, None)
 
 
 def running_median_at(values, window: int, rows) -> np.ndarray:
@@ -118,12 +111,19 @@ def running_median_at(values, window: int, rows) -> np.ndarray:
     rows = np.asarray(rows, dtype=np.intp)
     if w == 1 or rows.size == 0:
         return v[rows]
+    return _window_medians(v, w, rows)
+
+
+def _window_medians(v: np.ndarray, w: int, rows: np.ndarray | None) -> np.ndarray:
+    """Medians of the edge-padded centred windows of ``v`` (odd ``w`` > 1) at ``rows`` (all
+    when None), partitioned in blocks of rows (~n*w/65536 passes, bounded memory)."""
     half = w // 2
     view = sliding_window_view(np.pad(v, half, mode="edge"), w)
-    out = np.empty(rows.size)
+    n = v.size if rows is None else rows.size
+    out = np.empty(n)
     step = max(1, _MEDIAN_BLOCK_ELEMENTS // w)
-    for start in range(0, rows.size, step):
-        block = view[rows[start : start + step]]
+    for start in range(0, n, step):
+        block = view[start : start + step] if rows is None else view[rows[start : start + step]]
         out[start : start + block.shape[0]] = np.partition(block, half, axis=1)[:, half]
     return out
 
