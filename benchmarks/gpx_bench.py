@@ -5,8 +5,9 @@ timed 5 times inside a round); minimum and median over all timings. Wall clock b
 auto engine runs its libxml2 check in a worker thread alongside the scan, which saves wall time,
 not CPU time (``--cpu`` reports CPU time of all threads, where that overlap does not show).
 Freed memory is kept for reuse as the command line does (:func:`trailtech.keep_freed_memory`);
-``--default-malloc`` measures glibc's defaults instead (every read faults its arrays' pages in
-again; the per-read page faults are printed).
+``--default-malloc`` measures glibc's defaults instead (the per-read page faults are printed;
+here gpxpy's large frees raise glibc's own thresholds first, so see ``memory_bench.py`` for a
+process that only reads).
 
     python benchmarks/gpx_bench.py                 # largest corpus GPX files + simulated 9 h ultra
     python benchmarks/gpx_bench.py --rounds 7 --cpu
