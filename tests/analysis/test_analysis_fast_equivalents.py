@@ -123,6 +123,15 @@ def test_weighted_line_is_polyfit_and_allclose_is_numpy(data):
     assert gt._allclose(other, ref, tol=1e-9) == np.allclose(other, ref, rtol=1e-9, atol=1e-9)
 
 
+def test_weighted_line_treats_negative_zeros_as_polyfit_does():
+    # polyfit adds 0.0 to its inputs, so -0.0 reaches the solver as +0.0; a CI run found
+    # x = [-0, 1, 1] giving a slope of +2.8e-16 instead of polyfit's -3.1e-16.
+    x, y, w = np.array([-0.0, 1.0, 1.0]), np.array([-0.0, 1.0, 1.0]), np.array([1.0, -0.0, 1.0])
+    for args in ((x, np.ones(3), np.ones(3)), (np.array([0.0, 1.0, 1.0]), y, np.ones(3)), (x, y, w)):
+        with np.errstate(all="ignore"):
+            assert gt._weighted_line(*args).tobytes() == np.polyfit(args[0], args[1], 1, w=args[2]).tobytes()
+
+
 def test_weighted_line_warns_like_polyfit_when_rank_deficient():
     x, y, w = np.ones(5), np.arange(5.0), np.ones(5)
     with pytest.warns(np.exceptions.RankWarning):

@@ -586,12 +586,16 @@ def _weighted_line(x: np.ndarray, y: np.ndarray, sw: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``[slope, intercept]``.
     """
+    # polyfit adds 0.0 to its inputs, which turns -0.0 into +0.0; the signs of zeros reach
+    # the solver, so they are normalised here too.
+    sw = sw + 0.0
     lhs = np.empty((x.size, 2))
-    np.multiply(x, sw, out=lhs[:, 0])
+    np.add(x, 0.0, out=lhs[:, 0])
+    lhs[:, 0] *= sw
     lhs[:, 1] = sw
     scale = np.sqrt((lhs * lhs).sum(axis=0))
     lhs /= scale
-    c, _, rank, _ = np.linalg.lstsq(lhs, y * sw, x.size * _EPS)
+    c, _, rank, _ = np.linalg.lstsq(lhs, (y + 0.0) * sw, x.size * _EPS)
     if rank != 2:
         warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning, stacklevel=3)
     return c / scale
