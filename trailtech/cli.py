@@ -393,10 +393,14 @@ def _season_text(season) -> str:
         rows = []
         for s in doc["segments"]:
             times = " ".join(_fmt(p["duration_s"], "s") for p in s["passes"])
+            # A descent's trend weighs its control scores as well as its times, so they are
+            # shown beside them: a faster pass with a lower score can make it "worse".
+            scores = (" ".join(_fmt(p.get("control_score")) for p in s["passes"])
+                      if s.get("direction") == "down" else "–")
             rows.append([s["segment_id"], _fmt(s["length_m"], " m"), _fmt(s["drop_m"], " m"),
-                         str(len(s["passes"])), str(s["trend"] or "–"), times])
-        parts.append("segments met more than once\n" + _table(
-            ["segment", "length", "drop", "passes", "trend", "times"], rows, left=1))
+                         str(len(s["passes"])), str(s["trend"] or "–"), times, scores])
+        parts.append("segments met more than once (a negative drop is a climb)\n" + _table(
+            ["segment", "length", "drop", "passes", "trend", "times", "control"], rows, left=1))
     n_ok, n_bad = len(doc["activities"]), len(doc["errors"])
     n_dup = sum(len(a.get("duplicates") or []) for a in doc["activities"])
     parts.append(f"{n_ok} activities read"
