@@ -54,3 +54,42 @@ def test_repeated_times_keep_the_first_value_present():
     np.testing.assert_array_equal(s["elapsed_s"], [0.0, 1.0, 2.0])
     assert str(s["time"].dtype) == "datetime64[ns, UTC]"
     assert any("3 samples with a repeated timestamp" in w for w in track.meta.warnings)
+
+
+def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    u = np.array(texts, dtype=str)
+    width = u.itemsize // 4
+    return u.view(np.uint32).reshape(len(texts), width).copy(), np.char.str_len(u)
+
+
+@settings(max_examples=400, deadline=None)
+@given(year=st.integers(1600, 2300), month=st.integers(0, 14), day=st.integers(0, 32),
+       hour=st.integers(0, 25), minute=st.integers(0, 61), second=st.integers(0, 61),
+       fraction=st.sampled_from(["", ".5", ".123456789"]))
+def test_fixed_time_form_admits_only_times_numpy_reads(year, month, day, hour, minute, second, fraction):
+    # numpy 2.4 crashes the process (instead of raising) converting a few hundred texts one of
+    # which it refuses, so the check must pass nothing numpy would refuse: one text at a time
+    # it raises safely, which is the reference here.
+    from trailtech.io._build import fixed_time_form
+
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}"
+    try:
+        np.array([text]).astype("datetime64[ns]")
+        numpy_reads = 1678 < year < 2261
+    except ValueError:
+        numpy_reads = False
+    assert fixed_time_form(*_codes([text])) == numpy_reads, text
+
+
+def test_fixed_time_form_knows_the_calendar():
+    from trailtech.io._build import fixed_time_form
+
+    for text, ok in [("2024-02-29T00:00:00", True), ("2023-02-29T00:00:00", False),
+                     ("2000-02-29T00:00:00", True), ("2100-02-29T00:00:00", False),
+                     ("2024-04-31T00:00:00", False), ("2024-12-31T23:59:59.999", True),
+                     ("2024-13-01T00:00:00", False), ("2024-00-10T00:00:00", False),
+                     ("2024-05-13T34:33:28", False), ("2024-05-13T10:33:60", False),
+                     ("1678-12-31T00:00:00", False), ("2261-01-01T00:00:00", False)]:
+        assert fixed_time_form(*_codes([text])) == ok, text
+    # One bad row sends the whole column to the careful path.
+    assert not fixed_time_form(*_codes(["2024-05-13T10:33:28"] * 999 + ["2024-05-13T34:33:28"]))

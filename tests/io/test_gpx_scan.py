@@ -706,3 +706,32 @@ def test_scanner_is_much_faster_than_tree_path_and_gpxpy(real_dir):
     # measured ~20-25x gpxpy and ~2.5x the tree path (CPU time); loose bounds keep this stable
     assert slow / fast > 10, (fast, slow)
     assert tree / fast > 1.5, (fast, tree)
+
+
+def test_an_impossible_time_among_many_is_dropped_not_a_crash(tmp_path):
+    # Found by mutation fuzzing: one bit flip turned 14:33 into 34:33 in a 7,785-point GPX and
+    # numpy 2.4 crashed the process converting the times column. Run in a child process so a
+    # regression reports a failure instead of taking pytest down.
+    import subprocess
+    import sys
+
+    points = [pt(i % 60).replace(f"08:00:{i % 60:02d}", f"{8 + i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}")
+              for i in range(2000)]
+    points[1000] = points[1000].replace("T08:16:40Z", "T34:16:40Z")
+    assert "T34:16:40Z" in points[1000]
+    path = tmp_path / "bad_hour.gpx"
+    path.write_bytes(doc(trk(*points)))
+    code = ("import sys, trailtech; t = trailtech.load(sys.argv[1]); "
+            "print(len(t.samples), *t.meta.warnings, sep='\\n')")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert lines[0] == "1999"
+    assert any("1 of 2000 points have no usable time" in w for w in lines[1:]), lines
+    # The same column as texts (the TCX and tree paths' parse_times).
+    code = ("import numpy as np; from trailtech.io._build import parse_times; "
+            "t = ['2024-05-01T08:00:00Z'] * 2000; t[1000] = '2024-05-01T34:00:00Z'; "
+            "r = parse_times(t); print(int(np.isnat(r).sum()), r[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "2024-05-01T08:00:00.000000000"]

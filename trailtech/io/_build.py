@@ -95,7 +95,8 @@ def to_float(texts: Sequence[str | None]) -> np.ndarray:
 
 
 def fixed_time_form(codes: np.ndarray, length: np.ndarray) -> bool:
-    """Whether every row reads ``YYYY-MM-DDTHH:MM:SS`` with an optional ``.`` and digits.
+    """Whether every row is a real date and time ``YYYY-MM-DDTHH:MM:SS`` (optional ``.`` and
+    digits) that ``datetime64[ns]`` holds.
 
     Parameters
     ----------
@@ -108,6 +109,9 @@ def fixed_time_form(codes: np.ndarray, length: np.ndarray) -> bool:
     -----
     numpy reads exactly this form the same way as pandas; anything else (a zone, a space,
     a missing field) must not reach numpy's parser, which warns on zones and guesses on others.
+    Nor may a time numpy refuses (hour 34, 30 February, second 60): numpy 2.4 crashes the
+    process instead of raising when one is among a few hundred texts. Years are kept to
+    1679-2260, inside the ``datetime64[ns]`` range, which numpy wraps silently outside.
     """
     if codes.ndim != 2 or codes.shape[1] < 19 or len(codes) == 0:
         return False
@@ -116,13 +120,28 @@ def fixed_time_form(codes: np.ndarray, length: np.ndarray) -> bool:
         return (a - a.dtype.type(ord("0"))) <= 9  # unsigned arithmetic wraps: one test
 
     head = codes[:, :19]
+    fields = head[:, _FIELD_DIGITS]
     if not (
         (head[:, [4, 7]] == ord("-")).all()
         and (head[:, 10] == ord("T")).all()
         and (head[:, [13, 16]] == ord(":")).all()
-        and digits(head[:, [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]]).all()
+        and digits(fields).all()
     ):
         return False
+    pairs = fields[:, 0::2].astype(np.int16) * 10 + fields[:, 1::2] - 11 * ord("0")  # (n, 7)
+    year = pairs[:, 0].astype(np.int32) * 100 + pairs[:, 1]
+    month, day = pairs[:, 2], pairs[:, 3]
+    if not (
+        ((year > 1678) & (year < 2261)).all()
+        and (pairs[:, 4:] <= _MAX_HMS).all()
+        and ((day >= 1) & (day <= _MONTH_DAYS[np.minimum(month, 13)])).all()  # month 0, 13+: 0 days
+    ):
+        return False
+    feb29 = (month == 2) & (day == 29)
+    if feb29.any():
+        y = year[feb29]
+        if not ((y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))).all():
+            return False
     fraction = length > 19
     if not fraction.any():
         return bool((length == 19).all())
@@ -130,6 +149,15 @@ def fixed_time_form(codes: np.ndarray, length: np.ndarray) -> bool:
         return False
     rest = codes[:, 20:]
     return bool((digits(rest) | (rest == 0)).all())
+
+
+#: Positions of the 14 digits of ``YYYY-MM-DDTHH:MM:SS``, read as 7 two-digit numbers.
+_FIELD_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]
+#: Largest hour, minute and second numpy reads.
+_MAX_HMS = np.array([23, 59, 59], dtype=np.int16)
+#: Days per month, 29 in February (index 1-12; 0 for the impossible months 0 and 13, to which
+#: every larger month is clipped). 29 February is checked against leap years separately.
+_MONTH_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0], dtype=np.int16)
 
 
 #: A complete ISO 8601 date and time (seconds optional, fraction and zone optional).
@@ -161,9 +189,7 @@ def parse_times(texts: Sequence[str | None]) -> np.ndarray:
             rows = np.arange(n)
             if (length >= 20).all() and (codes[rows, length - 1] == ord("Z")).all():
                 codes[rows, length - 1] = 0
-                # datetime64[ns] holds 1678-2261; numpy wraps silently outside it.
-                year = (codes[:, :4].astype(np.int64) - 48) @ np.array([1000, 100, 10, 1])
-                if fixed_time_form(codes, length - 1) and ((year > 1678) & (year < 2261)).all():
+                if fixed_time_form(codes, length - 1):
                     stripped = codes.view(f"<U{width}").reshape(n)
                     try:
                         return stripped.astype("datetime64[ns]")
