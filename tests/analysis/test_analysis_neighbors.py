@@ -53,6 +53,53 @@ def test_neighbors_pairs_within_equals_ckdtree(seed, n, kind, scale, r):
     np.testing.assert_array_equal(got, _kd_pairs(xy, r))
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**32 - 1), st.integers(0, 400), kinds, st.floats(1.0, 300.0),
+       st.sampled_from([0.0, 5.0, 15.0, 40.0]), st.integers(1, 5000))
+def test_pair_search_blocks_hold_the_same_pairs_in_any_block_size(seed, n, kind, scale, r, block):
+    xy = _points(seed, n, kind, scale)
+    search = nb.PairSearch(xy, r)
+    found = [(i, j) for i, j in search.blocks(block)]
+    assert all((i < j).all() for i, j in found)
+    pairs = np.column_stack([np.concatenate([i for i, _ in found] or [np.zeros(0, int)]),
+                             np.concatenate([j for _, j in found] or [np.zeros(0, int)])])
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    np.testing.assert_array_equal(pairs, _kd_pairs(xy, r))
+    # The count is of the distances computed, so it bounds the pairs found.
+    assert search.candidates >= len(pairs)
+
+
+def test_revisit_search_refuses_a_pile_of_points_before_doing_the_work():
+    # 20,000 path points within 10 m: a frozen fix under a growing distance. Comparing every
+    # pair would take minutes and gigabytes; the count is known after one sort.
+    rng = np.random.default_rng(5)
+    xy = rng.uniform(0, 10, (20_000, 2))
+    d = np.arange(20_000) * 5.0
+    path = rp.Path(xy[:, 0], xy[:, 1], d, np.zeros(20_000), d / 3.0, None)
+    with pytest.raises(rp.TooManyRevisits) as info:
+        rp.revisited_stretches(path)
+    assert info.value.candidates > 100_000_000
+    # Under the limit the same search runs block by block and finds the revisits.
+    small = rp.Path(xy[:800, 0], xy[:800, 1], d[:800], np.zeros(800), d[:800] / 3.0, None)
+    assert rp.revisited_stretches(small).size > 0
+    with pytest.raises(rp.TooManyRevisits):
+        rp.revisited_stretches(small, max_candidates=1000)
+
+
+def test_analysis_skips_the_revisit_search_with_a_note_when_it_is_too_big(monkeypatch):
+    import trailtech
+    from trailtech.simulate import simulate_hill_repeats
+
+    track = simulate_hill_repeats(seed=1).track
+    full = trailtech.analyze(track)
+    monkeypatch.setattr(rp, "MAX_REVISIT_CANDIDATES", 1000)
+    capped = trailtech.analyze(track)
+    assert any("Repeated flat stretches were not searched" in w for w in capped.warnings)
+    assert not any("Repeated flat stretches" in w for w in full.warnings)
+    # The hill repeats themselves are climbs and descents: still found.
+    assert len(capped.repeats) == len(full.repeats) > 0
+
+
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(0, 2**32 - 1), st.integers(1, 500), st.integers(1, 500), kinds, kinds,
        st.floats(1.0, 500.0), st.one_of(st.none(), st.floats(0.01, 300.0)),

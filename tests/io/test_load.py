@@ -185,3 +185,32 @@ def test_corpus_non_activity_files_are_unsupported(real_dir, manifest):
             with pytest.raises(UnsupportedFormatError) as exc:
                 load(real_dir / row["file"])
             assert row["file"].split("/")[-1] in str(exc.value)
+
+
+@pytest.mark.parametrize("fmt", ["gpx", "fit"])
+def test_positions_off_the_globe_are_ignored_with_a_warning(fmt):
+    # Found by mutation fuzzing: one flipped bit put a FIT fix at latitude 146°, and the
+    # distance across the planet that followed blew the repeat search up to gigabytes.
+    import numpy as np
+
+    track = make_track(120, fmt=fmt)
+    samples = track.samples.copy()
+    samples.loc[40, "lat_deg"] = 146.6
+    if fmt == "gpx":
+        samples.loc[80, "lon_deg"] = -190.0
+    else:  # a FIT semicircle holds any longitude in ±180° and latitudes up to ±180°
+        samples.loc[80, "lat_deg"] = -100.0
+    bad = type(track)(samples=samples, meta=track.meta)
+    if fmt == "fit":
+        pytest.importorskip("garmin_fit_sdk")
+        from trailtech.io.fit_write import to_fit
+
+        data = to_fit(bad)
+    else:
+        data = to_gpx(bad)
+    got = load(data, source=f"bad.{fmt}")
+    lat, lon = got.samples["lat_deg"].to_numpy(), got.samples["lon_deg"].to_numpy()
+    assert np.isnan(lat[[40, 80]]).all() and np.isnan(lon[[40, 80]]).all()
+    assert np.isfinite(lat).sum() == 118 and (np.abs(lat[np.isfinite(lat)]) <= 90).all()
+    assert any("2 of 120 positions lie outside the globe" in w for w in got.meta.warnings)
+    assert trailtech.analyze(got).summary["distance_m"] < 2000

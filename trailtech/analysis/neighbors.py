@@ -29,7 +29,7 @@ from typing import Optional
 
 import numpy as np
 
-__all__ = ["pairs_within", "nearest_distance_m"]
+__all__ = ["PairSearch", "pairs_within", "nearest_distance_m"]
 
 # Brute force below this many point pairs: building a grid costs more than it saves.
 _BRUTE_PAIRS = 100_000
@@ -132,6 +132,75 @@ def _sq_dist(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray) -> 
     return dx
 
 
+class PairSearch:
+    """The candidate pairs behind :func:`pairs_within`, examined block by block.
+
+    Building it costs one sort of the points; :attr:`candidates` then tells how much work the
+    search is before any of it is done, and :meth:`blocks` does it in bounded memory. A track
+    whose positions stand still while its distance grows (a frozen GPS, damaged records)
+    piles thousands of points into one cell, and the candidates grow with their square.
+
+    Parameters
+    ----------
+    xy : array, shape (n, 2)
+        Points [m].
+    radius_m : float
+        Largest distance of a pair [m] (inclusive).
+    """
+
+    def __init__(self, xy, radius_m: float):
+        if not (np.isfinite(radius_m) and radius_m >= 0):
+            raise ValueError(f"radius_m={radius_m} must be finite and non-negative")
+        a = _points(xy, "xy")
+        self.n = n = len(a)
+        self.radius_m = float(radius_m)
+        if n < 2:
+            self.candidates = 0
+            return
+        # The cell a hair larger than the radius: a pair exactly ``radius_m`` apart must not
+        # land two cells apart through the rounding of ``(x - origin) / cell``.
+        g = self._grid = _Grid(a, radius_m * (1 + 1e-6) if radius_m > 0 else 1.0)
+        keys = g.keys
+        # Ranges are the same for every point of a cell: look them up once per cell.
+        first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        size = np.diff(np.r_[first, n])
+        ukeys = keys[first]
+        _, up_hi = g.ranges(ukeys, 0, 1, 1)
+        up_lo = np.r_[first[1:], n]  # the cell above, if any, is the next one in key order
+        right_lo, right_hi = g.ranges(ukeys, 1, -1, 1)
+        p = np.arange(n)
+        # Each unordered pair once: later points of the same cell, the cell above, and the
+        # column of three cells to the right.
+        self._ids = np.tile(p, 3)
+        self._lo = np.concatenate([p + 1, np.repeat(up_lo, size), np.repeat(right_lo, size)])
+        self._hi = np.concatenate([np.repeat(up_lo, size), np.repeat(up_hi, size),
+                                   np.repeat(right_hi, size)])
+        #: Point pairs whose distance the search computes.
+        self.candidates = int((self._hi - self._lo).sum())
+
+    def blocks(self, block: int = 1 << 22):
+        """Yield the pairs within the radius as ``(i, j)`` index arrays, ``i < j``, unsorted.
+
+        Parameters
+        ----------
+        block : int
+            About this many candidates are examined at once (more when one point alone has
+            more): memory stays bounded whatever :attr:`candidates` is.
+        """
+        if self.candidates == 0:
+            return
+        g, r2 = self._grid, self.radius_m * self.radius_m
+        cum = np.cumsum(self._hi - self._lo)
+        cuts = np.r_[0, np.searchsorted(cum, np.arange(block, cum[-1], block), side="right"), cum.size]
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            if b <= a:
+                continue
+            which, q = _expand(self._ids[a:b], self._lo[a:b], self._hi[a:b])
+            keep = _sq_dist(g.x[which], g.y[which], g.x[q], g.y[q]) <= r2
+            i, j = g.order[which[keep]], g.order[q[keep]]
+            yield np.minimum(i, j), np.maximum(i, j)
+
+
 def pairs_within(xy, radius_m: float) -> np.ndarray:
     """All pairs of points at most ``radius_m`` apart.
 
@@ -150,34 +219,13 @@ def pairs_within(xy, radius_m: float) -> np.ndarray:
     numpy.ndarray of int, shape (k, 2)
         ``[i, j]`` with ``i < j``, sorted by ``i`` then ``j``.
     """
-    if not (np.isfinite(radius_m) and radius_m >= 0):
-        raise ValueError(f"radius_m={radius_m} must be finite and non-negative")
-    a = _points(xy, "xy")
-    n = len(a)
-    if n < 2:
+    search = PairSearch(xy, radius_m)
+    n = search.n
+    found = list(search.blocks())
+    if not found:
         return np.empty((0, 2), dtype=np.intp)
-    # The cell a hair larger than the radius: a pair exactly ``radius_m`` apart must not
-    # land two cells apart through the rounding of ``(x - origin) / cell``.
-    g = _Grid(a, radius_m * (1 + 1e-6) if radius_m > 0 else 1.0)
-    keys = g.keys
-    # Ranges are the same for every point of a cell: look them up once per cell.
-    first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    size = np.diff(np.r_[first, n])
-    ukeys = keys[first]
-    _, up_hi = g.ranges(ukeys, 0, 1, 1)
-    up_lo = np.r_[first[1:], n]  # the cell above, if any, is the next one in key order
-    right_lo, right_hi = g.ranges(ukeys, 1, -1, 1)
-    p = np.arange(n)
-    # Each unordered pair once: later points of the same cell, the cell above, and the
-    # column of three cells to the right.
-    lo = np.concatenate([p + 1, np.repeat(up_lo, size), np.repeat(right_lo, size)])
-    hi = np.concatenate([np.repeat(up_lo, size), np.repeat(up_hi, size),
-                         np.repeat(right_hi, size)])
-    which, q = _expand(np.tile(p, 3), lo, hi)
-    keep = _sq_dist(g.x[which], g.y[which], g.x[q], g.y[q]) <= float(radius_m) * float(radius_m)
-    i, j = g.order[which[keep]], g.order[q[keep]]
     # One sort of a combined key (fast for int64) orders the pairs by i, then j.
-    code = np.sort(np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j))
+    code = np.sort(np.concatenate([i.astype(np.int64) * n + j for i, j in found]))
     return np.column_stack([code // n, code % n]).astype(np.intp)
 
 

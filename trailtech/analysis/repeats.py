@@ -49,7 +49,7 @@ import numpy as np
 
 # Pure-numpy neighbour searches: ``scipy.spatial`` costs ~0.3 s to import, more than this
 # whole analysis (issue 6).
-from .neighbors import nearest_distance_m, pairs_within
+from .neighbors import PairSearch, nearest_distance_m
 
 __all__ = [
     "Path",
@@ -801,8 +801,22 @@ def find_passes(
     return out
 
 
+#: Most point pairs :func:`revisited_stretches` compares (a few seconds of work). 100 laps of a
+#: 400 m track need about 10 million; a frozen GPS fix under a growing distance, billions.
+MAX_REVISIT_CANDIDATES = 60_000_000
+
+
+class TooManyRevisits(ValueError):
+    """The track comes back to the same spots too often for the revisit search to finish."""
+
+    def __init__(self, candidates: int, limit: int):
+        super().__init__(f"{candidates:,} point pairs to compare (limit {limit:,})")
+        self.candidates = candidates
+
+
 def revisited_stretches(path: Path, *, radius_m: float = 15.0, min_separation_m: float = 200.0,
-                        min_length_m: float = 100.0, max_length_m: float = 1000.0) -> np.ndarray:
+                        min_length_m: float = 100.0, max_length_m: float = 1000.0,
+                        max_candidates: Optional[int] = None) -> np.ndarray:
     """Stretches (first visit) that the track comes back to later, as path index ranges.
 
     A point is revisited when a point at least ``min_separation_m`` further along the track
@@ -813,19 +827,29 @@ def revisited_stretches(path: Path, *, radius_m: float = 15.0, min_separation_m:
     -------
     numpy.ndarray of int, shape (k, 2)
         Inclusive ``[start, end]`` path indices.
+
+    Raises
+    ------
+    TooManyRevisits
+        When the neighbour search would compare more than ``max_candidates`` point pairs
+        (default :data:`MAX_REVISIT_CANDIDATES`), checked before any is compared; memory
+        stays bounded below that.
     """
     from .segments import runs
 
     xy = path.xy
     if len(xy) < 3:
         return np.empty((0, 2), int)
-    pairs = pairs_within(xy, radius_m)
-    if len(pairs) == 0:
-        return np.empty((0, 2), int)
-    a, b = pairs[:, 0], pairs[:, 1]  # pairs_within gives i < j: no min/max over the rows
-    far = path.distance_m[b] - path.distance_m[a] >= min_separation_m
+    limit = MAX_REVISIT_CANDIDATES if max_candidates is None else max_candidates
+    search = PairSearch(xy, radius_m)
+    if search.candidates > limit:
+        raise TooManyRevisits(search.candidates, limit)
     mark = np.zeros(len(xy), bool)
-    mark[a[far]] = True
+    for a, b in search.blocks():  # a < b
+        far = path.distance_m[b] - path.distance_m[a] >= min_separation_m
+        mark[a[far]] = True
+    if not mark.any():
+        return np.empty((0, 2), int)
     out = []
     step = float(path.distance_m[-1] - path.distance_m[0]) / (len(path.distance_m) - 1)
     max_pts = max(2, int(max_length_m / step))

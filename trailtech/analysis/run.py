@@ -408,7 +408,7 @@ def run_analyses(timeline: pd.DataFrame, profile: pd.DataFrame, summary: dict,
         else:
             stretches.append(row)
     # --- repeats (before line practice: a stretch run several times is one candidate)
-    repeats_df, found = _repeats(ctx, climbs, descents, pdist, v_exp)
+    repeats_df, found = _repeats(ctx, climbs, descents, pdist, v_exp, warnings)
 
     if stretches:
         st = pd.DataFrame(stretches)
@@ -482,8 +482,9 @@ def _repeat_of(ctx, row_start: int, row_stop: int, found: list[dict]) -> tuple[i
     return 1, float("nan")
 
 
-def _repeats(ctx, climbs, descents, pdist, v_exp) -> tuple[pd.DataFrame, list[dict]]:
-    """The repeats table and :func:`~.repeats.find_repeats`' entries (pass times in [s])."""
+def _repeats(ctx, climbs, descents, pdist, v_exp, warnings: list[str]) -> tuple[pd.DataFrame, list[dict]]:
+    """The repeats table and :func:`~.repeats.find_repeats`' entries (pass times in [s]);
+    a note for the user goes to ``warnings``."""
     cfg = ctx.cfg
     path = rp.resample_path(ctx.x, ctx.y, ctx.d, ctx.h, ctx.t, step_m=cfg.distance_grid_m)
     if len(path.distance_m) < 3:
@@ -500,7 +501,16 @@ def _repeats(ctx, climbs, descents, pdist, v_exp) -> tuple[pd.DataFrame, list[di
         covered[i0:i1 + 1] = True
     path_rows = np.clip(np.searchsorted(ctx.d, path.distance_m, side="left"), 0, ctx.n - 1)
     path_foot = ctx.on_foot[path_rows]
-    for i0, i1 in rp.revisited_stretches(path, min_length_m=cfg.repeat_min_length_m):
+    try:
+        revisited = rp.revisited_stretches(path, min_length_m=cfg.repeat_min_length_m)
+    except rp.TooManyRevisits as exc:
+        revisited = np.empty((0, 2), int)
+        warnings.append(
+            "Repeated flat stretches were not searched: the track comes back to the same spots "
+            f"far too often ({exc.candidates / 1e6:,.0f} million point pairs), which happens when "
+            "the position stands still while the distance grows (a frozen GPS fix or damaged "
+            "records). Climbs and descents were still compared.")
+    for i0, i1 in revisited:
         # Only stretches not already a climb or descent reference, and on foot.
         if covered[i0:i1 + 1].mean() < 0.5 and path_foot[i0:i1 + 1].mean() >= 0.5:
             refs.append((int(i0), int(i1), "flat"))

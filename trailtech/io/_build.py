@@ -29,6 +29,7 @@ from ..track import COLUMNS, SessionInfo, Track, TrackMeta
 __all__ = [
     "ON_FOOT_SPORTS",
     "build_track",
+    "drop_off_globe",
     "fixed_time_form",
     "merge_priority",
     "normalise_cadence",
@@ -379,6 +380,37 @@ def _frame(columns: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def drop_off_globe(columns: dict[str, np.ndarray]) -> str | None:
+    """Blank positions that cannot be on Earth, in place in ``columns``.
+
+    A latitude beyond ±90° or a longitude beyond ±180° comes from a damaged record (a flipped
+    bit in a FIT semicircle field, a typo in a GPX); kept, such a fix would drag the distance,
+    the map and the repeat search across the planet.
+
+    Parameters
+    ----------
+    columns : dict of str to ndarray
+        Sample columns; ``lat_deg`` and ``lon_deg`` [°] are replaced when present.
+
+    Returns
+    -------
+    str or None
+        The warning for the track, or None when every position is possible.
+    """
+    lat, lon = columns.get("lat_deg"), columns.get("lon_deg")
+    if lat is None or lon is None:
+        return None
+    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
+    with np.errstate(invalid="ignore"):
+        off = (np.abs(lat) > 90.0) | (np.abs(lon) > 180.0)
+    if not off.any():
+        return None
+    columns["lat_deg"] = np.where(off, np.nan, lat)
+    columns["lon_deg"] = np.where(off, np.nan, lon)
+    return (f"{int(off.sum())} of {off.size} positions lie outside the globe (latitude beyond "
+            "±90° or longitude beyond ±180°) and were ignored")
+
+
 def build_track(
     columns: dict[str, np.ndarray],
     times: np.ndarray,
@@ -427,6 +459,10 @@ def build_track(
         data["cadence_spm"] = cad
         if note:
             warnings.append(note)
+
+    note = drop_off_globe(data)
+    if note:
+        warnings.append(note)
 
     if n and not timed.any():
         warnings.append(

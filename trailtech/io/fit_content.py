@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..errors import TrackDataError, TrackReadError, UnsupportedFormatError
 from ..track import DeviceTotals, SessionInfo, Track, TrackMeta
+from ._build import drop_off_globe
 from .fit_devices import device_label, is_barometric
 
 __all__ = ["FitContent", "RECORD_KEYS", "build_track", "enum_text", "FIT_EPOCH_UNIX_S"]
@@ -366,6 +367,9 @@ def build_track(content: FitContent, source: str) -> Track:
     for k in values:
         if k != "cadence":
             data[k] = cols[k]
+    note = drop_off_globe(data)
+    if note:
+        warnings.append(note + ".")
 
     # Cadence: strides/min -> steps/min per session.
     doubled_any = False
