@@ -31,6 +31,15 @@ def test_cadence_threshold_is_clamped():
     assert adaptive and thr == 125.0
 
 
+def test_cadence_threshold_with_the_walking_mode_on_the_lowest_edge():
+    # Found by mutation fuzzing: a damaged FIT whose climbing cadence was mostly exactly
+    # 60 spm put the walking median on the histogram's first edge, and the valley search
+    # sliced bin -1 (an empty array: "a cannot be empty").
+    c = np.r_[np.full(300, 60.0), np.full(300, 170.0)]
+    thr, adaptive = gt.cadence_threshold(c, np.full(c.size, 0.1), np.ones(c.size, bool))
+    assert adaptive and 60 < thr < 170
+
+
 def test_hysteresis_dwell_and_bout_merging():
     c = np.r_[np.full(100, 170.0), np.full(60, 120.0), np.full(8, 170.0), np.full(100, 120.0),
               np.full(3, 138.0), np.full(100, 175.0)]

@@ -133,8 +133,9 @@ def cadence_threshold(
     if np.median(high) - np.median(low) < min_separation_spm:
         return float(default_spm), False
     # The valley: the emptiest bin between the two modes' medians, near the Otsu split.
-    lo_i = np.searchsorted(edges, np.median(low)) - 1
-    hi_i = np.searchsorted(edges, np.median(high)) - 1
+    # (a median exactly on the first edge, 60 spm, would index bin -1: it is bin 0)
+    lo_i = max(int(np.searchsorted(edges, np.median(low))) - 1, 0)
+    hi_i = int(np.searchsorted(edges, np.median(high))) - 1
     if hi_i - lo_i >= 2:
         seg = hist[lo_i:hi_i + 1].astype(float)
         smooth = np.convolve(seg, np.ones(3) / 3, mode="same")
