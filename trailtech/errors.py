@@ -44,7 +44,8 @@ class TrackReadError(TrailtechError):
 
     def __init__(self, source: str, reason: str):
         self.source = str(source)
-        self.reason = str(reason)
+        # One line, always: a reason may quote a parser message that spans lines.
+        self.reason = " ".join(str(reason).split())
         super().__init__(f"{self.source}: {self.reason}")
 
     def __reduce__(self):

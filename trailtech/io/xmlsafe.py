@@ -109,7 +109,9 @@ def parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[str]]:
         return _check(root, source), []
     except etree.XMLSyntaxError as exc:
         error = exc
-    message = (getattr(error, "msg", None) or str(error)).strip()
+    # libxml2 ends some messages with a newline before its ", line N" ("Char 0x0 out of
+    # allowed range\n, line 2, column 7"): one line, without the stray space.
+    message = " ".join((getattr(error, "msg", None) or str(error)).split()).replace(" ,", ",")
     line = getattr(error, "lineno", None)
     where = f" (line {line})" if line and "line" not in message else ""
     if any(word in message.lower() for word in _LIMIT_MESSAGES):
