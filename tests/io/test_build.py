@@ -67,7 +67,7 @@ def _codes(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
        hour=st.integers(0, 25), minute=st.integers(0, 61), second=st.integers(0, 61),
        fraction=st.sampled_from(["", ".5", ".123456789"]))
 def test_fixed_time_form_admits_only_times_numpy_reads(year, month, day, hour, minute, second, fraction):
-    # numpy 2.4 crashes the process (instead of raising) converting a few hundred texts one of
+    # numpy 2.4 crashes the process (instead of raising) converting a thousand texts one of
     # which it refuses, so the check must pass nothing numpy would refuse: one text at a time
     # it raises safely, which is the reference here.
     from trailtech.io._build import fixed_time_form

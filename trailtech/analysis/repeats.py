@@ -801,8 +801,8 @@ def find_passes(
     return out
 
 
-#: Most point pairs :func:`revisited_stretches` compares (a few seconds of work). 100 laps of a
-#: 400 m track need about 10 million; a frozen GPS fix under a growing distance, billions.
+#: Most point pairs :func:`revisited_stretches` compares (~2 s of work). 100 laps of a 400 m
+#: track need about 4 million; a frozen GPS fix under a growing distance, billions.
 MAX_REVISIT_CANDIDATES = 60_000_000
 
 

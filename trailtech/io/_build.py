@@ -111,7 +111,7 @@ def fixed_time_form(codes: np.ndarray, length: np.ndarray) -> bool:
     numpy reads exactly this form the same way as pandas; anything else (a zone, a space,
     a missing field) must not reach numpy's parser, which warns on zones and guesses on others.
     Nor may a time numpy refuses (hour 34, 30 February, second 60): numpy 2.4 crashes the
-    process instead of raising when one is among a few hundred texts. Years are kept to
+    process instead of raising when one is among a thousand texts (among 100 it raises). Years are kept to
     1679-2260, inside the ``datetime64[ns]`` range, which numpy wraps silently outside.
     """
     if codes.ndim != 2 or codes.shape[1] < 19 or len(codes) == 0:
