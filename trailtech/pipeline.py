@@ -14,6 +14,8 @@ import os
 from dataclasses import replace
 from typing import Optional, Union
 
+import numpy as np
+
 from . import __version__
 from .config import AnalysisConfig
 from .result import Analysis
@@ -49,6 +51,7 @@ def analyze(
     """
     from .analysis.run import run_analyses
     from .prepare import prepare
+    from .timeline import GAIT_LABELS, Profile, Timeline
 
     if not isinstance(track, Track):
         from .io import load
@@ -56,9 +59,16 @@ def analyze(
         track = load(track)
     config = config or AnalysisConfig()
     prepared = prepare(track, config)
-    tables = run_analyses(prepared.timeline, prepared.profile, prepared.summary, config)
-    timeline = prepared.timeline.assign(gait=tables.gait, technicality=tables.technicality)
-    summary = {**prepared.summary, **tables.summary}
+    # Until prepare returns a Timeline and a Profile, they are built here from its frames.
+    ps = prepared.summary
+    tables = run_analyses(
+        Timeline.from_frame(prepared.timeline, speed_source=ps.get("speed_source"),
+                            distance_source=ps.get("distance_source"),
+                            elevation_source=ps.get("elevation_source")),
+        Profile.from_frame(prepared.profile), config)
+    gait = np.asarray(GAIT_LABELS, dtype=object)[tables.timeline.gait]
+    timeline = prepared.timeline.assign(gait=gait, technicality=tables.technicality)
+    summary = {**prepared.summary, **tables.summary.to_dict()}
     warnings = tuple(dict.fromkeys(track.meta.warnings + prepared.warnings + tables.warnings))
     return Analysis(
         meta=track.meta,

@@ -23,30 +23,17 @@ repeats
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 
+from .analysis.tables import CONTRACT_COLUMNS, HikeRun
 from .config import AnalysisConfig
 from .track import TrackMeta
 
-__all__ = ["Analysis", "HikeRun", "jsonable", "file_header", "CONTRACT_COLUMNS"]
-
-#: The keys each table contributes to the JSON document, in contract order.
-CONTRACT_COLUMNS: dict[str, list[str]] = {
-    "climbs": ["start_m", "end_m", "start_time", "length_m", "gain_m", "avg_grade_pct",
-               "hike_fraction", "hike_vam_m_per_h", "run_vam_m_per_h"],
-    "descents": ["start_m", "end_m", "start_time", "length_m", "drop_m", "avg_grade_pct",
-                 "control_score", "cadence_spm", "cadence_delta_spm", "speed_cv",
-                 "braking_events", "technicality"],
-    "line_practice": ["rank", "start_m", "end_m", "start_lat", "start_lon", "end_lat", "end_lon",
-                      "length_m", "drop_m", "avg_grade_pct", "control_score", "time_lost_s",
-                      "reasons"],
-    "repeats": ["start_m", "end_m", "length_m", "direction", "passes", "trend"],
-    "hike_run_flags": ["start_m", "end_m", "avg_grade_pct", "run_vam_m_per_h", "hike_vam_m_per_h"],
-}
+__all__ = ["Analysis", "HikeRun", "hike_run_dict", "jsonable", "file_header", "CONTRACT_COLUMNS"]
 
 SUMMARY_KEYS = ["distance_m", "duration_s", "moving_time_s", "ascent_m", "descent_m",
                 "min_elevation_m", "max_elevation_m", "avg_speed_mps", "gap_speed_mps",
@@ -122,58 +109,17 @@ def _table(df: Optional[pd.DataFrame], key: str) -> list[dict[str, Any]]:
     return out
 
 
-@dataclass(frozen=True)
-class HikeRun:
-    """Hike-versus-run verdicts of one activity.
-
-    Attributes
-    ----------
-    method : str
-        ``"cadence"`` or ``"speed"`` (no cadence in the file).
-    crossover_grade_pct : float or None
-        The runner's own grade above which hiking climbs as fast as running [%].
-    hike_time_s, run_time_s : float
-        Moving time classified hiking / running [s].
-    ran_should_hike, hiked_could_run : pandas.DataFrame
-        Flagged stretches: start_m, end_m, avg_grade_pct, run_vam_m_per_h, hike_vam_m_per_h.
-    bouts : pandas.DataFrame
-        Every hike or run bout: gait, start_s, end_s (elapsed), start_m, end_m,
-        avg_grade_pct, vam_m_per_h, speed_mps.
-    climb_bouts : pandas.DataFrame
-        The climbing pieces the crossover grade is fitted on: each hike or run bout on a
-        climb cut into ~100 m pieces; gait, start_m, end_m, start_s, end_s, duration_s,
-        length_m, avg_grade_pct, speed_mps, vam_m_per_h, segment (climb index).
-    crossover_method : str or None
-        How the crossover grade was found: ``"observed"`` (the runner hiked and ran at
-        overlapping grades: lines through their climbing pieces meet), ``"model"`` (from
-        their personal hiking and running speed models, science.md 2C), ``None`` (not found).
-    gait_models : pandas.DataFrame
-        With ``crossover_method == "model"``: the two models' vertical speeds on a grade grid,
-        grade_pct, run_vam_m_per_h, hike_vam_m_per_h, run_speed_mps, hike_speed_mps
-        (empty otherwise).
-    """
-
-    method: str = "speed"
-    crossover_grade_pct: Optional[float] = None
-    hike_time_s: float = 0.0
-    run_time_s: float = 0.0
-    ran_should_hike: pd.DataFrame = field(default_factory=pd.DataFrame)
-    hiked_could_run: pd.DataFrame = field(default_factory=pd.DataFrame)
-    bouts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    climb_bouts: pd.DataFrame = field(default_factory=pd.DataFrame)
-    crossover_method: Optional[str] = None
-    gait_models: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "crossover_grade_pct": jsonable(self.crossover_grade_pct),
-            "crossover_method": self.crossover_method,
-            "hike_time_s": jsonable(self.hike_time_s),
-            "run_time_s": jsonable(self.run_time_s),
-            "ran_should_hike": _table(self.ran_should_hike, "hike_run_flags"),
-            "hiked_could_run": _table(self.hiked_could_run, "hike_run_flags"),
-        }
+def hike_run_dict(hike_run: HikeRun) -> dict[str, Any]:
+    """The ``hike_run`` object of the JSON document."""
+    return {
+        "method": hike_run.method,
+        "crossover_grade_pct": jsonable(hike_run.crossover_grade_pct),
+        "crossover_method": hike_run.crossover_method,
+        "hike_time_s": jsonable(hike_run.hike_time_s),
+        "run_time_s": jsonable(hike_run.run_time_s),
+        "ran_should_hike": _table(hike_run.ran_should_hike, "hike_run_flags"),
+        "hiked_could_run": _table(hike_run.hiked_could_run, "hike_run_flags"),
+    }
 
 
 @dataclass(frozen=True, repr=False)
@@ -229,7 +175,7 @@ class Analysis:
             "summary": {k: jsonable(self.summary.get(k)) for k in SUMMARY_KEYS},
             "climbs": _table(self.climbs, "climbs"),
             "descents": _table(self.descents, "descents"),
-            "hike_run": self.hike_run.to_dict(),
+            "hike_run": hike_run_dict(self.hike_run),
             "line_practice": _table(self.line_practice, "line_practice"),
             "repeats": _table(self.repeats, "repeats"),
             "warnings": list(self.warnings),

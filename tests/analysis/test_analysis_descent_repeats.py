@@ -38,25 +38,27 @@ def test_steady_descent_scores_100_and_choppy_one_low():
     n = 120
     steady = dsc.descent_metrics(np.full(n, 3.5), np.full(n, 176.0), np.ones(n, bool), np.ones(n, bool),
                                  length_m=420, drop_m=60, flat_cadence_spm=170)
-    score, parts = dsc.control_score(steady)
-    assert score == pytest.approx(100.0) and not parts["renormalised"]
+    cs = dsc.control_score(steady)
+    assert cs.score == pytest.approx(100.0) and not cs.renormalised
     rng = np.random.default_rng(0)
     v = np.tile(np.r_[np.full(4, 3.5), 2.0, 2.0, 2.6, 3.0], 15)
     cad = 160 + rng.normal(0, 12, v.size)
     choppy = dsc.descent_metrics(v, cad, np.ones(v.size, bool), np.ones(v.size, bool),
                                  length_m=300, drop_m=45, flat_cadence_spm=170)
-    s2, _ = dsc.control_score(choppy)
-    assert s2 < 30
-    assert choppy["braking_events"] == 15
+    assert dsc.control_score(choppy).score < 30
+    assert choppy.braking_events == 15
 
 
 def test_score_renormalises_without_cadence():
     n = 100
     m = dsc.descent_metrics(np.full(n, 3.0), None, np.ones(n, bool), np.ones(n, bool),
                             length_m=300, drop_m=40, flat_cadence_spm=None)
-    score, parts = dsc.control_score(m)
-    assert score == pytest.approx(100.0) and parts["renormalised"]
-    assert np.isnan(parts["s1"]) and np.isnan(parts["s2"])
+    cs = dsc.control_score(m)
+    assert cs.score == pytest.approx(100.0) and cs.renormalised
+    assert np.isnan(cs.parts["cadence"]) and np.isnan(cs.parts["cadence_cv"])
+    # the points of the parts that exist sum to the score; the missing ones are NaN
+    assert np.nansum(list(cs.points.values())) == pytest.approx(cs.score)
+    assert np.isnan(cs.columns()["points_cadence"]) and cs.columns()["score_renormalised"]
 
 
 def test_tortuosity_straight_vs_zigzag():
@@ -169,8 +171,8 @@ def test_find_passes_same_direction_only_and_timed():
     durations = [e - s for _, _, s, e in passes]
     assert durations == sorted(durations, reverse=True)  # faster each pass
     reps = rp.find_repeats(path, [(0, i1, "down")])
-    assert len(reps) == 1 and len(reps[0]["passes"]) == 4
-    assert reps[0]["trend"] == "improving"
+    assert len(reps) == 1 and len(reps[0].passes) == 4
+    assert rp.trend([p.duration_s for p in reps[0].passes]) == "improving"
 
 
 def _dtw_brute(t, q, start_ok, end_ok):
@@ -284,8 +286,8 @@ def test_aligned_ends_time_switchback_repeats_at_the_turn_rounds():
     refs = [(int(np.searchsorted(path.elapsed_s, a + 4)), int(np.searchsorted(path.elapsed_s, b - 4)),
              "down") for a, b in truth]
     reps = rp.find_repeats(path, refs, elevation_gates=False)
-    assert [r["direction"] for r in reps] == ["down"] and len(reps[0]["passes"]) == len(truth)
-    got = np.array([(p["start_s"], p["start_s"] + p["duration_s"]) for p in reps[0]["passes"]])
+    assert [r.direction for r in reps] == ["down"] and len(reps[0].passes) == len(truth)
+    got = np.array([(p.start_s, p.end_s) for p in reps[0].passes])
     # within about two 5 m grid steps at 2 m/s; the 15 s pause at the top is not timed
     assert np.abs(got - truth).max() <= 6.0
 

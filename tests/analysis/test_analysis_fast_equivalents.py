@@ -2,8 +2,8 @@
 
 Rolling technicality of many descents in one pass against one pandas call per descent (the
 previous implementation, kept here as the reference); the robust line's least squares and
-convergence test against ``numpy.polyfit`` / ``numpy.allclose``; gait masks and codes against
-the string labels; the cached flat strides against the previous formula.
+convergence test against ``numpy.polyfit`` / ``numpy.allclose``; the flat strides kept in the
+running baseline against the formula over the whole timeline.
 """
 
 import numpy as np
@@ -13,12 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from trailtech.analysis import gait as gt
-from trailtech.analysis import run as rn
 from trailtech.analysis import terrain as tr
+from trailtech.analysis.baseline import flat_stride_m, running_baseline
 from trailtech.analysis.descent import ramp
+from trailtech.analysis.gait import classify_gait
+from trailtech.analysis.gait import models as gm
 from trailtech.config import AnalysisConfig
 from trailtech.prepare import prepare
+from trailtech.timeline import GAIT_RUN, Timeline
 
 
 def _rolling_cv_reference(x, window):
@@ -117,10 +119,10 @@ def test_weighted_line_is_polyfit_and_allclose_is_numpy(data):
     if np.ptp(x) < 1e-6:
         return  # a rank-deficient design warns in both; covered below
     ref = np.polyfit(x, y, 1, w=sw)
-    got = gt._weighted_line(x, y, sw)
+    got = gm._weighted_line(x, y, sw)
     assert got.tobytes() == ref.tobytes()
     other = ref + data.draw(arrays(float, 2, elements=st.sampled_from([0.0, 1e-12, 1e-8, np.nan, np.inf])))
-    assert gt._allclose(other, ref, tol=1e-9) == np.allclose(other, ref, rtol=1e-9, atol=1e-9)
+    assert gm._allclose(other, ref, tol=1e-9) == np.allclose(other, ref, rtol=1e-9, atol=1e-9)
 
 
 def test_weighted_line_treats_negative_zeros_as_polyfit_does():
@@ -129,7 +131,7 @@ def test_weighted_line_treats_negative_zeros_as_polyfit_does():
     x, y, w = np.array([-0.0, 1.0, 1.0]), np.array([-0.0, 1.0, 1.0]), np.array([1.0, -0.0, 1.0])
     for args in ((x, np.ones(3), np.ones(3)), (np.array([0.0, 1.0, 1.0]), y, np.ones(3)), (x, y, w)):
         with np.errstate(all="ignore"):
-            assert gt._weighted_line(*args).tobytes() == np.polyfit(args[0], args[1], 1, w=args[2]).tobytes()
+            assert gm._weighted_line(*args).tobytes() == np.polyfit(args[0], args[1], 1, w=args[2]).tobytes()
 
 
 def test_weighted_line_warns_like_polyfit_when_rank_deficient():
@@ -137,38 +139,29 @@ def test_weighted_line_warns_like_polyfit_when_rank_deficient():
     with pytest.warns(np.exceptions.RankWarning):
         ref = np.polyfit(x, y, 1, w=w)
     with pytest.warns(np.exceptions.RankWarning):
-        got = gt._weighted_line(x, y, w)
+        got = gm._weighted_line(x, y, w)
     assert got.tobytes() == ref.tobytes()
 
 
 @pytest.fixture(scope="module")
-def prepared():
+def timeline():
     from trailtech.simulate import simulate_trail_run
 
-    return prepare(simulate_trail_run(seed=3).track)
+    p = prepare(simulate_trail_run(seed=3).track)
+    tl = Timeline.from_frame(p.timeline, elevation_source=p.summary["elevation_source"])
+    return tl.with_gait(classify_gait(tl, AnalysisConfig()).codes)
 
 
-def test_gait_masks_codes_and_flat_strides_match_the_labels(prepared):
+def test_flat_strides_match_the_formula_over_the_timeline(timeline):
     cfg = AnalysisConfig()
-    ctx = rn._Ctx(prepared.timeline, prepared.summary, cfg)
-    labels, _method, _thr = rn._gait(ctx, [])
-    assert np.array_equal(ctx.is_hike, labels == gt.HIKE)
-    assert np.array_equal(ctx.is_run, labels == gt.RUN)
-    assert np.array_equal(ctx.is_stop, labels == gt.STOP)
-    assert np.array_equal(gt.gait_codes(labels), ctx.gait_code)
-    seg = np.where(np.arange(ctx.n) % 700 < 400, np.arange(ctx.n) // 700, -1)
-    for with_codes, with_labels in (
-        (gt.bout_table(ctx.gait_code, ctx.t, ctx.d, ctx.h), gt.bout_table(labels, ctx.t, ctx.d, ctx.h)),
-        (gt.piece_table(ctx.gait_code, seg, ctx.t, ctx.d, ctx.h), gt.piece_table(labels, seg, ctx.t, ctx.d, ctx.h)),
-        (gt.climb_pieces(ctx.gait_code, seg, ctx.t, ctx.d, ctx.h),
-         gt.climb_pieces(labels, seg, ctx.t, ctx.d, ctx.h)),
-    ):
-        pd.testing.assert_frame_equal(with_codes, with_labels)
-    # The cached flat strides: the previous formula over the whole timeline.
-    flat = (labels == gt.RUN) & (np.abs(np.nan_to_num(ctx.g, nan=1.0)) < cfg.flat_grade_max) \
-        & np.isfinite(ctx.c) & (ctx.c > 0)
-    for speed in (np.nan, 1.0, 2.5, float(np.nanmedian(ctx.v))):
-        near = flat & (np.abs(ctx.v - speed) <= 0.3)
+    base = running_baseline(timeline, cfg, has_cadence=True)
+    g, v, c = timeline.grade_pct / 100.0, timeline.speed_mps, timeline.cadence_spm
+    flat = (timeline.gait == GAIT_RUN) & (np.abs(np.nan_to_num(g, nan=1.0)) < cfg.flat_grade_max) \
+        & np.isfinite(c) & (c > 0)
+    assert flat.sum() >= 30
+    for speed in (np.nan, 1.0, 2.5, float(np.nanmedian(v))):
+        near = flat & (np.abs(v - speed) <= 0.3)
         use = near if near.sum() >= 30 else flat
-        ref = None if use.sum() < 30 else float(np.median(ctx.v[use] / (ctx.c[use] / 60.0)))
-        assert rn._flat_stride(ctx, speed) == ref
+        ref = None if use.sum() < 30 else float(np.median(v[use] / (c[use] / 60.0)))
+        assert flat_stride_m(base, speed) == ref
+    assert flat_stride_m(running_baseline(timeline, cfg, has_cadence=False), 2.5) is None

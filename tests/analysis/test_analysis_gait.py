@@ -7,6 +7,12 @@ import pytest
 from trailtech.analysis import gait as gt
 from trailtech.analysis.segments import runs
 from trailtech.processing.hiking import tobler_speed_mps
+from trailtech.timeline import GAIT_HIKE, GAIT_LABELS, GAIT_RUN, GAIT_STOP
+
+
+def _codes(labels) -> np.ndarray:
+    """Gait codes of a list of labels ("stop", "hike", "run")."""
+    return np.array([GAIT_LABELS.index(x) for x in labels], dtype=np.int8)
 
 
 def test_cadence_threshold_finds_valley_between_modes():
@@ -49,17 +55,17 @@ def test_hysteresis_dwell_and_bout_merging():
     assert r.tolist() == [[100, 271]]
 
 
-def test_gait_labels_marks_stops_and_speed_method():
+def test_gait_codes_marks_stops_and_speed_method():
     n = 200
     moving = np.ones(n, bool)
     moving[90:110] = False
     v = np.r_[np.full(100, 1.0), np.full(100, 3.0)]
     g = np.full(n, 0.15)
-    lab = gt.gait_labels(moving, v, g, None, threshold_spm=np.nan, method="speed")
-    assert set(lab[90:110]) == {"stop"}
-    assert (lab[:90] == "hike").all() and (lab[110:] == "run").all()
+    code = gt.gait_codes(moving, v, g, None, threshold_spm=np.nan, method="speed")
+    assert code.dtype == np.int8 and set(code[90:110]) == {GAIT_STOP}
+    assert (code[:90] == GAIT_HIKE).all() and (code[110:] == GAIT_RUN).all()
     with pytest.raises(ValueError, match="method"):
-        gt.gait_labels(moving, v, g, None, threshold_spm=140, method="magic")
+        gt.gait_codes(moving, v, g, None, threshold_spm=140, method="magic")
 
 
 def test_v_wrt_follows_formula():
@@ -97,7 +103,7 @@ def _pieces(gait, grade_pct, speed, dur=60.0):
 
 
 def test_ran_should_hike_flags_slow_running_only():
-    model = gt.SpeedModel(np.array([0.0, 0.5]), np.array([1.2, 1.2]), np.array([0.0, 0.0]))
+    model = gt.SpeedModel.constant("hike", 1.2)
     p = _pieces(["run", "run", "run", "hike"], [20.0, 20.0, 6.0, 20.0], [1.2, 2.0, 1.0, 1.0])
     out = gt.ran_should_hike(p, model, np.array([100.0]))
     assert len(out) == 1 and out["avg_grade_pct"][0] == 20.0
@@ -106,7 +112,7 @@ def test_ran_should_hike_flags_slow_running_only():
 
 
 def test_hiked_could_run_flags_gentle_hiking():
-    model = gt.SpeedModel(np.array([0.0, 0.5]), np.array([2.5, 2.5]), np.array([0.0, 0.0]))
+    model = gt.SpeedModel.constant("run", 2.5)
     p = _pieces(["hike", "hike", "hike"], [6.0, 20.0, 8.0], [1.2, 1.0, 2.3])
     out = gt.hiked_could_run(p, model)
     assert out["avg_grade_pct"].tolist() == [6.0]
@@ -114,10 +120,11 @@ def test_hiked_could_run_flags_gentle_hiking():
 
 
 def test_bout_table_splits_at_stops():
-    lab = np.array(["run"] * 10 + ["stop"] * 5 + ["run"] * 10 + ["hike"] * 10, dtype=object)
+    code = _codes(["run"] * 10 + ["stop"] * 5 + ["run"] * 10 + ["hike"] * 10)
     t = np.arange(35.0)
-    d = np.cumsum(np.where(lab == "stop", 0, 2.0))
-    b = gt.bout_table(lab, t, d, np.zeros(35))
+    d = np.cumsum(np.where(code == GAIT_STOP, 0, 2.0))
+    b = gt.bout_table(code, t, d, np.zeros(35))
+    assert list(b.columns) == gt.BOUT_COLUMNS
     assert b["gait"].tolist() == ["run", "run", "hike"]
     assert b["duration_s"].tolist() == [10.0, 10.0, 9.0]
 
@@ -144,7 +151,7 @@ def test_climb_pieces_cut_bouts_into_100m_single_gait_pieces():
     t = np.arange(n, dtype=float)
     d = np.cumsum(np.r_[0.0, np.full(n - 1, 1.0)])
     h = 0.2 * d
-    gait = np.array(["run"] * 250 + ["hike"] * 350, dtype=object)
+    gait = _codes(["run"] * 250 + ["hike"] * 350)
     sid = np.zeros(n, int)
     p = gt.climb_pieces(gait, sid, t, d, h)
     assert list(p.columns) == gt.CLIMB_PIECE_COLUMNS
@@ -193,7 +200,7 @@ def _constant_grade_timeline(legs, rows_per_leg=200):
     d = np.r_[0.0, np.cumsum(step_d)]
     h = 1000.0 + np.r_[0.0, np.cumsum(step_h)]
     t = np.arange(d.size, dtype=float)
-    return np.array(gait, dtype=object), np.array(sid), t, d, h
+    return _codes(gait), np.array(sid), t, d, h
 
 
 def _strava_runner_tobler_hiker(v_flat, k, run_grades, hike_grades):

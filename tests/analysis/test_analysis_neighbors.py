@@ -92,7 +92,7 @@ def test_analysis_skips_the_revisit_search_with_a_note_when_it_is_too_big(monkey
 
     track = simulate_hill_repeats(seed=1).track
     full = trailtech.analyze(track)
-    monkeypatch.setattr(rp, "MAX_REVISIT_CANDIDATES", 1000)
+    monkeypatch.setattr(rp.path, "MAX_REVISIT_CANDIDATES", 1000)
     capped = trailtech.analyze(track)
     assert any("Repeated flat stretches were not searched" in w for w in capped.warnings)
     assert not any("Repeated flat stretches" in w for w in full.warnings)

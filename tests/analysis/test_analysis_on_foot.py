@@ -12,6 +12,7 @@ from tests.conftest import make_track
 from trailtech.analysis.run import run_analyses
 from trailtech.pipeline import analyze
 from trailtech.prepare import prepare
+from trailtech.timeline import Profile, Timeline
 from trailtech.track import SessionInfo, Track
 
 START = pd.Timestamp("2026-06-01T08:00:00Z")
@@ -81,7 +82,8 @@ def test_run_bike_run_bike_leg_has_no_terrain_analyses():
 def test_run_bike_run_control_without_on_foot_scores_the_bike_descent():
     # The control: the same timeline without the column analyses the bike leg as terrain.
     p = prepare(_run_bike_run())
-    t = run_analyses(p.timeline.drop(columns="on_foot"), p.profile, p.summary)
+    tl = Timeline.from_frame(p.timeline, elevation_source=p.summary["elevation_source"])
+    t = run_analyses(dataclasses.replace(tl, on_foot=np.ones(len(tl), bool)), Profile.from_frame(p.profile))
     assert len(t.descents) == 3 and len(t.climbs) == 3
     assert not any("not on foot" in w for w in t.warnings)
 
@@ -110,20 +112,18 @@ def test_multisport_file_cycling_session_contributes_no_descents(real_dir):
 
 
 def test_repeat_passes_off_foot_are_dropped():
-    from types import SimpleNamespace
-
     from trailtech.analysis import run as run_mod
+    from trailtech.analysis.repeats import Pass, Repeat
 
     on_foot = np.r_[np.ones(300, bool), np.zeros(300, bool), np.ones(300, bool)]
-    ctx = SimpleNamespace(t=np.arange(900.0), on_foot=on_foot)
-    ctx.foot_share = lambda i0, i1: float(on_foot[i0:i1].mean()) if i1 > i0 else 1.0
-    passes = [{"start_s": s, "duration_s": 60.0, "control_score": 50.0} for s in (10.0, 400.0, 700.0, 800.0)]
-    found = [
-        {"direction": "down", "passes": passes, "pass_ranges": [(0, 1), (2, 3), (4, 5), (6, 7)], "trend": "x"},
-        {"direction": "flat", "passes": passes[:2], "pass_ranges": [(0, 1), (2, 3)], "trend": None},
-    ]
-    out = run_mod._foot_passes(ctx, found)
-    assert len(out) == 1  # the flat repeat had one pass on foot left
-    assert [p["start_s"] for p in out[0]["passes"]] == [10.0, 700.0, 800.0]
-    assert out[0]["pass_ranges"] == [(0, 1), (4, 5), (6, 7)]
-    assert out[0]["trend"] != "x"
+    t = np.arange(900.0)
+    tl = Timeline.from_frame(pd.DataFrame({
+        "time": START + pd.to_timedelta(t, unit="s"), "elapsed_s": t, "distance_m": 3.0 * t,
+        "lat_deg": 45.0 + 3.0 * t / 111_000.0, "lon_deg": np.full(t.size, 6.0), "on_foot": on_foot}))
+    passes = tuple(Pass(s, s + 60.0, k, k + 1) for k, s in enumerate((10.0, 400.0, 700.0, 800.0)))
+    down = Repeat(0.0, 180.0, 180.0, "down", passes)
+    out = run_mod._on_foot(tl, down)
+    assert [p.start_s for p in out.passes] == [10.0, 700.0, 800.0]  # the one on the bike is gone
+    assert [p.path_start for p in out.passes] == [0, 2, 3]
+    assert run_mod._on_foot(tl, Repeat(0.0, 180.0, 180.0, "flat", passes[:2])) is None  # one left
+    assert run_mod._on_foot(tl, Repeat(0.0, 180.0, 180.0, "flat", passes[2:])) is not None

@@ -10,8 +10,9 @@ from trailtech.analysis import descent as dsc
 from trailtech.analysis import terrain as tr
 from trailtech.analysis.run import run_analyses
 from trailtech.analysis.segments import find_segments
+from trailtech.analysis.tables import CONTRACT_COLUMNS
 from trailtech.config import AnalysisConfig
-from trailtech.result import CONTRACT_COLUMNS
+from trailtech.timeline import GAIT_RUN, Profile, Timeline
 
 grades = st.lists(st.floats(-0.4, 0.4, allow_nan=False), min_size=2, max_size=400)
 
@@ -46,7 +47,7 @@ def test_control_score_stays_in_0_100(vs, cad0, cad_sd, length, drop, flat):
     n = v.size
     m = dsc.descent_metrics(v, cad, v > 0.3, np.ones(n, bool), length_m=length, drop_m=drop,
                             flat_cadence_spm=flat, expected_speed_mps=np.full(n, 3.0))
-    score, _ = dsc.control_score(m)
+    score = dsc.control_score(m).score
     assert 0.0 <= score <= 100.0 or np.isnan(score)
     comps = tr.technicality_components(v, cad, np.full(n, 3.0), v > 0.3,
                                        np.cumsum(v), rng.normal(0, 3, n), np.cumsum(v))
@@ -57,52 +58,57 @@ def test_control_score_stays_in_0_100(vs, cad0, cad_sd, length, drop, flat):
     assert ((fin >= 0) & (fin <= 1)).all()
 
 
-def _prepared(n=900, grade=None, cadence=True):
+def _prepared(n=900, grade=None, cadence=True, elevation=True):
+    """A steady run at 3 m/s over flat ground and a -15 % descent (rows 300-600): cadence 172
+    on the flat, 178 on the descent (quicker steps downhill, as coached)."""
     t = np.arange(n, dtype=float)
     g = np.where((t > 300) & (t < 600), -0.15, 0.0) if grade is None else grade
     v = np.full(n, 3.0)
     d = np.cumsum(v) - v[0]
     h = 500 + np.r_[0, np.cumsum(g[:-1] * v[:-1])]
+    if not elevation:
+        h, g = np.full(n, np.nan), np.full(n, np.nan)
     lat = 45 + d / 111_000.0
+    cad = np.where(g < -0.05, 178.0, 172.0) if cadence else np.full(n, np.nan)
     timeline = pd.DataFrame({
         "time": pd.Timestamp("2026-06-01T08:00:00Z") + pd.to_timedelta(t, unit="s"),
         "elapsed_s": t, "lat_deg": lat, "lon_deg": np.full(n, 6.0), "distance_m": d,
         "elevation_m": h, "grade_pct": 100 * g, "speed_mps": v, "vertical_speed_mps": g * v,
-        "cadence_spm": np.full(n, 172.0) if cadence else np.full(n, np.nan),
-        "heart_rate_bpm": np.full(n, np.nan), "moving": np.ones(n, bool), "gap": np.zeros(n, bool),
+        "cadence_spm": cad, "heart_rate_bpm": np.full(n, np.nan), "moving": np.ones(n, bool),
+        "gap": np.zeros(n, bool), "on_foot": np.ones(n, bool),
     })
     grid = np.arange(0, d[-1], 5.0)
     profile = pd.DataFrame({"distance_m": grid, "elevation_m": np.interp(grid, d, h),
                             "grade_pct": np.interp(grid, d, 100 * g), "elapsed_s": np.interp(grid, d, t)})
-    summary = {"flat_cadence_spm": 170.0 if cadence else None}
-    return timeline, profile, summary
+    return (Timeline.from_frame(timeline, elevation_source="barometric" if elevation else None),
+            Profile.from_frame(profile))
 
 
 def test_run_analyses_tables_have_contract_columns():
-    tl, pf, sm = _prepared()
-    tb = run_analyses(tl, pf, sm, AnalysisConfig())
+    tl, pf = _prepared()
+    tb = run_analyses(tl, pf, AnalysisConfig())
     for key in ("climbs", "descents", "line_practice", "repeats"):
         assert set(CONTRACT_COLUMNS[key]) <= set(getattr(tb, key).columns), key
     assert len(tb.descents) == 1 and len(tb.climbs) == 0
     row = tb.descents.iloc[0]
     assert row.drop_m == pytest.approx(135, abs=5)
     assert row.control_score > 90  # perfectly steady
-    assert tb.gait.shape == (len(tl),) and set(tb.gait) == {"run"}
+    assert tb.timeline.gait.shape == (len(tl),) and set(tb.timeline.gait) == {GAIT_RUN}
     assert np.isnan(tb.technicality[:250]).all() and np.isfinite(tb.technicality[350:550]).all()
-    assert tb.summary["descent_control_score"] == pytest.approx(row.control_score)
-    assert tb.summary["run_time_s"] == pytest.approx(len(tl) - 1)
+    assert tb.summary.descent_control_score == pytest.approx(row.control_score)
+    assert tb.summary.run_time_s == pytest.approx(len(tl) - 1)
+    assert tb.summary.flat_cadence_spm == 172.0 and row.cadence_delta_spm == pytest.approx(6.0)
+    # internal row indices stay out of the public tables
+    assert not {"row_start", "row_stop", "i0", "i1"} & set(tb.descents.columns)
+    assert not {"i0", "i1"} & set(tb.hike_run.bouts.columns)
 
 
 def test_run_analyses_flat_and_no_elevation_give_empty_tables_with_columns():
-    tl, pf, sm = _prepared(n=600, grade=np.zeros(600), cadence=False)
-    tl["elevation_m"] = np.nan
-    tl["grade_pct"] = np.nan
-    pf["elevation_m"] = np.nan
-    pf["grade_pct"] = np.nan
-    tb = run_analyses(tl, pf, sm, AnalysisConfig())
+    tl, pf = _prepared(n=600, grade=np.zeros(600), cadence=False, elevation=False)
+    tb = run_analyses(tl, pf, AnalysisConfig())
     for key in ("climbs", "descents", "line_practice", "repeats"):
         df = getattr(tb, key)
         assert len(df) == 0 and set(CONTRACT_COLUMNS[key]) <= set(df.columns), key
-    assert tb.summary["descent_control_score"] is None
+    assert tb.summary.descent_control_score is None
     assert tb.hike_run.method == "speed"
     assert any("cadence" in w for w in tb.warnings) and any("elevation" in w for w in tb.warnings)

@@ -12,8 +12,8 @@ Per descent, on the 1 Hz timeline:
  M5  braking work ÷ potential energy released                ≤ 3 % .. ≥ 15 %         15
 ==== ====================================================== ======================= ======
 
-``DCS = 30·s1 + 20·s2 + 20·s3 + 15·s4 + 15·s5``, each ``s`` a linear ramp between its poor and
-good anchors. Without cadence (or without a flat-cadence baseline) the score is renormalised
+``DCS = 30·s_cadence + 20·s_cadence_cv + 20·s_speed_cv + 15·s_braking + 15·s_braking_work``,
+each part ``s`` a linear ramp between its poor and good anchors (:data:`WEIGHTS`). Without cadence (or without a flat-cadence baseline) the score is renormalised
 over the components that exist. M6 (stride-length ratio to the flat) and M7 (speed ÷ the
 runner's grade-expected speed) are reported beside the score, not in it. All anchors are
 heuristics [H] (science.md 3C); the M5 anchors were set on the real corpus (median ratio 2.7 %,
@@ -22,6 +22,7 @@ heuristics [H] (science.md 3C); the M5 anchors were set on the real corpus (medi
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -33,19 +34,27 @@ __all__ = [
     "robust_cv",
     "braking_events",
     "braking_work_j_per_kg_m",
+    "DescentMetrics",
     "descent_metrics",
+    "ControlScore",
     "control_score",
     "WEIGHTS",
+    "PART_COLUMNS",
     "POINT_COLUMNS",
 ]
 
-#: Weights of the components s1..s5 (science.md 3C).
-WEIGHTS = {"s1": 30.0, "s2": 20.0, "s3": 20.0, "s4": 15.0, "s5": 15.0}
+#: The parts of the control score and their weights (science.md 3C): cadence versus flat (M1),
+#: cadence steadiness (M2), speed steadiness (M3), few braking events (M4), little braking
+#: work (M5).
+WEIGHTS = {"cadence": 30.0, "cadence_cv": 20.0, "speed_cv": 20.0, "braking": 15.0,
+           "braking_work": 15.0}
 
-#: The points each component adds to the control score, by component: ``100·w·s/Σw`` over
-#: the components that exist (NaN for a missing one), so they sum to the score.
-POINT_COLUMNS = {"s1": "points_cadence", "s2": "points_cadence_cv", "s3": "points_speed_cv",
-                 "s4": "points_braking", "s5": "points_braking_work"}
+#: The table column of each part's score in [0, 1].
+PART_COLUMNS = {k: f"score_{k}" for k in WEIGHTS}
+
+#: The table column of the points each part adds to the control score: ``100·w·s/Σw`` over
+#: the parts that exist (NaN for a missing one), so they sum to the score.
+POINT_COLUMNS = {k: f"points_{k}" for k in WEIGHTS}
 G_MPS2 = 9.80665
 
 
@@ -108,6 +117,39 @@ def braking_work_j_per_kg_m(speed_mps: np.ndarray, length_m: float) -> float:
     return float(np.sum(np.maximum(0.0, -de)) / length_m)
 
 
+@dataclass(frozen=True)
+class DescentMetrics:
+    """The components M1-M7 of one descent (NaN where they cannot be computed).
+
+    Attributes
+    ----------
+    speed_mps : float
+        Median moving speed [m/s].
+    cadence_spm, cadence_delta_spm : float
+        Median running cadence, and it minus the flat cadence (M1) [steps/min].
+    cadence_cv, speed_cv : float
+        Robust CVs of cadence (M2) and speed (M3) [-].
+    braking_events : int
+        Braking events (M4), and ``braking_per_100m`` of them [1/100 m].
+    braking_work_j_per_kg_m, braking_ratio : float
+        Braking work [J/kg/m] and its ratio to the potential energy released (M5) [-].
+    stride_ratio, speed_ratio : float
+        Step length over the flat step length (M6), speed over the expected speed (M7) [-].
+    """
+
+    speed_mps: float = float("nan")
+    cadence_spm: float = float("nan")
+    cadence_delta_spm: float = float("nan")
+    cadence_cv: float = float("nan")
+    speed_cv: float = float("nan")
+    braking_events: int = 0
+    braking_per_100m: float = float("nan")
+    braking_work_j_per_kg_m: float = float("nan")
+    braking_ratio: float = float("nan")
+    stride_ratio: float = float("nan")
+    speed_ratio: float = float("nan")
+
+
 def descent_metrics(
     speed_mps: np.ndarray,
     cadence_spm: Optional[np.ndarray],
@@ -121,7 +163,7 @@ def descent_metrics(
     expected_speed_mps: Optional[np.ndarray] = None,
     braking_drop_mps: float = 0.6,
     braking_window_samples: int = 2,
-) -> dict:
+) -> DescentMetrics:
     """The components M1-M7 of one descent (rows of the 1 Hz timeline inside it).
 
     Parameters
@@ -145,10 +187,7 @@ def descent_metrics(
 
     Returns
     -------
-    dict
-        cadence_spm, cadence_delta_spm (M1), cadence_cv (M2), speed_cv (M3), braking_events,
-        braking_per_100m (M4), braking_work_j_per_kg_m, braking_ratio (M5), stride_ratio (M6),
-        speed_ratio (M7), speed_mps.
+    DescentMetrics
     """
     v = np.asarray(speed_mps, dtype=float)
     mv = np.asarray(moving, dtype=bool)
@@ -184,23 +223,52 @@ def descent_metrics(
         if ok.any():
             # Time-based: distance covered / distance expected in the same moving time.
             speed_ratio = float(np.sum(vm[ok]) / np.sum(ve[ok]))
-    return {
-        "speed_mps": float(median(vm)) if vm.size else nan,
-        "cadence_spm": cad_med,
-        "cadence_delta_spm": cad_delta,
-        "cadence_cv": cad_cv,
-        "speed_cv": speed_cv,
-        "braking_events": n_ev,
-        "braking_per_100m": per100,
-        "braking_work_j_per_kg_m": wb,
-        "braking_ratio": ratio,
-        "stride_ratio": stride_ratio,
-        "speed_ratio": speed_ratio,
-    }
+    return DescentMetrics(
+        speed_mps=float(median(vm)) if vm.size else nan,
+        cadence_spm=cad_med,
+        cadence_delta_spm=cad_delta,
+        cadence_cv=cad_cv,
+        speed_cv=speed_cv,
+        braking_events=n_ev,
+        braking_per_100m=per100,
+        braking_work_j_per_kg_m=wb,
+        braking_ratio=ratio,
+        stride_ratio=stride_ratio,
+        speed_ratio=speed_ratio,
+    )
+
+
+@dataclass(frozen=True)
+class ControlScore:
+    """The descent control score and its named parts.
+
+    Attributes
+    ----------
+    score : float
+        0-100 (NaN when no part can be computed).
+    parts : dict
+        Each part's score in [0, 1] by the names of :data:`WEIGHTS` (NaN where missing).
+    points : dict
+        The points each part adds to the score, ``100·w·s/Σw`` over the parts that exist (NaN
+        where missing): they sum to ``score``.
+    renormalised : bool
+        Whether missing parts were left out and the weights rescaled.
+    """
+
+    score: float
+    parts: dict = field(default_factory=dict)
+    points: dict = field(default_factory=dict)
+    renormalised: bool = False
+
+    def columns(self) -> dict:
+        """The parts and points as table columns (:data:`PART_COLUMNS`, :data:`POINT_COLUMNS`)."""
+        return {**{PART_COLUMNS[k]: v for k, v in self.parts.items()},
+                **{POINT_COLUMNS[k]: v for k, v in self.points.items()},
+                "score_renormalised": self.renormalised}
 
 
 def control_score(
-    metrics: dict,
+    metrics: DescentMetrics,
     *,
     cadence_delta_poor_spm: float = -5.0,
     cadence_delta_good_spm: float = 5.0,
@@ -212,28 +280,20 @@ def control_score(
     braking_poor_per_100m: float = 3.0,
     braking_ratio_good: float = 0.03,
     braking_ratio_poor: float = 0.15,
-) -> tuple[float, dict]:
+) -> ControlScore:
     """Descent control score 0-100 from :func:`descent_metrics` (science.md 3C).
 
     Returns
     -------
-    score : float
-        0-100 (NaN when no component can be computed).
-    parts : dict
-        s1..s5 (NaN where missing); the points each adds to the score under the names of
-        :data:`POINT_COLUMNS` (``100·w·s/Σw`` over the components that exist, NaN where
-        missing: they sum to ``score``); and ``renormalised`` (bool): whether missing
-        components were left out and the weights rescaled.
+    ControlScore
     """
+    m = metrics
     s = {
-        "s1": float(ramp(metrics.get("cadence_delta_spm", np.nan), cadence_delta_poor_spm,
-                         cadence_delta_good_spm)),
-        "s2": float(ramp(metrics.get("cadence_cv", np.nan), cadence_cv_poor, cadence_cv_good)),
-        "s3": float(ramp(metrics.get("speed_cv", np.nan), speed_cv_poor, speed_cv_good)),
-        "s4": float(ramp(metrics.get("braking_per_100m", np.nan), braking_poor_per_100m,
-                         braking_good_per_100m)),
-        "s5": float(ramp(metrics.get("braking_ratio", np.nan), braking_ratio_poor,
-                         braking_ratio_good)),
+        "cadence": float(ramp(m.cadence_delta_spm, cadence_delta_poor_spm, cadence_delta_good_spm)),
+        "cadence_cv": float(ramp(m.cadence_cv, cadence_cv_poor, cadence_cv_good)),
+        "speed_cv": float(ramp(m.speed_cv, speed_cv_poor, speed_cv_good)),
+        "braking": float(ramp(m.braking_per_100m, braking_poor_per_100m, braking_good_per_100m)),
+        "braking_work": float(ramp(m.braking_ratio, braking_ratio_poor, braking_ratio_good)),
     }
     w = np.array([WEIGHTS[k] for k in s])
     x = np.array(list(s.values()))
@@ -241,5 +301,5 @@ def control_score(
     total_w = float(np.sum(w[ok]))
     pts = np.where(ok, 100.0 * w * np.nan_to_num(x) / total_w, np.nan) if ok.any() else np.full(x.size, np.nan)
     score = float(np.sum(pts[ok])) if ok.any() else float("nan")
-    points = {POINT_COLUMNS[k]: float(v) for k, v in zip(s, pts)}
-    return score, {**s, **points, "renormalised": bool(ok.any() and not ok.all())}
+    return ControlScore(score=score, parts=s, points={k: float(v) for k, v in zip(s, pts)},
+                        renormalised=bool(ok.any() and not ok.all()))

@@ -12,18 +12,23 @@ each gets reasons in the runner's words. The prescription is 4-8 repeats, walkin
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ..config import AnalysisConfig
 from ..processing.geodesy import project_local
+from ..timeline import Timeline
+from .baseline import RunningBaseline
+from .repeats import Repeat
+from .stretch import score_stretch
+from .tables import CONTRACT_COLUMNS, empty_table
 
 __all__ = ["best_window", "reasons", "select_candidates", "merge_same_stretch", "practice_courses",
-           "PRACTICE_COLUMNS"]
+           "line_practice", "PRACTICE_COLUMNS"]
 
-PRACTICE_COLUMNS = ["rank", "start_m", "end_m", "start_lat", "start_lon", "end_lat", "end_lon",
-                    "length_m", "drop_m", "avg_grade_pct", "control_score", "time_lost_s", "reasons"]
+PRACTICE_COLUMNS = CONTRACT_COLUMNS["line_practice"]
 
 
 def best_window(distance_m: np.ndarray, score: np.ndarray, start_m: float, end_m: float,
@@ -215,6 +220,92 @@ def merge_same_stretch(candidates: pd.DataFrame, *, gate_radius_m: float = 25.0)
                           ascending=False, na_position="last").reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     return out[list(candidates.columns) + (["times_run"] if "times_run" not in candidates else [])]
+
+
+def _repeat_of(timeline: Timeline, rows: slice, repeats: Sequence[Repeat]) -> tuple[int, float]:
+    """(passes, index) of the descending repeat with a pass over more than half of the time of
+    timeline ``rows``; (1, NaN) when none."""
+    if rows.stop <= rows.start:
+        return 1, float("nan")
+    t0, t1 = timeline.elapsed_s[rows.start], timeline.elapsed_s[rows.stop - 1]
+    for k, rep in enumerate(repeats):
+        if rep.direction != "down":
+            continue
+        for p in rep.passes:
+            a, b = p.start_s, p.start_s + p.duration_s
+            if min(b, t1) - max(a, t0) > 0.5 * (t1 - t0):
+                return len(rep.passes), float(k)
+    return 1, float("nan")
+
+
+def _latest_pass_of_each_repeat(rows: list[slice], repeat_id: np.ndarray) -> np.ndarray:
+    """Which stretches to keep: only the last pass of every repeated stretch.
+
+    A line the runner practised in this session is judged by where the practice left it: when
+    the last pass flows (control at or above the practice threshold) the stretch is no longer a
+    candidate, however rough the first pass was; otherwise the last pass says what is left to
+    work on.
+    """
+    start = np.array([sl.start for sl in rows], dtype=float)
+    keep = np.ones(len(rows), dtype=bool)
+    for k in np.unique(repeat_id[np.isfinite(repeat_id)]):
+        idx = np.flatnonzero(repeat_id == k)
+        keep[idx[np.argsort(start[idx], kind="stable")][:-1]] = False
+    return keep
+
+
+def line_practice(timeline: Timeline, descents: Sequence[tuple[slice, dict[str, Any]]],
+                  technicality: np.ndarray, repeats: Sequence[Repeat], baseline: RunningBaseline,
+                  config: AnalysisConfig, *, row_dt_s: np.ndarray) -> pd.DataFrame:
+    """Line-practice candidates: whole descents, or the most technical stretch of a long one.
+
+    A stretch run several times (a pass of a descending repeat) is one candidate, judged by its
+    last pass.
+
+    Parameters
+    ----------
+    timeline : Timeline
+        With its gait classified.
+    descents : sequence of (slice, dict)
+        Each descent's timeline rows and its descents-table row.
+    technicality : array
+        Technicality T per timeline row (NaN off descents).
+    repeats : sequence of Repeat
+        The activity's repeated stretches (the repeats table's rows, in order).
+    baseline : RunningBaseline
+    config : AnalysisConfig
+        ``practice_*``, ``technical_threshold``, ``gate_radius_m``.
+    row_dt_s : array
+        Time each timeline row stands for [s].
+
+    Returns
+    -------
+    DataFrame
+        :data:`~.tables.LINE_PRACTICE_COLUMNS` first, then the descents' columns.
+    """
+    cfg = config
+    stretches = []
+    for rows, row in descents:
+        if row["length_m"] > cfg.practice_max_length_m:
+            s0, s1 = best_window(timeline.distance_m, technicality, row["start_m"], row["end_m"],
+                                 cfg.practice_max_length_m)
+            sub = timeline.rows(s0, s1)
+            row = score_stretch(timeline, sub, baseline, cfg, start_m=s0, end_m=s1, row_dt_s=row_dt_s)
+            rows = sub
+        stretches.append((rows, row))
+    if not stretches:
+        return empty_table("line_practice")
+    st = pd.DataFrame([row for _, row in stretches])
+    rep = [_repeat_of(timeline, rows, repeats) for rows, _ in stretches]
+    st["times_run"] = [n for n, _ in rep]
+    st["repeat_id"] = [k for _, k in rep]
+    keep = _latest_pass_of_each_repeat([rows for rows, _ in stretches], st["repeat_id"].to_numpy(float))
+    st = st[keep].reset_index(drop=True)
+    return merge_same_stretch(select_candidates(
+        st, min_length_m=cfg.practice_min_length_m, max_length_m=cfg.practice_max_length_m,
+        max_grade=cfg.practice_max_grade, max_score=cfg.practice_max_score,
+        technical_threshold=cfg.technical_threshold, quartile_floor=cfg.practice_quartile_floor),
+        gate_radius_m=cfg.gate_radius_m)
 
 
 def practice_courses(line_practice: pd.DataFrame, timeline: pd.DataFrame,

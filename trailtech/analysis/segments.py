@@ -19,9 +19,16 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Optional
+
 import numpy as np
 
-__all__ = ["runs", "hysteresis", "find_segments", "climbs_and_descents"]
+from ..config import AnalysisConfig
+from ..timeline import Profile, Timeline
+
+__all__ = ["runs", "hysteresis", "find_segments", "climbs_and_descents", "Segments",
+           "terrain_segments"]
 
 
 def runs(mask: np.ndarray) -> np.ndarray:
@@ -213,3 +220,66 @@ def _climbs_and_descents(d, h, g, config) -> tuple[np.ndarray, np.ndarray]:
                              min_length_m=config.descent_min_length_m,
                              min_rise_m=config.descent_min_drop_m, **common)
     return climbs, descents
+
+
+@dataclass(frozen=True, eq=False)
+class Segments:
+    """The climbs and descents of one activity.
+
+    Attributes
+    ----------
+    climbs, descents : numpy.ndarray of int, shape (k, 2)
+        Inclusive index ranges on the profile grid.
+    notes : tuple of str
+        Warnings for the user.
+    """
+
+    climbs: np.ndarray
+    descents: np.ndarray
+    notes: tuple[str, ...] = ()
+
+    @staticmethod
+    def metres(ranges: np.ndarray, profile: Profile) -> np.ndarray:
+        """Index ranges as [start_m, end_m] on the distance axis, shape (k, 2)."""
+        return profile.distance_m[np.asarray(ranges, dtype=int)].reshape(-1, 2)
+
+
+def _on_foot_mask(timeline: Timeline, distance_m: np.ndarray) -> tuple[Optional[np.ndarray], tuple[str, ...]]:
+    """Profile points on foot (None when the whole activity is), and the note saying how much
+    distance was left out."""
+    n = len(timeline)
+    if timeline.on_foot.all() or n == 0:
+        return None, ()
+    d = timeline.distance_m
+    step = np.diff(d, prepend=d[0])
+    off_km = float(np.nansum(step[~timeline.on_foot])) / 1000.0
+    note = (f"{off_km:.1f} km of sessions not on foot (cycling, swimming ...) were left out of the "
+            "terrain analyses: no climbs, descents, hike/run verdicts, control scores, line "
+            "practice or repeats there.")
+    idx = np.clip(np.searchsorted(d, distance_m, side="left"), 0, n - 1)
+    return timeline.on_foot[idx], (note,)
+
+
+def terrain_segments(timeline: Timeline, profile: Profile, config: AnalysisConfig) -> Segments:
+    """Climbs and descents of the profile, on foot only (science.md 2B, 3A).
+
+    Parameters
+    ----------
+    timeline : Timeline
+        For which stretches are on foot and whether there is elevation.
+    profile : Profile
+    config : AnalysisConfig
+
+    Returns
+    -------
+    Segments
+    """
+    pdist, ph = profile.distance_m, profile.elevation_m
+    mask, notes = _on_foot_mask(timeline, pdist)
+    has_elevation = np.count_nonzero(np.isfinite(timeline.elevation_m)) >= 2
+    if has_elevation and len(profile) >= 2 and np.isfinite(ph).any():
+        climbs, descents = climbs_and_descents(pdist, ph, profile.grade_pct / 100.0, config, mask=mask)
+        return Segments(climbs, descents, notes)
+    empty = np.empty((0, 2), int)
+    return Segments(empty, empty,
+                    notes + ("No elevation in this file: no climbs or descents were analysed.",))

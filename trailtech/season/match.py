@@ -16,7 +16,7 @@ reference. A match needs (topic 6 steps 2-4):
   (which catches wrong ordering and out-and-back shortcuts).
 
 The Hausdorff measure and the trend over passes are those of the within-activity repeats
-(:mod:`trailtech.analysis.repeats`).
+(:mod:`trailtech.analysis.repeats.similarity`, :mod:`trailtech.analysis.repeats.trend`).
 
 Geometry comes from the compact per-activity entries (:mod:`trailtech.season.work`): each
 descent/climb resampled to 5 m with a 100 m margin on both sides, with the elapsed time at
@@ -34,7 +34,8 @@ import pandas as pd
 
 # The shape measures and the pass trend are shared with the within-activity repeats, so a
 # segment is judged the same way whether it was run twice in one day or on two days.
-from ..analysis.repeats import frechet_within, hausdorff_one_sided_m, trend
+from ..analysis.repeats.similarity import frechet_within, hausdorff_one_sided_m
+from ..analysis.repeats.trend import trend
 from ..processing.geodesy import project_local
 
 __all__ = [

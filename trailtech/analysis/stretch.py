@@ -1,0 +1,154 @@
+"""A stretch of the timeline judged as a descent: metrics, control score, technicality.
+
+The descents, the line-practice windows and the passes of a descending repeat are all judged
+by :func:`score_stretch`, against the runner's own :class:`~.baseline.RunningBaseline`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from ..config import AnalysisConfig
+from ..processing.stats import median
+from ..timeline import GAIT_RUN, GAIT_STOP, Timeline
+from . import descent as dsc
+from . import terrain as tr
+from .baseline import RunningBaseline, flat_stride_m
+from .tables import time_at
+
+__all__ = ["score_stretch", "pass_rows", "foot_share", "pass_control_score",
+           "technicality_along_rows"]
+
+
+def _none(x) -> Optional[float]:
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _has_elevation(timeline: Timeline) -> bool:
+    return bool(np.count_nonzero(np.isfinite(timeline.elevation_m)) >= 2)
+
+
+def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, config: AnalysisConfig,
+                  *, start_m: float, end_m: float, row_dt_s: np.ndarray) -> dict[str, Any]:
+    """The descents-table row of timeline rows ``rows`` (start ``start_m``, end ``end_m``).
+
+    Parameters
+    ----------
+    timeline : Timeline
+        With its gait classified.
+    rows : slice
+        The stretch's rows (``timeline.rows(start_m, end_m)``).
+    baseline : RunningBaseline
+        The runner's flat running in this activity.
+    config : AnalysisConfig
+        Braking and cadence-target settings.
+    start_m, end_m : float
+        The stretch on the distance axis [m].
+    row_dt_s : array
+        Time each timeline row stands for [s] (:func:`.gait.row_dt_s`).
+
+    Returns
+    -------
+    dict
+        The columns of :data:`~.tables.DESCENT_COLUMNS`.
+    """
+    cfg = config
+    sl = rows
+    d, h, v = timeline.distance_m, timeline.elevation_m, timeline.speed_mps
+    has_elevation = _has_elevation(timeline)
+    h0 = np.interp(start_m, d, h) if has_elevation else np.nan
+    h1 = np.interp(end_m, d, h) if has_elevation else np.nan
+    length = end_m - start_m
+    drop = h0 - h1
+    gait = timeline.gait[sl]
+    mv = gait != GAIT_STOP
+    cad = timeline.cadence_spm[sl] if baseline.has_cadence else None
+    v_exp = None if baseline.expected_speed_mps is None else baseline.expected_speed_mps[sl]
+    vs = v[sl]
+    vmed = float(median(vs[mv])) if mv.any() else np.nan
+    m = dsc.descent_metrics(
+        vs, cad, mv, gait == GAIT_RUN, length_m=length, drop_m=drop,
+        flat_cadence_spm=_none(baseline.flat_cadence_spm), flat_stride_m=flat_stride_m(baseline, vmed),
+        expected_speed_mps=v_exp, braking_drop_mps=cfg.braking_drop_mps,
+        braking_window_samples=max(1, int(round(cfg.braking_window_s / cfg.time_grid_s))))
+    cs = dsc.control_score(m, braking_ratio_good=cfg.braking_ratio_good,
+                           braking_ratio_poor=cfg.braking_ratio_poor,
+                           cadence_delta_good_spm=cfg.cadence_target_delta_spm,
+                           cadence_delta_poor_spm=-cfg.cadence_target_delta_spm)
+    comps = tr.technicality_components(vs, cad, v_exp, mv, timeline.x_m[sl], timeline.y_m[sl], d[sl])
+    time_lost = np.nan
+    if v_exp is not None:
+        ve, vv, dt = v_exp[mv], vs[mv], row_dt_s[sl][mv]
+        ok = np.isfinite(ve) & (ve > 0) & np.isfinite(vv)
+        if ok.any():
+            time_lost = float(np.sum(dt[ok] * (1.0 - vv[ok] / ve[ok])))
+    lat, lon = timeline.lat_deg[sl], timeline.lon_deg[sl]
+    okp = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
+    return {
+        "start_m": start_m, "end_m": end_m,
+        "start_time": time_at(timeline, sl.start),
+        "length_m": length, "drop_m": drop,
+        "avg_grade_pct": -100.0 * drop / length if length > 0 else np.nan,
+        "control_score": cs.score,
+        "cadence_spm": m.cadence_spm, "cadence_delta_spm": m.cadence_delta_spm,
+        "speed_cv": m.speed_cv, "braking_events": m.braking_events,
+        "technicality": tr.technicality(comps),
+        # extra columns: the score's parts and what sits beside it
+        "cadence_cv": m.cadence_cv, "braking_per_100m": m.braking_per_100m,
+        "braking_work_j_per_kg_m": m.braking_work_j_per_kg_m,
+        "braking_ratio": m.braking_ratio, "stride_ratio": m.stride_ratio,
+        "speed_ratio": m.speed_ratio, "speed_mps": m.speed_mps,
+        **cs.columns(),
+        "speed_shortfall": comps["shortfall"], "tortuosity_deg_per_m": comps["tortuosity_deg_per_m"],
+        "time_lost_s": time_lost,
+        "start_lat": lat[okp[0]] if okp.size else np.nan, "start_lon": lon[okp[0]] if okp.size else np.nan,
+        "end_lat": lat[okp[-1]] if okp.size else np.nan, "end_lon": lon[okp[-1]] if okp.size else np.nan,
+    }
+
+
+def pass_rows(timeline: Timeline, start_s: float, end_s: float) -> slice:
+    """Timeline rows from elapsed time ``start_s`` to ``end_s`` [s], both included."""
+    return slice(int(np.searchsorted(timeline.elapsed_s, start_s)),
+                 int(np.searchsorted(timeline.elapsed_s, end_s, side="right")))
+
+
+def foot_share(timeline: Timeline, rows: slice) -> float:
+    """Share of ``rows`` on foot (1 for no rows)."""
+    return float(timeline.on_foot[rows].mean()) if rows.stop > rows.start else 1.0
+
+
+def pass_control_score(timeline: Timeline, start_s: float, end_s: float, baseline: RunningBaseline,
+                       config: AnalysisConfig, *, row_dt_s: np.ndarray) -> Optional[float]:
+    """Control score of the rows from ``start_s`` to ``end_s`` [s] (a pass of a descending
+    repeat); None for under 5 rows, mostly off foot, or no score."""
+    sl = pass_rows(timeline, start_s, end_s)
+    i0, i1 = sl.start, sl.stop
+    if i1 - i0 < 5 or foot_share(timeline, sl) < 0.5:
+        return None
+    d = timeline.distance_m
+    row = score_stretch(timeline, sl, baseline, config, start_m=d[i0], end_m=d[i1 - 1], row_dt_s=row_dt_s)
+    return _none(row["control_score"])
+
+
+def technicality_along_rows(timeline: Timeline, pieces: list[slice],
+                            baseline: RunningBaseline) -> np.ndarray:
+    """Technicality T per timeline row over the rows ``pieces`` (each windowed on its own;
+    where two overlap the later one's value stands), NaN elsewhere."""
+    n = len(timeline)
+    out = np.full(n, np.nan)
+    if not pieces:
+        return out
+    d = timeline.distance_m
+    # Heading change per metre along the whole track, mapped onto the rows (tortuosity).
+    grid, turn = tr.heading_change_deg_per_m(timeline.x_m, timeline.y_m, d)
+    turn_rows = np.interp(d, grid, turn) if turn.size else np.full(n, np.nan)
+    along = tr.technicality_along_pieces(
+        timeline.speed_mps, timeline.cadence_spm if baseline.has_cadence else None,
+        baseline.expected_speed_mps, timeline.gait != GAIT_STOP, turn_rows, pieces)
+    k = 0
+    for sl in pieces:
+        out[sl] = along[k:k + sl.stop - sl.start]
+        k += sl.stop - sl.start
+    return out
