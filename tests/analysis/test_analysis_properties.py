@@ -10,7 +10,13 @@ from trailtech.analysis import descent as dsc
 from trailtech.analysis import terrain as tr
 from trailtech.analysis.run import run_analyses
 from trailtech.analysis.segments import find_segments
-from trailtech.analysis.tables import CONTRACT_COLUMNS
+from trailtech.analysis.tables import (
+    CLIMB_COLUMNS,
+    CONTRACT_COLUMNS,
+    DESCENT_COLUMNS,
+    LINE_PRACTICE_COLUMNS,
+    REPEAT_COLUMNS,
+)
 from trailtech.config import AnalysisConfig
 from trailtech.timeline import GAIT_RUN, Profile, Timeline
 
@@ -98,7 +104,11 @@ def test_run_analyses_tables_have_contract_columns():
     assert tb.summary.descent_control_score == pytest.approx(row.control_score)
     assert tb.summary.run_time_s == pytest.approx(len(tl) - 1)
     assert tb.summary.flat_cadence_spm == 172.0 and row.cadence_delta_spm == pytest.approx(6.0)
-    # internal row indices stay out of the public tables
+    # the tables have the registered columns, and internal row indices stay out of them
+    for key, cols in (("climbs", CLIMB_COLUMNS), ("descents", DESCENT_COLUMNS),
+                      ("line_practice", LINE_PRACTICE_COLUMNS), ("repeats", REPEAT_COLUMNS)):
+        if len(getattr(tb, key)):
+            assert list(getattr(tb, key).columns) == [c.name for c in cols], key
     assert not {"row_start", "row_stop", "i0", "i1"} & set(tb.descents.columns)
     assert not {"i0", "i1"} & set(tb.hike_run.bouts.columns)
 

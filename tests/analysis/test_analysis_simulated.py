@@ -240,3 +240,21 @@ def test_line_practice_of_a_repeated_stretch_is_judged_by_its_last_pass():
     passes = a.repeats[a.repeats.direction == "down"].iloc[0].passes
     assert abs(lp.iloc[0].control_score - passes[-1]["control_score"]) < 5
     assert lp.iloc[0].start_m > a.descents.start_m.min()
+
+
+def test_tables_have_the_registered_columns(trail, repeats_session):
+    from trailtech.analysis import tables as T
+
+    registry = {"climbs": T.CLIMB_COLUMNS, "descents": T.DESCENT_COLUMNS,
+                "line_practice": T.LINE_PRACTICE_COLUMNS, "repeats": T.REPEAT_COLUMNS}
+    seen = set()
+    for _, a in (trail, repeats_session):
+        for key, cols in registry.items():
+            df = getattr(a, key)
+            if len(df):
+                seen.add(key)
+                assert list(df.columns) == [c.name for c in cols], key
+        for flags in (a.hike_run.ran_should_hike, a.hike_run.hiked_could_run):
+            if len(flags):
+                assert list(flags.columns) == [c.name for c in T.FLAG_TABLE_COLUMNS]
+    assert seen == set(registry)

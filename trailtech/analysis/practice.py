@@ -23,12 +23,12 @@ from ..timeline import Timeline
 from .baseline import RunningBaseline
 from .repeats import Repeat
 from .stretch import score_stretch
-from .tables import CONTRACT_COLUMNS, empty_table
+from .tables import CONTRACT_COLUMNS, LINE_PRACTICE_COLUMNS
 
 __all__ = ["best_window", "reasons", "select_candidates", "merge_same_stretch", "practice_courses",
            "line_practice", "PRACTICE_COLUMNS"]
 
-PRACTICE_COLUMNS = CONTRACT_COLUMNS["line_practice"]
+PRACTICE_COLUMNS = list(CONTRACT_COLUMNS["line_practice"])
 
 
 def best_window(distance_m: np.ndarray, score: np.ndarray, start_m: float, end_m: float,
@@ -280,9 +280,9 @@ def line_practice(timeline: Timeline, descents: Sequence[tuple[slice, dict[str, 
 
     Returns
     -------
-    DataFrame
-        :data:`~.tables.LINE_PRACTICE_COLUMNS` first, then the descents' columns.
+    DataFrame with :data:`~.tables.LINE_PRACTICE_COLUMNS`.
     """
+    columns = [c.name for c in LINE_PRACTICE_COLUMNS]
     cfg = config
     stretches = []
     for rows, row in descents:
@@ -294,18 +294,19 @@ def line_practice(timeline: Timeline, descents: Sequence[tuple[slice, dict[str, 
             rows = sub
         stretches.append((rows, row))
     if not stretches:
-        return empty_table("line_practice")
+        return pd.DataFrame(columns=columns)
     st = pd.DataFrame([row for _, row in stretches])
     rep = [_repeat_of(timeline, rows, repeats) for rows, _ in stretches]
     st["times_run"] = [n for n, _ in rep]
     st["repeat_id"] = [k for _, k in rep]
     keep = _latest_pass_of_each_repeat([rows for rows, _ in stretches], st["repeat_id"].to_numpy(float))
     st = st[keep].reset_index(drop=True)
-    return merge_same_stretch(select_candidates(
+    out = merge_same_stretch(select_candidates(
         st, min_length_m=cfg.practice_min_length_m, max_length_m=cfg.practice_max_length_m,
         max_grade=cfg.practice_max_grade, max_score=cfg.practice_max_score,
         technical_threshold=cfg.technical_threshold, quartile_floor=cfg.practice_quartile_floor),
         gate_radius_m=cfg.gate_radius_m)
+    return out.reindex(columns=columns)
 
 
 def practice_courses(line_practice: pd.DataFrame, timeline: pd.DataFrame,

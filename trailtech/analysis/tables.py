@@ -94,8 +94,8 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("end_lon", "deg", "last position on the descent"),
 )
 
-#: Columns of ``line_practice`` (the first thirteen are the contract's); the descents'
-#: columns follow (a candidate is a descent or the most technical stretch of one).
+#: Columns of ``line_practice`` (the first thirteen are the contract's), then the descents'
+#: other columns (a candidate is a descent or the most technical stretch of one).
 LINE_PRACTICE_COLUMNS: tuple[Column, ...] = (
     _c("rank", "-", "1 = practise first (most time lost)", "int"),
     _c("start_m", "m", "distance where the stretch starts"),
@@ -113,6 +113,8 @@ LINE_PRACTICE_COLUMNS: tuple[Column, ...] = (
     _c("times_run", "-", "passes over this stretch in the session", "int"),
     _c("repeat_id", "-", "index of the repeated stretch it belongs to (NaN: none)"),
 )
+LINE_PRACTICE_COLUMNS += tuple(c for c in DESCENT_COLUMNS
+                               if c.name not in {x.name for x in LINE_PRACTICE_COLUMNS})
 
 #: Columns of ``repeats`` (the first six are the contract's).
 REPEAT_COLUMNS: tuple[Column, ...] = (
