@@ -81,7 +81,7 @@ class RunningBaseline:
     has_cadence : bool
         Whether the activity has a usable step cadence (the gait came from it).
     flat_cadence_spm : float or None
-        Median running cadence on flat ground [steps/min].
+        Median cadence of the running rows on flat ground [steps/min] (:func:`flat_cadence`).
     flat_cadence_band : float or None
         The |grade| band the flat cadence was taken on [fraction] (see :func:`flat_cadence`).
     flat_speed_mps : float
@@ -120,7 +120,7 @@ def running_baseline(timeline: Timeline, config: AnalysisConfig, *,
     timeline : Timeline
         With its gait classified.
     config : AnalysisConfig
-        ``flat_grade_max``.
+        ``flat_grade_max``: |grade| below which ground is flat.
     has_cadence : bool
         Whether the activity has a usable step cadence (:func:`.gait.has_step_cadence`).
 
@@ -132,8 +132,9 @@ def running_baseline(timeline: Timeline, config: AnalysisConfig, *,
     running = timeline.gait == GAIT_RUN
     grade = timeline.grade_pct / 100.0
     c, v = timeline.cadence_spm, timeline.speed_mps
-    cad, band = flat_cadence(c, grade, timeline.moving & (c > cfg.walk_run_cadence_spm),
-                             flat_grade_max=cfg.flat_grade_max)
+    # The rows the gait calls running, and no other definition of running (issue 13): the
+    # descents' cadence (M1) is judged against the cadence of the same kind of rows.
+    cad, band = flat_cadence(c, grade, running, flat_grade_max=cfg.flat_grade_max)
     notes: tuple[str, ...] = ()
     if band is not None and band > cfg.flat_grade_max:
         if np.isfinite(band):
