@@ -23,7 +23,7 @@ from ...config import AnalysisConfig
 from ...processing.gap import gap_factor
 from ...processing.hiking import tobler_speed_mps
 from ...timeline import GAIT_HIKE, GAIT_RUN, Timeline
-from ..tables import HikeRun
+from ..tables import FLAG_TABLE_COLUMNS, HikeRun
 from .bouts import bout_table, climb_pieces, piece_table, row_dt_s
 from .models import SpeedModel, hiking_model, huber_line, running_model, speed_model
 
@@ -290,9 +290,7 @@ def crossover_from_models(
 
 
 #: Columns of :func:`ran_should_hike` and :func:`hiked_could_run`.
-FLAG_COLUMNS = ["start_m", "end_m", "avg_grade_pct", "run_vam_m_per_h", "hike_vam_m_per_h",
-                "start_time_s", "duration_s", "speed_mps", "model_speed_mps", "ratio",
-                "time_lost_s", "verdict"]
+FLAG_COLUMNS = [c.name for c in FLAG_TABLE_COLUMNS]
 
 
 def ran_should_hike(

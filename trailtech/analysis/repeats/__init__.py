@@ -63,22 +63,8 @@ from .similarity import (
 from .trend import trend
 
 __all__ = [
-    "MAX_REVISIT_CANDIDATES",
-    "Pass",
-    "Path",
-    "Repeat",
-    "TooManyRevisits",
-    "align_passes",
-    "cluster_references",
-    "discrete_frechet_m",
-    "find_passes",
-    "find_repeats",
-    "fold_score_m",
-    "frechet_within",
-    "hausdorff_one_sided_m",
-    "reference_stretches",
-    "resample_path",
-    "revisited_stretches",
-    "subsequence_dtw",
-    "trend",
+    "MAX_REVISIT_CANDIDATES", "Pass", "Path", "Repeat", "TooManyRevisits", "align_passes",
+    "cluster_references", "discrete_frechet_m", "find_passes", "find_repeats", "fold_score_m",
+    "frechet_within", "hausdorff_one_sided_m", "reference_stretches", "resample_path",
+    "revisited_stretches", "subsequence_dtw", "trend",
 ]

@@ -1,10 +1,5 @@
-"""Repeated stretches of one activity: references clustered, their passes grouped.
-
-Robustness (issue 4): references that detect the same stretch (starts and ends within a gate
-radius) are clustered first, and the gates sit at the median of their ends, so no single
-detection's accidents (a start on the approach, an end past the turn-round) decide which
-passes are caught; the passes between those gates are held to the length ratio against their
-own median; groups of one kind that share a pass are joined.
+"""Repeated stretches of one activity: references clustered, their passes grouped into one
+entry per stretch ("Robustness" in :mod:`trailtech.analysis.repeats`).
 """
 
 from __future__ import annotations
