@@ -6,8 +6,7 @@ a season report can draw hundreds of figures without leaking). Each returns the 
 on (``ax.figure`` is the figure).
 
 The figures compute nothing: they select columns that the pipeline already produced and
-draw them. The only arithmetic here is display scaling (metres to kilometres, the
-equirectangular projection of the route when the timeline has no ``x_m``/``y_m``) and axis
+draw them. The only arithmetic here is display scaling (metres to kilometres) and axis
 limits. When the data a figure needs is missing (no elevation, no cadence, no descents, no
 repeats) it draws an empty state that says why, and never raises.
 
@@ -28,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 import numpy as np
 import pandas as pd
 
-from ..processing.geodesy import project_local
 from . import style
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -276,15 +274,14 @@ def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axe
 def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     """The route in local metres at equal aspect, descents coloured by technicality.
 
-    Uses the timeline's ``x_m``/``y_m`` when the pipeline provides them; otherwise it
-    projects ``lat_deg``/``lon_deg`` equirectangularly about the route's centre (display
-    scaling, within 0.1 % for extents under 20 km). Start and finish are marked; numbered
+    The positions are the timeline's ``x_m``/``y_m``: east and north of the route's centroid
+    in the local projection the preparation made once. Start and finish are marked; numbered
     badges mark line-practice candidates at their start.
 
     Parameters
     ----------
     analysis : Analysis
-        Uses ``timeline`` (lat_deg, lon_deg or x_m, y_m, technicality [0-1]) and
+        Uses ``timeline`` (x_m, y_m [m], distance_m [m], technicality [0-1]) and
         ``line_practice`` (rank, start_m, end_m, start_lat, start_lon).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new 5.2 x 4.8 in figure when omitted.
@@ -298,18 +295,7 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     ax = _axes(ax, 4.8)
     title = "Route and technicality"
     tl = _table(analysis, "timeline")
-    lat, lon = _col(tl, "lat_deg"), _col(tl, "lon_deg")
-    projected = {"x_m", "y_m"} <= set(tl.columns)
-    if projected:
-        x, y = _col(tl, "x_m"), _col(tl, "y_m")
-    else:
-        pos = np.isfinite(lat) & np.isfinite(lon)
-        if pos.sum() < 2:
-            return _empty(ax, title, "No positions in this file, so no map.")
-        # Display scaling only: the equirectangular projection about the track's centre is
-        # within 0.1 % for extents under 20 km (science.md topic 6), plenty for a map sketch.
-        x, y, _, _ = project_local(lat, lon, lat0_deg=(np.nanmin(lat) + np.nanmax(lat)) / 2,
-                                   lon0_deg=(np.nanmin(lon) + np.nanmax(lon)) / 2)
+    x, y = _col(tl, "x_m"), _col(tl, "y_m")
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 2:
         return _empty(ax, title, "No positions in this file, so no map.")
@@ -546,7 +532,7 @@ def cadence_grade(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     ----------
     analysis : Analysis
         Uses ``timeline`` (cadence_spm [1/min], grade_pct [%], gait, moving),
-        ``summary["flat_cadence_spm"]``, ``descents`` (avg_grade_pct, cadence_spm) and
+        ``summary.flat_cadence_spm``, ``descents`` (avg_grade_pct, cadence_spm) and
         ``config.cadence_target_delta_spm``.
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new 5.2 x 3.7 in figure when omitted.
@@ -583,7 +569,7 @@ def cadence_grade(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     else:
         glo, ghi, clo, chi = -20.0, 20.0, 100.0, 190.0
     glo, ghi = max(min(glo, -10.0), -60.0), min(max(ghi, 10.0), 60.0)
-    flat = analysis.summary.get("flat_cadence_spm") if isinstance(analysis.summary, dict) else None
+    flat = getattr(getattr(analysis, "summary", None), "flat_cadence_spm", None)
     flat = float(flat) if flat is not None and np.isfinite(flat) else None
     if flat is not None:
         cfg = getattr(analysis, "config", None)
