@@ -164,7 +164,7 @@ def timed_samples(track: Track, config: AnalysisConfig) -> tuple[np.ndarray, pd.
     ok = np.isfinite(t) & time.notna().to_numpy()
     if ok.sum() >= 2:
         # A few points a day or more away at either end are a broken clock. The readers drop
-        # them too (io/normalise.py); this keeps a Track built by hand just as safe.
+        # them too; this keeps a Track built by hand just as safe.
         idx = np.flatnonzero(ok)
         keep = _rs.stray_edge_mask(t[idx], gap_s=config.stray_gap_s, max_samples=STRAY_MAX_SAMPLES)
         if not keep.all():
