@@ -75,6 +75,7 @@ class Prepared:
 def _timeline(axis: TimeAxis, pos: _pos.Positions, distance_m: np.ndarray, prof: _prof.ElevationProfile,
               speed_mps: np.ndarray, cadence_spm: np.ndarray, heart_rate_bpm: np.ndarray,
               moving: np.ndarray, foot: _foot.OnFoot, sources: dict) -> Timeline:
+    """The stages' per-row results as the :class:`~trailtech.timeline.Timeline` contract."""
     grid = axis.grid_s
     return Timeline(
         time=axis.start + pd.to_timedelta(grid, unit="s"),
