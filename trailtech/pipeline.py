@@ -3,7 +3,7 @@
 
 Stages::
 
-    Track --prepare()--> timeline (1 Hz) + profile (distance grid) + summary   [trailtech.prepare]
+    Track --prepare()--> Timeline (1 Hz) + Profile (distance grid) + summary    [trailtech.prepare]
           --run_analyses()--> climbs, descents, hike/run, line practice, repeats [trailtech.analysis]
           --> Analysis
 """
@@ -11,14 +11,11 @@ Stages::
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import Optional, Union
 
-import numpy as np
-
-from . import __version__
+from ._version import __version__
 from .config import AnalysisConfig
-from .result import Analysis
+from .result import Analysis, Summary
 from .track import Track
 
 __all__ = ["analyze"]
@@ -51,7 +48,6 @@ def analyze(
     """
     from .analysis.run import run_analyses
     from .prepare import prepare
-    from .timeline import GAIT_LABELS, Profile, Timeline
 
     if not isinstance(track, Track):
         from .io import load
@@ -59,22 +55,13 @@ def analyze(
         track = load(track)
     config = config or AnalysisConfig()
     prepared = prepare(track, config)
-    # Until prepare returns a Timeline and a Profile, they are built here from its frames.
-    ps = prepared.summary
-    tables = run_analyses(
-        Timeline.from_frame(prepared.timeline, speed_source=ps.get("speed_source"),
-                            distance_source=ps.get("distance_source"),
-                            elevation_source=ps.get("elevation_source")),
-        Profile.from_frame(prepared.profile), config)
-    gait = np.asarray(GAIT_LABELS, dtype=object)[tables.timeline.gait]
-    timeline = prepared.timeline.assign(gait=gait, technicality=tables.technicality)
-    summary = {**prepared.summary, **tables.summary.to_dict()}
+    tables = run_analyses(prepared.timeline, prepared.profile, config)
     warnings = tuple(dict.fromkeys(track.meta.warnings + prepared.warnings + tables.warnings))
     return Analysis(
         meta=track.meta,
-        timeline=timeline,
-        profile=prepared.profile,
-        summary=summary,
+        timeline=tables.timeline.to_frame().assign(technicality=tables.technicality),
+        profile=prepared.profile.to_frame(),
+        summary=Summary(prepared=prepared.summary, analysis=tables.summary),
         climbs=tables.climbs,
         descents=tables.descents,
         hike_run=tables.hike_run,

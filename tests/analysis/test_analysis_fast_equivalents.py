@@ -20,7 +20,7 @@ from trailtech.analysis.gait import classify_gait
 from trailtech.analysis.gait import models as gm
 from trailtech.config import AnalysisConfig
 from trailtech.prepare import prepare
-from trailtech.timeline import GAIT_RUN, Timeline
+from trailtech.timeline import GAIT_RUN
 
 
 def _rolling_cv_reference(x, window):
@@ -147,8 +147,7 @@ def test_weighted_line_warns_like_polyfit_when_rank_deficient():
 def timeline():
     from trailtech.simulate import simulate_trail_run
 
-    p = prepare(simulate_trail_run(seed=3).track)
-    tl = Timeline.from_frame(p.timeline, elevation_source=p.summary["elevation_source"])
+    tl = prepare(simulate_trail_run(seed=3).track).timeline
     return tl.with_gait(classify_gait(tl, AnalysisConfig()).codes)
 
 

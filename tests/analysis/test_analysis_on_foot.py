@@ -12,7 +12,7 @@ from tests.conftest import make_track
 from trailtech.analysis.run import run_analyses
 from trailtech.pipeline import analyze
 from trailtech.prepare import prepare
-from trailtech.timeline import Profile, Timeline
+from trailtech.timeline import Timeline
 from trailtech.track import SessionInfo, Track
 
 START = pd.Timestamp("2026-06-01T08:00:00Z")
@@ -82,8 +82,7 @@ def test_run_bike_run_bike_leg_has_no_terrain_analyses():
 def test_run_bike_run_control_without_on_foot_scores_the_bike_descent():
     # The control: the same timeline without the column analyses the bike leg as terrain.
     p = prepare(_run_bike_run())
-    tl = Timeline.from_frame(p.timeline, elevation_source=p.summary["elevation_source"])
-    t = run_analyses(dataclasses.replace(tl, on_foot=np.ones(len(tl), bool)), Profile.from_frame(p.profile))
+    t = run_analyses(dataclasses.replace(p.timeline, on_foot=np.ones(len(p.timeline), bool)), p.profile)
     assert len(t.descents) == 3 and len(t.climbs) == 3
     assert not any("not on foot" in w for w in t.warnings)
 
