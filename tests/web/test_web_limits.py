@@ -426,6 +426,17 @@ def test_web_slow_request_heads_are_cut_off():
     assert still_open == set()
 
 
+def test_web_connections_over_the_cap_are_closed_as_they_open():
+    with serving(create_app(workers=0), max_connections=3, head_timeout_s=60) as port:
+        kept = [_connect(port) for _ in range(3)]
+        time.sleep(0.2)  # let the server take them in before the extra ones arrive
+        extra = [_connect(port) for _ in range(4)]
+        _, extra_open = _wait_closed(extra, bound_s=20)
+        _, kept_open = _wait_closed(kept, bound_s=0.5)
+    assert extra_open == set()
+    assert kept_open == {0, 1, 2}
+
+
 def test_web_slow_bodies_get_408_and_are_closed(analysed):
     timeouts = BodyTimeouts(idle_s=1.0, grace_s=2.0, min_rate_bytes_per_s=1e6)
     app = create_app(workers=0, body_timeouts=timeouts)

@@ -265,7 +265,9 @@ def create_app(
         killed and the answer is 400 [s].
     max_pending : int, optional
         Uploads in flight (being received, queued or analysed) at once; more get 503 before
-        their body is read (default 8 per worker).
+        their body is read (default 64: an upload in flight costs the server a task and a
+        temporary file, not its size in memory, and a few dozen clients trickling their
+        bodies must not shut others out for long).
     max_pending_mb : float, optional
         Bytes those uploads may reserve in all [MiB] (default: 4 largest uploads, at least
         256 MiB); never less than one largest upload.
@@ -293,7 +295,7 @@ def create_app(
     if n < 0:
         raise ValueError(f"workers must be >= 0, got {workers}")
     if max_pending is None:
-        max_pending = 8 * max(n, 1)
+        max_pending = 64
     if max_pending < 1:
         raise ValueError(f"max_pending must be >= 1, got {max_pending}")
     if max_pending_mb is None:
