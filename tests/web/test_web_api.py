@@ -454,3 +454,5 @@ def test_web_create_app_rejects_bad_settings():
         create_app(workers=-1)
     with pytest.raises(ValueError, match="max_pending"):
         create_app(max_pending=0)
+    with pytest.raises(ValueError, match="max_pending_mb"):
+        create_app(max_pending_mb=0)

@@ -238,6 +238,21 @@ class _Service:
             **_NO_SNIFF, "Content-Disposition": f'attachment; filename="{stem}.flags.gpx"'})
 
 
+def _in_flight_limits(max_pending: Optional[int], max_pending_mb: Optional[float],
+                      max_upload_mb: float) -> tuple[int, int]:
+    """Uploads and bytes [bytes] in flight at once, defaults filled in (see :func:`create_app`)."""
+    if max_pending is None:
+        max_pending = 64
+    if max_pending < 1:
+        raise ValueError(f"max_pending must be >= 1, got {max_pending}")
+    if max_pending_mb is None:
+        max_pending_mb = max(256.0, 4 * max_upload_mb)
+    if not max_pending_mb > 0:
+        raise ValueError(f"max_pending_mb must be > 0, got {max_pending_mb}")
+    largest_body = int(max_upload_mb * 1024 * 1024) + FORM_OVERHEAD_BYTES
+    return max_pending, max(int(max_pending_mb * 1024 * 1024), largest_body)
+
+
 def create_app(
     max_upload_mb: float = 64,
     workers: Optional[int] = None,
@@ -294,16 +309,7 @@ def create_app(
     n = default_workers() if workers is None else int(workers)
     if n < 0:
         raise ValueError(f"workers must be >= 0, got {workers}")
-    if max_pending is None:
-        max_pending = 64
-    if max_pending < 1:
-        raise ValueError(f"max_pending must be >= 1, got {max_pending}")
-    if max_pending_mb is None:
-        max_pending_mb = max(256.0, 4 * max_upload_mb)
-    if not max_pending_mb > 0:
-        raise ValueError(f"max_pending_mb must be > 0, got {max_pending_mb}")
-    largest_body = int(max_upload_mb * 1024 * 1024) + FORM_OVERHEAD_BYTES
-    max_pending_bytes = max(int(max_pending_mb * 1024 * 1024), largest_body)
+    max_pending, max_pending_bytes = _in_flight_limits(max_pending, max_pending_mb, max_upload_mb)
     if memory_limit_mb is None:
         memory_limit_mb = max(2048, int(48 * max_upload_mb))
     service = _Service(max_upload_mb=max_upload_mb, workers=n, timeout_s=timeout_s,
