@@ -59,6 +59,18 @@ def test_a_walk_has_no_flat_running_cadence():
     assert any("No flat-ground cadence baseline" in w for w in tb.warnings)
 
 
+def test_flat_cadence_prefers_flat_running_and_widens():
+    n = 600
+    c = np.where(np.arange(n) < 300, 172.0, 120.0)  # running then walking
+    running = np.arange(n) < 300
+    g = np.zeros(n)
+    assert flat_cadence(c, g, running) == (172.0, 0.02)
+    val, band = flat_cadence(c, np.full(n, 0.05), running)
+    assert val == 172.0 and band == pytest.approx(0.06)
+    val, band = flat_cadence(c, np.full(n, np.nan), running)
+    assert val == 172.0 and band == float("inf")
+
+
 def test_flat_cadence_widens_the_band_and_skips_rows_without_cadence():
     c = np.r_[np.full(30, 170.0), np.full(100, 160.0), np.full(50, np.nan)]
     g = np.r_[np.zeros(30), np.full(100, 0.03), np.zeros(50)]

@@ -181,20 +181,6 @@ def test_clean_cadence():
     assert (out[40:50] == 0).all()
 
 
-def test_flat_cadence_prefers_flat_running_and_widens():
-    n = 600
-    c = np.where(np.arange(n) < 300, 172.0, 120.0)  # running then walking
-    g = np.zeros(n)
-    m = np.ones(n, bool)
-    assert cad.flat_cadence(c, g, m) == (172.0, 0.02)
-    g2 = np.full(n, 0.05)
-    val, band = cad.flat_cadence(c, g2, m)
-    assert val == 172.0 and band == pytest.approx(0.06)
-    assert cad.flat_cadence(np.full(n, 100.0), g, m) == (None, None)
-    val, band = cad.flat_cadence(c, np.full(n, np.nan), m)
-    assert val == 172.0 and band == float("inf")
-
-
 # --- moving ----------------------------------------------------------------------------------
 def test_moving_state_detects_a_stop_retroactively():
     v = np.full(300, 3.0)

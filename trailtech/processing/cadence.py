@@ -1,10 +1,7 @@
-"""Cadence cleaning and the runner's flat running cadence (steps per minute, both feet).
+"""Cadence cleaning (steps per minute, both feet).
 
-The flat running cadence is the reference for coaching on descents (science.md topic 3):
-the median cadence over samples that are *running* (cadence above the walk/run threshold,
-140 spm by default, Hum Mov Sci 2023) and *moving*, on *flat* ground (|grade| < 2 %).
-Hilly courses may have little flat ground; the grade band is then widened step by step
-and the band used is reported.
+The runner's flat running cadence is not computed here: it is the cadence of the rows the gait
+classification calls running (:mod:`trailtech.analysis.baseline`), one definition of running.
 """
 
 from __future__ import annotations
@@ -13,10 +10,7 @@ import numpy as np
 
 from .filters import fill_nan, running_median_at, running_range
 
-__all__ = ["clean_cadence", "flat_cadence", "FLAT_BANDS"]
-
-#: Grade bands tried in turn when there is too little flat running (fraction).
-FLAT_BANDS: tuple[float, ...] = (0.02, 0.04, 0.06, 0.10, 0.15)
+__all__ = ["clean_cadence"]
 
 
 def clean_cadence(
@@ -69,60 +63,3 @@ def clean_cadence(
         c[spike] = np.nan
         bad |= spike
     return c, int(bad.sum())
-
-
-def flat_cadence(
-    cadence_spm,
-    grade,
-    moving,
-    *,
-    run_threshold_spm: float = 140.0,
-    flat_grade_max: float = 0.02,
-    min_samples: int = 60,
-    bands: tuple[float, ...] = FLAT_BANDS,
-) -> tuple[float | None, float | None]:
-    """The runner's flat running cadence [1/min].
-
-    Parameters
-    ----------
-    cadence_spm : array_like
-        Clean cadence per time-grid sample [1/min].
-    grade : array_like
-        Grade per sample (fraction); NaN without elevation (all grades then count as flat,
-        and the band returned is ``inf``).
-    moving : array_like of bool
-        Moving state per sample.
-    run_threshold_spm : float
-        Cadence above which a sample counts as running [1/min].
-    flat_grade_max : float
-        |grade| below which ground is flat (fraction).
-    min_samples : int
-        Samples needed in a band before its median is trusted (60 = one minute at 1 Hz).
-    bands : tuple of float
-        Wider bands tried in turn when the flat one has too few samples.
-
-    Returns
-    -------
-    cadence_spm : float or None
-        Median running cadence on the widest band needed; None with no running samples.
-    band : float or None
-        The |grade| limit actually used (``flat_grade_max`` normally; larger means the band
-        was widened; ``inf`` means grade was unknown or every band was too sparse).
-    """
-    c = np.asarray(cadence_spm, dtype=float)
-    g = np.asarray(grade, dtype=float)
-    m = np.asarray(moving, dtype=bool)
-    if not (c.shape == g.shape == m.shape):
-        raise ValueError("cadence_spm, grade and moving must have the same shape")
-    running = m & np.isfinite(c) & (c > run_threshold_spm)
-    if not running.any():
-        return None, None
-    if not np.isfinite(g[running]).any():
-        return float(np.median(c[running])), float("inf")
-    tried = sorted({float(flat_grade_max), *[b for b in bands if b > flat_grade_max]})
-    absg = np.abs(g)
-    for band in tried:
-        sel = running & (absg < band)
-        if sel.sum() >= min_samples:
-            return float(np.median(c[sel])), band
-    return float(np.median(c[running])), float("inf")
