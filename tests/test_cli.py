@@ -18,7 +18,8 @@ INFO_KEYS = {"file", "format", "sport", "device", "start_time", "duration_s", "s
 HAS_KEYS = {"position", "elevation", "barometric_elevation", "cadence", "heart_rate", "device_speed"}
 TOTAL_KEYS = {"distance_m", "ascent_m", "descent_m", "moving_time_s"}
 ANALYZE_KEYS = {"file", "format", "sport", "device", "start_time", "summary", "climbs", "descents",
-                "hike_run", "line_practice", "repeats", "warnings"}
+                "hike_run", "line_practice", "repeats", "warnings"} | {"notes", "trailtech_version",
+                                                                     "settings"}
 
 
 @pytest.fixture(scope="module")
@@ -255,3 +256,68 @@ def test_info_text_calls_the_device_timer_a_timer(real_dir, capsys):
     assert main(["info", str(f)]) == 0
     line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("device totals"))
     assert "timer 0:4" in line and "moving" not in line
+
+
+# --------------------------------------------------------------------------- issue 18
+def test_analyze_json_carries_version_settings_and_notes(run_gpx, capsys):
+    assert main(["analyze", str(run_gpx), "--json"]) == 0
+    doc = _json(capsys)
+    assert doc["trailtech_version"] == trailtech.__version__
+    assert doc["settings"]["changed"] == {}
+    assert doc["settings"]["hash"].startswith("sha256:")
+    assert isinstance(doc["notes"], list) and isinstance(doc["warnings"], list)
+
+
+def test_settings_hash_follows_the_config(run_gpx):
+    from trailtech.config import AnalysisConfig
+    from trailtech.result import settings_dict
+
+    base, changed = settings_dict(AnalysisConfig()), settings_dict(AnalysisConfig(gate_radius_m=30.0))
+    assert changed["changed"] == {"gate_radius_m": 30.0}
+    assert changed["hash"] != base["hash"]
+    assert settings_dict(AnalysisConfig(gate_radius_m=30.0)) == changed
+
+
+def test_messages_split_into_notes_and_warnings():
+    from trailtech.result import split_messages
+
+    msgs = ("Running cadence is strides/min in FIT: doubled to steps/min.",
+            "Session 2: Running cadence is strides/min in FIT: doubled to steps/min.",
+            "2 recording gap(s) longer than 60 s; no values were invented there.",
+            "Removed 3 GPS position spike(s)/teleport(s) implying more than 15 m/s and interpolated over them.",
+            "Device distance not used (device distance covers only 40% of samples); distance is from GPS positions.",
+            "2 recording gap(s) longer than 60 s; no values were invented there.")
+    notes, warnings = split_messages(msgs)
+    assert notes == (msgs[0], msgs[1], msgs[4])
+    assert warnings == (msgs[2], msgs[3])
+
+
+def test_analyze_text_has_pass_times_and_no_blank_lines_between_messages(capsys, monkeypatch):
+    import trailtech.cli as cli
+
+    doc = {"file": "x.fit", "sport": "running", "device": None, "start_time": None,
+           "summary": {k: None for k in ("distance_m", "duration_s", "moving_time_s", "ascent_m",
+                                         "descent_m", "min_elevation_m", "max_elevation_m",
+                                         "avg_speed_mps", "gap_speed_mps", "flat_cadence_spm",
+                                         "hike_time_s", "run_time_s", "technical_distance_m",
+                                         "descent_control_score")},
+           "hike_run": {"method": "cadence", "crossover_grade_pct": None,
+                        "hiked_could_run": [{"start_m": 1000.0, "end_m": 1200.0, "avg_grade_pct": 9.0}]},
+           "climbs": [], "descents": [], "line_practice": [],
+           "repeats": [{"start_m": 380.0, "length_m": 1730.0, "direction": "up", "trend": None,
+                        "passes": [{"duration_s": 910.0}, {"duration_s": 913.4}]}],
+           "notes": ["cadence doubled"], "warnings": ["1 recording gap(s) longer than 60 s"]}
+    text = cli._analyze_text(doc)
+    assert "15:10 / 15:13" in text
+    tail = text.split("\n\n")[-1].splitlines()
+    assert tail == ["note: hiked, running was clearly faster: km 1.00–1.20 at 9.0 %",
+                    "note: cadence doubled", "warning: 1 recording gap(s) longer than 60 s"]
+
+
+def test_config_describe_is_a_table():
+    from trailtech.config import AnalysisConfig
+
+    table = AnalysisConfig(gate_radius_m=30.0).describe()
+    assert {"value", "default", "changed", "min", "max", "source"} <= set(table.columns)
+    assert table.loc["gate_radius_m", "value"] == 30.0 and table.loc["gate_radius_m", "changed"]
+    assert int(table["changed"].sum()) == 1

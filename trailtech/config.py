@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 __all__ = ["AnalysisConfig", "describe"]
 
@@ -149,6 +152,26 @@ class AnalysisConfig:
     def to_dict(self) -> dict[str, Any]:
         """The settings as a plain dict (JSON-serialisable)."""
         return dataclasses.asdict(self)
+
+    def describe(self) -> "pd.DataFrame":
+        """Every setting as a table: one row per field, indexed by name.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``value`` (this config's), ``default``, ``changed`` (bool), ``min``,
+            ``max`` (the accepted range, ``None`` when open) and ``source`` (where the default
+            comes from).
+        """
+        import pandas as pd
+
+        rows = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            rows.append({"name": f.name, "value": value, "default": f.default,
+                         "changed": value != f.default, "min": f.metadata.get("min"),
+                         "max": f.metadata.get("max"), "source": f.metadata.get("source", "")})
+        return pd.DataFrame(rows).set_index("name")
 
 
 def describe() -> list[tuple[str, Any, str]]:

@@ -15,7 +15,7 @@ from typing import Optional, Union
 
 from ._version import __version__
 from .config import AnalysisConfig
-from .result import Analysis, Summary
+from .result import Analysis, Summary, split_messages
 from .track import Track
 
 __all__ = ["analyze"]
@@ -56,7 +56,7 @@ def analyze(
     config = config or AnalysisConfig()
     prepared = prepare(track, config)
     tables = run_analyses(prepared.timeline, prepared.profile, config)
-    warnings = tuple(dict.fromkeys(track.meta.warnings + prepared.warnings + tables.warnings))
+    notes, warnings = split_messages(track.meta.warnings + prepared.warnings + tables.warnings)
     return Analysis(
         meta=track.meta,
         timeline=tables.timeline.to_frame().assign(technicality=tables.technicality),
@@ -70,4 +70,5 @@ def analyze(
         config=config,
         version=__version__,
         warnings=warnings,
+        notes=notes,
     )

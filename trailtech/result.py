@@ -22,7 +22,10 @@ repeats
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -38,7 +41,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .prepare import PreparedSummary
 
 __all__ = ["Analysis", "Summary", "HikeRun", "hike_run_dict", "jsonable", "file_header",
-           "CONTRACT_COLUMNS", "SUMMARY_KEYS", "ANALYSIS_TIMELINE_COLUMNS"]
+           "CONTRACT_COLUMNS", "SUMMARY_KEYS", "ANALYSIS_TIMELINE_COLUMNS", "NOTE_PATTERNS",
+           "split_messages", "settings_dict"]
 
 #: The keys of the JSON ``summary`` object, in contract order.
 SUMMARY_KEYS = ["distance_m", "duration_s", "moving_time_s", "ascent_m", "descent_m",
@@ -51,6 +55,52 @@ SUMMARY_KEYS = ["distance_m", "duration_s", "moving_time_s", "ascent_m", "descen
 ANALYSIS_TIMELINE_COLUMNS: tuple[Column, ...] = TIMELINE_COLUMNS + (
     Column("technicality", "-", "float", "technicality proxy 0-1 over descents, NaN elsewhere"),
 )
+
+
+#: Messages that say what trailtech decided (a unit converted, a source chosen, a part left
+#: out by design) rather than what went wrong with the recording: they are ``notes``, every
+#: other message is a ``warning``. Matched anywhere in the message (multisport messages
+#: carry a "Session 2: " prefix), case-insensitive. One list here rather than a kind on every
+#: message: the readers, the preparation and the analyses all produce plain strings.
+NOTE_PATTERNS: tuple[str, ...] = (
+    r"doubled (?:to|from) (?:steps|strides)",   # FIT strides/min -> steps/min
+    r"^no cadence in this file",                 # gait or scores from speed instead
+    r"not on foot",                              # multisport: sessions kept out by design
+    r"^little running on gentle grades",         # flat cadence from all running
+    r"^no flat-ground cadence baseline",         # score renormalised without that part
+    r"^device distance not used",                # distance taken from GPS instead
+    r"^the device speed disagrees",              # speed taken from distance instead
+    r"^fast fit decoder does not handle",        # decoded by the other decoder
+    r"(?:barometer|barometric altimeter|barometric elevation) (?:detected|found|used)",
+)
+_NOTE_RE = re.compile("|".join(f"(?:{p})" for p in NOTE_PATTERNS), re.I)
+_SESSION_PREFIX = re.compile(r"^session \d+:\s*", re.I)
+
+
+def split_messages(messages: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split reader and pipeline messages into ``(notes, warnings)``.
+
+    Notes say what was decided (:data:`NOTE_PATTERNS`: cadence doubled, distance from GPS);
+    warnings say what went wrong (gaps, spikes removed, clock jumps). Order is kept and
+    duplicates are dropped.
+    """
+    notes, warnings = [], []
+    for m in dict.fromkeys(messages):
+        (notes if _NOTE_RE.search(_SESSION_PREFIX.sub("", str(m))) else warnings).append(m)
+    return tuple(notes), tuple(warnings)
+
+
+def settings_dict(config: AnalysisConfig) -> dict[str, Any]:
+    """The ``settings`` object of ``analyze --json``: the values that differ from the
+    defaults (``changed``) and a SHA-256 of every value (``hash``), so a figure can be traced
+    to the configuration that made it."""
+    default = AnalysisConfig().to_dict()
+    values = config.to_dict()
+    blob = json.dumps(values, sort_keys=True, default=str).encode("utf-8")
+    return {
+        "changed": {k: jsonable(v) for k, v in values.items() if v != default.get(k)},
+        "hash": "sha256:" + hashlib.sha256(blob).hexdigest()[:16],
+    }
 
 
 def _table(df: Optional[pd.DataFrame], key: str) -> list[dict[str, Any]]:
@@ -143,7 +193,10 @@ class Analysis:
     version : str
         trailtech version that produced the result.
     warnings : tuple of str
-        Reader and pipeline warnings.
+        What went wrong in the recording (gaps, spikes removed, clock jumps).
+    notes : tuple of str
+        What trailtech decided (cadence doubled, distance from GPS); see
+        :func:`split_messages`.
     """
 
     meta: TrackMeta
@@ -158,6 +211,7 @@ class Analysis:
     config: AnalysisConfig
     version: str
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The ``trailtech analyze --json`` document (see the CLI contract)."""
@@ -170,6 +224,9 @@ class Analysis:
             "line_practice": _table(self.line_practice, "line_practice"),
             "repeats": _table(self.repeats, "repeats"),
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
+            "trailtech_version": self.version,
+            "settings": settings_dict(self.config),
         }
 
     def __repr__(self) -> str:
