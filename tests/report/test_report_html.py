@@ -8,6 +8,7 @@ import re
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
@@ -33,8 +34,11 @@ def test_report_html_has_every_section_and_figure(sim_html, sim_run):
     ids = {s.get("id") for s in doc.iter("section")}
     assert set(SECTIONS) <= ids
     figures = doc.xpath("//figure[@class='plot']")
-    assert len(figures) == len(plots.FIGURES)
-    assert sim_html.count("<svg") == len(plots.FIGURES)
+    # Every figure with something to show; one with nothing (the simulated run repeats no
+    # stretch) is a line of text, not a box.
+    empties = doc.xpath("//p[@class='empty']")
+    assert len(figures) + sum(":" in p.text_content() for p in empties) >= len(plots.FIGURES)
+    assert sim_html.count("<svg") == len(figures)
     assert len(doc.xpath("//div[@class='card']")) == 8
     # Tables: one row per climb and descent.
     rows = doc.xpath("//section[@id='descents']//table/tbody/tr")
@@ -48,7 +52,16 @@ def test_report_html_has_every_section_and_figure(sim_html, sim_run):
 
 def test_report_html_is_self_contained(sim_html):
     doc = _doc(sim_html)
-    assert not doc.xpath("//script") and not doc.xpath("//link") and not doc.xpath("//iframe")
+    assert not doc.xpath("//link") and not doc.xpath("//iframe")
+    # Scripts: the read-out's data (not executed) and its inline code; neither loads anything.
+    from trailtech.report.readout import SCRIPT
+
+    scripts = doc.xpath("//script")
+    assert [s.get("type") for s in scripts] == ["application/json", None]
+    assert not any(s.get("src") for s in scripts)
+    assert scripts[1].text == SCRIPT
+    for word in ("fetch(", "XMLHttpRequest", "import(", "localStorage", "WebSocket", "src="):
+        assert word not in SCRIPT
     assert "@import" not in sim_html
     for el in doc.iter():
         for attr in ("src", "href", "xlink:href", "{http://www.w3.org/1999/xlink}href", "action"):
@@ -80,7 +93,7 @@ def test_report_html_escapes_text_from_files(sim_run):
     analysis = dataclasses.replace(sim_run, meta=meta, line_practice=lp,
                                    warnings=(f"warning {evil}", "a & b"))
     text = render_report(analysis)
-    assert "<script" not in text
+    assert "<script>alert" not in text and text.count("<script") == 2
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in text
     assert "A&amp;B &lt;watch&gt;" in text
     assert "a &amp; b" in text
@@ -123,7 +136,13 @@ def test_report_html_degrades_gracefully(which, request):
     analysis = request.getfixturevalue(which)
     text = render_report(analysis)
     doc = _doc(text)
-    assert len(doc.xpath("//figure[@class='plot']")) == len(plots.FIGURES)
+    # Each figure is drawn or replaced by one line saying why it is empty.
+    shown = len(doc.xpath("//figure[@class='plot']"))
+    empty = [p.text_content() for p in doc.xpath("//p[@class='empty']")]
+    titled = [t for t in empty if t.split(":")[0] in {
+        "Elevation profile", "Route map", "Climbing speed", "Descent control score",
+        "Cadence and grade", "Repeats"}]
+    assert shown + len(titled) == len(plots.FIGURES)
     assert {s.get("id") for s in doc.iter("section")} >= set(SECTIONS)
     assert "nan" not in doc.text_content().lower().split()
 
@@ -194,3 +213,57 @@ def test_report_html_table_headers_wrap_so_wide_tables_fit():
     # or the last columns (braking, technicality) fall off the 960 px page.
     rule = re.search(r"(?:^|\})th\{([^}]*)\}", htmlkit.CSS, re.M)
     assert rule and "white-space:normal" in rule.group(1)
+
+
+def test_report_empty_figure_is_one_line_not_a_box(bare):
+    doc = _doc(render_report(bare))
+    repeats = doc.xpath("//section[@id='repeats']")[0]
+    assert not repeats.xpath(".//svg") and not repeats.xpath(".//figure")
+    assert "Repeats: No stretch of trail was covered more than once" in repeats.text_content()
+
+
+def test_report_carries_version_settings_and_notes(sim_run):
+    analysis = dataclasses.replace(sim_run, notes=("cadence doubled",), warnings=("a gap",))
+    doc = _doc(render_report(analysis))
+    notes = doc.xpath("//section[@id='notes']//li")
+    assert [li.text_content() for li in notes] == ["cadence doubled"]
+    assert [li.text_content() for li in doc.xpath("//section[@id='warnings']//li")] == ["a gap"]
+    settings = doc.xpath("//section[@id='settings']")[0].text_content()
+    assert f"trailtech {sim_run.version}" in settings and "sha256:" in settings
+
+
+def test_report_readout_frames_point_at_the_axes(sim_run, sim_html):
+    import json as _json
+
+    doc = _doc(sim_html)
+    roles = {f.get("data-role"): f.get("data-frame") for f in doc.xpath("//figure[@data-frame]")}
+    assert set(roles) == {"profile", "map", "cadence"}
+    x0, y0, w, h, xa, xb, ya, yb = map(float, roles["profile"].split(","))
+    assert 0 < x0 < 200 and 0 < y0 and w > 150 and h > 60
+    dist_km = sim_run.profile["distance_m"].to_numpy() / 1000.0
+    assert xa == pytest.approx(dist_km[0], abs=1e-3) and xb == pytest.approx(dist_km[-1], abs=1e-3)
+    data = _json.loads(doc.xpath("//script[@id='tt-data']")[0].text)
+    assert set(data) == {"d", "e", "g", "c", "hr", "gait", "x", "y"}
+    assert len({len(v) for v in data.values()}) == 1 and 10 < len(data["d"]) <= 1500
+    assert all(ya <= e <= yb for e in data["e"] if e is not None)
+
+
+def test_report_cadence_labels_never_overlap():
+    from matplotlib.figure import Figure
+
+    from trailtech.report._figure import place_labels
+
+    fig = Figure(figsize=(5.2, 3.7))
+    ax = fig.add_subplot()
+    ax.set_xlim(-20, 20)
+    ax.set_ylim(100, 200)
+    # Twelve descents of nearly one grade and cadence (the densest corpus run looks so).
+    x = -12 + 0.3 * np.arange(12)
+    y = 170 + 0.5 * np.arange(12)
+    drawn = place_labels(ax, x, y, [f"D{i + 1}" for i in range(12)], fontsize=11.5, color="k")
+    assert 1 <= drawn < 12
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts]
+    for i in range(len(boxes)):
+        for j in range(i):
+            assert not boxes[i].overlaps(boxes[j]), (ax.texts[i].get_text(), ax.texts[j].get_text())

@@ -101,3 +101,46 @@ def num(value: Any) -> float:
     except (TypeError, ValueError):
         return float("nan")
     return v
+
+
+#: Where a point label may go, tried in order: offsets of its lower-left corner from the
+#: point [pt] (right-above, right-below, left-above, left-below, above, below).
+_LABEL_OFFSETS_PT = ((6.0, 4.0), (6.0, -14.0), (-6.0, 4.0), (-6.0, -14.0), (-4.0, 9.0), (-4.0, -20.0))
+
+
+def place_labels(ax: "Axes", x: np.ndarray, y: np.ndarray, labels: list[str], *, fontsize: float,
+                 color: str, axes_frac: tuple[float, float] = (0.8, 0.6), marker_pt: float = 8.0) -> int:
+    """Label points without any two labels (or a label and a marker) overlapping.
+
+    Each label tries :data:`_LABEL_OFFSETS_PT` in turn and takes the first free spot; a label
+    with no free spot is left out (the tables list every value). Geometry is estimated from
+    the axes' current limits and its approximate share ``axes_frac`` of the figure (before
+    layout), with a character ``0.62 x fontsize`` wide, so boxes are padded by 2 pt.
+
+    Returns
+    -------
+    int
+        How many labels were drawn.
+    """
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    w_in, h_in = ax.figure.get_size_inches()
+    sx = axes_frac[0] * w_in * 72.0 / ((x1 - x0) or 1.0)
+    sy = axes_frac[1] * h_in * 72.0 / ((y1 - y0) or 1.0)
+    px, py = (np.asarray(x, float) - x0) * sx, (np.asarray(y, float) - y0) * sy
+    half = marker_pt / 2
+    taken = [(a - half, b - half, a + half, b + half) for a, b in zip(px, py)]
+    drawn = 0
+    for i in np.argsort(px, kind="stable"):
+        w, h = 0.62 * fontsize * len(labels[i]) + 2.0, fontsize + 2.0
+        for dx, dy in _LABEL_OFFSETS_PT:
+            left = px[i] + dx if dx >= 0 else px[i] + dx - w
+            box = (left, py[i] + dy, left + w, py[i] + dy + h)
+            if any(box[0] < t[2] and t[0] < box[2] and box[1] < t[3] and t[1] < box[3] for t in taken):
+                continue
+            taken.append(box)
+            ax.annotate(labels[i], (x[i], y[i]), xytext=(box[0] - px[i], box[1] - py[i]),
+                        textcoords="offset points", ha="left", va="bottom", fontsize=fontsize,
+                        color=color, zorder=6)
+            drawn += 1
+            break
+    return drawn

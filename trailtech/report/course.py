@@ -116,8 +116,9 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < 2:
         return draw.empty(ax, title, "No positions in this file, so no map.")
-    extent = max(np.nanmax(x) - np.nanmin(x), np.nanmax(y) - np.nanmin(y))
-    scale, unit = (1000.0, "km") if extent > 3000 else (1.0, "m")
+    from .readout import map_scale_m
+
+    scale, unit = map_scale_m(x, y)  # the read-out places its marker in the same unit
     xs, ys = x / scale, y / scale
 
     ax.plot(xs, ys, color=style.TRACK_COLOR, lw=1.4, zorder=1, solid_joinstyle="round")
@@ -209,7 +210,7 @@ def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float
     d0, d1, score = draw.col(desc, "start_m") / 1000.0, draw.col(desc, "end_m") / 1000.0, \
         draw.col(desc, "control_score")
     many = len(desc) > 8
-    fontsize = style.SMALL_SIZE - 1
+    fontsize = style.SMALL_SIZE
     # Data units per point of text, from the axes' approximate width (most of the figure).
     km_per_pt = (float(x[-1] - x[0]) or 1.0) / (0.78 * ax.figure.get_size_inches()[0] * 72.0)
     row_end = [-np.inf, -np.inf, -np.inf]

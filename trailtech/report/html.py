@@ -2,7 +2,8 @@
 
 :func:`render_report` turns an :class:`~trailtech.result.Analysis` into one HTML page that
 needs nothing else: the figures are inline SVG, the stylesheet is inline, the line-practice
-GPX is a ``data:`` link; no script, no external font, style, image or link. It reads offline
+GPX is a ``data:`` link, and one small inline script (:mod:`trailtech.report.readout`) shows
+the values under the cursor; no external script, font, style, image or link. It reads offline
 and on a phone (responsive layout, tables scroll sideways). Every text that comes from the
 file (name, device, warnings, coaching reasons) is HTML-escaped.
 
@@ -149,19 +150,41 @@ _PASS_COLUMNS = [
 ]
 
 
+#: The figures that answer the pointer (:mod:`trailtech.report.readout`): name -> role.
+_READOUT_ROLES = {"elevation_profile": "profile", "route_map": "map", "cadence_grade": "cadence"}
+
+
+def _draw_figures(analysis: "Analysis", *, dpi: float = 150.0) -> dict[str, dict[str, Any]]:
+    """Every figure drawn: ``{name: {"svg", "empty" (the empty state's message or None),
+    "frame" (the read-out's data-frame or None)}}``."""
+    from . import plots
+    from ._figure import EMPTY_GID
+    from .readout import frame
+
+    out: dict[str, dict[str, Any]] = {}
+    for k, (name, draw, _caption) in enumerate(plots.FIGURES):
+        ax = draw(analysis)
+        message = None
+        if ax.get_gid() == EMPTY_GID:
+            message = next((t.get_text() for t in ax.texts if t.get_text()), "Nothing to show.")
+        got: dict[str, Any] = {}
+
+        def keep(fig, ax=ax, got=got, name=name):
+            if name in _READOUT_ROLES and ax.get_gid() != EMPTY_GID:
+                got["frame"] = frame(ax)
+
+        svg = hk.figure_svg(ax.figure, prefix=f"f{k}-{name.replace('_', '-')}", dpi=dpi, on_drawn=keep)
+        out[name] = {"svg": svg, "empty": message, "frame": got.get("frame")}
+        del ax
+    return out
+
+
 def render_figures(analysis: "Analysis", *, dpi: float = 150.0) -> dict[str, str]:
     """Every report figure as inline SVG markup, keyed by name (see ``plots.FIGURES``).
 
     Each figure is rendered and cleared at once, so memory stays flat over a season.
     """
-    from . import plots
-
-    out = {}
-    for k, (name, draw, _caption) in enumerate(plots.FIGURES):
-        ax = draw(analysis)
-        out[name] = hk.figure_svg(ax.figure, prefix=f"f{k}-{name.replace('_', '-')}", dpi=dpi)
-        del ax
-    return out
+    return {name: f["svg"] for name, f in _draw_figures(analysis, dpi=dpi).items()}
 
 
 def practice_gpx(analysis: "Analysis") -> Optional[bytes]:
@@ -263,38 +286,74 @@ def render_report(analysis: "Analysis") -> str:
     Returns
     -------
     str
-        One HTML document (UTF-8 text) with inline CSS and inline SVG figures, no scripts and
-        no external references.
+        One HTML document (UTF-8 text) with inline CSS, inline SVG figures, the read-out's
+        data and its small inline script (:mod:`trailtech.report.readout`), and no external
+        references.
     """
     from . import plots
+    from .readout import SCRIPT, data_json
 
     name, subtitle = _header(analysis)
-    svgs = render_figures(analysis)
+    figs = _draw_figures(analysis)
     captions = {n: c for n, _f, c in plots.FIGURES}
+    interactive = any(f["frame"] for f in figs.values())
 
     def fig(n: str, title: str) -> str:
-        return hk.figure_block(svgs[n], captions[n], title=title)
+        f = figs[n]
+        if f["empty"] is not None:  # an empty figure is one line of text, not a box
+            return f'<p class="empty">{hk.esc(title)}: {hk.esc(f["empty"])}</p>'
+        attrs = {"data-role": _READOUT_ROLES[n], "data-frame": f["frame"]} if f["frame"] else None
+        after = ('<div class="readout" aria-live="polite">Hover or touch the figure for the '
+                 "values at that point.</div>") if n in ("elevation_profile", "cadence_grade") and attrs else ""
+        return hk.figure_block(f["svg"], captions[n], title=title, attrs=attrs, after_html=after)
 
+    def figs_row(*blocks: str) -> str:
+        return f'<div class="figs">{"".join(blocks)}</div>'
+
+    notes = getattr(analysis, "notes", ()) or ()
     body = [
         hk.section("Summary", _cards(analysis), id="summary"),
-        hk.section("Course", fig("elevation_profile", "Elevation profile") + fig("route_map", "Route map"),
-                   id="course"),
-        hk.section("Hike or run", fig("climb_speed", "Climbing speed") + _hike_run(analysis), id="climbs"),
-        hk.section("Descents", fig("descent_control", "Descent control score")
-                   + fig("cadence_grade", "Cadence and grade")
+        hk.section("Course", figs_row(fig("elevation_profile", "Elevation profile"),
+                                      fig("route_map", "Route map")), id="course"),
+        hk.section("Hike or run", figs_row(fig("climb_speed", "Climbing speed")) + _hike_run(analysis),
+                   id="climbs"),
+        hk.section("Descents", figs_row(fig("descent_control", "Descent control score"),
+                                        fig("cadence_grade", "Cadence and grade"))
                    + hk.table(_numbered(analysis.descents, "D"), _DESCENT_COLUMNS,
                               empty="No descents (at least 100 m long and 10 m of drop)."),
                    id="descents"),
         hk.section("Line practice", _line_practice(analysis, name), id="line-practice"),
-        hk.section("Repeats", fig("repeats", "Repeats") + _repeats(analysis), id="repeats"),
+        hk.section("Repeats", _repeats(analysis) or fig("repeats", "Repeats"), id="repeats")
+        if figs["repeats"]["empty"] is not None else
+        hk.section("Repeats", figs_row(fig("repeats", "Repeats")) + _repeats(analysis), id="repeats"),
         hk.section("Warnings", hk.bullet_list(analysis.warnings, cls="warnings",
                                               empty="None: the recording looked clean."),
                    id="warnings"),
     ]
-    footer = (f"trailtech {hk.esc(analysis.version)} · a self-contained offline report. "
-              "Control score and technicality are heuristics that measure steadiness on this "
-              "activity, not validated skill indices.")
-    return hk.page(f"{name}", "".join(body), subtitle=subtitle, footer_html=footer)
+    if notes:
+        body.append(hk.section("Notes", "<p>What trailtech decided while reading this file.</p>"
+                               + hk.bullet_list(notes, cls="notes"), id="notes"))
+    body.append(_settings_section(analysis))
+    if interactive:
+        body.append(f'<script type="application/json" id="tt-data">{data_json(analysis)}</script>')
+    footer = (f"trailtech {hk.esc(analysis.version)} · a self-contained offline report: it makes "
+              "no network request. Control score and technicality are heuristics that measure "
+              "steadiness on this activity, not validated skill indices.")
+    return hk.page(f"{name}", "".join(body), subtitle=subtitle, footer_html=footer,
+                   script=SCRIPT if interactive else "")
+
+
+def _settings_section(analysis: "Analysis") -> str:
+    """Which trailtech and which settings made this report (the JSON's ``trailtech_version``
+    and ``settings``)."""
+    from ..result import settings_dict
+
+    settings = settings_dict(analysis.config)
+    changed = settings["changed"]
+    text = (f"trailtech {analysis.version}; settings {settings['hash']} ("
+            + ("defaults" if not changed else "changed from the defaults: "
+               + ", ".join(f"{k} = {v}" for k, v in changed.items())) + ").")
+    return hk.section("Settings", f'<p class="settings">{hk.esc(text)}</p>', id="settings")
 
 
 def write_report(analysis: "Analysis", path: Union[str, os.PathLike]) -> Path:

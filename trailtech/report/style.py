@@ -53,12 +53,13 @@ POOR = "#D55E00"
 #: Colours of the descent-control-score components, in score order.
 COMPONENT_COLORS = ["#0072B2", "#56B4E9", "#009E73", "#E69F00", "#CC79A7", "#F0E442", "#999999"]
 
-#: Font sizes [pt]. Figures are drawn FIG_WIDTH_IN wide and shrink to a phone's width
-#: (about 360 CSS px, i.e. to ~0.7 of their size), so text is as large as the plots allow.
-FONT_SIZE = 10.5
-TITLE_SIZE = 12.0
-SMALL_SIZE = 9.5
-#: Default figure width [in]: narrow, so a phone shrinks it little (see FONT_SIZE).
+#: Font sizes [pt]. A figure's viewBox is FIG_WIDTH_IN x 72 pt wide and a 390 px phone shows it
+#: about 378 px wide (1 pt ~ 1 px), so the smallest text, SMALL_SIZE, stays at least 11 px
+#: there; on a desktop the figures sit two to a row (htmlkit.CSS) instead of growing huge.
+FONT_SIZE = 12.0
+TITLE_SIZE = 13.0
+SMALL_SIZE = 11.5
+#: Default figure width [in]: about a phone's width in CSS px at 72 pt per inch.
 FIG_WIDTH_IN = 5.2
 
 

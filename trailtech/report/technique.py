@@ -183,7 +183,7 @@ def descent_control(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes"
     for i, s in enumerate(score):
         if len(desc) <= 14 or not np.isfinite(s):  # more numbers than room: the table has them
             ax.text(i, (s if np.isfinite(s) else 0) + 2, draw.fmt_score(s) if np.isfinite(s) else "n/a",
-                    ha="center", va="bottom", fontsize=style.SMALL_SIZE - (len(desc) > 8),
+                    ha="center", va="bottom", fontsize=style.SMALL_SIZE,
                     color=style.PROFILE_EDGE, rotation=90 if len(desc) > 14 else 0)
     ax.axhspan(70, 100, color=style.GOOD, alpha=0.06, zorder=0)
     ax.axhspan(0, 40, color=style.POOR, alpha=0.05, zorder=0)
@@ -264,11 +264,14 @@ def cadence_grade(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     if good.any():
         ax.scatter(dg[good], dc[good], marker="D", s=42, color="white", edgecolors=style.PROFILE_EDGE,
                    lw=1.3, zorder=5, label="descent median")
-        for i in np.flatnonzero(good):
-            ax.annotate(f"D{i + 1}", (dg[i], dc[i]), xytext=(5, 4), textcoords="offset points",
-                        fontsize=style.SMALL_SIZE - 1, color=style.PROFILE_EDGE, zorder=6)
     ax.set_xlim(glo - 2, ghi + 2)
     ax.set_ylim(max(clo - 8, 0), chi + 8)
+    if good.any():
+        # Descents of similar grade and cadence crowd together: labels that find no free spot
+        # are left out rather than stacked unreadably (the descents table lists them all).
+        idx = np.flatnonzero(good)
+        draw.place_labels(ax, dg[idx], dc[idx], [f"D{i + 1}" for i in idx],
+                          fontsize=style.SMALL_SIZE, color=style.PROFILE_EDGE)
     ax.axvline(0, color="#CCCCCC", lw=0.8, zorder=1)
     ax.set_xlabel("grade [%]")
     ax.set_ylabel("cadence [steps/min]")
@@ -344,7 +347,7 @@ def repeats(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
         if isinstance(trend, str) and trend:
             name += f"\n{trend}"
         ax.text(xs.mean(), 1.0, name, transform=ax.get_xaxis_transform(), ha="center", va="top",
-                fontsize=style.SMALL_SIZE - 0.5, color=style.PROFILE_EDGE, zorder=6)
+                fontsize=style.SMALL_SIZE, color=style.PROFILE_EDGE, zorder=6)
         dmax = max(dmax, float(np.nanmax(dur)) if np.isfinite(dur).any() else 0.0)
         pos_all = xs[-1] + 1.8
     ax.set_xticks(ticks, tick_labels)

@@ -38,6 +38,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from ..report.readout import SCRIPT_SHA256 as _READOUT_SHA256
 from . import jobs
 from .guard import HostOriginGuard
 from .limits import InFlight
@@ -60,9 +61,10 @@ _PAGE_CSP = (
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 #: The report served by /api/report, when opened on its own: inline styles and data: images
-#: (its figures are inline SVG with embedded PNG), no script, nothing from anywhere.
+#: (its figures are inline SVG with embedded PNG), only the read-out's own inline script (by
+#: its hash), nothing from anywhere.
 _REPORT_CSP = (
-    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    f"default-src 'none'; script-src '{_READOUT_SHA256}'; style-src 'unsafe-inline'; img-src data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 _NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
