@@ -144,3 +144,20 @@ def place_labels(ax: "Axes", x: np.ndarray, y: np.ndarray, labels: list[str], *,
             drawn += 1
             break
     return drawn
+
+
+def legend_below(ax: "Axes", handles: Optional[list] = None, labels: Optional[list] = None, *,
+                 ncol: int = 2, **kw: Any):
+    """A legend centred under the axes, a fixed distance [pt] below the axes' bottom so it
+    clears the tick labels and the x label at any figure height (axes-fraction offsets did
+    not: the legend ran into the x label on short axes)."""
+    from matplotlib.transforms import offset_copy
+
+    if handles is not None:
+        kw["handles"] = handles
+    if labels is not None:
+        kw["labels"] = labels
+    return ax.legend(loc="upper center", ncol=ncol, fontsize=style.SMALL_SIZE, frameon=False,
+                     bbox_to_anchor=(0.5, 0.0),
+                     bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-40.0, units="points"),
+                     **kw)

@@ -55,7 +55,13 @@ def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axe
     base = lo - 0.08 * span  # floor of the filled profile
     strip_h = 0.09 * span  # hike/run strip under it
     strip_y = base - 0.04 * span - strip_h
-    top = hi + 0.48 * span  # room for three rows of descent labels
+    # Three rows of descent labels above the profile, each a label's height plus a gap apart
+    # [pt]: solve for the row step in metres given the axes' approximate height in points.
+    axes_h_pt = 0.58 * ax.figure.get_size_inches()[1] * 72.0
+    step_frac = (style.SMALL_SIZE + 6.0) / axes_h_pt
+    below_labels = (hi + 0.09 * span) - (strip_y - 0.02 * span)
+    row_step = step_frac * below_labels / (1.0 - 3.0 * step_frac)
+    top = hi + 0.09 * span + 3.0 * row_step
 
     # Grade colours: a mesh clipped to the area under the profile (rasterised, so the SVG
     # stays small however long the activity is).
@@ -70,7 +76,7 @@ def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axe
     cb.ax.tick_params(labelsize=style.SMALL_SIZE)
 
     handles = _gait_strip(ax, analysis, strip_y, strip_h)
-    handles += _descent_brackets(ax, analysis, x, hi, span)
+    handles += _descent_brackets(ax, analysis, x, hi, span, row_step)
     handles += _practice_marks(ax, analysis, d[ok], x, y)
 
     ax.set_xlim(float(x[0]), float(x[-1]))
@@ -82,8 +88,7 @@ def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axe
     ax.set_xlabel("distance [km]")
     ax.set_ylabel("elevation [m]")
     if handles:
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
-                  fontsize=style.SMALL_SIZE, frameon=False, handlelength=1.2, columnspacing=1.0)
+        draw.legend_below(ax, handles, ncol=2, handlelength=1.2, columnspacing=1.0)
     draw.finish(ax, title)
     return ax
 
@@ -163,8 +168,7 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel(f"east [{unit}]")
     ax.set_ylabel(f"north [{unit}]")
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(handles),
-              fontsize=style.SMALL_SIZE, frameon=False, handlelength=1.5, columnspacing=1.0)
+    draw.legend_below(ax, handles, ncol=min(len(handles), 3), handlelength=1.5, columnspacing=1.0)
     ax.grid(True, color="#EEEEEE", lw=0.6, zorder=0)
     draw.finish(ax, title)
     return ax
@@ -198,7 +202,8 @@ def _gait_strip(ax: "Axes", analysis: "Analysis", strip_y: float, strip_h: float
     return handles
 
 
-def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float, span: float) -> list[Any]:
+def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float, span: float,
+                      row_step: float) -> list[Any]:
     """A bracket above the profile per descent, labelled with its number and control score.
 
     Labels are packed into up to three rows; one that fits in none is left out (the bracket
@@ -212,18 +217,18 @@ def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float
     many = len(desc) > 8
     fontsize = style.SMALL_SIZE
     # Data units per point of text, from the axes' approximate width (most of the figure).
-    km_per_pt = (float(x[-1] - x[0]) or 1.0) / (0.78 * ax.figure.get_size_inches()[0] * 72.0)
+    km_per_pt = (float(x[-1] - x[0]) or 1.0) / (0.72 * ax.figure.get_size_inches()[0] * 72.0)
     row_end = [-np.inf, -np.inf, -np.inf]
     for i in np.argsort(np.nan_to_num(d0, nan=np.inf), kind="stable"):
         if not (np.isfinite(d0[i]) and np.isfinite(d1[i])):
             continue
         color = style.score_color(score[i])
         label = draw.fmt_score(score[i]) if many else f"D{i + 1} {draw.fmt_score(score[i])}"
-        half = 0.5 * (len(label) * 0.62 * fontsize + 4) * km_per_pt
+        half = 0.5 * (len(label) * 0.66 * fontsize + 8) * km_per_pt
         # Centred over the descent, but never hanging off either end of the axis.
         mid = min(max((d0[i] + d1[i]) / 2, x[0] + half), x[-1] - half)
         row = next((r for r in range(3) if row_end[r] < min(d0[i], mid - half)), None)
-        level = hi + 0.09 * span + (row or 0) * 0.12 * span
+        level = hi + 0.09 * span + (row or 0) * row_step
         ax.plot([d0[i], d1[i]], [level, level], color=color, lw=2.2, solid_capstyle="butt", zorder=4)
         if row is not None:
             ax.text(mid, level + 0.012 * span, label, ha="center", va="bottom", fontsize=fontsize,

@@ -116,8 +116,7 @@ def climb_speed(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     ax.set_xlabel("average grade of the bout [%]")
     ax.set_ylabel("vertical speed [m/h]")
     ax.grid(True, color="#EEEEEE", lw=0.6, zorder=0)
-    leg = ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=1,
-                    fontsize=style.SMALL_SIZE, frameon=False)
+    leg = draw.legend_below(ax, ncol=1)
     for handle in leg.legend_handles:  # one marker size in the legend, whatever the first bout's
         if hasattr(handle, "set_sizes"):
             handle.set_sizes([40])
@@ -170,27 +169,30 @@ def descent_control(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes"
         if missing:
             from matplotlib.patches import Patch
 
-            ax.legend(handles=[*ax.get_legend_handles_labels()[0],
-                               Patch(color="none", label="not measured: " + ", ".join(missing))],
-                      loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
-                      fontsize=style.SMALL_SIZE, frameon=False, handlelength=1.2)
+            draw.legend_below(ax, [*ax.get_legend_handles_labels()[0],
+                                   Patch(color="none", label="not measured: " + ", ".join(missing))],
+                              ncol=2, handlelength=1.2)
         else:
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2,
-                      fontsize=style.SMALL_SIZE, frameon=False, handlelength=1.2)
+            draw.legend_below(ax, ncol=2, handlelength=1.2)
     else:
         ax.bar(pos, np.nan_to_num(score, nan=0.0), width=0.7,
                color=[style.score_color(s) for s in score], zorder=2)
+    # Numbers over the bars while they fit side by side (about 26 pt a bar), turned upright
+    # up to about 12 pt a bar, left out beyond (the descents table has them all).
+    bar_pt = 0.8 * ax.figure.get_size_inches()[0] * 72.0 / max(len(desc), 1)
+    upright = bar_pt < 26.0
     for i, s in enumerate(score):
-        if len(desc) <= 14 or not np.isfinite(s):  # more numbers than room: the table has them
+        if bar_pt >= style.SMALL_SIZE + 2 or not np.isfinite(s):
             ax.text(i, (s if np.isfinite(s) else 0) + 2, draw.fmt_score(s) if np.isfinite(s) else "n/a",
                     ha="center", va="bottom", fontsize=style.SMALL_SIZE,
-                    color=style.PROFILE_EDGE, rotation=90 if len(desc) > 14 else 0)
+                    color=style.PROFILE_EDGE, rotation=90 if upright else 0)
     ax.axhspan(70, 100, color=style.GOOD, alpha=0.06, zorder=0)
     ax.axhspan(0, 40, color=style.POOR, alpha=0.05, zorder=0)
-    ax.set_ylim(0, 108)
+    ax.set_ylim(0, 135 if upright else 118)
+    ax.set_yticks([0, 20, 40, 60, 80, 100])
     ax.set_xticks(pos, labels)
-    if len(desc) > 24:  # keep tick labels legible on long ultras
-        keep = pos[:: int(np.ceil(len(desc) / 24))]
+    if bar_pt < 26.0:  # "D10" needs about 26 pt: label every other (third ...) bar
+        keep = pos[:: int(np.ceil(26.0 / bar_pt))]
         ax.set_xticks(keep, [labels[i] for i in keep])
     ax.set_xlim(-0.6, len(desc) - 0.4)
     ax.set_ylabel("control score [0–100]")
@@ -284,8 +286,7 @@ def cadence_grade(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
              style.GAIT_LABELS["hike"]: style.GAIT_COLORS["hike"], "moving": style.MUTED}
     handles = [Line2D([], [], ls="", marker="o", ms=6, color=solid[lab]) if lab in solid else h
                for h, lab in zip(handles, labels)]
-    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
-              fontsize=style.SMALL_SIZE, frameon=False)
+    draw.legend_below(ax, handles, labels, ncol=2)
     draw.finish(ax, title)
     return ax
 
@@ -365,8 +366,7 @@ def repeats(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
                for dn in dict.fromkeys(str(r.get("direction") or "") for _, r, _ in groups)]
     if any_score:
         handles.append(Line2D([], [], color=style.ACCENT, marker="o", label="control score"))
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2,
-              fontsize=style.SMALL_SIZE, frameon=False)
+    draw.legend_below(ax, handles, ncol=2)
     ax.grid(True, axis="y", color="#EEEEEE", lw=0.6, zorder=0)
     draw.finish(ax, title)
     ax.spines["right"].set_visible(False)
