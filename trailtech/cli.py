@@ -275,10 +275,10 @@ def write_flags_gpx(analysis, path: str) -> None:
     Path(path).write_bytes(line_practice_gpx(analysis))
 
 
-def _write_report(analysis, path: str) -> None:
+def _write_report(analysis, path: str, offline: bool = False) -> None:
     from .report.html import write_report
 
-    write_report(analysis, path)
+    write_report(analysis, path, offline=offline)
 
 
 def _cmd_analyze(args) -> int:
@@ -308,7 +308,7 @@ def _cmd_report(args) -> int:
     _check_output(args.output)
     track = _load(args.file)
     analysis = analyze(track)
-    _writing(args.output, lambda: _write_report(analysis, args.output))
+    _writing(args.output, lambda: _write_report(analysis, args.output, args.offline))
     print(f"report written to {args.output}")
     return EXIT_OK
 
@@ -481,6 +481,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("report", help="self-contained HTML report of one activity")
     s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
     s.add_argument("-o", "--output", metavar="OUT.html", required=True, help="report file to write")
+    s.add_argument("--offline", action="store_true",
+                   help="no OpenStreetMap view: the report can never reach the network")
     s.set_defaults(func=_cmd_report)
 
     s = sub.add_parser("season", help="every activity under the paths (folders, Strava export .zip)")

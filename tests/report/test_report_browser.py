@@ -3,8 +3,9 @@
 
 Checked in the browser itself (a probe script appended to a copy of the report writes its
 findings into the DOM, which ``--dump-dom`` returns): no horizontal scroll, no two text boxes of
-a figure overlapping, chart text at least 11 px on the phone, and the read-out answering the
-pointer at three points of the elevation profile. Skips without Chromium (CI installs it).
+a figure overlapping, chart text at least 11 px on the phone, the read-out answering the
+pointer at three points of the elevation profile, and no network request before the reader
+asks for the map. Skips without Chromium (CI installs it).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ PROBE = r"""<script>
 (function(){
 var r={},de=document.documentElement;
 r.scroll=[de.scrollWidth,de.clientWidth];
+r.requests=performance.getEntriesByType('resource').map(function(e){return e.name;});
 r.minFont=1e9;r.overlaps=[];
 [].forEach.call(document.querySelectorAll('figure svg'),function(svg){
   var k=svg.getScreenCTM().a,boxes=[];
@@ -89,6 +91,7 @@ def _check(path: Path, tmp_path: Path) -> None:
         assert len(readouts) == 3 and all(t.startswith("km ") for t in readouts), f"{where}: {readouts}"
         assert len(set(readouts)) == 3, f"{where}: the read-out did not follow the pointer {readouts}"
         assert r["marks"] and r["marks"][0], f"{where}: no mark on the profile"
+        assert r["requests"] == [], f"{where}: network requests before the map was asked for"
 
 
 def test_browser_sample_track(tmp_path):

@@ -54,23 +54,27 @@ def test_report_html_is_self_contained(sim_html):
     doc = _doc(sim_html)
     assert not doc.xpath("//link") and not doc.xpath("//iframe")
     # Scripts: the read-out's data (not executed) and its inline code; neither loads anything.
-    from trailtech.report.readout import SCRIPT
+    from trailtech.report.readout import MAP_SCRIPT, SCRIPT, TILE_HOST, page_script
 
     scripts = doc.xpath("//script")
     assert [s.get("type") for s in scripts] == ["application/json", None]
     assert not any(s.get("src") for s in scripts)
-    assert scripts[1].text == SCRIPT
-    for word in ("fetch(", "XMLHttpRequest", "import(", "localStorage", "WebSocket", "src="):
+    assert scripts[1].text == page_script()
+    for word in ("fetch(", "XMLHttpRequest", "import(", "localStorage", "WebSocket", "src=", "https:"):
         assert word not in SCRIPT
+    # The map view's only address is the tile server's, reached after the button is pressed.
+    assert set(re.findall(r"https?://[^'\"/]+", MAP_SCRIPT)) == {TILE_HOST, "http://www.w3.org"}
     assert "@import" not in sim_html
     for el in doc.iter():
         for attr in ("src", "href", "xlink:href", "{http://www.w3.org/1999/xlink}href", "action"):
             value = el.get(attr)
-            if value is not None:
+            if value is not None and value != "https://www.openstreetmap.org/copyright":
                 assert value.startswith(("#", "data:")), (el.tag, attr, value[:80])
-    # No external URL anywhere but XML namespace declarations.
+    # No external URL anywhere but XML namespace declarations, the tiles (in the map view's
+    # script) and the tiles' licence (the attribution link).
     for url in re.findall(r"https?://[^\s\"'<>)]+", sim_html):
-        assert url in ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"), url
+        assert url in ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink",
+                       "https://tile.openstreetmap.org/", "https://www.openstreetmap.org/copyright"), url
     assert re.search(r"url\((?!#)", sim_html) is None
     assert '<meta name="viewport"' in sim_html
 
@@ -243,7 +247,7 @@ def test_report_readout_frames_point_at_the_axes(sim_run, sim_html):
     dist_km = sim_run.profile["distance_m"].to_numpy() / 1000.0
     assert xa == pytest.approx(dist_km[0], abs=1e-3) and xb == pytest.approx(dist_km[-1], abs=1e-3)
     data = _json.loads(doc.xpath("//script[@id='tt-data']")[0].text)
-    assert set(data) == {"d", "e", "g", "c", "hr", "gait", "x", "y"}
+    assert set(data) == {"d", "e", "g", "c", "hr", "gait", "x", "y", "lat", "lon"}
     assert len({len(v) for v in data.values()}) == 1 and 10 < len(data["d"]) <= 1500
     assert all(ya <= e <= yb for e in data["e"] if e is not None)
 
@@ -267,3 +271,11 @@ def test_report_cadence_labels_never_overlap():
     for i in range(len(boxes)):
         for j in range(i):
             assert not boxes[i].overlaps(boxes[j]), (ax.texts[i].get_text(), ax.texts[j].get_text())
+
+
+def test_report_offline_has_no_map_view_and_no_address(sim_run):
+    text = render_report(sim_run, offline=True)
+    assert "tt-osm-show" not in text.split("<script>")[0]
+    assert "--offline" in text and "openstreetmap" not in text.lower()
+    for url in re.findall(r"https?://[^\s\"'<>)]+", text):
+        assert url.startswith("http://www.w3.org/"), url

@@ -335,9 +335,9 @@ def test_web_every_html_answer_has_csp_and_nosniff(analysed):
         assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
     report_csp = html[1].headers["content-security-policy"]
     # The report has inline styles and data: images, and only the read-out's script (by hash).
-    from trailtech.report.readout import SCRIPT_SHA256
+    from trailtech.report.readout import SCRIPT_SHA256, TILE_HOST
 
-    assert "style-src 'unsafe-inline'" in report_csp and "img-src data:" in report_csp
+    assert "style-src 'unsafe-inline'" in report_csp and f"img-src data: {TILE_HOST};" in report_csp
     assert f"script-src '{SCRIPT_SHA256}';" in report_csp and "unsafe-inline'; style" not in report_csp
 
 

@@ -275,13 +275,35 @@ def _repeats(analysis: "Analysis") -> str:
 
 
 # --------------------------------------------------------------------------- public
-def render_report(analysis: "Analysis") -> str:
+def _osm_block(analysis: "Analysis", offline: bool) -> str:
+    """The OpenStreetMap view under the route map: a button that loads tiles only when
+    pressed (online), or, with ``offline``, one line saying the tiles are off."""
+    from .readout import TILE_HOST
+
+    tl = analysis.timeline if isinstance(analysis.timeline, pd.DataFrame) else pd.DataFrame()
+    if "lat_deg" not in tl.columns or not tl["lat_deg"].notna().any():
+        return ""
+    if offline:
+        return ('<p class="small">Map tiles are off (<code>--offline</code>): the route map '
+                "above is drawn from the file alone.</p>")
+    host = hk.esc(TILE_HOST.split("//", 1)[1])
+    return ('<div class="osm" id="tt-osm" hidden><div class="osm-credit">© '
+            '<a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener">'
+            "OpenStreetMap</a> contributors</div></div>"
+            '<button type="button" class="map" id="tt-osm-show">Show the route on OpenStreetMap</button>'
+            f'<p class="small">The map loads tiles from {host} only when you press the button while '
+            "online; nothing else in this report uses the network.</p>")
+
+
+def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
     """The complete, self-contained HTML report of one activity.
 
     Parameters
     ----------
     analysis : Analysis
         The result of :func:`trailtech.analyze`.
+    offline : bool
+        Leave the OpenStreetMap view out: the report then has no way to reach the network.
 
     Returns
     -------
@@ -291,7 +313,7 @@ def render_report(analysis: "Analysis") -> str:
         references.
     """
     from . import plots
-    from .readout import SCRIPT, data_json
+    from .readout import data_json, page_script
 
     name, subtitle = _header(analysis)
     figs = _draw_figures(analysis)
@@ -314,7 +336,8 @@ def render_report(analysis: "Analysis") -> str:
     body = [
         hk.section("Summary", _cards(analysis), id="summary"),
         hk.section("Course", figs_row(fig("elevation_profile", "Elevation profile"),
-                                      fig("route_map", "Route map")), id="course"),
+                                      fig("route_map", "Route map") + _osm_block(analysis, offline)),
+                   id="course"),
         hk.section("Hike or run", figs_row(fig("climb_speed", "Climbing speed")) + _hike_run(analysis),
                    id="climbs"),
         hk.section("Descents", figs_row(fig("descent_control", "Descent control score"),
@@ -336,11 +359,12 @@ def render_report(analysis: "Analysis") -> str:
     body.append(_settings_section(analysis))
     if interactive:
         body.append(f'<script type="application/json" id="tt-data">{data_json(analysis)}</script>')
-    footer = (f"trailtech {hk.esc(analysis.version)} · a self-contained offline report: it makes "
-              "no network request. Control score and technicality are heuristics that measure "
+    footer = (f"trailtech {hk.esc(analysis.version)} · a self-contained report: it makes no "
+              "network request" + ("" if offline else " unless you ask for the OpenStreetMap view")
+              + ". Control score and technicality are heuristics that measure "
               "steadiness on this activity, not validated skill indices.")
     return hk.page(f"{name}", "".join(body), subtitle=subtitle, footer_html=footer,
-                   script=SCRIPT if interactive else "")
+                   script=page_script(offline) if interactive else "")
 
 
 def _settings_section(analysis: "Analysis") -> str:
@@ -356,7 +380,7 @@ def _settings_section(analysis: "Analysis") -> str:
     return hk.section("Settings", f'<p class="settings">{hk.esc(text)}</p>', id="settings")
 
 
-def write_report(analysis: "Analysis", path: Union[str, os.PathLike]) -> Path:
+def write_report(analysis: "Analysis", path: Union[str, os.PathLike], *, offline: bool = False) -> Path:
     """Write :func:`render_report` to ``path`` (UTF-8) and return the path.
 
     Parameters
@@ -365,11 +389,13 @@ def write_report(analysis: "Analysis", path: Union[str, os.PathLike]) -> Path:
         The result of :func:`trailtech.analyze`.
     path : str or path-like
         Output file, usually ``*.html``; its folder must exist.
+    offline : bool
+        No OpenStreetMap view (see :func:`render_report`).
 
     Returns
     -------
     pathlib.Path
     """
     out = Path(path)
-    out.write_text(render_report(analysis), encoding="utf-8")
+    out.write_text(render_report(analysis, offline=offline), encoding="utf-8")
     return out

@@ -79,6 +79,13 @@ figure[data-frame] svg{touch-action:pan-y;cursor:crosshair}
 .tt-mark{fill:var(--accent);stroke:#fff;stroke-width:1.5;pointer-events:none}
 .tt-line{stroke:var(--accent);stroke-width:1;stroke-dasharray:3 2;pointer-events:none}
 .notes li{color:var(--muted)}
+.osm{position:relative;overflow:hidden;border:1px solid var(--line);border-radius:6px;margin:6px 0;background:#eef0f2}
+.osm img{position:absolute;max-width:none}
+.osm svg{position:absolute;left:0;top:0;width:100%;height:100%}
+.tt-route{fill:none;stroke:#D55E00;stroke-width:3;stroke-linejoin:round;opacity:.85}
+.osm-credit{position:absolute;right:0;bottom:0;z-index:2;background:rgba(255,255,255,.8);font-size:.72rem;padding:1px 5px}
+button.map{font:inherit;padding:7px 12px;border-radius:6px;border:1px solid var(--line);background:var(--card);cursor:pointer}
+.small{font-size:.8rem;color:var(--muted)}
 .scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;border:1px solid var(--line);border-radius:6px}
 table{border-collapse:collapse;width:100%;font-size:.9rem;font-variant-numeric:tabular-nums}
 th,td{padding:6px 10px;border-bottom:1px solid var(--line);white-space:nowrap;text-align:right}

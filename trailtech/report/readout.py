@@ -7,6 +7,11 @@ No chart framework: the figures stay matplotlib SVG. Each interactive ``<figure>
 limits), the page carries the samples as a JSON block, and :data:`SCRIPT` (a few dozen
 lines, no network, no storage) maps the pointer to the nearest sample. :data:`SCRIPT_SHA256`
 lets a server allow exactly this script in its Content-Security-Policy.
+
+The same script draws the route over OpenStreetMap tiles (:data:`TILE_HOST`), and only when
+the reader presses the map's button while online: until then the report makes no network
+request. A static mosaic of tiles at the zoom that fits the route, the route and the read-out's
+marker on top; no map library.
 """
 
 from __future__ import annotations
@@ -25,7 +30,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from ..result import Analysis
 
-__all__ = ["SCRIPT", "SCRIPT_SHA256", "MAX_POINTS", "data_json", "frame", "map_scale_m"]
+__all__ = ["TILE_HOST", "SCRIPT", "MAP_SCRIPT", "page_script", "SCRIPT_SHA256", "MAX_POINTS",
+           "data_json", "frame", "map_scale_m"]
+
+#: Where the map tiles come from (OpenStreetMap's standard layer, ODbL data, attributed on the
+#: map as its tile usage policy asks).
+TILE_HOST = "https://tile.openstreetmap.org"
 
 #: At most this many samples are embedded (evenly spaced in time): a 2 h run at 1 Hz would
 #: otherwise add 7200 rows for a read-out no finger can resolve.
@@ -49,7 +59,7 @@ function show(i){
 var t='km '+f(D.d[i],2)+' \u00b7 '+f(D.e[i],0,'m')+' \u00b7 grade '+f(D.g[i],0,'%')+' \u00b7 '+(D.gait[i]||'\u2013')+
 ' \u00b7 '+f(D.c[i],0,'spm')+' \u00b7 '+f(D.hr[i],0,'bpm');
 [].forEach.call(document.querySelectorAll('.readout'),function(r){r.textContent=t;});
-F.forEach(function(fr){var v=xy(fr,i),ok=v[0]!=null&&v[1]!=null,p=ok?toSvg(fr,v):null;
+F.forEach(function(fr){var v=fr.at?fr.at(i):xy(fr,i),ok=v!=null&&v[0]!=null&&v[1]!=null,p=ok?(fr.at?v:toSvg(fr,v)):null;
 fr.mark.style.display=ok?'':'none';if(ok){fr.mark.setAttribute('cx',p[0]);fr.mark.setAttribute('cy',p[1]);}
 if(fr.line){fr.line.style.display=ok?'':'none';if(ok){fr.line.setAttribute('x1',p[0]);fr.line.setAttribute('x2',p[0]);}}});}
 function pick(fr,ev){var pt=fr.svg.createSVGPoint();pt.x=ev.clientX;pt.y=ev.clientY;
@@ -61,10 +71,50 @@ for(var j=0;j<n;j++){var q=xy(fr,j);if(q[0]==null||q[1]==null)continue;var p=toS
 var e=(p[0]-s.x)*(p[0]-s.x)+(p[1]-s.y)*(p[1]-s.y);if(e<bd){bd=e;best=j;}}return bd<900?best:-1;}
 F.forEach(function(fr){function on(ev){var i=pick(fr,ev);if(i>=0)show(i);}
 fr.svg.addEventListener('pointermove',on);fr.svg.addEventListener('pointerdown',on);});
+window.ttReadout={D:D,F:F};
 })();"""
 
-#: ``'sha256-...'`` source expression of :data:`SCRIPT` for a Content-Security-Policy.
-SCRIPT_SHA256 = "sha256-" + base64.b64encode(hashlib.sha256(SCRIPT.encode("utf-8")).digest()).decode("ascii")
+#: The OpenStreetMap view (after :data:`SCRIPT`, whose samples and figures it shares): left out
+#: of an ``--offline`` report, so that report holds no address to reach.
+MAP_SCRIPT = r"""(function(){
+var R=window.ttReadout;if(!R)return;var D=R.D,F=R.F,n=D.d.length,NS='http://www.w3.org/2000/svg';
+var btn=document.getElementById('tt-osm-show'),box=document.getElementById('tt-osm');
+if(btn&&box&&D.lat)btn.addEventListener('click',function(){
+if(!navigator.onLine){btn.textContent='You are offline: the route map above is the map.';btn.disabled=true;return;}
+function X(lon,z){return (lon+180)/360*256*Math.pow(2,z);}
+function Y(lat,z){var r=lat*Math.PI/180;return (1-Math.log(Math.tan(r)+1/Math.cos(r))/Math.PI)/2*256*Math.pow(2,z);}
+var la=[],lo=[];for(var i=0;i<n;i++)if(D.lat[i]!=null){la.push(D.lat[i]);lo.push(D.lon[i]);}
+if(!la.length)return;
+var W=box.parentNode.clientWidth,H=Math.min(W,520),z=17,a0=Math.min.apply(0,lo),a1=Math.max.apply(0,lo),b0=Math.min.apply(0,la),b1=Math.max.apply(0,la);
+while(z>1&&(X(a1,z)-X(a0,z)>W-24||Y(b0,z)-Y(b1,z)>H-24))z--;
+var cx=(X(a0,z)+X(a1,z))/2-W/2,cy=(Y(b1,z)+Y(b0,z))/2-H/2;
+box.style.height=H+'px';box.hidden=false;btn.hidden=true;
+for(var tx=Math.floor(cx/256);tx*256<cx+W;tx++)for(var ty=Math.floor(cy/256);ty*256<cy+H;ty++){
+var im=document.createElement('img');im.alt='';im.width=256;im.height=256;
+im.src='@@TILES@@/'+z+'/'+tx+'/'+ty+'.png';
+im.style.left=(tx*256-cx)+'px';im.style.top=(ty*256-cy)+'px';box.appendChild(im);}
+var sv=document.createElementNS(NS,'svg');sv.setAttribute('viewBox','0 0 '+W+' '+H);
+var pts=[];for(var k=0;k<n;k++)if(D.lat[k]!=null)pts.push((X(D.lon[k],z)-cx).toFixed(1)+','+(Y(D.lat[k],z)-cy).toFixed(1));
+var pl=document.createElementNS(NS,'polyline');pl.setAttribute('points',pts.join(' '));pl.setAttribute('class','tt-route');
+sv.appendChild(pl);var mk=document.createElementNS(NS,'circle');mk.setAttribute('r','6');mk.setAttribute('class','tt-mark');
+mk.style.display='none';sv.appendChild(mk);box.appendChild(sv);
+F.push({svg:sv,role:'osm',mark:mk,at:function(i){return D.lat[i]==null?null:[X(D.lon[i],z)-cx,Y(D.lat[i],z)-cy];}});});
+})();"""
+MAP_SCRIPT = MAP_SCRIPT.replace("@@TILES@@", TILE_HOST)
+
+
+def _sha256(code: str) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(code.encode("utf-8")).digest()).decode("ascii")
+
+
+def page_script(offline: bool = False) -> str:
+    """The report's one inline script: the read-out, then (unless ``offline``) the map view."""
+    return SCRIPT if offline else SCRIPT + "\n" + MAP_SCRIPT
+
+
+#: ``'sha256-...'`` source expression of :func:`page_script` (online, as the upload server
+#: serves it) for a Content-Security-Policy's ``script-src``.
+SCRIPT_SHA256 = _sha256(page_script())
 
 
 def map_scale_m(x_m: np.ndarray, y_m: np.ndarray) -> tuple[float, str]:
@@ -97,7 +147,8 @@ def data_json(analysis: "Analysis") -> str:
 
     Keys: ``d`` distance [km], ``e`` elevation of the profile [m], ``g`` grade [%], ``c``
     cadence [spm], ``hr`` heart rate [bpm], ``gait`` (label), ``x``/``y`` map position (the
-    route map's unit, :func:`map_scale_m`); ``null`` where missing.
+    route map's unit, :func:`map_scale_m`), ``lat``/``lon`` [deg] for the OpenStreetMap view;
+    ``null`` where missing.
     """
     tl = draw.table(analysis, "timeline")
     d = draw.col(tl, "distance_m")
@@ -122,6 +173,8 @@ def data_json(analysis: "Analysis") -> str:
         "gait": [labels.get(str(g), None) for g in gait],
         "x": _rounded(x[rows] / scale, 4),
         "y": _rounded(y[rows] / scale, 4),
+        "lat": _rounded(draw.col(tl, "lat_deg")[rows], 6),
+        "lon": _rounded(draw.col(tl, "lon_deg")[rows], 6),
     }
     # "</" cannot end the script block early: JSON allows the escaped slash.
     return json.dumps(doc, separators=(",", ":"), allow_nan=False).replace("</", "<\\/")

@@ -39,6 +39,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from ..report.readout import SCRIPT_SHA256 as _READOUT_SHA256
+from ..report.readout import TILE_HOST as _TILES
 from . import jobs
 from .guard import HostOriginGuard
 from .limits import InFlight
@@ -52,19 +53,20 @@ log = logging.getLogger("trailtech.web")
 
 _CACHE_ENTRIES = 16
 _CACHE_BYTES = 64 * 1024 * 1024
-# The page's own policy: nothing may load from anywhere but this server and inline code.
-# The report is shown in an iframe built from srcdoc, which inherits this policy; its figures
-# are data: URIs.
+# The page's own policy: nothing may load from anywhere but this server and inline code, and
+# map tiles once the reader asks for the report's OpenStreetMap view. The report is shown in
+# an iframe built from srcdoc, which inherits this policy; its figures are data: URIs.
 _PAGE_CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
-    "img-src data: blob:; font-src data:; connect-src 'self'; frame-src 'self' blob: data:; "
+    f"img-src data: blob: {_TILES}; font-src data:; connect-src 'self'; frame-src 'self' blob: data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 #: The report served by /api/report, when opened on its own: inline styles and data: images
-#: (its figures are inline SVG with embedded PNG), only the read-out's own inline script (by
-#: its hash), nothing from anywhere.
+#: (its figures are inline SVG with embedded PNG), only the report's own inline script (by
+#: its hash), and OpenStreetMap tiles for the map view the reader asks for.
 _REPORT_CSP = (
-    f"default-src 'none'; script-src '{_READOUT_SHA256}'; style-src 'unsafe-inline'; img-src data:; "
+    f"default-src 'none'; script-src '{_READOUT_SHA256}'; style-src 'unsafe-inline'; "
+    f"img-src data: {_TILES}; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 _NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
