@@ -336,7 +336,7 @@ def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
     body = [
         hk.section("Summary", _cards(analysis), id="summary"),
         hk.section("Course", figs_row(fig("elevation_profile", "Elevation profile"),
-                                      fig("route_map", "Route map") + _osm_block(analysis, offline)),
+                                      fig("route_map", "Route map")) + _osm_block(analysis, offline),
                    id="course"),
         hk.section("Hike or run", figs_row(fig("climb_speed", "Climbing speed")) + _hike_run(analysis),
                    id="climbs"),

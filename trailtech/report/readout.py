@@ -91,6 +91,7 @@ var cx=(X(a0,z)+X(a1,z))/2-W/2,cy=(Y(b1,z)+Y(b0,z))/2-H/2;
 box.style.height=H+'px';box.hidden=false;btn.hidden=true;
 for(var tx=Math.floor(cx/256);tx*256<cx+W;tx++)for(var ty=Math.floor(cy/256);ty*256<cy+H;ty++){
 var im=document.createElement('img');im.alt='';im.width=256;im.height=256;
+im.onerror=function(){this.style.visibility='hidden';};
 im.src='@@TILES@@/'+z+'/'+tx+'/'+ty+'.png';
 im.style.left=(tx*256-cx)+'px';im.style.top=(ty*256-cy)+'px';box.appendChild(im);}
 var sv=document.createElementNS(NS,'svg');sv.setAttribute('viewBox','0 0 '+W+' '+H);
