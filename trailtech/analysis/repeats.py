@@ -47,8 +47,6 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-# Pure-numpy neighbour searches: ``scipy.spatial`` costs ~0.3 s to import, more than this
-# whole analysis (issue 6).
 from .neighbors import PairSearch, nearest_distance_m
 
 __all__ = [
