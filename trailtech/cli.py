@@ -499,9 +499,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     func: Callable[[Any], int] = args.func
     file = getattr(args, "file", None)
-    from .memory import keep_freed_memory
-
-    keep_freed_memory()  # reads and analyses reuse freed arrays' pages (see trailtech.memory)
     try:
         with warnings.catch_warnings():
             # Data-quality notes are part of the result (text summary, JSON "warnings"),

@@ -41,12 +41,8 @@ class Task:
 
 
 def worker_init() -> None:
-    """Pool initializer: data-quality notes are recorded in each result, not printed; freed
-    memory is kept for the next file (:func:`trailtech.memory.keep_freed_memory`)."""
-    from ..memory import keep_freed_memory
-
+    """Pool initializer: data-quality notes are recorded in each result, not printed."""
     warnings.simplefilter("ignore", DataQualityWarning)
-    keep_freed_memory()
 
 
 def error_entry(file: str, message: str, *, cacheable: bool = True, detail: Optional[str] = None) -> dict:
