@@ -1,8 +1,8 @@
 """The filters' edge rules and known answers, the outlier tests that use them, and the light import.
 
-The filters are scipy's; these tests pin what the callers rely on: end values repeated for the
-running median, windows clipped at the ends for the running range, polynomial-fit ends for
-Savitzky-Golay, NaN bridged by :func:`fill_nan` first.
+These pin what the callers rely on: end values repeated for the running median, windows clipped
+at the ends for the running range, polynomial-fit ends for Savitzky-Golay equal to scipy's,
+NaN bridged by :func:`fill_nan` first.
 """
 
 import subprocess
@@ -31,6 +31,12 @@ def _windows(x: np.ndarray, window: int) -> list[np.ndarray]:
     """Each sample's centred window, clipped at the ends."""
     half = window // 2
     return [x[max(0, i - half): i + half + 1] for i in range(x.size)]
+
+
+def test_filters_return_arrays_the_caller_may_write_to():
+    x = np.arange(50.0)
+    for out in (running_median(x, 5), running_range(x, 5), savgol_filter(x, 5, 2)):
+        assert out.flags.writeable
 
 
 def test_running_median_known_answer_repeats_the_end_values():
@@ -67,6 +73,18 @@ def test_savgol_reproduces_polynomials_exactly_including_edges():
     quad = 3.0 + 0.5 * x - 0.01 * x**2
     np.testing.assert_allclose(savgol_filter(quad, 41, 2), quad, atol=1e-9)
     np.testing.assert_allclose(savgol_filter(quad, 41, 2, deriv=1, delta=2.0), (0.5 - 0.02 * x) / 2.0, atol=1e-9)
+
+
+@pytest.mark.parametrize("window, polyorder, deriv, delta", [(5, 2, 0, 1.0), (41, 2, 0, 1.0), (21, 3, 1, 5.0), (7, 0, 0, 1.0)])
+def test_savgol_equals_scipy_interp_mode(window, polyorder, deriv, delta):
+    from scipy.signal import savgol_filter as scipy_savgol
+
+    x = np.cumsum(np.random.default_rng(window).normal(size=300))
+    np.testing.assert_allclose(
+        savgol_filter(x, window, polyorder, deriv=deriv, delta=delta),
+        scipy_savgol(x, window, polyorder, deriv=deriv, delta=delta, mode="interp"),
+        rtol=1e-9, atol=1e-9,
+    )
 
 
 def test_savgol_known_answer_at_the_centre_and_the_ends():

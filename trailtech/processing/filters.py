@@ -1,22 +1,20 @@
-"""The filters of the processing core, as thin wrappers over scipy, and the NaN fill they need.
+"""The filters of the processing core, and the NaN fill they need.
 
-The wrappers fix the edge rules the callers rely on and import scipy inside the function, so
-that ``import trailtech`` loads no scipy module:
-
-* :func:`running_median`: :func:`scipy.ndimage.median_filter` with ``mode="nearest"`` (the
-  ends padded with the first/last value).
-* :func:`running_median_at`: the same medians at chosen rows.
-* :func:`running_range`: max - min of each centred window, the window clipped at the ends
-  (:func:`scipy.ndimage.maximum_filter1d` / ``minimum_filter1d``, ``mode="nearest"``: the
-  repeated end value is already in every clipped window). A value lies within its window's
-  range of the window's median, so outlier tests against the median need it only where the
-  range is wide.
-* :func:`savgol_filter`: :func:`scipy.signal.savgol_filter` with ``mode="interp"`` (within
-  ``window // 2`` samples of either end, the polynomial fitted to the first/last window).
+* :func:`running_median`, :func:`running_median_at`, :func:`running_range`: pandas' rolling
+  windows over the series padded with its first/last value (as
+  ``scipy.ndimage.median_filter(mode="nearest")`` pads it). pandas is loaded anyway.
+* :func:`savgol_filter`: Savitzky-Golay with polynomial-fit edges, equal to
+  ``scipy.signal.savgol_filter(mode="interp")``. It is computed here, from the least-squares
+  weights, because importing ``scipy.signal`` costs more CPU than a whole ``analyze`` of a
+  2-hour run (it pulls in ``scipy.stats``, ``interpolate`` and ``optimize``: measured in the
+  CHANGELOG), and every analysis needs the filter.
 * :func:`fill_nan`: the filters need finite input; gaps are bridged linearly first.
 """
 
 from __future__ import annotations
+
+from functools import lru_cache
+from math import factorial
 
 import numpy as np
 
@@ -54,6 +52,14 @@ def _series(values, window: int) -> tuple[np.ndarray, int]:
     return v, w
 
 
+def _edge_padded(v: np.ndarray, w: int):
+    """pandas' trailing window of ``w`` over ``v`` padded by ``w // 2`` end values each side:
+    its row ``i + w - 1`` is the centred window of sample ``i``."""
+    import pandas as pd
+
+    return pd.Series(np.pad(v, w // 2, mode="edge")).rolling(w)
+
+
 def running_median(values, window: int) -> np.ndarray:
     """Centred running median with the ends padded by the first/last value.
 
@@ -67,14 +73,13 @@ def running_median(values, window: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        ``scipy.ndimage.median_filter(values, size=window, mode="nearest")``.
+        The median of ``values[i - window//2 : i + window//2 + 1]``, the series extended by
+        its first/last value (``scipy.ndimage.median_filter(values, window, mode="nearest")``).
     """
     v, w = _series(values, window)
     if w == 1 or v.size == 0:
         return v.copy()
-    from scipy.ndimage import median_filter
-
-    return median_filter(v, size=w, mode="nearest")
+    return _edge_padded(v, w).median().to_numpy(copy=True)[w - 1 :]
 
 
 def running_median_at(values, window: int, rows) -> np.ndarray:
@@ -119,15 +124,50 @@ def running_range(values, window: int) -> np.ndarray:
     v, w = _series(values, window)
     if v.size == 0 or w == 1:
         return np.zeros(v.size)
-    from scipy.ndimage import maximum_filter1d, minimum_filter1d
+    # The repeated end value is already in every clipped window, so padding changes nothing.
+    rolling = _edge_padded(v, w)
+    return (rolling.max() - rolling.min()).to_numpy(copy=True)[w - 1 :]
 
-    return maximum_filter1d(v, w, mode="nearest") - minimum_filter1d(v, w, mode="nearest")
+
+@lru_cache(maxsize=64)
+def _savgol_matrix(window: int, polyorder: int, deriv: int, delta: float) -> np.ndarray:
+    """Rows ``j = 0 .. window-1``: weights giving the fitted polynomial's ``deriv``-th
+    derivative at window position ``j`` from the window's values (read-only)."""
+    half = window // 2
+    x = np.arange(-half, half + 1, dtype=float)  # centred positions keep the fit well conditioned
+    powers = np.arange(polyorder + 1)
+    vander = x[:, None] ** powers  # (window, polyorder + 1)
+    fit = np.linalg.pinv(vander)  # polynomial coefficients from the window's values
+    # d^deriv/dx^deriv of x^k = k! / (k - deriv)! x^(k - deriv), zero for k < deriv
+    scale = np.array([factorial(k) / factorial(k - deriv) if k >= deriv else 0.0 for k in powers])
+    expo = np.maximum(powers - deriv, 0)
+    evaluate = scale * x[:, None] ** expo  # (window, polyorder + 1)
+    m = evaluate @ fit / delta**deriv
+    m.setflags(write=False)
+    return m
+
+
+def _check(window: int, polyorder: int, deriv: int, delta: float) -> None:
+    if int(window) != window or window < 1 or window % 2 == 0:
+        raise ValueError(f"window must be an odd integer >= 1, got {window}")
+    if int(polyorder) != polyorder or not 0 <= polyorder < window:
+        raise ValueError(f"polyorder must be an integer in [0, window), got {polyorder}")
+    if int(deriv) != deriv or deriv < 0:
+        raise ValueError(f"deriv must be an integer >= 0, got {deriv}")
+    if not delta > 0:
+        raise ValueError(f"delta must be > 0, got {delta}")
+
+
 
 
 def savgol_filter(
     values, window: int, polyorder: int, *, deriv: int = 0, delta: float = 1.0
 ) -> np.ndarray:
     """Savitzky-Golay smoothing (or differentiation) with polynomial-fit edges.
+
+    Equal to ``scipy.signal.savgol_filter(values, window, polyorder, deriv=deriv,
+    delta=delta, mode="interp")`` to rounding (``tests/processing/test_processing_filters.py``
+    checks it).
 
     Parameters
     ----------
@@ -145,29 +185,27 @@ def savgol_filter(
     Returns
     -------
     numpy.ndarray
-        ``scipy.signal.savgol_filter(values, window, polyorder, deriv=deriv, delta=delta,
-        mode="interp")``: same shape as ``values``.
-
-    Raises
-    ------
-    ValueError
-        ``window`` is not odd, ``polyorder`` not below it, ``values`` shorter than it, or
-        ``delta`` not positive.
+        Filtered series, same shape as ``values``.
 
     References
     ----------
     Savitzky A, Golay MJE. Smoothing and differentiation of data by simplified least squares
     procedures. Anal Chem 1964; 36(8):1627-1639.
     """
-    v, w = _series(values, window)
-    if int(polyorder) != polyorder or not 0 <= polyorder < w:
-        raise ValueError(f"polyorder must be an integer in [0, window), got {polyorder}")
-    if int(deriv) != deriv or deriv < 0:
-        raise ValueError(f"deriv must be an integer >= 0, got {deriv}")
-    if not delta > 0:
-        raise ValueError(f"delta must be > 0, got {delta}")
+    _check(window, polyorder, deriv, delta)
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1:
+        raise ValueError(f"values must be 1-D, got shape {v.shape}")
+    w = int(window)
     if v.size < w:
         raise ValueError(f"window ({w}) must not exceed the number of values ({v.size})")
-    from scipy.signal import savgol_filter as _savgol
-
-    return _savgol(v, w, int(polyorder), deriv=int(deriv), delta=float(delta), mode="interp")
+    m = _savgol_matrix(w, int(polyorder), int(deriv), float(delta))
+    half = w // 2
+    out = np.empty(v.size)
+    # Interior: correlation with the centre weights (np.convolve flips its kernel).
+    out[half : v.size - half] = np.convolve(v, m[half][::-1], mode="valid")
+    # Ends: the polynomial fitted to the first / last window, evaluated where the centred
+    # window would run past the data.
+    out[:half] = m[:half] @ v[:w]
+    out[v.size - half :] = m[half + 1 :] @ v[v.size - w :]
+    return out
