@@ -168,7 +168,7 @@ def _unzip(data: bytes, source: str) -> tuple[bytes, str]:
             raise too_large(source, info.filename, MAX_DECOMPRESSED_BYTES)
         try:
             with zf.open(info) as fh:
-                content = read_bounded(fh.read, MAX_DECOMPRESSED_BYTES, source, info.filename)
+                content = read_bounded(fh.read1, MAX_DECOMPRESSED_BYTES, source, info.filename)
         except (
             zipfile.BadZipFile,
             zlib.error,

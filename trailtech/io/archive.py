@@ -89,7 +89,7 @@ def _strava_index(zf: zipfile.ZipFile, notes: list[str]) -> dict[str, dict[str, 
     prefix = csv_name[: -len("activities.csv")]
     try:
         with zf.open(csv_name) as fh:
-            raw = read_bounded(fh.read, MAX_CSV_BYTES, csv_name)
+            raw = read_bounded(fh.read1, MAX_CSV_BYTES, csv_name)
         # newline="": the csv module then reads \n, \r\n and old Mac \r line ends alike.
         rows = csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline=""))
         del raw
@@ -198,6 +198,6 @@ def read_member(path: Union[str, os.PathLike], member: str) -> bytes:
             if info.file_size > MAX_DECOMPRESSED_BYTES:
                 raise too_large(source, "the zip member", MAX_DECOMPRESSED_BYTES)
             with zf.open(info) as fh:
-                return read_bounded(fh.read, MAX_DECOMPRESSED_BYTES, source, "the zip member")
+                return read_bounded(fh.read1, MAX_DECOMPRESSED_BYTES, source, "the zip member")
     except (OSError, *_MEMBER_ERRORS) as exc:
         raise TrackReadError(source, f"cannot read from the zip archive ({exc})") from exc

@@ -11,7 +11,7 @@ Two decoders fill the same :class:`~trailtech.io.fit_content.FitContent`, which
   raises :class:`~trailtech.errors.TrackReadError` for files it does not handle.
 * ``engine="auto"`` (default): the fast decoder, falling back to fitparse (with a note in
   ``meta.warnings``) for anything the fast decoder does not handle, on files up to
-  ``FitLimits.max_fitparse_bytes`` (fitparse reads about 100 KB/s: a larger file is refused
+  ``FitLimits.max_fitparse_bytes`` (fitparse reads 70-250 KB/s: a larger file is refused
   rather than taking minutes).
 
 Limits (:class:`~trailtech.io.limits.FitLimits`) refuse files larger than any recording
