@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from .. import __version__
+from .._version import __version__
 
 __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
 
