@@ -356,11 +356,7 @@ def _season_text(season) -> str:
         if dups:
             parts.append("same activity in several files, counted once:\n" + "\n".join(dups))
 
-    from .season.summary import (
-        collapse_empty_weeks,
-        not_counted_text,
-        trend_change_text,
-    )
+    from .report.season_text import collapse_empty_weeks, not_counted_text, trend_change_text
 
     run = doc.get("running") or {}
     if run:
