@@ -8,7 +8,6 @@ import os
 import pytest
 
 import trailtech
-import trailtech.pipeline
 from trailtech.config import AnalysisConfig
 from trailtech.season.cache import ResultCache, content_hash, default_cache_dir
 
@@ -84,17 +83,38 @@ def season_folder(tmp_path):
     return folder
 
 
+class _Analyses:
+    """The files analysed by the seasons run since the last ``clear()`` (in worker processes)."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def _files(self):
+        return self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
+
+    def __len__(self):
+        return len(self._files())
+
+    def __eq__(self, other):
+        return self._files() == list(other)
+
+    def __repr__(self):
+        return repr(self._files())
+
+    def clear(self):
+        self.log.unlink(missing_ok=True)
+
+
 @pytest.fixture
-def count_analyses(monkeypatch):
-    calls = []
-    real = trailtech.pipeline.analyze
+def count_analyses(monkeypatch, tmp_path):
+    from trailtech.season import work
 
-    def counting(track, config=None):
-        calls.append(track.meta.source)
-        return real(track, config)
+    from . import _helpers as h
 
-    monkeypatch.setattr(trailtech.pipeline, "analyze", counting)
-    return calls
+    log = tmp_path / "analyses.log"
+    monkeypatch.setenv(h.ANALYSIS_LOG_ENV, str(log))
+    monkeypatch.setattr(work, "process", h.counting_process)
+    return _Analyses(log)
 
 
 def test_rerun_hits_the_cache(season_folder, tmp_path, count_analyses):

@@ -27,7 +27,8 @@ from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import find_duplicates
 from .discover import Source, discover
 from .match import match_segments
-from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool, run_serial
+from .._limits import DEFAULT_WORKER_MEMORY_MB
+from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .summary import is_technical_session, metric_trend, season_crossover_grade, weekly_technical
 from ..processing.sport import sport_on_foot
 from .work import Task, error_entry
@@ -286,6 +287,7 @@ def analyze_season(
     config: Optional[AnalysisConfig] = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     merge_duplicates: bool = True,
+    memory_limit_mb: Optional[int] = DEFAULT_WORKER_MEMORY_MB,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -295,8 +297,8 @@ def analyze_season(
         Files, folders (searched recursively; files recognised by content, other files
         skipped) and zip archives (a Strava bulk export is read in place).
     jobs : int, optional
-        Worker processes; default all cores. ``1`` runs in this process (no per-file
-        timeout or crash isolation).
+        Worker processes; default all cores. Every analysis runs in a worker process, also
+        with ``jobs=1`` or a single file to analyse (:mod:`trailtech.season.runner`).
     cache : bool, path or ResultCache
         ``True`` (default): the user cache folder (``$XDG_CACHE_HOME/trailtech``); a path: that
         folder; ``False``/``None``: no cache.
@@ -307,11 +309,14 @@ def analyze_season(
     config : AnalysisConfig, optional
         Analysis settings (part of the cache key).
     timeout_s : float
-        Per-file time limit in the process pool [s].
+        Per-file time limit [s]; a file over it is listed in ``errors`` and the season goes on.
     merge_duplicates : bool
         Count files of the same activity (a FIT and its GPX/TCX exports: start within 90 s,
         elapsed time within 5 %, distance within 12 %) once: the richest file is kept and
         lists the others in its ``duplicates``; see :mod:`trailtech.season.dedupe`.
+    memory_limit_mb : int or None
+        Address-space cap of each worker process [MiB] (default: the web workers' 3072); a
+        file that needs more is listed in ``errors``. None for no cap.
 
     Returns
     -------
@@ -369,10 +374,11 @@ def analyze_season(
     if todo:
         if scheduler is not None:
             results = run_dask(work.process, todo, scheduler=scheduler, timeout_s=timeout_s)
-        elif jobs == 1 or len(todo) == 1:
-            results = run_serial(work.process, todo)
         else:
-            results = run_pool(work.process, todo, jobs=min(jobs, len(todo)), timeout_s=timeout_s)
+            # Even one file, or --jobs 1, runs in a worker process: the time limit, the memory
+            # cap and crash isolation hold for every analysis.
+            results = run_pool(work.process, todo, jobs=min(jobs, len(todo)), timeout_s=timeout_s,
+                               memory_limit_mb=memory_limit_mb)
         for task, entry in results:
             if store is not None and (entry.get("ok") or entry.get("cacheable")):
                 store.put(task.digest, entry)
