@@ -161,3 +161,31 @@ def counting_process(task):
         with open(os.environ[ANALYSIS_LOG_ENV], "a", encoding="utf-8") as fh:
             fh.write(task.source.file + "\n")
     return entry
+
+
+class FifoWatch:
+    """Tells whether anything opened a FIFO for reading, without ever blocking the test.
+
+    A thread opens the FIFO for writing, which blocks until a reader opens it: if discovery
+    opens the FIFO (as it used to, hanging forever without a writer), the thread goes on and
+    sets ``opened``. At the end the test opens it itself, non-blocking, to release the thread.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        os.mkfifo(path)
+        self.opened = threading.Event()
+        self.thread = threading.Thread(target=self._write, daemon=True)
+        self.thread.start()
+
+    def _write(self):
+        fd = os.open(self.path, os.O_WRONLY)
+        self.opened.set()
+        os.close(fd)
+
+    def release(self):
+        opened = self.opened.is_set()
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        self.thread.join(timeout=10)
+        os.close(fd)
+        return opened

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import zipfile
 
 import pytest
@@ -13,7 +12,7 @@ from trailtech.io.archive import list_archive, read_member
 from trailtech.season.discover import discover, sniff
 from trailtech.errors import TrackReadError
 
-from ._helpers import gpx_bytes, gz, strava_zip, write
+from ._helpers import FifoWatch, gpx_bytes, gz, strava_zip, write
 
 
 def test_sniff_by_content():
@@ -118,39 +117,11 @@ posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists(
                                 reason="needs FIFOs and /dev/zero")
 
 
-class _FifoWatch:
-    """Tells whether anything opened a FIFO for reading, without ever blocking the test.
-
-    A thread opens the FIFO for writing, which blocks until a reader opens it: if discovery
-    opens the FIFO (as it used to, hanging forever without a writer), the thread goes on and
-    sets ``opened``. At the end the test opens it itself, non-blocking, to release the thread.
-    """
-
-    def __init__(self, path):
-        self.path = path
-        os.mkfifo(path)
-        self.opened = threading.Event()
-        self.thread = threading.Thread(target=self._write, daemon=True)
-        self.thread.start()
-
-    def _write(self):
-        fd = os.open(self.path, os.O_WRONLY)
-        self.opened.set()
-        os.close(fd)
-
-    def release(self):
-        opened = self.opened.is_set()
-        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
-        self.thread.join(timeout=10)
-        os.close(fd)
-        return opened
-
-
 @posix_only
 def test_discovery_never_opens_fifos_or_devices(tmp_path):
     write(tmp_path / "runs" / "run.gpx", gpx_bytes(20))
-    quiet = _FifoWatch(tmp_path / "runs" / "pipe.dat")
-    named = _FifoWatch(tmp_path / "runs" / "ride.fit")
+    quiet = FifoWatch(tmp_path / "runs" / "pipe.dat")
+    named = FifoWatch(tmp_path / "runs" / "ride.fit")
     os.symlink("/dev/zero", tmp_path / "runs" / "zero.fit")
     try:
         sources, errors = discover([tmp_path / "runs"])
@@ -166,7 +137,7 @@ def test_discovery_never_opens_fifos_or_devices(tmp_path):
 
 @posix_only
 def test_special_files_named_on_the_command_line_are_refused(tmp_path):
-    fifo = _FifoWatch(tmp_path / "pipe.gpx")
+    fifo = FifoWatch(tmp_path / "pipe.gpx")
     try:
         sources, errors = discover([tmp_path / "pipe.gpx", "/dev/zero"])
     finally:
@@ -181,7 +152,7 @@ def test_a_source_never_opens_a_fifo(tmp_path):
     # The path found at discovery can be swapped for something else before it is read.
     from trailtech.season.discover import Source
 
-    fifo = _FifoWatch(tmp_path / "run.fit")
+    fifo = FifoWatch(tmp_path / "run.fit")
     try:
         with pytest.raises(TrackReadError, match="named pipe"):
             Source(str(tmp_path / "run.fit"), str(tmp_path / "run.fit")).read_bytes()

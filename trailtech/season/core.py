@@ -29,6 +29,7 @@ from .discover import Source, discover
 from .match import match_segments
 from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
+from .shape import is_entry, is_segments_entry
 from .summary import is_technical_session, metric_trend, season_crossover_grade, weekly_technical
 from ..processing.sport import sport_on_foot
 from .work import Task, error_entry
@@ -355,7 +356,7 @@ def analyze_season(
             if bar:
                 bar.update()
             continue
-        hit = store.get(digest) if store is not None else None
+        hit = store.get(digest, check=is_entry) if store is not None else None
         if hit is not None and hit.get("file") == src.file:
             entries.append(hit)
             if bar:
@@ -406,8 +407,8 @@ def _segments(ok: list[dict], config: AnalysisConfig, store: Optional[ResultCach
     if store is not None and all(e["file"] in digests for e in ok):
         ident = json.dumps([[e["file"], digests[e["file"]]] for e in ok]).encode()
         key = "segments:" + content_hash(ident)
-        hit = store.get(key)
-        if hit is not None and isinstance(hit.get("segments"), list):
+        hit = store.get(key, check=is_segments_entry)
+        if hit is not None:
             segs = hit["segments"]
             for sg in segs:
                 for p in sg["passes"]:
