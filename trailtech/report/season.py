@@ -374,10 +374,9 @@ def render_season_report(season: Any) -> str:
 
 
 def write_season_report(season: Any, path: Union[str, os.PathLike]) -> Path:
-    """Write :func:`render_season_report` to ``path`` (atomically) and return the path."""
-    path = Path(path)
-    text = render_season_report(season)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    """Write :func:`render_season_report` to ``path`` and return the path: atomically, through a
+    temporary file of unpredictable name, never through a symlink nor over a device
+    (:func:`trailtech._outfile.write_output`)."""
+    from .._outfile import write_output
+
+    return write_output(path, render_season_report(season).encode("utf-8", "backslashreplace"))

@@ -28,6 +28,7 @@ from .dedupe import find_duplicates
 from .discover import Source, discover
 from .match import match_segments
 from .._limits import DEFAULT_WORKER_MEMORY_MB
+from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry, is_segments_entry
 from .summary import is_technical_session, metric_trend, season_crossover_grade, weekly_technical
@@ -160,39 +161,45 @@ class Season:
         """Write ``activities.csv``, ``segments.csv`` (one row per pass) and one
         ``activities/<name>.json`` (the ``analyze --json`` document) per activity.
 
+        Each file is written atomically and never through a symbolic link, nor over a folder
+        or a device (:func:`trailtech._outfile.write_output`); ``folder`` itself is created
+        if needed, its ``activities`` subfolder must be a real folder.
+
         Returns
         -------
         list of Path
             The files written.
+
+        Raises
+        ------
+        OSError
+            A file cannot be written (:class:`~trailtech._outfile.UnsafeOutputError` when the
+            path is a symlink, a folder or a device).
         """
         out = Path(folder)
-        (out / "activities").mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
+        ensure_folder(out / "activities")
         written = []
         acts = self.activities.copy()
         for col in ("sensors", "duplicates"):
             if col in acts:
                 acts[col] = ["; ".join(v) if isinstance(v, (list, tuple)) else v for v in acts[col]]
         acts["json"] = [f"activities/{n}" for n in _json_names(acts["file"].tolist())]
-        p = out / "activities.csv"
-        acts.to_csv(p, index=False)
-        written.append(p)
-        p = out / "segments.csv"
-        self.segment_passes().to_csv(p, index=False)
-        written.append(p)
+        written.append(write_output(out / "activities.csv", _text_bytes(acts.to_csv(index=False))))
+        written.append(write_output(out / "segments.csv", _text_bytes(self.segment_passes().to_csv(index=False))))
         for file, name in zip(acts["file"], acts["json"]):
             doc = self.analyses.get(file)
             if doc is None:
                 continue
-            p = out / name
-            p.write_text(json.dumps(doc, allow_nan=False, indent=1), encoding="utf-8")
-            written.append(p)
+            written.append(write_output(out / name, json.dumps(doc, allow_nan=False, indent=1).encode("utf-8")))
         return written
 
-    def report(self, path: Union[str, os.PathLike]) -> None:
-        """Write the self-contained season HTML report to ``path``."""
-        from ..report.season import write_season_report
+    def report(self, path: Union[str, os.PathLike]) -> Path:
+        """Write the self-contained season HTML report to ``path`` (atomically, never through a
+        symbolic link, nor over a folder or a device) and return the path."""
+        from ..report.season import render_season_report
 
-        write_season_report(self, path)
+        return write_output(path, _text_bytes(render_season_report(self)))
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
         cols = [c for c in ACTIVITY_KEYS if c in self.activities]
@@ -200,6 +207,12 @@ class Season:
                 f"{len(self.segments)} repeated segments, crossover grade "
                 f"{self.crossover_grade_pct if self.crossover_grade_pct is not None else '–'} %"
                 + self.activities[cols]._repr_html_())
+
+
+def _text_bytes(text: str) -> bytes:
+    """UTF-8, with any lone surrogate (a file name's undecodable byte) written as ``\\udcNN``
+    rather than failing the whole output."""
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _json_names(files: list[str]) -> list[str]:
