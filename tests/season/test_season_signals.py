@@ -98,3 +98,19 @@ def test_workers_exit_when_the_season_is_killed(tmp_path, sig):
     finally:
         for p in left():
             os.kill(p, signal.SIGKILL)
+
+
+def test_ctrl_c_is_one_line_exit_130_and_stops_the_workers(tmp_path):
+    child, workers, children = _two_busy_workers(tmp_path)
+    left = lambda: [p for p in children if p in workers and _alive(p)]  # noqa: E731
+    try:
+        os.killpg(child.pid, signal.SIGINT)  # Ctrl+C in a terminal: the whole process group
+        assert child.wait(timeout=60) == 130
+        _wait_for(lambda: not left(), 10, "every worker gone")
+    finally:
+        for p in left():
+            os.kill(p, signal.SIGKILL)
+        if child.poll() is None:
+            child.kill()
+    err = (tmp_path / "season.err").read_text()
+    assert err == "trailtech: interrupted\n", err

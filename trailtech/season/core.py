@@ -11,6 +11,7 @@ Flow::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -357,50 +358,54 @@ def analyze_season(
 
     sources, errors = discover(paths)
     bar = _progress_bar(len(sources), progress)
-    entries: list[dict] = []
-    todo: list[Task] = []
-    digests: dict[str, str] = {}
-    for src in sources:
-        try:
-            digest = content_hash(src.read_bytes())
-            digests[src.file] = digest
-        except Exception as exc:  # TrackReadError, or an archive member that vanished
-            entries.append(error_entry(src.file, getattr(exc, "reason", None) or str(exc), cacheable=False))
-            if bar:
-                bar.update()
-            continue
-        hit = store.get(digest, check=is_entry) if store is not None else None
-        if hit is not None and hit.get("file") == src.file:
-            entries.append(hit)
-            if bar:
-                bar.update()
-            continue
-        if hit is not None:
-            # Same content under another name (a copy): reuse the analysis, rename it.
-            entries.append(_renamed(hit, src))
-            if bar:
-                bar.update()
-            continue
-        todo.append(Task(src, digest, config))
+    try:
+        entries: list[dict] = []
+        todo: list[Task] = []
+        digests: dict[str, str] = {}
+        for src in sources:
+            try:
+                digest = content_hash(src.read_bytes())
+                digests[src.file] = digest
+            except Exception as exc:  # TrackReadError, or an archive member that vanished
+                entries.append(error_entry(src.file, getattr(exc, "reason", None) or str(exc), cacheable=False))
+                if bar:
+                    bar.update()
+                continue
+            hit = store.get(digest, check=is_entry) if store is not None else None
+            if hit is not None and hit.get("file") == src.file:
+                entries.append(hit)
+                if bar:
+                    bar.update()
+                continue
+            if hit is not None:
+                # Same content under another name (a copy): reuse the analysis, rename it.
+                entries.append(_renamed(hit, src))
+                if bar:
+                    bar.update()
+                continue
+            todo.append(Task(src, digest, config))
 
-    from . import work
+        from . import work
 
-    if todo:
-        if scheduler is not None:
-            results = run_dask(work.process, todo, scheduler=scheduler, timeout_s=timeout_s)
-        else:
-            # Even one file, or --jobs 1, runs in a worker process: the time limit, the memory
-            # cap and crash isolation hold for every analysis.
-            results = run_pool(work.process, todo, jobs=min(jobs, len(todo)), timeout_s=timeout_s,
-                               memory_limit_mb=memory_limit_mb)
-        for task, entry in results:
-            if store is not None and (entry.get("ok") or entry.get("cacheable")):
-                store.put(task.digest, entry)
-            entries.append(entry)
-            if bar:
-                bar.update()
-    if bar:
-        bar.close()
+        if todo:
+            if scheduler is not None:
+                results = run_dask(work.process, todo, scheduler=scheduler, timeout_s=timeout_s)
+            else:
+                # Even one file, or --jobs 1, runs in a worker process: the time limit, the memory
+                # cap and crash isolation hold for every analysis.
+                results = run_pool(work.process, todo, jobs=min(jobs, len(todo)), timeout_s=timeout_s,
+                                   memory_limit_mb=memory_limit_mb)
+            # Closed on the way out whatever happens (Ctrl+C): the runner stops its workers.
+            with contextlib.closing(results):
+                for task, entry in results:
+                    if store is not None and (entry.get("ok") or entry.get("cacheable")):
+                        store.put(task.digest, entry)
+                    entries.append(entry)
+                    if bar:
+                        bar.update()
+    finally:
+        if bar:
+            bar.close()
     return _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates)
 
 
