@@ -388,6 +388,7 @@ def test_an_output_name_over_255_bytes_is_one_line(run_gpx, tmp_path, capsys, fl
 @pytest.mark.parametrize("argv, needle", [
     (["serve", "--port", "99999"], "--port"),
     (["serve", "--port", "http"], "--port"),
+    (["serve", "--port", "-1"], "--port"),
     (["serve", "--max-upload-mb", "nan"], "--max-upload-mb"),
     (["serve", "--max-upload-mb", "inf"], "--max-upload-mb"),
     (["serve", "--max-upload-mb", "-1"], "--max-upload-mb"),

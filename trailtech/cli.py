@@ -517,12 +517,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _port(text: str) -> int:
+    """A TCP port, 1-65535, or 0 for any free port (the page announces the one it got)."""
     try:
         port = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
     return port
 
 
