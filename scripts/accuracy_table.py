@@ -85,8 +85,15 @@ def _without_device_streams(track):
     return Track(samples=track.samples.drop(columns=drop), meta=track.meta)
 
 
+def _totals(track) -> dict:
+    """Preparation's totals and the flat cadence (which the analyses compute), by key."""
+    import trailtech
+
+    s = trailtech.analyze(track).summary
+    return {**s.prepared.to_dict(), "flat_cadence_spm": s.flat_cadence_spm}
+
+
 def simulated_rows(seeds=(0, 1, 2, 3), noises=("gps", "baro"), position_noise=(1.0, 3.0)):
-    from trailtech.prepare import prepare
     from trailtech.simulate import simulate_trail_run
 
     rows = []
@@ -95,8 +102,8 @@ def simulated_rows(seeds=(0, 1, 2, 3), noises=("gps", "baro"), position_noise=(1
             for seed in seeds:
                 run = simulate_trail_run(seed=seed, elevation_noise=noise, position_noise_m=pn)
                 t = run.truth
-                fit = prepare(run.track).summary
-                gps = prepare(_without_device_streams(run.track)).summary
+                fit = _totals(run.track)
+                gps = _totals(_without_device_streams(run.track))
                 gx = gpxpy_numbers(run.track)
                 rows.append(dict(noise=noise, pn=pn, seed=seed, truth=t, fit=fit, gps=gps, gpxpy=gx))
     return rows
@@ -105,7 +112,6 @@ def simulated_rows(seeds=(0, 1, 2, 3), noises=("gps", "baro"), position_noise=(1
 def corpus_rows():
     import trailtech
     from trailtech.errors import TrailtechError
-    from trailtech.prepare import prepare
 
     path = REAL_DIR / "manifest.csv"
     if not path.is_file():
@@ -120,12 +126,12 @@ def corpus_rows():
             continue
         try:
             track = trailtech.load(REAL_DIR / m["file"])
-            fit = prepare(track).summary
+            fit = _totals(track)
         except TrailtechError as exc:
             rows.append(dict(file=m["file"], error=str(exc)))
             continue
         try:
-            gps = prepare(_without_device_streams(track)).summary
+            gps = _totals(_without_device_streams(track))
         except TrailtechError:
             gps = {}
         dt = track.meta.device_totals

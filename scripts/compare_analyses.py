@@ -22,13 +22,24 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_REAL = ROOT.parent / "shared" / "tracks" / "real"
+
+
+def _find_real() -> Path:
+    """``shared/tracks/real`` beside the checkout, or beside a folder above it (a worktree)."""
+    for folder in ROOT.parents:
+        if (folder / "shared" / "tracks" / "real").is_dir():
+            return folder / "shared" / "tracks" / "real"
+    return ROOT.parent / "shared" / "tracks" / "real"
+
+
+DEFAULT_REAL = _find_real()
 DEFAULT_SIM = Path("/tmp/trailtech-compare-sim")
 SKIP_SUFFIXES = {".md", ".csv", ".json"}
 
@@ -77,7 +88,8 @@ def inputs(real_dir: Path, sim_dir: Path) -> list[Path]:
     files: list[Path] = []
     if real_dir.is_dir():
         files += sorted(p for p in real_dir.rglob("*") if p.is_file() and p.suffix.lower() not in SKIP_SUFFIXES)
-    files += sorted(p for p in (ROOT / "sample_tracks").iterdir() if p.suffix in {".fit", ".gpx"})
+    # relative, so that the documents' file names do not depend on where the checkout is
+    files += sorted(p.relative_to(ROOT) for p in (ROOT / "sample_tracks").iterdir() if p.suffix in {".fit", ".gpx"})
     files += _simulated_inputs(sim_dir)
     return files
 
@@ -111,7 +123,7 @@ def _run(argv: list[str]) -> Any:
 
 
 def _key(path: Path) -> str:
-    if path.parent == ROOT / "sample_tracks":
+    if path.parent == Path("sample_tracks"):
         return "sample_tracks/" + path.name
     try:
         return str(path.resolve().relative_to(DEFAULT_REAL.resolve().parent.parent))
@@ -120,7 +132,9 @@ def _key(path: Path) -> str:
 
 
 def snapshot(out_dir: Path, real_dir: Path, sim_dir: Path, jobs: int) -> None:
+    out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    os.chdir(ROOT)
     files = inputs(real_dir, sim_dir)
     docs = {}
     with ProcessPoolExecutor(jobs) as pool:

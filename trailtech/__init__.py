@@ -15,10 +15,9 @@ submodules; those load when a function needs them.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from .config import AnalysisConfig  # noqa: E402
-from .errors import (  # noqa: E402
+from ._version import __version__
+from .config import AnalysisConfig
+from .errors import (
     ConfigError,
     DataQualityWarning,
     TrackDataError,
@@ -26,7 +25,7 @@ from .errors import (  # noqa: E402
     TrailtechError,
     UnsupportedFormatError,
 )
-from .track import Track, TrackMeta  # noqa: E402
+from .track import Track, TrackMeta
 
 __all__ = [
     "__version__",

@@ -37,7 +37,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from . import __version__
+from ._version import __version__
 from .errors import DataQualityWarning, TrailtechError, error_line
 
 __all__ = ["main", "build_parser"]
@@ -197,28 +197,6 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 
 # --------------------------------------------------------------------------- info
 
 
-def info_dict(track) -> dict:
-    """The ``trailtech info --json`` document of a :class:`~trailtech.track.Track`."""
-    from .result import file_header, jsonable
-
-    m = track.meta
-    t = m.device_totals
-    return {
-        **file_header(m),
-        # A file without timestamps has no duration: null, never NaN.
-        "duration_s": jsonable(float(track.duration_s)),
-        "samples": int(len(track.samples)),
-        "has": {k: (None if v is None else bool(v)) for k, v in track.has.items()},
-        "device_totals": {
-            "distance_m": jsonable(t.distance_m),
-            "ascent_m": jsonable(t.ascent_m),
-            "descent_m": jsonable(t.descent_m),
-            "moving_time_s": jsonable(t.moving_time_s),
-        },
-        "warnings": [str(w) for w in m.warnings],
-    }
-
-
 def _info_text(doc: dict) -> str:
     has = doc["has"]
     sensors = [name.replace("_", " ") for name, v in has.items()
@@ -253,7 +231,7 @@ def _info_text(doc: dict) -> str:
 
 def _cmd_info(args) -> int:
     track = _load(args.file)
-    doc = info_dict(track)
+    doc = track.to_dict()
     _out(_dumps(doc) if args.json else _info_text(doc))
     return EXIT_OK
 

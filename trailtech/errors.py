@@ -3,12 +3,15 @@
 The hierarchy::
 
     TrailtechError                 base of everything trailtech raises on purpose
-    ├── TrackReadError             the file cannot be decoded (names the file and the reason)
+    ├── TrackReadError             the file cannot be decoded
     │   └── UnsupportedFormatError the content is not FIT, GPX or TCX (or a gzip/zip of one)
-    ├── TrackDataError             readable, but unusable: no timestamps, too short, no position
+    ├── TrackDataError             readable, but unusable: no timestamps, too short, too long
     └── ConfigError                an AnalysisConfig value is out of range
 
     DataQualityWarning (UserWarning)  what was wrong with the data and what was done about it
+
+``TrackReadError`` and ``TrackDataError`` are about one file: both carry ``source`` (the file)
+and ``reason`` (the problem, without the file name), and read ``"<source>: <reason>"``.
 
 The command-line interface turns any ``TrailtechError`` into one line on stderr and exit code 2;
 any other exception is a bug and keeps its traceback.
@@ -31,15 +34,15 @@ class TrailtechError(Exception):
     """Base class of every error trailtech raises on purpose."""
 
 
-class TrackReadError(TrailtechError):
-    """A file cannot be decoded.
+class _FileError(TrailtechError):
+    """An error about one file: ``str(exc)`` is ``"<source>: <reason>"``, on one line.
 
     Parameters
     ----------
     source : str
         The file name (or ``"<stdin>"``, ``"<buffer>"``).
     reason : str
-        What is wrong, in words a runner understands.
+        What is wrong, in words a runner understands (without the file name).
     """
 
     def __init__(self, source: str, reason: str):
@@ -53,12 +56,32 @@ class TrackReadError(TrailtechError):
         return (type(self), (self.source, self.reason))
 
 
+class TrackReadError(_FileError):
+    """A file cannot be decoded.
+
+    Parameters
+    ----------
+    source : str
+        The file name (or ``"<stdin>"``, ``"<buffer>"``).
+    reason : str
+        What is wrong, in words a runner understands.
+    """
+
+
 class UnsupportedFormatError(TrackReadError):
     """The content is not a FIT, GPX or TCX activity (nor a gzip or zip of one)."""
 
 
-class TrackDataError(TrailtechError):
-    """The file was read but cannot be analysed (no timestamps, too few points, ...)."""
+class TrackDataError(_FileError):
+    """The file was read but cannot be analysed (no timestamps, too few points, ...).
+
+    Parameters
+    ----------
+    source : str
+        The file name (``Track.meta.source``).
+    reason : str
+        Why it cannot be analysed, in words a runner understands.
+    """
 
 
 class ConfigError(TrailtechError, ValueError):
@@ -75,7 +98,7 @@ def error_line(exc: BaseException, file: "str | None" = None) -> str:
     The command line, the season error list and the web page word errors the same way.
     ``file`` is put in front when the message does not start with it already.
     """
-    if isinstance(exc, TrackReadError):
+    if isinstance(exc, _FileError):
         text = f"{exc.source}: {exc.reason}"
     else:
         text = str(exc) or type(exc).__name__

@@ -24,15 +24,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-import numpy as np
 import pandas as pd
 
+from ._json import jsonable
 from .config import AnalysisConfig
-from .track import TrackMeta
+from .timeline import TIMELINE_COLUMNS, Column
+from .track import TrackMeta, file_header
 
-__all__ = ["Analysis", "HikeRun", "jsonable", "file_header", "CONTRACT_COLUMNS"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .prepare import PreparedSummary
+
+__all__ = ["Analysis", "Summary", "HikeRun", "jsonable", "file_header", "CONTRACT_COLUMNS",
+           "SUMMARY_KEYS", "ANALYSIS_TIMELINE_COLUMNS"]
 
 #: The keys each table contributes to the JSON document, in contract order.
 CONTRACT_COLUMNS: dict[str, list[str]] = {
@@ -48,67 +53,17 @@ CONTRACT_COLUMNS: dict[str, list[str]] = {
     "hike_run_flags": ["start_m", "end_m", "avg_grade_pct", "run_vam_m_per_h", "hike_vam_m_per_h"],
 }
 
+#: The keys of the JSON ``summary`` object, in contract order.
 SUMMARY_KEYS = ["distance_m", "duration_s", "moving_time_s", "ascent_m", "descent_m",
                 "min_elevation_m", "max_elevation_m", "avg_speed_mps", "gap_speed_mps",
                 "flat_cadence_spm", "hike_time_s", "run_time_s", "technical_distance_m",
                 "descent_control_score"]
 
-
-def jsonable(value: Any) -> Any:
-    """Turn numpy/pandas scalars and containers into JSON-ready Python values (NaN -> None)."""
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, pd.DataFrame):
-        return [jsonable(r) for r in value.to_dict(orient="records")]
-    if isinstance(value, (pd.Timestamp, np.datetime64)):
-        ts = pd.Timestamp(value)
-        if pd.isna(ts):
-            return None
-        if ts.tzinfo is None:
-            ts = ts.tz_localize("UTC")
-        return ts.tz_convert("UTC").isoformat().replace("+00:00", "Z")
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        v = float(value)
-        return None if (math.isnan(v) or math.isinf(v)) else v
-    if value is pd.NaT:
-        return None
-    try:
-        if pd.isna(value):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
-
-
-def file_header(meta: Any) -> dict[str, Any]:
-    """The keys that open both ``info --json`` and ``analyze --json``: which file, what it is.
-
-    Parameters
-    ----------
-    meta : TrackMeta
-
-    Returns
-    -------
-    dict
-        ``file``, ``format``, ``sport``, ``device``, ``start_time`` (ISO 8601 UTC or None).
-    """
-    return {
-        "file": meta.source,
-        "format": meta.format,
-        "sport": meta.sport,
-        "device": meta.device,
-        "start_time": jsonable(meta.start_time),
-    }
+#: The columns of :attr:`Analysis.timeline`: the timeline's own (:data:`TIMELINE_COLUMNS`,
+#: ``gait`` as labels), then what the descent analysis adds.
+ANALYSIS_TIMELINE_COLUMNS: tuple[Column, ...] = TIMELINE_COLUMNS + (
+    Column("technicality", "-", "float", "technicality proxy 0-1 over descents, NaN elsewhere"),
+)
 
 
 def _table(df: Optional[pd.DataFrame], key: str) -> list[dict[str, Any]]:
@@ -176,6 +131,42 @@ class HikeRun:
         }
 
 
+@dataclass(frozen=True)
+class Summary:
+    """The totals of one activity: preparation's and the analyses'.
+
+    Every value of either part reads as an attribute of the summary itself
+    (``result.summary.distance_m``, ``result.summary.hike_time_s``); :meth:`to_dict` gives the
+    ``summary`` object of the JSON contract (:data:`SUMMARY_KEYS`).
+
+    Attributes
+    ----------
+    prepared : PreparedSummary
+        Distance, durations, ascent and descent, elevation range, speeds, energy, where
+        distance, speed and elevation came from (:class:`trailtech.prepare.PreparedSummary`).
+    analysis : AnalysisSummary
+        Flat cadence and its grade band, hike and run time, technical distance, descent
+        control score, how gait was judged.
+    """
+
+    prepared: "PreparedSummary"
+    analysis: Any
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: the values of the two parts. The guard keeps
+        # copy and pickle (which look up dunders before the fields exist) away from the parts.
+        parts = self.__dict__
+        if not name.startswith("__"):
+            for part in ("prepared", "analysis"):
+                if part in parts and hasattr(parts[part], name):
+                    return getattr(parts[part], name)
+        raise AttributeError(f"{type(self).__name__!r} has no value {name!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``summary`` object of ``analyze --json``: :data:`SUMMARY_KEYS`, JSON-ready."""
+        return {k: jsonable(getattr(self, k)) for k in SUMMARY_KEYS}
+
+
 @dataclass(frozen=True, repr=False)
 class Analysis:
     """Everything trailtech computed for one activity.
@@ -185,18 +176,17 @@ class Analysis:
     meta : TrackMeta
         The source file's metadata.
     timeline : pandas.DataFrame
-        The 1 Hz processed samples: time, elapsed_s, lat_deg, lon_deg, distance_m,
-        elevation_m, grade_pct, speed_mps, vertical_speed_mps, cadence_spm, heart_rate_bpm,
-        moving (bool), gap (bool: inside a recording gap, values NaN), on_foot (bool: the
-        session is on foot), gait (``"hike"``/``"run"``/``"stop"``; ``"stop"`` also off
-        foot), technicality (0-1, NaN off descents). Long gaps are not materialised:
-        ``elapsed_s`` jumps there (docs/interfaces.md).
+        The 1 Hz processed samples, one column per :data:`ANALYSIS_TIMELINE_COLUMNS` (units
+        there): the :class:`~trailtech.timeline.Timeline` columns (``time`` tz-aware UTC,
+        ``gait`` as ``"stop"``/``"hike"``/``"run"``; ``"stop"`` also off foot), then
+        ``technicality``. Long gaps are not materialised: ``elapsed_s`` jumps there.
     profile : pandas.DataFrame
-        The uniform distance grid: distance_m, elevation_m (smoothed), grade_pct,
-        elapsed_s (time the runner reached that point). ``timeline.distance_m`` maps the
-        timeline onto it (``numpy.interp``).
-    summary : dict
-        The ``summary`` object of the JSON contract, plus extra keys (elevation_source, ...).
+        The uniform distance grid, one column per
+        :data:`~trailtech.timeline.PROFILE_COLUMNS`: distance_m, elevation_m (smoothed),
+        grade_pct, elapsed_s (time the runner reached that point). ``timeline.distance_m``
+        maps the timeline onto it (``numpy.interp``).
+    summary : Summary
+        The totals; ``summary.to_dict()`` is the ``summary`` object of the JSON contract.
     climbs, descents, line_practice, repeats : pandas.DataFrame
         See the module docstring.
     hike_run : HikeRun
@@ -212,7 +202,7 @@ class Analysis:
     meta: TrackMeta
     timeline: pd.DataFrame
     profile: pd.DataFrame
-    summary: dict
+    summary: Summary
     climbs: pd.DataFrame
     descents: pd.DataFrame
     hike_run: HikeRun
@@ -226,7 +216,7 @@ class Analysis:
         """The ``trailtech analyze --json`` document (see the CLI contract)."""
         return {
             **file_header(self.meta),
-            "summary": {k: jsonable(self.summary.get(k)) for k in SUMMARY_KEYS},
+            "summary": self.summary.to_dict(),
             "climbs": _table(self.climbs, "climbs"),
             "descents": _table(self.descents, "descents"),
             "hike_run": self.hike_run.to_dict(),
@@ -239,7 +229,7 @@ class Analysis:
         s = self.summary
 
         def num(k: str, scale: float = 1.0, nd: int = 0) -> str:
-            v = s.get(k)
+            v = getattr(s, k, None)
             return "None" if v is None or v != v else f"{v * scale:.{nd}f}"
 
         return (f"Analysis(file={self.meta.source!r}, distance_km={num('distance_m', 1e-3, 2)}, "
@@ -253,7 +243,7 @@ class Analysis:
         s = self.summary
 
         def fmt(k, unit="", scale=1.0, nd=0):
-            v = s.get(k)
+            v = getattr(s, k, None)
             return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v * scale:.{nd}f}{unit}"
 
         return (

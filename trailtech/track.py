@@ -31,12 +31,14 @@ session              FIT session / TCX activity index the sample belongs to; 0-b
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Track", "TrackMeta", "DeviceTotals", "SessionInfo", "COLUMNS", "empty_samples"]
+from ._json import jsonable
+
+__all__ = ["Track", "TrackMeta", "DeviceTotals", "SessionInfo", "COLUMNS", "empty_samples", "file_header"]
 
 #: Known sample columns and their dtypes. Readers may only write these.
 COLUMNS: dict[str, str] = {
@@ -185,6 +187,33 @@ class Track:
                 f"device={m.device!r}, samples={len(self.samples)}, "
                 f"duration_s={self.duration_s:.0f}, warnings={len(m.warnings)})")
 
+    def to_dict(self) -> dict[str, Any]:
+        """The ``trailtech info --json`` document (see the CLI contract).
+
+        Returns
+        -------
+        dict
+            :func:`file_header`'s keys, then ``duration_s`` [s] (null without timestamps),
+            ``samples``, ``has`` (:attr:`has`), ``device_totals`` (``distance_m``,
+            ``ascent_m``, ``descent_m``, ``moving_time_s``; null when the file has none) and
+            ``warnings``.
+        """
+        t = self.meta.device_totals
+        return {
+            **file_header(self.meta),
+            # A file without timestamps has no duration: null, never NaN.
+            "duration_s": jsonable(float(self.duration_s)),
+            "samples": int(len(self.samples)),
+            "has": {k: (None if v is None else bool(v)) for k, v in self.has.items()},
+            "device_totals": {
+                "distance_m": jsonable(t.distance_m),
+                "ascent_m": jsonable(t.ascent_m),
+                "descent_m": jsonable(t.descent_m),
+                "moving_time_s": jsonable(t.moving_time_s),
+            },
+            "warnings": [str(w) for w in self.meta.warnings],
+        }
+
     def with_warnings(self, *messages: str) -> "Track":
         """A copy of the track with ``messages`` appended to ``meta.warnings``."""
         return replace(self, meta=replace(self.meta, warnings=self.meta.warnings + tuple(messages)))
@@ -203,3 +232,24 @@ def empty_samples() -> pd.DataFrame:
     return pd.DataFrame(
         {"time": pd.Series([], dtype="datetime64[ns, UTC]"), "elapsed_s": pd.Series([], dtype=float)}
     )
+
+
+def file_header(meta: TrackMeta) -> dict[str, Any]:
+    """The keys that open both ``info --json`` and ``analyze --json``: which file, what it is.
+
+    Parameters
+    ----------
+    meta : TrackMeta
+
+    Returns
+    -------
+    dict
+        ``file``, ``format``, ``sport``, ``device``, ``start_time`` (ISO 8601 UTC or None).
+    """
+    return {
+        "file": meta.source,
+        "format": meta.format,
+        "sport": meta.sport,
+        "device": meta.device,
+        "start_time": jsonable(meta.start_time),
+    }

@@ -150,7 +150,7 @@ def prepared():
 
 def test_gait_masks_codes_and_flat_strides_match_the_labels(prepared):
     cfg = AnalysisConfig()
-    ctx = rn._Ctx(prepared.timeline, prepared.summary, cfg)
+    ctx = rn._Ctx(prepared.timeline.to_frame(), prepared.summary.to_dict(), cfg)
     labels, _method, _thr = rn._gait(ctx, [])
     assert np.array_equal(ctx.is_hike, labels == gt.HIKE)
     assert np.array_equal(ctx.is_run, labels == gt.RUN)

@@ -158,7 +158,7 @@ def test_neighbors_on_a_real_track(real_dir):
         pytest.skip(f"{f} not in the corpus")
     from trailtech.processing.geodesy import project_local
 
-    tl = prepare(load(f), AnalysisConfig()).timeline
+    tl = prepare(load(f), AnalysisConfig()).timeline.to_frame()
     x, y, _, _ = project_local(tl["lat_deg"].to_numpy(float), tl["lon_deg"].to_numpy(float))
     path = rp.resample_path(x, y, tl["distance_m"], tl["elevation_m"], tl["elapsed_s"])
     assert len(path.xy) > 500

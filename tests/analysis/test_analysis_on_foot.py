@@ -81,7 +81,7 @@ def test_run_bike_run_bike_leg_has_no_terrain_analyses():
 def test_run_bike_run_control_without_on_foot_scores_the_bike_descent():
     # The control: the same timeline without the column analyses the bike leg as terrain.
     p = prepare(_run_bike_run())
-    t = run_analyses(p.timeline.drop(columns="on_foot"), p.profile, p.summary)
+    t = run_analyses(p.timeline.to_frame().drop(columns="on_foot"), p.profile.to_frame(), p.summary.to_dict())
     assert len(t.descents) == 3 and len(t.climbs) == 3
     assert not any("not on foot" in w for w in t.warnings)
 

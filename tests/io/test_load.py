@@ -218,4 +218,4 @@ def test_positions_off_the_globe_are_ignored_with_a_warning(fmt):
     assert np.isnan(lat[[40, 80]]).all() and np.isnan(lon[[40, 80]]).all()
     assert np.isfinite(lat).sum() == 118 and (np.abs(lat[np.isfinite(lat)]) <= 90).all()
     assert any("2 of 120 positions lie outside the globe" in w for w in got.meta.warnings)
-    assert trailtech.analyze(got).summary["distance_m"] < 2000
+    assert trailtech.analyze(got).summary.distance_m < 2000

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 
+import trailtech
 from trailtech.prepare import prepare
 from trailtech.track import Track
 
@@ -22,15 +23,15 @@ def test_simulated_trail_run_targets(noise, seed, position_noise_m):
     run = simulate.simulate_trail_run(seed=seed, elevation_noise=noise, position_noise_m=position_noise_m)
     t = run.truth
     for track in (run.track, _gps_only(run.track)):
-        s = prepare(track).summary
-        assert s["distance_m"] == pytest.approx(t.distance_m, rel=0.02)
-        assert s["moving_time_s"] == pytest.approx(t.moving_time_s, abs=20)
-        assert s["flat_cadence_spm"] == pytest.approx(t.flat_cadence_spm, abs=3)
-        assert s["ascent_m"] == pytest.approx(t.ascent_m, rel=0.05)
+        s = trailtech.analyze(track).summary  # flat cadence comes from the analyses
+        assert s.distance_m == pytest.approx(t.distance_m, rel=0.02)
+        assert s.moving_time_s == pytest.approx(t.moving_time_s, abs=20)
+        assert s.flat_cadence_spm == pytest.approx(t.flat_cadence_spm, abs=3)
+        assert s.ascent_m == pytest.approx(t.ascent_m, rel=0.05)
         # GPS altitude: per-seed ±5 % on the descent is not reachable at the simulator's noise
         # (turning-point noise, see the many-seed tests and docs/accuracy.md).
         tol = 0.05 if noise != "gps" else 0.10
-        assert s["descent_m"] == pytest.approx(t.descent_m, rel=tol)
+        assert s.descent_m == pytest.approx(t.descent_m, rel=tol)
 
 
 def test_gps_altitude_ascent_over_many_seeds():
@@ -45,8 +46,8 @@ def test_gps_altitude_ascent_over_many_seeds():
     for seed in range(8):
         run = simulate.simulate_trail_run(seed=seed, elevation_noise="gps", position_noise_m=3.0)
         s = prepare(run.track).summary
-        asc.append(abs(s["ascent_m"] / run.truth.ascent_m - 1))
-        desc.append(abs(s["descent_m"] / run.truth.descent_m - 1))
+        asc.append(abs(s.ascent_m / run.truth.ascent_m - 1))
+        desc.append(abs(s.descent_m / run.truth.descent_m - 1))
     assert max(asc) < 0.05
     assert np.median(desc) < 0.05
     assert max(desc) < 0.10
@@ -69,9 +70,9 @@ def test_gps_altitude_at_real_receiver_noise_within_5_percent(monkeypatch):
     for seed in range(5):
         run = simulate.simulate_trail_run(seed=seed, elevation_noise="gps_real_level", position_noise_m=3.0)
         s = prepare(run.track).summary
-        assert s["elevation_source"] == "gps"
-        assert s["ascent_m"] == pytest.approx(run.truth.ascent_m, rel=0.05), seed
-        assert s["descent_m"] == pytest.approx(run.truth.descent_m, rel=0.05), seed
+        assert s.elevation_source == "gps"
+        assert s.ascent_m == pytest.approx(run.truth.ascent_m, rel=0.05), seed
+        assert s.descent_m == pytest.approx(run.truth.descent_m, rel=0.05), seed
 
 
 def test_hill_repeats_baro_targets():
@@ -79,9 +80,9 @@ def test_hill_repeats_baro_targets():
     s = prepare(run.track).summary
     t = run.truth
     # Short repeated hills lose their small wiggles to the 2 m hysteresis: ~-6 % (measured).
-    assert s["ascent_m"] == pytest.approx(t.ascent_m, rel=0.08)
-    assert s["distance_m"] == pytest.approx(t.distance_m, rel=0.02)
-    assert s["moving_time_s"] == pytest.approx(t.moving_time_s, abs=20)
+    assert s.ascent_m == pytest.approx(t.ascent_m, rel=0.08)
+    assert s.distance_m == pytest.approx(t.distance_m, rel=0.02)
+    assert s.moving_time_s == pytest.approx(t.moving_time_s, abs=20)
 
 
 def _running_fits(manifest):
@@ -92,24 +93,22 @@ def _running_fits(manifest):
 
 
 def test_real_fit_files_match_device_totals(real_dir, manifest):
-    import trailtech
-
     dist_err, asc_err, cadences = [], [], {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for m in _running_fits(manifest):
             try:
                 track = trailtech.load(real_dir / m["file"])
-                s = prepare(track).summary
+                s = trailtech.analyze(track).summary  # flat cadence comes from the analyses
             except trailtech.TrailtechError:
                 continue
             dt = track.meta.device_totals
-            if dt.distance_m and s["distance_m"]:
-                dist_err.append(abs(s["distance_m"] / dt.distance_m - 1))
-            if dt.ascent_m and dt.ascent_m > 20 and s["ascent_m"] is not None:
-                asc_err.append(abs(s["ascent_m"] / dt.ascent_m - 1))
-            if track.has["cadence"] and s["flat_cadence_spm"] is not None:
-                cadences[m["file"]] = s["flat_cadence_spm"]
+            if dt.distance_m and s.distance_m:
+                dist_err.append(abs(s.distance_m / dt.distance_m - 1))
+            if dt.ascent_m and dt.ascent_m > 20 and s.ascent_m is not None:
+                asc_err.append(abs(s.ascent_m / dt.ascent_m - 1))
+            if track.has["cadence"] and s.flat_cadence_spm is not None:
+                cadences[m["file"]] = s.flat_cadence_spm
     assert len(dist_err) >= 20 and len(asc_err) >= 15
     assert np.median(dist_err) <= 0.01
     assert np.median(asc_err) <= 0.08
@@ -119,14 +118,12 @@ def test_real_fit_files_match_device_totals(real_dir, manifest):
 
 
 def test_invalid_elevation_files(real_dir):
-    import trailtech
-
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for name in ("fit-python-sdk/WithGearChangeData.fit", "runalyze/invalid-altitude-and-empty-record-at-end.fit",
                      "sports-lib/sports-tracker.gpx"):
             p = prepare(trailtech.load(real_dir / name))
             assert any("invalid elevation" in w for w in p.warnings), name
-            lo, hi = p.summary["min_elevation_m"], p.summary["max_elevation_m"]
+            lo, hi = p.summary.min_elevation_m, p.summary.max_elevation_m
             if lo is not None:
                 assert -450 < lo and hi < 8900 and hi - lo < 2000, name

@@ -99,7 +99,7 @@ def test_prepare_does_not_import_scipy_signal_or_ndimage():
         "from trailtech.prepare import prepare;"
         "tr = make_track(900, grade=0.08);"
         "tr.samples['elevation_m'] += np.random.default_rng(0).normal(0, 3, 900);"
-        "warnings.simplefilter('ignore'); p = prepare(tr); assert p.summary['ascent_m'] > 0;"
+        "warnings.simplefilter('ignore'); p = prepare(tr); assert p.summary.ascent_m > 0;"
         "print(sorted(m for m in sys.modules if m.startswith(('scipy.signal', 'scipy.ndimage', 'scipy.stats'))))"
     )
     root = Path(__file__).resolve().parents[2]

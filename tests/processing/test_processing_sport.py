@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import trailtech
 from tests.conftest import make_track
 from trailtech.config import AnalysisConfig
 from trailtech.prepare import prepare
@@ -51,43 +52,45 @@ RUN_BIKE = [(600, 3.0, 170.0), (900, 12.0, 85.0), (600, 3.0, 170.0)]
 
 
 def test_bike_leg_keeps_its_speed_distance_and_loses_its_cadence():
-    p = prepare(_legs(RUN_BIKE, sports=["running", "cycling", "running"]))
+    track = _legs(RUN_BIKE, sports=["running", "cycling", "running"])
+    p = prepare(track)
     tl = p.timeline
-    bike = (tl["elapsed_s"] > 620) & (tl["elapsed_s"] < 1480)
-    np.testing.assert_allclose(tl.loc[bike, "speed_mps"], 12.0, atol=0.01)
-    assert p.summary["distance_m"] == pytest.approx(3 * 1199 + 12 * 900, rel=0.002)
-    assert tl.loc[bike, "cadence_spm"].isna().all()
-    assert tl.loc[~bike & (tl["elapsed_s"] > 5), "cadence_spm"].dropna().eq(170).all()
-    assert p.summary["flat_cadence_spm"] == pytest.approx(170)
+    bike = (tl.elapsed_s > 620) & (tl.elapsed_s < 1480)
+    np.testing.assert_allclose(tl.speed_mps[bike], 12.0, atol=0.01)
+    assert p.summary.distance_m == pytest.approx(3 * 1199 + 12 * 900, rel=0.002)
+    assert np.isnan(tl.cadence_spm[bike]).all()
+    run_cadence = tl.cadence_spm[~bike & (tl.elapsed_s > 5)]
+    assert (run_cadence[np.isfinite(run_cadence)] == 170).all()
+    assert trailtech.analyze(track).summary.flat_cadence_spm == pytest.approx(170)
     assert any("Not on foot: session 2 (cycling, 15 min)" in w for w in p.warnings)
     assert not any("impossible speed" in w for w in p.warnings)
-    assert p.summary["position_spikes"] == 0
+    assert p.summary.position_spikes == 0
 
 
 def test_same_track_tagged_running_everywhere_gets_running_limits():
     # The control: without the session sports, 12 m/s is an impossible running speed.
     p = prepare(_legs(RUN_BIKE, sports=["running", "running", "running"]))
     tl = p.timeline
-    bike = (tl["elapsed_s"] > 620) & (tl["elapsed_s"] < 1480)
-    assert tl.loc[bike, "speed_mps"].max() <= 8.0
+    bike = (tl.elapsed_s > 620) & (tl.elapsed_s < 1480)
+    assert tl.speed_mps[bike].max() <= 8.0
     assert not any("Not on foot" in w for w in p.warnings)
 
 
 def test_single_session_cycling_file_without_session_column():
     tr = make_track(900, speed_mps=12.0, sport="cycling", cadence_spm=85.0)
     p = prepare(tr)
-    assert p.summary["distance_m"] == pytest.approx(12 * 899, rel=0.002)
-    np.testing.assert_allclose(p.timeline["speed_mps"], 12.0, atol=0.01)
-    assert p.timeline["cadence_spm"].isna().all()
-    assert p.summary["flat_cadence_spm"] is None
+    assert p.summary.distance_m == pytest.approx(12 * 899, rel=0.002)
+    np.testing.assert_allclose(p.timeline.speed_mps, 12.0, atol=0.01)
+    assert np.isnan(p.timeline.cadence_spm).all()
+    assert trailtech.analyze(tr).summary.flat_cadence_spm is None
     assert any("Not on foot: the activity (cycling, 15 min)" in w for w in p.warnings)
 
 
 @pytest.mark.parametrize("speed_mps,on_foot", [(3.0, True), (12.0, False)])
 def test_unknown_sport_is_decided_by_speed(speed_mps, on_foot):
     p = prepare(make_track(900, speed_mps=speed_mps, sport=None, cadence_spm=170.0))
-    assert p.timeline["cadence_spm"].notna().any() == on_foot
-    np.testing.assert_allclose(p.timeline["speed_mps"], speed_mps, atol=0.01)
+    assert np.isfinite(p.timeline.cadence_spm).any() == on_foot
+    np.testing.assert_allclose(p.timeline.speed_mps, speed_mps, atol=0.01)
 
 
 def test_multisport_bike_leg_is_not_cut_to_running_speed(real_dir):
@@ -100,17 +103,17 @@ def test_multisport_bike_leg_is_not_cut_to_running_speed(real_dir):
     p = prepare(tr)
     s = tr.samples
     bike_start = (s.loc[s["session"] == 6, "time"].iloc[0] - s["time"].iloc[0]).total_seconds()
-    bike = p.timeline["elapsed_s"] >= bike_start
+    bike = p.timeline.elapsed_s >= bike_start
     # The bike leg rides at 9-17 m/s; running limits used to replace 2128 speeds and drop 430 fixes.
-    assert p.timeline.loc[bike, "speed_mps"].max() > 14.0
-    assert p.timeline.loc[bike, "speed_mps"].median() > 8.0
-    assert p.summary["position_spikes"] < 20
+    assert np.nanmax(p.timeline.speed_mps[bike]) > 14.0
+    assert np.nanmedian(p.timeline.speed_mps[bike]) > 8.0
+    assert p.summary.position_spikes < 20
     assert not any("impossible speed" in w for w in p.warnings)
     assert any("Not on foot: session 7 (cycling" in w for w in p.warnings)
-    assert p.timeline.loc[bike, "cadence_spm"].isna().all()
+    assert np.isnan(p.timeline.cadence_spm[bike]).all()
     # Distance over all seven sessions (the device restarts it per session) matches the watch.
-    assert p.summary["distance_m"] == pytest.approx(tr.meta.device_totals.distance_m, rel=0.01)
-    assert p.summary["flat_cadence_spm"] == pytest.approx(164, abs=6)
+    assert p.summary.distance_m == pytest.approx(tr.meta.device_totals.distance_m, rel=0.01)
+    assert trailtech.analyze(tr).summary.flat_cadence_spm == pytest.approx(164, abs=6)
 
 
 # --- the pure functions ------------------------------------------------------------------------
@@ -184,6 +187,6 @@ def test_quiet_gps_altitude_keeps_small_climbs():
     tr.samples["elevation_m"] = 1000 + 4 * (1 - np.cos(2 * np.pi * d / 400)) + rng.normal(0, 0.5, n)
     meta = dataclasses.replace(tr.meta, barometric=False)
     p = prepare(Track(samples=tr.samples, meta=meta))
-    assert p.summary["elevation_source"] == "gps"
+    assert p.summary.elevation_source == "gps"
     n_bumps = d[-1] / 400
-    assert p.summary["ascent_m"] == pytest.approx(8 * n_bumps, rel=0.25)
+    assert p.summary.ascent_m == pytest.approx(8 * n_bumps, rel=0.25)

@@ -4,9 +4,11 @@ the library and the command line."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import os
 import re
+import stat
 import threading
 import time
 import warnings
@@ -31,13 +33,20 @@ from ..conftest import SAMPLE_DIR  # noqa: E402
 
 LIMIT_MB = 1
 ROUTES = ["/api/analyze", "/api/report", "/api/line-practice.gpx"]
+#: Where a browser on this machine finds the server (the Host check refuses TestClient's
+#: default "testserver").
+LOCAL = "http://127.0.0.1:8000"
+
+
+def local_client(app) -> TestClient:
+    return TestClient(app, base_url=LOCAL)
 
 
 @pytest.fixture(scope="module")
 def client():
     # One real worker process: the tests exercise the process boundary as `trailtech serve` does.
     app = create_app(max_upload_mb=LIMIT_MB, workers=1)
-    with TestClient(app) as c:
+    with local_client(app) as c:
         yield c
 
 
@@ -187,8 +196,14 @@ def test_web_upload_reader_keeps_name_and_bytes():
 
     up = asyncio.run(read_upload("multipart/form-data; boundary=b", str(len(whole)), body(),
                                  max_file_bytes=len(payload)))
-    assert up.filename == "r\u00e9sum\u00e9.fit"
-    assert up.data == payload
+    try:
+        assert up.filename == "r\u00e9sum\u00e9.fit"
+        assert up.read_bytes() == payload and up.size_bytes == len(payload)
+        assert up.sha256 == hashlib.sha256(payload).hexdigest()
+        assert stat.S_IMODE(os.stat(up.path).st_mode) == 0o600  # private to the server's user
+    finally:
+        up.release()
+    assert not os.path.exists(up.path)  # the last holder deletes it
 
 
 def test_web_file_just_over_the_limit_is_413_even_if_the_body_fits(client):
@@ -369,7 +384,7 @@ def test_web_page_answers_while_an_analysis_runs(monkeypatch):
 
     monkeypatch.setattr(jobs, "answer", slow_answer)
     app = create_app(workers=0)  # threads, so the monkeypatch reaches the job
-    with TestClient(app) as c:
+    with local_client(app) as c:
         answers = {}
         t = threading.Thread(target=lambda: answers.setdefault(
             "slow", c.post("/api/analyze", files={"file": ("slow.fit", b"x")})))
@@ -396,7 +411,7 @@ def test_web_full_queue_is_503_not_a_hang(monkeypatch):
 
     monkeypatch.setattr(jobs, "answer", blocked)
     app = create_app(workers=0, max_pending=1)
-    with TestClient(app) as c:
+    with local_client(app) as c:
         t = threading.Thread(target=lambda: c.post("/api/analyze", files={"file": ("a.fit", b"1")}))
         t.start()
         deadline = time.time() + 5
@@ -421,7 +436,7 @@ def test_web_one_upload_is_analysed_once_for_all_three_answers(monkeypatch):
 
     monkeypatch.setattr(jobs, "answer", counting)
     data = sample("trail_run.gpx")
-    with TestClient(create_app(workers=0)) as c:
+    with local_client(create_app(workers=0)) as c:
         # The page's order: the report, then the JSON and the GPX of the same upload.
         for route in ["/api/report", "/api/analyze", "/api/line-practice.gpx"]:
             assert c.post(route, files={"file": ("trail_run.gpx", data)}).status_code == 200
@@ -439,3 +454,5 @@ def test_web_create_app_rejects_bad_settings():
         create_app(workers=-1)
     with pytest.raises(ValueError, match="max_pending"):
         create_app(max_pending=0)
+    with pytest.raises(ValueError, match="max_pending_mb"):
+        create_app(max_pending_mb=0)

@@ -27,7 +27,7 @@ if not CHROMIUM.is_file():
 sync_api = pytest.importorskip("playwright.sync_api")
 uvicorn = pytest.importorskip("uvicorn")
 
-from trailtech.web import create_app  # noqa: E402
+from trailtech.web import create_app, server_config  # noqa: E402
 
 SAMPLE = SAMPLE_DIR / "trail_run.fit"
 DOCS_IMG = ROOT / "docs" / "img"
@@ -43,8 +43,7 @@ def _free_port() -> int:
 def server_url():
     port = _free_port()
     app = create_app(max_upload_mb=2, workers=1)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on"))
+    server = uvicorn.Server(server_config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
     thread.start()
     deadline = time.time() + 30
@@ -63,6 +62,14 @@ def browser():
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+def _csp_violations(page) -> list:
+    """Console messages of the page (and its frames) about a Content Security Policy."""
+    seen = []
+    page.on("console", lambda m: seen.append(m.text) if "Content Security Policy" in m.text
+            else None)
+    return seen
 
 
 def _open(browser, url, **context_args):
@@ -88,6 +95,7 @@ def test_web_browser_upload_shows_the_report(browser, server_url, tmp_path):
     if not SAMPLE.is_file():
         pytest.skip("sample_tracks/trail_run.fit not generated yet")
     context, page, elsewhere = _open(browser, server_url, viewport={"width": 1280, "height": 900})
+    violations = _csp_violations(page)
     try:
         # Record every status line the page shows while it works.
         page.evaluate("""() => {
@@ -134,6 +142,7 @@ def test_web_browser_upload_shows_the_report(browser, server_url, tmp_path):
         assert json.loads(saved.read_text())["file"] == "trail_run.fit"
         assert not page.locator("#error").is_visible()
         assert elsewhere == []
+        assert violations == []  # the page's policy lets the page and the report work
 
         page.screenshot(path=str(tmp_path / "web-desktop-full.png"), full_page=True)
     finally:
@@ -162,6 +171,36 @@ def test_web_browser_phone_width(browser, server_url, tmp_path):
         shot = tmp_path / "web-phone.png"
         page.screenshot(path=str(shot))
         _maybe_publish(shot, "web-phone.png")
+    finally:
+        context.close()
+
+
+def test_web_browser_report_opened_alone_obeys_its_csp(browser, server_url, tmp_path):
+    """/api/report's answer, shown as a page of its own with its own headers: the figures
+    (inline SVG with data: images) and styles display, and the policy blocks nothing."""
+    if not SAMPLE.is_file():
+        pytest.skip("sample_tracks/trail_run.fit not generated yet")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    try:
+        answer = context.request.post(server_url + "api/report", multipart={"file": {
+            "name": SAMPLE.name, "mimeType": "application/octet-stream",
+            "buffer": SAMPLE.read_bytes()}})
+        assert answer.status == 200
+        headers = {k: v for k, v in answer.headers.items()
+                   if k in ("content-type", "content-security-policy", "x-content-type-options")}
+        assert "default-src 'none'" in headers["content-security-policy"]
+        page = context.new_page()
+        violations = _csp_violations(page)
+        view = server_url + "report-view"
+        page.route(view, lambda route: route.fulfill(status=200, body=answer.body(),
+                                                     headers=headers))
+        page.goto(view)
+        figures = page.locator("figure.plot svg")
+        assert figures.count() >= 3 and figures.first.is_visible()
+        # The stylesheet applied: the summary cards are laid out side by side.
+        assert page.evaluate("document.styleSheets.length") >= 1
+        page.screenshot(path=str(tmp_path / "report-alone.png"))
+        assert violations == []
     finally:
         context.close()
 

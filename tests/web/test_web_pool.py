@@ -71,6 +71,22 @@ def test_web_pool_memory_cap_turns_a_balloon_into_memory_error(pool):
     assert pool.replaced == 0  # the worker survived its MemoryError
 
 
+def test_web_pool_clock_starts_when_a_worker_takes_the_job():
+    # One fresh worker, two 2.5 s jobs at once: the second one waits for the worker to start
+    # (spawn + imports) and for the first job before it runs. Counted from submission it takes
+    # over 5 s, past the 4 s limit; counted from its start, each job is well within it.
+    p = WorkerPool(1, timeout_s=4.0)
+
+    async def scenario():
+        return await asyncio.gather(p.run(time.sleep, 2.5), p.run(time.sleep, 2.5))
+
+    try:
+        assert run(scenario()) == [None, None]
+        assert p.replaced == 0
+    finally:
+        p.shutdown()
+
+
 def test_web_pool_recycles_workers_after_n_jobs():
     p = WorkerPool(1, timeout_s=30, recycle_after=3)
     try:

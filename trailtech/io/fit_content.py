@@ -305,8 +305,7 @@ def build_track(content: FitContent, source: str) -> Track:
     rows = np.flatnonzero(np.isfinite(t))
     if rows.size == 0:
         raise TrackDataError(
-            f"{source}: none of the {n_records} FIT records has a timestamp; cannot place "
-            "them in time"
+            source, f"none of the {n_records} FIT records has a timestamp; cannot place them in time"
         )
     if rows.size < n_records:
         warnings.append(f"{n_records - rows.size} of {n_records} records had no timestamp and were dropped.")

@@ -111,7 +111,7 @@ def to_fit(track: Track, *, cadence_fractional: bool = True) -> bytes:
     s = track.samples
     n = len(s)
     if n == 0:
-        raise TrackDataError(f"{track.meta.source}: cannot write a FIT file of a track with no samples")
+        raise TrackDataError(track.meta.source, "cannot write a FIT file of a track with no samples")
     meta = track.meta
     times = pd.to_datetime(s["time"], utc=True)
     start = _py_time(times.iloc[0])

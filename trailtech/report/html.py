@@ -82,8 +82,9 @@ def _header(analysis: "Analysis") -> tuple[str, str]:
 
 
 def _cards(analysis: "Analysis") -> str:
-    s = analysis.summary if isinstance(analysis.summary, dict) else {}
-    g = s.get
+    def g(key: str):
+        return getattr(analysis.summary, key, None)
+
     hike, run = g("hike_time_s"), g("run_time_s")
     hike_share = None
     if not hk.is_missing(hike) and not hk.is_missing(run) and (hike + run) > 0:

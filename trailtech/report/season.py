@@ -16,7 +16,7 @@ from typing import Any, Union
 import numpy as np
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from . import htmlkit as hk
 from . import style
 from .season_text import collapse_empty_weeks, not_counted_text, trend_change_text

@@ -29,7 +29,7 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
-from .. import __version__
+from .._version import __version__
 
 __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
 

@@ -6,7 +6,9 @@
     serve(port=8000, open_browser=True)      # http://127.0.0.1:8000
 
 :func:`create_app` builds the Starlette application (routes in :mod:`trailtech.web.app`) for any
-ASGI server or for tests. Needs the ``web`` extra: ``pip install "trailtech[web]"``.
+ASGI server or for tests; :func:`server_config` gives the uvicorn settings ``serve`` runs it with
+(connection deadlines, :mod:`trailtech.web.protocol`). Needs the ``web`` extra:
+``pip install "trailtech[web]"``.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from typing import Optional
 import uvicorn
 
 from .app import create_app
+from .protocol import server_config
 
-__all__ = ["serve", "create_app"]
+__all__ = ["serve", "create_app", "server_config"]
 
 
 def serve(
@@ -54,10 +57,8 @@ def serve(
     """
     if not 0 <= int(port) <= 65535:
         raise ValueError(f"port must be between 0 and 65535, got {port}")
-    app = create_app(max_upload_mb=max_upload_mb, workers=workers)
-    config = uvicorn.Config(app, host=host, port=int(port), log_level="info", lifespan="on",
-                            server_header=False)
-    server = uvicorn.Server(config)
+    app = create_app(max_upload_mb=max_upload_mb, workers=workers, host=host)
+    server = uvicorn.Server(server_config(app, host=host, port=int(port)))
 
     def announce() -> None:
         # uvicorn sets `started` once the socket listens (and the lifespan has warmed the pool).

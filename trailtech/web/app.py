@@ -9,9 +9,11 @@ Routes (``shared/design/cli-contract.md``)::
     GET  /healthz                 "ok"
 
 Every error is JSON ``{"error": "..."}``: 400 for an unreadable file (the CLI's one line), a
-request without a file or a malformed form; 413 over the size limit; 503 when the queue is full;
-500 only for a bug (its traceback goes to the log). Uploads stay in memory and are dropped when
-the answer is sent.
+request without a file, a malformed or incomplete form, or a ``Host`` that is not this server;
+403 for a POST from another origin (:mod:`.guard`); 408 for a body that arrives too slowly; 413
+over the size limit; 503, before the body is read, when the uploads in flight are at their limit
+(:mod:`.limits`); 500 only for a bug (its traceback goes to the log). An upload is written to a
+private temporary file as it arrives (:mod:`.upload`) and deleted when the answer is sent.
 
 The routes are a thin shell: reading, analysing and rendering are the library's functions, run
 in a :class:`~trailtech.web.pool.WorkerPool`; only the rendered bodies come back to the server
@@ -24,21 +26,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from collections import OrderedDict
 from importlib import resources
-from typing import Optional
+from typing import Iterable, Optional
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.middleware import Middleware
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from . import jobs
+from .guard import HostOriginGuard
+from .limits import InFlight
 from .pool import JobTimeout, WorkerCrashed, WorkerPool, default_workers
-from .upload import Upload, UploadError, read_upload
+from .upload import (FORM_OVERHEAD_BYTES, BodyTimeouts, Upload, UploadError, body_chunks,
+                     parse_form_head, read_upload)
 
 __all__ = ["create_app", "page_html"]
 
@@ -52,6 +57,12 @@ _CACHE_BYTES = 64 * 1024 * 1024
 _PAGE_CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src data: blob:; font-src data:; connect-src 'self'; frame-src 'self' blob: data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+#: The report served by /api/report, when opened on its own: inline styles and data: images
+#: (its figures are inline SVG with embedded PNG), no script, nothing from anywhere.
+_REPORT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 _NO_SNIFF = {"X-Content-Type-Options": "nosniff"}
@@ -99,20 +110,27 @@ _RENDER_WITH = {
 
 
 class _Service:
-    """State shared by the routes of one app: the pool, the answer cache, the queue count."""
+    """State shared by the routes of one app: the pool, the answer cache, the uploads in flight."""
 
     def __init__(self, *, max_upload_mb: float, workers: int, timeout_s: float,
-                 max_pending: int, memory_limit_mb: Optional[int]):
+                 max_pending: int, max_pending_bytes: int, memory_limit_mb: Optional[int],
+                 body_timeouts: BodyTimeouts, spool_dir: Optional[str]):
         self.max_file_bytes = int(max_upload_mb * 1024 * 1024)
         self.max_upload_mb = max_upload_mb
         self.pool = WorkerPool(workers, timeout_s=timeout_s, memory_limit_mb=memory_limit_mb)
-        self.max_pending = max_pending
-        self.pending = 0
+        self.in_flight = InFlight(max_pending, max_pending_bytes)
+        self.body_timeouts = body_timeouts
+        self.spool_dir = spool_dir
         # Rendered answers of recent good uploads: key -> {kind: body bytes}, least recent first.
         self._cache: "OrderedDict[str, dict[str, bytes]]" = OrderedDict()
         # Analyses under way: key -> (kinds, task), so simultaneous requests share one.
         self._inflight: dict[str, tuple[tuple[str, ...], asyncio.Task]] = {}
         self.page = page_html(max_upload_mb)
+
+    @property
+    def pending(self) -> int:
+        """Uploads in flight: being received, waiting for a worker or analysed."""
+        return self.in_flight.uploads_in_flight
 
     def _remember(self, key: str, answers: dict) -> None:
         merged = {**self._cache.pop(key, {}), **answers}
@@ -124,7 +142,7 @@ class _Service:
 
     async def body(self, upload: Upload, kind: str) -> jobs.Outcome:
         """The answer ``kind`` for an upload, from the cache or from one analysis in a worker."""
-        key = hashlib.sha256(upload.data).hexdigest() + "/" + upload.filename
+        key = upload.sha256 + "/" + upload.filename
         cached = self._cache.get(key)
         if cached is not None and kind in cached:
             self._cache.move_to_end(key)
@@ -134,11 +152,14 @@ class _Service:
             task = running[1]  # may still lack `kind` if its best-effort rendering fails
         else:
             kinds = _RENDER_WITH[kind]
+            # The task may outlive this request (a shared analysis): it keeps the file alive.
+            upload.retain()
             task = asyncio.ensure_future(
-                self.pool.run(jobs.answer, upload.data, upload.filename, kinds))
+                self.pool.run(jobs.answer, upload.path, upload.filename, kinds))
             self._inflight[key] = (kinds, task)
 
-            def finished(t: asyncio.Task, key=key) -> None:
+            def finished(t: asyncio.Task, key=key, upload=upload) -> None:
+                upload.release()
                 if self._inflight.get(key, (None, None))[1] is t:
                     del self._inflight[key]
                 if not t.cancelled() and t.exception() is None and t.result()[0] == "ok":
@@ -152,26 +173,45 @@ class _Service:
         if kind in outcome[1]:
             return ("ok", outcome[1][kind])
         # Shared an analysis whose extra rendering of `kind` failed: ask for it first-hand.
-        outcome = await self.pool.run(jobs.answer, upload.data, upload.filename, _RENDER_WITH[kind])
+        outcome = await self.pool.run(jobs.answer, upload.path, upload.filename, _RENDER_WITH[kind])
         return ("ok", outcome[1][kind]) if outcome[0] == "ok" else outcome
 
     async def answer(self, request: Request, kind: str) -> Response:
+        content_type = request.headers.get("content-type")
+        content_length = request.headers.get("content-length")
         try:
-            upload = await read_upload(
-                request.headers.get("content-type"),
-                request.headers.get("content-length"),
-                request.stream(),
-                max_file_bytes=self.max_file_bytes,
-            )
+            head = parse_form_head(content_type, content_length,
+                                   max_file_bytes=self.max_file_bytes)
         except UploadError as exc:
             return _error(exc.status, exc.message)
-        except ClientDisconnect:
-            return _error(400, "the upload was interrupted")
-
-        if self.pending >= self.max_pending:
+        # Admission from the headers alone: a body without Content-Length reserves the largest
+        # body accepted, and is cut there with 413 as it streams.
+        reserve = head.content_length
+        if reserve is None:
+            reserve = self.max_file_bytes + FORM_OVERHEAD_BYTES
+        ticket = self.in_flight.admit(reserve)
+        if ticket is None:
             return _error(503, "the server is busy with other files; try again in a moment",
                           **{"Retry-After": "5"})
-        self.pending += 1
+        upload = None
+        try:
+            try:
+                body = body_chunks(request.receive, self.body_timeouts)
+                upload = await read_upload(content_type, content_length, body,
+                                           max_file_bytes=self.max_file_bytes,
+                                           spool_dir=self.spool_dir)
+            except UploadError as exc:
+                # After a timeout the client is too slow to be worth keeping the connection for.
+                close = {"Connection": "close"} if exc.status == 408 else {}
+                return _error(exc.status, exc.message, **close)
+            ticket.shrink(upload.size_bytes)
+            return await self._analysed(upload, kind)
+        finally:
+            ticket.release()
+            if upload is not None:
+                upload.release()
+
+    async def _analysed(self, upload: Upload, kind: str) -> Response:
         try:
             status, value = await self.body(upload, kind)
         except JobTimeout:
@@ -180,8 +220,6 @@ class _Service:
         except WorkerCrashed:
             return _error(400, f"{upload.filename}: the analysis stopped while reading this "
                                "file (it may be damaged or too large)")
-        finally:
-            self.pending -= 1
 
         if status == "rejected":
             return _error(400, str(value))
@@ -194,9 +232,25 @@ class _Service:
             return Response(value, media_type="application/json", headers=_NO_SNIFF)
         if kind == "report":
             return Response(value, media_type="text/html; charset=utf-8", headers={
-                **_NO_SNIFF, "Content-Disposition": f'inline; filename="{stem}.report.html"'})
+                **_NO_SNIFF, "Content-Security-Policy": _REPORT_CSP,
+                "Content-Disposition": f'inline; filename="{stem}.report.html"'})
         return Response(value, media_type="application/gpx+xml", headers={
             **_NO_SNIFF, "Content-Disposition": f'attachment; filename="{stem}.flags.gpx"'})
+
+
+def _in_flight_limits(max_pending: Optional[int], max_pending_mb: Optional[float],
+                      max_upload_mb: float) -> tuple[int, int]:
+    """Uploads and bytes [bytes] in flight at once, defaults filled in (see :func:`create_app`)."""
+    if max_pending is None:
+        max_pending = 64
+    if max_pending < 1:
+        raise ValueError(f"max_pending must be >= 1, got {max_pending}")
+    if max_pending_mb is None:
+        max_pending_mb = max(256.0, 4 * max_upload_mb)
+    if not max_pending_mb > 0:
+        raise ValueError(f"max_pending_mb must be > 0, got {max_pending_mb}")
+    largest_body = int(max_upload_mb * 1024 * 1024) + FORM_OVERHEAD_BYTES
+    return max_pending, max(int(max_pending_mb * 1024 * 1024), largest_body)
 
 
 def create_app(
@@ -205,7 +259,12 @@ def create_app(
     *,
     timeout_s: float = 300.0,
     max_pending: Optional[int] = None,
+    max_pending_mb: Optional[float] = None,
     memory_limit_mb: Optional[int] = None,
+    host: str = "127.0.0.1",
+    allowed_hosts: Iterable[str] = (),
+    body_timeouts: BodyTimeouts = BodyTimeouts(),
+    spool_dir: Optional[str] = None,
 ) -> Starlette:
     """Build the web application.
 
@@ -217,13 +276,29 @@ def create_app(
         Worker processes for analysis (default: the number of cores, 1 to 4); 0 runs analyses
         in threads of the server process (no isolation from hostile files; for debugging).
     timeout_s : float
-        Longest one analysis may take before its worker is killed and the answer is 400 [s].
+        Longest one analysis may take, from the moment a worker takes it, before its worker is
+        killed and the answer is 400 [s].
     max_pending : int, optional
-        Uploads analysed or queued at once before new ones get 503 (default 8 per worker).
+        Uploads in flight (being received, queued or analysed) at once; more get 503 before
+        their body is read (default 64: an upload in flight costs the server a task and a
+        temporary file, not its size in memory, and a few dozen clients trickling their
+        bodies must not shut others out for long).
+    max_pending_mb : float, optional
+        Bytes those uploads may reserve in all [MiB] (default: 4 largest uploads, at least
+        256 MiB); never less than one largest upload.
     memory_limit_mb : int, optional
         Address-space cap per worker process [MiB] (default: 2048, or 48 times the upload
         limit when that is more; heuristic: decoded samples and the analysis take roughly
         20-40 times the file's size).
+    host : str
+        The address the server binds: its name is accepted in ``Host`` besides 127.0.0.1,
+        localhost and [::1]; a wildcard (0.0.0.0, ::) accepts any IP address (:mod:`.guard`).
+    allowed_hosts : iterable of str
+        More host names to accept in ``Host``.
+    body_timeouts : BodyTimeouts
+        How slowly an upload may arrive before it gets 408.
+    spool_dir : str, optional
+        Folder for the uploads' temporary files (default: the system's temporary folder).
 
     Returns
     -------
@@ -234,14 +309,13 @@ def create_app(
     n = default_workers() if workers is None else int(workers)
     if n < 0:
         raise ValueError(f"workers must be >= 0, got {workers}")
-    if max_pending is None:
-        max_pending = 8 * max(n, 1)
-    if max_pending < 1:
-        raise ValueError(f"max_pending must be >= 1, got {max_pending}")
+    max_pending, max_pending_bytes = _in_flight_limits(max_pending, max_pending_mb, max_upload_mb)
     if memory_limit_mb is None:
         memory_limit_mb = max(2048, int(48 * max_upload_mb))
     service = _Service(max_upload_mb=max_upload_mb, workers=n, timeout_s=timeout_s,
-                       max_pending=max_pending, memory_limit_mb=memory_limit_mb)
+                       max_pending=max_pending, max_pending_bytes=max_pending_bytes,
+                       memory_limit_mb=memory_limit_mb, body_timeouts=body_timeouts,
+                       spool_dir=spool_dir)
 
     async def index(request: Request) -> Response:
         return HTMLResponse(service.page, headers={
@@ -277,6 +351,7 @@ def create_app(
         ],
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
+        middleware=[Middleware(HostOriginGuard, bind_host=host, extra_names=tuple(allowed_hosts))],
     )
     app.state.service = service
     return app

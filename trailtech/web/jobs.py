@@ -15,7 +15,7 @@ import json
 import os
 import signal
 import traceback
-from typing import Any, Dict, Literal, Optional, Tuple
+from typing import Any, Dict, Literal, Optional, Tuple, Union
 
 __all__ = ["Outcome", "RenderKind", "init_worker", "answer"]
 
@@ -72,10 +72,15 @@ def _guard(fn, *args, filename: str) -> Outcome:
         return ("bug", traceback.format_exc())
 
 
-def _load_and_analyze(data: bytes, filename: str):
+def _load_and_analyze(source: Union[bytes, str], filename: str):
     import trailtech
 
-    return trailtech.analyze(trailtech.load(data, source=filename))
+    if not isinstance(source, bytes):
+        # The server's temporary copy of the upload: read here, so that the bytes cross no
+        # process boundary and the server process never holds them.
+        with open(source, "rb") as f:
+            source = f.read()
+    return trailtech.analyze(trailtech.load(source, source=filename))
 
 
 def _render(kind: RenderKind, analysis) -> bytes:
@@ -93,8 +98,9 @@ def _render(kind: RenderKind, analysis) -> bytes:
     raise ValueError(f"kind must be 'json', 'report' or 'flags_gpx', got {kind!r}")
 
 
-def _answers(data: bytes, filename: str, kinds: Tuple[RenderKind, ...]) -> Dict[str, bytes]:
-    analysis = _load_and_analyze(data, filename)
+def _answers(source: Union[bytes, str], filename: str,
+             kinds: Tuple[RenderKind, ...]) -> Dict[str, bytes]:
+    analysis = _load_and_analyze(source, filename)
     out = {kinds[0]: _render(kinds[0], analysis)}
     for kind in kinds[1:]:
         # The others are rendered ahead for the page's next requests, on a best-effort basis:
@@ -106,8 +112,9 @@ def _answers(data: bytes, filename: str, kinds: Tuple[RenderKind, ...]) -> Dict[
     return out
 
 
-def answer(data: bytes, filename: str, kinds: Tuple[RenderKind, ...]) -> Outcome:
-    """Read and analyse the uploaded bytes and render the answers named in ``kinds``.
+def answer(source: Union[bytes, str], filename: str, kinds: Tuple[RenderKind, ...]) -> Outcome:
+    """Read and analyse an upload (its bytes, or the path of its temporary file) and render the
+    answers named in ``kinds``.
 
     ``kinds[0]`` is the answer asked for; the others are rendered too when they can be.
 
@@ -119,4 +126,4 @@ def answer(data: bytes, filename: str, kinds: Tuple[RenderKind, ...]) -> Outcome
     """
     if not kinds:
         raise ValueError("kinds must name at least one answer")
-    return _guard(_answers, data, filename, tuple(kinds), filename=filename)
+    return _guard(_answers, source, filename, tuple(kinds), filename=filename)

@@ -7,6 +7,9 @@ on the event loop, and by default not in the server's process either:
   read and queued meanwhile;
 * a file that makes a reader loop runs into ``timeout_s``: the pool is replaced (its processes
   killed) and the jobs that were sharing it are retried, each alone (see :meth:`WorkerPool.run`);
+* ``timeout_s`` counts from the moment a worker takes the job (the worker says so through a pipe),
+  so neither the wait behind other jobs nor a fresh worker's start-up (spawning it and importing
+  trailtech: seconds on a loaded machine) counts against a file;
 * a worker that dies (a crash, the kernel's OOM killer, the address-space cap) breaks only its
   pool, which is replaced the same way; the server process itself never runs a reader;
 * after ``recycle_after`` jobs the pool is swapped for a fresh one (the old one finishes what it
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import contextlib
+import itertools
 import logging
 import multiprocessing
 import os
@@ -88,19 +92,29 @@ class WorkerPool:
         self._quarantine: Optional[cf.Executor] = None
         self._qlock: Optional[tuple] = None
         self.replaced = 0  # pools replaced after a timeout or a crash (for tests and logs)
+        self._starts: Optional[_StartSignals] = None
 
     # -- executor lifecycle --------------------------------------------------------------------
-    def _new_executor(self) -> cf.Executor:
-        if self.workers == 0:
-            return cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="trailtech-job")
+    def _start_signals(self) -> "_StartSignals":
+        # Called with self._lock held.
+        if self._starts is None:
+            self._starts = _StartSignals()
+        return self._starts
+
+    def _process_executor(self, workers: int) -> cf.ProcessPoolExecutor:
         # spawn, not fork: the server runs threads (uvicorn, the executor's own manager), and
         # forking a threaded process can copy a held lock into the child.
         return cf.ProcessPoolExecutor(
-            max_workers=self.workers,
+            max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
-            initializer=jobs.init_worker,
-            initargs=(self.memory_limit_mb,),
+            initializer=_init_process,
+            initargs=(self._start_signals().writer, self.memory_limit_mb),
         )
+
+    def _new_executor(self) -> cf.Executor:
+        if self.workers == 0:
+            return cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="trailtech-job")
+        return self._process_executor(self.workers)
 
     def _current(self) -> cf.Executor:
         with self._lock:
@@ -135,9 +149,12 @@ class WorkerPool:
         with self._lock:
             executors = [self._executor, self._quarantine]
             self._executor = self._quarantine = None
+            starts, self._starts = self._starts, None
         for ex in executors:
             if ex is not None:
                 _kill(ex)
+        if starts is not None:
+            starts.close()
 
     # -- running -------------------------------------------------------------------------------
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
@@ -171,13 +188,22 @@ class WorkerPool:
                 raise WorkerCrashed() from None
 
     async def _run_on(self, loop, ex: cf.Executor, fn, args) -> Any:
+        with self._lock:
+            starts = self._start_signals()
+        job_id, started = starts.expect(loop)
         try:
-            with _children_ignore_sigint():  # submit() may spawn a worker process
-                fut = loop.run_in_executor(ex, fn, *args)
-        except RuntimeError as exc:
-            # Broken, or shut down by a recycle between choosing it and submitting to it.
-            raise BrokenProcessPool(str(exc)) from exc
-        try:
+            try:
+                if isinstance(ex, cf.ProcessPoolExecutor):
+                    with _children_ignore_sigint():  # submit() may spawn a worker process
+                        fut = loop.run_in_executor(ex, _announced, job_id, fn, *args)
+                else:
+                    fut = loop.run_in_executor(ex, starts.run_announced, job_id, fn, *args)
+            except RuntimeError as exc:
+                # Broken, or shut down by a recycle between choosing it and submitting to it.
+                raise BrokenProcessPool(str(exc)) from exc
+            # Queued behind other jobs or behind a worker's start-up: no clock yet. The wait is
+            # bounded all the same, since every job ahead of this one runs under the clock.
+            await asyncio.wait({started, fut}, return_when=asyncio.FIRST_COMPLETED)
             return await asyncio.wait_for(fut, self.timeout_s)
         except asyncio.TimeoutError:
             log.warning("job %s ran over %g s; killing its worker", fn.__name__, self.timeout_s)
@@ -187,6 +213,8 @@ class WorkerPool:
                 else:
                     self._replace(ex)
             raise JobTimeout() from None
+        finally:
+            starts.forget(job_id)
 
     def _quarantine_lock(self, loop) -> asyncio.Lock:
         # An asyncio.Lock belongs to one event loop; keep one per loop (tests run several).
@@ -197,12 +225,7 @@ class WorkerPool:
     def _quarantine_executor(self) -> cf.Executor:
         with self._lock:
             if self._quarantine is None:
-                self._quarantine = cf.ProcessPoolExecutor(
-                    max_workers=1,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=jobs.init_worker,
-                    initargs=(self.memory_limit_mb,),
-                )
+                self._quarantine = self._process_executor(1)
             return self._quarantine
 
     def _drop_quarantine(self, qx: cf.Executor) -> None:
@@ -210,6 +233,101 @@ class WorkerPool:
             if self._quarantine is qx:
                 self._quarantine = None
         _kill(qx)
+
+
+#: In a worker process: the write end of its pool's start pipe (see :class:`_StartSignals`).
+_start_pipe = None
+
+
+def _init_process(writer, memory_limit_mb: Optional[int]) -> None:
+    global _start_pipe
+    _start_pipe = writer
+    jobs.init_worker(memory_limit_mb)
+
+
+def _announced(job_id: int, fn: Callable[..., Any], *args: Any) -> Any:
+    """Run in a worker process: tell the server that job ``job_id`` starts now, then run it."""
+    try:
+        _start_pipe.send_bytes(job_id.to_bytes(8, "little", signed=True))
+    except (AttributeError, OSError):
+        pass  # the server is shutting down; the job's clock simply never starts
+    return fn(*args)
+
+
+class _StartSignals:
+    """When each job leaves the queue for a worker, so that its time limit starts then.
+
+    Workers write the job's id (8 bytes) into one pipe shared by all of them; a write that small
+    is atomic on a pipe, so no lock is needed (a lock held by a worker killed mid-write would
+    stop every other worker). A thread of the server reads the pipe and completes the
+    ``started`` future of that job on its event loop.
+    """
+
+    _STOP = -1
+
+    def __init__(self) -> None:
+        self._reader, self.writer = multiprocessing.get_context("spawn").Pipe(duplex=False)
+        self._ids = itertools.count()
+        self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Future]] = {}
+        self._thread = threading.Thread(target=self._listen, name="trailtech-job-starts",
+                                        daemon=True)
+        self._thread.start()
+
+    def expect(self, loop: asyncio.AbstractEventLoop) -> tuple[int, asyncio.Future]:
+        """A new job id and the future its start will complete."""
+        job_id = next(self._ids)
+        started = loop.create_future()
+        with self._lock:
+            self._waiting[job_id] = (loop, started)
+        return job_id, started
+
+    def forget(self, job_id: int) -> None:
+        with self._lock:
+            waiter = self._waiting.pop(job_id, None)
+        if waiter is not None and not waiter[1].done():
+            waiter[1].cancel()
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                job_id = int.from_bytes(self._reader.recv_bytes(), "little", signed=True)
+            except (EOFError, OSError):
+                return
+            if job_id == self._STOP:
+                return
+            self._mark(job_id)
+
+    def _mark(self, job_id: int) -> None:
+        with self._lock:
+            waiter = self._waiting.pop(job_id, None)
+        if waiter is None:
+            return  # the job finished (or was given up) before its start was read
+        loop, started = waiter
+        try:
+            loop.call_soon_threadsafe(_set_started, started)
+        except RuntimeError:
+            pass  # that event loop is closed
+
+    def run_announced(self, job_id: int, fn: Callable[..., Any], *args: Any) -> Any:
+        """In a thread of this process (``workers=0``): mark the start, then run the job."""
+        self._mark(job_id)
+        return fn(*args)
+
+    def close(self) -> None:
+        """Stop the reading thread and close the pipe."""
+        try:
+            self.writer.send_bytes(self._STOP.to_bytes(8, "little", signed=True))
+        except OSError:
+            pass
+        self._thread.join(timeout=5)
+        self.writer.close()
+        self._reader.close()
+
+
+def _set_started(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_result(None)
 
 
 @contextlib.contextmanager
