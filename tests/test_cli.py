@@ -499,3 +499,12 @@ def test_a_closed_stdin_is_one_line(how):
     r = subprocess.run(cmd, capture_output=True, timeout=300)
     assert r.returncode == 2, r.stderr
     _one_error_line(r.stderr.decode(), "standard input is closed")
+
+
+def test_report_offline_has_no_map_view(run_gpx, tmp_path, capsys):
+    online, offline = tmp_path / "on.html", tmp_path / "off.html"
+    assert main(["report", str(run_gpx), "-o", str(online)]) == 0
+    assert main(["report", str(run_gpx), "-o", str(offline), "--offline"]) == 0
+    assert 'id="tt-osm-show"' in online.read_text(encoding="utf-8")
+    text = offline.read_text(encoding="utf-8")
+    assert 'id="tt-osm-show"' not in text and "tile.openstreetmap.org" not in text

@@ -67,6 +67,7 @@ NOTE_PATTERNS: tuple[str, ...] = (
     r"^no cadence in this file",                 # gait or scores from speed instead
     r"not on foot",                              # multisport: sessions kept out by design
     r"^little running on gentle grades",         # flat cadence from all running
+    r"^little flat running",                     # flat cadence band widened
     r"^no flat-ground cadence baseline",         # score renormalised without that part
     r"^device distance not used",                # distance taken from GPS instead
     r"^the device speed disagrees",              # speed taken from distance instead

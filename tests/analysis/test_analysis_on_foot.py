@@ -76,7 +76,7 @@ def test_run_bike_run_bike_leg_has_no_terrain_analyses():
     assert a.hike_run.hike_time_s + a.hike_run.run_time_s <= 2400 + 5
     for _, b in a.hike_run.bouts.iterrows():
         assert not (1205 < b["start_s"] < 2395)
-    assert any("12.0 km of sessions not on foot" in w for w in a.warnings)
+    assert any("12.0 km of sessions not on foot" in w for w in a.notes)
 
 
 def test_run_bike_run_control_without_on_foot_scores_the_bike_descent():
@@ -90,7 +90,7 @@ def test_run_bike_run_control_without_on_foot_scores_the_bike_descent():
 def test_all_on_foot_activity_gets_no_warning():
     a = analyze(make_track(1200, grade=-0.1))
     assert a.timeline["on_foot"].all()
-    assert not any("not on foot" in w for w in a.warnings)
+    assert not any("not on foot" in w for w in a.warnings + a.notes)
 
 
 def test_multisport_file_cycling_session_contributes_no_descents(real_dir):
@@ -107,7 +107,7 @@ def test_multisport_file_cycling_session_contributes_no_descents(real_dir):
             assert _rows_on_foot(tl, r["start_m"], r["end_m"]) > 0.99
             assert r["end_m"] <= bike.min() + 1 or r["start_m"] >= bike.max()
     assert (tl.loc[~tl["on_foot"], "gait"] == "stop").all()
-    assert any("km of sessions not on foot" in w for w in a.warnings)
+    assert any("km of sessions not on foot" in w for w in a.notes)
 
 
 def test_repeat_passes_off_foot_are_dropped():

@@ -153,7 +153,7 @@ def test_no_cadence_uses_speed_method_and_says_so(trail):
     samples = run.track.samples.drop(columns=["cadence_spm"])
     a = trailtech.analyze(replace(run.track, samples=samples))
     assert a.hike_run.method == "speed"
-    assert any("cadence" in w.lower() and "speed" in w.lower() for w in a.warnings)
+    assert any("cadence" in w.lower() and "speed" in w.lower() for w in a.notes)
     hiked = run.truth.sections_of("steep_climb_hiked")
     g = a.timeline["gait"].to_numpy()
     sel = np.zeros(len(g), bool)

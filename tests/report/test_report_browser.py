@@ -59,6 +59,7 @@ if(fig){var a=fig.getAttribute('data-frame').split(',').map(Number),svg=fig.quer
     var ev=new PointerEvent('pointermove',{clientX:m.a*x+m.e,clientY:m.d*y+m.f,bubbles:true});
     svg.dispatchEvent(ev);r.readouts.push(fig.querySelector('.readout').textContent);});
   r.marks=[].map.call(document.querySelectorAll('.tt-mark'),function(c){return c.style.display!='none';});}
+var btn=document.getElementById('tt-osm-show');r.mapButton=!!btn&&!btn.hidden;
 var pre=document.createElement('pre');pre.id='tt-probe';pre.textContent=JSON.stringify(r);
 document.body.appendChild(pre);})();
 </script>"""
@@ -92,6 +93,9 @@ def _check(path: Path, tmp_path: Path) -> None:
         assert len(set(readouts)) == 3, f"{where}: the read-out did not follow the pointer {readouts}"
         assert r["marks"] and r["marks"][0], f"{where}: no mark on the profile"
         assert r["requests"] == [], f"{where}: network requests before the map was asked for"
+        # The map button appears once the script runs (it is not pressed here: no test
+        # should fetch OpenStreetMap tiles).
+        assert r["mapButton"], f"{where}: no map button"
 
 
 def test_browser_sample_track(tmp_path):

@@ -290,8 +290,8 @@ def _osm_block(analysis: "Analysis", offline: bool) -> str:
     return ('<div class="osm" id="tt-osm" hidden><div class="osm-credit">© '
             '<a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener">'
             "OpenStreetMap</a> contributors</div></div>"
-            '<button type="button" class="map" id="tt-osm-show">Show the route on OpenStreetMap</button>'
-            f'<p class="small">The map loads tiles from {host} only when you press the button while '
+            '<button type="button" class="map" id="tt-osm-show" hidden>Show the route on OpenStreetMap</button>'
+            f'<p class="small">The map (its button shows where scripts may run) loads tiles from {host} only when you press the button while '
             "online; nothing else in this report uses the network.</p>")
 
 
@@ -325,8 +325,10 @@ def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
         if f["empty"] is not None:  # an empty figure is one line of text, not a box
             return f'<p class="empty">{hk.esc(title)}: {hk.esc(f["empty"])}</p>'
         attrs = {"data-role": _READOUT_ROLES[n], "data-frame": f["frame"]} if f["frame"] else None
-        after = ('<div class="readout" aria-live="polite">Hover or touch the figure for the '
-                 "values at that point.</div>") if n in ("elevation_profile", "cadence_grade") and attrs else ""
+        # Empty until the script runs (it writes the hint): where scripts are off, e.g. the
+        # upload page's sandboxed frame, no promise of a read-out is made.
+        after = ('<div class="readout" aria-live="polite"></div>'
+                 if n in ("elevation_profile", "cadence_grade") and attrs else "")
         return hk.figure_block(f["svg"], captions[n], title=title, attrs=attrs, after_html=after)
 
     def figs_row(*blocks: str) -> str:

@@ -71,6 +71,7 @@ for(var j=0;j<n;j++){var q=xy(fr,j);if(q[0]==null||q[1]==null)continue;var p=toS
 var e=(p[0]-s.x)*(p[0]-s.x)+(p[1]-s.y)*(p[1]-s.y);if(e<bd){bd=e;best=j;}}return bd<900?best:-1;}
 F.forEach(function(fr){function on(ev){var i=pick(fr,ev);if(i>=0)show(i);}
 fr.svg.addEventListener('pointermove',on);fr.svg.addEventListener('pointerdown',on);});
+[].forEach.call(document.querySelectorAll('.readout'),function(r){r.textContent='Hover or touch the figure for the values at that point.';});
 window.ttReadout={D:D,F:F};
 })();"""
 
@@ -79,7 +80,7 @@ window.ttReadout={D:D,F:F};
 MAP_SCRIPT = r"""(function(){
 var R=window.ttReadout;if(!R)return;var D=R.D,F=R.F,n=D.d.length,NS='http://www.w3.org/2000/svg';
 var btn=document.getElementById('tt-osm-show'),box=document.getElementById('tt-osm');
-if(btn&&box&&D.lat)btn.addEventListener('click',function(){
+if(btn&&box&&D.lat){btn.hidden=false;btn.addEventListener('click',function(){
 if(!navigator.onLine){btn.textContent='You are offline: the route map above is the map.';btn.disabled=true;return;}
 function X(lon,z){return (lon+180)/360*256*Math.pow(2,z);}
 function Y(lat,z){var r=lat*Math.PI/180;return (1-Math.log(Math.tan(r)+1/Math.cos(r))/Math.PI)/2*256*Math.pow(2,z);}
@@ -99,7 +100,7 @@ var pts=[];for(var k=0;k<n;k++)if(D.lat[k]!=null)pts.push((X(D.lon[k],z)-cx).toF
 var pl=document.createElementNS(NS,'polyline');pl.setAttribute('points',pts.join(' '));pl.setAttribute('class','tt-route');
 sv.appendChild(pl);var mk=document.createElementNS(NS,'circle');mk.setAttribute('r','6');mk.setAttribute('class','tt-mark');
 mk.style.display='none';sv.appendChild(mk);box.appendChild(sv);
-F.push({svg:sv,role:'osm',mark:mk,at:function(i){return D.lat[i]==null?null:[X(D.lon[i],z)-cx,Y(D.lat[i],z)-cy];}});});
+F.push({svg:sv,role:'osm',mark:mk,at:function(i){return D.lat[i]==null?null:[X(D.lon[i],z)-cx,Y(D.lat[i],z)-cy];}});});}
 })();"""
 MAP_SCRIPT = MAP_SCRIPT.replace("@@TILES@@", TILE_HOST)
 
