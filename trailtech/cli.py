@@ -167,14 +167,6 @@ def _hms(seconds: Any) -> str:
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
-def _mss(seconds: Any) -> str:
-    """A duration as ``m:ss`` (``h:mm:ss`` from an hour): a pass time."""
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "–"
-    s = int(round(float(seconds)))
-    return _hms(s) if s >= 3600 else f"{s // 60}:{s % 60:02d}"
-
-
 def _pace(speed_mps: Any) -> str:
     """A speed [m/s] as a runner's pace, min:s per km."""
     if speed_mps is None or not speed_mps > 0:
@@ -296,14 +288,14 @@ def _analyze_text(doc: dict) -> str:
             out.extend(f"     - {r}" for r in p.get("reasons") or [])
         parts.append("line practice (practise #1 first)\n" + "\n".join(out))
     if doc["repeats"]:
+        from .report.htmlkit import fmt_duration  # pass times as m:ss, as in the HTML report
+
         rows = [[f"{r['start_m'] / 1000:.2f}", _fmt(r["length_m"], " m"), str(r["direction"]),
-                 str(len(r["passes"])), " / ".join(_mss(p.get("duration_s")) for p in r["passes"]),
+                 str(len(r["passes"])), " / ".join(fmt_duration(p.get("duration_s")) for p in r["passes"]),
                  str(r["trend"] or "–")] for r in doc["repeats"]]
         parts.append("repeats\n" + _table(
             ["at km", "length", "direction", "passes", "pass times", "trend"], rows))
-    # One block of message lines (no blank line between them): coaching notes, then what
-    # trailtech decided, then what went wrong.
-    lines = []
+    lines = []  # one block: coaching notes, what trailtech decided, what went wrong
     for flag, label in (("ran_should_hike", "ran, hiking was as fast"),
                         ("hiked_could_run", "hiked, running was clearly faster")):
         for f in hr.get(flag) or []:

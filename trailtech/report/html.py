@@ -290,9 +290,11 @@ def _osm_block(analysis: "Analysis", offline: bool) -> str:
     return ('<div class="osm" id="tt-osm" hidden><div class="osm-credit">© '
             '<a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener">'
             "OpenStreetMap</a> contributors</div></div>"
-            '<button type="button" class="map" id="tt-osm-show" hidden>Show the route on OpenStreetMap</button>'
-            f'<p class="small">The map (its button shows where scripts may run) loads tiles from {host} only when you press the button while '
-            "online; nothing else in this report uses the network.</p>")
+            '<button type="button" class="map" id="tt-osm-show" hidden>'
+            "Show the route on OpenStreetMap</button>"
+            f'<p class="small">The map view (its button shows where scripts may run) loads tiles '
+            f"from {host} only when you press the button while online; nothing else in this "
+            "report uses the network.</p>")
 
 
 def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
@@ -348,9 +350,9 @@ def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
                               empty="No descents (at least 100 m long and 10 m of drop)."),
                    id="descents"),
         hk.section("Line practice", _line_practice(analysis, name), id="line-practice"),
-        hk.section("Repeats", _repeats(analysis) or fig("repeats", "Repeats"), id="repeats")
-        if figs["repeats"]["empty"] is not None else
-        hk.section("Repeats", figs_row(fig("repeats", "Repeats")) + _repeats(analysis), id="repeats"),
+        hk.section("Repeats", (fig("repeats", "Repeats") if figs["repeats"]["empty"] is not None
+                               else figs_row(fig("repeats", "Repeats"))) + _repeats(analysis),
+                   id="repeats"),
         hk.section("Warnings", hk.bullet_list(analysis.warnings, cls="warnings",
                                               empty="None: the recording looked clean."),
                    id="warnings"),
