@@ -7,8 +7,8 @@ Usage::
     python benchmarks/report_speed.py                      # the 2 h COROS run of the corpus, 7 pairs
     python benchmarks/report_speed.py run.fit --pairs 11
 
-Prints the median of each, the median per-pair difference (what the report adds) and the
-issue-18 target (report at most 2.0 s on a 2-hour 1 Hz run). Without the corpus file it times
+Prints the median wall-clock and CPU time of each, the median per-pair difference (what the
+report adds) and the issue-18 target (report at most 2.0 s on a 2-hour 1 Hz run). Without the corpus file it times
 a simulated 2-hour run written as GPX. Run with ``PYTHONPATH`` pointing at the checkout to
 time.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -30,11 +31,15 @@ DEFAULT = REAL / "coros-run-metrics" / "BoulderTrailRun20241124062708.fit"  # 2:
 TARGET_S = 2.0
 
 
-def _run(args: list[str]) -> float:
+def _run(args: list[str]) -> tuple[float, float]:
+    """Wall clock and CPU time (user + system) of one process [s]."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "trailtech", *args], check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def _simulated(folder: Path) -> Path:
@@ -61,14 +66,20 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(args.pairs):
             report.append(_run(["report", str(path), "-o", str(out)]))
             json_.append(_run(["analyze", "--json", str(path)]))
-    diff = [r - j for r, j in zip(report, json_)]
-    med = statistics.median(report)
     print(f"file: {path.name}  pairs: {args.pairs}  cores: {os.cpu_count()}  "
           f"load: {os.getloadavg()[0]:.1f}")
-    print(f"trailtech report        median {med:.2f} s  (min {min(report):.2f})")
-    print(f"trailtech analyze --json median {statistics.median(json_):.2f} s  (min {min(json_):.2f})")
-    print(f"report minus json (per pair) median {statistics.median(diff):.2f} s")
-    print(f"target report <= {TARGET_S:.1f} s: {'met' if med <= TARGET_S else 'NOT met'}")
+    for k, what in ((0, "wall"), (1, "CPU (user+sys)")):
+        rep, js = [r[k] for r in report], [j[k] for j in json_]
+        diff = [r - j for r, j in zip(rep, js)]
+        print(f"{what:15s} report median {statistics.median(rep):.2f} s (min {min(rep):.2f}); "
+              f"analyze --json median {statistics.median(js):.2f} s (min {min(js):.2f}); "
+              f"report minus json {statistics.median(diff):.2f} s")
+    # On a busy machine the wall clock waits for other jobs; the CPU time is what an idle
+    # machine would need (the process is single-threaded).
+    med = statistics.median(r[0] for r in report)
+    cpu = statistics.median(r[1] for r in report)
+    print(f"target report <= {TARGET_S:.1f} s: wall {'met' if med <= TARGET_S else 'NOT met'}, "
+          f"CPU {'met' if cpu <= TARGET_S else 'NOT met'}")
     return 0
 
 
