@@ -53,11 +53,11 @@ def _descents(timeline: Timeline, ranges_m: np.ndarray, baseline: RunningBaselin
 
 def _descent_notes(n_descents: int, baseline: RunningBaseline) -> tuple[str, ...]:
     if n_descents and not baseline.has_cadence:
-        return ("No cadence in this file: descent control scores use speed steadiness "
-                "and braking only (weights renormalised over the available parts).",)
+        return ("No cadence in this file: descents get no control score (it is built from the "
+                "runner's step rate); speed steadiness and braking events describe them instead.",)
     if n_descents and baseline.flat_cadence_spm is None:
         return ("No flat-ground cadence baseline: descent control scores leave out the "
-                "cadence-versus-flat part (weights renormalised).",)
+                "cadence-versus-flat and stride parts (weights renormalised).",)
     return ()
 
 
