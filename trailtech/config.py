@@ -118,6 +118,8 @@ class AnalysisConfig:
     max_braking_interval_s: float = _f(3.0, "issue 14 [H]: braking surges (<= 2 s) are measured only from samples at most 3 s apart; sparser data leave the part out and say so", 1, 60)
     braking_surges_good_per_100m: float = _f(0.5, "issue 14 [H]: <= 0.5 braking surges per 100 m scores full marks", 0, 20)
     braking_surges_poor_per_100m: float = _f(1.5, "issue 14 [H]: >= 1.5 braking surges per 100 m scores 0 (the simulator braking at every 30 m hairpin makes 3.3) (science.md 3B M4 poor at 3 events, which counted terrain-forced slow-downs too)", 0, 50)
+    pitch_min_length_m: float = _f(100.0, "issue 14 [H]: steep or technical pitches of >= ~100 m inside a long descent are scored on their own", 20, 2000)
+    pitch_max_grade: float = _f(-0.15, "issue 14 [H]: a pitch is steep at grade <= -15 % (science.md 3B M6: shorter steps on g <= -0.15)", -1, 0)
     technical_max_grade: float = _f(-0.08, "science.md 3D: technical descents have mean grade <= -0.08 [H]", -1, 0)
 
     # --- line practice and repeats (science.md 3E and topic 6) ---

@@ -68,7 +68,7 @@ def test_no_cadence_no_score_but_descriptors():
                             length_m=300, drop_m=40, flat_cadence_spm=None)
     cs = dsc.control_score(m)
     assert np.isnan(cs.score) and cs.used == ()
-    assert np.isnan(cs.columns()["points_cadence"]) and cs.columns()["control_parts"] == ""
+    assert np.isnan(cs.columns()["points_cadence"]) and cs.columns()["control_parts"] == []
     assert m.speed_cv == pytest.approx(0.0) and m.braking_events == 0
 
 

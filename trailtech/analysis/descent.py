@@ -437,8 +437,8 @@ class ControlScore:
         return {**{PART_COLUMNS[k]: v for k, v in self.parts.items()},
                 **{POINT_COLUMNS[k]: v for k, v in self.points.items()},
                 "score_renormalised": self.renormalised,
-                "control_parts": "+".join(self.used),
-                "not_measured": "+".join(self.not_measured)}
+                "control_parts": list(self.used),
+                "not_measured": list(self.not_measured)}
 
 
 def control_score(

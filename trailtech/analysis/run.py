@@ -30,6 +30,7 @@ from .climbs import climbs_table
 from .gait import classify_gait, hike_run, row_dt_s
 from .practice import line_practice
 from .segments import Segments, terrain_segments
+from .pitches import descent_pitches
 from .stretch import foot_share, pass_control_score, pass_rows, score_stretch, technicality_along_rows
 from .tables import AnalysisSummary, CONTRACT_COLUMNS, HikeRun, Tables, empty_table
 
@@ -165,6 +166,8 @@ def run_analyses(timeline: Timeline, profile: Profile, config: Optional[Analysis
     scored = _descents(timeline, Segments.metres(segments.descents, profile), baseline, cfg, row_dt)
     technicality = technicality_along_rows(timeline, [sl for sl, _ in scored if sl.stop - sl.start >= 3],
                                            baseline)
+    for sl, row in scored:
+        row["pitches"] = descent_pitches(timeline, sl, technicality, baseline, cfg, row_dt_s=row_dt)
     descents = pd.DataFrame([row for _, row in scored]) if scored else empty_table("descents")
 
     repeats, found, repeat_notes = _repeats(timeline, profile, segments, baseline, cfg, row_dt)

@@ -52,7 +52,7 @@ CLIMB_COLUMNS: tuple[Column, ...] = (
     _c("moving_time_s", "s", "moving time on the climb"),
 )
 
-#: Columns of ``descents`` (the first twelve are the contract's). The control score is
+#: Columns of ``descents`` (the first sixteen are the contract's; 13-16 added by issue 14). The control score is
 #: ``Σ points_*``; each ``score_*`` is its part in [0, 1] (science.md 3C, :mod:`.descent`).
 DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("start_m", "m", "distance along the track where the descent starts"),
@@ -67,6 +67,11 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("speed_cv", "-", "robust CV of the moving speed (M3)"),
     _c("braking_events", "-", "speed drops of at least config.braking_drop_mps (M4)", "int"),
     _c("technicality", "0-1", "technicality proxy T of the descent"),
+    _c("control_parts", "-", "list of the parts the score was built from (empty: no score)", "object"),
+    _c("not_measured", "-", "list of the parts the sampling at hand cannot measure", "object"),
+    _c("walk_m", "m", "distance walked inside the descent (reported as walking, not judged as control)"),
+    _c("pitches", "-", "list of the steep or technical pitches of >= pitch_min_length_m inside it, "
+                        "each scored on its own (analysis.pitches.PITCH_KEYS)", "object"),
     _c("cadence_cv", "-", "robust CV of the running cadence (M2)"),
     _c("braking_per_100m", "1/100 m", "braking events per 100 m (M4)"),
     _c("braking_work_j_per_kg_m", "J/kg/m", "kinetic energy thrown away per metre (M5)"),
@@ -83,8 +88,6 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("points_stride", "points", "points the stride part adds"),
     _c("points_braking", "points", "points the braking-surges part adds"),
     _c("score_renormalised", "-", "parts were missing and the weights rescaled", "bool"),
-    _c("control_parts", "-", "the parts the score was built from, joined by '+' (empty: no score)", "object"),
-    _c("not_measured", "-", "parts the sampling at hand cannot measure, joined by '+'", "object"),
     _c("speed_shortfall", "-", "1 - speed / grade-expected speed (technicality component)"),
     _c("tortuosity_deg_per_m", "deg/m", "mean heading change per metre (technicality component)"),
     _c("time_lost_s", "s", "time lost against the grade-expected speed"),
@@ -92,7 +95,6 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("surges_per_100m", "1/100 m", "braking surges per 100 m"),
     _c("braking_threshold_mps", "m/s", "speed drop a braking surge needed (scaled to the speed noise)"),
     _c("sample_interval_s", "s", "interval of the samples behind the rows (estimated)"),
-    _c("walk_m", "m", "distance walked inside the descent (not judged as control)"),
     _c("steepness", "-", "minus the mean grade (technicality component)"),
     _c("start_lat", "deg", "first position on the descent"),
     _c("start_lon", "deg", "first position on the descent"),
@@ -150,7 +152,7 @@ FLAG_TABLE_COLUMNS: tuple[Column, ...] = (
     _c("verdict", "-", "the advice, in words", "object"),
 )
 
-_CONTRACT_SIZE = {"climbs": 9, "descents": 12, "line_practice": 13, "repeats": 6, "hike_run_flags": 5}
+_CONTRACT_SIZE = {"climbs": 9, "descents": 16, "line_practice": 13, "repeats": 6, "hike_run_flags": 5}
 _TABLES = {"climbs": CLIMB_COLUMNS, "descents": DESCENT_COLUMNS,
            "line_practice": LINE_PRACTICE_COLUMNS, "repeats": REPEAT_COLUMNS,
            "hike_run_flags": FLAG_TABLE_COLUMNS}
