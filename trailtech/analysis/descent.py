@@ -8,10 +8,10 @@ shorter strides on steeper ground; no rigid braking):
 =========== =============================================================== ============ ======
  part        metric                                                          0 .. 1       weight
 =========== =============================================================== ============ ======
- cadence     median running cadence minus the runner's flat cadence; the    target-10 ..  30
+ cadence     median running cadence minus the runner's flat cadence; the    target-15 ..  30
              target is +cadence_target_delta_spm on technical ground         target
              (scaled by technicality T / technical_threshold, at most 1)
- cadence_cv  cadence steadiness, robust CV 1.4826·MAD/median                 8 % .. 3 %   30
+ cadence_cv  cadence steadiness: IQR/1.349/median of the 5 s mean cadence     6 % .. 2 %   30
  stride      step length over the flat step length (M6) against a target   target+0.25  15
              that shortens with grade: 1.10 at -5 %, 1.00 at -15 % and       .. target
              steeper
@@ -33,7 +33,8 @@ and a runner in control is not penalised for them. They stay in the table as des
   steadiness (``speed_cv``) and braking events (``braking_events``, plain speed drops) are
   reported instead, never on the 0-100 scale.
 * **A part that cannot be measured at the sampling at hand is left out and named**: braking
-  surges need samples at most ``max_braking_interval_s`` apart (a 2 s surge is invisible in
+  surges need samples at most ``max_braking_interval_s`` apart, on average or where speed
+  changes (smart recording writes a point on each speed change; a 2 s surge is invisible in
   data taken every 8 s). ``control_parts`` lists the parts the score was built from.
 * All anchors are heuristics [H]; the score measures control, it is not a validated skill
   index.
@@ -61,6 +62,9 @@ __all__ = [
     "braking_surges",
     "speed_noise_mps",
     "sample_interval_s",
+    "sample_knots",
+    "cadence_steadiness_cv",
+    "dense_share",
     "stride_target",
     "PART_COLUMNS",
     "POINT_COLUMNS",
@@ -185,30 +189,70 @@ def speed_noise_mps(speed_mps: np.ndarray) -> float:
     return float(1.4826 * median(np.abs(r - median(r)))) if r.size >= 10 else float("nan")
 
 
-def sample_interval_s(*columns: Optional[np.ndarray], dt_s: float = 1.0) -> float:
-    """Interval between the recorded samples behind rows of the time grid [s].
+def sample_knots(*columns: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """Rows of the time grid that hold a recorded sample (None when no column tells).
 
     The grid interpolates sensor columns linearly between samples, so a sample sits where a
     column's second difference is not zero. The knots of all the columns given (cadence,
-    heart rate: unsmoothed sensors) are pooled; the interval is rows per knot. A sample whose
-    values all repeat the previous ones leaves no knot, so a 1 s recording of a steady runner
-    reads a little over 1 s. ``dt_s`` when no column has a knot.
+    heart rate: unsmoothed sensors) are pooled, and the first and last rows count. A sample
+    whose values all repeat the previous ones leaves no knot.
     """
     knot = None
-    n = 0
     for col in columns:
         if col is None:
             continue
         x = np.asarray(col, dtype=float)
         if x.size < 5:
             continue
-        n = x.size
         with np.errstate(invalid="ignore"):
-            d2 = np.abs(np.diff(x, 2)) > 1e-6
+            d2 = np.r_[True, np.abs(np.diff(x, 2)) > 1e-6, True]
         knot = d2 if knot is None else (knot | d2)
-    if knot is None or not knot.any():
+    return knot
+
+
+def sample_interval_s(*columns: Optional[np.ndarray], dt_s: float = 1.0) -> float:
+    """Interval between the recorded samples behind rows of the time grid [s]: rows per
+    knot of :func:`sample_knots` (a 1 s recording of a steady runner reads a little over
+    1 s); ``dt_s`` when no column has a knot."""
+    knot = sample_knots(*columns)
+    if knot is None or knot.sum() <= 2:
         return float(dt_s)
-    return float(dt_s * max(1.0, (n - 2) / np.count_nonzero(knot)))
+    return float(dt_s * max(1.0, (knot.size - 2) / (np.count_nonzero(knot) - 2)))
+
+
+def dense_share(knots: Optional[np.ndarray], max_interval_s: float, *, dt_s: float = 1.0) -> float:
+    """Share of the spacings between samples that are at most ``max_interval_s`` [-].
+
+    A smart-recording watch writes a point when speed or heading changes, so its spacing is
+    short exactly where a brake happens even when it is 10 s on steady ground; a fixed
+    sparse interval never is. NaN without knots.
+    """
+    if knots is None or np.count_nonzero(knots) < 2:
+        return float("nan")
+    gaps = np.diff(np.flatnonzero(knots)) * dt_s
+    return float(np.mean(gaps <= max_interval_s))
+
+
+def cadence_steadiness_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, window_rows: int = 5) -> float:
+    """Cadence steadiness: spread of the cadence over ``rows``, as a fraction of its median [-].
+
+    The cadence is first averaged over a centred ``window_rows`` window (5 s at 1 Hz), so the
+    spread measures the rhythm changing over a few steps (the cadence dropping in a braking
+    surge), not the sensor's one-second jitter or the 2 spm steps of a cadence written in
+    strides/min; the same smoothing makes a sparse recording, linearly interpolated between
+    samples, read like a 1 s one. The spread is the interquartile range / 1.349 (the σ of a
+    normal distribution), with linearly interpolated quartiles, so it moves continuously.
+    NaN under 5 rows.
+    """
+    import pandas as pd
+
+    c = np.where(np.isfinite(cadence_spm) & (np.asarray(cadence_spm, float) > 0), cadence_spm, np.nan)
+    sm = pd.Series(c).rolling(window_rows, center=True, min_periods=1).mean().to_numpy()[np.asarray(rows, bool)]
+    sm = sm[np.isfinite(sm)]
+    if sm.size < 5:
+        return float("nan")
+    q1, med, q3 = np.percentile(sm, [25, 50, 75])
+    return float((q3 - q1) / 1.349 / med) if med > 0 else float("nan")
 
 
 def stride_target(grade: float) -> float:
@@ -252,6 +296,8 @@ class DescentMetrics:
         Speed drop a braking surge needed here [m/s].
     sample_interval_s : float
         Interval of the samples behind the rows [s] (:func:`sample_interval_s`).
+    dense_share : float
+        Share of the sample spacings short enough to see a braking surge [-].
     mean_grade : float
         Mean grade of the stretch, ``-drop/length`` [-].
     walk_s : float
@@ -273,6 +319,7 @@ class DescentMetrics:
     surges_per_100m: float = float("nan")
     braking_threshold_mps: float = float("nan")
     sample_interval_s: float = float("nan")
+    dense_share: float = float("nan")
     mean_grade: float = float("nan")
     walk_s: float = 0.0
 
@@ -295,6 +342,8 @@ def descent_metrics(
     braking_cadence_drop_spm: float = 4.0,
     braking_noise_factor: float = 3.0,
     speed_noise: Optional[float] = None,
+    max_braking_interval_s: float = 3.0,
+    recording_dense_share: Optional[float] = None,
 ) -> DescentMetrics:
     """The components M1-M7 of one descent (rows of the 1 Hz timeline inside it).
 
@@ -325,6 +374,12 @@ def descent_metrics(
         many times the speed source's noise [-].
     speed_noise : float or None
         Noise of the speed source [m/s]; measured on the rows when None.
+    max_braking_interval_s : float
+        Sample spacing short enough to see a braking surge [s] (:func:`dense_share`).
+    recording_dense_share : float or None
+        :func:`dense_share` of the recording around the stretch (the stretch's own when None):
+        a smart-recording watch that wrote no point inside a steady descent saw no speed
+        change there, which is itself a measurement.
 
     Returns
     -------
@@ -337,13 +392,15 @@ def descent_metrics(
     nan = float("nan")
     cad_med = cad_cv = cad_delta = stride_ratio = nan
     c_all = None
+    hr = None if heart_rate_bpm is None else np.asarray(heart_rate_bpm, dtype=float)
+    knots = sample_knots(None if cadence_spm is None else np.asarray(cadence_spm, float), hr)
     if cadence_spm is not None:
         c_all = np.asarray(cadence_spm, dtype=float)
         c = c_all[use]
         c = c[np.isfinite(c) & (c > 0)]
         if c.size >= 5:
             cad_med = float(median(c))
-            cad_cv = robust_cv(c)
+            cad_cv = cadence_steadiness_cv(c_all, use)
             if flat_cadence_spm is not None and np.isfinite(flat_cadence_spm):
                 cad_delta = cad_med - float(flat_cadence_spm)
             if flat_stride_m and np.isfinite(flat_stride_m):
@@ -379,6 +436,8 @@ def descent_metrics(
     run_rows = int(np.count_nonzero(rn))
     interval = sample_interval_s(None if c_all is None else c_all[rn],
                                  None if heart_rate_bpm is None else np.asarray(heart_rate_bpm, float)[rn])
+    dense = (dense_share(knots[rn] if knots is not None else None, max_braking_interval_s)
+             if recording_dense_share is None else float(recording_dense_share))
     return DescentMetrics(
         speed_mps=float(median(vm)) if vm.size else nan,
         cadence_spm=cad_med,
@@ -395,6 +454,7 @@ def descent_metrics(
         surges_per_100m=100.0 * surges.size / length_m if length_m > 0 and run_rows else nan,
         braking_threshold_mps=float(thr),
         sample_interval_s=interval,
+        dense_share=dense,
         mean_grade=-drop_m / length_m if length_m > 0 and np.isfinite(drop_m) else nan,
         walk_s=float(np.count_nonzero(mv & ~rn)),
     )
@@ -447,13 +507,14 @@ def control_score(
     technicality: float = float("nan"),
     technical_threshold: float = 0.5,
     cadence_target_delta_spm: float = 5.0,
-    cadence_band_spm: float = 10.0,
-    cadence_cv_good: float = 0.03,
-    cadence_cv_poor: float = 0.08,
+    cadence_band_spm: float = 15.0,
+    cadence_cv_good: float = 0.02,
+    cadence_cv_poor: float = 0.06,
     stride_band: float = 0.25,
     surges_good_per_100m: float = 0.5,
     surges_poor_per_100m: float = 1.5,
     max_braking_interval_s: float = 3.0,
+    min_dense_share: float = 0.01,
 ) -> ControlScore:
     """Descent control score 0-100 from :func:`descent_metrics` (the module table).
 
@@ -472,8 +533,10 @@ def control_score(
         How far above its target (:func:`stride_target`) the stride ratio scores 0 [-].
     surges_good_per_100m, surges_poor_per_100m : float
         Braking-surge anchors [1/100 m].
-    max_braking_interval_s : float
-        Braking surges are measured only from samples at most this far apart [s].
+    max_braking_interval_s, min_dense_share : float
+        Braking surges are measured when the samples are at most ``max_braking_interval_s``
+        apart on average, or when at least ``min_dense_share`` of their spacings are (a
+        smart-recording watch densifies where speed changes) [s], [-].
 
     Returns
     -------
@@ -488,7 +551,8 @@ def control_score(
     has_cadence = np.isfinite(m.cadence_spm)
     braking = nan
     if has_cadence:
-        if np.isfinite(m.sample_interval_s) and m.sample_interval_s > max_braking_interval_s:
+        if (np.isfinite(m.sample_interval_s) and m.sample_interval_s > max_braking_interval_s
+                and not m.dense_share >= min_dense_share):
             not_measured.append("braking")
         else:
             braking = float(ramp(m.surges_per_100m, surges_poor_per_100m, surges_good_per_100m))

@@ -16,7 +16,7 @@ from ..timeline import GAIT_RUN, GAIT_STOP, Timeline
 from . import descent as dsc
 from . import terrain as tr
 from .baseline import RunningBaseline, flat_stride_m
-from .tables import time_at
+from .tables import DESCENT_COLUMNS, time_at
 
 __all__ = ["score_stretch", "pass_rows", "foot_share", "pass_control_score",
            "technicality_along_rows"]
@@ -28,6 +28,14 @@ def _none(x) -> Optional[float]:
 
 def _has_elevation(timeline: Timeline) -> bool:
     return bool(np.count_nonzero(np.isfinite(timeline.elevation_m)) >= 2)
+
+
+def _recording_dense_share(timeline: Timeline, rows: slice, config: AnalysisConfig) -> float:
+    """:func:`.descent.dense_share` of the recording over the stretch and 10 min either side."""
+    pad = int(round(600.0 / config.time_grid_s))
+    w = slice(max(0, rows.start - pad), min(len(timeline), rows.stop + pad))
+    knots = dsc.sample_knots(timeline.cadence_spm[w], timeline.heart_rate_bpm[w])
+    return dsc.dense_share(knots, config.max_braking_interval_s, dt_s=config.time_grid_s)
 
 
 def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, config: AnalysisConfig,
@@ -79,13 +87,15 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
         braking_window_samples=max(1, int(round(cfg.braking_window_s / cfg.time_grid_s))),
         grade=grade, heart_rate_bpm=timeline.heart_rate_bpm[sl],
         braking_cadence_drop_spm=cfg.braking_cadence_drop_spm,
-        braking_noise_factor=cfg.braking_noise_factor)
+        braking_noise_factor=cfg.braking_noise_factor, max_braking_interval_s=cfg.max_braking_interval_s,
+        recording_dense_share=_recording_dense_share(timeline, sl, cfg))
     comps = tr.technicality_components(vs, cad, v_exp, mv, timeline.x_m[sl], timeline.y_m[sl], d[sl],
                                        mean_grade=m.mean_grade)
     tech = tr.technicality(comps)
     cs = dsc.control_score(m, technicality=tech, technical_threshold=cfg.technical_threshold,
                            cadence_target_delta_spm=cfg.cadence_target_delta_spm,
                            max_braking_interval_s=cfg.max_braking_interval_s,
+                           min_dense_share=cfg.braking_min_dense_share,
                            surges_good_per_100m=cfg.braking_surges_good_per_100m,
                            surges_poor_per_100m=cfg.braking_surges_poor_per_100m)
     time_lost = np.nan
@@ -101,7 +111,7 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
     walk_m = float(np.sum(step[walk]))
     lat, lon = timeline.lat_deg[sl], timeline.lon_deg[sl]
     okp = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-    return {
+    row = {
         "start_m": start_m, "end_m": end_m,
         "start_time": time_at(timeline, sl.start),
         "length_m": length, "drop_m": drop,
@@ -123,7 +133,9 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
         "walk_m": walk_m, "steepness": comps["steepness"],
         "start_lat": lat[okp[0]] if okp.size else np.nan, "start_lon": lon[okp[0]] if okp.size else np.nan,
         "end_lat": lat[okp[-1]] if okp.size else np.nan, "end_lon": lon[okp[-1]] if okp.size else np.nan,
+        "pitches": [],  # filled for whole descents by .pitches.descent_pitches
     }
+    return {c.name: row[c.name] for c in DESCENT_COLUMNS}
 
 
 def pass_rows(timeline: Timeline, start_s: float, end_s: float) -> slice:
