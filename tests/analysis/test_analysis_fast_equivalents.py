@@ -23,14 +23,6 @@ from trailtech.prepare import prepare
 from trailtech.timeline import GAIT_RUN
 
 
-def _rolling_cv_reference(x, window):
-    r = pd.Series(x).rolling(window, center=True, min_periods=max(3, window // 3))
-    q1, q3, med = r.quantile(0.25), r.quantile(0.75), r.median()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = ((q3 - q1) / 1.349 / med).to_numpy()
-    return np.where(np.isfinite(out) & (med.to_numpy() > 0), out, np.nan)
-
-
 def _technicality_along_reference(v, ve, moving, turn, grade=None, window=31):
     """technicality_along as it was: one pandas rolling call per statistic and stretch."""
     v = np.where(np.asarray(moving, bool), np.asarray(v, float), np.nan)
