@@ -157,7 +157,7 @@ def descent_control(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes"
     labels = [f"D{i + 1}" for i in pos]
     found = [(col, label, full) for col, label, full in DESCENT_COMPONENTS if col in desc.columns]
     missing = [label for col, label, _ in found if not np.isfinite(draw.col(desc, col)).any()]
-    if found:
+    if found and len(missing) < len(found):  # no part anywhere (no cadence): no score to stack
         bottom = np.zeros(len(desc))
         for k, (col, label, full) in enumerate(found):
             if label in missing:
