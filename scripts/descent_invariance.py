@@ -152,15 +152,16 @@ def _pairs(real: Path) -> list[tuple[str, list[str]]]:
     ]
 
 
-def _same_order(paths: list[str]) -> tuple[bool, list[list[float]]]:
-    """Whether every file ranks the matched descents of the first in the same order."""
+def _same_order(paths: list[str]) -> tuple[str, list[list[float]]]:
+    """``"yes"`` when every file ranks the matched descents of the first in the same order,
+    ``"no"`` when one does not, ``"n/a"`` when no other file scores two of them."""
     import trailtech
 
     analyses = [trailtech.analyze(p) for p in paths]
     ref = _spans(analyses[0])
     scored = [x for x in ref if np.isfinite(x["score"])]
     table = [[x["score"] for x in scored]]
-    same = True
+    same, compared = "yes", False
     for a in analyses[1:]:
         sb = _spans(a)
         sp = [(x["t0"], x["t1"]) for x in sb]
@@ -171,9 +172,11 @@ def _same_order(paths: list[str]) -> tuple[bool, list[list[float]]]:
         table.append(got)
         r0, r1 = np.array(table[0]), np.array(got)
         ok = np.isfinite(r0) & np.isfinite(r1)
-        if ok.sum() >= 2 and not np.array_equal(np.argsort(r0[ok]), np.argsort(r1[ok])):
-            same = False
-    return same, table
+        if ok.sum() >= 2:
+            compared = True
+            if not np.array_equal(np.argsort(r0[ok]), np.argsort(r1[ok])):
+                same = "no"
+    return same if compared else "n/a", table
 
 
 def _pct(x, q):
@@ -256,7 +259,7 @@ def main(argv=None) -> int:
                 same, table = _same_order(paths)
                 res.setdefault("pairs", {})[name] = table
                 rows.append((f"pair {name}: same descent ranking", "yes",
-                             ("yes" if same else "no") + " " + json.dumps([[round(v, 0) for v in t] for t in table])))
+                             same + " " + json.dumps([[round(v, 0) for v in t] for t in table])))
     print("| target | goal | measured |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")
