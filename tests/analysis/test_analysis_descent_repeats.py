@@ -394,3 +394,13 @@ def test_merge_same_stretch_keeps_worst_and_says_how_often():
     assert len(pr.merge_same_stretch(c.iloc[:0])) == 0
     with pytest.raises(ValueError, match="gate_radius_m"):
         pr.merge_same_stretch(c, gate_radius_m=0)
+
+
+def test_select_candidates_without_cadence_uses_braking_events():
+    # issue 14: no cadence, no score; a technical stretch with braking events still qualifies
+    base = dict(start_lat=45.0, start_lon=6.0, end_lat=45.0, end_lon=6.0, drop_m=30.0, length_m=200,
+                avg_grade_pct=-15, control_score=np.nan, technicality=0.7, time_lost_s=20)
+    s = pd.DataFrame([dict(base, start_m=0, end_m=200, braking_per_100m=2.0),
+                      dict(base, start_m=500, end_m=700, braking_per_100m=0.2)])
+    c = pr.select_candidates(s)
+    assert c.start_m.tolist() == [0]
