@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     from trailtech.simulate.hikers import hiker_runner, simulate_hill_session
 
     rng = np.random.default_rng(args.seed)
-    truth, observed, model, reasons = [], [], [], Counter()
+    truth, observed, model, offsets, reasons = [], [], [], [], Counter()
     for i in range(args.runners):
         c = rng.uniform(0.12, 0.30)
         off = float(rng.choice([0.0, 0.0, 0.04, -0.04]))
@@ -65,6 +65,7 @@ def main(argv=None) -> int:
             warnings.simplefilter("ignore")
             hr = trailtech.analyze(run.track).hike_run
         truth.append(100 * c)
+        offsets.append(off)
         observed.append(hr.crossover_grade_pct)
         if hr.crossover_reason:
             reasons[hr.crossover_reason] += 1
@@ -80,6 +81,11 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|")
     print(_row("observed (reported)", t, observed))
     print(_row("models (old fallback)", t, model))
+    off = np.array(offsets)
+    for name, sel in (("switch at the crossover", off == 0), ("runs 4 pts past it", off > 0),
+                      ("hikes 4 pts below it", off < 0)):
+        idx = np.flatnonzero(sel)
+        print(_row(f"observed, {name}", t[idx], [observed[i] for i in idx]))
     print()
     print("reasons when not answered: " + ", ".join(f"{k} {v}" for k, v in reasons.most_common()))
     return 0

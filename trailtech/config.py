@@ -96,6 +96,7 @@ class AnalysisConfig:
     crossover_min_pieces: int = _f(3, "issue 15: climbing pieces of each gait near a comparable grade [H]", 1, 100)
     crossover_min_s: float = _f(180.0, "issue 15: climbing time of each gait near a comparable grade [H]", 0, 7200)
     crossover_max_ci_grade: float = _f(0.06, "issue 15: widest 90 % interval still reported: a wrong crossover is worse than none [H]", 0.005, 0.5)
+    crossover_min_t: float = _f(2.0, "issue 15: running faster just below, not just above the crossover, by 2 standard errors; on simulated runners 1.5 let answers 6 points off through [H]", 0, 10)
     flag_min_m: float = _f(100.0, "issue 15: no hike/run flag shorter than 100 m [H]", 0, 5000)
     flag_min_s: float = _f(60.0, "issue 15: no hike/run flag shorter than 60 s [H]", 0, 3600)
 

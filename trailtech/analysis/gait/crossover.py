@@ -1,19 +1,24 @@
 """The hike/run crossover grade from observation only (issue 15, science.md 2C).
 
 The crossover is the grade above which the runner's own hiking climbs as fast as their own
-running. It is read only where the runner both hiked and ran comparable grades: at every grade
-``g`` of a 0.5-point grid, each gait's log speed is a local linear fit (tricube kernel of
-half-width ``bandwidth`` times piece duration) over that gait's climbing pieces near ``g``; a
-grade is *comparable* when each gait has at least ``min_pieces`` pieces and ``min_seconds``
-of climbing inside the kernel there. Over the comparable grades the difference
-``d(g) = log v_run(g) - log v_hike(g)`` is positive where running is faster; the crossover is
-the fall of ``d`` through zero that best splits the comparable grades into "running faster
-below" and "hiking as fast above" (weighted by ``|d|``). Nothing is extrapolated: a crossover
-outside the comparable grades is no answer, with a reason.
+running. It is read only where the runner both hiked and ran comparable grades:
+
+1. Every climbing piece is compared with the *other* gait at the piece's own grade: that gait's
+   log speed there is a local linear fit (tricube kernel of half-width ``bandwidth`` times
+   piece duration) over its pieces, used only as an interpolation -- pieces of the other gait
+   on both sides within the kernel, at least ``min_pieces`` and ``min_seconds`` of them. A
+   running piece gives ``log(v_run / v_hike_fit)``, a hiking piece ``log(v_run_fit / v_hike)``:
+   each comparison holds one real measurement at its real grade.
+2. Running faster should fade with grade: a non-increasing fit of those log ratios against
+   grade (weighted isotonic regression) falls through zero at the crossover (interpolated
+   between the two comparisons it falls between). Positive throughout: running stayed faster
+   at every grade compared; never positive: hiking was as fast at every grade compared.
+
+Nothing is extrapolated: a crossover outside the compared grades is no answer, with a reason.
 
 Its interval is a piece bootstrap (``n_boot`` resamples with multinomial weights, a fixed seed:
-the same input gives the same interval). When the bootstrap finds no crossover in a fifth of
-the resamples, or the 90 % interval is wider than ``max_ci``, the answer is withheld
+the same input gives the same interval). When fewer than ``min_boot_share`` of the resamples
+find a crossover, or the 90 % interval is wider than ``max_ci``, the answer is withheld
 (``"uncertain"``): a wrong number is worse than none.
 
 Reasons (:data:`CROSSOVER_REASONS`) and their words (:func:`crossover_reason_text`) are the
@@ -81,59 +86,93 @@ class Crossover:
     comparable: Optional[tuple[float, float]] = None
 
 
-def _local_log_speed(x: np.ndarray, y: np.ndarray, w: np.ndarray, grid: np.ndarray, h: float):
-    """Local linear fit of ``y`` on ``x`` at each ``grid`` point, for each weight row of ``w``.
+def _pav_decreasing(y: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Weighted non-increasing least-squares fit of ``y`` in its order (pool adjacent violators)."""
+    blocks: list[list[float]] = []
+    for yi, wi in zip(y, w):
+        blocks.append([yi * wi, wi, 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]:
+            s_, w_, n_ = blocks.pop()
+            blocks[-1][0] += s_
+            blocks[-1][1] += w_
+            blocks[-1][2] += n_
+    return np.concatenate([np.full(int(n_), s_ / w_) for s_, w_, n_ in blocks])
 
-    ``w`` has shape (B, n); returns the fits (B, G), the kernel piece counts (G,) and the
-    kernel seconds (B, G).
-    """
-    u = np.abs(grid[:, None] - x[None, :]) / h  # (G, n)
-    k = np.where(u < 1.0, (1.0 - u ** 3) ** 3, 0.0)
-    inside = (u < 1.0).sum(axis=1)
-    dx = x[None, :] - grid[:, None]  # (G, n)
-    kw = k[None, :, :] * w[:, None, :]  # (B, G, n)
-    s0 = kw.sum(-1)
-    s1 = (kw * dx).sum(-1)
-    s2 = (kw * dx * dx).sum(-1)
-    t0 = (kw * y).sum(-1)
-    t1 = (kw * dx * y).sum(-1)
+
+def _interpolated_log_speed(x: np.ndarray, y: np.ndarray, w: np.ndarray, at: np.ndarray, h: float,
+                            min_pieces: int, min_seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """One gait's log speed at the grades ``at``: a local linear fit (tricube kernel of half-width
+    ``h`` times duration ``w``), and whether it is an interpolation there (pieces of that gait
+    on both sides within ``h``, at least ``min_pieces`` of them and ``min_seconds``)."""
+    u = np.abs(at[:, None] - x[None, :]) / h
+    near = u < 1.0
+    k = np.where(near, (1.0 - np.minimum(u, 1.0) ** 3) ** 3, 0.0) * w[None, :]
+    dx = x[None, :] - at[:, None]
+    s0, s1, s2 = k.sum(1), (k * dx).sum(1), (k * dx * dx).sum(1)
+    t0, t1 = (k * y).sum(1), (k * dx * y).sum(1)
     den = s0 * s2 - s1 * s1
     with np.errstate(divide="ignore", invalid="ignore"):
-        lin = (s2 * t0 - s1 * t1) / den
-        flat = t0 / s0
-    # Where the pieces sit at one grade the line is undetermined: the local mean stands.
-    fit = np.where(np.abs(den) > 1e-12 * np.maximum(s0 * s0, 1e-300) * h * h, lin, flat)
-    sec = (np.where(u < 1.0, 1.0, 0.0)[None, :, :] * w[:, None, :]).sum(-1)
-    return fit, inside, sec
+        fit = np.where(den > 1e-9 * s0 * s0 * h * h, (s2 * t0 - s1 * t1) / den, t0 / s0)
+    both_sides = (near & (dx <= 0)).any(1) & (near & (dx >= 0)).any(1)
+    ok = both_sides & (near.sum(1) >= min_pieces) & ((near * w[None, :]).sum(1) >= min_seconds)
+    return fit, ok & np.isfinite(fit)
 
 
-def _root(grid: np.ndarray, d: np.ndarray, ok: np.ndarray) -> Optional[float]:
-    """The fall of ``d`` through zero that best splits the ``ok`` grades (see module doc)."""
-    idx = np.flatnonzero(ok)
-    if idx.size < 2:
-        return None
-    best, best_score = None, -np.inf
-    total = np.abs(d[idx]).sum()
-    for a, b in zip(idx[:-1], idx[1:]):
-        if b != a + 1 or not (d[a] > 0 >= d[b]):
-            continue
-        r = grid[a] + (grid[b] - grid[a]) * d[a] / (d[a] - d[b])
-        below, above = idx[grid[idx] < r], idx[grid[idx] > r]
-        score = (np.abs(d[below]) * np.sign(d[below])).sum() - (np.abs(d[above]) * np.sign(d[above])).sum()
-        if score > best_score:
-            best, best_score = float(r), score / total if total > 0 else 0.0
-    return best
+def _pairs(g, y, w, hike, run, h, min_pieces, min_seconds):
+    """Every piece against the other gait at its own grade: (grade, log(v_run / v_hike),
+    duration), sorted by grade; only where the other gait's speed is interpolated."""
+    fh, oh = _interpolated_log_speed(g[hike], y[hike], w[hike], g[run], h, min_pieces, min_seconds)
+    fr, orr = _interpolated_log_speed(g[run], y[run], w[run], g[hike], h, min_pieces, min_seconds)
+    G = np.r_[g[run][oh], g[hike][orr]]
+    D = np.r_[y[run][oh] - fh[oh], fr[orr] - y[hike][orr]]
+    W = np.r_[w[run][oh], w[hike][orr]]
+    o = np.argsort(G, kind="stable")
+    return G[o], D[o], W[o]
+
+
+def _crossing(G: np.ndarray, D: np.ndarray, W: np.ndarray) -> tuple[Optional[float], str]:
+    """Where the non-increasing fit of ``D`` on ``G`` falls through zero, or why it does not."""
+    if G.size < 2:
+        return None, "too_little_overlap"
+    fit = _pav_decreasing(D, W)
+    if np.all(fit > 0):
+        return None, "running_faster"
+    if np.all(fit <= 0):
+        return None, "hiking_faster"
+    i = int(np.flatnonzero(fit <= 0)[0])
+    a, b = fit[i - 1], fit[i]
+    return float(G[i - 1] + (G[i] - G[i - 1]) * a / (a - b)), ""
+
+
+def _clear_fall(G: np.ndarray, D: np.ndarray, r: float, h: float, min_t: float) -> bool:
+    """Whether running is clearly faster just below ``r`` and clearly not just above it: the
+    mean log ratio within ``h`` on each side differs from 0 by at least ``min_t`` standard
+    errors. An isotonic fit always falls somewhere; this asks whether the data do."""
+    below, above = D[(G >= r - h) & (G < r)], D[(G > r) & (G <= r + h)]
+    if below.size < 2 or above.size < 2:
+        return False
+    # The spread around the two local means (the ratio falls across r, so not around one
+    # level), unless the whole range scatters less.
+    local = np.r_[below - below.mean(), above - above.mean()]
+    sd = float(np.sqrt(np.sum(local ** 2) / max(local.size - 2, 1)))
+    if D.size > 2:
+        sd = min(sd, float(np.std(D - np.median(D), ddof=1)))
+    if not sd > 0:
+        return True
+    return bool(below.mean() / (sd / np.sqrt(below.size)) >= min_t
+                and -above.mean() / (sd / np.sqrt(above.size)) >= min_t)
 
 
 def observed_crossover(
     pieces: pd.DataFrame,
     *,
     bandwidth: float = 0.05,
-    step: float = 0.005,
     min_pieces: int = 3,
     min_seconds: float = 180.0,
     n_boot: int = 200,
     max_ci: float = 0.06,
+    min_boot_share: float = 0.5,
+    min_t: float = 2.0,
     seed: int = 0,
 ) -> Crossover:
     """The runner's crossover grade, where they hiked and ran comparable grades.
@@ -145,14 +184,18 @@ def observed_crossover(
         ``avg_grade_pct`` [%], ``speed_mps`` [m/s], ``duration_s`` [s].
     bandwidth : float
         Half-width of the tricube kernel [fraction].
-    step : float
-        Grade grid [fraction].
     min_pieces, min_seconds : int, float
-        Pieces and climbing time each gait needs inside the kernel at a comparable grade [s].
+        Pieces and climbing time [s] the other gait needs inside the kernel for a piece to be
+        compared with it.
     n_boot : int
         Bootstrap resamples of the pieces for the interval.
     max_ci : float
         Widest 90 % interval still reported [fraction].
+    min_boot_share : float
+        Share of the bootstrap resamples that must find a crossover.
+    min_t : float
+        Running must be faster just below the crossover, and not just above it, by this many
+        standard errors (within ``bandwidth`` on each side).
     seed : int
         Seed of the bootstrap.
 
@@ -175,44 +218,33 @@ def observed_crossover(
         return Crossover(None, reason="never_hiked")
     if w[run].sum() < min_seconds or run.sum() < min_pieces:
         return Crossover(None, reason="never_ran_climbing")
-    lo = max(0.0, min(g[hike].min(), g[run].min()) - bandwidth)
-    hi = max(g[hike].max(), g[run].max()) + bandwidth
-    grid = np.arange(np.floor(lo / step) * step, hi + step / 2, step)
-    y = np.log(v)
-
-    rng = np.random.default_rng(seed)
-    n = g.size
-    boot = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot).astype(float) if n_boot else np.zeros((0, n))
-    wmul = np.vstack([np.ones(n), boot]) * w[None, :]  # row 0: the data as they are
-
-    fits, secs, counts = {}, {}, {}
-    for name, sel in (("hike", hike), ("run", run)):
-        f, c, s = _local_log_speed(g[sel], y[sel], wmul[:, sel], grid, bandwidth)
-        fits[name], counts[name], secs[name] = f, c, s
-    comparable = ((counts["hike"] >= min_pieces) & (counts["run"] >= min_pieces)
-                  & (secs["hike"][0] >= min_seconds) & (secs["run"][0] >= min_seconds))
-    # Comparable grades must lie where each gait was really seen, not at a kernel's edge.
-    comparable &= (grid >= max(g[hike].min(), g[run].min())) & (grid <= min(g[hike].max(), g[run].max()))
-    if not comparable.any():
+    y = np.log(np.where(ok, v, 1.0))
+    G, D, W = _pairs(g, y, w, hike, run, bandwidth, min_pieces, min_seconds)
+    if G.size < 2:
         steepest_run = float(np.quantile(g[run], 0.95))
         if steepest_run < float(np.quantile(g[hike], 0.05)):
             return Crossover(None, reason="never_ran_above", reason_grade=steepest_run)
         return Crossover(None, reason="too_little_overlap")
-    band = (float(grid[comparable].min()), float(grid[comparable].max()))
-    d = fits["run"] - fits["hike"]  # (B + 1, G)
-    r0 = _root(grid, d[0], comparable)
+    band = (float(G[0]), float(G[-1]))
+    r0, why = _crossing(G, D, W)
     if r0 is None:
-        dc = d[0][comparable]
-        if np.all(dc > 0):
-            return Crossover(None, reason="running_faster", reason_grade=band[1], comparable=band)
-        if np.all(dc <= 0):
-            return Crossover(None, reason="hiking_faster", reason_grade=band[0], comparable=band)
+        grade = {"running_faster": band[1], "hiking_faster": band[0]}.get(why)
+        return Crossover(None, reason=why, reason_grade=grade, comparable=band)
+    if not _clear_fall(G, D, r0, bandwidth, min_t):
         return Crossover(None, reason="uncertain", comparable=band)
-    roots = np.array([r for r in (_root(grid, d[b], comparable & np.all(np.isfinite(d[[0, b]]), axis=0))
-                                  for b in range(1, d.shape[0])) if r is not None])
-    if n_boot and roots.size < 0.8 * n_boot:
+    n = g.size
+    rng = np.random.default_rng(seed)
+    roots = []
+    for _ in range(n_boot):
+        wb = w * rng.multinomial(n, np.full(n, 1.0 / n))
+        sel = wb > 0
+        r, _ = _crossing(*_pairs(g, y, np.where(sel, wb, 1.0), hike & sel, run & sel, bandwidth,
+                                  min_pieces, min_seconds))
+        if r is not None:
+            roots.append(r)
+    if n_boot and len(roots) < min_boot_share * n_boot:
         return Crossover(None, reason="uncertain", comparable=band)
-    ci = (float(np.quantile(roots, 0.05)), float(np.quantile(roots, 0.95))) if roots.size else (r0, r0)
+    ci = (float(np.quantile(roots, 0.05)), float(np.quantile(roots, 0.95))) if roots else (r0, r0)
     if ci[1] - ci[0] > max_ci:
         return Crossover(None, ci=ci, reason="uncertain", comparable=band)
     return Crossover(r0, ci=(min(ci[0], r0), max(ci[1], r0)), comparable=band)

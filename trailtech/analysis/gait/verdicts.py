@@ -419,7 +419,8 @@ def _crossover(climb_bouts: pd.DataFrame, config: AnalysisConfig) -> Crossover:
     """
     return observed_crossover(climb_bouts, bandwidth=config.crossover_bandwidth_grade,
                               min_pieces=config.crossover_min_pieces,
-                              min_seconds=config.crossover_min_s, max_ci=config.crossover_max_ci_grade)
+                              min_seconds=config.crossover_min_s, max_ci=config.crossover_max_ci_grade,
+                              min_t=config.crossover_min_t)
 
 
 def measured_reference(flags: pd.DataFrame, pieces: pd.DataFrame, other: str, *,
