@@ -215,6 +215,7 @@ def _analyze_text(doc: dict) -> str:
         ("flat cadence", _fmt(s["flat_cadence_spm"], " spm")),
         ("hike / run", f"{_hms(s['hike_time_s'])} / {_hms(s['run_time_s'])} (by {hr['method']})"),
         ("crossover grade", _crossover_text(hr)),
+        ("hike / run effort", (hr.get("effort") or {}).get("text") or "–"),
         ("technical descent", _fmt(s["technical_distance_m"], " m")),
         ("descent control", _fmt(s["descent_control_score"], " / 100")),
     ])

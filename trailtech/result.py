@@ -30,6 +30,7 @@ import pandas as pd
 
 from ._json import jsonable
 from .analysis.gait.crossover import crossover_reason_text
+from .analysis.gait.effort import effort_sentence
 from .analysis.tables import CONTRACT_COLUMNS, AnalysisSummary, HikeRun
 from .config import AnalysisConfig
 from .timeline import TIMELINE_COLUMNS, Column
@@ -76,6 +77,9 @@ def hike_run_dict(hike_run: HikeRun) -> dict[str, Any]:
         "crossover_reason": hike_run.crossover_reason,
         "crossover_reason_text": crossover_reason_text(hike_run.crossover_reason,
                                                        hike_run.crossover_reason_grade_pct) or None,
+        "effort": None if hike_run.effort is None else
+        {**{k: jsonable(v) for k, v in hike_run.effort.to_dict().items()},
+         "text": effort_sentence(hike_run.effort)},
         "hike_time_s": jsonable(hike_run.hike_time_s),
         "run_time_s": jsonable(hike_run.run_time_s),
         "ran_should_hike": _table(hike_run.ran_should_hike, "hike_run_flags"),

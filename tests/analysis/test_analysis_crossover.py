@@ -84,3 +84,47 @@ def test_reason_text_without_its_grade_still_reads():
     assert crossover_reason_text(None) == ""
     assert crossover_reason_text("never_ran_above") == "you never ran the grades you hiked"
     assert crossover_reason_text("running_faster") == "running stayed faster at every grade you both hiked and ran"
+
+
+def test_effort_from_heart_rate_on_a_simulated_runner():
+    """Issue 15: at the grades hiked and run, what running bought and cost in heart rate; the
+    simulated runner's drift is 3 bpm/h and running costs more beats than hiking at one grade."""
+    import trailtech
+    from trailtech.analysis.gait.effort import effort_sentence
+    from trailtech.simulate.hikers import hiker_runner, simulate_hill_session
+
+    a = trailtech.analyze(simulate_hill_session(hiker_runner(0.2), seed=2).track)
+    e = a.hike_run.effort
+    assert e is not None and e.grade_lo_pct < 20 < e.grade_hi_pct
+    assert e.run_hr_delta_bpm > 0  # running a grade costs more than hiking it (cost 1.0 vs 0.92)
+    assert abs(e.run_speed_gain_pct) < 10  # around the crossover neither gait is much faster
+    assert e.run_hr_drift_bpm_per_h == pytest.approx(3.0, abs=1.5)
+    d = a.to_dict()["hike_run"]["effort"]
+    assert d["text"] == effort_sentence(e) and "bpm" in d["text"]
+
+
+def test_no_effort_without_heart_rate():
+    from dataclasses import replace
+
+    import trailtech
+    from trailtech.simulate.hikers import hiker_runner, simulate_hill_session
+
+    run = simulate_hill_session(hiker_runner(0.2), seed=2, grades=(0.12, 0.2, 0.28))
+    samples = run.track.samples.drop(columns=["heart_rate_bpm"])
+    a = trailtech.analyze(replace(run.track, samples=samples))
+    assert a.hike_run.effort is None and a.to_dict()["hike_run"]["effort"] is None
+
+
+def test_no_circular_verdicts_without_cadence():
+    """Issue 15: without cadence, hiking is told from speed; comparing speeds would only restate
+    that, so there is no crossover (reason ``no_cadence``), no "could run" flag, no effort."""
+    import trailtech
+    from trailtech.simulate.hikers import hiker_runner, simulate_hill_session
+
+    run = simulate_hill_session(hiker_runner(0.2), seed=2, grades=(0.06, 0.12, 0.2, 0.28), cadence=False)
+    a = trailtech.analyze(run.track)
+    hr = a.hike_run
+    assert hr.method == "speed"
+    assert hr.crossover_grade_pct is None and hr.crossover_reason == "no_cadence"
+    assert len(hr.hiked_could_run) == 0 and hr.effort is None
+    assert "restate" in a.to_dict()["hike_run"]["crossover_reason_text"]

@@ -203,6 +203,10 @@ class HikeRun:
         :data:`trailtech.analysis.gait.crossover.CROSSOVER_REASONS`), None when there is one.
     crossover_reason_grade_pct : float or None
         The grade the reason names [%] (steepest running, edge of the comparable grades).
+    effort : ClimbingEffort or None
+        Running against hiking at the same grades with heart rate
+        (:class:`trailtech.analysis.gait.effort.ClimbingEffort`); None without heart rate or
+        comparable grades.
     """
 
     method: str = "speed"
@@ -218,6 +222,7 @@ class HikeRun:
     crossover_ci_pct: Optional[tuple[float, float]] = None
     crossover_reason: Optional[str] = None
     crossover_reason_grade_pct: Optional[float] = None
+    effort: Optional[Any] = None
 
 
 @dataclass(frozen=True)

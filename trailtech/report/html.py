@@ -26,6 +26,7 @@ import pandas as pd
 
 from . import htmlkit as hk
 from ..analysis.gait.crossover import crossover_reason_text
+from ..analysis.gait.effort import effort_sentence
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Analysis
@@ -223,6 +224,9 @@ def _hike_run(analysis: "Analysis") -> str:
                                                         getattr(hr, "crossover_reason_grade_pct", None))
                                   or "not enough hiking and running on climbs to tell") + ".",
     ]
+    if getattr(hr, "effort", None) is not None:
+        words = effort_sentence(hr.effort)
+        facts.append(words[0].upper() + words[1:] + ".")
     out = f"<p>{hk.esc(' '.join(facts))}</p>"
     out += "<h3>Climbs</h3>" + hk.table(_numbered(analysis.climbs, "C"), _CLIMB_COLUMNS,
                                         empty="No climbs (at least 100 m long and 15 m of gain).")

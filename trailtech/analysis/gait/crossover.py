@@ -38,6 +38,7 @@ __all__ = ["Crossover", "CROSSOVER_REASONS", "observed_crossover", "crossover_re
 #: Why there is no crossover, by code (``{x}``: the grade the reason names [%]).
 CROSSOVER_REASONS: dict[str, str] = {
     "no_climbs": "no climbing long enough to compare hiking and running",
+    "no_cadence": "without cadence, hiking was told from speed: comparing speeds would only restate it",
     "never_hiked": "you never hiked a climb",
     "never_ran_climbing": "you never ran a climb",
     "never_ran_above": "you never ran above {x:.0f} %, below the grades you hiked",

@@ -25,6 +25,7 @@ from ...processing.hiking import tobler_speed_mps
 from ...timeline import GAIT_HIKE, GAIT_RUN, Timeline
 from ..tables import FLAG_TABLE_COLUMNS, HikeRun
 from .crossover import Crossover, observed_crossover
+from .effort import climbing_effort
 from .bouts import bout_table, climb_pieces, piece_table, row_dt_s
 from .models import SpeedModel, hiking_model, huber_line, running_model, speed_model
 
@@ -556,7 +557,16 @@ def hike_run(timeline: Timeline, climb_rows: list[slice], climb_moving_time_s: n
         if len(pieces) else {}
     should = _agree(should, "ran_should_hike", climb_bouts, climbs, cfg, segment_of)
     could = _agree(could, "hiked_could_run", climb_bouts, climbs, cfg, segment_of)
-    cross = _crossover(climb_bouts, cfg)
+    if method == "speed":
+        # Hiking was told from speed: a slower-than-running verdict would only restate how the
+        # gait was classified (issue 15), so none is given.
+        cross, effort = Crossover(None, reason="no_cadence"), None
+        could = could.iloc[0:0]
+    else:
+        cross = _crossover(climb_bouts, cfg)
+        effort = climbing_effort(climb_bouts, t, timeline.heart_rate_bpm,
+                                 bandwidth=cfg.crossover_bandwidth_grade,
+                                 min_pieces=cfg.crossover_min_pieces, min_seconds=cfg.crossover_min_s)
     return HikeRun(
         method=method,
         crossover_grade_pct=None if cross.grade is None else 100.0 * cross.grade,
@@ -566,6 +576,7 @@ def hike_run(timeline: Timeline, climb_rows: list[slice], climb_moving_time_s: n
         else (100.0 * cross.ci[0], 100.0 * cross.ci[1]),
         crossover_reason=cross.reason,
         crossover_reason_grade_pct=None if cross.reason_grade is None else 100.0 * cross.reason_grade,
+        effort=effort,
         hike_time_s=float(np.sum(dt[hike])),
         run_time_s=float(np.sum(dt[run])),
         ran_should_hike=should,
