@@ -340,3 +340,17 @@ def test_crossover_on_real_runs_is_observed_or_reasoned(real_dir):
             assert h.crossover_method == "observed"
         else:
             assert h.crossover_method is None and h.crossover_reason in CROSSOVER_REASONS
+
+
+def test_cadence_split_sits_midway_between_the_modes_not_anywhere_in_the_trough():
+    """Issue 15: on the 50 km Suunto run the emptiest bin of a long flat trough put the split at
+    155 spm, inside the running of steep climbs (150-165 spm), and a 5 % move of it shifted 37
+    minutes between gaits. The split is now the middle of the two modes."""
+    rng = np.random.default_rng(0)
+    hike = rng.normal(112, 5, 5000)
+    run = rng.normal(170, 3, 700)
+    trough = rng.uniform(124, 166, 160)
+    trough = trough[(trough < 150) | (trough > 158)]  # an emptier stretch near the running mode
+    c = np.r_[hike, run, trough]
+    thr, adaptive = gt.cadence_threshold(c, np.full(c.size, 0.12), np.ones(c.size, bool))
+    assert adaptive and 136 <= thr <= 146
