@@ -160,6 +160,15 @@ def _signed_m(value: Any, sign: str) -> str:
     return text if text == "–" else sign + text
 
 
+def _crossover_text(hr: dict) -> str:
+    """The crossover grade with its interval, or why there is none (issue 15)."""
+    if hr.get("crossover_grade_pct") is None:
+        return "– (" + (hr.get("crossover_reason_text") or "not found") + ")"
+    ci = hr.get("crossover_ci_pct")
+    return _fmt(hr["crossover_grade_pct"], " %", nd=1) + (
+        f" ({ci[0]:.1f}–{ci[1]:.1f} %, observed)" if ci else "")
+
+
 def _hms(seconds: Any) -> str:
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return "–"
@@ -254,8 +263,8 @@ def _analyze_text(doc: dict) -> str:
         ("pace", f"{_pace(s['avg_speed_mps'])} ({_pace(s['gap_speed_mps'])} grade-adjusted)"),
         ("flat cadence", _fmt(s["flat_cadence_spm"], " spm")),
         ("hike / run", f"{_hms(s['hike_time_s'])} / {_hms(s['run_time_s'])} (by {hr['method']})"),
-        ("crossover grade", _fmt(hr["crossover_grade_pct"], " %", nd=1)
-         + (" (from your hiking and running speeds)" if hr.get("crossover_method") == "model" else "")),
+        ("crossover grade", _crossover_text(hr)),
+        ("hike / run effort", (hr.get("effort") or {}).get("text") or "–"),
         ("technical descent", _fmt(s["technical_distance_m"], " m")),
         ("descent control", _fmt(s["descent_control_score"], " / 100")),
     ])

@@ -95,6 +95,13 @@ class AnalysisConfig:
     should_hike_min_grade: float = _f(0.10, "science.md 2C step 2: climbs with mean g >= 0.10 [H]", 0, 1)
     could_run_max_grade: float = _f(0.12, "science.md 2C step 4: hike bouts on g < 0.12 [H]", 0, 1)
     long_climb_s: float = _f(300.0, "science.md 2C step 2: marginal R flagged on climbs > 5 min [H]", 0, 7200)
+    crossover_bandwidth_grade: float = _f(0.05, "issue 15: kernel half-width of the observed crossover, read on simulated runners (scripts/hike_run_accuracy.py) [H]", 0.01, 0.2)
+    crossover_min_pieces: int = _f(3, "issue 15: climbing pieces of each gait near a comparable grade [H]", 1, 100)
+    crossover_min_s: float = _f(180.0, "issue 15: climbing time of each gait near a comparable grade [H]", 0, 7200)
+    crossover_max_ci_grade: float = _f(0.06, "issue 15: widest 90 % interval still reported: a wrong crossover is worse than none [H]", 0.005, 0.5)
+    crossover_min_t: float = _f(2.0, "issue 15: running faster just below, not just above the crossover, by 2 standard errors; on simulated runners 1.5 let answers 6 points off through [H]", 0, 10)
+    flag_min_m: float = _f(100.0, "issue 15: no hike/run flag shorter than 100 m [H]", 0, 5000)
+    flag_min_s: float = _f(60.0, "issue 15: no hike/run flag shorter than 60 s [H]", 0, 3600)
 
     # --- segments (science.md 2B and 3A) ---
     climb_enter_grade: float = _f(0.06, "science.md 2B [H]", 0, 0.5)

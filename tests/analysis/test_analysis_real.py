@@ -9,6 +9,30 @@ import trailtech
 from trailtech.errors import DataQualityWarning, TrackDataError
 
 
+def _flags_agree_with_climbs(a, name):
+    """Issue 15: no hike/run flag shorter than 100 m and 60 s, none contradicting the climbs
+    table beside it, and no crossover without an interval nor a missing one without a reason."""
+    hr, climbs = a.hike_run, a.climbs
+    for kind, flags in (("ran_should_hike", hr.ran_should_hike), ("hiked_could_run", hr.hiked_could_run)):
+        for f in flags.itertuples():
+            assert f.end_m - f.start_m >= 100 and f.duration_s >= 60, (name, kind, f)
+            assert f.reference in ("measured", "predicted")
+            mid = 0.5 * (f.start_m + f.end_m)  # a piece ends where the next row starts
+            on = climbs[(climbs["start_m"] <= mid) & (climbs["end_m"] >= mid)]
+            assert len(on) == 1, (name, kind, f.start_m)
+            hv, rv = float(on["hike_vam_m_per_h"].iloc[0]), float(on["run_vam_m_per_h"].iloc[0])
+            if np.isfinite(hv) and np.isfinite(rv):
+                if kind == "ran_should_hike":
+                    assert rv <= hv * a.config.marginal_hike_ratio, (name, f.start_m, hv, rv)
+                else:
+                    assert hv < rv, (name, f.start_m, hv, rv)
+    if hr.crossover_grade_pct is None:
+        assert hr.crossover_reason is not None and hr.crossover_method is None, name
+    else:
+        lo, hi = hr.crossover_ci_pct
+        assert hr.crossover_method == "observed" and lo <= hr.crossover_grade_pct <= hi, name
+
+
 def test_real_running_files_analyse(real_dir, manifest):
     rows = [r for r in manifest if r["is_running"].startswith("yes")]
     assert rows
@@ -46,6 +70,7 @@ def test_real_running_files_analyse(real_dir, manifest):
             assert row["reasons"] and (row["control_score"] is None or row["control_score"] < 60)
         for rep in d["repeats"]:
             assert len(rep["passes"]) >= 2
+        _flags_agree_with_climbs(a, r["file"])
         t = a.timeline["technicality"].to_numpy(float)
         assert np.all((t[np.isfinite(t)] >= 0) & (t[np.isfinite(t)] <= 1))
         assert set(np.unique(a.timeline["gait"])) <= {"hike", "run", "stop"}

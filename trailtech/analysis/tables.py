@@ -150,6 +150,7 @@ FLAG_TABLE_COLUMNS: tuple[Column, ...] = (
     _c("ratio", "-", "running over hiking speed (observed or modelled)"),
     _c("time_lost_s", "s", "time the other gait would have saved"),
     _c("verdict", "-", "the advice, in words", "object"),
+    _c("reference", "-", '"measured" (the runner\'s own other gait nearby at that grade) or "predicted" (a model)', "object"),
 )
 
 _CONTRACT_SIZE = {"climbs": 9, "descents": 16, "line_practice": 13, "repeats": 6, "hike_run_flags": 5}
@@ -203,6 +204,17 @@ class HikeRun:
         With ``crossover_method == "model"``: the two models' vertical speeds on a grade grid,
         grade_pct, run_vam_m_per_h, hike_vam_m_per_h, run_speed_mps, hike_speed_mps
         (empty otherwise).
+    crossover_ci_pct : tuple of float or None
+        90 % bootstrap interval of the observed crossover grade [%].
+    crossover_reason : str or None
+        Why there is no crossover grade (a code of
+        :data:`trailtech.analysis.gait.crossover.CROSSOVER_REASONS`), None when there is one.
+    crossover_reason_grade_pct : float or None
+        The grade the reason names [%] (steepest running, edge of the comparable grades).
+    effort : ClimbingEffort or None
+        Running against hiking at the same grades with heart rate
+        (:class:`trailtech.analysis.gait.effort.ClimbingEffort`); None without heart rate or
+        comparable grades.
     """
 
     method: str = "speed"
@@ -215,6 +227,10 @@ class HikeRun:
     climb_bouts: pd.DataFrame = field(default_factory=pd.DataFrame)
     crossover_method: Optional[str] = None
     gait_models: pd.DataFrame = field(default_factory=pd.DataFrame)
+    crossover_ci_pct: Optional[tuple[float, float]] = None
+    crossover_reason: Optional[str] = None
+    crossover_reason_grade_pct: Optional[float] = None
+    effort: Optional[Any] = None
 
 
 @dataclass(frozen=True)
