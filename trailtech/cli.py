@@ -297,23 +297,16 @@ def _analyze_text(doc: dict) -> str:
             out.extend(f"     - {r}" for r in p.get("reasons") or [])
         parts.append("line practice (practise #1 first)\n" + "\n".join(out))
     if doc["repeats"]:
-        from .report.htmlkit import fmt_duration  # pass times as m:ss, as in the HTML report
-
-        rows = [[f"{r['start_m'] / 1000:.2f}", _fmt(r["length_m"], " m"), str(r["direction"]),
-                 str(len(r["passes"])), " / ".join(fmt_duration(p.get("duration_s")) for p in r["passes"]),
-                 str(r["trend"] or "–")] for r in doc["repeats"]]
-        parts.append("repeats\n" + _table(
-            ["at km", "length", "direction", "passes", "pass times", "trend"], rows))
-    lines = []  # one block: coaching notes, what trailtech decided, what went wrong
-    for flag, label in (("ran_should_hike", "ran, hiking was as fast"),
-                        ("hiked_could_run", "hiked, running was clearly faster")):
-        for f in hr.get(flag) or []:
-            lines.append(f"note: {label}: km {f['start_m'] / 1000:.2f}–{f['end_m'] / 1000:.2f} "
-                         f"at {_fmt(f['avg_grade_pct'], ' %', nd=1)}")
-    lines += [f"note: {n}" for n in doc.get("notes") or []]
-    lines += [f"warning: {w}" for w in doc["warnings"]]
-    if lines:
-        parts.append("\n".join(lines))
+        from .report.htmlkit import fmt_duration as mss  # pass times m:ss, as in the HTML report
+        rows = [[f"{r['start_m'] / 1000:.2f}", _fmt(r["length_m"], " m"), str(r["direction"]), str(len(r["passes"])),
+                 " / ".join(mss(p.get("duration_s")) for p in r["passes"]), str(r["trend"] or "–")] for r in doc["repeats"]]
+        parts.append("repeats\n" + _table(["at km", "length", "direction", "passes", "pass times", "trend"], rows))
+    lines = [f"note: {label}: km {f['start_m'] / 1000:.2f}–{f['end_m'] / 1000:.2f} at "
+             f"{_fmt(f['avg_grade_pct'], ' %', nd=1)}" for flag, label in (
+                 ("ran_should_hike", "ran, hiking was as fast"),
+                 ("hiked_could_run", "hiked, running was clearly faster")) for f in hr.get(flag) or []]
+    lines += [f"note: {n}" for n in doc.get("notes") or []] + [f"warning: {w}" for w in doc["warnings"]]
+    parts += ["\n".join(lines)] if lines else []  # notes, decisions, warnings: one block
     return "\n\n".join(parts)
 
 
@@ -567,8 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("report", help="self-contained HTML report of one activity")
     s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
     s.add_argument("-o", "--output", metavar="OUT.html", required=True, help="report file to write")
-    s.add_argument("--offline", action="store_true",
-                   help="no OpenStreetMap view: the report can never reach the network")
+    s.add_argument("--offline", action="store_true", help="no OpenStreetMap view: never reach the network")
     s.set_defaults(func=_cmd_report)
 
     s = sub.add_parser("season", help="every activity under the paths (folders, Strava export .zip)")
