@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..config import AnalysisConfig
 from ..result import jsonable
+from .clocks import clock_problems
 from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import find_duplicates
 from .discover import Source, discover
@@ -32,7 +33,7 @@ from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry, is_segments_entry
-from .summary import is_technical_session, metric_trend, season_crossover_grade, weekly_technical
+from .summary import metric_trend, technical_sessions, season_crossover_grade, weekly_technical
 from ..processing.sport import sport_on_foot
 from .work import Task, error_entry
 
@@ -43,7 +44,8 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
                  "descent_control_score", "hike_time_s", "crossover_grade_pct", "line_practice_count"]
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
 ACTIVITY_EXTRA_KEYS = ["name", "technical_distance_m", "technical_session", "format", "duplicates",
-                       "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
+                       "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
+                       "clock_problem"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -69,6 +71,10 @@ class Season:
         walking, hiking ... or an unknown sport at on-foot speed; a multisport file with a
         running leg), on_foot_distance_m, on_foot_ascent_m, on_foot_moving_time_s (the
         on-foot part of its totals). Rides, swims and other sports are listed but not counted.
+        clock_problem: why its start time cannot be placed on a calendar (unset clock, in the
+        future, far from the file's creation time; see :mod:`trailtech.season.clocks`), or
+        None: such an activity is analysed and counted in the totals but left out of the
+        weeks and trends.
     segments : pandas.DataFrame
         One row per stretch of trail met in two or more activities: segment_id, direction
         ("down"/"up"), start_lat, start_lon, end_lat, end_lon, length_m, drop_m [m, negative
@@ -81,7 +87,7 @@ class Season:
         activities [%].
     trends : dict
         ``flat_cadence_spm`` and ``descent_control_score``: trend, change_per_30d, points
-        (on-foot activities).
+        (on-foot activities with a plausible clock).
     weeks : list of dict
         Technical volume and sessions per ISO week, on-foot activities (see
         :func:`trailtech.season.summary.weekly_technical`).
@@ -137,9 +143,19 @@ class Season:
         cols = ["segment_id", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS
         return pd.DataFrame(rows, columns=cols)
 
+    def clock_problems(self) -> list[dict[str, Any]]:
+        """The activities left out of the time-based figures: ``file``, ``start_time`` (as
+        the file says, ISO 8601 UTC or None) and ``reason``."""
+        if "clock_problem" not in self.activities:
+            return []
+        bad = self.activities[self.activities["clock_problem"].notna()]
+        return [{"file": r["file"], "start_time": jsonable(r["start_time"]), "reason": r["clock_problem"]}
+                for r in bad.to_dict(orient="records")]
+
     def to_dict(self) -> dict[str, Any]:
         """The ``trailtech season --json`` document (cli-contract.md), plus ``trends``,
-        ``weeks`` and ``running`` (:meth:`running_totals`)."""
+        ``weeks``, ``running`` (:meth:`running_totals`) and ``clock_problems``
+        (:meth:`clock_problems`)."""
         acts = [{k: jsonable(r.get(k)) for k in ACTIVITY_KEYS + ACTIVITY_EXTRA_KEYS}
                 for r in self.activities.to_dict(orient="records")]
         segs = []
@@ -156,6 +172,7 @@ class Season:
             "trends": jsonable({k: v for k, v in self.trends.items()}),
             "weeks": jsonable(self.weeks),
             "running": jsonable(self.running_totals()),
+            "clock_problems": self.clock_problems(),
         }
 
     def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
@@ -272,7 +289,8 @@ def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
     df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
     df["on_foot"] = df["on_foot"].fillna(True).astype(bool)
-    df["technical_session"] = [is_technical_session(r) for r in df.to_dict(orient="records")]
+    df["technical_session"] = technical_sessions(df)
+    df["clock_problem"] = clock_problems(df["start_time"], [r.get("time_created") for r in rows])
     return df
 
 
@@ -464,15 +482,18 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     # rarely passes both gates of a trail descent, and its passes are listed by file.
     foot = activities["on_foot"].to_numpy(dtype=bool)
     running = activities[foot]
+    # Weeks and trends need a calendar: an activity whose clock is unset or implausible is
+    # counted in the totals but not placed in time (listed by Season.clock_problems).
+    dated = running[running["clock_problem"].isna()]
     ok_foot = [e for e, f in zip(ok, foot) if f]
     segs = _segments(ok, config, store, digests or {})
     seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
                 "drop_m", "n_passes", "trend", "passes"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
     trends = {
-        "flat_cadence_spm": metric_trend(running, "flat_cadence_spm", higher_is_better=True,
+        "flat_cadence_spm": metric_trend(dated, "flat_cadence_spm", higher_is_better=True,
                                          tolerance_per_30d=1.0),
-        "descent_control_score": metric_trend(running, "descent_control_score", higher_is_better=True,
+        "descent_control_score": metric_trend(dated, "descent_control_score", higher_is_better=True,
                                               tolerance_per_30d=2.0),
     }
     return Season(
@@ -482,6 +503,6 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         crossover_grade_pct=season_crossover_grade(
             [e["activity"].get("crossover_grade_pct") for e in ok_foot], _pooled_bouts(ok_foot)),
         trends=trends,
-        weeks=weekly_technical(running),
+        weeks=weekly_technical(dated),
         analyses={e["file"]: e["analysis"] for e in ok},
     )

@@ -1,0 +1,49 @@
+"""Activities whose clock cannot be trusted stay analysed but leave the calendar figures."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from trailtech.config import AnalysisConfig
+from trailtech.season.clocks import clock_problems
+from trailtech.season.core import _assemble
+
+NOW = pd.Timestamp("2026-12-06T12:00:00Z")
+
+
+def test_clock_problem_reasons():
+    starts = ["2024-11-24T13:27:08Z", "1990-01-02T08:00:00Z", "2031-05-01T08:00:00Z", "2019-05-01T08:00:00Z", None]
+    created = [None, None, None, "2023-06-01T08:00:00Z", None]
+    why = clock_problems(starts, created, now=NOW)
+    assert why[0] is None
+    assert why[1] == "clock unset: dated 1990-01-02, before 2000"
+    assert why[2] == "dated 2031-05-01, in the future"
+    assert why[3].startswith("starts 2019-05-01, 1492 days from the file's creation time (2023-06-01)")
+    assert why[4] == "no start time"
+    # A start within a day of "now" (a time-zone slip) and a later export are both fine.
+    assert clock_problems(["2026-12-07T06:00:00Z", "2024-01-01T00:00:00Z"],
+                          [None, "2024-06-01T00:00:00Z"], now=NOW) == [None, None]
+
+
+def _entry(file, start, *, created=None):
+    return {"file": file, "ok": True, "activity": {
+        "file": file, "start_time": start, "sport": "running", "distance_m": 10000.0, "ascent_m": 300.0,
+        "moving_time_s": 3600.0, "descent_control_score": 70.0, "hike_time_s": 0.0, "crossover_grade_pct": None,
+        "line_practice_count": 0, "technical_distance_m": 0.0, "descent_length_m": 1000.0,
+        "flat_cadence_spm": 170.0, "time_created": created}, "analysis": {"file": file}}
+
+
+def test_unset_clock_kept_but_out_of_weeks_and_trends():
+    # Two 2024 runs and a Forerunner 70 run dated 1990 (its clock was never set): before the
+    # fix the weeks ran from 1990 to 2024, about 1,800 of them.
+    entries = [_entry("/a.fit", "2024-11-22T13:30:02Z"), _entry("/b.fit", "2024-11-24T13:27:08Z"),
+               _entry("/fr70.fit", "1990-07-14T10:00:00Z")]
+    season = _assemble(entries, [], AnalysisConfig())
+    assert len(season.activities) == 3  # kept, analysed, counted in the totals
+    assert season.running_totals()["distance_m"] == 30000.0
+    assert [w["week"] for w in season.weeks] == ["2024-W47"]
+    assert season.trends["flat_cadence_spm"]["n"] == 2
+    doc = season.to_dict()
+    assert doc["clock_problems"] == [{"file": "/fr70.fit", "start_time": "1990-07-14T10:00:00Z",
+                                      "reason": "clock unset: dated 1990-07-14, before 2000"}]
+    assert [a["clock_problem"] for a in doc["activities"]][-1] is None
