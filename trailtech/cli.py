@@ -386,7 +386,7 @@ def _season_text(season) -> str:
         if dups:
             parts.append("same activity in several files, counted once:\n" + "\n".join(dups))
 
-    from .report.season_text import collapse_empty_weeks, not_counted_text, trend_change_text
+    from .report.season_text import collapse_empty_weeks, not_counted_text, trend_text
 
     run = doc.get("running") or {}
     if run:
@@ -400,9 +400,8 @@ def _season_text(season) -> str:
     trends = doc.get("trends") or {}
 
     for key, label in (("flat_cadence_spm", "flat cadence"), ("descent_control_score", "descent control")):
-        t = trends.get(key)
-        if t and t.get("trend"):
-            parts.append(f"{label}: {t['trend']} ({trend_change_text(key, t.get('change_per_30d'))})")
+        if trends.get(key):
+            parts.append(f"{label}: {trend_text(key, trends[key])}")
 
     # Runs of weeks without activities are one row each (the JSON keeps every week).
     weeks = collapse_empty_weeks(doc.get("weeks") or [])[-_TEXT_WEEKS:]
@@ -419,8 +418,8 @@ def _season_text(season) -> str:
         rows = []
         for s in doc["segments"]:
             times = " ".join(_fmt(p["duration_s"], "s") for p in s["passes"])
-            # A descent's trend weighs its control scores as well as its times, so they are
-            # shown beside them: a faster pass with a lower score can make it "worse".
+            # Time and control are judged on their own (season.match.segment_trend); both are
+            # shown so the reader sees which moved.
             scores = (" ".join(_fmt(p.get("control_score")) for p in s["passes"])
                       if s.get("direction") == "down" else "–")
             rows.append([s["segment_id"], _fmt(s["length_m"], " m"), _fmt(s["drop_m"], " m"),

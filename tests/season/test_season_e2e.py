@@ -61,7 +61,7 @@ def test_same_course_segments_are_found(season, sim_dir):
     for s in segs.to_dict(orient="records"):
         assert {p["file"] for p in s["passes"]} == week  # the practice session is elsewhere
         assert s["n_passes"] == 2
-        assert s["trend"] in ("improving", "steady", "worse")
+        assert s["trend"] is None  # two passes a week apart: not enough data for a trend word
         assert all(p["duration_s"] > 0 for p in s["passes"])
     # The long runnable descent (~2.8 km, ~280 m drop) is one of them, timed on both days.
     long = segs[(segs["direction"] == "down") & (segs["length_m"] > 2000)]

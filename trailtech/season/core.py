@@ -78,8 +78,10 @@ class Season:
     segments : pandas.DataFrame
         One row per stretch of trail met in two or more activities: segment_id, direction
         ("down"/"up"), start_lat, start_lon, end_lat, end_lon, length_m, drop_m [m, negative
-        for climbs], n_passes, trend, passes (list of dicts: file, start_time, duration_s [s],
-        control_score [0-100 or None]).
+        for climbs], n_passes, trend (improving/steady/worse only with evidence, see
+        :func:`trailtech.season.match.segment_trend`), time_trend and control_trend (dicts of
+        :func:`trailtech.season.summary.robust_trend`), passes (list of dicts: file, start_time,
+        duration_s [s], control_score [0-100 or None]).
     errors : list of dict
         ``{"file", "error"}`` for every file that could not be read or analysed.
     crossover_grade_pct : float or None
@@ -163,7 +165,9 @@ class Season:
             d = {k: jsonable(s[k]) for k in SEGMENT_KEYS if k != "passes"}
             d["passes"] = [{k: jsonable(p[k]) for k in PASS_KEYS} for p in s["passes"]]
             d["direction"] = s["direction"]
-            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction"]})
+            d["time_trend"] = jsonable(s.get("time_trend"))
+            d["control_trend"] = jsonable(s.get("control_trend"))
+            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction", "time_trend", "control_trend"]})
         return {
             "activities": acts,
             "errors": [{"file": e["file"], "error": e["error"]} for e in self.errors],
@@ -488,7 +492,7 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     ok_foot = [e for e, f in zip(ok, foot) if f]
     segs = _segments(ok, config, store, digests or {})
     seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
-                "drop_m", "n_passes", "trend", "passes"]
+                "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
     trends = {
         "flat_cadence_spm": metric_trend(dated, "flat_cadence_spm", higher_is_better=True,

@@ -11,7 +11,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-__all__ = ["season_crossover_grade", "pooled_crossover_grade", "metric_trend", "weekly_technical", "is_technical_session",
+__all__ = ["season_crossover_grade", "pooled_crossover_grade", "metric_trend", "robust_trend", "weekly_technical", "is_technical_session",
            "technical_sessions", "week_starts", "WEEKLY_SUMS",
            "SESSIONS_TARGET_PER_WEEK"]
 
@@ -102,36 +102,90 @@ def season_crossover_grade(per_activity_pct, bouts: pd.DataFrame, *,
     return pooled
 
 
-def metric_trend(activities: pd.DataFrame, column: str, *, higher_is_better: bool,
-                 tolerance_per_30d: float, min_points: int = 3) -> dict[str, Any]:
-    """Linear trend of one per-activity metric over calendar time.
+#: Evidence a trend word needs: activities (or passes) with a value, and the days they span.
+TREND_MIN_POINTS = 5
+TREND_MIN_SPAN_D = 28.0
+#: Confidence of the Theil-Sen slope interval.
+TREND_CONFIDENCE = 0.90
+
+
+def robust_trend(days: np.ndarray, values: np.ndarray, *, higher_is_better: bool, tolerance_per_30d: float,
+                 min_points: int = TREND_MIN_POINTS, min_span_d: float = TREND_MIN_SPAN_D,
+                 confidence: float = TREND_CONFIDENCE) -> dict[str, Any]:
+    """A trend word only with evidence: Theil-Sen slope and its interval over calendar days.
+
+    The slope is the median of the pairwise slopes (Theil-Sen: one odd day moves it little);
+    its interval is Sen's, at ``confidence`` (:func:`scipy.stats.theilslopes`).
+
+    * fewer than ``min_points`` values, or spanning less than ``min_span_d`` days: no word,
+      ``status`` "not enough data yet" and ``missing`` saying what is lacking;
+    * the interval excludes zero and the slope is beyond ``tolerance_per_30d``: "improving"
+      or "worse" (``higher_is_better`` decides which);
+    * the whole interval within the tolerance: "steady";
+    * otherwise no word, ``status`` "no clear trend" (the data allow both directions).
 
     Returns
     -------
     dict
-        ``trend`` ("improving"/"steady"/"worse"/None), ``change_per_30d`` [unit of the
-        metric per 30 days], ``n`` (activities with a value), ``points`` (``[date, value]``).
+        ``trend`` (word or None), ``status`` (the word, "not enough data yet" or "no clear
+        trend"), ``missing`` (str or None), ``change_per_30d``, ``change_low_per_30d``,
+        ``change_high_per_30d`` [unit of the values per 30 days, None without enough data],
+        ``span_d`` [d].
+    """
+    days = np.asarray(days, dtype=float)
+    values = np.asarray(values, dtype=float)
+    n = int(values.size)
+    span = float(np.ptp(days)) if n else 0.0
+    out: dict[str, Any] = {"trend": None, "status": "not enough data yet", "missing": None,
+                           "change_per_30d": None, "change_low_per_30d": None, "change_high_per_30d": None,
+                           "span_d": round(span, 1)}
+    lacking = []
+    if n < min_points:
+        k = min_points - n
+        lacking.append(f"{k} more {'activity' if k == 1 else 'activities'} (have {n}, need {min_points})")
+    if span < min_span_d:
+        lacking.append(f"a span of {min_span_d / 7:.0f} weeks (have {span:.0f} days)")
+    if lacking:
+        out["missing"] = " and ".join(lacking)
+        return out
+    from scipy.stats import theilslopes  # lazily: `import trailtech` must not load scipy.stats
+
+    slope, _, low, high = theilslopes(values, days, alpha=confidence)
+    slope, low, high = 30.0 * slope, 30.0 * low, 30.0 * high
+    out.update(change_per_30d=round(float(slope), 2), change_low_per_30d=round(float(low), 2),
+               change_high_per_30d=round(float(high), 2))
+    if (low > 0 or high < 0) and abs(slope) > tolerance_per_30d:
+        out["trend"] = "improving" if (slope > 0) == higher_is_better else "worse"
+    elif -tolerance_per_30d <= low and high <= tolerance_per_30d:
+        out["trend"] = "steady"
+    out["status"] = out["trend"] or "no clear trend"
+    return out
+
+
+def metric_trend(activities: pd.DataFrame, column: str, *, higher_is_better: bool,
+                 tolerance_per_30d: float, min_points: int = TREND_MIN_POINTS,
+                 min_span_d: float = TREND_MIN_SPAN_D) -> dict[str, Any]:
+    """Trend of one per-activity metric over calendar time (:func:`robust_trend`).
+
+    Returns
+    -------
+    dict
+        :func:`robust_trend`'s keys, ``n`` (activities with a value) and ``points``
+        (``[date, value]``).
     """
     if len(activities) == 0 or column not in activities:
-        return {"trend": None, "change_per_30d": None, "n": 0, "points": []}
+        return {**robust_trend(np.array([]), np.array([]), higher_is_better=higher_is_better,
+                               tolerance_per_30d=tolerance_per_30d, min_points=min_points,
+                               min_span_d=min_span_d), "n": 0, "points": []}
     t = pd.to_datetime(activities["start_time"], utc=True, errors="coerce", format="ISO8601")
     y = pd.to_numeric(activities[column], errors="coerce")
     ok = t.notna() & y.notna()
     t, y = t[ok], y[ok].to_numpy(dtype=float)
     points = [[ts.isoformat().replace("+00:00", "Z"), float(v)] for ts, v in zip(t, y)]
-    out: dict[str, Any] = {"trend": None, "change_per_30d": None, "n": int(len(y)), "points": points}
-    if len(y) < min_points:
-        return out
-    days = ((t - t.iloc[0]).dt.total_seconds() / 86400.0).to_numpy()
-    if np.ptp(days) < 1.0:
-        return out
-    slope = float(np.polyfit(days, y, 1)[0]) * 30.0
-    out["change_per_30d"] = round(slope, 2)
-    if abs(slope) <= tolerance_per_30d:
-        out["trend"] = "steady"
-    else:
-        out["trend"] = "improving" if (slope > 0) == higher_is_better else "worse"
-    return out
+    days = ((t - t.iloc[0]).dt.total_seconds() / 86400.0).to_numpy() if len(t) else np.array([])
+    out = robust_trend(days, y, higher_is_better=higher_is_better, tolerance_per_30d=tolerance_per_30d,
+                       min_points=min_points, min_span_d=min_span_d)
+    return {**out, "n": int(len(y)), "points": points}
 
 
 def is_technical_session(row: Any, *, min_share: float = 0.25, min_technical_m: float = 200.0) -> bool:
