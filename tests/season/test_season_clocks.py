@@ -47,3 +47,27 @@ def test_unset_clock_kept_but_out_of_weeks_and_trends():
     assert doc["clock_problems"] == [{"file": "/fr70.fit", "start_time": "1990-07-14T10:00:00Z",
                                       "reason": "clock unset: dated 1990-07-14, before 2000"}]
     assert [a["clock_problem"] for a in doc["activities"]][-1] is None
+
+
+def test_weeks_are_cut_in_local_time():
+    # Sunday 1 Dec 2024, 21:00 in Colorado (-07:00) is Monday 04:00 UTC: in UTC the run would
+    # land in the next week.
+    sunday_evening = {**_entry("/evening.fit", "2024-12-02T04:00:00Z")}
+    sunday_evening["activity"] = {**sunday_evening["activity"], "utc_offset_s": -25200,
+                                  "start_time_local": "2024-12-01T21:00:00-07:00"}
+    season = _assemble([_entry("/monday.fit", "2024-11-25T14:00:00Z"), sunday_evening], [], AnalysisConfig())
+    assert [w["week"] for w in season.weeks] == ["2024-W48"]
+    assert season.weeks[0]["activities"] == 2
+    assert season.to_dict()["activities"][1]["start_time_local"] == "2024-12-01T21:00:00-07:00"
+
+
+def test_local_time_text_and_offset_rounding():
+    from trailtech.io.fit_content import utc_offset_of
+    from trailtech.track import local_iso
+
+    assert utc_offset_of([-25201.0]) == -25200  # stamps a second apart
+    assert utc_offset_of([20 * 3600.0]) is None  # beyond any zone
+    assert utc_offset_of([]) is None
+    t = pd.Timestamp("2024-11-24T13:27:08.4Z")
+    assert local_iso(t, -25200) == "2024-11-24T06:27:08-07:00"
+    assert local_iso(t, None) is None and local_iso(None, 3600) is None

@@ -43,7 +43,7 @@ __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KE
 ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "moving_time_s",
                  "descent_control_score", "hike_time_s", "crossover_grade_pct", "line_practice_count"]
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
-ACTIVITY_EXTRA_KEYS = ["name", "technical_distance_m", "technical_session", "format", "duplicates",
+ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
                        "clock_problem"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
@@ -71,6 +71,9 @@ class Season:
         walking, hiking ... or an unknown sport at on-foot speed; a multisport file with a
         running leg), on_foot_distance_m, on_foot_ascent_m, on_foot_moving_time_s (the
         on-foot part of its totals). Rides, swims and other sports are listed but not counted.
+        start_time_local (ISO 8601 with the offset of where it took place, None when
+        unknown), utc_offset_s [s], time_created (the file's own creation time, FIT), start_wall
+        (naive local wall-clock start, UTC when the offset is unknown: weeks are cut in it);
         clock_problem: why its start time cannot be placed on a calendar (unset clock, in the
         future, far from the file's creation time; see :mod:`trailtech.season.clocks`), or
         None: such an activity is analysed and counted in the totals but left out of the
@@ -280,7 +283,8 @@ def _foot_row(activity: dict) -> dict:
 
 def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     rows = [_foot_row(e["activity"]) for e in entries]
-    cols = ACTIVITY_KEYS + ["name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
+    cols = ACTIVITY_KEYS + ["start_time_local", "utc_offset_s", "time_created",
+                            "name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
                             "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates"
                             ] + FOOT_KEYS
     df = pd.DataFrame(rows, columns=cols)
@@ -288,13 +292,18 @@ def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     df["sensors"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["sensors"]]
     df["duplicates"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["duplicates"]]
     for c in cols:
-        if c not in ("file", "start_time", "sport", "name", "format", "sensors", "duplicates", "on_foot"):
+        if c not in ("file", "start_time", "start_time_local", "time_created", "sport", "name", "format", "sensors",
+                     "duplicates", "on_foot"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
     df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
     df["on_foot"] = df["on_foot"].fillna(True).astype(bool)
     df["technical_session"] = technical_sessions(df)
-    df["clock_problem"] = clock_problems(df["start_time"], [r.get("time_created") for r in rows])
+    df["clock_problem"] = clock_problems(df["start_time"], df["time_created"].tolist())
+    # The wall-clock start where the activity took place (UTC when the offset is unknown):
+    # weeks and days are cut in it, so an evening run stays on its day.
+    offset = pd.to_timedelta(df["utc_offset_s"].fillna(0.0), unit="s")
+    df["start_wall"] = (df["start_time"].dt.tz_localize(None) + offset).astype("datetime64[ns]")
     return df
 
 
@@ -507,6 +516,6 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         crossover_grade_pct=season_crossover_grade(
             [e["activity"].get("crossover_grade_pct") for e in ok_foot], _pooled_bouts(ok_foot)),
         trends=trends,
-        weeks=weekly_technical(dated),
+        weeks=weekly_technical(dated, time_column="start_wall"),
         analyses={e["file"]: e["analysis"] for e in ok},
     )

@@ -22,9 +22,11 @@ __all__ = ["is_entry", "is_segments_entry"]
 
 _STR_KEYS = ("file",)
 _OPT_STR_KEYS = ("sport", "name", "format")
+_OPT_TIME_KEYS = ("start_time_local", "time_created")
 _NUMBER_KEYS = ("distance_m", "ascent_m", "moving_time_s", "descent_control_score", "hike_time_s",
                 "crossover_grade_pct", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
-                "descent_length_m", "samples", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s")
+                "descent_length_m", "samples", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
+                "utc_offset_s")
 _INT_KEYS = ("line_practice_count", "practice_repeats")
 _BOUT_COLUMNS = ("gait", "start_s", "end_s", "start_m", "end_m", "avg_grade_pct", "vam_m_per_h", "duration_s")
 _TRACE_KEYS = ("d", "lat", "lon", "ele", "t")
@@ -86,6 +88,7 @@ def _activity(a: Any) -> bool:
         return False
     return (all(isinstance(a.get(k), str) for k in _STR_KEYS)
             and (a.get("start_time") is None or _time(a["start_time"]))
+            and all(a.get(k) is None or _time(a[k]) for k in _OPT_TIME_KEYS)
             and all(a.get(k) is None or isinstance(a[k], str) for k in _OPT_STR_KEYS)
             and all(_opt_number(a.get(k)) for k in _NUMBER_KEYS)
             and all(a.get(k) is None or _whole(a[k]) for k in _INT_KEYS)
