@@ -68,6 +68,7 @@ def test_local_time_text_and_offset_rounding():
     assert utc_offset_of([-25201.0]) == -25200  # stamps a second apart
     assert utc_offset_of([20 * 3600.0]) is None  # beyond any zone
     assert utc_offset_of([]) is None
+    assert utc_offset_of([900.0]) is None and utc_offset_of([20700.0]) == 20700  # +00:15 no, Nepal yes
     t = pd.Timestamp("2024-11-24T13:27:08.4Z")
     assert local_iso(t, -25200) == "2024-11-24T06:27:08-07:00"
     assert local_iso(t, None) is None and local_iso(None, 3600) is None

@@ -129,6 +129,9 @@ def test_trend_without_evidence_says_what_is_missing():
     words = page[start:page.index("</ul>", start)]
     assert "not enough data yet: needs 2 more activities (have 3, need 5)" in words
     assert "improving" not in words and "worse" not in words
+    volume = page[page.index('<section id="volume">'):]
+    assert "vertical [m]" in volume and "time on foot [h:mm:ss]" in volume
+    assert "No heart rate in the dated activities" in volume  # hand-built entries have none
 
 
 def _imported_modules(path, package):

@@ -465,11 +465,16 @@ def build_track(content: FitContent, source: str) -> Track:
 def utc_offset_of(offsets_s: list[float]) -> Optional[int]:
     """The file's UTC offset [s] from its ``activity`` messages' local and UTC timestamps.
 
-    Rounded to the quarter hour (every zone's offset is a multiple of 15 min; the two stamps
-    can be a second apart); None when there is none or it is beyond the ±14 h zones use.
+    Rounded to the quarter hour (the two stamps can be a second apart); None when there is
+    none, or it is no zone's offset: beyond ±14 h, or a quarter hour other than the :45 of
+    Nepal, Eucla and Chatham (a Vivosmart HR file says +00:15).
     """
     for off in offsets_s:
         q = int(round(off / 900.0)) * 900
-        if abs(q) <= 14 * 3600:
+        if abs(q) <= 14 * 3600 and (q % 1800 == 0 or abs(q) in _QUARTER_HOUR_ZONES_S):
             return q
     return None
+
+
+#: The zones whose offset is not a whole or half hour: +05:45, +08:45, +12:45 [s].
+_QUARTER_HOUR_ZONES_S = (20700, 31500, 45900)

@@ -25,6 +25,7 @@ import pandas as pd
 from ..config import AnalysisConfig
 from ..result import jsonable
 from .clocks import clock_problems
+from .load import fitness_fatigue, season_hr_range, trimp
 from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import find_duplicates
 from .discover import Source, discover
@@ -45,7 +46,7 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
 ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
-                       "clock_problem"]
+                       "clock_problem", "training_load", "load_source"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -98,6 +99,12 @@ class Season:
         :func:`trailtech.season.summary.weekly_technical`).
     analyses : dict
         ``file -> analyze --json document`` of each activity (compact: no samples).
+    load : list of dict
+        Daily training load, fitness (42 days) and fatigue (7 days), on-foot activities with a
+        plausible clock, by local day (:func:`trailtech.season.load.fitness_fatigue`).
+    hr_range : dict
+        The heart-rate range the loads are scaled by and where it comes from
+        (:func:`trailtech.season.load.season_hr_range`).
     """
 
     activities: pd.DataFrame
@@ -107,6 +114,8 @@ class Season:
     trends: dict = field(default_factory=dict)
     weeks: list = field(default_factory=list)
     analyses: dict = field(default_factory=dict)
+    load: list = field(default_factory=list)
+    hr_range: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ outputs
 
@@ -180,6 +189,8 @@ class Season:
             "weeks": jsonable(self.weeks),
             "running": jsonable(self.running_totals()),
             "clock_problems": self.clock_problems(),
+            "hr_range": jsonable(self.hr_range),
+            "load": jsonable(self.load),
         }
 
     def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
@@ -334,6 +345,8 @@ def analyze_season(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     merge_duplicates: bool = True,
     memory_limit_mb: Optional[int] = DEFAULT_WORKER_MEMORY_MB,
+    hr_max_bpm: Optional[float] = None,
+    hr_rest_bpm: Optional[float] = None,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -363,6 +376,9 @@ def analyze_season(
     memory_limit_mb : int or None
         Address-space cap of each worker process [MiB] (default: the web workers' 3072); a
         file that needs more is listed in ``errors``. None for no cap.
+    hr_max_bpm, hr_rest_bpm : float, optional
+        The runner's maximum and resting heart rate [1/min] for the training loads; default
+        the highest heart rate held 30 s over the season, and 60.
 
     Returns
     -------
@@ -437,7 +453,8 @@ def analyze_season(
     finally:
         if bar:
             bar.close()
-    return _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates)
+    return _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
+                     hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm)
 
 
 def _renamed(entry: dict, src: Source) -> dict:
@@ -483,7 +500,8 @@ def _merge_duplicates(ok: list[dict]) -> list[dict]:
 
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
               store: Optional[ResultCache] = None, digests: Optional[dict] = None,
-              merge_duplicates: bool = True) -> Season:
+              merge_duplicates: bool = True, hr_max_bpm: Optional[float] = None,
+              hr_rest_bpm: Optional[float] = None) -> Season:
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
     if merge_duplicates:
         ok = _merge_duplicates(ok)
@@ -498,6 +516,16 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     # Weeks and trends need a calendar: an activity whose clock is unset or implausible is
     # counted in the totals but not placed in time (listed by Season.clock_problems).
     dated = running[running["clock_problem"].isna()]
+    # Training load: heart-rate TRIMP, scaled by the runner's range (options, else the season).
+    hists = [e.get("hr") or {} for e in ok]
+    hr_range = season_hr_range([h for h, f in zip(hists, foot) if f], hr_max_bpm=hr_max_bpm,
+                               hr_rest_bpm=hr_rest_bpm)
+    loads = [trimp(h, hr_range["hr_max_bpm"], hr_range["hr_rest_bpm"]) if hr_range["hr_max_bpm"] else None
+             for h in hists]
+    activities["training_load"] = pd.array(loads, dtype="Float64").astype(float)
+    activities["load_source"] = ["heart rate (TRIMP)" if v is not None else None for v in loads]
+    dated = activities.loc[dated.index]
+    load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
     segs = _segments(ok, config, store, digests or {})
     seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
@@ -518,4 +546,6 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         trends=trends,
         weeks=weekly_technical(dated, time_column="start_wall"),
         analyses={e["file"]: e["analysis"] for e in ok},
+        load=load,
+        hr_range=hr_range,
     )

@@ -106,6 +106,13 @@ def _bouts(b: Any) -> bool:
             and all(_numbers(b.get(c, []), allow_none=True) for c in _BOUT_COLUMNS[1:]))
 
 
+def _hr(h: Any) -> bool:
+    """A heart-rate histogram: equal-length lists of whole numbers."""
+    return (isinstance(h, dict) and isinstance(h.get("bpm"), list) and isinstance(h.get("s"), list)
+            and len(h["bpm"]) == len(h["s"]) and all(_whole(v) for v in h["bpm"])
+            and all(_whole(v) and v >= 0 for v in h["s"]))
+
+
 def _trace(g: Any) -> bool:
     if not isinstance(g, dict) or g.get("kind") not in ("down", "up"):
         return False
@@ -143,6 +150,7 @@ def is_entry(entry: Any) -> bool:
     return (_activity(entry.get("activity"))
             and isinstance(analysis, dict) and isinstance(analysis.get("file"), str)
             and _bouts(entry.get("bouts", {}))
+            and _hr(entry.get("hr", {"bpm": [], "s": []}))
             and isinstance(geometry, list) and all(_trace(g) for g in geometry))
 
 

@@ -280,8 +280,13 @@ def build_entry(source: Source, analysis, track=None) -> dict:
     tl = analysis.timeline
     geometry = (_geometry(tl, descents, "down", step_m=GEOMETRY_STEP_M, margin_m=GEOMETRY_MARGIN_M)
                 + _geometry(tl, analysis.climbs, "up", step_m=GEOMETRY_STEP_M, margin_m=GEOMETRY_MARGIN_M))
+    from .load import hr_histogram
+
     return {"file": source.file, "ok": True, "activity": activity, "analysis": doc,
-            "bouts": _bouts(analysis.hike_run), "geometry": geometry}
+            "bouts": _bouts(analysis.hike_run), "geometry": geometry,
+            # Seconds at each heart rate: the season scales them into a training load once it
+            # knows the runner's heart-rate range (season.load).
+            "hr": hr_histogram(tl.heart_rate_bpm, ~np.asarray(tl.gap, dtype=bool))}
 
 
 def process(task: Task) -> dict:
