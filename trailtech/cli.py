@@ -374,7 +374,7 @@ def _season_text(season) -> str:
             # A star marks an activity listed but left out of the running figures (a ride, a
             # swim); a tilde one whose running figures count only its on-foot part (multisport).
             sport = (a.get("sport") or "–") + _foot_mark(a)
-            rows.append([(a["start_time"] or "–")[:10], sport, Path(a["file"]).name,
+            rows.append([(a.get("start_time_local") or a["start_time"] or "–")[:10], sport, Path(a["file"]).name,
                          _fmt(a["distance_m"], " km", scale=1e-3, nd=1), _signed_m(a["ascent_m"], "+"),
                          _hms(a["moving_time_s"]), _fmt(a["descent_control_score"]),
                          _hms(a["hike_time_s"]), _fmt(a["crossover_grade_pct"], " %", nd=1),
@@ -426,6 +426,9 @@ def _season_text(season) -> str:
                          str(len(s["passes"])), str(s["trend"] or "–"), times, scores])
         parts.append("segments met more than once (a negative drop is a climb)\n" + _table(
             ["segment", "length", "drop", "passes", "trend", "times", "control"], rows, left=1))
+    if doc.get("clock_problems"):
+        parts.append("left out of weeks and trends (their clock cannot be trusted)\n" + "\n".join(
+            f"  {c['file']}: {c['reason']}" for c in doc["clock_problems"]))
     n_ok, n_bad = len(doc["activities"]), len(doc["errors"])
     n_dup = sum(len(a.get("duplicates") or []) for a in doc["activities"])
     parts.append(f"{n_ok} activities read"

@@ -72,3 +72,25 @@ def test_local_time_text_and_offset_rounding():
     t = pd.Timestamp("2024-11-24T13:27:08.4Z")
     assert local_iso(t, -25200) == "2024-11-24T06:27:08-07:00"
     assert local_iso(t, None) is None and local_iso(None, 3600) is None
+
+
+def test_text_summary_lists_clock_problems():
+    from trailtech.cli import _season_text
+
+    season = _assemble([_entry("/a.fit", "2024-11-22T13:30:02Z"), _entry("/fr70.fit", "1990-07-14T10:00:00Z")],
+                       [], AnalysisConfig())
+    text = _season_text(season)
+    assert "left out of weeks and trends" in text and "/fr70.fit: clock unset: dated 1990-07-14" in text
+
+
+def test_descents_table_lists_scored_descents_of_every_activity():
+    a, b = _entry("/a.fit", "2024-11-22T13:30:02Z"), _entry("/b.fit", "2024-11-24T13:27:08Z")
+    a["analysis"]["descents"] = [{"start_m": 100.0, "length_m": 400.0, "drop_m": 60.0, "avg_grade_pct": -15.0,
+                                  "technicality": 0.4, "control_score": 55.0},
+                                 {"start_m": 900.0, "length_m": 300.0, "drop_m": 30.0, "avg_grade_pct": -10.0,
+                                  "technicality": 0.1, "control_score": None}]
+    b["analysis"]["descents"] = [{"start_m": 50.0, "length_m": 500.0, "drop_m": 80.0, "avg_grade_pct": -16.0,
+                                  "technicality": 0.6, "control_score": 81.0}]
+    d = _assemble([a, b], [], AnalysisConfig()).descents()
+    assert d["file"].tolist() == ["/b.fit", "/a.fit"] and d["control_score"].tolist() == [81.0, 55.0]
+    assert d["start_time_local"].tolist() == ["2024-11-24T13:27:08Z", "2024-11-22T13:30:02Z"]  # no offset known

@@ -157,6 +157,27 @@ class Season:
         cols = ["segment_id", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS
         return pd.DataFrame(rows, columns=cols)
 
+    def descents(self) -> pd.DataFrame:
+        """Every scored descent of the season, one row each: file, start_time_local (of the
+        activity, else its UTC start), start_m, length_m, drop_m, avg_grade_pct,
+        technicality [0-1] and control_score [0-100]; best control first (sort as you
+        like: it is a DataFrame, and ``descents.csv`` in :meth:`write`)."""
+        cols = ["file", "start_time_local", "start_m", "length_m", "drop_m", "avg_grade_pct", "technicality",
+                "control_score"]
+        local = dict(zip(self.activities["file"], self.activities.get("start_time_local", [])))
+        utc = dict(zip(self.activities["file"], self.activities["start_time"]))
+        rows = []
+        for file, doc in self.analyses.items():
+            when = local.get(file)
+            if not isinstance(when, str):
+                when = jsonable(utc.get(file))
+            for d in doc.get("descents") or []:
+                if d.get("control_score") is None:
+                    continue
+                rows.append({"file": file, "start_time_local": when, **{k: d.get(k) for k in cols[2:]}})
+        df = pd.DataFrame(rows, columns=cols)
+        return df.sort_values("control_score", ascending=False, kind="stable").reset_index(drop=True)
+
     def clock_problems(self) -> list[dict[str, Any]]:
         """The activities left out of the time-based figures: ``file``, ``start_time`` (as
         the file says, ISO 8601 UTC or None) and ``reason``."""
@@ -194,7 +215,8 @@ class Season:
         }
 
     def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
-        """Write ``activities.csv``, ``segments.csv`` (one row per pass) and one
+        """Write ``activities.csv``, ``segments.csv`` (one row per pass), ``descents.csv``
+        (:meth:`descents`) and one
         ``activities/<name>.json`` (the ``analyze --json`` document) per activity.
 
         Each file is written atomically and never through a symbolic link, nor over a folder
@@ -223,6 +245,7 @@ class Season:
         acts["json"] = [f"activities/{n}" for n in _json_names(acts["file"].tolist())]
         written.append(write_output(out / "activities.csv", _text_bytes(acts.to_csv(index=False))))
         written.append(write_output(out / "segments.csv", _text_bytes(self.segment_passes().to_csv(index=False))))
+        written.append(write_output(out / "descents.csv", _text_bytes(self.descents().to_csv(index=False))))
         for file, name in zip(acts["file"], acts["json"]):
             doc = self.analyses.get(file)
             if doc is None:
