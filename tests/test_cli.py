@@ -14,13 +14,13 @@ from trailtech.cli import main
 
 from tests.season._helpers import gpx_bytes, gz, write
 
-INFO_KEYS = {"file", "format", "sport", "device", "start_time", "duration_s", "samples", "has",
-             "device_totals", "warnings"}
+INFO_KEYS = {"file", "format", "sport", "device", "start_time", "start_time_local", "utc_offset_source",
+             "duration_s", "samples", "has", "device_totals", "warnings"}
 HAS_KEYS = {"position", "elevation", "barometric_elevation", "cadence", "heart_rate", "device_speed"}
 TOTAL_KEYS = {"distance_m", "ascent_m", "descent_m", "moving_time_s"}
-ANALYZE_KEYS = {"file", "format", "sport", "device", "start_time", "summary", "climbs", "descents",
-                "hike_run", "line_practice", "repeats", "warnings"} | {"notes", "trailtech_version",
-                                                                     "settings"}
+ANALYZE_KEYS = {"file", "format", "sport", "device", "start_time", "start_time_local", "utc_offset_source",
+                "summary", "climbs", "descents", "hike_run", "line_practice", "repeats", "warnings",
+                "notes", "trailtech_version", "settings"}
 
 
 @pytest.fixture(scope="module")

@@ -383,7 +383,7 @@ def _season_text(season) -> str:
             # A star marks an activity listed but left out of the running figures (a ride, a
             # swim); a tilde one whose running figures count only its on-foot part (multisport).
             sport = (a.get("sport") or "–") + _foot_mark(a)
-            rows.append([(a["start_time"] or "–")[:10], sport, Path(a["file"]).name,
+            rows.append([(a.get("start_time_local") or a["start_time"] or "–")[:10], sport, Path(a["file"]).name,
                          _fmt(a["distance_m"], " km", scale=1e-3, nd=1), _signed_m(a["ascent_m"], "+"),
                          _hms(a["moving_time_s"]), _fmt(a["descent_control_score"]),
                          _hms(a["hike_time_s"]), _fmt(a["crossover_grade_pct"], " %", nd=1),
@@ -395,7 +395,7 @@ def _season_text(season) -> str:
         if dups:
             parts.append("same activity in several files, counted once:\n" + "\n".join(dups))
 
-    from .report.season_text import collapse_empty_weeks, not_counted_text, trend_change_text
+    from .report.season_text import collapse_empty_weeks, not_counted_text, trend_text
 
     run = doc.get("running") or {}
     if run:
@@ -409,9 +409,8 @@ def _season_text(season) -> str:
     trends = doc.get("trends") or {}
 
     for key, label in (("flat_cadence_spm", "flat cadence"), ("descent_control_score", "descent control")):
-        t = trends.get(key)
-        if t and t.get("trend"):
-            parts.append(f"{label}: {t['trend']} ({trend_change_text(key, t.get('change_per_30d'))})")
+        if trends.get(key):
+            parts.append(f"{label}: {trend_text(key, trends[key])}")
 
     # Runs of weeks without activities are one row each (the JSON keeps every week).
     weeks = collapse_empty_weeks(doc.get("weeks") or [])[-_TEXT_WEEKS:]
@@ -428,14 +427,17 @@ def _season_text(season) -> str:
         rows = []
         for s in doc["segments"]:
             times = " ".join(_fmt(p["duration_s"], "s") for p in s["passes"])
-            # A descent's trend weighs its control scores as well as its times, so they are
-            # shown beside them: a faster pass with a lower score can make it "worse".
+            # Time and control are judged on their own (season.match.segment_trend); both are
+            # shown so the reader sees which moved.
             scores = (" ".join(_fmt(p.get("control_score")) for p in s["passes"])
                       if s.get("direction") == "down" else "–")
             rows.append([s["segment_id"], _fmt(s["length_m"], " m"), _fmt(s["drop_m"], " m"),
                          str(len(s["passes"])), str(s["trend"] or "–"), times, scores])
         parts.append("segments met more than once (a negative drop is a climb)\n" + _table(
             ["segment", "length", "drop", "passes", "trend", "times", "control"], rows, left=1))
+    if doc.get("clock_problems"):
+        parts.append("left out of weeks and trends (their clock cannot be trusted)\n" + "\n".join(
+            f"  {c['file']}: {c['reason']}" for c in doc["clock_problems"]))
     n_ok, n_bad = len(doc["activities"]), len(doc["errors"])
     n_dup = sum(len(a.get("duplicates") or []) for a in doc["activities"])
     parts.append(f"{n_ok} activities read"

@@ -124,6 +124,14 @@ class TrackMeta:
         Records / track points found in the file before duplicates were merged.
     warnings : tuple of str
         What was wrong and what was done about it, one sentence each.
+    utc_offset_s : int or None
+        Offset of the local time where the activity took place from UTC [s] (-25200 for
+        -07:00), when known.
+    utc_offset_source : str or None
+        Where the offset comes from: ``"file"`` (FIT ``activity.local_timestamp``) or
+        ``"position"`` (the time zone at the first position).
+    time_created : pandas.Timestamp or None
+        When the device says it created the file (FIT ``file_id.time_created``), UTC.
     """
 
     source: str
@@ -139,6 +147,9 @@ class TrackMeta:
     timer_pauses: tuple[tuple[pd.Timestamp, pd.Timestamp], ...] = ()
     n_records: Optional[int] = None
     warnings: tuple[str, ...] = ()
+    utc_offset_s: Optional[int] = None
+    utc_offset_source: Optional[str] = None
+    time_created: Optional[pd.Timestamp] = None
 
 
 @dataclass(frozen=True, repr=False)
@@ -244,7 +255,10 @@ def file_header(meta: TrackMeta) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``file``, ``format``, ``sport``, ``device``, ``start_time`` (ISO 8601 UTC or None).
+        ``file``, ``format``, ``sport``, ``device``, ``start_time`` (ISO 8601 UTC or None),
+        ``start_time_local`` (the same instant in the local time of the activity, ISO 8601
+        with its offset, e.g. ``2024-11-24T06:27:08-07:00``; None when the offset is unknown)
+        and ``utc_offset_source`` (``"file"``, ``"position"`` or None).
     """
     return {
         "file": meta.source,
@@ -252,4 +266,17 @@ def file_header(meta: TrackMeta) -> dict[str, Any]:
         "sport": meta.sport,
         "device": meta.device,
         "start_time": jsonable(meta.start_time),
+        "start_time_local": local_iso(meta.start_time, meta.utc_offset_s),
+        "utc_offset_source": meta.utc_offset_source if meta.utc_offset_s is not None else None,
     }
+
+
+def local_iso(t: Optional[pd.Timestamp], utc_offset_s: Optional[int]) -> Optional[str]:
+    """``t`` (UTC) as ISO 8601 local time with its offset, seconds precision; None when
+    either is unknown."""
+    if t is None or utc_offset_s is None or pd.isna(t):
+        return None
+    import datetime as _dt
+
+    tz = _dt.timezone(_dt.timedelta(seconds=int(utc_offset_s)))
+    return pd.Timestamp(t).tz_convert(tz).floor("s").isoformat()

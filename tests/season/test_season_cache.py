@@ -234,3 +234,17 @@ def test_oversized_and_inflating_entries_are_misses(tmp_path, monkeypatch):
     c.put(d, ENTRY)
     monkeypatch.setattr(cache_mod, "MAX_ENTRY_BYTES", 20)
     assert c.get(d) is None
+
+
+def test_trace_value_checks_reject_what_the_item_checks_rejected():
+    # The vectorised list check (season/shape.py _numbers) must refuse every value the
+    # item-by-item check refused: a numeric string, a bool, NaN, infinity, a huge integer,
+    # None where a value is required; and accept None where it is optional.
+    from trailtech.season.shape import _numbers
+
+    assert _numbers([1, 2.5, -3]) and _numbers([])
+    for bad in (["1.5"], [True, 1.0], [float("nan")], [float("inf")], [10 ** 400], [None, 1.0], [[1.0]]):
+        assert not _numbers(bad), bad
+    assert _numbers([None, 1.0, None], allow_none=True)
+    assert not _numbers([None, float("nan")], allow_none=True)
+    assert not _numbers([None, "x"], allow_none=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trailtech.season.match import gate_crossing, geohash, match_segments
+import pandas as pd
+
+from trailtech.season.match import gate_crossing, geohash, match_segments, segment_trend
 
 from ._helpers import wiggly_line
 
@@ -50,7 +52,8 @@ def test_same_descent_on_two_days_is_one_segment_with_two_passes():
     assert s["passes"][0]["duration_s"] == pytest.approx(200.0)  # 400 m at 2 m/s
     assert s["passes"][1]["duration_s"] == pytest.approx(160.0, abs=6)  # 400 m at 2.5 m/s, gate noise
     assert s["passes"][1]["control_score"] == 70.0
-    assert s["trend"] == "improving"
+    # Two passes a week apart are not evidence of a trend (issue 17: at least 5 over 4 weeks).
+    assert s["trend"] is None and s["time_trend"]["status"] == "not enough data yet"
     assert s["segment_id"].startswith("d-")
     assert s["direction"] == "down"
 
@@ -77,3 +80,22 @@ def test_a_single_activity_is_not_a_season_segment():
 def test_bad_parameters():
     with pytest.raises(ValueError, match="gate_radius_m"):
         match_segments([], gate_radius_m=0)
+
+
+def _passes(durations, scores, every_d=7):
+    t0 = pd.Timestamp("2026-03-02T07:00:00Z")
+    return [{"file": f"r{i}.fit", "start_time": t0 + pd.Timedelta(days=every_d * i), "duration_s": d,
+             "control_score": c} for i, (d, c) in enumerate(zip(durations, scores))]
+
+
+def test_faster_pass_with_lower_control_is_never_worse():
+    # The season report once said "worse" for 403 s -> 401 s because control dropped.
+    verdict, time_tr, control_tr = segment_trend(_passes([403, 401], [80, 70]), down=True)
+    assert verdict is None and time_tr["trend"] is None and control_tr["trend"] is None
+    # Six weekly passes, clearly faster while control drops: each is said on its own.
+    verdict, time_tr, control_tr = segment_trend(_passes([420, 410, 400, 390, 380, 370],
+                                                         [80, 77, 74, 71, 68, 65]), down=True)
+    assert time_tr["trend"] == "improving" and control_tr["trend"] == "worse"
+    assert verdict is None
+    verdict, time_tr, _ = segment_trend(_passes([420, 410, 400, 390, 380, 370], [None] * 6), down=True)
+    assert verdict == "improving" and time_tr["change_per_30d"] < 0

@@ -109,7 +109,8 @@ def test_small_seasons_render(starts):
 
 def test_activity_times_read_as_hours_and_trends_carry_units():
     # 300 s hiked must not print as "5:00" next to moving times like "1:00:00" (5 hours?).
-    season = _season(["2026-06-01T06:30:00Z", "2026-06-08T06:30:00Z", "2026-06-15T06:30:00Z"])
+    # Five weekly activities over four weeks: enough evidence for a trend to be worded.
+    season = _season([f"2026-06-{d:02d}T06:30:00Z" for d in (1, 8, 15, 22, 29)])
     page = render_season_report(season)
     acts = page[page.index('<section id="activities">'):]
     assert ">0:05:00<" in acts and ">1:00:00<" in acts
@@ -117,7 +118,20 @@ def test_activity_times_read_as_hours_and_trends_carry_units():
     start = page.index('<section id="trends">')
     words = page[start:page.index("</ul>", start)]  # the bullet list, not the figure's SVG
     assert "spm per 30 days" in words and "points per 30 days" in words
+    assert "90 % interval" in words
     assert "-0.0" not in words
+
+
+def test_trend_without_evidence_says_what_is_missing():
+    season = _season(["2026-06-01T06:30:00Z", "2026-06-08T06:30:00Z", "2026-06-15T06:30:00Z"])
+    page = render_season_report(season)
+    start = page.index('<section id="trends">')
+    words = page[start:page.index("</ul>", start)]
+    assert "not enough data yet: needs 2 more activities (have 3, need 5)" in words
+    assert "improving" not in words and "worse" not in words
+    volume = page[page.index('<section id="volume">'):]
+    assert "vertical [m]" in volume and "time on foot [h:mm:ss]" in volume
+    assert "No heart rate in the dated activities" in volume  # hand-built entries have none
 
 
 def _imported_modules(path, package):

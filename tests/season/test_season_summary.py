@@ -40,16 +40,41 @@ def _acts(values, days, col="descent_control_score"):
 
 
 def test_metric_trend():
-    up = metric_trend(_acts([50, 55, 60, 65], [0, 10, 20, 30]), "descent_control_score",
+    # Six weekly activities over five weeks: enough evidence, interval clear of zero.
+    up = metric_trend(_acts([50, 54, 57, 61, 66, 69], [0, 7, 14, 21, 28, 35]), "descent_control_score",
                       higher_is_better=True, tolerance_per_30d=2.0)
-    assert up["trend"] == "improving" and up["change_per_30d"] == pytest.approx(15.0)
-    assert up["n"] == 4 and len(up["points"]) == 4
-    flat = metric_trend(_acts([170, 171, 170, 171], [0, 10, 20, 30], "c"), "c",
+    assert up["trend"] == "improving" and up["change_per_30d"] == pytest.approx(16.3, abs=1.0)
+    assert up["change_low_per_30d"] > 0 and up["n"] == 6 and len(up["points"]) == 6
+    flat = metric_trend(_acts([170, 170.2, 170, 170.1, 170, 170.1], [0, 7, 14, 21, 28, 35], "c"), "c",
                         higher_is_better=True, tolerance_per_30d=1.0)
     assert flat["trend"] == "steady"
     few = metric_trend(_acts([50, np.nan, 60], [0, 1, 2]), "descent_control_score",
                        higher_is_better=True, tolerance_per_30d=2.0)
-    assert few["trend"] is None and few["n"] == 2
+    assert few["trend"] is None and few["n"] == 2 and few["status"] == "not enough data yet"
+    assert few["missing"] == "3 more activities (have 2, need 5) and a span of 4 weeks (have 2 days)"
+
+
+def test_flat_cadence_over_13_days_gets_no_trend_word():
+    # The five COROS runs of issue 17: 166, 166, 169, 166, 170 spm over 13 days were called
+    # "improving (+8.7 spm per 30 days)".
+    tr = metric_trend(_acts([166, 166, 169, 166, 170], [0, 2, 4, 6, 13], "c"), "c",
+                      higher_is_better=True, tolerance_per_30d=1.0)
+    assert tr["trend"] is None and tr["status"] == "not enough data yet"
+    assert tr["missing"] == "a span of 4 weeks (have 13 days)"
+
+
+def test_noisy_metric_without_a_clear_direction_gets_no_word():
+    tr = metric_trend(_acts([170, 160, 175, 158, 172, 161, 174], [0, 6, 12, 18, 24, 30, 36], "c"), "c",
+                      higher_is_better=True, tolerance_per_30d=1.0)
+    assert tr["trend"] is None and tr["status"] == "no clear trend"
+    assert tr["change_low_per_30d"] < 0 < tr["change_high_per_30d"]
+
+
+def test_clear_decline_is_not_called_steady():
+    # Issue 17: a line sloping from 179 to 166 spm was labelled "steady +0.0".
+    tr = metric_trend(_acts([179, 177, 175, 172, 170, 168, 166], [0, 30, 60, 90, 120, 150, 180], "c"), "c",
+                      higher_is_better=True, tolerance_per_30d=1.0)
+    assert tr["trend"] == "worse" and tr["change_high_per_30d"] < 0
 
 
 def test_technical_session_rule():

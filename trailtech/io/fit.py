@@ -289,6 +289,9 @@ def decode_fitparse(data: bytes, source: str) -> FitContent:
                 rows.append(_record_row(msg))
             elif name == "file_id":
                 content.file_types.append(enum_text(msg.get_value("type")))
+                created = msg.get("time_created")
+                if content.time_created is None and created is not None and isinstance(created.raw_value, int):
+                    content.time_created = float(created.raw_value)
                 if content.manufacturer is None and content.product is None:
                     content.manufacturer = enum_text(msg.get_value("manufacturer"))
                     product = msg.get_value("product")
@@ -299,6 +302,12 @@ def decode_fitparse(data: bytes, source: str) -> FitContent:
                     content.product_name = msg.get_value("product_name")
             elif name == "session":
                 content.sessions.append(_session(msg))
+            elif name == "activity":
+                # local_timestamp is the same instant on the watch's wall clock.
+                ts, local = msg.get("timestamp"), msg.get("local_timestamp")
+                if (ts is not None and local is not None and isinstance(ts.raw_value, int)
+                        and isinstance(local.raw_value, int)):
+                    content.local_offsets_s.append(float(local.raw_value - ts.raw_value))
             elif name == "sport":
                 content.sports.append(
                     (enum_text(msg.get_value("sport")), enum_text(msg.get_value("sub_sport")))

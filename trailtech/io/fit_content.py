@@ -111,6 +111,10 @@ class FitContent:
         From the first ``file_id`` (``product_name`` also from the creator ``device_info``).
     n_headers : int
         FIT file headers read (> 1 for chained files).
+    time_created : float or None
+        ``file_id.time_created`` of the first file [FIT s].
+    local_offsets_s : list of float
+        ``activity.local_timestamp - activity.timestamp`` of every activity message [s].
     notes : list of str
         What the decoder had to work around (CRC, truncation, ...), one sentence each.
     """
@@ -125,6 +129,8 @@ class FitContent:
     product_name: Optional[str] = None
     n_headers: int = 0
     notes: list[str] = field(default_factory=list)
+    time_created: Optional[float] = None
+    local_offsets_s: list[float] = field(default_factory=list)
 
     @property
     def n_records(self) -> int:
@@ -434,6 +440,7 @@ def build_track(content: FitContent, source: str) -> Track:
         warnings.append(
             f"Recording has a gap of {gaps[i] / 3600:.1f} h after {_fit_time(t[i]).isoformat()}."
         )
+    offset_s = utc_offset_of(content.local_offsets_s)
     meta = TrackMeta(
         source=source,
         format="fit",
@@ -448,5 +455,26 @@ def build_track(content: FitContent, source: str) -> Track:
         timer_pauses=tuple((_fit_time(a), _fit_time(b)) for a, b in pauses),
         n_records=n_records,
         warnings=tuple(dict.fromkeys(warnings)),
+        utc_offset_s=offset_s,
+        utc_offset_source=None if offset_s is None else "file",
+        time_created=None if content.time_created is None else _fit_time(content.time_created),
     )
     return Track(samples=samples, meta=meta)
+
+
+def utc_offset_of(offsets_s: list[float]) -> Optional[int]:
+    """The file's UTC offset [s] from its ``activity`` messages' local and UTC timestamps.
+
+    Rounded to the quarter hour (the two stamps can be a second apart); None when there is
+    none, or it is no zone's offset: beyond ±14 h, or a quarter hour other than the :45 of
+    Nepal, Eucla and Chatham (a Vivosmart HR file says +00:15).
+    """
+    for off in offsets_s:
+        q = int(round(off / 900.0)) * 900
+        if abs(q) <= 14 * 3600 and (q % 1800 == 0 or abs(q) in _QUARTER_HOUR_ZONES_S):
+            return q
+    return None
+
+
+#: The zones whose offset is not a whole or half hour: +05:45, +08:45, +12:45 [s].
+_QUARTER_HOUR_ZONES_S = (20700, 31500, 45900)

@@ -14,8 +14,8 @@ import numpy as np
 from ..errors import TrackReadError
 
 _SEMICIRCLE_DEG = 180.0 / 2**31
-_RECORD, _FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO = 20, 0, 18, 21, 12, 23
-_META = (_FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO)
+_RECORD, _FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO, _ACTIVITY = 20, 0, 18, 21, 12, 23, 34
+_META = (_FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO, _ACTIVITY)
 _TIMESTAMP = 253
 _BYTE = 0x0D  # FIT base type "byte"
 #: record field numbers (FIT profile) -> what they are used for

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from .fit_content import FitContent, enum_text
-from .fit_layout import _FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO, _META, _TIMESTAMP, _Def, _profile_field, _too_many
+from .fit_layout import _ACTIVITY, _FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO, _META, _TIMESTAMP, _Def, _profile_field, _too_many
 from .limits import FitLimits
 
 def _message_values(data: bytes, d: _Def, off: int) -> dict[int, Any]:
@@ -71,6 +71,8 @@ def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], cont
         g = d.gnum
         if g == _FILE_ID:
             content.file_types.append(enum_text(_render(g, 0, v)))
+            if content.time_created is None and isinstance(v.get(4), int):
+                content.time_created = float(v[4])
             if content.manufacturer is None and content.product is None:
                 content.manufacturer = enum_text(_render(g, 1, v))
                 product = _render(g, 2, v)
@@ -94,6 +96,10 @@ def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], cont
                 val = _render(g, num, v)
                 s[key] = float(val) if isinstance(val, (int, float)) else None
             content.sessions.append(s)
+        elif g == _ACTIVITY:
+            # local_timestamp (field 5) is the same instant on the watch's wall clock.
+            if isinstance(ts, int) and isinstance(v.get(5), int):
+                content.local_offsets_s.append(float(v[5] - ts))
         elif g == _SPORT:
             content.sports.append((enum_text(_render(g, 0, v)), enum_text(_render(g, 1, v))))
         elif g == _EVENT:

@@ -19,7 +19,7 @@ import pandas as pd
 from .._version import __version__
 from . import htmlkit as hk
 from . import style
-from .season_text import collapse_empty_weeks, not_counted_text, trend_change_text
+from .season_text import collapse_empty_weeks, not_counted_text, trend_change_text, trend_text
 
 __all__ = ["render_season_report", "write_season_report"]
 
@@ -57,10 +57,12 @@ def _trend_figure(season: Any) -> str:
         ax.plot(x, y, "o", color=style.TRACK_COLOR if key == "flat_cadence_spm" else style.ACCENT, ms=5)
         ax.tick_params(axis="y", labelsize=style.SMALL_SIZE)
         if t.get("change_per_30d") is not None and len(y) >= 2:
+            # The Theil-Sen line of the trend (median slope), through the median point.
             days = (x - x[0]).total_seconds().to_numpy() / 86400.0
-            slope, icpt = np.polyfit(days, y, 1)
+            slope = float(t["change_per_30d"]) / 30.0
+            icpt = float(np.median(y - slope * days))
             ax.plot(x[[0, -1]], icpt + slope * days[[0, -1]], "-", color=style.PROFILE_EDGE, lw=1.2,
-                    label=f"{t['trend']}: {trend_change_text(key, t['change_per_30d'])}")
+                    label=f"{t.get('status') or t['trend']}: {trend_change_text(key, t['change_per_30d'])}")
             ax.legend(loc="best", fontsize=style.SMALL_SIZE, frameon=False)
         ax.set_ylabel(label, fontsize=style.SMALL_SIZE)
         ax.grid(alpha=0.3)
@@ -222,6 +224,31 @@ def _weeks_table(rows: list[dict]) -> str:
                          ("activities", "")], out)
 
 
+def _volume_section(season: Any) -> str:
+    """Weekly volume (the last weeks with activities) and the training load curves' latest values."""
+    active = [w for w in season.weeks if w.get("activities")][-MAX_WEEKS_SHOWN:]
+    cols = [hk.Column("week", "week", str, text=True), hk.Column("activities", "activities"),
+            hk.Column("distance_m", "distance [km]", lambda v: hk.fmt_num(None if v is None else v / 1000, 1)),
+            hk.Column("ascent_m", "vertical [m]"),
+            hk.Column("moving_time_s", "time on foot [h:mm:ss]", hk.fmt_duration),
+            hk.Column("hike_time_s", "hiking [h:mm:ss]", hk.fmt_duration),
+            hk.Column("technical_distance_m", "technical [km]",
+                      lambda v: hk.fmt_num(None if v is None else v / 1000, 1))]
+    parts = [hk.table(active, cols, empty="No dated on-foot activities.")]
+    r = season.hr_range or {}
+    if season.load and r.get("hr_max_bpm"):
+        last = season.load[-1]
+        parts.append("<p>" + hk.esc(
+            f"Training load is Banister's TRIMP from heart rate, with heart rate {r['hr_rest_bpm']:.0f}–"
+            f"{r['hr_max_bpm']:.0f} /min (maximum from the {r['hr_max_source']}, rest "
+            f"{r['hr_rest_source']}); activities without heart rate carry no load. On {last['date']}: "
+            f"fitness (42-day) {last['fitness']:.1f}, fatigue (7-day) {last['fatigue']:.1f}, "
+            f"form {last['form']:+.1f}.") + "</p>")
+    else:
+        parts.append("<p>" + hk.esc("No heart rate in the dated activities: no training load.") + "</p>")
+    return hk.section("Volume and load per week", "".join(parts), id="volume")
+
+
 def _passes_table(passes: list[dict]) -> str:
     rows = []
     for p in passes:
@@ -303,12 +330,7 @@ def render_season_report(season: Any) -> str:
 
     trend_words = []
     for key, label in (("flat_cadence_spm", "Flat cadence"), ("descent_control_score", "Descent control")):
-        t = doc["trends"].get(key) or {}
-        if t.get("trend"):
-            trend_words.append(f"{label}: {t['trend']} ({trend_change_text(key, t['change_per_30d'])}, "
-                               f"{t['n']} activities).")
-        else:
-            trend_words.append(f"{label}: not enough activities for a trend yet.")
+        trend_words.append(f"{label}: {trend_text(key, doc['trends'].get(key))}.")
     trends_html = hk.bullet_list(trend_words)
     if run["not_counted"]:
         # Said once, before the first figure that leaves them out.
@@ -316,7 +338,8 @@ def render_season_report(season: Any) -> str:
                                    "grade are about running, hiking and walking.") + "</p>")
     if n:
         trends_html += hk.figure_block(_trend_figure(season), "Each dot is one activity; the line is "
-                                       "the least-squares trend.", title="trends")
+                                       "the Theil-Sen trend (median of pairwise slopes), drawn once "
+                                       "there are 5 activities over 4 weeks.", title="trends")
     body.append(hk.section("Trends", trends_html, id="trends"))
 
     rows = collapse_empty_weeks(season.weeks)
@@ -335,6 +358,8 @@ def render_season_report(season: Any) -> str:
                                                       "slot is a break without activities.",
                                                       title="weekly sessions") + _weeks_table(rows),
                                id="weeks"))
+
+    body.append(_volume_section(season))
 
     segs = doc["segments"]
     if segs:

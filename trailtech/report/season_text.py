@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["TREND_UNITS", "trend_change_text", "collapse_empty_weeks", "not_counted_text"]
+__all__ = ["TREND_UNITS", "trend_change_text", "trend_text", "collapse_empty_weeks", "not_counted_text"]
 
 
 #: Unit of each trended metric, as a reader sees it next to its change per 30 days.
@@ -28,6 +28,27 @@ def trend_change_text(key: str, change_per_30d: Any) -> str:
         return "–"
     v = round(float(change_per_30d), 1) + 0.0  # + 0.0 turns -0.0 into 0.0
     return f"{v:+.1f}{' ' + unit if unit else ''} per 30 days"
+
+
+def trend_text(key: str, trend: Any) -> str:
+    """A season trend in words, with its evidence.
+
+    ``"improving (+1.5 spm per 30 days, 90 % interval +0.4 to +2.6; 8 activities)"``,
+    ``"no clear trend (...)"`` or ``"not enough data yet: needs a span of 4 weeks (have 13
+    days)"``. ``trend`` is a :func:`trailtech.season.summary.robust_trend` dict.
+    """
+    t = trend or {}
+    status = t.get("status") or t.get("trend") or "not enough data yet"
+    if t.get("change_per_30d") is None:
+        missing = t.get("missing")
+        return f"{status}: needs {missing}" if missing else status
+    unit = TREND_UNITS.get(key, "")
+    lo, hi = t.get("change_low_per_30d"), t.get("change_high_per_30d")
+    interval = ("" if lo is None or hi is None else
+                f", 90 % interval {round(float(lo), 1) + 0.0:+.1f} to {round(float(hi), 1) + 0.0:+.1f}"
+                f"{' ' + unit if unit else ''}")
+    n = t.get("n")
+    return f"{status} ({trend_change_text(key, t['change_per_30d'])}{interval}" + (f"; {n} activities)" if n else ")")
 
 
 def collapse_empty_weeks(weeks: list[dict[str, Any]]) -> list[dict[str, Any]]:

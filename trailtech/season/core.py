@@ -24,6 +24,8 @@ import pandas as pd
 
 from ..config import AnalysisConfig
 from ..result import jsonable
+from .clocks import clock_problems
+from .load import fitness_fatigue, season_hr_range, trimp
 from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import find_duplicates
 from .discover import Source, discover
@@ -32,7 +34,7 @@ from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry, is_segments_entry
-from .summary import is_technical_session, metric_trend, season_crossover_grade, weekly_technical
+from .summary import metric_trend, technical_sessions, season_crossover_grade, weekly_technical
 from ..processing.sport import sport_on_foot
 from .work import Task, error_entry
 
@@ -42,8 +44,9 @@ __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KE
 ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "moving_time_s",
                  "descent_control_score", "hike_time_s", "crossover_grade_pct", "line_practice_count"]
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
-ACTIVITY_EXTRA_KEYS = ["name", "technical_distance_m", "technical_session", "format", "duplicates",
-                       "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
+ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
+                       "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
+                       "clock_problem", "training_load", "load_source"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -69,11 +72,20 @@ class Season:
         walking, hiking ... or an unknown sport at on-foot speed; a multisport file with a
         running leg), on_foot_distance_m, on_foot_ascent_m, on_foot_moving_time_s (the
         on-foot part of its totals). Rides, swims and other sports are listed but not counted.
+        start_time_local (ISO 8601 with the offset of where it took place, None when
+        unknown), utc_offset_s [s], time_created (the file's own creation time, FIT), start_wall
+        (naive local wall-clock start, UTC when the offset is unknown: weeks are cut in it);
+        clock_problem: why its start time cannot be placed on a calendar (unset clock, in the
+        future, far from the file's creation time; see :mod:`trailtech.season.clocks`), or
+        None: such an activity is analysed and counted in the totals but left out of the
+        weeks and trends.
     segments : pandas.DataFrame
         One row per stretch of trail met in two or more activities: segment_id, direction
         ("down"/"up"), start_lat, start_lon, end_lat, end_lon, length_m, drop_m [m, negative
-        for climbs], n_passes, trend, passes (list of dicts: file, start_time, duration_s [s],
-        control_score [0-100 or None]).
+        for climbs], n_passes, trend (improving/steady/worse only with evidence, see
+        :func:`trailtech.season.match.segment_trend`), time_trend and control_trend (dicts of
+        :func:`trailtech.season.summary.robust_trend`), passes (list of dicts: file, start_time,
+        duration_s [s], control_score [0-100 or None]).
     errors : list of dict
         ``{"file", "error"}`` for every file that could not be read or analysed.
     crossover_grade_pct : float or None
@@ -81,12 +93,18 @@ class Season:
         activities [%].
     trends : dict
         ``flat_cadence_spm`` and ``descent_control_score``: trend, change_per_30d, points
-        (on-foot activities).
+        (on-foot activities with a plausible clock).
     weeks : list of dict
         Technical volume and sessions per ISO week, on-foot activities (see
         :func:`trailtech.season.summary.weekly_technical`).
     analyses : dict
         ``file -> analyze --json document`` of each activity (compact: no samples).
+    load : list of dict
+        Daily training load, fitness (42 days) and fatigue (7 days), on-foot activities with a
+        plausible clock, by local day (:func:`trailtech.season.load.fitness_fatigue`).
+    hr_range : dict
+        The heart-rate range the loads are scaled by and where it comes from
+        (:func:`trailtech.season.load.season_hr_range`).
     """
 
     activities: pd.DataFrame
@@ -96,6 +114,8 @@ class Season:
     trends: dict = field(default_factory=dict)
     weeks: list = field(default_factory=list)
     analyses: dict = field(default_factory=dict)
+    load: list = field(default_factory=list)
+    hr_range: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ outputs
 
@@ -137,9 +157,40 @@ class Season:
         cols = ["segment_id", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS
         return pd.DataFrame(rows, columns=cols)
 
+    def descents(self) -> pd.DataFrame:
+        """Every scored descent of the season, one row each: file, start_time_local (of the
+        activity, else its UTC start), start_m, length_m, drop_m, avg_grade_pct,
+        technicality [0-1] and control_score [0-100]; best control first (sort as you
+        like: it is a DataFrame, and ``descents.csv`` in :meth:`write`)."""
+        cols = ["file", "start_time_local", "start_m", "length_m", "drop_m", "avg_grade_pct", "technicality",
+                "control_score"]
+        local = dict(zip(self.activities["file"], self.activities.get("start_time_local", [])))
+        utc = dict(zip(self.activities["file"], self.activities["start_time"]))
+        rows = []
+        for file, doc in self.analyses.items():
+            when = local.get(file)
+            if not isinstance(when, str):
+                when = jsonable(utc.get(file))
+            for d in doc.get("descents") or []:
+                if d.get("control_score") is None:
+                    continue
+                rows.append({"file": file, "start_time_local": when, **{k: d.get(k) for k in cols[2:]}})
+        df = pd.DataFrame(rows, columns=cols)
+        return df.sort_values("control_score", ascending=False, kind="stable").reset_index(drop=True)
+
+    def clock_problems(self) -> list[dict[str, Any]]:
+        """The activities left out of the time-based figures: ``file``, ``start_time`` (as
+        the file says, ISO 8601 UTC or None) and ``reason``."""
+        if "clock_problem" not in self.activities:
+            return []
+        bad = self.activities[self.activities["clock_problem"].notna()]
+        return [{"file": r["file"], "start_time": jsonable(r["start_time"]), "reason": r["clock_problem"]}
+                for r in bad.to_dict(orient="records")]
+
     def to_dict(self) -> dict[str, Any]:
         """The ``trailtech season --json`` document (cli-contract.md), plus ``trends``,
-        ``weeks`` and ``running`` (:meth:`running_totals`)."""
+        ``weeks``, ``running`` (:meth:`running_totals`) and ``clock_problems``
+        (:meth:`clock_problems`)."""
         acts = [{k: jsonable(r.get(k)) for k in ACTIVITY_KEYS + ACTIVITY_EXTRA_KEYS}
                 for r in self.activities.to_dict(orient="records")]
         segs = []
@@ -147,7 +198,9 @@ class Season:
             d = {k: jsonable(s[k]) for k in SEGMENT_KEYS if k != "passes"}
             d["passes"] = [{k: jsonable(p[k]) for k in PASS_KEYS} for p in s["passes"]]
             d["direction"] = s["direction"]
-            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction"]})
+            d["time_trend"] = jsonable(s.get("time_trend"))
+            d["control_trend"] = jsonable(s.get("control_trend"))
+            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction", "time_trend", "control_trend"]})
         return {
             "activities": acts,
             "errors": [{"file": e["file"], "error": e["error"]} for e in self.errors],
@@ -156,10 +209,14 @@ class Season:
             "trends": jsonable({k: v for k, v in self.trends.items()}),
             "weeks": jsonable(self.weeks),
             "running": jsonable(self.running_totals()),
+            "clock_problems": self.clock_problems(),
+            "hr_range": jsonable(self.hr_range),
+            "load": jsonable(self.load),
         }
 
     def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
-        """Write ``activities.csv``, ``segments.csv`` (one row per pass) and one
+        """Write ``activities.csv``, ``segments.csv`` (one row per pass), ``descents.csv``
+        (:meth:`descents`) and one
         ``activities/<name>.json`` (the ``analyze --json`` document) per activity.
 
         Each file is written atomically and never through a symbolic link, nor over a folder
@@ -188,6 +245,7 @@ class Season:
         acts["json"] = [f"activities/{n}" for n in _json_names(acts["file"].tolist())]
         written.append(write_output(out / "activities.csv", _text_bytes(acts.to_csv(index=False))))
         written.append(write_output(out / "segments.csv", _text_bytes(self.segment_passes().to_csv(index=False))))
+        written.append(write_output(out / "descents.csv", _text_bytes(self.descents().to_csv(index=False))))
         for file, name in zip(acts["file"], acts["json"]):
             doc = self.analyses.get(file)
             if doc is None:
@@ -259,7 +317,8 @@ def _foot_row(activity: dict) -> dict:
 
 def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     rows = [_foot_row(e["activity"]) for e in entries]
-    cols = ACTIVITY_KEYS + ["name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
+    cols = ACTIVITY_KEYS + ["start_time_local", "utc_offset_s", "time_created",
+                            "name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
                             "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates"
                             ] + FOOT_KEYS
     df = pd.DataFrame(rows, columns=cols)
@@ -267,12 +326,18 @@ def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     df["sensors"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["sensors"]]
     df["duplicates"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["duplicates"]]
     for c in cols:
-        if c not in ("file", "start_time", "sport", "name", "format", "sensors", "duplicates", "on_foot"):
+        if c not in ("file", "start_time", "start_time_local", "time_created", "sport", "name", "format", "sensors",
+                     "duplicates", "on_foot"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
     df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
     df["on_foot"] = df["on_foot"].fillna(True).astype(bool)
-    df["technical_session"] = [is_technical_session(r) for r in df.to_dict(orient="records")]
+    df["technical_session"] = technical_sessions(df)
+    df["clock_problem"] = clock_problems(df["start_time"], df["time_created"].tolist())
+    # The wall-clock start where the activity took place (UTC when the offset is unknown):
+    # weeks and days are cut in it, so an evening run stays on its day.
+    offset = pd.to_timedelta(df["utc_offset_s"].fillna(0.0), unit="s")
+    df["start_wall"] = (df["start_time"].dt.tz_localize(None) + offset).astype("datetime64[ns]")
     return df
 
 
@@ -303,6 +368,8 @@ def analyze_season(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     merge_duplicates: bool = True,
     memory_limit_mb: Optional[int] = DEFAULT_WORKER_MEMORY_MB,
+    hr_max_bpm: Optional[float] = None,
+    hr_rest_bpm: Optional[float] = None,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -332,6 +399,9 @@ def analyze_season(
     memory_limit_mb : int or None
         Address-space cap of each worker process [MiB] (default: the web workers' 3072); a
         file that needs more is listed in ``errors``. None for no cap.
+    hr_max_bpm, hr_rest_bpm : float, optional
+        The runner's maximum and resting heart rate [1/min] for the training loads; default
+        the highest heart rate held 30 s over the season, and 60.
 
     Returns
     -------
@@ -406,7 +476,8 @@ def analyze_season(
     finally:
         if bar:
             bar.close()
-    return _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates)
+    return _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
+                     hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm)
 
 
 def _renamed(entry: dict, src: Source) -> dict:
@@ -452,7 +523,8 @@ def _merge_duplicates(ok: list[dict]) -> list[dict]:
 
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
               store: Optional[ResultCache] = None, digests: Optional[dict] = None,
-              merge_duplicates: bool = True) -> Season:
+              merge_duplicates: bool = True, hr_max_bpm: Optional[float] = None,
+              hr_rest_bpm: Optional[float] = None) -> Season:
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
     if merge_duplicates:
         ok = _merge_duplicates(ok)
@@ -464,15 +536,28 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     # rarely passes both gates of a trail descent, and its passes are listed by file.
     foot = activities["on_foot"].to_numpy(dtype=bool)
     running = activities[foot]
+    # Weeks and trends need a calendar: an activity whose clock is unset or implausible is
+    # counted in the totals but not placed in time (listed by Season.clock_problems).
+    dated = running[running["clock_problem"].isna()]
+    # Training load: heart-rate TRIMP, scaled by the runner's range (options, else the season).
+    hists = [e.get("hr") or {} for e in ok]
+    hr_range = season_hr_range([h for h, f in zip(hists, foot) if f], hr_max_bpm=hr_max_bpm,
+                               hr_rest_bpm=hr_rest_bpm)
+    loads = [trimp(h, hr_range["hr_max_bpm"], hr_range["hr_rest_bpm"]) if hr_range["hr_max_bpm"] else None
+             for h in hists]
+    activities["training_load"] = pd.array(loads, dtype="Float64").astype(float)
+    activities["load_source"] = ["heart rate (TRIMP)" if v is not None else None for v in loads]
+    dated = activities.loc[dated.index]
+    load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
     segs = _segments(ok, config, store, digests or {})
     seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
-                "drop_m", "n_passes", "trend", "passes"]
+                "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
     trends = {
-        "flat_cadence_spm": metric_trend(running, "flat_cadence_spm", higher_is_better=True,
+        "flat_cadence_spm": metric_trend(dated, "flat_cadence_spm", higher_is_better=True,
                                          tolerance_per_30d=1.0),
-        "descent_control_score": metric_trend(running, "descent_control_score", higher_is_better=True,
+        "descent_control_score": metric_trend(dated, "descent_control_score", higher_is_better=True,
                                               tolerance_per_30d=2.0),
     }
     return Season(
@@ -482,6 +567,8 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         crossover_grade_pct=season_crossover_grade(
             [e["activity"].get("crossover_grade_pct") for e in ok_foot], _pooled_bouts(ok_foot)),
         trends=trends,
-        weeks=weekly_technical(running),
+        weeks=weekly_technical(dated, time_column="start_wall"),
         analyses={e["file"]: e["analysis"] for e in ok},
+        load=load,
+        hr_range=hr_range,
     )

@@ -15,8 +15,9 @@ reference. A match needs (topic 6 steps 2-4):
   percentile ≤ ``hausdorff_p95_max_m``, and discrete Fréchet distance ≤ ``frechet_max_m``
   (which catches wrong ordering and out-and-back shortcuts).
 
-The Hausdorff measure and the trend over passes are those of the within-activity repeats
-(:mod:`trailtech.analysis.repeats.similarity`, :mod:`trailtech.analysis.repeats.trend`).
+The Hausdorff measure is that of the within-activity repeats
+(:mod:`trailtech.analysis.repeats.similarity`); the trend over passes is the season's own
+(:func:`segment_trend`: calendar days, evidence required, time and control on their own).
 
 Geometry comes from the compact per-activity entries (:mod:`trailtech.season.work`): each
 descent/climb resampled to 5 m with a 100 m margin on both sides, with the elapsed time at
@@ -35,7 +36,7 @@ import pandas as pd
 # The shape measures and the pass trend are shared with the within-activity repeats, so a
 # segment is judged the same way whether it was run twice in one day or on two days.
 from ..analysis.repeats.similarity import frechet_within, hausdorff_one_sided_m
-from ..analysis.repeats.trend import trend
+from .summary import robust_trend
 from ..processing.geodesy import project_local
 
 __all__ = [
@@ -221,6 +222,51 @@ def _geoms(entries: Sequence[dict], lat0: float, lon0: float) -> list[_Geom]:
     return out
 
 
+#: A segment's time is "steady" within this share of its median pass per 30 days [%].
+SEGMENT_TIME_TOLERANCE_PCT_PER_30D = 1.0
+#: A descent's control score is "steady" within this many points per 30 days.
+SEGMENT_CONTROL_TOLERANCE_PER_30D = 2.0
+
+
+def segment_trend(passes: list[dict], *, down: bool) -> tuple[Optional[str], dict, Optional[dict]]:
+    """The season's verdict on a segment from its passes, time and control weighed on their own.
+
+    Each of pass time and (descents) control score gets its own :func:`robust_trend` over
+    calendar days: a word only with at least 5 passes over 4 weeks and an interval that
+    excludes zero. The segment's ``trend`` is the word they agree on; when one improved and
+    the other got worse it is None, and both are shown: a faster pass with a lower control
+    score is never called "worse".
+
+    Returns
+    -------
+    (str or None, dict, dict or None)
+        ``trend``, ``time_trend`` and ``control_trend`` (None for climbs); the trends hold
+        :func:`robust_trend`'s keys, the time's changes in seconds per 30 days.
+    """
+    t0 = min(p["start_time"] for p in passes)
+    days = np.array([(p["start_time"] - t0).total_seconds() / 86400.0 for p in passes])
+    dur = np.array([np.nan if p["duration_s"] is None else p["duration_s"] for p in passes], dtype=float)
+    ok = np.isfinite(dur)
+    tol_s = SEGMENT_TIME_TOLERANCE_PCT_PER_30D / 100.0 * float(np.median(dur[ok])) if ok.any() else 0.0
+    time_trend = robust_trend(days[ok], dur[ok], higher_is_better=False, tolerance_per_30d=tol_s)
+    control_trend = None
+    if down:
+        sc = np.array([np.nan if p["control_score"] is None else p["control_score"] for p in passes], dtype=float)
+        okc = np.isfinite(sc)
+        control_trend = robust_trend(days[okc], sc[okc], higher_is_better=True,
+                                     tolerance_per_30d=SEGMENT_CONTROL_TOLERANCE_PER_30D)
+    words = {tr["trend"] for tr in (time_trend, control_trend) if tr is not None and tr["trend"]}
+    if words == {"improving"} or words == {"improving", "steady"}:
+        verdict: Optional[str] = "improving"
+    elif words == {"worse"} or words == {"worse", "steady"}:
+        verdict = "worse"
+    elif words == {"steady"}:
+        verdict = "steady"
+    else:
+        verdict = None  # not enough data, or time and control disagree
+    return verdict, time_trend, control_trend
+
+
 def match_segments(
     entries: Sequence[dict],
     *,
@@ -315,8 +361,7 @@ def match_segments(
         i0, i1 = g.core
         passes = sorted(ref.passes, key=lambda p: (p["start_time"], p["file"]))
         scores = [p["control_score"] for p in passes]
-        verdict = trend([p["duration_s"] for p in passes], scores if g.kind == "down" else None,
-                        min_passes=2)
+        verdict, time_trend, control_trend = segment_trend(passes, down=g.kind == "down")
         sid = f"{'d' if g.kind == 'down' else 'c'}-{geohash(g.lat[i0], g.lon[i0])}-{geohash(g.lat[i1], g.lon[i1])}"
         n = used_ids.get(sid, 0) + 1
         used_ids[sid] = n
@@ -331,6 +376,8 @@ def match_segments(
             "drop_m": None if ref.drop_m is None else round(ref.drop_m, 1),
             "passes": passes,
             "trend": verdict,
+            "time_trend": time_trend,
+            "control_trend": control_trend,
         })
     out.sort(key=lambda s: (s["passes"][0]["start_time"], s["segment_id"]))
     return out

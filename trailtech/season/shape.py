@@ -16,13 +16,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 __all__ = ["is_entry", "is_segments_entry"]
 
 _STR_KEYS = ("file",)
 _OPT_STR_KEYS = ("sport", "name", "format")
+_OPT_TIME_KEYS = ("start_time_local", "time_created")
 _NUMBER_KEYS = ("distance_m", "ascent_m", "moving_time_s", "descent_control_score", "hike_time_s",
                 "crossover_grade_pct", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
-                "descent_length_m", "samples", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s")
+                "descent_length_m", "samples", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
+                "utc_offset_s")
 _INT_KEYS = ("line_practice_count", "practice_repeats")
 _BOUT_COLUMNS = ("gait", "start_s", "end_s", "start_m", "end_m", "avg_grade_pct", "vam_m_per_h", "duration_s")
 _TRACE_KEYS = ("d", "lat", "lon", "ele", "t")
@@ -37,6 +41,26 @@ def _number(x: Any) -> bool:
 
 def _opt_number(x: Any) -> bool:
     return x is None or _number(x)
+
+
+_NUMBER_TYPES = frozenset((int, float))
+_NUMBER_OR_NONE_TYPES = frozenset((int, float, type(None)))
+
+
+def _numbers(values: list, *, allow_none: bool = False) -> bool:
+    """:func:`_number` (or :func:`_opt_number`) of every item of a list, in C loops: a warm
+    season checks hundreds of thousands of trace values, and item by item that was half of
+    its time."""
+    if not set(map(type, values)) <= (_NUMBER_OR_NONE_TYPES if allow_none else _NUMBER_TYPES):
+        return False  # bool, str, dict ... (type(), not isinstance: bool is an int)
+    if not values:
+        return True
+    try:
+        arr = np.array(values, dtype=float)  # None -> NaN
+    except OverflowError:  # an integer beyond any float
+        return False
+    n_none = values.count(None) if allow_none else 0
+    return int(np.isfinite(arr).sum()) == len(values) - n_none
 
 
 def _whole(x: Any) -> bool:
@@ -64,6 +88,7 @@ def _activity(a: Any) -> bool:
         return False
     return (all(isinstance(a.get(k), str) for k in _STR_KEYS)
             and (a.get("start_time") is None or _time(a["start_time"]))
+            and all(a.get(k) is None or _time(a[k]) for k in _OPT_TIME_KEYS)
             and all(a.get(k) is None or isinstance(a[k], str) for k in _OPT_STR_KEYS)
             and all(_opt_number(a.get(k)) for k in _NUMBER_KEYS)
             and all(a.get(k) is None or _whole(a[k]) for k in _INT_KEYS)
@@ -78,7 +103,14 @@ def _bouts(b: Any) -> bool:
     if len({len(b.get(c, [])) for c in _BOUT_COLUMNS}) != 1:
         return False
     return (all(v is None or isinstance(v, str) for v in b.get("gait", []))
-            and all(_opt_number(v) for c in _BOUT_COLUMNS[1:] for v in b.get(c, [])))
+            and all(_numbers(b.get(c, []), allow_none=True) for c in _BOUT_COLUMNS[1:]))
+
+
+def _hr(h: Any) -> bool:
+    """A heart-rate histogram: equal-length lists of whole numbers."""
+    return (isinstance(h, dict) and isinstance(h.get("bpm"), list) and isinstance(h.get("s"), list)
+            and len(h["bpm"]) == len(h["s"]) and all(_whole(v) for v in h["bpm"])
+            and all(_whole(v) and v >= 0 for v in h["s"]))
 
 
 def _trace(g: Any) -> bool:
@@ -88,8 +120,8 @@ def _trace(g: Any) -> bool:
     if not all(isinstance(v, list) for v in lists) or len({len(v) for v in lists}) != 1 or len(lists[0]) < 3:
         return False
     core = g.get("core")
-    return (all(_number(v) for k in ("d", "lat", "lon") for v in g[k])
-            and all(_opt_number(v) for k in ("ele", "t") for v in g[k])
+    return (all(_numbers(g[k]) for k in ("d", "lat", "lon"))
+            and all(_numbers(g[k], allow_none=True) for k in ("ele", "t"))
             and isinstance(core, list) and len(core) == 2 and all(_whole(i) for i in core)
             and 0 <= core[0] <= core[1] < len(lists[0])
             and _whole(g.get("index"))
@@ -118,6 +150,7 @@ def is_entry(entry: Any) -> bool:
     return (_activity(entry.get("activity"))
             and isinstance(analysis, dict) and isinstance(analysis.get("file"), str)
             and _bouts(entry.get("bouts", {}))
+            and _hr(entry.get("hr", {"bpm": [], "s": []}))
             and isinstance(geometry, list) and all(_trace(g) for g in geometry))
 
 

@@ -250,6 +250,7 @@ def build_entry(source: Source, analysis, track=None) -> dict:
     activity = {
         "file": source.file,
         "start_time": doc["start_time"],
+        "start_time_local": doc.get("start_time_local"),
         "sport": sport,
         "distance_m": s["distance_m"],
         "ascent_m": s["ascent_m"],
@@ -269,14 +270,23 @@ def build_entry(source: Source, analysis, track=None) -> dict:
         "format": doc["format"],
         "sensors": sensors(track) if track is not None else [],
         "samples": int(len(track.samples)) if track is not None else None,
+        # Local time (weeks and days are cut in it) and the file's own creation time (a
+        # start far from it means a wrong clock, see season.clocks).
+        "utc_offset_s": getattr(track.meta, "utc_offset_s", None) if track is not None else None,
+        "time_created": _jsonable(getattr(track.meta, "time_created", None)) if track is not None else None,
     }
     # What the season's running figures count (rides, swims and other sports are listed only).
     activity.update(on_foot_figures(analysis.timeline, s["distance_m"], s["ascent_m"], s["moving_time_s"]))
     tl = analysis.timeline
     geometry = (_geometry(tl, descents, "down", step_m=GEOMETRY_STEP_M, margin_m=GEOMETRY_MARGIN_M)
                 + _geometry(tl, analysis.climbs, "up", step_m=GEOMETRY_STEP_M, margin_m=GEOMETRY_MARGIN_M))
+    from .load import hr_histogram
+
     return {"file": source.file, "ok": True, "activity": activity, "analysis": doc,
-            "bouts": _bouts(analysis.hike_run), "geometry": geometry}
+            "bouts": _bouts(analysis.hike_run), "geometry": geometry,
+            # Seconds at each heart rate: the season scales them into a training load once it
+            # knows the runner's heart-rate range (season.load).
+            "hr": hr_histogram(tl.heart_rate_bpm, ~np.asarray(tl.gap, dtype=bool))}
 
 
 def process(task: Task) -> dict:
