@@ -173,6 +173,7 @@ def _info_text(doc: dict) -> str:
         ("samples", f"{doc['samples']:,}"),
         ("sensors", ", ".join(sensors) or "–"),
         ("device totals", totals),
+        ("elevation source", doc.get("elevation_source") or "–"),
     ]
     out = _kv(rows)
     for w in doc["warnings"]:
@@ -183,6 +184,9 @@ def _info_text(doc: dict) -> str:
 def _cmd_info(args) -> int:
     track = _load(args.file)
     doc = track.to_dict()
+    from .prepare.elevation import track_elevation_source
+
+    doc["elevation_source"] = track_elevation_source(track)
     print(_dumps(doc) if args.json else _info_text(doc))
     return EXIT_OK
 
@@ -266,6 +270,18 @@ def _write_report(analysis, path: str) -> None:
     write_report(analysis, path)
 
 
+def _elevation_config(args):
+    """The AnalysisConfig of ``--elevation-source`` and ``--dem`` (None: the defaults)."""
+    from .config import AnalysisConfig
+
+    source, dem = getattr(args, "elevation_source", None), getattr(args, "dem", None)
+    if dem is not None and not os.path.isdir(dem):
+        raise _CliError(f"--dem {dem}: no such folder")
+    if source is None and dem is None:
+        return None
+    return AnalysisConfig(elevation_source=source or "auto", dem_dir=os.path.abspath(dem) if dem else "")
+
+
 def _cmd_analyze(args) -> int:
     from .pipeline import analyze
 
@@ -273,7 +289,7 @@ def _cmd_analyze(args) -> int:
         if out:
             _check_output(out)
     track = _load(args.file)
-    analysis = analyze(track)
+    analysis = analyze(track, _elevation_config(args))
     doc = analysis.to_dict()
     print(_dumps(doc) if args.json else _analyze_text(doc))
     if args.report:
@@ -292,7 +308,7 @@ def _cmd_report(args) -> int:
 
     _check_output(args.output)
     track = _load(args.file)
-    analysis = analyze(track)
+    analysis = analyze(track, _elevation_config(args))
     _writing(args.output, lambda: _write_report(analysis, args.output))
     print(f"report written to {args.output}")
     return EXIT_OK
@@ -401,7 +417,8 @@ def _cmd_season(args) -> int:
         cache = args.cache
     if args.jobs is not None and args.jobs < 1:
         raise _CliError(f"--jobs {args.jobs}: give 1 or more worker processes")
-    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler)
+    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler,
+                            config=_elevation_config(args))
     for err in season.errors:
         print(f"trailtech: {err['file']}: {err['error']}", file=sys.stderr)
     if not season.errors and len(season.activities) == 0:
@@ -425,6 +442,11 @@ def _cmd_season(args) -> int:
 def _cmd_serve(args) -> int:
     if args.max_upload_mb <= 0:
         raise _CliError(f"--max-upload-mb {args.max_upload_mb}: give a positive size")
+    if args.dem is not None:
+        _elevation_config(args)  # checks the folder
+        from .dem.folder import DEM_ENV
+
+        os.environ[DEM_ENV] = os.path.abspath(args.dem)  # every upload's analysis reads it
     try:
         from .web import serve
     except ImportError as exc:
@@ -461,11 +483,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--report", metavar="OUT.html", help="also write the HTML report")
     s.add_argument("--flags-gpx", metavar="OUT.gpx",
                    help="also write the line-practice stretches as GPX courses for your watch")
+    s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
+    s.add_argument("--elevation-source", choices=("barometric", "gps", "dem"),
+                   help="override the elevation source the file's device or signal suggests")
     s.set_defaults(func=_cmd_analyze)
 
     s = sub.add_parser("report", help="self-contained HTML report of one activity")
     s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
     s.add_argument("-o", "--output", metavar="OUT.html", required=True, help="report file to write")
+    s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
+    s.add_argument("--elevation-source", choices=("barometric", "gps", "dem"),
+                   help="override the elevation source the file's device or signal suggests")
     s.set_defaults(func=_cmd_report)
 
     s = sub.add_parser("season", help="every activity under the paths (folders, Strava export .zip)")
@@ -478,6 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--cache", metavar="DIR", help="cache folder (default: the user cache folder)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing dask.distributed cluster")
+    s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
+    s.add_argument("--elevation-source", choices=("barometric", "gps", "dem"),
+                   help="override the elevation source the file's device or signal suggests")
     s.set_defaults(func=_cmd_season)
 
     s = sub.add_parser("serve", help="the local upload page")
@@ -486,6 +517,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--open", action="store_true", help="open the page in a browser")
     s.add_argument("--max-upload-mb", type=float, default=64, metavar="MB",
                    help="largest upload accepted (default 64)")
+    s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
     s.set_defaults(func=_cmd_serve)
     return p
 
