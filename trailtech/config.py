@@ -60,7 +60,7 @@ class AnalysisConfig:
     dem_min_coverage: float = _f(0.5, "heuristic: tiles replace GPS altitude when they cover at least half of the positioned rows; the rest keeps GPS altitude shifted onto the tiles", 0, 1)
     sg_window_dem_m: float = _f(55.0, "as sg_window_baro_m: tile heights carry no sample noise, only 2-5 m error correlated over ~100 m; tuned on the simulator, docs/accuracy.md", 10, 500)
     grade_baseline_dem_m: float = _f(100.0, "SRTM/Copernicus 30-90 m posts: grade over 100 m (as GPS)", 10, 500)
-    ascent_hysteresis_dem_m: float = _f(4.0, "heuristic, tuned on the simulator's tiles (30-90 m grid, 2-5 m error over ~100 m), docs/accuracy.md", 0, 50)
+    ascent_hysteresis_dem_m: float = _f(10.0, "Strava 10 m for non-barometric elevation [V]; tuned on the simulator's tiles (30-90 m grid, 2-5 m error correlated over ~100 m: 4-8 m leave +3 to +8 % spurious descent), docs/accuracy.md", 0, 50)
     hampel_window_s: float = _f(7.0, "science.md 4 step 3: Hampel filter over 7 s", 3, 60)
     max_vertical_speed_mps: float = _f(2.0, "science.md 4 step 3: clamp |dh/dt| <= 2 m/s", 0.5, 20)
     vam_window_s: float = _f(30.0, "science.md 4 step 8: 30 s centred regression", 5, 300)

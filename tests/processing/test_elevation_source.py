@@ -118,3 +118,13 @@ def test_dem_asked_without_tiles_is_said(tmp_path):
                   lat_deg=np.full(100, 45.5), lon_deg=np.full(100, 6.5))
     assert e.source in ("gps", "barometric")
     assert any("holds no tiles" in note for note in e.notes)
+
+
+def test_gpx_and_tcx_device_labels_use_the_table_too():
+    from trailtech.prepare.elevation import device_barometer
+
+    # A TCX Forerunner 410 (no barometer) used to be called barometric by its quiet signal.
+    assert device_barometer(TrackMeta(source="t", format="tcx", device="Forerunner 410 Software Version 2.20")) is False
+    assert device_barometer(TrackMeta(source="t", format="tcx", device="Forerunner305 (ID 3464792754)")) is False
+    assert device_barometer(TrackMeta(source="t", format="gpx", device="StravaGPX")) is None
+    assert device_barometer(TrackMeta(source="t", format="fit", device="garmin fr630", barometric=True)) is True

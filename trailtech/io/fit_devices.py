@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-__all__ = ["device_label", "is_barometric"]
+__all__ = ["device_label", "is_barometric", "label_is_barometric"]
 
 #: Models without a barometric altimeter (vendor spec sheets), matched like ``_BAROMETRIC``
 #: after it (so "Suunto 9 Baro" stays barometric): Garmin Forerunner 10/15, the 2xx and 6xx
@@ -22,7 +22,7 @@ _NO_BAROMETER = re.compile(
     r"""
     ^garmin\ fr(10|15|25|30|35|45s?|55|60|70|110|205|210|220|225|230|235|245m?|305|310xt|405|410|
                 610|620|630|735xt)(?![0-9])
-    | ^garmin\ forerunner_?(10|15|25|35|45|55|110|205|210|220|225|230|235|245|305|405|410|610|620|630|735)(?![0-9])
+    | ^(garmin\ )?forerunner[_\ ]?(10|15|25|35|45|55|110|205|210|220|225|230|235|245|305|405|410|610|620|630|735)(?![0-9])
     | ^suunto\ .*\(suunto\ [359]\)$
     | ^polar\ .*(m430|vantage\ m)(?![0-9])
     | ^coros\ .*\(coros\ pace\)$
@@ -74,6 +74,24 @@ def device_label(
     return label
 
 
+def label_is_barometric(label: Optional[str]) -> Optional[bool]:
+    """:func:`is_barometric` of a device label as GPX and TCX files write it.
+
+    Examples
+    --------
+    >>> label_is_barometric("Forerunner 410 Software Version 2.40")
+    False
+    >>> label_is_barometric("StravaGPX") is None
+    True
+    """
+    if not label:
+        return None
+    label = str(label).lower()
+    if _BAROMETRIC.search(label):
+        return True
+    return False if _NO_BAROMETER.search(label) else None
+
+
 def is_barometric(
     manufacturer: Optional[str], product: Optional[str], product_name: Optional[str] = None
 ) -> Optional[bool]:
@@ -90,10 +108,4 @@ def is_barometric(
     >>> is_barometric("stryd", "0") is None
     True
     """
-    label = device_label(manufacturer, product, product_name)
-    if label is None:
-        return None
-    label = label.lower()
-    if _BAROMETRIC.search(label):
-        return True
-    return False if _NO_BAROMETER.search(label) else None
+    return label_is_barometric(device_label(manufacturer, product, product_name))

@@ -19,10 +19,11 @@ from typing import Optional
 import numpy as np
 
 from ..config import AnalysisConfig
+from ..io.fit_devices import label_is_barometric
 from ..processing import elevation as _ele
 from .time_axis import TimeAxis
 
-__all__ = ["Elevation", "elevation", "decide_source", "track_elevation_source"]
+__all__ = ["Elevation", "elevation", "decide_source", "device_barometer", "track_elevation_source"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +47,14 @@ class Elevation:
     def barometric(self) -> Optional[bool]:
         """Whether it comes from a barometric altimeter; None without elevation."""
         return None if self.source is None else self.source == "barometric"
+
+
+def device_barometer(meta) -> Optional[bool]:
+    """Whether the recording device has a barometer: the reader's answer (FIT), else the
+    device table applied to the label GPX and TCX files carry; None when unknown."""
+    if meta.barometric is not None:
+        return bool(meta.barometric)
+    return label_is_barometric(meta.device)
 
 
 def decide_source(t_s: np.ndarray, elevation_m: np.ndarray, barometric: Optional[bool],
@@ -106,7 +115,7 @@ def track_elevation_source(track, config: Optional[AnalysisConfig] = None) -> Op
     if np.isfinite(h).sum() < 2:
         return None
     order = np.argsort(t_s, kind="stable")
-    return decide_source(t_s[order], h[order], track.meta.barometric, config or AnalysisConfig())[0]
+    return decide_source(t_s[order], h[order], device_barometer(track.meta), config or AnalysisConfig())[0]
 
 
 def _terrain(values_m: Optional[np.ndarray], source: Optional[str], lat_deg: Optional[np.ndarray],
