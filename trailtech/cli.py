@@ -459,6 +459,22 @@ def _cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def _cmd_dem_fetch(args) -> int:
+    from .dem.fetch import DEFAULT_URL, default_dem_dir, fetch_tiles, track_tile_names
+
+    folder = args.dem or str(default_dem_dir())
+    names = track_tile_names(_load(f) for f in args.files)
+    if not names:
+        raise _CliError("no positions in the files: no terrain tiles to fetch")
+    try:
+        present, missing = fetch_tiles(names, folder, url=args.url or DEFAULT_URL, progress=sys.stderr.isatty())
+    except OSError as exc:
+        raise _CliError(f"dem fetch: {exc}") from exc
+    print(f"{len(present)} tile(s) in {folder}" + (f"; no tile for {', '.join(missing)} (sea)" if missing else ""))
+    print(f"use them with: trailtech analyze FILE --dem {folder}")
+    return EXIT_OK
+
+
 # --------------------------------------------------------------------------- parser
 
 
@@ -519,6 +535,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="largest upload accepted (default 64)")
     s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
     s.set_defaults(func=_cmd_serve)
+
+    s = sub.add_parser("dem", help="terrain tiles")
+    dem_sub = s.add_subparsers(dest="dem_command", metavar="ACTION")
+    dem_sub.required = True
+    f = dem_sub.add_parser("fetch", help="download the terrain tiles the files need (the only network access)")
+    f.add_argument("files", metavar="FILE", nargs="+", help="activity files")
+    f.add_argument("--dem", metavar="DIR", help="tile folder (default $TRAILTECH_DEM, else the user cache folder)")
+    f.add_argument("--url", metavar="TEMPLATE",
+                   help="tile URL with {lat} and {name} (default: Terrain Tiles on AWS, skadi .hgt.gz)")
+    f.set_defaults(func=_cmd_dem_fetch)
     return p
 
 
