@@ -277,6 +277,8 @@ def _elevation_config(args):
     source, dem = getattr(args, "elevation_source", None), getattr(args, "dem", None)
     if dem is not None and not os.path.isdir(dem):
         raise _CliError(f"--dem {dem}: no such folder")
+    # TRAILTECH_DEM goes into the configuration too, so the season cache keys on it.
+    dem = dem or os.environ.get("TRAILTECH_DEM") or None
     if source is None and dem is None:
         return None
     return AnalysisConfig(elevation_source=source or "auto", dem_dir=os.path.abspath(dem) if dem else "")
