@@ -239,15 +239,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--files", type=int, default=3, help="how many of the largest FIT files")
-    ap.add_argument(
-        "--default-malloc",
-        action="store_true",
-        help="in-process rows with glibc's default malloc settings, not the command line's",
-    )
     args = ap.parse_args(argv)
-    from trailtech.memory import keep_freed_memory
-
-    kept = False if args.default_malloc else keep_freed_memory()
     # the analysis reports data-quality notes as warnings; they are not what is measured here
     warnings.simplefilter("ignore")
     if not (REAL_DIR / "manifest.csv").is_file():
@@ -267,7 +259,6 @@ def main(argv: Optional[list[str]] = None) -> int:
         notes.append("trailtech CLI not available yet: whole-process rows skipped.")
 
     print(f"Machine: {machine()}")
-    print(f"In-process rows: freed memory kept for reuse as the CLI does: {'yes' if kept else 'no'}\n")
     print("| file | records | tool | median s | records/s |")
     print("|---|---:|---|---:|---:|")
     for r in fits:

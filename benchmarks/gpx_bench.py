@@ -4,14 +4,10 @@ A script, not a test. Interleaved rounds (each round times every reader once; tr
 timed 5 times inside a round); minimum and median over all timings. Wall clock by default: the
 auto engine runs its libxml2 check in a worker thread alongside the scan, which saves wall time,
 not CPU time (``--cpu`` reports CPU time of all threads, where that overlap does not show).
-Freed memory is kept for reuse as the command line does (:func:`trailtech.keep_freed_memory`);
-``--default-malloc`` measures glibc's defaults instead (the per-read page faults are printed;
-here gpxpy's large frees raise glibc's own thresholds first, so see ``memory_bench.py`` for a
-process that only reads).
+The per-read page faults are printed.
 
     python benchmarks/gpx_bench.py                 # largest corpus GPX files + simulated 9 h ultra
     python benchmarks/gpx_bench.py --rounds 7 --cpu
-    python benchmarks/gpx_bench.py --default-malloc
 """
 
 from __future__ import annotations
@@ -29,7 +25,6 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import REAL_DIR
 from trailtech.io.gpx import read_gpx
 from trailtech.io.gpx_scan import well_formed
-from trailtech.memory import keep_freed_memory
 
 
 def documents() -> list[tuple[str, bytes]]:
@@ -72,14 +67,7 @@ def main() -> None:
         action="store_true",
         help="CPU time (all threads) instead of wall clock",
     )
-    ap.add_argument(
-        "--default-malloc",
-        action="store_true",
-        help="glibc's default malloc settings, not the command line's (trailtech.keep_freed_memory)",
-    )
     args = ap.parse_args()
-    kept = False if args.default_malloc else keep_freed_memory()
-    print(f"freed memory kept for reuse: {'yes' if kept else 'no (glibc defaults)'}\n")
     clock = time.process_time if args.cpu else time.perf_counter
     print(
         "| file | points | gpxpy.parse ms | read_gpx gpxpy ms | read_gpx lxml ms | "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
 
 import pytest
@@ -211,12 +212,12 @@ def test_output_is_a_folder_or_unwritable_is_one_line(run_gpx, tmp_path, capsys,
     _one_error_line(capsys.readouterr().err, "folder")
 
     # The disk refuses the write (permissions, read-only, full): one line, exit 2, no traceback.
-    import trailtech.report.html as report_html
+    import trailtech._outfile as outfile
 
-    def denied(analysis, path):
-        raise PermissionError(13, "Permission denied", str(path))
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(report_html, "write_report", denied)
+    monkeypatch.setattr(outfile.tempfile, "mkstemp", denied)
     out = tmp_path / "r.html"
     assert main(["report", str(run_gpx), "-o", str(out)]) == 2
     _one_error_line(capsys.readouterr().err, str(out), "cannot write", "Permission denied")
@@ -255,3 +256,180 @@ def test_info_text_calls_the_device_timer_a_timer(real_dir, capsys):
     assert main(["info", str(f)]) == 0
     line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("device totals"))
     assert "timer 0:4" in line and "moving" not in line
+
+
+# --------------------------------------------------------------------------- hostile paths and I/O
+# (issue 19, findings 10, 13 and 14: one line and exit 2 for every argument and I/O failure)
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="POSIX special files")
+
+
+@pytest.mark.parametrize("command", [
+    lambda f, out: ["report", f, "-o", out],
+    lambda f, out: ["analyze", f, "--report", out],
+    lambda f, out: ["analyze", f, "--flags-gpx", out],
+    lambda f, out: ["season", f, "--no-cache", "--jobs", "1", "--report", out],
+])
+def test_outputs_never_write_through_a_symlink(run_gpx, tmp_path, capsys, command):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    link = tmp_path / "out.html"
+    link.symlink_to(victim)
+    assert main(command(str(run_gpx), str(link))) == 2
+    _one_error_line(capsys.readouterr().err, str(link), "symbolic link")
+    assert victim.read_text() == "precious" and link.is_symlink()
+
+
+def test_outputs_are_written_through_a_fresh_temporary_file(run_gpx, tmp_path, monkeypatch):
+    # The old season report wrote to the predictable "<out>.tmp": a symlink planted there had
+    # its target overwritten. Now that name means nothing, and nothing is left behind.
+    from trailtech.season.core import Season
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (tmp_path / "season.html.tmp").symlink_to(victim)
+    season = trailtech.analyze_season([run_gpx], jobs=1, cache=False)
+    assert isinstance(season, Season)
+    season.report(tmp_path / "season.html")
+    assert victim.read_text() == "precious"
+    assert (tmp_path / "season.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["season.html", "season.html.tmp", "victim.txt"]
+
+
+@posix_only
+def test_a_device_is_never_replaced(run_gpx, tmp_path, capsys):
+    # As root, `season --report /dev/full` renamed a regular file over the device node. The test
+    # makes its own node (a copy of /dev/full: major 1, minor 7), never touching /dev.
+    import stat as st
+
+    full = tmp_path / "full"
+    try:
+        os.mknod(full, st.S_IFCHR | 0o666, os.makedev(1, 7))
+    except (PermissionError, OSError) as exc:
+        pytest.skip(f"cannot make a device node here ({exc})")
+    assert main(["report", str(run_gpx), "-o", str(full)]) == 2
+    _one_error_line(capsys.readouterr().err, str(full), "not a regular file")
+    assert main(["season", str(run_gpx), "--no-cache", "--jobs", "1", "--report", str(full)]) == 2
+    _one_error_line(capsys.readouterr().err, str(full), "not a regular file")
+    assert st.S_ISCHR(os.lstat(full).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["full"]
+
+
+def test_season_out_never_writes_through_a_symlink(run_gpx, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "victim.csv"
+    victim.write_text("precious")
+    (out / "activities.csv").symlink_to(victim)
+    assert main(["season", str(run_gpx), "--no-cache", "--jobs", "1", "--out", str(out)]) == 2
+    _one_error_line(capsys.readouterr().err, "activities.csv", "symbolic link")
+    assert victim.read_text() == "precious"
+    (out / "activities.csv").unlink()
+    (out / "activities").rmdir()
+    (out / "activities").symlink_to(tmp_path)  # the JSON would land elsewhere
+    assert main(["season", str(run_gpx), "--no-cache", "--jobs", "1", "--out", str(out)]) == 2
+    _one_error_line(capsys.readouterr().err, "activities", "not a folder")
+
+
+def test_names_that_are_not_utf8(tmp_path, capsys):
+    if sys.getfilesystemencoding().lower() != "utf-8":
+        pytest.skip("needs a file system taking any bytes as names")
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    with open(os.path.join(os.fsencode(folder), b"L\xe4uf.gpx"), "wb") as fh:
+        fh.write(gpx_bytes(300))
+    report, out = tmp_path / "season.html", tmp_path / "out"
+    for extra in ([], ["--json"]):
+        assert main(["season", str(folder), "--no-cache", "--jobs", "1", "--report", str(report),
+                     "--out", str(out), *extra]) == 0
+        captured = capsys.readouterr()
+        assert captured.err == ""
+        if extra:
+            assert json.loads(captured.out)["activities"][0]["file"] == str(folder / "L\\xe4uf.gpx")
+        else:
+            assert "L\\xe4uf.gpx" in captured.out
+    assert "L\\xe4uf.gpx" in report.read_text(encoding="utf-8")
+    assert "L\\xe4uf.gpx" in (out / "activities.csv").read_text(encoding="utf-8")
+    assert [p.name for p in (out / "activities").iterdir()] == ["L_xe4uf.json"]
+
+
+def test_a_name_given_on_the_command_line_that_is_not_utf8(run_gpx, tmp_path, capsys):
+    if sys.getfilesystemencoding().lower() != "utf-8":
+        pytest.skip("needs a file system taking any bytes as names")
+    src = os.path.join(os.fsencode(tmp_path), b"R\xe4n.gpx")
+    with open(src, "wb") as fh:
+        fh.write(run_gpx.read_bytes())
+    name = os.fsdecode(src)
+    assert main(["analyze", name, "--report", str(tmp_path / "r.html")]) == 0
+    assert "R\\udce4n.gpx" in capsys.readouterr().out
+    assert "R\\udce4n.gpx" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("argv_of", [
+    lambda long: ["info", long],
+    lambda long: ["analyze", long],
+    lambda long: ["report", long, "-o", "r.html"],
+    lambda long: ["season", long, "--no-cache"],
+])
+def test_a_path_component_over_255_bytes_is_one_line(tmp_path, capsys, argv_of):
+    long = str(tmp_path / ("x" * 300 + ".fit"))
+    assert main(argv_of(long)) == 2
+    _one_error_line(capsys.readouterr().err, "name too long")
+
+
+@pytest.mark.parametrize("flag", ["-o", "--report"])
+def test_an_output_name_over_255_bytes_is_one_line(run_gpx, tmp_path, capsys, flag):
+    out = str(tmp_path / ("y" * 300 + ".html"))
+    argv = ["report", str(run_gpx), "-o", out] if flag == "-o" else ["analyze", str(run_gpx), "--report", out]
+    assert main(argv) == 2
+    _one_error_line(capsys.readouterr().err, "cannot write", "name too long")
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["serve", "--port", "99999"], "--port"),
+    (["serve", "--port", "http"], "--port"),
+    (["serve", "--port", "-1"], "--port"),
+    (["serve", "--max-upload-mb", "nan"], "--max-upload-mb"),
+    (["serve", "--max-upload-mb", "inf"], "--max-upload-mb"),
+    (["serve", "--max-upload-mb", "-1"], "--max-upload-mb"),
+    (["season", ".", "--jobs", "0"], "--jobs"),
+    (["season", ".", "--jobs", "two"], "--jobs"),
+    (["report", "x.fit"], "-o"),
+    (["nonsense"], "nonsense"),
+])
+def test_bad_arguments_are_one_line_and_exit_2(capsys, argv, needle):
+    assert main(argv) == 2
+    _one_error_line(capsys.readouterr().err, needle)
+
+
+def _cli(*args, stdin=None, stdout=None):
+    import subprocess
+
+    return subprocess.run([sys.executable, "-m", "trailtech", *args], stdin=stdin, stdout=stdout,
+                          stderr=subprocess.PIPE, timeout=300)
+
+
+@posix_only
+@pytest.mark.parametrize("command", ["info", "analyze"])
+def test_stdout_to_a_full_device_is_one_line(run_gpx, command):
+    with open("/dev/full", "wb") as full:
+        r = _cli(command, str(run_gpx), "--json", stdout=full)
+    err = r.stderr.decode()
+    assert r.returncode == 2, err
+    _one_error_line(err, "standard output", "No space left on device")
+
+
+@posix_only
+@pytest.mark.parametrize("how", ["<&-", "close"])
+def test_a_closed_stdin_is_one_line(how):
+    import shlex
+    import subprocess
+
+    if how == "<&-":  # closed by the shell: Python starts with no sys.stdin at all
+        cmd = ["sh", "-c", f"exec {shlex.quote(sys.executable)} -m trailtech info - <&-"]
+    else:  # closed while running
+        cmd = [sys.executable, "-c", "import os, sys; os.close(0); from trailtech.cli import main; "
+               "sys.exit(main(['info', '-']))"]
+    r = subprocess.run(cmd, capture_output=True, timeout=300)
+    assert r.returncode == 2, r.stderr
+    _one_error_line(r.stderr.decode(), "standard input is closed")

@@ -7,7 +7,6 @@ Public API::
     result = trailtech.analyze(track)          # -> Analysis
     result.descents, result.climbs, result.line_practice, result.to_dict()
     season = trailtech.analyze_season(["./tracks"])
-    trailtech.keep_freed_memory()              # faster repeated reads (glibc; see trailtech.memory)
 
 ``import trailtech`` stays light: it imports neither matplotlib nor the heavy scipy
 submodules; those load when a function needs them.
@@ -37,7 +36,6 @@ __all__ = [
     "Analysis",
     "Season",
     "AnalysisConfig",
-    "keep_freed_memory",
     "TrailtechError",
     "TrackReadError",
     "UnsupportedFormatError",
@@ -69,8 +67,4 @@ def __getattr__(name: str):
         from .season import Season
 
         return Season
-    if name == "keep_freed_memory":
-        from .memory import keep_freed_memory
-
-        return keep_freed_memory
     raise AttributeError(f"module 'trailtech' has no attribute {name!r}")

@@ -9,11 +9,21 @@ Parse options, call the library, print, and map errors to exit codes (see
     trailtech season PATH... [--json] [--report OUT.html] [--out DIR] [--jobs N]
                              [--cache DIR | --no-cache] [--scheduler ADDRESS]
     trailtech serve [--host 127.0.0.1] [--port 8000] [--open] [--max-upload-mb 64]
+    trailtech dem fetch FILE... [--dem DIR] [--url TEMPLATE]
     trailtech --version
 
-Exit codes: 0 ok; 1 (season only) some files could not be read; 2 unreadable input or
-bad usage. A :class:`~trailtech.errors.TrailtechError` becomes one line on stderr,
-``trailtech: <file>: <problem>``; any other exception is a bug and keeps its traceback.
+``analyze``, ``report`` and ``season`` also take ``--dem DIR`` and
+``--elevation-source barometric|gps|dem``; ``serve`` takes ``--dem DIR``.
+
+Exit codes: 0 ok; 1 (season only) some files could not be read; 2 unreadable input, bad
+usage or an I/O failure; 130 interrupted (Ctrl+C). Every error is one line on stderr:
+a :class:`~trailtech.errors.TrailtechError` is ``trailtech: <file>: <problem>``, a bad argument
+``trailtech <command>: <problem> ...``, an input or output that cannot be read or written
+(a name too long, a closed standard input, a full disk or a full standard output) names it.
+Any other exception is a bug and keeps its traceback.
+
+Outputs are written by :func:`trailtech._outfile.write_output`: atomically, never through a
+symbolic link, never over a folder or a device.
 
 Nothing here imports matplotlib unless a report is asked for.
 """
@@ -21,9 +31,11 @@ Nothing here imports matplotlib unless a report is asked for.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
+import stat
 import sys
 import warnings
 from pathlib import Path
@@ -37,6 +49,8 @@ __all__ = ["main", "build_parser"]
 EXIT_OK = 0
 EXIT_SOME_FAILED = 1
 EXIT_UNREADABLE = 2
+#: 128 + SIGINT, what a shell reports for a command stopped by Ctrl+C.
+EXIT_INTERRUPTED = 130
 
 
 class _CliError(Exception):
@@ -46,9 +60,27 @@ class _CliError(Exception):
 # --------------------------------------------------------------------------- helpers
 
 
+class _StdoutError(Exception):
+    """Standard output cannot be written (a full disk, a closed pipe other than EPIPE)."""
+
+
 def _fail(message: str) -> int:
-    print(f"trailtech: {message}", file=sys.stderr)
+    print(f"trailtech: {' '.join(message.split())}", file=sys.stderr)
     return EXIT_UNREADABLE
+
+
+def _out(text: str = "") -> None:
+    """Print to standard output; a failure to write is one error line, not a traceback."""
+    try:
+        print(text)
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise _StdoutError(exc.strerror or str(exc)) from exc
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc)
 
 
 def _dumps(doc: Any) -> str:
@@ -57,11 +89,16 @@ def _dumps(doc: Any) -> str:
 
 def _check_input(file: str) -> None:
     if file == "-":
+        if sys.stdin is None or getattr(sys.stdin, "buffer", None) is None:
+            raise _CliError("-: standard input is closed; give a file, or pipe one in")
         return
-    p = Path(file)
-    if not p.exists():
-        raise _CliError(f"{file}: no such file")
-    if p.is_dir():
+    try:
+        mode = os.stat(file).st_mode
+    except FileNotFoundError:
+        raise _CliError(f"{file}: no such file") from None
+    except OSError as exc:  # a name too long, a folder that cannot be searched
+        raise _CliError(f"{file}: {_reason(exc)}") from None
+    if stat.S_ISDIR(mode):
         raise _CliError(f"{file}: is a folder, not an activity file (use `trailtech season`)")
 
 
@@ -78,15 +115,31 @@ def _load(file: str):
 
 
 def _check_output(path: str) -> None:
-    if Path(path).is_dir():
-        raise _CliError(f"{path}: cannot write: it is a folder; give a file name inside it")
-    parent = Path(path).resolve().parent
-    if not parent.is_dir():
-        raise _CliError(f"{path}: cannot write: folder {parent} does not exist")
+    """Refuse an output file before any work: a symlink, a folder, a device, a missing folder."""
+    from ._outfile import output_refusal
+
+    try:
+        reason = output_refusal(path)
+        if reason is not None:
+            raise _CliError(f"{path}: cannot write: {reason}")
+        parent = os.path.dirname(os.path.abspath(path))
+        if not stat.S_ISDIR(os.stat(parent).st_mode):
+            raise _CliError(f"{path}: cannot write: {parent} is not a folder")
+    except FileNotFoundError:
+        raise _CliError(f"{path}: cannot write: folder {os.path.dirname(os.path.abspath(path))} "
+                        "does not exist") from None
+    except OSError as exc:
+        raise _CliError(f"{path}: cannot write: {_reason(exc)}") from None
 
 
 def _check_out_dir(path: str) -> None:
-    if Path(path).exists() and not Path(path).is_dir():
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return  # created by the season's write
+    except OSError as exc:
+        raise _CliError(f"{path}: cannot write: {_reason(exc)}") from None
+    if not stat.S_ISDIR(mode):
         raise _CliError(f"{path}: cannot write: not a folder (--out takes a folder)")
 
 
@@ -95,8 +148,8 @@ def _writing(path: str, write: Callable[[], Any]) -> None:
     one line naming the output, exit 2, never a traceback."""
     try:
         write()
-    except OSError as exc:
-        raise _CliError(f"{path}: cannot write: {exc.strerror or exc}") from exc
+    except OSError as exc:  # named by the file that failed: one inside --out DIR, say
+        raise _CliError(f"{exc.filename or path}: cannot write: {_reason(exc)}") from exc
 
 
 def _fmt(value: Any, unit: str = "", *, scale: float = 1.0, nd: int = 0) -> str:
@@ -187,7 +240,7 @@ def _cmd_info(args) -> int:
     from .prepare.elevation import track_elevation_source
 
     doc["elevation_source"] = track_elevation_source(track)
-    print(_dumps(doc) if args.json else _info_text(doc))
+    _out(_dumps(doc) if args.json else _info_text(doc))
     return EXIT_OK
 
 
@@ -259,15 +312,18 @@ def _analyze_text(doc: dict) -> str:
 def write_flags_gpx(analysis, path: str) -> None:
     """Write the line-practice targets of ``analysis`` as a GPX course file (one track and a
     start waypoint per candidate, in rank order; a valid empty GPX when there are none)."""
+    from ._outfile import write_output
     from .export import line_practice_gpx
 
-    Path(path).write_bytes(line_practice_gpx(analysis))
+    write_output(path, line_practice_gpx(analysis))
 
 
 def _write_report(analysis, path: str) -> None:
-    from .report.html import write_report
+    from ._outfile import write_output
+    from .report.html import render_report
 
-    write_report(analysis, path)
+    # A file name that is not UTF-8 shows as \udcNN rather than failing the write.
+    write_output(path, render_report(analysis).encode("utf-8", "backslashreplace"))
 
 
 def _elevation_config(args):
@@ -293,15 +349,15 @@ def _cmd_analyze(args) -> int:
     track = _load(args.file)
     analysis = analyze(track, _elevation_config(args))
     doc = analysis.to_dict()
-    print(_dumps(doc) if args.json else _analyze_text(doc))
+    _out(_dumps(doc) if args.json else _analyze_text(doc))
     if args.report:
         _writing(args.report, lambda: _write_report(analysis, args.report))
         if not args.json:
-            print(f"\nreport written to {args.report}")
+            _out(f"\nreport written to {args.report}")
     if args.flags_gpx:
         _writing(args.flags_gpx, lambda: write_flags_gpx(analysis, args.flags_gpx))
         if not args.json:
-            print(f"line-practice course written to {args.flags_gpx}")
+            _out(f"line-practice course written to {args.flags_gpx}")
     return EXIT_OK
 
 
@@ -312,7 +368,7 @@ def _cmd_report(args) -> int:
     track = _load(args.file)
     analysis = analyze(track, _elevation_config(args))
     _writing(args.output, lambda: _write_report(analysis, args.output))
-    print(f"report written to {args.output}")
+    _out(f"report written to {args.output}")
     return EXIT_OK
 
 
@@ -352,11 +408,7 @@ def _season_text(season) -> str:
         if dups:
             parts.append("same activity in several files, counted once:\n" + "\n".join(dups))
 
-    from .season.summary import (
-        collapse_empty_weeks,
-        not_counted_text,
-        trend_change_text,
-    )
+    from .report.season_text import collapse_empty_weeks, not_counted_text, trend_change_text
 
     run = doc.get("running") or {}
     if run:
@@ -417,8 +469,6 @@ def _cmd_season(args) -> int:
         cache = False
     elif args.cache:
         cache = args.cache
-    if args.jobs is not None and args.jobs < 1:
-        raise _CliError(f"--jobs {args.jobs}: give 1 or more worker processes")
     season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler,
                             config=_elevation_config(args))
     for err in season.errors:
@@ -426,13 +476,13 @@ def _cmd_season(args) -> int:
     if not season.errors and len(season.activities) == 0:
         print(f"trailtech: {' '.join(args.paths)}: no activity files found", file=sys.stderr)
         return EXIT_UNREADABLE
-    print(_dumps(season.to_dict()) if args.json else _season_text(season))
+    _out(_dumps(season.to_dict()) if args.json else _season_text(season))
     if args.out:
         _writing(args.out, lambda: season.write(args.out))
     if args.report:
         _writing(args.report, lambda: season.report(args.report))
         if not args.json:
-            print(f"season report written to {args.report}")
+            _out(f"season report written to {args.report}")
     if len(season.activities) == 0:
         return EXIT_UNREADABLE
     return EXIT_SOME_FAILED if season.errors else EXIT_OK
@@ -442,8 +492,6 @@ def _cmd_season(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    if args.max_upload_mb <= 0:
-        raise _CliError(f"--max-upload-mb {args.max_upload_mb}: give a positive size")
     if args.dem is not None:
         _elevation_config(args)  # checks the folder
         from .dem.folder import DEM_ENV
@@ -472,22 +520,63 @@ def _cmd_dem_fetch(args) -> int:
         present, missing = fetch_tiles(names, folder, url=args.url or DEFAULT_URL, progress=sys.stderr.isatty())
     except OSError as exc:
         raise _CliError(f"dem fetch: {exc}") from exc
-    print(f"{len(present)} tile(s) in {folder}" + (f"; no tile for {', '.join(missing)} (sea)" if missing else ""))
-    print(f"use them with: trailtech analyze FILE --dem {folder}")
+    _out(f"{len(present)} tile(s) in {folder}" + (f"; no tile for {', '.join(missing)} (sea)" if missing else ""))
+    _out(f"use them with: trailtech analyze FILE --dem {folder}")
     return EXIT_OK
 
 
 # --------------------------------------------------------------------------- parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors on one line: ``trailtech: serve: argument --port: ...``."""
+
+    def error(self, message: str):  # noqa: D102 - argparse's hook
+        command = self.prog.split(" ", 1)[1:]  # "trailtech serve" -> ["serve"]
+        where = "".join(f"{c}: " for c in command)
+        self.exit(EXIT_UNREADABLE, f"trailtech: {where}{' '.join(message.split())} "
+                                   f"(see usage: {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    """A TCP port, 1-65535, or 0 for any free port (the page announces the one it got)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0-65535)")
+    return port
+
+
+def _positive_mb(text: str) -> float:
+    try:
+        mb = float(text)
+    except ValueError:
+        mb = math.nan
+    if not (math.isfinite(mb) and mb > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a positive size in MB")
+    return mb
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{n}: give 1 or more worker processes")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``trailtech`` command."""
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="trailtech",
         description="Coaching on technical trail terrain from watch files (FIT, GPX, TCX, gzipped).",
     )
     p.add_argument("--version", action="version", version=f"trailtech {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
     s = sub.add_parser("info", help="what a file holds, no analysis")
@@ -519,7 +608,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the season JSON")
     s.add_argument("--report", metavar="OUT.html", help="write the season HTML report")
     s.add_argument("--out", metavar="DIR", help="write activities.csv, segments.csv and one JSON per activity")
-    s.add_argument("--jobs", type=int, metavar="N", help="worker processes (default: all cores)")
+    s.add_argument("--jobs", type=_positive_int, metavar="N", help="worker processes (default: all cores)")
     g = s.add_mutually_exclusive_group()
     g.add_argument("--cache", metavar="DIR", help="cache folder (default: the user cache folder)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
@@ -531,9 +620,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="the local upload page")
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    s.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     s.add_argument("--open", action="store_true", help="open the page in a browser")
-    s.add_argument("--max-upload-mb", type=float, default=64, metavar="MB",
+    s.add_argument("--max-upload-mb", type=_positive_mb, default=64, metavar="MB",
                    help="largest upload accepted (default 64)")
     s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
     s.set_defaults(func=_cmd_serve)
@@ -550,8 +639,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so that what is still buffered cannot fail a
+    second time when Python flushes it at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
+    if sys.stdout is not None and hasattr(sys.stdout, "reconfigure"):
+        # A name that is not UTF-8 (L\xe4uf.fit), or a character the terminal's encoding
+        # lacks, is printed escaped instead of failing the command.
+        sys.stdout.reconfigure(errors="backslashreplace")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -559,25 +663,41 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(exc.code) if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     func: Callable[[Any], int] = args.func
     file = getattr(args, "file", None)
-    from .memory import keep_freed_memory
-
-    keep_freed_memory()  # reads and analyses reuse freed arrays' pages (see trailtech.memory)
     try:
         with warnings.catch_warnings():
             # Data-quality notes are part of the result (text summary, JSON "warnings"),
             # so they are not printed a second time as Python warning lines.
             warnings.simplefilter("ignore", DataQualityWarning)
-            return func(args)
+            code = func(args)
+        if sys.stdout is not None:
+            try:
+                sys.stdout.flush()
+            except BrokenPipeError:
+                raise
+            except OSError as exc:
+                raise _StdoutError(_reason(exc)) from exc
+        return code
     except _CliError as exc:
         return _fail(str(exc))
     except TrailtechError as exc:
         return _fail(error_line(exc, "<stdin>" if file == "-" else file))
     except BrokenPipeError:  # `trailtech ... | head`: not an error worth a traceback
-        try:
-            sys.stdout = open(os.devnull, "w")
-        except OSError:
-            pass
+        _discard_stdout()
         return EXIT_OK
+    except _StdoutError as exc:
+        _discard_stdout()
+        return _fail(f"standard output: cannot write: {exc}")
+    except OSError as exc:  # an input or a folder that cannot be read: the user's to fix
+        where = exc.filename if exc.filename is not None else ("<stdin>" if file == "-" else file)
+        if exc.errno == errno.ENAMETOOLONG:
+            return _fail(f"{where}: file name too long")
+        if exc.errno == errno.EBADF and file == "-" and exc.filename is None:
+            return _fail("-: standard input is closed; give a file, or pipe one in")
+        return _fail(f"{where}: {_reason(exc)}" if where else _reason(exc))
+    except KeyboardInterrupt:
+        # The season's workers are stopped by its runner on the way out.
+        print("trailtech: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

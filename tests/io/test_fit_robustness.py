@@ -22,7 +22,7 @@ def test_fit_empty_and_garbage_raise_named_errors():
     with pytest.raises(UnsupportedFormatError, match="junk.fit: not a FIT file"):
         read_fit(bytes(range(200)), "junk.fit")
     header = bytes([14, 0x10, 0, 0]) + (0).to_bytes(4, "little") + b".FIT" + b"\0\0"
-    with pytest.raises(TrackReadError, match="h.fit: FIT file header declares no data"):
+    with pytest.raises(TrackReadError, match="h.fit: FIT file holds only its header"):
         read_fit(header, "h.fit")
     with pytest.raises(ValueError, match="engine"):
         read_fit(header, "h.fit", engine="turbo")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -97,3 +98,94 @@ def wiggly_line(n: int, *, seed: int, lat0: float = 45.0, lon0: float = 6.0, noi
     lat = lat0 + np.rad2deg(y / 6371008.8)
     lon = lon0 + np.rad2deg(x / (6371008.8 * np.cos(np.deg2rad(lat0))))
     return lat, lon
+
+
+def work_hang_forever_on_2(task):
+    if task == 2:
+        threading.Event().wait()  # a reader stuck for good: only killing the worker ends it
+    return {"file": str(task), "ok": True, "value": task * 2}
+
+
+def slow_init(seconds):
+    """A worker initializer slower than the tasks' time limit (a loaded machine importing numpy)."""
+    time.sleep(seconds)
+
+
+def failing_init():
+    raise RuntimeError("cannot initialise")
+
+
+def hanging_init():
+    threading.Event().wait()
+
+
+def work_alloc_4gib(task):
+    """Reserve 4 GiB of address space without touching it: fine unless the worker is capped."""
+    block = np.empty(4 << 30, dtype=np.uint8)
+    return {"file": str(task), "ok": True, "value": int(block.nbytes)}
+
+
+def season_task_sleeps_30s(task):
+    """Stands in for ``trailtech.season.work.process`` on a file whose analysis hangs (bounded,
+    so that a runner without a time limit fails the test instead of hanging it)."""
+    time.sleep(30)
+    return {"file": task.source.file, "ok": False, "error": "slept 30 s", "cacheable": False}
+
+
+def season_task_needs_4gib(task):
+    """Stands in for ``work.process`` on a file whose analysis needs 4 GiB."""
+    from trailtech.season.work import process
+
+    np.empty(4 << 30, dtype=np.uint8)
+    return process(task)
+
+
+def season_task_hangs_after_marking(task):
+    """Writes ``<file>.started`` next to the activity, then hangs (for the signal tests)."""
+    Path(task.source.path + ".started").write_text(str(os.getpid()))
+    threading.Event().wait()
+
+
+#: Environment variable naming the file :func:`counting_process` appends to (workers inherit it).
+ANALYSIS_LOG_ENV = "TRAILTECH_TEST_ANALYSIS_LOG"
+
+
+def counting_process(task):
+    """``work.process`` that appends the file's name to the log named in the environment when
+    the file was analysed, so a test can count the analyses its season ran in worker processes
+    (a file that does not load is not counted)."""
+    from trailtech.season.work import process
+
+    entry = process(task)
+    if entry.get("ok"):
+        with open(os.environ[ANALYSIS_LOG_ENV], "a", encoding="utf-8") as fh:
+            fh.write(task.source.file + "\n")
+    return entry
+
+
+class FifoWatch:
+    """Tells whether anything opened a FIFO for reading, without ever blocking the test.
+
+    A thread opens the FIFO for writing, which blocks until a reader opens it: if discovery
+    opens the FIFO (as it used to, hanging forever without a writer), the thread goes on and
+    sets ``opened``. At the end the test opens it itself, non-blocking, to release the thread.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        os.mkfifo(path)
+        self.opened = threading.Event()
+        self.thread = threading.Thread(target=self._write, daemon=True)
+        self.thread.start()
+
+    def _write(self):
+        fd = os.open(self.path, os.O_WRONLY)
+        self.opened.set()
+        os.close(fd)
+
+    def release(self):
+        opened = self.opened.is_set()
+        fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        self.thread.join(timeout=10)
+        os.close(fd)
+        return opened

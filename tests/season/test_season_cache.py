@@ -8,7 +8,6 @@ import os
 import pytest
 
 import trailtech
-import trailtech.pipeline
 from trailtech.config import AnalysisConfig
 from trailtech.season.cache import ResultCache, content_hash, default_cache_dir
 
@@ -84,17 +83,38 @@ def season_folder(tmp_path):
     return folder
 
 
+class _Analyses:
+    """The files analysed by the seasons run since the last ``clear()`` (in worker processes)."""
+
+    def __init__(self, log):
+        self.log = log
+
+    def _files(self):
+        return self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
+
+    def __len__(self):
+        return len(self._files())
+
+    def __eq__(self, other):
+        return self._files() == list(other)
+
+    def __repr__(self):
+        return repr(self._files())
+
+    def clear(self):
+        self.log.unlink(missing_ok=True)
+
+
 @pytest.fixture
-def count_analyses(monkeypatch):
-    calls = []
-    real = trailtech.pipeline.analyze
+def count_analyses(monkeypatch, tmp_path):
+    from trailtech.season import work
 
-    def counting(track, config=None):
-        calls.append(track.meta.source)
-        return real(track, config)
+    from . import _helpers as h
 
-    monkeypatch.setattr(trailtech.pipeline, "analyze", counting)
-    return calls
+    log = tmp_path / "analyses.log"
+    monkeypatch.setenv(h.ANALYSIS_LOG_ENV, str(log))
+    monkeypatch.setattr(work, "process", h.counting_process)
+    return _Analyses(log)
 
 
 def test_rerun_hits_the_cache(season_folder, tmp_path, count_analyses):
@@ -131,3 +151,86 @@ def test_no_cache_writes_nothing(season_folder, tmp_path, monkeypatch, count_ana
     trailtech.analyze_season([season_folder], jobs=1, cache=False)
     assert len(count_analyses) == 6
     assert not (tmp_path / "default").exists()
+
+
+# ----------------------------------------------------------------- untrusted entries (issue 19 #15)
+
+
+def _entries(cache_dir, folder):
+    store = ResultCache(cache_dir, AnalysisConfig())  # what the season uses by default
+    return store, [content_hash(f.read_bytes()) for f in sorted(folder.glob("run*.gpx"))]
+
+
+def test_entries_of_the_wrong_shape_are_misses(season_folder, tmp_path, count_analyses):
+    cache = tmp_path / "cache"
+    first = trailtech.analyze_season([season_folder], jobs=2, cache=cache)
+    store, digests = _entries(cache, season_folder)
+    good = [store.get(d) for d in digests]
+    no_activity = {k: v for k, v in good[0].items() if k != "activity"}
+    int_start = {**good[1], "activity": {**good[1]["activity"], "start_time": 1780300800}}
+    bad_bouts = {**good[2], "bouts": {**good[2]["bouts"], "gait": ["run"]}}  # columns of unequal length
+    for d, entry in zip(digests, (no_activity, int_start, bad_bouts)):
+        store.put(d, entry)  # well-formed JSON with the right key: only the shape is wrong
+    count_analyses.clear()
+    again = trailtech.analyze_season([season_folder], jobs=2, cache=cache)
+    assert sorted(count_analyses._files()) == sorted(str(season_folder / f"run{i}.gpx") for i in range(3))
+    assert again.to_dict() == first.to_dict()
+    assert [store.get(d) for d in digests] == good  # recomputed and stored again
+
+
+def test_segment_entries_of_the_wrong_shape_are_misses(season_folder, tmp_path):
+    from trailtech.season.shape import is_segments_entry
+
+    cache = tmp_path / "cache"
+    trailtech.analyze_season([season_folder], jobs=2, cache=cache)
+    assert is_segments_entry({"file": "<segments>", "segments": []})
+    p = {"file": "a.gpx", "start_time": "2026-06-01T08:00:00Z", "duration_s": 60.0, "control_score": None}
+    seg = {"segment_id": "d-x-y", "direction": "down", "start_lat": 45.0, "start_lon": 6.0, "end_lat": 45.0,
+           "end_lon": 6.01, "length_m": 500.0, "drop_m": 60.0, "trend": None, "passes": [p, p]}
+    assert is_segments_entry({"file": "<segments>", "segments": [seg]})
+    for bad in ({**seg, "passes": [{**p, "start_time": 5}]}, {**seg, "passes": "x"}, {**seg, "length_m": "1"},
+                {k: v for k, v in seg.items() if k != "direction"}):
+        assert not is_segments_entry({"file": "<segments>", "segments": [bad]})
+
+
+def test_entries_that_are_not_regular_files_are_misses(season_folder, tmp_path, count_analyses):
+    from ._helpers import FifoWatch
+
+    cache = tmp_path / "cache"
+    first = trailtech.analyze_season([season_folder], jobs=2, cache=cache)
+    store, digests = _entries(cache, season_folder)
+    # A symlink planted in place of an entry is never followed, even to a valid entry.
+    planted = tmp_path / "planted.json.gz"
+    planted.write_bytes(store.path(digests[0]).read_bytes())
+    store.path(digests[0]).unlink()
+    store.path(digests[0]).symlink_to(planted)
+    assert store.get(digests[0]) is None
+    assert planted.exists() and not store.path(digests[0]).exists()  # the link went, its target stays
+    if not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"):
+        return
+    store.path(digests[1]).unlink()
+    store.path(digests[1]).symlink_to("/dev/zero")
+    store.path(digests[2]).unlink()
+    fifo = FifoWatch(store.path(digests[2]))
+    count_analyses.clear()
+    try:
+        again = trailtech.analyze_season([season_folder], jobs=2, cache=cache)
+    finally:
+        assert not fifo.release()
+    assert len(count_analyses) == 3
+    assert again.to_dict() == first.to_dict()
+
+
+def test_oversized_and_inflating_entries_are_misses(tmp_path, monkeypatch):
+    from trailtech.season import cache as cache_mod
+
+    c = ResultCache(tmp_path)
+    d = content_hash(b"w")
+    c.put(d, ENTRY)
+    assert c.get(d) == ENTRY
+    monkeypatch.setattr(cache_mod, "MAX_ENTRY_JSON_BYTES", 20)  # the entry inflates past it
+    assert c.get(d) is None
+    monkeypatch.undo()
+    c.put(d, ENTRY)
+    monkeypatch.setattr(cache_mod, "MAX_ENTRY_BYTES", 20)
+    assert c.get(d) is None

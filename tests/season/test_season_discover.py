@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import zipfile
 
 import pytest
@@ -10,7 +12,7 @@ from trailtech.io.archive import list_archive, read_member
 from trailtech.season.discover import discover, sniff
 from trailtech.errors import TrackReadError
 
-from ._helpers import gpx_bytes, gz, strava_zip, write
+from ._helpers import FifoWatch, gpx_bytes, gz, strava_zip, write
 
 
 def test_sniff_by_content():
@@ -107,3 +109,85 @@ def test_zip_packaging_debris_is_not_an_activity(tmp_path):
     assert [m.member for m in list_archive(z)] == ["run.fit"]
     assert is_junk_member("__MACOSX/._run.fit") and is_junk_member("a/.hidden.fit")
     assert not is_junk_member("activities/123.fit.gz")
+
+
+# ----------------------------------------------------------------- special files (issue 19 #8)
+
+posix_only = pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"),
+                                reason="needs FIFOs and /dev/zero")
+
+
+@posix_only
+def test_discovery_never_opens_fifos_or_devices(tmp_path):
+    write(tmp_path / "runs" / "run.gpx", gpx_bytes(20))
+    quiet = FifoWatch(tmp_path / "runs" / "pipe.dat")
+    named = FifoWatch(tmp_path / "runs" / "ride.fit")
+    os.symlink("/dev/zero", tmp_path / "runs" / "zero.fit")
+    try:
+        sources, errors = discover([tmp_path / "runs"])
+    finally:
+        opened = [quiet.release(), named.release()]
+    assert opened == [False, False]
+    assert [s.file for s in sources] == [str(tmp_path / "runs" / "run.gpx")]
+    assert errors == [
+        {"file": str(tmp_path / "runs" / "ride.fit"), "error": "not a regular file (a named pipe (FIFO)); not read"},
+        {"file": str(tmp_path / "runs" / "zero.fit"), "error": "not a regular file (a character device); not read"},
+    ]
+
+
+@posix_only
+def test_special_files_named_on_the_command_line_are_refused(tmp_path):
+    fifo = FifoWatch(tmp_path / "pipe.gpx")
+    try:
+        sources, errors = discover([tmp_path / "pipe.gpx", "/dev/zero"])
+    finally:
+        assert not fifo.release()
+    assert sources == []
+    assert [e["error"] for e in errors] == ["not a regular file (a named pipe (FIFO)); not read",
+                                            "not a regular file (a character device); not read"]
+
+
+@posix_only
+def test_a_source_never_opens_a_fifo(tmp_path):
+    # The path found at discovery can be swapped for something else before it is read.
+    from trailtech.season.discover import Source
+
+    fifo = FifoWatch(tmp_path / "run.fit")
+    try:
+        with pytest.raises(TrackReadError, match="named pipe"):
+            Source(str(tmp_path / "run.fit"), str(tmp_path / "run.fit")).read_bytes()
+    finally:
+        assert not fifo.release()
+
+
+def test_files_over_the_size_cap_are_refused_unread(tmp_path, monkeypatch):
+    from trailtech.season import discover as disc
+
+    write(tmp_path / "big.gpx", gpx_bytes(200))
+    write(tmp_path / "small.gpx", gpx_bytes(2))
+    monkeypatch.setattr(disc, "MAX_FILE_BYTES", len(gpx_bytes(2)) + 10)
+    sources, errors = disc.discover([tmp_path])
+    assert [s.file for s in sources] == [str(tmp_path / "small.gpx")]
+    assert [e["file"] for e in errors] == [str(tmp_path / "big.gpx")]
+    assert "file too large" in errors[0]["error"]
+
+
+def test_names_are_escaped_for_display(tmp_path):
+    if sys.platform == "win32" or sys.getfilesystemencoding().lower() != "utf-8":
+        pytest.skip("needs a file system taking any bytes as names")
+    folder = os.fsencode(tmp_path)
+    for raw in (b"L\xe4uf.gpx", b"new\nline.gpx"):
+        with open(os.path.join(folder, raw), "wb") as fh:
+            fh.write(gpx_bytes(20))
+    sources, errors = discover([tmp_path])
+    assert errors == []
+    assert sorted(os.path.basename(s.file) for s in sources) == ["L\\xe4uf.gpx", "new\\x0aline.gpx"]
+    assert all(s.file.encode("utf-8") for s in sources)  # no lone surrogate left
+    assert sorted(len(s.read_bytes()) for s in sources) == [len(gpx_bytes(20))] * 2  # still read by path
+
+
+def test_unusable_paths_are_one_error_each(tmp_path):
+    long_name = str(tmp_path / ("x" * 300 + ".fit"))
+    sources, errors = discover([long_name, tmp_path / "missing.fit"])
+    assert sources == []
+    assert [e["error"] for e in errors] == ["file name too long", "no such file or folder"]

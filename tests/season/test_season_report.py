@@ -118,3 +118,32 @@ def test_activity_times_read_as_hours_and_trends_carry_units():
     words = page[start:page.index("</ul>", start)]  # the bullet list, not the figure's SVG
     assert "spm per 30 days" in words and "points per 30 days" in words
     assert "-0.0" not in words
+
+
+def _imported_modules(path, package):
+    """Absolute names of every module ``path`` imports (top-level, lazy or TYPE_CHECKING)."""
+    import ast
+
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            mod = ".".join(base + ([node.module] if node.module else []))
+            names += [mod] + [f"{mod}.{a.name}" for a in node.names]
+    return names
+
+
+def test_reports_never_import_the_season_package():
+    # The season imports its report; a report importing the season back was a circle
+    # (season/core.py -> report/season.py -> season.summary -> season/__init__ -> core).
+    from pathlib import Path
+
+    import trailtech.report
+
+    folder = Path(trailtech.report.__file__).parent
+    offenders = {p.name: [m for m in _imported_modules(p, "trailtech.report")
+                          if m == "trailtech.season" or m.startswith("trailtech.season.")]
+                 for p in sorted(folder.glob("*.py"))}
+    assert {k: v for k, v in offenders.items() if v} == {}

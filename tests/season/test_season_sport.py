@@ -11,7 +11,7 @@ import pytest
 
 import trailtech
 from trailtech.cli import main
-from trailtech.season.summary import not_counted_text
+from trailtech.report.season_text import not_counted_text
 from trailtech.season.work import on_foot_figures
 
 from ._helpers import write

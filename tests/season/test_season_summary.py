@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from trailtech.season.summary import (collapse_empty_weeks, is_technical_session, metric_trend,
+from trailtech.report.season_text import collapse_empty_weeks, trend_change_text
+from trailtech.season.summary import (is_technical_session, metric_trend,
                                       pooled_crossover_grade, weekly_technical)
 
 
@@ -107,7 +108,6 @@ def test_season_crossover_prefers_the_median_of_activities():
 
 
 def test_trend_change_text_has_units_and_no_negative_zero():
-    from trailtech.season.summary import trend_change_text
 
     assert trend_change_text("flat_cadence_spm", 1.54) == "+1.5 spm per 30 days"
     assert trend_change_text("descent_control_score", -2.0) == "-2.0 points per 30 days"

@@ -33,7 +33,6 @@ import pandas as pd
 from pandas.api.indexers import BaseIndexer
 
 from ..processing.gap import gap_factor
-from ..processing.stats import sorted_windows, window_median, window_quantile
 from .descent import ramp, robust_cv
 
 __all__ = [
@@ -190,19 +189,11 @@ def _rolling_cv(x: np.ndarray, start: np.ndarray, end: np.ndarray, min_periods: 
     """Rolling robust CV ``IQR / 1.349 / median`` over windows ``x[start:end]``.
 
     The quartiles and the median are pandas' rolling ones (linear-interpolation quantiles,
-    NaN skipped, NaN under ``min_periods`` values), computed from one sort of all windows
-    (:mod:`trailtech.processing.stats`); pandas itself is used when ``x`` holds an infinity
-    (its skip list orders those its own way).
+    NaN skipped, NaN under ``min_periods`` values).
     """
-    if np.isinf(x).any():
-        r = pd.Series(x).rolling(_PieceWindows(start=start, end=end), min_periods=min_periods)
-        q1, q3 = r.quantile(0.25).to_numpy(), r.quantile(0.75).to_numpy()
-        med = r.median().to_numpy()
-    else:
-        win, nobs = sorted_windows(x, start, end)
-        q1 = window_quantile(win, nobs, 0.25, min_periods=min_periods)
-        q3 = window_quantile(win, nobs, 0.75, min_periods=min_periods)
-        med = window_median(win, nobs, min_periods=min_periods)
+    r = pd.Series(x).rolling(_PieceWindows(start=start, end=end), min_periods=min_periods)
+    q1, q3 = r.quantile(0.25).to_numpy(), r.quantile(0.75).to_numpy()
+    med = r.median().to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         out = (q3 - q1) / 1.349 / med
     return np.where(np.isfinite(out) & (med > 0), out, np.nan)

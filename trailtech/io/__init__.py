@@ -30,6 +30,14 @@ from typing import BinaryIO, Union
 
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import Track
+from .limits import (
+    MAX_DECOMPRESSED_BYTES,
+    MAX_INPUT_BYTES,
+    TextModeError,
+    gunzip_bounded,
+    read_bounded,
+    too_large,
+)
 from .sniff import is_junk_member, sniff
 
 __all__ = [
@@ -42,10 +50,6 @@ __all__ = [
     "read_tcx",
     "to_gpx",
 ]
-
-#: Largest activity accepted after decompression [bytes]. A season's longest FIT is a few MB;
-#: this stops a small "zip bomb" from filling memory.
-MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
 
 _XML_ENGINES = ("auto", "lxml", "gpxpy")
 _ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
@@ -83,10 +87,10 @@ def _read_source(src: Source) -> tuple[bytes, str]:
         if isinstance(path, bytes):
             path = os.fsdecode(path)
         if path == "-":
-            return sys.stdin.buffer.read(), "<stdin>"
+            return _read_capped(sys.stdin.buffer.read, "<stdin>"), "<stdin>"
         try:
             with open(path, "rb") as fh:
-                return fh.read(), path
+                return _read_capped(fh.read, path), path
         except FileNotFoundError:
             raise TrackReadError(path, "file not found") from None
         except IsADirectoryError:
@@ -107,36 +111,26 @@ def _read_source(src: Source) -> tuple[bytes, str]:
         name = getattr(src, "name", None)
         source = name if isinstance(name, str) and name else "<buffer>"
         try:
-            data = read()
+            return _read_capped(read, source), source
         except OSError as exc:
             raise TrackReadError(source, f"cannot be read: {exc}") from None
-        if isinstance(data, str):
+        except TextModeError:
             raise TrackReadError(
                 source,
                 "the file was opened in text mode; open it in binary mode ('rb')",
-            )
-        return bytes(data), source
+            ) from None
     raise TypeError(
         f"src must be a path, bytes or a binary file object, got {type(src).__name__}"
     )
 
 
+def _read_capped(read, source: str) -> bytes:
+    """All of a file or stream, refused past :data:`MAX_INPUT_BYTES` (``/dev/zero`` ends)."""
+    return read_bounded(read, MAX_INPUT_BYTES, source)
+
+
 def _gunzip(data: bytes, source: str) -> bytes:
-    d = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        out = d.decompress(data, MAX_DECOMPRESSED_BYTES)
-    except zlib.error as exc:
-        raise TrackReadError(source, f"corrupt gzip data ({exc})") from None
-    if d.unconsumed_tail:
-        raise TrackReadError(
-            source,
-            f"gzip content is larger than {MAX_DECOMPRESSED_BYTES // 2**20} MB; refused",
-        )
-    if not d.eof:
-        raise TrackReadError(
-            source, "truncated gzip file (the compressed data ends early)"
-        )
-    return out
+    return gunzip_bounded(data, source, MAX_DECOMPRESSED_BYTES)
 
 
 def _is_activity_name(name: str) -> bool:
@@ -171,12 +165,10 @@ def _unzip(data: bytes, source: str) -> tuple[bytes, str]:
             )
         info = chosen[0]
         if info.file_size > MAX_DECOMPRESSED_BYTES:
-            raise TrackReadError(
-                source, f"{info.filename} in the zip is too large; refused"
-            )
+            raise too_large(source, info.filename, MAX_DECOMPRESSED_BYTES)
         try:
             with zf.open(info) as fh:
-                content = fh.read(MAX_DECOMPRESSED_BYTES + 1)
+                content = read_bounded(fh.read1, MAX_DECOMPRESSED_BYTES, source, info.filename)
         except (
             zipfile.BadZipFile,
             zlib.error,

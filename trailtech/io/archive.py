@@ -7,6 +7,10 @@ activity: ``Activity ID``, ``Activity Date``, ``Activity Name``, ``Activity Type
 
 Other zips are read the same way (every member that looks like an activity), which covers
 the zip of one FIT that some platforms hand out.
+
+``activities.csv`` only adds names: when it cannot be read (corrupt deflate data, larger than
+:data:`~trailtech.io.limits.MAX_CSV_BYTES`, a malformed row) the activities are listed without
+names and a note says why; the archive itself is never refused for it.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from __future__ import annotations
 import csv
 import io
 import os
+import warnings
 import zipfile
+import zlib
 from dataclasses import dataclass
 from typing import Optional, Union
 
-from ..errors import TrackReadError
+from ..errors import DataQualityWarning, TrackReadError
+from .limits import MAX_CSV_BYTES, MAX_DECOMPRESSED_BYTES, ContentTooLarge, read_bounded, too_large
 from .sniff import is_junk_member
 
 __all__ = ["ArchiveMember", "is_zip", "list_archive", "read_member"]
@@ -64,16 +71,40 @@ def is_zip(path: Union[str, os.PathLike]) -> bool:
         return False
 
 
-def _strava_index(zf: zipfile.ZipFile) -> dict[str, dict[str, str]]:
-    """``Filename -> {name, type, id}`` from ``activities.csv`` (any folder depth)."""
+#: What reading a zip member can raise besides OSError: a corrupt deflate stream, a bad CRC,
+#: an unsupported compression method or an encrypted member.
+_MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, KeyError)
+
+
+def _strava_index(zf: zipfile.ZipFile, notes: list[str]) -> dict[str, dict[str, str]]:
+    """``Filename -> {name, type, id}`` from ``activities.csv`` (any folder depth).
+
+    Any problem with the CSV leaves a sentence in ``notes`` and gives an empty index.
+    """
     csv_names = [n for n in zf.namelist() if n.rsplit("/", 1)[-1].lower() == "activities.csv"]
     if not csv_names:
         return {}
     # The shortest path is the export's own index; a nested copy would be a user's file.
     csv_name = min(csv_names, key=len)
     prefix = csv_name[: -len("activities.csv")]
-    text = zf.read(csv_name).decode("utf-8-sig", errors="replace")
-    rows = csv.reader(io.StringIO(text))
+    try:
+        with zf.open(csv_name) as fh:
+            raw = read_bounded(fh.read1, MAX_CSV_BYTES, csv_name)
+        # newline="": the csv module then reads \n, \r\n and old Mac \r line ends alike.
+        rows = csv.reader(io.StringIO(raw.decode("utf-8-sig", errors="replace"), newline=""))
+        del raw
+        return _index_rows(rows, prefix)
+    except ContentTooLarge:
+        notes.append(f"{csv_name} is larger than {MAX_CSV_BYTES // 2**20} MiB; the activities are "
+                     "listed without their Strava names.")
+        return {}
+    except (csv.Error, OSError, *_MEMBER_ERRORS) as exc:
+        notes.append(" ".join(f"{csv_name} could not be read ({type(exc).__name__}: {exc}); the "
+                              "activities are listed without their Strava names.".split()))
+        return {}
+
+
+def _index_rows(rows, prefix: str) -> dict[str, dict[str, str]]:
     header = next(rows, None)
     if not header:
         return {}
@@ -103,13 +134,17 @@ def _strava_index(zf: zipfile.ZipFile) -> dict[str, dict[str, str]]:
     return out
 
 
-def list_archive(path: Union[str, os.PathLike]) -> list[ArchiveMember]:
+def list_archive(path: Union[str, os.PathLike], *, notes: Optional[list[str]] = None) -> list[ArchiveMember]:
     """The activity files in a zip, in archive order, with Strava names and types.
 
     Parameters
     ----------
     path : path
         The zip file.
+    notes : list of str, optional
+        Receives a sentence for each problem that did not stop the listing (an unreadable
+        ``activities.csv``: the members are then listed without names). Without it, each
+        problem is a :class:`~trailtech.errors.DataQualityWarning`.
 
     Returns
     -------
@@ -124,7 +159,13 @@ def list_archive(path: Union[str, os.PathLike]) -> list[ArchiveMember]:
     path = os.fspath(path)
     try:
         with zipfile.ZipFile(path) as zf:
-            index = _strava_index(zf)
+            found: list[str] = []
+            index = _strava_index(zf, found)
+            if notes is not None:
+                notes.extend(found)
+            else:
+                for note in found:
+                    warnings.warn(f"{path}: {note}", DataQualityWarning, stacklevel=2)
             members = []
             for info in zf.infolist():
                 if (info.is_dir() or is_junk_member(info.filename)
@@ -141,14 +182,22 @@ def list_archive(path: Union[str, os.PathLike]) -> list[ArchiveMember]:
 def read_member(path: Union[str, os.PathLike], member: str) -> bytes:
     """The bytes of one member of a zip (still gzipped if the member is ``.gz``).
 
+    At most :data:`~trailtech.io.limits.MAX_DECOMPRESSED_BYTES` are read.
+
     Raises
     ------
     TrackReadError
-        The archive or the member cannot be read (corrupt data, bad CRC, missing member).
+        The archive or the member cannot be read (corrupt data, bad CRC, missing member), or
+        the member is larger than the limit.
     """
     path = os.fspath(path)
+    source = f"{path}/{member}"
     try:
         with zipfile.ZipFile(path) as zf:
-            return zf.read(member)
-    except (zipfile.BadZipFile, KeyError, OSError, EOFError, RuntimeError) as exc:
-        raise TrackReadError(f"{path}/{member}", f"cannot read from the zip archive ({exc})") from exc
+            info = zf.getinfo(member)
+            if info.file_size > MAX_DECOMPRESSED_BYTES:
+                raise too_large(source, "the zip member", MAX_DECOMPRESSED_BYTES)
+            with zf.open(info) as fh:
+                return read_bounded(fh.read1, MAX_DECOMPRESSED_BYTES, source, "the zip member")
+    except (OSError, *_MEMBER_ERRORS) as exc:
+        raise TrackReadError(source, f"cannot read from the zip archive ({exc})") from exc

@@ -10,7 +10,13 @@ Two decoders fill the same :class:`~trailtech.io.fit_content.FitContent`, which
 * ``engine="fast"``: the numpy decoder of :mod:`trailtech.io.fit_fast` (about 50x faster);
   raises :class:`~trailtech.errors.TrackReadError` for files it does not handle.
 * ``engine="auto"`` (default): the fast decoder, falling back to fitparse (with a note in
-  ``meta.warnings``) for anything the fast decoder does not handle.
+  ``meta.warnings``) for anything the fast decoder does not handle, on files up to
+  ``FitLimits.max_fitparse_bytes`` (fitparse reads 70-250 KB/s: a larger file is refused
+  rather than taking minutes).
+
+Limits (:class:`~trailtech.io.limits.FitLimits`) refuse files larger than any recording
+before their content is allocated. A file whose header declares no data size (a recording
+the watch never finalised) is read to its end, with a warning.
 
 Example
 -------
@@ -33,6 +39,7 @@ import numpy as np
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import Track
 from .fit_content import RECORD_KEYS, FitContent, build_track, enum_text
+from .limits import FitLimits, too_large
 
 __all__ = ["read_fit", "decode_fitparse", "check_fit_header", "ENGINES"]
 
@@ -41,12 +48,15 @@ _SEMICIRCLE_DEG = 180.0 / 2**31
 
 
 def check_fit_header(data: bytes, source: str) -> None:
-    """Raise a clear error unless ``data`` starts with a FIT file header holding data.
+    """Raise a clear error unless ``data`` starts with a FIT file header followed by data.
+
+    A header whose ``data_size`` is 0 passes when bytes follow it: that is a recording the
+    watch never finalised, and the decoders read it to the end of the file.
 
     Raises
     ------
     TrackReadError
-        Empty input, or a FIT header that declares no data.
+        Empty input, or a FIT header with nothing after it.
     UnsupportedFormatError
         The bytes are not a FIT file.
     """
@@ -57,12 +67,11 @@ def check_fit_header(data: bytes, source: str) -> None:
     header_size = data[0]
     if header_size < 12 or header_size > len(data):
         raise TrackReadError(source, f"corrupt FIT file header (header size {header_size})")
-    data_size = int.from_bytes(data[4:8], "little")
-    if data_size == 0 or len(data) <= header_size:
-        raise TrackReadError(source, "FIT file header declares no data: no activity in the file")
+    if len(data) <= header_size:
+        raise TrackReadError(source, "FIT file holds only its header: no activity in the file")
 
 
-def read_fit(data: bytes, source: str, *, engine: str = "auto") -> Track:
+def read_fit(data: bytes, source: str, *, engine: str = "auto", limits: Optional[FitLimits] = None) -> Track:
     """Decode a FIT activity file.
 
     Parameters
@@ -73,6 +82,8 @@ def read_fit(data: bytes, source: str, *, engine: str = "auto") -> Track:
         File name, used in messages and ``meta.source``.
     engine : {"auto", "fast", "fitparse"}
         Decoder to use (see the module docstring).
+    limits : FitLimits, optional
+        Caps on the file (default :class:`~trailtech.io.limits.FitLimits`).
 
     Returns
     -------
@@ -87,12 +98,15 @@ def read_fit(data: bytes, source: str, *, engine: str = "auto") -> Track:
     UnsupportedFormatError
         Not a FIT file, or a FIT file that is not an activity (course, settings, ...).
     TrackReadError
-        Empty or undecodable file, or no record messages.
+        Empty or undecodable file, no record messages, or a file over a cap of ``limits``.
     TrackDataError
         No record carries a timestamp.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    limits = limits or FitLimits()
+    if len(data) > limits.max_bytes:
+        raise too_large(source, "the FIT file", limits.max_bytes)
     data = bytes(data)
     check_fit_header(data, source)
     if engine == "fitparse":
@@ -101,15 +115,43 @@ def read_fit(data: bytes, source: str, *, engine: str = "auto") -> Track:
         from .fit_fast import FastPathUnsupported, decode_fast
 
         try:
-            content = decode_fast(data, source)
+            content = decode_fast(data, source, limits=limits)
         except FastPathUnsupported as exc:
             if engine == "fast":
                 raise
+            if len(data) > limits.max_fitparse_bytes:
+                raise TrackReadError(
+                    source,
+                    f"the fast FIT decoder does not handle this file ({exc.reason}) and it is larger "
+                    f"than the {limits.max_fitparse_bytes / 2**20:g} MiB the reference decoder reads "
+                    "in reasonable time; refused",
+                ) from None
             content = decode_fitparse(data, source)
             content.notes.insert(
                 0, f"Fast FIT decoder does not handle this file ({exc.reason}); decoded with fitparse."
             )
     return build_track(content, source)
+
+
+def _finalised(data: bytes) -> tuple[bytes, Optional[str]]:
+    """``data`` with a first header that declares no data size given one, and a file CRC.
+
+    A watch writes ``data_size`` and the CRC when it closes the file; a crash leaves 0 and no
+    CRC. fitparse would read nothing, so the header is completed as the watch would have.
+    """
+    hsize = data[0]
+    if int.from_bytes(data[4:8], "little") != 0 or len(data) <= hsize:
+        return data, None
+    from .fit_fast import fit_crc
+
+    head = bytearray(data[:hsize])
+    head[4:8] = (len(data) - hsize).to_bytes(4, "little")
+    if hsize >= 14 and int.from_bytes(data[12:14], "little") == fit_crc(data[:12]):
+        head[12:14] = fit_crc(bytes(head[:12])).to_bytes(2, "little")
+    out = bytes(head) + data[hsize:]
+    note = ("FIT file header declares no data size (a recording that was not finalised, as a watch "
+            "that stopped or crashed leaves it); read to the end of the file.")
+    return out + fit_crc(out).to_bytes(2, "little"), note
 
 
 @functools.lru_cache(maxsize=1)
@@ -220,6 +262,10 @@ def decode_fitparse(data: bytes, source: str) -> FitContent:
     fitfile_cls = _tolerant_fitfile_class()
     rows: list[dict[str, float]] = []
     content = FitContent(records={})
+    n_bytes = len(data)  # as given: the completed header adds a CRC
+    data, unfinalised = _finalised(data)
+    if unfinalised:
+        content.notes.append(unfinalised)
     stop: Optional[BaseException] = None
     last_was_record = False
     with warnings.catch_warnings(record=True) as caught:
@@ -271,12 +317,12 @@ def decode_fitparse(data: bytes, source: str) -> FitContent:
             f"FIT CRC check failed ({ff.crc_errors[0]}): the file may be damaged; decoded anyway."
         )
     if stop is not None or truncated:
-        offset = len(data) - len(ff._file.read()) if ff._file else len(data)
+        offset = min(n_bytes, len(data) - len(ff._file.read()) if ff._file else len(data))
         why = f"{type(stop).__name__}: {stop}" if stop is not None else "file ends inside a message"
         if not rows and content.n_headers <= 1:
             raise TrackReadError(source, f"cannot decode FIT file ({why})")
         content.notes.append(
-            f"FIT decoding stopped near byte {offset} of {len(data)} ({why}); "
+            f"FIT decoding stopped near byte {offset} of {n_bytes} ({why}); "
             f"the {len(rows)} records before the break are kept."
         )
     content.notes.extend(_summarise_fitparse_warnings(texts))

@@ -6,39 +6,48 @@ How it works
    it only appends the message's byte offset to the list of its current local definition
    (definition messages create a new definition object, so redefinitions are handled);
    developer fields are skipped by their sizes. This is the only per-message Python work.
-2. For each ``record`` definition, one gather ``buf[offsets[:, None] + arange(size)]`` pulls
-   all its messages into a contiguous ``(n, size)`` byte block, viewed as a numpy structured
-   dtype built from the definition (field offsets, base types, byte order). Invalid-value
-   sentinels and scale/offset come from python-fitparse's profile (:mod:`fitparse.profile`),
-   so both engines share one source of truth.
-3. Compressed-timestamp headers are resolved without a loop: each compressed message adds
-   ``(offset - previous_time) mod 32`` seconds, and the previous time's low 5 bits are known
-   for every message (the previous offset, or the low bits of the last full timestamp), so
-   the times are a grouped cumulative sum.
+   Every 1 MiB of file the lists are moved into int64 arrays (8 bytes a message instead of
+   40) and counted against :class:`~trailtech.io.limits.FitLimits`, so a file over a cap is
+   refused while the scan is still small.
+2. Records are decoded 65,536 messages at a time: for each wanted field, one gather
+   ``buf[offsets[:, None] + field_offset + arange(size)]`` pulls its bytes, viewed as the
+   field's numpy type (base type and byte order from the definition), and the values are
+   written into the final arrays at their file-order positions. Memory is the final arrays
+   plus one chunk. Invalid-value sentinels and scale/offset come from python-fitparse's
+   profile (:mod:`fitparse.profile`), so both engines share one source of truth.
+3. Accumulated values are resolved without a loop: a compressed-timestamp header adds
+   ``(offset - previous_time) mod 32`` seconds, and ``compressed_speed_distance``'s distance
+   adds ``(value - previous) mod 4096`` sixteenths of a metre; the previous value's low bits
+   are known for every message, so the values are a grouped cumulative sum (groups start at
+   each FIT header, each full timestamp and each definition that resets the distance).
 4. The few ``file_id``, ``session``, ``event``, ``sport`` and ``device_info`` messages are
    decoded one by one with :mod:`struct`.
 
 What it does not handle (it raises :class:`FastPathUnsupported`, and ``engine="auto"`` falls
-back to fitparse): records with ``compressed_speed_distance`` (accumulated bit components).
-The file CRC is checked with a vectorised CRC-16 (see :func:`fit_crc`).
+back to fitparse for files up to ``FitLimits.max_fitparse_bytes``): ``compressed_speed_distance``
+stored as anything but bytes, or defined twice in one record, and malformed files the scan does
+not anticipate. The file CRC is checked with a vectorised CRC-16 (see :func:`fit_crc`).
 """
 
 from __future__ import annotations
 
 import functools
 import struct
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import numpy as np
 
 from ..errors import TrackReadError
 from .fit_content import RECORD_KEYS, FitContent, enum_text
+from .limits import FitLimits
 
 __all__ = ["FastPathUnsupported", "decode_fast", "fit_crc"]
 
 _SEMICIRCLE_DEG = 180.0 / 2**31
 _RECORD, _FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO = 20, 0, 18, 21, 12, 23
+_META = (_FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO)
 _TIMESTAMP = 253
+_BYTE = 0x0D  # FIT base type "byte"
 #: record field numbers (FIT profile) -> what they are used for
 _REC_FIELDS = {
     "timestamp": 253,
@@ -50,12 +59,19 @@ _REC_FIELDS = {
     "distance": 5,
     "speed": 6,
     "power": 7,
-    "compressed_speed_distance": 8,
     "temperature": 13,
     "fractional_cadence": 53,
     "enhanced_speed": 73,
     "enhanced_altitude": 78,
 }
+#: record field 8: 12 bits of speed [1/100 m/s], then 12 bits of distance [1/16 m] that
+#: accumulate (FIT profile; python-fitparse decodes it the same way)
+_CSD = 8
+_CSD_SPEED_SCALE, _CSD_DISTANCE_SCALE, _CSD_BITS = 100.0, 16.0, 12
+#: offsets are moved from Python lists into arrays, and counted, every this many file bytes
+_WINDOW_BYTES = 1 << 20
+#: records decoded per numpy pass
+_CHUNK_MESSAGES = 1 << 16
 
 
 class FastPathUnsupported(TrackReadError):
@@ -65,14 +81,46 @@ class FastPathUnsupported(TrackReadError):
 class _Def:
     """One definition message: field layout plus the offsets of its data messages."""
 
-    __slots__ = ("gnum", "big", "fields", "size", "offsets")
+    __slots__ = ("gnum", "big", "fields", "size", "offsets", "chunks", "n", "resets")
 
     def __init__(self, gnum: int, big: bool, fields: list[tuple[int, int, int, int]], size: int):
         self.gnum = gnum
         self.big = big
         self.fields = fields  # (field number, byte offset in message, size, base type id)
         self.size = size  # data bytes after the header byte, developer fields included
-        self.offsets: list[int] = []
+        self.offsets: list[int] = []  # offsets found since the last flush (the scan appends)
+        self.chunks: list[np.ndarray] = []  # flushed offsets
+        self.n = 0  # number of flushed offsets
+        #: positions of the definition messages that reset the accumulated distance (record
+        #: layouts with compressed_speed_distance), else None
+        self.resets: Optional[list[int]] = (
+            [] if gnum == _RECORD and any(f[0] == _CSD for f in fields) else None
+        )
+
+    def flush(self) -> int:
+        """Move the scanned offsets into an array; returns how many were moved."""
+        k = len(self.offsets)
+        if k:
+            self.chunks.append(np.array(self.offsets, dtype=np.int64))
+            self.offsets.clear()  # the same list: the scan holds its bound append
+            self.n += k
+        return k
+
+    def drop_last(self) -> None:
+        """Forget the last data message (it runs past the end of the data)."""
+        self.flush()
+        while self.chunks and self.chunks[-1].size == 0:
+            self.chunks.pop()
+        if self.chunks:
+            self.chunks[-1] = self.chunks[-1][:-1]
+            self.n -= 1
+
+    def offs(self) -> np.ndarray:
+        """All data-message offsets of this definition, in file order [bytes]."""
+        self.flush()
+        if len(self.chunks) != 1:
+            self.chunks = [np.concatenate(self.chunks) if self.chunks else np.empty(0, dtype=np.int64)]
+        return self.chunks[0]
 
 
 @functools.lru_cache(maxsize=1)
@@ -112,14 +160,27 @@ def _profile_field(gnum: int, fnum: int) -> Any:
 
 
 # --------------------------------------------------------------------------- scanning
-def _scan(data: bytes, source: str, content: FitContent, crc_spans: list[tuple[int, int]]) -> list[_Def]:
+def _too_many(source: str, what: str, cap: int) -> TrackReadError:
+    return TrackReadError(source, f"FIT file holds more than {cap:,} {what}; refused (no watch "
+                                  "records that much: a limit against files that would exhaust memory)")
+
+
+def _scan(data: bytes, source: str, content: FitContent, crc_spans: list[tuple[int, int]],
+          header_starts: list[int], limits: FitLimits) -> list[_Def]:
     """Walk every chained FIT file; return all definitions with their data-message offsets.
 
-    ``crc_spans`` receives the (start, stop) byte span of every complete FIT file.
+    ``crc_spans`` receives the (start, stop) byte span of every complete FIT file and
+    ``header_starts`` the offset of every FIT header.
+
+    Raises
+    ------
+    TrackReadError
+        More data messages or layouts than ``limits`` allow.
     """
     defs: list[_Def] = []
     n = len(data)
     pos = 0
+    flushed = 0
     unpack_from = struct.unpack_from
     while pos < n:
         if n - pos < 12 or data[pos + 8 : pos + 12] != b".FIT":
@@ -133,9 +194,16 @@ def _scan(data: bytes, source: str, content: FitContent, crc_spans: list[tuple[i
         hsize = data[pos]
         data_size = unpack_from("<I", data, pos + 4)[0]
         content.n_headers += 1
+        header_starts.append(pos)
         start = pos + hsize
         end = start + data_size
-        if end > n:
+        if data_size == 0:  # never finalised (the watch stopped or crashed while recording)
+            end = n
+            content.notes.append(
+                "FIT file header declares no data size (a recording that was not finalised, as a "
+                "watch that stopped or crashed leaves it); read to the end of the file."
+            )
+        elif end > n:
             end = n
             content.notes.append(
                 f"FIT file is truncated ({n - start} of {data_size} data bytes present); the records "
@@ -143,9 +211,16 @@ def _scan(data: bytes, source: str, content: FitContent, crc_spans: list[tuple[i
             )
         local: list[Optional[tuple[Any, int, _Def]]] = [None] * 16
         layouts: dict[tuple[int, bytes], _Def] = {}
+        here: list[_Def] = []  # definitions of this FIT file (the only ones still growing)
         p = start
+        window = p + _WINDOW_BYTES
         last: Optional[_Def] = None
         while p < end:
+            if p >= window:  # bound the scan's memory, and refuse early past the cap
+                flushed += sum(d.flush() for d in here)
+                if flushed > limits.max_messages:
+                    raise _too_many(source, "data messages", limits.max_messages)
+                window = p + _WINDOW_BYTES
             h = data[p]
             if h & 0xC0 == 0:  # normal data message
                 ent = local[h & 0x0F]
@@ -174,6 +249,8 @@ def _scan(data: bytes, source: str, content: FitContent, crc_spans: list[tuple[i
                 d = layouts.get(key)
                 if d is not None and stop <= end:  # same layout as before: reuse (one gather)
                     local[h & 0x0F] = (d.offsets.append, d.size + 1, d)
+                    if d.resets is not None:
+                        d.resets.append(p)
                     last = None
                     p = stop
                     continue
@@ -201,53 +278,65 @@ def _scan(data: bytes, source: str, content: FitContent, crc_spans: list[tuple[i
                     p = end + 1
                     last = None
                     break
+                if len(defs) >= limits.max_layouts:
+                    raise _too_many(source, "message layouts", limits.max_layouts)
                 d = _Def(gnum, big, fields, off)
+                if d.resets is not None:
+                    d.resets.append(p)
                 defs.append(d)
+                here.append(d)
                 layouts[key] = d
                 local[h & 0x0F] = (d.offsets.append, off + 1, d)
                 last = None
                 p = q
+        flushed += sum(d.flush() for d in here)
         if p < end:  # stopped on an undefined local message
             content.notes.append(
                 f"FIT decoding stopped near byte {p} of {n} (data message with undefined local "
                 f"message type {data[p] & 0x0F if data[p] < 0x80 else (data[p] >> 5) & 3}); the "
                 "records before the break are kept."
             )
-            return defs
+            break
         if p > end:  # the last message runs past the data: cut off
-            if last is not None and last.offsets:
-                last.offsets.pop()
+            if last is not None:
+                last.drop_last()
+                flushed -= 1
             if not any("truncated" in m for m in content.notes):
                 content.notes.append(
                     f"FIT file ends inside a message near byte {end}; the records before the break "
                     "are kept."
                 )
-            return defs
+            break
         if end + 2 > n:
             if end == n and data_size and not any("truncated" in m for m in content.notes):
                 content.notes.append("FIT file has no CRC at its end (truncated); all records kept.")
-            return defs
+            break
         crc_spans.append((pos, end + 2))
         pos = end + 2
+    if flushed > limits.max_messages:
+        raise _too_many(source, "data messages", limits.max_messages)
     return defs
 
 
 # --------------------------------------------------------------------------- gathering
-def _gather(buf: np.ndarray, d: _Def) -> np.ndarray:
-    """All data messages of one definition as an ``(n, size)`` uint8 block (one gather)."""
-    offs = np.asarray(d.offsets, dtype=np.int64)
-    return buf[offs[:, None] + np.arange(d.size, dtype=np.int64)[None, :]]
+def _chunks(n: int) -> Iterator[slice]:
+    for i in range(0, n, _CHUNK_MESSAGES):
+        yield slice(i, min(n, i + _CHUNK_MESSAGES))
 
 
-def _columns(block: np.ndarray, d: _Def, wanted: dict[int, str]) -> dict[str, np.ndarray]:
+def _field_bytes(buf: np.ndarray, offs: np.ndarray, off: int, size: int) -> np.ndarray:
+    """The ``size`` bytes at ``off`` in each message at ``offs``: an ``(n, size)`` uint8 block."""
+    return buf[offs[:, None] + np.arange(off, off + size, dtype=np.int64)[None, :]]
+
+
+def _columns(buf: np.ndarray, offs: np.ndarray, d: _Def, wanted: dict[int, str]) -> dict[str, np.ndarray]:
     """Raw numeric values of ``wanted`` field numbers as float64, NaN where invalid.
 
     Fields whose size is not exactly one value of their base type (arrays, misaligned
     sizes) are treated as absent, like the reference decoder does.
     """
     bts = _base_types()
-    names, formats, offsets = [], [], []
-    invalid = {}
+    specs: dict[str, tuple[int, int, str, Any]] = {}  # a field defined twice: the later one wins
     endian = ">" if d.big else "<"
     for fnum, off, size, btype in d.fields:
         name = wanted.get(fnum)
@@ -256,25 +345,14 @@ def _columns(block: np.ndarray, d: _Def, wanted: dict[int, str]) -> dict[str, np
         code, inv = bts[btype]
         if struct.calcsize(code) != size:
             continue
-        if name in names:  # a field defined twice: the later one wins
-            i = names.index(name)
-            del names[i], formats[i], offsets[i]
-        names.append(name)
-        formats.append(endian + code)
-        offsets.append(off)
-        invalid[name] = inv
-    if not names:
-        return {}
-    dt = np.dtype({"names": names, "formats": formats, "offsets": offsets, "itemsize": d.size})
-    rec = np.ascontiguousarray(block).view(dt)[:, 0]
+        specs.pop(name, None)
+        specs[name] = (off, size, endian + code, inv)
     out = {}
-    for name in names:
-        raw = rec[name]
+    for name, (off, size, code, inv) in specs.items():
+        raw = _field_bytes(buf, offs, off, size).view(code)[:, 0]
         vals = raw.astype(np.float64)
-        if invalid[name] == "nan":
-            pass  # float NaN is the invalid value already
-        else:
-            vals[raw == invalid[name]] = np.nan
+        if inv != "nan":  # float NaN is the invalid value already
+            vals[raw == inv] = np.nan
         out[name] = vals
     return out
 
@@ -290,104 +368,218 @@ def _scaled(gnum: int, fnum: int, raw: np.ndarray) -> np.ndarray:
     return v
 
 
-def _compressed_times(
-    buf: np.ndarray, defs: list[_Def], header_starts: list[int]
-) -> dict[int, np.ndarray]:
+def _accumulated(is_abs: np.ndarray, val: np.ndarray, bits: int) -> np.ndarray:
+    """Running value of a FIT accumulated field at each event (events in file order).
+
+    An absolute event sets the value; any other adds ``(val - low bits of the value) mod
+    2**bits`` (FIT SDK and fitparse). The first event must be absolute.
+    """
+    mask = (1 << bits) - 1
+    low = np.where(is_abs, val & mask, val)
+    prev_low = np.empty_like(low)
+    prev_low[:1] = 0
+    prev_low[1:] = low[:-1]
+    delta = np.where(is_abs, 0, (val - prev_low) & mask)
+    group = np.cumsum(is_abs) - 1
+    csum = np.cumsum(delta)
+    return val[is_abs][group] + (csum - csum[is_abs][group])
+
+
+def _by_owner(off: np.ndarray, who: np.ndarray, values: np.ndarray, defs: list[_Def],
+              pick: np.ndarray) -> dict[int, np.ndarray]:
+    """Per definition index, a float array over its messages: ``values`` at picked events."""
+    out: dict[int, np.ndarray] = {}
+    sel_all = np.flatnonzero(pick)
+    for k in np.unique(who[sel_all]):
+        sel = sel_all[who[sel_all] == k]
+        offs = defs[int(k)].offs()
+        arr = np.full(offs.size, np.nan)
+        arr[np.searchsorted(offs, off[sel])] = values[sel]
+        out[int(k)] = arr
+    return out
+
+
+def _compressed_times(buf: np.ndarray, defs: list[_Def], header_starts: list[int]) -> dict[int, np.ndarray]:
     """Absolute times [FIT s] of compressed-timestamp messages, by definition index.
 
+    Each array covers all messages of its definition, NaN where the header is a normal one.
     The accumulator is every full timestamp (field 253 of any message) and every compressed
     offset, in file order, reset to 0 at each FIT header (as in the FIT SDK and fitparse).
     """
+    comp_by_def = {}
+    for k, d in enumerate(defs):
+        if d.n:
+            comp = (buf[d.offs() - 1] & 0x80) != 0
+            if comp.any():
+                comp_by_def[k] = comp
+    if not comp_by_def:
+        return {}
     ev_off, ev_abs, ev_val, owner = [], [], [], []
     for k, d in enumerate(defs):
-        if not d.offsets:
+        if not d.n:
             continue
-        offs = np.asarray(d.offsets, dtype=np.int64)
-        comp = (buf[offs - 1] & 0x80) != 0
-        if comp.any():
+        offs = d.offs()
+        comp = comp_by_def.get(k)
+        if comp is not None:
             ev_off.append(offs[comp])
             ev_abs.append(np.zeros(int(comp.sum()), dtype=bool))
             ev_val.append((buf[offs[comp] - 1] & 0x1F).astype(np.int64))
-            owner.append(np.full(int(comp.sum()), k))
+            owner.append(np.full(int(comp.sum()), k, dtype=np.int32))
         if any(f[0] == _TIMESTAMP for f in d.fields):
-            ts = _columns(_gather(buf, d), d, {_TIMESTAMP: "t"}).get("t")
-            if ts is not None:
+            for sl in _chunks(offs.size):
+                ts = _columns(buf, offs[sl], d, {_TIMESTAMP: "t"}).get("t")
+                if ts is None:
+                    break
                 ok = np.isfinite(ts)
-                ev_off.append(offs[ok])
+                ev_off.append(offs[sl][ok])
                 ev_abs.append(np.ones(int(ok.sum()), dtype=bool))
                 ev_val.append(ts[ok].astype(np.int64))
-                owner.append(np.full(int(ok.sum()), -1))
-    if not ev_off or not any((~a).any() for a in ev_abs):
-        return {}
+                owner.append(np.full(int(ok.sum()), -1, dtype=np.int32))
     # each FIT header resets the accumulator to 0: a virtual full timestamp of 0
-    hs = np.asarray(header_starts, dtype=np.int64)
+    hs = np.asarray([-1] + header_starts, dtype=np.int64)
     off = np.concatenate(ev_off + [hs])
     is_abs = np.concatenate(ev_abs + [np.ones(hs.size, dtype=bool)])
     val = np.concatenate(ev_val + [np.zeros(hs.size, dtype=np.int64)])
-    who = np.concatenate(owner + [np.full(hs.size, -1)])
+    who = np.concatenate(owner + [np.full(hs.size, -1, dtype=np.int32)])
     order = np.argsort(off, kind="stable")
     off, is_abs, val, who = off[order], is_abs[order], val[order], who[order]
-    low = np.where(is_abs, val & 0x1F, val)  # low 5 bits of each event's time
-    prev_low = np.concatenate(([0], low[:-1]))
-    delta = np.where(is_abs, 0, (val - prev_low) & 0x1F)
-    group = np.cumsum(is_abs) - 1
-    base = val[is_abs][group]
-    csum = np.cumsum(delta)
-    start_csum = csum[is_abs][group]
-    times = base + (csum - start_csum)
-    out: dict[int, np.ndarray] = {}
-    comp_idx = np.flatnonzero(~is_abs)
-    for k in np.unique(who[comp_idx]):
-        sel = comp_idx[who[comp_idx] == k]
-        out[int(k)] = np.column_stack((off[sel], times[sel]))
-    return out
+    times = _accumulated(is_abs, val, 5)
+    return _by_owner(off, who, times.astype(np.float64), defs, ~is_abs)
+
+
+def _csd_spec(d: _Def) -> Optional[tuple[int, int]]:
+    """(offset, size) of ``compressed_speed_distance`` in a record layout, or None.
+
+    Raises
+    ------
+    FastPathUnsupported
+        It is stored as a type fitparse reads as numbers, or defined twice.
+    """
+    if d.resets is None:
+        return None
+    from fitparse.records import BASE_TYPES
+
+    found = [f for f in d.fields if f[0] == _CSD]
+    if len(found) > 1:
+        raise FastPathUnsupported("<fast>", "compressed_speed_distance defined twice in one record")
+    _, off, size, btype = found[0]
+    bt = BASE_TYPES.get(btype)
+    if bt is not None and bt.identifier != _BYTE and size % bt.size == 0:
+        raise FastPathUnsupported("<fast>", f"compressed_speed_distance stored as {bt.name}")
+    return off, size
+
+
+def _csd_value(buf: np.ndarray, offs: np.ndarray, off: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The 24-bit little-endian value of ``compressed_speed_distance`` and whether it is valid.
+
+    Valid means not all bytes 0xFF (FIT's invalid byte array). The value holds the first
+    three bytes; a shorter field holds fewer bits.
+    """
+    if size == 0:
+        return np.zeros(offs.size, dtype=np.int64), np.zeros(offs.size, dtype=bool)
+    raw = _field_bytes(buf, offs, off, size)
+    valid = ~(raw == 0xFF).all(axis=1)
+    value = np.zeros(offs.size, dtype=np.int64)
+    for j in range(min(size, 3)):
+        value |= raw[:, j].astype(np.int64) << (8 * j)
+    return value, valid
+
+
+def _csd_distances(buf: np.ndarray, defs: list[_Def], rec: list[int]) -> dict[int, np.ndarray]:
+    """Accumulated distance [m] of compressed_speed_distance, by definition index (NaN: none).
+
+    The accumulator is shared by all record layouts and reset to 0 by every record definition
+    message holding the field (fitparse resets it there; a new FIT header needs one too).
+    """
+    ev_off, ev_abs, ev_val, owner = [], [], [], []
+    for k in rec:
+        d = defs[k]
+        spec = _csd_spec(d)
+        if spec is None:
+            continue
+        resets = np.asarray(d.resets, dtype=np.int64)
+        ev_off.append(resets)
+        ev_abs.append(np.ones(resets.size, dtype=bool))
+        ev_val.append(np.zeros(resets.size, dtype=np.int64))
+        owner.append(np.full(resets.size, -1, dtype=np.int32))
+        if spec[1] < 2:  # no distance bits (fitparse skips the component)
+            continue
+        offs = d.offs()
+        for sl in _chunks(offs.size):
+            value, valid = _csd_value(buf, offs[sl], *spec)
+            ev_off.append(offs[sl][valid])
+            ev_abs.append(np.zeros(int(valid.sum()), dtype=bool))
+            ev_val.append((value[valid] >> _CSD_BITS) & ((1 << _CSD_BITS) - 1))
+            owner.append(np.full(int(valid.sum()), k, dtype=np.int32))
+    if not ev_off:
+        return {}
+    off = np.concatenate(ev_off)
+    is_abs = np.concatenate(ev_abs)
+    val = np.concatenate(ev_val)
+    who = np.concatenate(owner)
+    order = np.argsort(off, kind="stable")
+    off, is_abs, val, who = off[order], is_abs[order], val[order], who[order]
+    dist = _accumulated(is_abs, val, _CSD_BITS) / _CSD_DISTANCE_SCALE
+    return _by_owner(off, who, dist, defs, ~is_abs)
 
 
 # --------------------------------------------------------------------------- records
 def _records(buf: np.ndarray, defs: list[_Def], comp_times: dict[int, np.ndarray]) -> dict[str, np.ndarray]:
+    """The record columns (:data:`RECORD_KEYS`) in file order, decoded chunk by chunk."""
     wanted = {num: name for name, num in _REC_FIELDS.items()}
-    parts: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []
-    for k, d in enumerate(defs):
-        if d.gnum != _RECORD or not d.offsets:
-            continue
-        if any(f[0] == _REC_FIELDS["compressed_speed_distance"] for f in d.fields):
-            raise FastPathUnsupported("<fast>", "records with compressed_speed_distance")
-        raw = _columns(_gather(buf, d), d, wanted)
-        n = len(d.offsets)
-        nan = np.full(n, np.nan)
+    rec = [k for k, d in enumerate(defs) if d.gnum == _RECORD and d.n]
+    n = sum(defs[k].n for k in rec)
+    out = {key: np.empty(n) for key in RECORD_KEYS}
+    if not rec:
+        return out
+    csd_dist = _csd_distances(buf, defs, rec)
+    # file-order position of every record (one layout: they are in order already)
+    all_offs = np.sort(np.concatenate([defs[k].offs() for k in rec])) if len(rec) > 1 else None
+    for k in rec:
+        d = defs[k]
+        offs = d.offs()
+        spec = _csd_spec(d)
+        where = np.searchsorted(all_offs, offs) if all_offs is not None else None
+        for sl in _chunks(offs.size):
+            o = offs[sl]
+            raw = _columns(buf, o, d, wanted)
+            nan = np.full(o.size, np.nan)
 
-        def get(name: str) -> np.ndarray:
-            return _scaled(_RECORD, _REC_FIELDS[name], raw[name]) if name in raw else nan
+            def get(name: str) -> np.ndarray:
+                return _scaled(_RECORD, _REC_FIELDS[name], raw[name]) if name in raw else nan
 
-        t = raw.get("timestamp", nan).copy()
-        if k in comp_times:  # compressed headers carry the time instead of field 253
-            offs = np.asarray(d.offsets, dtype=np.int64)
-            pos = np.searchsorted(offs, comp_times[k][:, 0])
-            t[pos] = comp_times[k][:, 1]
-        lat, lon = get("position_lat"), get("position_long")
-        both = np.isfinite(lat) & np.isfinite(lon)
-        ea, a = get("enhanced_altitude"), get("altitude")
-        es, s = get("enhanced_speed"), get("speed")
-        cad = get("cadence")
-        frac = get("fractional_cadence")
-        cols = {
-            "timestamp": t,
-            "lat_deg": np.where(both, lat * _SEMICIRCLE_DEG, np.nan),
-            "lon_deg": np.where(both, lon * _SEMICIRCLE_DEG, np.nan),
-            "elevation_m": np.where(np.isfinite(ea), ea, a),
-            "device_speed_mps": np.where(np.isfinite(es), es, s),
-            "device_distance_m": get("distance"),
-            "cadence": cad + np.where(np.isfinite(frac), frac, 0.0),
-            "heart_rate_bpm": get("heart_rate"),
-            "power_w": get("power"),
-            "temperature_c": get("temperature"),
-        }
-        parts.append((np.asarray(d.offsets, dtype=np.int64), cols))
-    if not parts:
-        return {key: np.empty(0) for key in RECORD_KEYS}
-    offs = np.concatenate([p[0] for p in parts])
-    order = np.argsort(offs, kind="stable")  # back to file order
-    return {key: np.concatenate([p[1][key] for p in parts])[order] for key in RECORD_KEYS}
+            t = raw.get("timestamp", nan)
+            if k in comp_times:  # compressed headers carry the time instead of field 253
+                ct = comp_times[k][sl]
+                t = np.where(np.isnan(ct), t, ct)
+            speed, distance = get("speed"), get("distance")
+            if spec is not None:  # a real speed or distance field wins over the compressed one
+                value, valid = _csd_value(buf, o, *spec)
+                csd_speed = np.where(valid, (value & 0xFFF) / _CSD_SPEED_SCALE, np.nan)
+                speed = np.where(np.isfinite(speed), speed, csd_speed)
+                if k in csd_dist:
+                    distance = np.where(np.isfinite(distance), distance, csd_dist[k][sl])
+            lat, lon = get("position_lat"), get("position_long")
+            both = np.isfinite(lat) & np.isfinite(lon)
+            ea, a = get("enhanced_altitude"), get("altitude")
+            es = get("enhanced_speed")
+            frac = get("fractional_cadence")
+            cols = {
+                "timestamp": t,
+                "lat_deg": np.where(both, lat * _SEMICIRCLE_DEG, np.nan),
+                "lon_deg": np.where(both, lon * _SEMICIRCLE_DEG, np.nan),
+                "elevation_m": np.where(np.isfinite(ea), ea, a),
+                "device_speed_mps": np.where(np.isfinite(es), es, speed),
+                "device_distance_m": distance,
+                "cadence": get("cadence") + np.where(np.isfinite(frac), frac, 0.0),
+                "heart_rate_bpm": get("heart_rate"),
+                "power_w": get("power"),
+                "temperature_c": get("temperature"),
+            }
+            at = where[sl] if where is not None else sl
+            for key in RECORD_KEYS:
+                out[key][at] = cols[key]
+    return out
 
 
 # --------------------------------------------------------------------------- meta messages
@@ -431,18 +623,21 @@ def _render(gnum: int, fnum: int, values: dict[int, Any]) -> Any:
     return raw
 
 
-def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], content: FitContent) -> None:
-    items: list[tuple[int, int, _Def]] = []
-    for k, d in enumerate(defs):
-        if d.gnum in (_FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO):
-            items.extend((off, k, d) for off in d.offsets)
-    items.sort(key=lambda x: x[0])
-    for off, k, d in items:
+def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], content: FitContent,
+          source: str, limits: FitLimits) -> None:
+    kinds = [k for k, d in enumerate(defs) if d.gnum in _META and d.n]
+    if sum(defs[k].n for k in kinds) > limits.max_meta_messages:
+        raise _too_many(source, "session, event and device messages", limits.max_meta_messages)
+    items: list[tuple[int, int, int]] = []  # (offset, definition index, index among its messages)
+    for k in kinds:
+        items.extend((int(off), k, i) for i, off in enumerate(defs[k].offs()))
+    items.sort()
+    for off, k, i in items:
+        d = defs[k]
         v = _message_values(data, d, off)
         ts = v.get(_TIMESTAMP)
-        if ts is None and k in comp_times:
-            hit = comp_times[k][comp_times[k][:, 0] == off]
-            ts = int(hit[0, 1]) if len(hit) else None
+        if ts is None and k in comp_times and not np.isnan(comp_times[k][i]):
+            ts = int(comp_times[k][i])
         g = d.gnum
         if g == _FILE_ID:
             content.file_types.append(enum_text(_render(g, 0, v)))
@@ -492,51 +687,81 @@ def _crc_table() -> np.ndarray:
 
 
 _CRC_CHUNK = 64
+#: bytes of one vectorised CRC pass (2**16 chunks side by side); longer data is cut into
+#: blocks of this size so that memory stays a few MiB whatever the file size
+_CRC_BLOCK = _CRC_CHUNK << 16
 
 
-def fit_crc(data: bytes) -> int:
+def _square(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The shift tables of twice the length: applying a shift twice."""
+    return lo[lo & 0xFF] ^ hi[lo >> 8], lo[hi & 0xFF] ^ hi[hi >> 8]
+
+
+@functools.lru_cache(maxsize=None)
+def _shift_tables(log2_bytes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tables (low byte, high byte) of the linear map "feed 2**log2_bytes zero bytes"."""
+    lo, hi = _crc_table().copy(), np.arange(256, dtype=np.uint16)  # one zero byte
+    for _ in range(log2_bytes):
+        lo, hi = _square(lo, hi)
+    return lo, hi
+
+
+def _shift(crc: np.ndarray, tables: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    lo, hi = tables
+    return lo[crc & 0xFF] ^ hi[crc >> 8]
+
+
+def _crc_pow2(arr: np.ndarray) -> int:
+    """CRC of a uint8 array whose length is a power of two times the chunk length."""
+    tab = _crc_table()
+    blocks = arr.reshape(-1, _CRC_CHUNK)
+    crc = np.zeros(blocks.shape[0], dtype=np.uint16)
+    for j in range(_CRC_CHUNK):
+        crc = (crc >> 8) ^ tab[(crc ^ blocks[:, j]) & 0xFF]
+    level = int(np.log2(_CRC_CHUNK))
+    while crc.size > 1:
+        a, b = crc[0::2], crc[1::2]
+        crc = _shift(a, _shift_tables(level)) ^ b
+        level += 1
+    return int(crc[0])
+
+
+def fit_crc(data: bytes | memoryview) -> int:
     """FIT CRC-16 of ``data``, vectorised over many chunks at once.
 
     The CRC starts at zero and has no final xor, so it is linear over GF(2):
     ``crc(A + B) = shift(crc(A), len(B)) ^ crc(B)``, where ``shift`` (feeding zero bytes) is
     a linear map on 16 bits, stored as two 256-entry tables (low byte, high byte). The data
-    is cut into 64-byte chunks processed side by side, then combined pairwise (a tree).
-    Zero bytes in front do not change a zero-initialised CRC, which makes the padding free.
+    is cut into 64-byte chunks processed side by side, then combined pairwise (a tree);
+    data longer than 4 MiB is processed in 4 MiB blocks combined the same way. Zero bytes in
+    front do not change a zero-initialised CRC, which makes the padding free.
     """
     tab = _crc_table()
     n = len(data)
     if n < 4 * _CRC_CHUNK:
         crc = 0
-        for b in data:
+        for b in bytes(data):
             crc = (crc >> 8) ^ int(tab[(crc ^ b) & 0xFF])
         return crc
-    m = 1 << int(np.ceil(np.log2(-(-n // _CRC_CHUNK))))
-    arr = np.zeros(m * _CRC_CHUNK, dtype=np.uint8)
-    arr[m * _CRC_CHUNK - n :] = np.frombuffer(data, dtype=np.uint8)
-    blocks = arr.reshape(m, _CRC_CHUNK)
-    crc = np.zeros(m, dtype=np.uint16)
-    for j in range(_CRC_CHUNK):
-        crc = (crc >> 8) ^ tab[(crc ^ blocks[:, j]) & 0xFF]
-    # shift tables for one zero byte, squared up to the chunk length
-    i = np.arange(256, dtype=np.uint16)
-    lo, hi = tab.copy(), i.copy()
-
-    def square(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return lo[lo & 0xFF] ^ hi[lo >> 8], lo[hi & 0xFF] ^ hi[hi >> 8]
-
-    for _ in range(int(np.log2(_CRC_CHUNK))):
-        lo, hi = square(lo, hi)
-    while crc.size > 1:
-        a, b = crc[0::2], crc[1::2]
-        crc = lo[a & 0xFF] ^ hi[a >> 8] ^ b
-        lo, hi = square(lo, hi)
-    return int(crc[0])
+    buf = np.frombuffer(data, dtype=np.uint8)
+    head = n % _CRC_BLOCK if n > _CRC_BLOCK else n
+    crc = np.uint16(0)
+    if head:
+        m = 1 << int(np.ceil(np.log2(-(-head // _CRC_CHUNK))))
+        arr = np.zeros(m * _CRC_CHUNK, dtype=np.uint8)
+        arr[m * _CRC_CHUNK - head :] = buf[:head]
+        crc = np.uint16(_crc_pow2(arr))
+    block_shift = _shift_tables(int(np.log2(_CRC_BLOCK)))
+    for start in range(head, n, _CRC_BLOCK):
+        crc = _shift(np.uint16(crc), block_shift) ^ np.uint16(_crc_pow2(buf[start : start + _CRC_BLOCK]))
+    return int(crc)
 
 
 def _check_crcs(data: bytes, content: FitContent, crc_spans: list[tuple[int, int]]) -> None:
+    view = memoryview(data)
     for start, stop in crc_spans:
         stored = int.from_bytes(data[stop - 2 : stop], "little")
-        computed = fit_crc(data[start : stop - 2])
+        computed = fit_crc(view[start : stop - 2])
         if stored != computed:
             content.notes.insert(
                 0,
@@ -547,25 +772,35 @@ def _check_crcs(data: bytes, content: FitContent, crc_spans: list[tuple[int, int
 
 
 # --------------------------------------------------------------------------- entry point
-def decode_fast(data: bytes, source: str) -> FitContent:
+def decode_fast(data: bytes, source: str, *, limits: Optional[FitLimits] = None) -> FitContent:
     """Decode FIT bytes into a :class:`FitContent` with the numpy decoder.
+
+    Parameters
+    ----------
+    data : bytes
+        The FIT file.
+    source : str
+        File name for messages.
+    limits : FitLimits, optional
+        Caps on messages and layouts (default :class:`~trailtech.io.limits.FitLimits`).
 
     Raises
     ------
     FastPathUnsupported
         The file uses something this decoder does not handle (the message says what).
     TrackReadError
-        Not a FIT file.
+        Not a FIT file, or over a cap of ``limits``.
     """
+    limits = limits or FitLimits()
     content = FitContent(records={})
     crc_spans: list[tuple[int, int]] = []
+    header_starts: list[int] = []
     try:
-        defs = _scan(data, source, content, crc_spans)
+        defs = _scan(data, source, content, crc_spans, header_starts, limits)
         buf = np.frombuffer(data, dtype=np.uint8)
-        header_starts = _header_starts(data)
         comp_times = _compressed_times(buf, defs, header_starts)
+        _meta(data, defs, comp_times, content, source, limits)  # capped: refuse before records
         content.records = _records(buf, defs, comp_times)
-        _meta(data, defs, comp_times, content)
         _check_crcs(data, content, crc_spans)
     except FastPathUnsupported as exc:
         raise FastPathUnsupported(source, exc.reason) from None
@@ -575,12 +810,3 @@ def decode_fast(data: bytes, source: str) -> FitContent:
         # a malformed file the scan did not anticipate: let the reference decoder judge it
         raise FastPathUnsupported(source, f"{type(exc).__name__}: {exc}") from None
     return content
-
-
-def _header_starts(data: bytes) -> list[int]:
-    """Byte offsets of the chained FIT headers (where the timestamp accumulator resets)."""
-    starts, pos, n = [], 0, len(data)
-    while pos + 12 <= n and data[pos + 8 : pos + 12] == b".FIT":
-        starts.append(pos)
-        pos += data[pos] + int.from_bytes(data[pos + 4 : pos + 8], "little") + 2
-    return starts

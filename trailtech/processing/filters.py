@@ -1,25 +1,14 @@
-"""Two small numpy filters, a running median and a Savitzky-Golay filter, and the NaN fill they need.
+"""The filters of the processing core, and the NaN fill they need.
 
-They replace ``scipy.ndimage.median_filter(mode="nearest")`` and
-``scipy.signal.savgol_filter(mode="interp")`` in the processing core, with the same results
-to float precision (tests/processing/test_processing_filters.py compares them). Importing
-``scipy.signal`` costs about 0.6 s on a laptop (it pulls ``scipy.stats``) and
-``scipy.ndimage`` about 0.2 s: more than trailtech spends analysing a 3-hour run, so the
-command line stays fast without them.
-
-* :func:`running_median`: the median of each centred window, edges padded with the end values
-  (scipy's ``mode="nearest"``). Implemented with
-  :func:`numpy.lib.stride_tricks.sliding_window_view` and :func:`numpy.partition` in row
-  blocks, so memory stays small for long windows.
-* :func:`running_median_at`: the same medians at chosen rows only, and :func:`running_range`
-  (max - min of each window, van Herk / Gil-Werman): a sample is within its window's range of
-  the window's median, so outlier tests against the median need it only where the range is
-  wide (``invalid_elevation_mask``, ``clean_cadence``).
-* :func:`savgol_filter`: the window's least-squares polynomial evaluated at its centre, i.e. a
-  fixed linear combination of the window (coefficients from the pseudo-inverse of the
-  Vandermonde matrix); within ``window // 2`` samples of either end, the polynomial fitted
-  to the first/last window is evaluated instead (scipy's ``mode="interp"``).
-* :func:`fill_nan`: both filters need finite input; gaps are bridged linearly first.
+* :func:`running_median`, :func:`running_median_at`, :func:`running_range`: pandas' rolling
+  windows over the series padded with its first/last value (as
+  ``scipy.ndimage.median_filter(mode="nearest")`` pads it). pandas is loaded anyway.
+* :func:`savgol_filter`: Savitzky-Golay with polynomial-fit edges, equal to
+  ``scipy.signal.savgol_filter(mode="interp")``. It is computed here, from the least-squares
+  weights, because importing ``scipy.signal`` costs more CPU than a whole ``analyze`` of a
+  2-hour run (it pulls in ``scipy.stats``, ``interpolate`` and ``optimize``: measured in the
+  CHANGELOG), and every analysis needs the filter.
+* :func:`fill_nan`: the filters need finite input; gaps are bridged linearly first.
 """
 
 from __future__ import annotations
@@ -28,14 +17,8 @@ from functools import lru_cache
 from math import factorial
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["fill_nan", "running_median", "running_median_at", "running_range", "savgol_coeffs",
-           "savgol_filter"]
-
-#: Elements of the (rows x window) block partitioned at once by :func:`running_median`:
-#: about 0.5 MB, which keeps the copy in cache (3x faster than one big block for 61 samples).
-_MEDIAN_BLOCK_ELEMENTS = 1 << 16
+__all__ = ["fill_nan", "running_median", "running_median_at", "running_range", "savgol_filter"]
 
 
 def fill_nan(values) -> np.ndarray:
@@ -59,10 +42,26 @@ def fill_nan(values) -> np.ndarray:
     return np.interp(idx, idx[ok], v[ok])
 
 
+def _series(values, window: int) -> tuple[np.ndarray, int]:
+    w = int(window)
+    if w != window or w < 1 or w % 2 == 0:
+        raise ValueError(f"window must be an odd integer >= 1, got {window}")
+    v = np.asarray(values, dtype=float)
+    if v.ndim != 1:
+        raise ValueError(f"values must be 1-D, got shape {v.shape}")
+    return v, w
+
+
+def _edge_padded(v: np.ndarray, w: int):
+    """pandas' trailing window of ``w`` over ``v`` padded by ``w // 2`` end values each side:
+    its row ``i + w - 1`` is the centred window of sample ``i``."""
+    import pandas as pd
+
+    return pd.Series(np.pad(v, w // 2, mode="edge")).rolling(w)
+
+
 def running_median(values, window: int) -> np.ndarray:
     """Centred running median with the ends padded by the first/last value.
-
-    Equal to ``scipy.ndimage.median_filter(values, size=window, mode="nearest")``.
 
     Parameters
     ----------
@@ -74,21 +73,17 @@ def running_median(values, window: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        The running median, same shape as ``values``.
+        The median of ``values[i - window//2 : i + window//2 + 1]``, the series extended by
+        its first/last value (``scipy.ndimage.median_filter(values, window, mode="nearest")``).
     """
-    w = int(window)
-    if w < 1 or w % 2 == 0:
-        raise ValueError(f"window must be an odd integer >= 1, got {window}")
-    v = np.asarray(values, dtype=float)
-    if v.ndim != 1:
-        raise ValueError(f"values must be 1-D, got shape {v.shape}")
+    v, w = _series(values, window)
     if w == 1 or v.size == 0:
         return v.copy()
-    return _window_medians(v, w, None)
+    return _edge_padded(v, w).median().to_numpy(copy=True)[w - 1 :]
 
 
 def running_median_at(values, window: int, rows) -> np.ndarray:
-    """:func:`running_median` at some rows only (the same windows, the same values).
+    """:func:`running_median` at some rows only.
 
     Parameters
     ----------
@@ -104,35 +99,15 @@ def running_median_at(values, window: int, rows) -> np.ndarray:
     numpy.ndarray
         ``running_median(values, window)[rows]``.
     """
-    w = int(window)
-    if w < 1 or w % 2 == 0:
-        raise ValueError(f"window must be an odd integer >= 1, got {window}")
-    v = np.asarray(values, dtype=float)
     rows = np.asarray(rows, dtype=np.intp)
-    if w == 1 or rows.size == 0:
-        return v[rows]
-    return _window_medians(v, w, rows)
-
-
-def _window_medians(v: np.ndarray, w: int, rows: np.ndarray | None) -> np.ndarray:
-    """Medians of the edge-padded centred windows of ``v`` (odd ``w`` > 1) at ``rows`` (all
-    when None), partitioned in blocks of rows (~n*w/65536 passes, bounded memory)."""
-    half = w // 2
-    view = sliding_window_view(np.pad(v, half, mode="edge"), w)
-    n = v.size if rows is None else rows.size
-    out = np.empty(n)
-    step = max(1, _MEDIAN_BLOCK_ELEMENTS // w)
-    for start in range(0, n, step):
-        block = view[start : start + step] if rows is None else view[rows[start : start + step]]
-        out[start : start + block.shape[0]] = np.partition(block, half, axis=1)[:, half]
-    return out
+    v, _ = _series(values, window)
+    if rows.size == 0:
+        return np.empty(0)
+    return running_median(v, window)[rows]
 
 
 def running_range(values, window: int) -> np.ndarray:
     """Largest minus smallest value of each centred window (ends: the window stops at the data).
-
-    The van Herk / Gil-Werman scheme: running maxima and minima from prefix and suffix
-    extrema of blocks of ``window`` samples, a few passes over the data whatever the window.
 
     Parameters
     ----------
@@ -146,22 +121,12 @@ def running_range(values, window: int) -> np.ndarray:
     numpy.ndarray
         ``max - min`` over ``values[i - window//2 : i + window//2 + 1]`` (clipped), per sample.
     """
-    w = int(window)
-    if w < 1 or w % 2 == 0:
-        raise ValueError(f"window must be an odd integer >= 1, got {window}")
-    v = np.asarray(values, dtype=float)
+    v, w = _series(values, window)
     if v.size == 0 or w == 1:
         return np.zeros(v.size)
-    half = w // 2
-    # Edge padding repeats an end value that every clipped window already holds.
-    blocks = -(-(v.size + 2 * half) // w)
-    p = np.pad(v, (half, blocks * w - v.size - half), mode="edge").reshape(blocks, w)
-    out = []
-    for acc in (np.maximum, np.minimum):
-        pre = acc.accumulate(p, axis=1).ravel()
-        suf = acc.accumulate(p[:, ::-1], axis=1)[:, ::-1].ravel()
-        out.append(acc(suf[: v.size], pre[w - 1 : w - 1 + v.size]))
-    return out[0] - out[1]
+    # The repeated end value is already in every clipped window, so padding changes nothing.
+    rolling = _edge_padded(v, w)
+    return (rolling.max() - rolling.min()).to_numpy(copy=True)[w - 1 :]
 
 
 @lru_cache(maxsize=64)
@@ -182,33 +147,6 @@ def _savgol_matrix(window: int, polyorder: int, deriv: int, delta: float) -> np.
     return m
 
 
-def savgol_coeffs(window: int, polyorder: int, *, deriv: int = 0, delta: float = 1.0) -> np.ndarray:
-    """Savitzky-Golay weights for the centre of a window.
-
-    ``sum(savgol_coeffs(...) * values[i - window//2 : i + window//2 + 1])`` is the smoothed
-    value (or derivative) at sample ``i``: the weights are in window order (correlation, not
-    convolution order).
-
-    Parameters
-    ----------
-    window : int
-        Window length in samples; odd, > ``polyorder``.
-    polyorder : int
-        Order of the fitted polynomial, >= 0.
-    deriv : int
-        Order of the derivative (0 = smoothed values).
-    delta : float
-        Sample spacing, for derivatives [unit of x per sample].
-
-    Returns
-    -------
-    numpy.ndarray
-        ``window`` weights.
-    """
-    _check(window, polyorder, deriv, delta)
-    return _savgol_matrix(int(window), int(polyorder), int(deriv), float(delta))[window // 2].copy()
-
-
 def _check(window: int, polyorder: int, deriv: int, delta: float) -> None:
     if int(window) != window or window < 1 or window % 2 == 0:
         raise ValueError(f"window must be an odd integer >= 1, got {window}")
@@ -220,13 +158,16 @@ def _check(window: int, polyorder: int, deriv: int, delta: float) -> None:
         raise ValueError(f"delta must be > 0, got {delta}")
 
 
+
+
 def savgol_filter(
     values, window: int, polyorder: int, *, deriv: int = 0, delta: float = 1.0
 ) -> np.ndarray:
     """Savitzky-Golay smoothing (or differentiation) with polynomial-fit edges.
 
     Equal to ``scipy.signal.savgol_filter(values, window, polyorder, deriv=deriv,
-    delta=delta, mode="interp")``.
+    delta=delta, mode="interp")`` to rounding (``tests/processing/test_processing_filters.py``
+    checks it).
 
     Parameters
     ----------

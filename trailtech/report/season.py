@@ -11,18 +11,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
 import numpy as np
 import pandas as pd
 
 from .._version import __version__
-from ..season.summary import collapse_empty_weeks, not_counted_text, trend_change_text
 from . import htmlkit as hk
 from . import style
-
-if TYPE_CHECKING:  # pragma: no cover
-    from ..season import Season
+from .season_text import collapse_empty_weeks, not_counted_text, trend_change_text
 
 __all__ = ["render_season_report", "write_season_report"]
 
@@ -44,7 +41,7 @@ def _dates(values) -> pd.DatetimeIndex:
     return pd.DatetimeIndex(pd.to_datetime(list(values), utc=True, format="ISO8601")).tz_convert(None)
 
 
-def _trend_figure(season: "Season") -> str:
+def _trend_figure(season: Any) -> str:
     fig = _figure(4.6)
     axes = fig.subplots(2, 1, sharex=True)
     for ax, key, label in ((axes[0], "flat_cadence_spm", "flat cadence [steps/min]"),
@@ -267,7 +264,7 @@ def _activities_table(acts: list[dict]) -> str:
                          ("practice spots", "")], rows)
 
 
-def render_season_report(season: "Season") -> str:
+def render_season_report(season: Any) -> str:
     """The season report as one HTML string.
 
     Parameters
@@ -376,11 +373,10 @@ def render_season_report(season: "Season") -> str:
     return hk.page("Season report", "\n".join(body), subtitle=f"{n} activities, {span}", footer_html=footer)
 
 
-def write_season_report(season: "Season", path: Union[str, os.PathLike]) -> Path:
-    """Write :func:`render_season_report` to ``path`` (atomically) and return the path."""
-    path = Path(path)
-    text = render_season_report(season)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+def write_season_report(season: Any, path: Union[str, os.PathLike]) -> Path:
+    """Write :func:`render_season_report` to ``path`` and return the path: atomically, through a
+    temporary file of unpredictable name, never through a symlink nor over a device
+    (:func:`trailtech._outfile.write_output`)."""
+    from .._outfile import write_output
+
+    return write_output(path, render_season_report(season).encode("utf-8", "backslashreplace"))

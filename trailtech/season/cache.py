@@ -7,8 +7,13 @@ trailtech version and a hash of the analysis settings, so a changed file, a new 
 other settings never reuse a stale result.
 
 Writes are atomic (a temporary file in the same folder, then :func:`os.replace`), so a run
-killed mid-write leaves either the old entry or none; an entry that does not decode is
-ignored (and recomputed by the caller).
+killed mid-write leaves either the old entry or none.
+
+Reading trusts nothing in the folder: an entry must be a regular file (a symlink, say to
+``/dev/zero``, is never followed), at most :data:`MAX_ENTRY_BYTES` on disk and
+:data:`MAX_ENTRY_JSON_BYTES` decompressed, decode as JSON, carry its own key, and pass the
+caller's shape check (:mod:`trailtech.season.shape`). Anything else is a miss: the entry is
+removed and the caller recomputes it.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ import gzip
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
+import zlib
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from .._version import __version__
 
@@ -30,6 +37,12 @@ __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
 #: ``samples``, which duplicate detection needs; ``bouts`` are the climbing pieces; 4: the
 #: activity's ``on_foot`` figures, which the season's running totals count).
 ENTRY_FORMAT = 4
+
+#: Largest cache entry read [bytes on disk]. An entry holds one activity's compact result,
+#: tens to hundreds of kB gzipped; a bigger file is not one of ours.
+MAX_ENTRY_BYTES = 64 * 1024 * 1024
+#: Largest decompressed entry [bytes]: a small gzip bomb in the cache folder is a miss.
+MAX_ENTRY_JSON_BYTES = 256 * 1024 * 1024
 
 
 def default_cache_dir() -> Path:
@@ -91,24 +104,32 @@ class ResultCache:
         k = self.key(digest)
         return self.folder / k[:2] / f"{k}.json.gz"
 
-    def get(self, digest: str) -> Optional[dict]:
-        """The cached entry, or ``None`` when absent or unreadable (a corrupt entry is ignored)."""
+    def get(self, digest: str, check: Optional[Callable[[Any], bool]] = None) -> Optional[dict]:
+        """The cached entry, or ``None`` when absent or unusable (then it is removed).
+
+        Parameters
+        ----------
+        digest : str
+            The content hash of the file (or another key) the entry belongs to.
+        check : callable, optional
+            ``entry -> bool``: whether the decoded entry has the shape the caller reads.
+        """
         p = self.path(digest)
-        try:
-            raw = p.read_bytes()
-        except OSError:
-            self.misses += 1
-            return None
-        try:
-            entry = json.loads(gzip.decompress(raw))
-            if not isinstance(entry, dict) or entry.get("_key") != self.key(digest):
-                raise ValueError("entry does not belong to this key")
-        except (OSError, EOFError, ValueError, UnicodeDecodeError):
-            # Corrupt or foreign: drop it so the recomputed result can take its place.
-            try:
-                p.unlink()
-            except OSError:
-                pass
+        raw = _read_entry_file(p)
+        entry = None
+        if raw is not None:
+            entry = _decode(raw)
+            if (not isinstance(entry, dict) or entry.get("_key") != self.key(digest)
+                    or (check is not None and not check({k: v for k, v in entry.items() if k != "_key"}))):
+                entry = None
+        if entry is None:
+            if raw is not None or p.is_symlink():
+                # Corrupt, foreign or of the wrong shape: drop it so the recomputed result can
+                # take its place (unlink removes a symlink itself, never its target).
+                try:
+                    p.unlink()
+                except OSError:
+                    pass
             self.misses += 1
             return None
         self.hits += 1
@@ -140,3 +161,41 @@ class ResultCache:
                     os.unlink(tmp)
                 except OSError:
                     pass
+
+
+def _read_entry_file(p: Path) -> Optional[bytes]:
+    """The bytes of an entry that is a regular file of at most :data:`MAX_ENTRY_BYTES`, else None.
+
+    Opened without following a symlink and without blocking on a FIFO, then checked on the
+    open descriptor, so what was checked is what is read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        if not stat.S_ISREG(os.lstat(p).st_mode):  # a FIFO or a device is never opened
+            return None
+        fd = os.open(p, flags)
+    except OSError:  # absent, a symlink (ELOOP), unreadable
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY_BYTES:
+            return None
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            data = fh.read(MAX_ENTRY_BYTES + 1)
+        return data if len(data) <= MAX_ENTRY_BYTES else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _decode(raw: bytes) -> Any:
+    """The JSON value of a gzipped entry, or None when it is not one (or inflates too far)."""
+    try:
+        d = zlib.decompressobj(wbits=31)
+        text = d.decompress(raw, MAX_ENTRY_JSON_BYTES)
+        if d.unconsumed_tail or not d.eof:
+            return None
+        return json.loads(text)
+    except (zlib.error, ValueError, UnicodeDecodeError, RecursionError):
+        return None

@@ -11,6 +11,7 @@ Flow::
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -27,7 +28,10 @@ from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import find_duplicates
 from .discover import Source, discover
 from .match import match_segments
-from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool, run_serial
+from .._limits import DEFAULT_WORKER_MEMORY_MB
+from .._outfile import ensure_folder, write_output
+from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
+from .shape import is_entry, is_segments_entry
 from .summary import is_technical_session, metric_trend, season_crossover_grade, weekly_technical
 from ..processing.sport import sport_on_foot
 from .work import Task, error_entry
@@ -158,39 +162,45 @@ class Season:
         """Write ``activities.csv``, ``segments.csv`` (one row per pass) and one
         ``activities/<name>.json`` (the ``analyze --json`` document) per activity.
 
+        Each file is written atomically and never through a symbolic link, nor over a folder
+        or a device (:func:`trailtech._outfile.write_output`); ``folder`` itself is created
+        if needed, its ``activities`` subfolder must be a real folder.
+
         Returns
         -------
         list of Path
             The files written.
+
+        Raises
+        ------
+        OSError
+            A file cannot be written (:class:`~trailtech._outfile.UnsafeOutputError` when the
+            path is a symlink, a folder or a device).
         """
         out = Path(folder)
-        (out / "activities").mkdir(parents=True, exist_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
+        ensure_folder(out / "activities")
         written = []
         acts = self.activities.copy()
         for col in ("sensors", "duplicates"):
             if col in acts:
                 acts[col] = ["; ".join(v) if isinstance(v, (list, tuple)) else v for v in acts[col]]
         acts["json"] = [f"activities/{n}" for n in _json_names(acts["file"].tolist())]
-        p = out / "activities.csv"
-        acts.to_csv(p, index=False)
-        written.append(p)
-        p = out / "segments.csv"
-        self.segment_passes().to_csv(p, index=False)
-        written.append(p)
+        written.append(write_output(out / "activities.csv", _text_bytes(acts.to_csv(index=False))))
+        written.append(write_output(out / "segments.csv", _text_bytes(self.segment_passes().to_csv(index=False))))
         for file, name in zip(acts["file"], acts["json"]):
             doc = self.analyses.get(file)
             if doc is None:
                 continue
-            p = out / name
-            p.write_text(json.dumps(doc, allow_nan=False, indent=1), encoding="utf-8")
-            written.append(p)
+            written.append(write_output(out / name, json.dumps(doc, allow_nan=False, indent=1).encode("utf-8")))
         return written
 
-    def report(self, path: Union[str, os.PathLike]) -> None:
-        """Write the self-contained season HTML report to ``path``."""
-        from ..report.season import write_season_report
+    def report(self, path: Union[str, os.PathLike]) -> Path:
+        """Write the self-contained season HTML report to ``path`` (atomically, never through a
+        symbolic link, nor over a folder or a device) and return the path."""
+        from ..report.season import render_season_report
 
-        write_season_report(self, path)
+        return write_output(path, _text_bytes(render_season_report(self)))
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
         cols = [c for c in ACTIVITY_KEYS if c in self.activities]
@@ -198,6 +208,12 @@ class Season:
                 f"{len(self.segments)} repeated segments, crossover grade "
                 f"{self.crossover_grade_pct if self.crossover_grade_pct is not None else '–'} %"
                 + self.activities[cols]._repr_html_())
+
+
+def _text_bytes(text: str) -> bytes:
+    """UTF-8, with any lone surrogate (a file name's undecodable byte) written as ``\\udcNN``
+    rather than failing the whole output."""
+    return text.encode("utf-8", "backslashreplace")
 
 
 def _json_names(files: list[str]) -> list[str]:
@@ -286,6 +302,7 @@ def analyze_season(
     config: Optional[AnalysisConfig] = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     merge_duplicates: bool = True,
+    memory_limit_mb: Optional[int] = DEFAULT_WORKER_MEMORY_MB,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -295,8 +312,8 @@ def analyze_season(
         Files, folders (searched recursively; files recognised by content, other files
         skipped) and zip archives (a Strava bulk export is read in place).
     jobs : int, optional
-        Worker processes; default all cores. ``1`` runs in this process (no per-file
-        timeout or crash isolation).
+        Worker processes; default all cores. Every analysis runs in a worker process, also
+        with ``jobs=1`` or a single file to analyse (:mod:`trailtech.season.runner`).
     cache : bool, path or ResultCache
         ``True`` (default): the user cache folder (``$XDG_CACHE_HOME/trailtech``); a path: that
         folder; ``False``/``None``: no cache.
@@ -307,11 +324,14 @@ def analyze_season(
     config : AnalysisConfig, optional
         Analysis settings (part of the cache key).
     timeout_s : float
-        Per-file time limit in the process pool [s].
+        Per-file time limit [s]; a file over it is listed in ``errors`` and the season goes on.
     merge_duplicates : bool
         Count files of the same activity (a FIT and its GPX/TCX exports: start within 90 s,
         elapsed time within 5 %, distance within 12 %) once: the richest file is kept and
         lists the others in its ``duplicates``; see :mod:`trailtech.season.dedupe`.
+    memory_limit_mb : int or None
+        Address-space cap of each worker process [MiB] (default: the web workers' 3072); a
+        file that needs more is listed in ``errors``. None for no cap.
 
     Returns
     -------
@@ -338,49 +358,54 @@ def analyze_season(
 
     sources, errors = discover(paths)
     bar = _progress_bar(len(sources), progress)
-    entries: list[dict] = []
-    todo: list[Task] = []
-    digests: dict[str, str] = {}
-    for src in sources:
-        try:
-            digest = content_hash(src.read_bytes())
-            digests[src.file] = digest
-        except Exception as exc:  # TrackReadError, or an archive member that vanished
-            entries.append(error_entry(src.file, getattr(exc, "reason", None) or str(exc), cacheable=False))
-            if bar:
-                bar.update()
-            continue
-        hit = store.get(digest) if store is not None else None
-        if hit is not None and hit.get("file") == src.file:
-            entries.append(hit)
-            if bar:
-                bar.update()
-            continue
-        if hit is not None:
-            # Same content under another name (a copy): reuse the analysis, rename it.
-            entries.append(_renamed(hit, src))
-            if bar:
-                bar.update()
-            continue
-        todo.append(Task(src, digest, config))
+    try:
+        entries: list[dict] = []
+        todo: list[Task] = []
+        digests: dict[str, str] = {}
+        for src in sources:
+            try:
+                digest = content_hash(src.read_bytes())
+                digests[src.file] = digest
+            except Exception as exc:  # TrackReadError, or an archive member that vanished
+                entries.append(error_entry(src.file, getattr(exc, "reason", None) or str(exc), cacheable=False))
+                if bar:
+                    bar.update()
+                continue
+            hit = store.get(digest, check=is_entry) if store is not None else None
+            if hit is not None and hit.get("file") == src.file:
+                entries.append(hit)
+                if bar:
+                    bar.update()
+                continue
+            if hit is not None:
+                # Same content under another name (a copy): reuse the analysis, rename it.
+                entries.append(_renamed(hit, src))
+                if bar:
+                    bar.update()
+                continue
+            todo.append(Task(src, digest, config))
 
-    from . import work
+        from . import work
 
-    if todo:
-        if scheduler is not None:
-            results = run_dask(work.process, todo, scheduler=scheduler, timeout_s=timeout_s)
-        elif jobs == 1 or len(todo) == 1:
-            results = run_serial(work.process, todo)
-        else:
-            results = run_pool(work.process, todo, jobs=min(jobs, len(todo)), timeout_s=timeout_s)
-        for task, entry in results:
-            if store is not None and (entry.get("ok") or entry.get("cacheable")):
-                store.put(task.digest, entry)
-            entries.append(entry)
-            if bar:
-                bar.update()
-    if bar:
-        bar.close()
+        if todo:
+            if scheduler is not None:
+                results = run_dask(work.process, todo, scheduler=scheduler, timeout_s=timeout_s)
+            else:
+                # Even one file, or --jobs 1, runs in a worker process: the time limit, the memory
+                # cap and crash isolation hold for every analysis.
+                results = run_pool(work.process, todo, jobs=min(jobs, len(todo)), timeout_s=timeout_s,
+                                   memory_limit_mb=memory_limit_mb)
+            # Closed on the way out whatever happens (Ctrl+C): the runner stops its workers.
+            with contextlib.closing(results):
+                for task, entry in results:
+                    if store is not None and (entry.get("ok") or entry.get("cacheable")):
+                        store.put(task.digest, entry)
+                    entries.append(entry)
+                    if bar:
+                        bar.update()
+    finally:
+        if bar:
+            bar.close()
     return _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates)
 
 
@@ -400,8 +425,8 @@ def _segments(ok: list[dict], config: AnalysisConfig, store: Optional[ResultCach
     if store is not None and all(e["file"] in digests for e in ok):
         ident = json.dumps([[e["file"], digests[e["file"]]] for e in ok]).encode()
         key = "segments:" + content_hash(ident)
-        hit = store.get(key)
-        if hit is not None and isinstance(hit.get("segments"), list):
+        hit = store.get(key, check=is_segments_entry)
+        if hit is not None:
             segs = hit["segments"]
             for sg in segs:
                 for p in sg["passes"]:

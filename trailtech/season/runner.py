@@ -1,34 +1,59 @@
-"""Run the per-file work in parallel, one bad file costing only itself.
+"""Run the per-file work in worker processes, one bad file costing only itself.
 
-Three ways to run the same function over tasks, all yielding ``(task, entry)`` as results
+Two ways to run the same function over tasks, both yielding ``(task, entry)`` as results
 arrive:
 
-* :func:`run_serial` -- in this process (``jobs=1``; no timeout or crash isolation).
-* :func:`run_pool` -- a :class:`concurrent.futures.ProcessPoolExecutor` with the ``spawn``
-  start method (safe with threads and on every platform). At most ``jobs`` tasks are in
-  flight, so a task's submission time is its start time and a per-file timeout can be
-  enforced: a task running longer than ``timeout_s`` is marked as timed out, the pool is
-  killed and restarted, and the other in-flight tasks are resubmitted. When a worker dies
-  (segfault, ``os._exit``, out of memory) the pool breaks: the tasks that were in flight
-  are re-run one at a time, and the one that breaks the pool again is marked as the culprit.
+* :func:`run_pool` -- ``jobs`` worker processes of this machine (``spawn`` start method: safe
+  with threads and on every platform). Each worker has its own pipe and runs one task at a time,
+  so the runner always knows which file a worker is busy with:
+
+  - a task's time limit runs from the moment it is handed to a worker that is ready, so
+    starting a worker (importing numpy and pandas, slow on a loaded machine) never counts
+    against a file; starting has its own, longer limit;
+  - a task over ``timeout_s`` gets an error entry naming the limit, and only its worker is
+    killed and replaced: the others go on with their files;
+  - a worker that dies (segfault, ``os._exit``, the OOM killer) costs only the task it was
+    running;
+  - every worker has an address-space cap (``memory_limit_mb``; a ``MemoryError`` is a
+    one-line failure naming the cap), ignores SIGINT (Ctrl+C reaches the whole process group;
+    the parent stops its workers itself) and exits when the parent dies, whatever killed it
+    (:func:`trailtech._limits.die_with_parent`);
+  - every wait of the parent has a deadline and every join a timeout, so the runner itself
+    cannot hang on a worker that hangs, dies half-way through sending its result, or does not
+    start.
+
+  ``jobs=1`` is one worker process: a season always runs its analyses with a time limit and a
+  memory cap, also for a single file.
 * :func:`run_dask` -- the same function on an existing ``dask.distributed`` cluster.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
+import signal
+import threading
 import time
+import traceback
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.connection import wait as wait_ready
 from typing import Any, Callable, Iterable, Iterator, Optional
 
+from .._limits import DEFAULT_WORKER_MEMORY_MB, cap_address_space, die_with_parent, memory_refusal
 from .work import error_entry, worker_init
 
-__all__ = ["run_serial", "run_pool", "run_dask", "DEFAULT_TIMEOUT_S"]
+__all__ = ["run_pool", "run_dask", "DEFAULT_TIMEOUT_S", "START_TIMEOUT_S"]
 
 #: Per-file time limit [s]. A 10-hour 1 Hz FIT analyses in a few seconds; minutes mean a hang.
 DEFAULT_TIMEOUT_S = 300.0
+#: Longest a worker may take to start and become ready [s] (a fresh interpreter importing
+#: numpy and pandas: about a second, tens of seconds on a machine under heavy load).
+START_TIMEOUT_S = 120.0
+#: Workers that die or hang before taking any task, in a row, before the runner gives up.
+MAX_START_FAILURES = 3
+#: How long a worker is given to exit once told to, before it is killed [s].
+_JOIN_S = 5.0
 
 
 def _file_of(task: Any) -> str:
@@ -36,28 +61,120 @@ def _file_of(task: Any) -> str:
     return getattr(src, "file", None) or str(task)
 
 
-def run_serial(fn: Callable[[Any], dict], tasks: Iterable[Any]) -> Iterator[tuple[Any, dict]]:
-    """Run ``fn`` over ``tasks`` in this process, in order."""
-    for task in tasks:
-        yield task, fn(task)
+# ----------------------------------------------------------------------------- worker side
 
 
-def _kill(executor: ProcessPoolExecutor) -> None:
-    """Stop a pool now, even with a worker stuck in a task (shutdown alone would wait for it)."""
-    # ProcessPoolExecutor has no public way to stop a running task; its worker processes
-    # are in the private _processes dict (stable since Python 3.2).
-    procs = list((getattr(executor, "_processes", None) or {}).values())
-    for p in procs:
-        try:
-            p.kill()
-        except Exception:  # already gone
-            pass
-    executor.shutdown(wait=True, cancel_futures=True)
-    for p in procs:
-        try:
-            p.join(timeout=5)
-        except Exception:
-            pass
+def _worker_main(conn, fn: Callable[[Any], dict], initializer: Optional[Callable[..., None]], initargs: tuple,
+                 parent_pid: int, memory_limit_mb: Optional[int]) -> None:
+    """A worker's life: limits, initializer, then ``("task", t)`` in, one answer out, until told
+    to stop or the pipe closes.
+
+    Answers: ``("ready", pid)``, ``("failed", text)`` (the initializer raised), ``("done",
+    entry)``, ``("memory", line)`` (``fn`` ran out of memory under the cap), ``("raised",
+    text)`` (``fn`` raised, or its result does not pickle: a bug).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
+    cap_address_space(memory_limit_mb)
+    try:
+        if initializer is not None:
+            initializer(*initargs)
+    except BaseException:  # noqa: BLE001 - reported to the parent, which gives up after a few
+        with contextlib.suppress(OSError):
+            conn.send(("failed", " ".join(traceback.format_exc().split())[-500:]))
+        return
+    try:
+        conn.send(("ready", os.getpid()))
+        while True:
+            try:
+                msg = conn.recv()
+            except EOFError:  # the parent closed the pipe: stop
+                return
+            if not (isinstance(msg, tuple) and msg and msg[0] == "task"):
+                return
+            try:
+                answer: tuple = ("done", fn(msg[1]))
+            except MemoryError:
+                answer = ("memory", memory_refusal())
+            except BaseException as exc:  # noqa: BLE001 - a bug in fn: this task fails, the worker goes on
+                answer = ("raised", f"{type(exc).__name__}: {exc}")
+            del msg
+            try:
+                conn.send(answer)
+            except MemoryError:
+                conn.send(("memory", memory_refusal()))
+            except (OSError, EOFError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - the result does not pickle (nothing was sent)
+                conn.send(("raised", f"the result could not be sent back ({type(exc).__name__}: {exc})"))
+            del answer
+    except (OSError, EOFError):  # the parent is gone
+        return
+
+
+# ----------------------------------------------------------------------------- parent side
+
+
+class _Worker:
+    """One worker process seen from the parent: its pipe, and the task it runs, if any."""
+
+    __slots__ = ("proc", "conn", "task", "since", "ready")
+
+    def __init__(self, proc, conn):
+        self.proc = proc
+        self.conn = conn
+        self.task: Any = None
+        self.since = time.monotonic()  # start of the worker, then of its current task
+        self.ready = False
+
+
+@contextlib.contextmanager
+def _sigint_blocked():
+    """Block SIGINT while a worker is started, so that the worker inherits it blocked.
+
+    Ctrl+C in a terminal signals the whole process group; a worker still importing numpy would
+    die of it with a traceback on the user's terminal. The worker ignores SIGINT once running;
+    blocked (not ignored) here, a Ctrl+C pressed meanwhile is not lost: it is delivered to
+    this process when the block ends.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def _start(ctx, fn, initializer, initargs, memory_limit_mb) -> _Worker:
+    parent_end, child_end = ctx.Pipe(duplex=True)
+    proc = ctx.Process(target=_worker_main, name="trailtech-season-worker", daemon=True,
+                       args=(child_end, fn, initializer, initargs, os.getpid(), memory_limit_mb))
+    with _sigint_blocked():
+        proc.start()
+    # Only the worker holds its end now: when it dies, even half-way through sending, the
+    # parent reads end-of-file instead of waiting forever for the rest of the message.
+    child_end.close()
+    return _Worker(proc, parent_end)
+
+
+def _stop(workers: list, *, kill: bool) -> None:
+    """Stop ``workers``: busy ones (or all, with ``kill``) are killed, idle ones told to exit;
+    then each is joined with a timeout and killed if still there. Bounded in time."""
+    for w in workers:
+        if kill or w.task is not None or not w.ready:
+            with contextlib.suppress(Exception):
+                w.proc.kill()
+        with contextlib.suppress(Exception):
+            w.conn.close()  # an idle worker reads end-of-file and exits
+    deadline = time.monotonic() + _JOIN_S
+    for w in workers:
+        with contextlib.suppress(Exception):
+            w.proc.join(timeout=max(0.0, deadline - time.monotonic()))
+            if w.proc.is_alive():
+                w.proc.kill()
+                w.proc.join(timeout=_JOIN_S)
 
 
 def run_pool(
@@ -66,115 +183,135 @@ def run_pool(
     *,
     jobs: int,
     timeout_s: float = DEFAULT_TIMEOUT_S,
-    initializer: Optional[Callable[[], None]] = worker_init,
+    initializer: Optional[Callable[..., None]] = worker_init,
+    initargs: tuple = (),
+    memory_limit_mb: Optional[int] = DEFAULT_WORKER_MEMORY_MB,
+    start_timeout_s: float = START_TIMEOUT_S,
 ) -> Iterator[tuple[Any, dict]]:
-    """Run ``fn`` over ``tasks`` in a process pool; yields ``(task, entry)`` as they finish.
+    """Run ``fn`` over ``tasks`` in worker processes; yields ``(task, entry)`` as they finish.
 
     Parameters
     ----------
     fn : callable
         A top-level (picklable) function ``task -> entry dict``.
     tasks : iterable
-        Picklable tasks; consumed lazily (at most ``jobs`` are held in flight).
+        Picklable tasks.
     jobs : int
-        Worker processes.
+        Worker processes (at most one per task).
     timeout_s : float
-        Per-task time limit [s]; a task over it gets an error entry.
+        Per-task time limit [s], from the moment the task reaches a ready worker.
     initializer : callable, optional
-        Run once in each worker.
+        Run once in each worker, with ``initargs``.
+    memory_limit_mb : int or None
+        Address-space cap of each worker [MiB]; None for none.
+    start_timeout_s : float
+        Longest a worker may take to start [s].
 
     Yields
     ------
     (task, entry)
         ``entry`` is ``fn(task)``, or an error entry (``ok`` False, not cacheable) when the
-        task timed out or crashed its worker.
+        task timed out, ran out of memory, raised, or killed its worker.
     """
     if jobs < 1:
         raise ValueError(f"jobs={jobs}: give 1 or more worker processes")
     if not timeout_s > 0:
         raise ValueError(f"timeout_s={timeout_s}: give a positive time limit in seconds")
-    source = iter(tasks)
-    retry: deque = deque()  # innocent tasks to resubmit after a pool restart
-    suspects: deque = deque()  # tasks in flight when the pool broke: re-run one at a time
+    if not start_timeout_s > 0:
+        raise ValueError(f"start_timeout_s={start_timeout_s}: give a positive time limit in seconds")
+    pending = deque(tasks)
     ctx = multiprocessing.get_context("spawn")
-    executor: Optional[ProcessPoolExecutor] = None
-    inflight: dict = {}  # future -> (task, start time, isolated)
-    exhausted = False
+    workers: list[_Worker] = []
+    start_failures = 0
+    why_not_started = ""
+
+    def fail(task: Any, message: str) -> tuple[Any, dict]:
+        return task, error_entry(_file_of(task), message, cacheable=False)
+
     try:
         while True:
-            if executor is None:
-                executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=initializer)
-            # Fill: suspects alone, else up to `jobs` tasks.
-            while True:
-                if suspects:
-                    if inflight:
-                        break
-                    task, isolated = suspects.popleft(), True
-                elif len(inflight) >= jobs:
-                    break
-                elif retry:
-                    task, isolated = retry.popleft(), False
-                elif not exhausted:
+            for w in workers:
+                if pending and w.ready and w.task is None:
+                    w.task, w.since = pending.popleft(), time.monotonic()
                     try:
-                        task, isolated = next(source), False
-                    except StopIteration:
-                        exhausted = True
-                        break
-                else:
-                    break
-                inflight[executor.submit(fn, task)] = (task, time.monotonic(), isolated)
-                if isolated:
-                    break
-            if not inflight:
+                        w.conn.send(("task", w.task))
+                    except (OSError, EOFError):  # it died while idle: noticed below, task retried
+                        pending.appendleft(w.task)
+                        w.task = None
+            busy = sum(w.task is not None for w in workers)
+            if not pending and not busy:
                 return
-            now = time.monotonic()
-            next_deadline = min(t0 for _, t0, _ in inflight.values()) + timeout_s
-            done, _ = wait(list(inflight), timeout=max(0.0, next_deadline - now),
-                           return_when=FIRST_COMPLETED)
-            broken = []
-            for fut in done:
-                task, t0, isolated = inflight.pop(fut)
-                try:
-                    entry = fut.result()
-                except BrokenProcessPool:
-                    broken.append((task, isolated))
+            if start_failures >= MAX_START_FAILURES:
+                while pending:
+                    yield fail(pending.popleft(), f"no worker process could be started ({why_not_started})")
+                if not busy:
+                    return
+            starting = sum(not w.ready for w in workers)
+            for _ in range(min(jobs - len(workers), len(pending) - starting)):
+                workers.append(_start(ctx, fn, initializer, initargs, memory_limit_mb))
+
+            deadline = min((w.since + (timeout_s if w.ready else start_timeout_s)
+                            for w in workers if w.task is not None or not w.ready),
+                           default=time.monotonic() + 1.0)
+            ready = set(wait_ready([w.conn for w in workers] + [w.proc.sentinel for w in workers],
+                                   timeout=max(0.0, deadline - time.monotonic())))
+
+            for w in list(workers):
+                if w.conn not in ready and w.proc.sentinel not in ready:
                     continue
-                except Exception as exc:  # the result did not pickle, or fn raised: a bug
-                    entry = error_entry(_file_of(task), f"internal error ({type(exc).__name__}: {exc}); "
-                                        "please report it", cacheable=False)
-                yield task, entry
-            if broken:
-                # Every task still in flight has failed with the pool too.
-                for fut, (task, _, isolated) in list(inflight.items()):
-                    broken.append((task, isolated))
-                inflight.clear()
-                _kill(executor)
-                executor = None
-                for task, isolated in broken:
-                    if isolated:
-                        yield task, error_entry(_file_of(task), "the analysis crashed its worker process "
-                                                "(please report this file)", cacheable=False)
+                try:
+                    msg = w.conn.recv() if w.conn.poll() else None
+                except (EOFError, OSError):
+                    msg = None
+                except Exception as exc:  # noqa: BLE001 - the result does not unpickle here
+                    msg = ("raised", f"the result could not be read ({type(exc).__name__}: {exc})")
+                if msg is None:
+                    if w.proc.sentinel not in ready and w.proc.is_alive():
+                        continue  # readable but nothing complete yet: wait again
+                    workers.remove(w)
+                    _stop([w], kill=True)
+                    task, w.task = w.task, None
+                    if task is not None:
+                        yield fail(task, "the analysis crashed its worker process (please report this file)")
                     else:
-                        suspects.append(task)
-                continue
+                        start_failures += 1
+                        why_not_started = f"a worker exited with code {w.proc.exitcode}"
+                    continue
+                kind, value = msg[0], msg[1]
+                if kind == "ready":
+                    w.ready, w.since = True, time.monotonic()
+                    continue
+                if kind == "failed":
+                    workers.remove(w)
+                    _stop([w], kill=True)
+                    start_failures += 1
+                    why_not_started = f"its initializer failed: {value}"
+                    continue
+                task, w.task = w.task, None
+                if task is None:
+                    continue
+                start_failures = 0  # workers do run tasks
+                if kind == "done":
+                    yield task, value
+                elif kind == "memory":
+                    yield fail(task, value)
+                else:
+                    yield fail(task, f"internal error ({value}); please report it")
+
             now = time.monotonic()
-            late = [f for f, (_, t0, _) in inflight.items() if now - t0 >= timeout_s]
-            if late:
-                for fut in late:
-                    task, _, _ = inflight.pop(fut)
-                    yield task, error_entry(_file_of(task), f"analysis did not finish within {timeout_s:g} s",
-                                            cacheable=False)
-                for fut, (task, _, isolated) in list(inflight.items()):
-                    (suspects if isolated else retry).append(task)
-                inflight.clear()
-                _kill(executor)
-                executor = None
+            for w in list(workers):
+                if w.task is not None and now - w.since >= timeout_s:
+                    workers.remove(w)
+                    task, w.task = w.task, None
+                    _stop([w], kill=True)
+                    yield fail(task, f"analysis did not finish within {timeout_s:g} s (the time limit per file)")
+                elif not w.ready and now - w.since >= start_timeout_s:
+                    workers.remove(w)
+                    _stop([w], kill=True)
+                    start_failures += 1
+                    why_not_started = f"a worker did not start within {start_timeout_s:g} s"
     finally:
-        if executor is not None:
-            if inflight:
-                _kill(executor)
-            else:
-                executor.shutdown(wait=True)
+        _stop(workers, kill=False)
 
 
 def run_dask(

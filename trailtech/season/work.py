@@ -17,6 +17,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from .._limits import memory_refusal
 from ..errors import DataQualityWarning, TrailtechError, error_line
 from .discover import Source
 
@@ -41,12 +42,9 @@ class Task:
 
 
 def worker_init() -> None:
-    """Pool initializer: data-quality notes are recorded in each result, not printed; freed
-    memory is kept for the next file (:func:`trailtech.memory.keep_freed_memory`)."""
-    from ..memory import keep_freed_memory
-
+    """Worker initializer (after the runner's memory cap and parent watch): data-quality notes
+    are recorded in each result, not printed."""
     warnings.simplefilter("ignore", DataQualityWarning)
-    keep_freed_memory()
 
 
 def error_entry(file: str, message: str, *, cacheable: bool = True, detail: Optional[str] = None) -> dict:
@@ -60,8 +58,8 @@ def error_entry(file: str, message: str, *, cacheable: bool = True, detail: Opti
 def _load(source: Source):
     from ..io import load
 
-    if source.member is None:
-        return load(source.path)
+    # The bytes are read through the Source, which opens regular files only, within the size
+    # cap: the path may have been swapped for a FIFO or a device since discovery.
     return load(source.read_bytes(), source=source.file)
 
 
@@ -305,6 +303,10 @@ def process(task: Task) -> dict:
         if line.startswith(src.file + ": "):
             line = line[len(src.file) + 2:]
         return error_entry(src.file, line)
+    except MemoryError:
+        # Over the worker's address-space cap: a file too large, or built to exhaust memory.
+        # Not cached: a machine or a cap with more room may read it.
+        return error_entry(src.file, memory_refusal(), cacheable=False)
     except Exception as exc:  # a bug: this file fails, the season goes on
         return error_entry(src.file, f"internal error ({type(exc).__name__}: {exc}); please report it",
                            cacheable=False, detail=traceback.format_exc())

@@ -33,7 +33,7 @@ def init_worker(memory_limit_mb: Optional[int]) -> None:
     balloon ends in ``MemoryError`` inside this worker rather than in the kernel's OOM killer
     choosing the server; the Agg backend for the report figures (matplotlib is imported later,
     by the first report); DataQualityWarnings silenced because they are already in
-    ``Analysis.warnings``; and freed memory kept for reuse (:mod:`trailtech.memory`).
+    ``Analysis.warnings``.
     """
     os.environ.setdefault("MPLBACKEND", "Agg")
     # Ctrl+C in a terminal reaches the whole process group; the server stops its workers
@@ -50,10 +50,8 @@ def init_worker(memory_limit_mb: Optional[int]) -> None:
     import warnings
 
     from ..errors import DataQualityWarning
-    from ..memory import keep_freed_memory
 
     warnings.simplefilter("ignore", DataQualityWarning)
-    keep_freed_memory()  # freed arrays' pages are reused by the next upload's analysis
 
 
 def _guard(fn, *args, filename: str) -> Outcome:

@@ -1,0 +1,141 @@
+"""What a cached season entry must look like before the season uses it.
+
+A cache entry is a file anyone with access to the cache folder can edit, and an older or newer
+trailtech may have written it. Decoding as JSON is not enough: a well-formed entry without its
+``activity``, or with an integer ``start_time``, used to crash the whole season when it was
+sorted, tabled or matched. :func:`is_entry` and :func:`is_segments_entry` check every field the
+season reads, with its type; anything else is a cache miss and the file is analysed again.
+
+The shapes are the ones :func:`trailtech.season.work.build_entry`,
+:func:`trailtech.season.work.error_entry` and :func:`trailtech.season.match.match_segments`
+produce.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+__all__ = ["is_entry", "is_segments_entry"]
+
+_STR_KEYS = ("file",)
+_OPT_STR_KEYS = ("sport", "name", "format")
+_NUMBER_KEYS = ("distance_m", "ascent_m", "moving_time_s", "descent_control_score", "hike_time_s",
+                "crossover_grade_pct", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
+                "descent_length_m", "samples", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s")
+_INT_KEYS = ("line_practice_count", "practice_repeats")
+_BOUT_COLUMNS = ("gait", "start_s", "end_s", "start_m", "end_m", "avg_grade_pct", "vam_m_per_h", "duration_s")
+_TRACE_KEYS = ("d", "lat", "lon", "ele", "t")
+_PASS_KEYS = ("file", "start_time", "duration_s", "control_score")
+_SEGMENT_NUMBER_KEYS = ("start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m")
+
+
+def _number(x: Any) -> bool:
+    """A JSON number that is finite (bool is not a number here)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _opt_number(x: Any) -> bool:
+    return x is None or _number(x)
+
+
+def _whole(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _time(x: Any) -> bool:
+    """An ISO 8601 time string the season can parse."""
+    if not isinstance(x, str):
+        return False
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(x) is not pd.NaT
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+def _str_list(x: Any) -> bool:
+    return isinstance(x, list) and all(isinstance(v, str) for v in x)
+
+
+def _activity(a: Any) -> bool:
+    if not isinstance(a, dict):
+        return False
+    return (all(isinstance(a.get(k), str) for k in _STR_KEYS)
+            and (a.get("start_time") is None or _time(a["start_time"]))
+            and all(a.get(k) is None or isinstance(a[k], str) for k in _OPT_STR_KEYS)
+            and all(_opt_number(a.get(k)) for k in _NUMBER_KEYS)
+            and all(a.get(k) is None or _whole(a[k]) for k in _INT_KEYS)
+            and _str_list(a.get("sensors", []))
+            and _str_list(a.get("duplicates", []))
+            and isinstance(a.get("on_foot", True), bool))
+
+
+def _bouts(b: Any) -> bool:
+    if not isinstance(b, dict) or not all(isinstance(b.get(c, []), list) for c in _BOUT_COLUMNS):
+        return False
+    if len({len(b.get(c, [])) for c in _BOUT_COLUMNS}) != 1:
+        return False
+    return (all(v is None or isinstance(v, str) for v in b.get("gait", []))
+            and all(_opt_number(v) for c in _BOUT_COLUMNS[1:] for v in b.get(c, [])))
+
+
+def _trace(g: Any) -> bool:
+    if not isinstance(g, dict) or g.get("kind") not in ("down", "up"):
+        return False
+    lists = [g.get(k) for k in _TRACE_KEYS]
+    if not all(isinstance(v, list) for v in lists) or len({len(v) for v in lists}) != 1 or len(lists[0]) < 3:
+        return False
+    core = g.get("core")
+    return (all(_number(v) for k in ("d", "lat", "lon") for v in g[k])
+            and all(_opt_number(v) for k in ("ele", "t") for v in g[k])
+            and isinstance(core, list) and len(core) == 2 and all(_whole(i) for i in core)
+            and 0 <= core[0] <= core[1] < len(lists[0])
+            and _whole(g.get("index"))
+            and (g.get("start_time") is None or _time(g["start_time"]))
+            and all(_number(g.get(k)) for k in ("start_m", "end_m"))
+            and all(_opt_number(g.get(k)) for k in ("length_m", "drop_m", "control_score")))
+
+
+def is_entry(entry: Any) -> bool:
+    """Whether a cached per-file entry has the shape the season reads.
+
+    An analysed file: ``file`` (str), ``ok`` True, ``activity`` (its season row, typed field by
+    field), ``analysis`` (the ``analyze --json`` document: a dict naming a file), ``bouts``
+    (equal-length columns) and ``geometry`` (resampled traces). A failed file: ``ok`` False,
+    ``error`` (str).
+    """
+    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+        return False
+    ok = entry.get("ok")
+    if ok is False:
+        return isinstance(entry.get("error"), str)
+    if ok is not True:
+        return False
+    analysis = entry.get("analysis")
+    geometry = entry.get("geometry", [])
+    return (_activity(entry.get("activity"))
+            and isinstance(analysis, dict) and isinstance(analysis.get("file"), str)
+            and _bouts(entry.get("bouts", {}))
+            and isinstance(geometry, list) and all(_trace(g) for g in geometry))
+
+
+def _segment(s: Any) -> bool:
+    if not isinstance(s, dict) or s.get("direction") not in ("down", "up"):
+        return False
+    passes = s.get("passes")
+    return (isinstance(s.get("segment_id"), (str, int)) and not isinstance(s.get("segment_id"), bool)
+            and all(_opt_number(s.get(k)) for k in _SEGMENT_NUMBER_KEYS)
+            and (s.get("trend") is None or isinstance(s["trend"], str))
+            and isinstance(passes, list) and len(passes) > 0
+            and all(isinstance(p, dict) and isinstance(p.get("file"), str) and _time(p.get("start_time"))
+                    and _opt_number(p.get("duration_s")) and _opt_number(p.get("control_score"))
+                    for p in passes))
+
+
+def is_segments_entry(entry: Any) -> bool:
+    """Whether a cached cross-activity segments entry has the shape the season reads:
+    ``{"file": str, "segments": [segment, ...]}`` with every pass typed."""
+    return (isinstance(entry, dict) and isinstance(entry.get("file"), str)
+            and isinstance(entry.get("segments"), list) and all(_segment(s) for s in entry["segments"]))
