@@ -237,9 +237,6 @@ def _info_text(doc: dict) -> str:
 def _cmd_info(args) -> int:
     track = _load(args.file)
     doc = track.to_dict()
-    from .prepare.elevation import track_elevation_source
-
-    doc["elevation_source"] = track_elevation_source(track)
     _out(_dumps(doc) if args.json else _info_text(doc))
     return EXIT_OK
 
