@@ -18,6 +18,8 @@ import pytest
 
 from tests.conftest import REAL_DIR, ROOT
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("kind", ["fit", "gpx", "tcx"])
 def test_fuzz_harness_short_run(kind, tmp_path):

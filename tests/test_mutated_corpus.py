@@ -15,7 +15,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
 
 
 def test_mutated_real_files_never_crash_hang_or_exhaust_memory(real_dir):

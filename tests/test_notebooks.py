@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLE_DIR
 
+pytestmark = pytest.mark.slow
+
 NOTEBOOK_DIR = ROOT / "notebooks"
 NOTEBOOKS = ["quickstart.ipynb", "descent_control.ipynb"]
 #: Sample tracks each notebook reads.

@@ -1,6 +1,5 @@
 """prepare(): the wiring, on hand-built tracks whose answers are obvious."""
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -209,16 +208,6 @@ def test_flat_cadence_on_hilly_track_widens_band():
     assert a.summary.flat_cadence_spm == 176.0
     assert a.summary.flat_cadence_grade_band_pct == pytest.approx(6.0)
     assert any("flat cadence uses" in w for w in a.warnings)
-
-
-def test_three_hour_run_prepares_fast():
-    tr = make_track(3 * 3600, grade=0.0)
-    h = tr.samples["elevation_m"].to_numpy() + 30 * np.sin(np.arange(3 * 3600) / 300)
-    tr = _with(tr, elevation_m=h)
-    prepare(tr)  # warm imports
-    t0 = time.perf_counter()
-    prepare(tr)
-    assert time.perf_counter() - t0 < 0.1
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

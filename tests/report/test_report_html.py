@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -167,15 +166,13 @@ def test_report_htmlkit_formatting():
     assert "&lt;b&gt;" in cell and "x &lt;y&gt;" in cell and '<div class="scroll">' in cell
 
 
-def test_report_renders_a_three_hour_run_in_seconds():
+def test_report_of_a_three_hour_run_stays_light():
+    # Its time is measured by benchmarks/stage_timings.py, not asserted here.
     import trailtech
     from trailtech.simulate import simulate_ultra
 
     analysis = trailtech.analyze(simulate_ultra(hours=3).track)
-    t0 = time.perf_counter()
     text = render_report(analysis)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 15.0, f"report of a 3-hour run took {elapsed:.1f} s"
     assert len(text) < 4_000_000  # inline SVG stays light: dense layers are rasterised
 
 

@@ -21,7 +21,10 @@ from . import _helpers as h
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to follow processes")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc to follow processes"),
+]
 
 
 def _season_child(folder: Path, *args: str, out: Path) -> subprocess.Popen:

@@ -31,138 +31,19 @@ not anticipate. The file CRC is checked with a vectorised CRC-16 (see :func:`fit
 
 from __future__ import annotations
 
-import functools
 import struct
 from typing import Any, Iterator, Optional
 
 import numpy as np
 
 from ..errors import TrackReadError
-from .fit_content import RECORD_KEYS, FitContent, enum_text
+from .fit_content import RECORD_KEYS, FitContent
+from .fit_crc import check_crcs, fit_crc
+from .fit_layout import _SEMICIRCLE_DEG, _RECORD, _TIMESTAMP, _BYTE, _REC_FIELDS, _CSD, _CSD_SPEED_SCALE, _CSD_DISTANCE_SCALE, _CSD_BITS, _WINDOW_BYTES, _CHUNK_MESSAGES, FastPathUnsupported, _Def, _base_types, _profile_field, _too_many
+from .fit_meta import _meta
 from .limits import FitLimits
 
 __all__ = ["FastPathUnsupported", "decode_fast", "fit_crc"]
-
-_SEMICIRCLE_DEG = 180.0 / 2**31
-_RECORD, _FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO = 20, 0, 18, 21, 12, 23
-_META = (_FILE_ID, _SESSION, _EVENT, _SPORT, _DEVICE_INFO)
-_TIMESTAMP = 253
-_BYTE = 0x0D  # FIT base type "byte"
-#: record field numbers (FIT profile) -> what they are used for
-_REC_FIELDS = {
-    "timestamp": 253,
-    "position_lat": 0,
-    "position_long": 1,
-    "altitude": 2,
-    "heart_rate": 3,
-    "cadence": 4,
-    "distance": 5,
-    "speed": 6,
-    "power": 7,
-    "temperature": 13,
-    "fractional_cadence": 53,
-    "enhanced_speed": 73,
-    "enhanced_altitude": 78,
-}
-#: record field 8: 12 bits of speed [1/100 m/s], then 12 bits of distance [1/16 m] that
-#: accumulate (FIT profile; python-fitparse decodes it the same way)
-_CSD = 8
-_CSD_SPEED_SCALE, _CSD_DISTANCE_SCALE, _CSD_BITS = 100.0, 16.0, 12
-#: offsets are moved from Python lists into arrays, and counted, every this many file bytes
-_WINDOW_BYTES = 1 << 20
-#: records decoded per numpy pass
-_CHUNK_MESSAGES = 1 << 16
-
-
-class FastPathUnsupported(TrackReadError):
-    """The fast decoder does not handle this file (``engine="auto"`` then uses fitparse)."""
-
-
-class _Def:
-    """One definition message: field layout plus the offsets of its data messages."""
-
-    __slots__ = ("gnum", "big", "fields", "size", "offsets", "chunks", "n", "resets")
-
-    def __init__(self, gnum: int, big: bool, fields: list[tuple[int, int, int, int]], size: int):
-        self.gnum = gnum
-        self.big = big
-        self.fields = fields  # (field number, byte offset in message, size, base type id)
-        self.size = size  # data bytes after the header byte, developer fields included
-        self.offsets: list[int] = []  # offsets found since the last flush (the scan appends)
-        self.chunks: list[np.ndarray] = []  # flushed offsets
-        self.n = 0  # number of flushed offsets
-        #: positions of the definition messages that reset the accumulated distance (record
-        #: layouts with compressed_speed_distance), else None
-        self.resets: Optional[list[int]] = (
-            [] if gnum == _RECORD and any(f[0] == _CSD for f in fields) else None
-        )
-
-    def flush(self) -> int:
-        """Move the scanned offsets into an array; returns how many were moved."""
-        k = len(self.offsets)
-        if k:
-            self.chunks.append(np.array(self.offsets, dtype=np.int64))
-            self.offsets.clear()  # the same list: the scan holds its bound append
-            self.n += k
-        return k
-
-    def drop_last(self) -> None:
-        """Forget the last data message (it runs past the end of the data)."""
-        self.flush()
-        while self.chunks and self.chunks[-1].size == 0:
-            self.chunks.pop()
-        if self.chunks:
-            self.chunks[-1] = self.chunks[-1][:-1]
-            self.n -= 1
-
-    def offs(self) -> np.ndarray:
-        """All data-message offsets of this definition, in file order [bytes]."""
-        self.flush()
-        if len(self.chunks) != 1:
-            self.chunks = [np.concatenate(self.chunks) if self.chunks else np.empty(0, dtype=np.int64)]
-        return self.chunks[0]
-
-
-@functools.lru_cache(maxsize=1)
-def _base_types() -> dict[int, tuple[str, Any]]:
-    """FIT base type id -> (numpy dtype char, invalid raw value), from fitparse's profile."""
-    from fitparse.records import BASE_TYPES
-
-    out: dict[int, tuple[str, Any]] = {}
-    for ident, bt in BASE_TYPES.items():
-        if bt.name in ("string", "byte"):
-            continue
-        code = bt.fmt  # struct format letter; numpy understands the same letters
-        size = struct.calcsize(code)
-        if bt.name.startswith("float"):
-            out[ident] = (code, "nan")
-            continue
-        candidates = [2 ** (8 * size) - 1, 2 ** (8 * size - 1) - 1, 0]
-        invalid = next(c for c in candidates if _parses_invalid(bt, code, c))
-        out[ident] = (code, invalid)
-    return out
-
-
-def _parses_invalid(bt: Any, code: str, raw: int) -> bool:
-    try:
-        value = struct.unpack("<" + code, raw.to_bytes(struct.calcsize(code), "little"))[0]
-    except struct.error:
-        return False
-    return bt.parse(value) is None
-
-
-@functools.lru_cache(maxsize=None)
-def _profile_field(gnum: int, fnum: int) -> Any:
-    from fitparse.profile import MESSAGE_TYPES
-
-    mt = MESSAGE_TYPES.get(gnum)
-    return mt.fields.get(fnum) if mt else None
-
-
-# --------------------------------------------------------------------------- scanning
-def _too_many(source: str, what: str, cap: int) -> TrackReadError:
-    return TrackReadError(source, f"FIT file holds more than {cap:,} {what}; refused (no watch "
-                                  "records that much: a limit against files that would exhaust memory)")
 
 
 def _scan(data: bytes, source: str, content: FitContent, crc_spans: list[tuple[int, int]],
@@ -582,195 +463,6 @@ def _records(buf: np.ndarray, defs: list[_Def], comp_times: dict[int, np.ndarray
     return out
 
 
-# --------------------------------------------------------------------------- meta messages
-def _message_values(data: bytes, d: _Def, off: int) -> dict[int, Any]:
-    """Field number -> parsed raw value (None when invalid) of one small message."""
-    from fitparse.records import BASE_TYPES, parse_string
-
-    endian = ">" if d.big else "<"
-    out: dict[int, Any] = {}
-    for fnum, foff, size, btype in d.fields:
-        bt = BASE_TYPES.get(btype)
-        chunk = data[off + foff : off + foff + size]
-        if bt is None or bt.name == "byte":
-            out[fnum] = None
-        elif bt.name == "string":
-            out[fnum] = parse_string(chunk)
-        elif bt.size != size:
-            out[fnum] = None  # arrays / misaligned sizes: not used for meta
-        else:
-            out[fnum] = bt.parse(struct.unpack(endian + bt.fmt, chunk)[0])
-    return out
-
-
-def _render(gnum: int, fnum: int, values: dict[int, Any]) -> Any:
-    """Profile rendering of one raw value: subfield, enum name, scale and offset."""
-    raw = values.get(fnum)
-    f = _profile_field(gnum, fnum)
-    if raw is None or f is None:
-        return raw
-    for sf in f.subfields or ():
-        if any(values.get(rf.def_num) == rf.raw_value for rf in sf.ref_fields):
-            f = sf
-            break
-    if f.type.values and raw in f.type.values:
-        return f.type.values[raw]
-    if isinstance(raw, (int, float)):
-        if f.scale:
-            raw = float(raw) / f.scale
-        if f.offset:
-            raw = raw - f.offset
-    return raw
-
-
-def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], content: FitContent,
-          source: str, limits: FitLimits) -> None:
-    kinds = [k for k, d in enumerate(defs) if d.gnum in _META and d.n]
-    if sum(defs[k].n for k in kinds) > limits.max_meta_messages:
-        raise _too_many(source, "session, event and device messages", limits.max_meta_messages)
-    items: list[tuple[int, int, int]] = []  # (offset, definition index, index among its messages)
-    for k in kinds:
-        items.extend((int(off), k, i) for i, off in enumerate(defs[k].offs()))
-    items.sort()
-    for off, k, i in items:
-        d = defs[k]
-        v = _message_values(data, d, off)
-        ts = v.get(_TIMESTAMP)
-        if ts is None and k in comp_times and not np.isnan(comp_times[k][i]):
-            ts = int(comp_times[k][i])
-        g = d.gnum
-        if g == _FILE_ID:
-            content.file_types.append(enum_text(_render(g, 0, v)))
-            if content.manufacturer is None and content.product is None:
-                content.manufacturer = enum_text(_render(g, 1, v))
-                product = _render(g, 2, v)
-                content.product = None if product is None else str(product)
-                content.product_name = content.product_name or v.get(8)
-        elif g == _DEVICE_INFO:
-            if _render(g, 0, v) == "creator" and content.product_name is None:
-                content.product_name = v.get(27)
-        elif g == _SESSION:
-            s: dict = {"start_time": v.get(2), "timestamp": ts}
-            s = {key: (None if val is None else float(val)) for key, val in s.items()}
-            s["sport"] = enum_text(_render(g, 5, v))
-            s["sub_sport"] = enum_text(_render(g, 6, v))
-            for key, num in (
-                ("total_distance", 9),
-                ("total_ascent", 22),
-                ("total_descent", 23),
-                ("total_timer_time", 8),
-                ("total_elapsed_time", 7),
-            ):
-                val = _render(g, num, v)
-                s[key] = float(val) if isinstance(val, (int, float)) else None
-            content.sessions.append(s)
-        elif g == _SPORT:
-            content.sports.append((enum_text(_render(g, 0, v)), enum_text(_render(g, 1, v))))
-        elif g == _EVENT:
-            if _render(g, 0, v) == "timer" and ts is not None:
-                content.timer_events.append((float(ts), enum_text(_render(g, 1, v))))
-
-
-# --------------------------------------------------------------------------- CRC
-@functools.lru_cache(maxsize=1)
-def _crc_table() -> np.ndarray:
-    """Byte-wise table of the FIT CRC-16 (CRC-16/ARC, built from the FIT SDK nibble table)."""
-    nib = [0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
-           0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400]  # fmt: skip
-    table = np.zeros(256, dtype=np.uint16)
-    for b in range(256):
-        crc = 0
-        for nibble in (b & 0xF, b >> 4):
-            crc = ((crc >> 4) & 0x0FFF) ^ nib[crc & 0xF] ^ nib[nibble]
-        table[b] = crc
-    return table
-
-
-_CRC_CHUNK = 64
-#: bytes of one vectorised CRC pass (2**16 chunks side by side); longer data is cut into
-#: blocks of this size so that memory stays a few MiB whatever the file size
-_CRC_BLOCK = _CRC_CHUNK << 16
-
-
-def _square(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The shift tables of twice the length: applying a shift twice."""
-    return lo[lo & 0xFF] ^ hi[lo >> 8], lo[hi & 0xFF] ^ hi[hi >> 8]
-
-
-@functools.lru_cache(maxsize=None)
-def _shift_tables(log2_bytes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Tables (low byte, high byte) of the linear map "feed 2**log2_bytes zero bytes"."""
-    lo, hi = _crc_table().copy(), np.arange(256, dtype=np.uint16)  # one zero byte
-    for _ in range(log2_bytes):
-        lo, hi = _square(lo, hi)
-    return lo, hi
-
-
-def _shift(crc: np.ndarray, tables: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    lo, hi = tables
-    return lo[crc & 0xFF] ^ hi[crc >> 8]
-
-
-def _crc_pow2(arr: np.ndarray) -> int:
-    """CRC of a uint8 array whose length is a power of two times the chunk length."""
-    tab = _crc_table()
-    blocks = arr.reshape(-1, _CRC_CHUNK)
-    crc = np.zeros(blocks.shape[0], dtype=np.uint16)
-    for j in range(_CRC_CHUNK):
-        crc = (crc >> 8) ^ tab[(crc ^ blocks[:, j]) & 0xFF]
-    level = int(np.log2(_CRC_CHUNK))
-    while crc.size > 1:
-        a, b = crc[0::2], crc[1::2]
-        crc = _shift(a, _shift_tables(level)) ^ b
-        level += 1
-    return int(crc[0])
-
-
-def fit_crc(data: bytes | memoryview) -> int:
-    """FIT CRC-16 of ``data``, vectorised over many chunks at once.
-
-    The CRC starts at zero and has no final xor, so it is linear over GF(2):
-    ``crc(A + B) = shift(crc(A), len(B)) ^ crc(B)``, where ``shift`` (feeding zero bytes) is
-    a linear map on 16 bits, stored as two 256-entry tables (low byte, high byte). The data
-    is cut into 64-byte chunks processed side by side, then combined pairwise (a tree);
-    data longer than 4 MiB is processed in 4 MiB blocks combined the same way. Zero bytes in
-    front do not change a zero-initialised CRC, which makes the padding free.
-    """
-    tab = _crc_table()
-    n = len(data)
-    if n < 4 * _CRC_CHUNK:
-        crc = 0
-        for b in bytes(data):
-            crc = (crc >> 8) ^ int(tab[(crc ^ b) & 0xFF])
-        return crc
-    buf = np.frombuffer(data, dtype=np.uint8)
-    head = n % _CRC_BLOCK if n > _CRC_BLOCK else n
-    crc = np.uint16(0)
-    if head:
-        m = 1 << int(np.ceil(np.log2(-(-head // _CRC_CHUNK))))
-        arr = np.zeros(m * _CRC_CHUNK, dtype=np.uint8)
-        arr[m * _CRC_CHUNK - head :] = buf[:head]
-        crc = np.uint16(_crc_pow2(arr))
-    block_shift = _shift_tables(int(np.log2(_CRC_BLOCK)))
-    for start in range(head, n, _CRC_BLOCK):
-        crc = _shift(np.uint16(crc), block_shift) ^ np.uint16(_crc_pow2(buf[start : start + _CRC_BLOCK]))
-    return int(crc)
-
-
-def _check_crcs(data: bytes, content: FitContent, crc_spans: list[tuple[int, int]]) -> None:
-    view = memoryview(data)
-    for start, stop in crc_spans:
-        stored = int.from_bytes(data[stop - 2 : stop], "little")
-        computed = fit_crc(view[start : stop - 2])
-        if stored != computed:
-            content.notes.insert(
-                0,
-                f"FIT CRC check failed (CRC Mismatch [computed: 0x{computed:04X}, read: "
-                f"0x{stored:04X}]): the file may be damaged; decoded anyway.",
-            )
-            break
-
-
 # --------------------------------------------------------------------------- entry point
 def decode_fast(data: bytes, source: str, *, limits: Optional[FitLimits] = None) -> FitContent:
     """Decode FIT bytes into a :class:`FitContent` with the numpy decoder.
@@ -801,7 +493,7 @@ def decode_fast(data: bytes, source: str, *, limits: Optional[FitLimits] = None)
         comp_times = _compressed_times(buf, defs, header_starts)
         _meta(data, defs, comp_times, content, source, limits)  # capped: refuse before records
         content.records = _records(buf, defs, comp_times)
-        _check_crcs(data, content, crc_spans)
+        check_crcs(data, content, crc_spans)
     except FastPathUnsupported as exc:
         raise FastPathUnsupported(source, exc.reason) from None
     except TrackReadError:
