@@ -100,6 +100,7 @@ def real_rows():
 
 def sim_rows(seeds, settings):
     from trailtech.config import AnalysisConfig
+    from trailtech.dem import TileFolder
     from trailtech.pipeline import analyze
     from trailtech.simulate import simulate_trail_run
     from trailtech.simulate.dem import write_terrain_tiles
@@ -119,12 +120,18 @@ def sim_rows(seeds, settings):
                     t0 = time.perf_counter()
                     a = analyze(run.track, cfg)
                     times[key], out[key] = time.perf_counter() - t0, a.summary
+                # What tiles add, alone (the whole analysis is too noisy on a shared machine to
+                # resolve 0.1 s): scanning a fresh folder, opening the tile, sampling every row.
+                s_ = run.track.samples
+                t0 = time.perf_counter()
+                TileFolder(folder).sample(s_["lat_deg"].to_numpy(float), s_["lon_deg"].to_numpy(float))
+                times["tiles"] = time.perf_counter() - t0
             tr = run.truth
             rows.append({
                 "arcsec": arcsec, "sigma_m": sigma_m, "seed": seed, "source": out["dem"].elevation_source,
                 "gps_asc": 100 * (out["gps"].ascent_m / tr.ascent_m - 1), "gps_desc": 100 * (out["gps"].descent_m / tr.descent_m - 1),
                 "dem_asc": 100 * (out["dem"].ascent_m / tr.ascent_m - 1), "dem_desc": 100 * (out["dem"].descent_m / tr.descent_m - 1),
-                "cost_s": times["dem"] - times["gps"],
+                "cost_s": times["dem"] - times["gps"], "tile_s": times["tiles"],
             })
     return rows
 
@@ -163,11 +170,11 @@ def render(real, sim) -> str:
         out += ["## Simulated GPS-only trail runs with terrain tiles (vs the exact truth)", "",
                 "`simulate_trail_run(elevation_noise=\"gps\", position_noise_m=3)` (truth ~714 m up, ~410 m "
                 "down), analysed without tiles (GPS altitude) and with the simulator's own tiles.", "",
-                "| posts | DEM error | seed | source | GPS ascent | GPS descent | tiles ascent | tiles descent | time cost |",
-                "|---|---|---|---|---|---|---|---|---|"]
+                "| posts | DEM error | seed | source | GPS ascent | GPS descent | tiles ascent | tiles descent | analyze with - without | tile work |",
+                "|---|---|---|---|---|---|---|---|---|---|"]
         for r in sim:
             out.append(f"| {r['arcsec']}\" | {r['sigma_m']:g} m | {r['seed']} | {r['source']} | {r['gps_asc']:+.1f} % | "
-                       f"{r['gps_desc']:+.1f} % | {r['dem_asc']:+.1f} % | {r['dem_desc']:+.1f} % | {r['cost_s']:+.3f} s |")
+                       f"{r['gps_desc']:+.1f} % | {r['dem_asc']:+.1f} % | {r['dem_desc']:+.1f} % | {r['cost_s']:+.3f} s | {r['tile_s']:.3f} s |")
         out.append("")
         for (arc, sig) in sorted({(r["arcsec"], r["sigma_m"]) for r in sim}):
             rs = [r for r in sim if (r["arcsec"], r["sigma_m"]) == (arc, sig)]
@@ -178,8 +185,10 @@ def render(real, sim) -> str:
                        f"{worst_d:.1f} %, mean |error| ascent {np.mean([abs(r['dem_asc']) for r in rs]):.1f} % / descent "
                        f"{np.mean([abs(r['dem_desc']) for r in rs]):.1f} % (GPS altitude alone: worst {max(abs(r['gps_asc']) for r in rs):.1f} % / "
                        f"{max(abs(r['gps_desc']) for r in rs):.1f} %); +-3 % target {ok}.")
-        out.append(f"- Time: tiles cost at most {max(r['cost_s'] for r in sim):+.3f} s per analysis "
-                   f"(median {np.median([r['cost_s'] for r in sim]):+.3f} s; target <= 0.2 s).")
+        out.append(f"- Time: the tile work (scan a fresh folder, open the tile, sample every position) takes at most "
+                   f"{max(r['tile_s'] for r in sim):.3f} s per file; whole analyses with tiles minus without: median "
+                   f"{np.median([r['cost_s'] for r in sim]):+.3f} s, max {max(r['cost_s'] for r in sim):+.3f} s (one call "
+                   "each on a shared machine, noise about +-0.3 s); target <= 0.2 s.")
         out.append("")
     return "\n".join(out)
 

@@ -88,6 +88,7 @@ def test_serve_passes_the_tiles_on(tiles, monkeypatch):
     assert calls == [str(tiles.resolve())]
 
 
+@pytest.mark.slow
 def test_real_gps_only_watch_is_gps_at_every_rate(real_dir):
     from scripts.elevation_accuracy import thin
     from trailtech.io import load

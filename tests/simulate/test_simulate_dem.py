@@ -30,6 +30,7 @@ def test_tiles_hold_the_course_with_the_asked_error(run, tmp_path):
         write_terrain_tiles(course, tmp_path, arcsec=2)
 
 
+@pytest.mark.slow
 def test_gps_only_run_with_tiles_is_within_3_pct_of_the_truth(run, tmp_path):
     write_terrain_tiles(run.course, tmp_path, seed=0, arcsec=1, error_sigma_m=3.0)
     s = analyze(run.track, AnalysisConfig(dem_dir=str(tmp_path))).summary
