@@ -9,11 +9,8 @@ Parse options, call the library, print, and map errors to exit codes (see
     trailtech season PATH... [--json] [--report OUT.html] [--out DIR] [--jobs N]
                              [--cache DIR | --no-cache] [--scheduler ADDRESS]
     trailtech serve [--host 127.0.0.1] [--port 8000] [--open] [--max-upload-mb 64]
-    trailtech dem fetch FILE... [--dem DIR] [--url TEMPLATE]
+    trailtech dem fetch FILE... [--dem DIR] [--url TEMPLATE]   (and :mod:`.cli_elevation`)
     trailtech --version
-
-``analyze``, ``report`` and ``season`` also take ``--dem DIR`` and
-``--elevation-source barometric|gps|dem``; ``serve`` takes ``--dem DIR``.
 
 Exit codes: 0 ok; 1 (season only) some files could not be read; 2 unreadable input, bad
 usage or an I/O failure; 130 interrupted (Ctrl+C). Every error is one line on stderr:
@@ -41,6 +38,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from . import cli_elevation as _elev
 from ._version import __version__
 from .errors import DataQualityWarning, TrailtechError, error_line
 
@@ -323,20 +321,6 @@ def _write_report(analysis, path: str) -> None:
     write_output(path, render_report(analysis).encode("utf-8", "backslashreplace"))
 
 
-def _elevation_config(args):
-    """The AnalysisConfig of ``--elevation-source`` and ``--dem`` (None: the defaults)."""
-    from .config import AnalysisConfig
-
-    source, dem = getattr(args, "elevation_source", None), getattr(args, "dem", None)
-    if dem is not None and not os.path.isdir(dem):
-        raise _CliError(f"--dem {dem}: no such folder")
-    # TRAILTECH_DEM goes into the configuration too, so the season cache keys on it.
-    dem = dem or os.environ.get("TRAILTECH_DEM") or None
-    if source is None and dem is None:
-        return None
-    return AnalysisConfig(elevation_source=source or "auto", dem_dir=os.path.abspath(dem) if dem else "")
-
-
 def _cmd_analyze(args) -> int:
     from .pipeline import analyze
 
@@ -344,7 +328,7 @@ def _cmd_analyze(args) -> int:
         if out:
             _check_output(out)
     track = _load(args.file)
-    analysis = analyze(track, _elevation_config(args))
+    analysis = analyze(track, _elev.config(args))
     doc = analysis.to_dict()
     _out(_dumps(doc) if args.json else _analyze_text(doc))
     if args.report:
@@ -363,7 +347,7 @@ def _cmd_report(args) -> int:
 
     _check_output(args.output)
     track = _load(args.file)
-    analysis = analyze(track, _elevation_config(args))
+    analysis = analyze(track, _elev.config(args))
     _writing(args.output, lambda: _write_report(analysis, args.output))
     _out(f"report written to {args.output}")
     return EXIT_OK
@@ -467,7 +451,7 @@ def _cmd_season(args) -> int:
     elif args.cache:
         cache = args.cache
     season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler,
-                            config=_elevation_config(args))
+                            config=_elev.config(args))
     for err in season.errors:
         print(f"trailtech: {err['file']}: {err['error']}", file=sys.stderr)
     if not season.errors and len(season.activities) == 0:
@@ -489,11 +473,7 @@ def _cmd_season(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    if args.dem is not None:
-        _elevation_config(args)  # checks the folder
-        from .dem.folder import DEM_ENV
-
-        os.environ[DEM_ENV] = os.path.abspath(args.dem)  # every upload's analysis reads it
+    _elev.serve_tiles(args)
     try:
         from .web import serve
     except ImportError as exc:
@@ -503,22 +483,6 @@ def _cmd_serve(args) -> int:
                             "pip install 'trailtech[web]'") from exc
         raise
     serve(host=args.host, port=args.port, open_browser=args.open, max_upload_mb=args.max_upload_mb)
-    return EXIT_OK
-
-
-def _cmd_dem_fetch(args) -> int:
-    from .dem.fetch import DEFAULT_URL, default_dem_dir, fetch_tiles, track_tile_names
-
-    folder = args.dem or str(default_dem_dir())
-    names = track_tile_names(_load(f) for f in args.files)
-    if not names:
-        raise _CliError("no positions in the files: no terrain tiles to fetch")
-    try:
-        present, missing = fetch_tiles(names, folder, url=args.url or DEFAULT_URL, progress=sys.stderr.isatty())
-    except OSError as exc:
-        raise _CliError(f"dem fetch: {exc}") from exc
-    _out(f"{len(present)} tile(s) in {folder}" + (f"; no tile for {', '.join(missing)} (sea)" if missing else ""))
-    _out(f"use them with: trailtech analyze FILE --dem {folder}")
     return EXIT_OK
 
 
@@ -587,17 +551,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--report", metavar="OUT.html", help="also write the HTML report")
     s.add_argument("--flags-gpx", metavar="OUT.gpx",
                    help="also write the line-practice stretches as GPX courses for your watch")
-    s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
-    s.add_argument("--elevation-source", choices=("barometric", "gps", "dem"),
-                   help="override the elevation source the file's device or signal suggests")
+    _elev.add_options(s)
     s.set_defaults(func=_cmd_analyze)
 
     s = sub.add_parser("report", help="self-contained HTML report of one activity")
     s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
     s.add_argument("-o", "--output", metavar="OUT.html", required=True, help="report file to write")
-    s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
-    s.add_argument("--elevation-source", choices=("barometric", "gps", "dem"),
-                   help="override the elevation source the file's device or signal suggests")
+    _elev.add_options(s)
     s.set_defaults(func=_cmd_report)
 
     s = sub.add_parser("season", help="every activity under the paths (folders, Strava export .zip)")
@@ -610,9 +570,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--cache", metavar="DIR", help="cache folder (default: the user cache folder)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing dask.distributed cluster")
-    s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
-    s.add_argument("--elevation-source", choices=("barometric", "gps", "dem"),
-                   help="override the elevation source the file's device or signal suggests")
+    _elev.add_options(s)
     s.set_defaults(func=_cmd_season)
 
     s = sub.add_parser("serve", help="the local upload page")
@@ -621,18 +579,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--open", action="store_true", help="open the page in a browser")
     s.add_argument("--max-upload-mb", type=_positive_mb, default=64, metavar="MB",
                    help="largest upload accepted (default 64)")
-    s.add_argument("--dem", metavar="DIR", help="folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)")
+    _elev.add_options(s, source=False)
     s.set_defaults(func=_cmd_serve)
 
-    s = sub.add_parser("dem", help="terrain tiles")
-    dem_sub = s.add_subparsers(dest="dem_command", metavar="ACTION")
-    dem_sub.required = True
-    f = dem_sub.add_parser("fetch", help="download the terrain tiles the files need (the only network access)")
-    f.add_argument("files", metavar="FILE", nargs="+", help="activity files")
-    f.add_argument("--dem", metavar="DIR", help="tile folder (default $TRAILTECH_DEM, else the user cache folder)")
-    f.add_argument("--url", metavar="TEMPLATE",
-                   help="tile URL with {lat} and {name} (default: Terrain Tiles on AWS, skadi .hgt.gz)")
-    f.set_defaults(func=_cmd_dem_fetch)
+    _elev.add_dem_command(sub, load=_load, out=_out)
     return p
 
 
@@ -674,7 +624,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             except OSError as exc:
                 raise _StdoutError(_reason(exc)) from exc
         return code
-    except _CliError as exc:
+    except (_CliError, _elev.OptionError) as exc:
         return _fail(str(exc))
     except TrailtechError as exc:
         return _fail(error_line(exc, "<stdin>" if file == "-" else file))

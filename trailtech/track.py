@@ -199,7 +199,7 @@ class Track:
             ``warnings`` and ``elevation_source`` (``"barometric"``, ``"gps"`` or null: the
             device table, else the signal; terrain tiles are an analysis option).
         """
-        from .prepare.elevation import track_elevation_source  # prepare imports this module
+        from .processing.elevation_source import track_elevation_source  # it reads the samples
 
         t = self.meta.device_totals
         return {
