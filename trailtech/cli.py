@@ -9,7 +9,6 @@ Parse options, call the library, print, and map errors to exit codes (see
     trailtech season PATH... [--json] [--report OUT.html] [--out DIR] [--jobs N]
                              [--cache DIR | --no-cache] [--scheduler ADDRESS]
     trailtech serve [--host 127.0.0.1] [--port 8000] [--open] [--max-upload-mb 64]
-    trailtech dem fetch FILE... [--dem DIR] [--url TEMPLATE]   (and :mod:`.cli_elevation`)
     trailtech --version
 
 Exit codes: 0 ok; 1 (season only) some files could not be read; 2 unreadable input, bad
@@ -162,6 +161,15 @@ def _signed_m(value: Any, sign: str) -> str:
     return text if text == "–" else sign + text
 
 
+def _crossover_text(hr: dict) -> str:
+    """The crossover grade with its interval, or why there is none (issue 15)."""
+    if hr.get("crossover_grade_pct") is None:
+        return "– (" + (hr.get("crossover_reason_text") or "not found") + ")"
+    ci = hr.get("crossover_ci_pct")
+    return _fmt(hr["crossover_grade_pct"], " %", nd=1) + (
+        f" ({ci[0]:.1f}–{ci[1]:.1f} %, observed)" if ci else "")
+
+
 def _hms(seconds: Any) -> str:
     if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
         return "–"
@@ -203,8 +211,8 @@ def _info_text(doc: dict) -> str:
     has = doc["has"]
     sensors = [name.replace("_", " ") for name, v in has.items()
                if v and name != "barometric_elevation"]
-    if has.get("elevation") and has.get("barometric_elevation") is not None:
-        sensors = [("elevation (barometric)" if has["barometric_elevation"] else "elevation (GPS)")
+    if has.get("elevation") and doc.get("elevation_source"):  # device table, else the signal
+        sensors = [("elevation (barometric)" if doc["elevation_source"] == "barometric" else "elevation (GPS)")
                    if s == "elevation" else s for s in sensors]
     t = doc["device_totals"]
     totals = ", ".join(x for x in [
@@ -224,7 +232,6 @@ def _info_text(doc: dict) -> str:
         ("samples", f"{doc['samples']:,}"),
         ("sensors", ", ".join(sensors) or "–"),
         ("device totals", totals),
-        ("elevation source", doc.get("elevation_source") or "–"),
     ]
     out = _kv(rows)
     for w in doc["warnings"]:
@@ -257,8 +264,8 @@ def _analyze_text(doc: dict) -> str:
         ("pace", f"{_pace(s['avg_speed_mps'])} ({_pace(s['gap_speed_mps'])} grade-adjusted)"),
         ("flat cadence", _fmt(s["flat_cadence_spm"], " spm")),
         ("hike / run", f"{_hms(s['hike_time_s'])} / {_hms(s['run_time_s'])} (by {hr['method']})"),
-        ("crossover grade", _fmt(hr["crossover_grade_pct"], " %", nd=1)
-         + (" (from your hiking and running speeds)" if hr.get("crossover_method") == "model" else "")),
+        ("crossover grade", _crossover_text(hr)),
+        ("hike / run effort", (hr.get("effort") or {}).get("text") or "–"),
         ("technical descent", _fmt(s["technical_distance_m"], " m")),
         ("descent control", _fmt(s["descent_control_score"], " / 100")),
     ])
@@ -450,8 +457,7 @@ def _cmd_season(args) -> int:
         cache = False
     elif args.cache:
         cache = args.cache
-    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler,
-                            config=_elev.config(args))
+    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler, config=_elev.config(args))
     for err in season.errors:
         print(f"trailtech: {err['file']}: {err['error']}", file=sys.stderr)
     if not season.errors and len(season.activities) == 0:
@@ -473,7 +479,6 @@ def _cmd_season(args) -> int:
 
 
 def _cmd_serve(args) -> int:
-    _elev.serve_tiles(args)
     try:
         from .web import serve
     except ImportError as exc:
@@ -537,8 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Coaching on technical trail terrain from watch files (FIT, GPX, TCX, gzipped).",
     )
     p.add_argument("--version", action="version", version=f"trailtech {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
 
     s = sub.add_parser("info", help="what a file holds, no analysis")
     s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
@@ -551,13 +555,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--report", metavar="OUT.html", help="also write the HTML report")
     s.add_argument("--flags-gpx", metavar="OUT.gpx",
                    help="also write the line-practice stretches as GPX courses for your watch")
-    _elev.add_options(s)
     s.set_defaults(func=_cmd_analyze)
 
     s = sub.add_parser("report", help="self-contained HTML report of one activity")
     s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
     s.add_argument("-o", "--output", metavar="OUT.html", required=True, help="report file to write")
-    _elev.add_options(s)
     s.set_defaults(func=_cmd_report)
 
     s = sub.add_parser("season", help="every activity under the paths (folders, Strava export .zip)")
@@ -570,7 +572,6 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--cache", metavar="DIR", help="cache folder (default: the user cache folder)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing dask.distributed cluster")
-    _elev.add_options(s)
     s.set_defaults(func=_cmd_season)
 
     s = sub.add_parser("serve", help="the local upload page")
@@ -579,10 +580,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--open", action="store_true", help="open the page in a browser")
     s.add_argument("--max-upload-mb", type=_positive_mb, default=64, metavar="MB",
                    help="largest upload accepted (default 64)")
-    _elev.add_options(s, source=False)
     s.set_defaults(func=_cmd_serve)
-
-    _elev.add_dem_command(sub, load=_load, out=_out)
+    _elev.add_to(sub, load=_load, out=_out)  # --dem, --elevation-source and `dem fetch`
     return p
 
 

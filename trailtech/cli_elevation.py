@@ -11,13 +11,30 @@ import os
 import sys
 from typing import Callable, Optional
 
-__all__ = ["OptionError", "add_options", "config", "serve_tiles", "add_dem_command"]
+__all__ = ["OptionError", "add_to", "add_options", "config", "serve_tiles", "add_dem_command"]
 
 _DEM_HELP = "folder of terrain tiles (.hgt, GeoTIFF; default $TRAILTECH_DEM)"
 
 
 class OptionError(Exception):
     """A bad elevation option: the message is the whole error line."""
+
+
+def add_to(sub, *, load: Callable, out: Callable[[str], None]) -> None:
+    """Add the options to the ``analyze``, ``report``, ``season`` and ``serve`` parsers of
+    ``sub`` (an argparse subparsers action), and the ``dem`` command."""
+    for name in ("analyze", "report", "season"):
+        add_options(sub.choices[name])
+    serve = sub.choices["serve"]
+    add_options(serve, source=False)
+    run_serve = serve.get_default("func")
+
+    def serve_with_tiles(args):
+        serve_tiles(args)
+        return run_serve(args)
+
+    serve.set_defaults(func=serve_with_tiles)
+    add_dem_command(sub, load=load, out=out)
 
 
 def add_options(parser, *, source: bool = True) -> None:

@@ -98,6 +98,13 @@ class AnalysisConfig:
     should_hike_min_grade: float = _f(0.10, "science.md 2C step 2: climbs with mean g >= 0.10 [H]", 0, 1)
     could_run_max_grade: float = _f(0.12, "science.md 2C step 4: hike bouts on g < 0.12 [H]", 0, 1)
     long_climb_s: float = _f(300.0, "science.md 2C step 2: marginal R flagged on climbs > 5 min [H]", 0, 7200)
+    crossover_bandwidth_grade: float = _f(0.05, "issue 15: kernel half-width of the observed crossover, read on simulated runners (scripts/hike_run_accuracy.py) [H]", 0.01, 0.2)
+    crossover_min_pieces: int = _f(3, "issue 15: climbing pieces of each gait near a comparable grade [H]", 1, 100)
+    crossover_min_s: float = _f(180.0, "issue 15: climbing time of each gait near a comparable grade [H]", 0, 7200)
+    crossover_max_ci_grade: float = _f(0.06, "issue 15: widest 90 % interval still reported: a wrong crossover is worse than none [H]", 0.005, 0.5)
+    crossover_min_t: float = _f(2.0, "issue 15: running faster just below, not just above the crossover, by 2 standard errors; on simulated runners 1.5 let answers 6 points off through [H]", 0, 10)
+    flag_min_m: float = _f(100.0, "issue 15: no hike/run flag shorter than 100 m [H]", 0, 5000)
+    flag_min_s: float = _f(60.0, "issue 15: no hike/run flag shorter than 60 s [H]", 0, 3600)
 
     # --- segments (science.md 2B and 3A) ---
     climb_enter_grade: float = _f(0.06, "science.md 2B [H]", 0, 0.5)
@@ -119,6 +126,14 @@ class AnalysisConfig:
     technical_threshold: float = _f(0.5, "science.md 3D [H]", 0, 1)
     braking_ratio_good: float = _f(0.03, "science.md 3B M5 [H]: braking work <= 3% of potential energy released (real-corpus median 2.7%)", 0, 10)
     braking_ratio_poor: float = _f(0.15, "science.md 3B M5 [H]: braking work >= 15% of potential energy released (real-corpus max 22%, simulated switchbacks 9%)", 0, 10)
+    braking_cadence_drop_spm: float = _f(4.0, "issue 14 [H]: a braking surge is a speed drop with the cadence falling >= 4 spm (a rigid brake plants the foot ahead and the step rate collapses; a slow-down taken in control keeps it, Lieberman et al. 2015); the simulator's controlled runner keeps cadence within ~2 spm", 0, 50)
+    braking_noise_factor: float = _f(3.0, "issue 14 [H]: the braking drop is at least 3 x the measured noise of the speed source (Doppler ~0.1 m/s, Townshend 2008; position-differenced speed several times that)", 0, 20)
+    max_braking_interval_s: float = _f(3.0, "issue 14 [H]: braking surges (<= 2 s) are measured only from samples at most 3 s apart; sparser data leave the part out and say so", 1, 60)
+    braking_min_dense_share: float = _f(0.01, "issue 14 [H]: a recording with >= 1 % of its sample spacings <= max_braking_interval_s adapts to speed changes (smart recording writes a point on each), so braking surges are measured; a fixed sparse interval has none", 0, 1)
+    braking_surges_good_per_100m: float = _f(0.5, "issue 14 [H]: <= 0.5 braking surges per 100 m scores full marks", 0, 20)
+    braking_surges_poor_per_100m: float = _f(1.5, "issue 14 [H]: >= 1.5 braking surges per 100 m scores 0 (the simulator braking at every 30 m hairpin makes 3.3) (science.md 3B M4 poor at 3 events, which counted terrain-forced slow-downs too)", 0, 50)
+    pitch_min_length_m: float = _f(100.0, "issue 14 [H]: steep or technical pitches of >= ~100 m inside a long descent are scored on their own", 20, 2000)
+    pitch_max_grade: float = _f(-0.15, "issue 14 [H]: a pitch is steep at grade <= -15 % (science.md 3B M6: shorter steps on g <= -0.15)", -1, 0)
     technical_max_grade: float = _f(-0.08, "science.md 3D: technical descents have mean grade <= -0.08 [H]", -1, 0)
 
     # --- line practice and repeats (science.md 3E and topic 6) ---

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import pandas as pd
 
 from ._json import jsonable
+from .analysis.gait.crossover import crossover_reason_text
+from .analysis.gait.effort import effort_sentence
 from .analysis.tables import CONTRACT_COLUMNS, AnalysisSummary, HikeRun
 from .config import AnalysisConfig
 from .timeline import TIMELINE_COLUMNS, Column
@@ -70,6 +72,14 @@ def hike_run_dict(hike_run: HikeRun) -> dict[str, Any]:
         "method": hike_run.method,
         "crossover_grade_pct": jsonable(hike_run.crossover_grade_pct),
         "crossover_method": hike_run.crossover_method,
+        "crossover_ci_pct": None if hike_run.crossover_ci_pct is None
+        else [jsonable(x) for x in hike_run.crossover_ci_pct],
+        "crossover_reason": hike_run.crossover_reason,
+        "crossover_reason_text": crossover_reason_text(hike_run.crossover_reason,
+                                                       hike_run.crossover_reason_grade_pct) or None,
+        "effort": None if hike_run.effort is None else
+        {**{k: jsonable(v) for k, v in hike_run.effort.to_dict().items()},
+         "text": effort_sentence(hike_run.effort)},
         "hike_time_s": jsonable(hike_run.hike_time_s),
         "run_time_s": jsonable(hike_run.run_time_s),
         "ran_should_hike": _table(hike_run.ran_should_hike, "hike_run_flags"),

@@ -37,28 +37,66 @@ def test_braking_work_known_answer():
 def test_steady_descent_scores_100_and_choppy_one_low():
     n = 120
     steady = dsc.descent_metrics(np.full(n, 3.5), np.full(n, 176.0), np.ones(n, bool), np.ones(n, bool),
-                                 length_m=420, drop_m=60, flat_cadence_spm=170)
+                                 length_m=420, drop_m=60, flat_cadence_spm=170, flat_stride_m=1.2)
     cs = dsc.control_score(steady)
     assert cs.score == pytest.approx(100.0) and not cs.renormalised
+    assert cs.used == ("cadence", "cadence_cv", "stride", "braking")
     rng = np.random.default_rng(0)
     v = np.tile(np.r_[np.full(4, 3.5), 2.0, 2.0, 2.6, 3.0], 15)
-    cad = 160 + rng.normal(0, 12, v.size)
+    # every brake plants the foot: the step rate falls with the speed
+    cad = 160 + 10 * (v - 3.5) + rng.normal(0, 2, v.size)
     choppy = dsc.descent_metrics(v, cad, np.ones(v.size, bool), np.ones(v.size, bool),
-                                 length_m=300, drop_m=45, flat_cadence_spm=170)
+                                 length_m=300, drop_m=45, flat_cadence_spm=170, flat_stride_m=1.0)
     assert dsc.control_score(choppy).score < 30
-    assert choppy.braking_events == 15
+    assert choppy.braking_events == 15 and choppy.braking_surges == 15
 
 
-def test_score_renormalises_without_cadence():
+def test_terrain_forced_slowdowns_with_even_steps_are_not_braking():
+    # The same speed profile as a choppy descent, but the cadence holds: the stride takes up
+    # the speed changes (control). Braking events (speed drops) stay as a descriptor.
+    v = np.tile(np.r_[np.full(4, 3.5), 2.0, 2.0, 2.6, 3.0], 15)
+    cad = np.full(v.size, 176.0)
+    m = dsc.descent_metrics(v, cad, np.ones(v.size, bool), np.ones(v.size, bool),
+                            length_m=300, drop_m=45, flat_cadence_spm=170, flat_stride_m=1.25)
+    assert m.braking_events == 15 and m.braking_surges == 0
+    assert dsc.control_score(m).score == pytest.approx(100.0)
+
+
+def test_no_cadence_no_score_but_descriptors():
     n = 100
     m = dsc.descent_metrics(np.full(n, 3.0), None, np.ones(n, bool), np.ones(n, bool),
                             length_m=300, drop_m=40, flat_cadence_spm=None)
     cs = dsc.control_score(m)
-    assert cs.score == pytest.approx(100.0) and cs.renormalised
-    assert np.isnan(cs.parts["cadence"]) and np.isnan(cs.parts["cadence_cv"])
-    # the points of the parts that exist sum to the score; the missing ones are NaN
+    assert np.isnan(cs.score) and cs.used == ()
+    assert np.isnan(cs.columns()["points_cadence"]) and cs.columns()["control_parts"] == []
+    assert m.speed_cv == pytest.approx(0.0) and m.braking_events == 0
+
+
+def test_braking_not_measured_at_sparse_sampling():
+    # cadence recorded every 8 s, linearly interpolated on the 1 s grid
+    t = np.arange(240.0)
+    knots = np.arange(0, 241, 8.0)
+    cad = np.interp(t, knots, 176 + 3 * np.sin(knots))
+    m = dsc.descent_metrics(np.full(t.size, 3.0), cad, np.ones(t.size, bool), np.ones(t.size, bool),
+                            length_m=700, drop_m=100, flat_cadence_spm=170, flat_stride_m=1.0)
+    assert m.sample_interval_s == pytest.approx(8.0, rel=0.1)
+    cs = dsc.control_score(m)
+    assert cs.not_measured == ("braking",) and "braking" not in cs.used and cs.renormalised
     assert np.nansum(list(cs.points.values())) == pytest.approx(cs.score)
-    assert np.isnan(cs.columns()["points_cadence"]) and cs.columns()["score_renormalised"]
+
+
+def test_braking_threshold_scales_with_speed_noise():
+    rng = np.random.default_rng(3)
+    v = 3.0 + rng.normal(0, 0.4, 300)  # a noisy position-differenced speed
+    assert dsc.speed_noise_mps(v) == pytest.approx(0.4 * 0.7, rel=0.35)
+    m = dsc.descent_metrics(v, np.full(300, 176.0) + rng.normal(0, 3, 300), np.ones(300, bool),
+                            np.ones(300, bool), length_m=900, drop_m=120, flat_cadence_spm=170)
+    assert m.braking_threshold_mps > 0.6
+
+
+def test_stride_target_shortens_with_grade():
+    assert dsc.stride_target(-0.05) == pytest.approx(1.10)
+    assert dsc.stride_target(-0.15) == pytest.approx(1.0) == dsc.stride_target(-0.30)
 
 
 def test_tortuosity_straight_vs_zigzag():
@@ -356,3 +394,13 @@ def test_merge_same_stretch_keeps_worst_and_says_how_often():
     assert len(pr.merge_same_stretch(c.iloc[:0])) == 0
     with pytest.raises(ValueError, match="gate_radius_m"):
         pr.merge_same_stretch(c, gate_radius_m=0)
+
+
+def test_select_candidates_without_cadence_uses_braking_events():
+    # issue 14: no cadence, no score; a technical stretch with braking events still qualifies
+    base = dict(start_lat=45.0, start_lon=6.0, end_lat=45.0, end_lon=6.0, drop_m=30.0, length_m=200,
+                avg_grade_pct=-15, control_score=np.nan, technicality=0.7, time_lost_s=20)
+    s = pd.DataFrame([dict(base, start_m=0, end_m=200, braking_per_100m=2.0),
+                      dict(base, start_m=500, end_m=700, braking_per_100m=0.2)])
+    c = pr.select_candidates(s)
+    assert c.start_m.tolist() == [0]

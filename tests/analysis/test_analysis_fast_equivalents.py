@@ -23,21 +23,10 @@ from trailtech.prepare import prepare
 from trailtech.timeline import GAIT_RUN
 
 
-def _rolling_cv_reference(x, window):
-    r = pd.Series(x).rolling(window, center=True, min_periods=max(3, window // 3))
-    q1, q3, med = r.quantile(0.25), r.quantile(0.75), r.median()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = ((q3 - q1) / 1.349 / med).to_numpy()
-    return np.where(np.isfinite(out) & (med.to_numpy() > 0), out, np.nan)
-
-
-def _technicality_along_reference(v, c, ve, moving, turn, window=31):
+def _technicality_along_reference(v, ve, moving, turn, grade=None, window=31):
     """technicality_along as it was: one pandas rolling call per statistic and stretch."""
     v = np.where(np.asarray(moving, bool), np.asarray(v, float), np.nan)
-    comps = {"speed_cv": _rolling_cv_reference(v, window)}
-    if c is not None:
-        c = np.where(np.isfinite(v) & (np.asarray(c, float) > 0), c, np.nan)
-        comps["cadence_cv"] = _rolling_cv_reference(c, window)
+    comps = {}
     if ve is not None:
         ve = np.where(np.isfinite(v), np.asarray(ve, float), np.nan)
         kw = dict(window=window, center=True, min_periods=max(3, window // 3))
@@ -47,6 +36,9 @@ def _technicality_along_reference(v, c, ve, moving, turn, window=31):
             comps["shortfall"] = np.where(se > 0, 1.0 - sv / se, np.nan)
     comps["tortuosity_deg_per_m"] = pd.Series(np.asarray(turn, float)).rolling(
         window, center=True, min_periods=1).mean().to_numpy()
+    if grade is not None:
+        comps["steepness"] = -pd.Series(np.asarray(grade, float)).rolling(
+            window, center=True, min_periods=1).mean().to_numpy()
     num, den = np.zeros(v.size), np.zeros(v.size)
     for k, arr in comps.items():
         s = ramp(arr, *tr.ANCHORS[k])
@@ -65,33 +57,33 @@ def _series(data, n, lo, hi, nan_share):
 
 
 @settings(max_examples=120, deadline=None)
-@given(data=st.data(), window=st.sampled_from([3, 4, 9, 30, 31]), cadence=st.booleans(),
+@given(data=st.data(), window=st.sampled_from([3, 4, 9, 30, 31]), graded=st.booleans(),
        expected=st.booleans(), inf=st.booleans())
-def test_technicality_along_pieces_equals_per_stretch_pandas(data, window, cadence, expected, inf):
+def test_technicality_along_pieces_equals_per_stretch_pandas(data, window, graded, expected, inf):
     n = data.draw(st.integers(1, 200))
     v = _series(data, n, 0.0, 6.0, 0.1)
     if inf:  # pandas' skip list orders infinities its own way: that path must match too
         v[data.draw(st.integers(0, n - 1))] = np.inf
-    c = _series(data, n, -5.0, 200.0, 0.1) if cadence else None
+    g = _series(data, n, -0.5, 0.1, 0.1) if graded else None
     ve = _series(data, n, -1.0, 5.0, 0.1) if expected else None
     moving = data.draw(arrays(bool, n))
     turn = _series(data, n, 0.0, 30.0, 0.05)
     cuts = sorted(data.draw(st.lists(st.integers(0, n), min_size=2, max_size=8)))
     pieces = [slice(a, b) for a, b in zip(cuts[::2], cuts[1::2])]
     with np.errstate(all="ignore"):
-        got = tr.technicality_along_pieces(v, c, ve, moving, turn, pieces, window_samples=window)
-        ref = [_technicality_along_reference(v[s], None if c is None else c[s],
-                                             None if ve is None else ve[s], moving[s], turn[s], window)
+        got = tr.technicality_along_pieces(v, ve, moving, turn, pieces, window_samples=window, grade=g)
+        ref = [_technicality_along_reference(v[s], None if ve is None else ve[s], moving[s], turn[s],
+                                             None if g is None else g[s], window)
                for s in pieces if s.stop > s.start]
-        one = tr.technicality_along(v, c, ve, moving, turn, window_samples=window)
-        one_ref = _technicality_along_reference(v, c, ve, moving, turn, window)
+        one = tr.technicality_along(v, ve, moving, turn, window_samples=window, grade=g)
+        one_ref = _technicality_along_reference(v, ve, moving, turn, g, window)
     assert got.tobytes() == (np.concatenate(ref) if ref else np.zeros(0)).tobytes()
     assert one.tobytes() == one_ref.tobytes()
 
 
 def test_technicality_along_rejects_too_short_window():
     with pytest.raises(ValueError, match="window_samples"):
-        tr.technicality_along(np.ones(5), None, None, np.ones(5, bool), np.zeros(5), window_samples=2)
+        tr.technicality_along(np.ones(5), None, np.ones(5, bool), np.zeros(5), window_samples=2)
 
 
 @given(lengths=st.lists(st.integers(0, 50), max_size=6), window=st.integers(1, 40))

@@ -56,10 +56,12 @@ def test_control_score_stays_in_0_100(vs, cad0, cad_sd, length, drop, flat):
     score = dsc.control_score(m).score
     assert 0.0 <= score <= 100.0 or np.isnan(score)
     comps = tr.technicality_components(v, cad, np.full(n, 3.0), v > 0.3,
-                                       np.cumsum(v), rng.normal(0, 3, n), np.cumsum(v))
+                                       np.cumsum(v), rng.normal(0, 3, n), np.cumsum(v),
+                                       mean_grade=-drop / length)
     t = tr.technicality(comps)
     assert 0.0 <= t <= 1.0 or np.isnan(t)
-    along = tr.technicality_along(v, cad, np.full(n, 3.0), v > 0.3, rng.uniform(0, 30, n))
+    along = tr.technicality_along(v, np.full(n, 3.0), v > 0.3, rng.uniform(0, 30, n),
+                                  grade=rng.uniform(-0.5, 0.1, n))
     fin = along[np.isfinite(along)]
     assert ((fin >= 0) & (fin <= 1)).all()
 

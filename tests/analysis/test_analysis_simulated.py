@@ -160,11 +160,13 @@ def test_no_cadence_uses_speed_method_and_says_so(trail):
     for sec in hiked:
         sel |= _rows_in(a, sec)
     assert (g[sel & (g != "stop")] == "hike").mean() >= 0.8
-    scores = a.descents["control_score"].to_numpy(float)
-    assert np.all((scores >= 0) & (scores <= 100))
+    # Issue 14: no cadence, no control score; the descriptors stay (speed CV, braking events).
+    assert len(a.descents) and a.descents["control_score"].isna().all()
+    assert a.descents["speed_cv"].notna().all()
     d = a.to_dict()
     assert d["hike_run"]["method"] == "speed"
-    assert all(x["cadence_spm"] is None for x in d["descents"])
+    assert all(x["cadence_spm"] is None and x["control_score"] is None for x in d["descents"])
+    assert all(isinstance(x["braking_events"], int) for x in d["descents"])
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

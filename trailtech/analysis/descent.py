@@ -1,23 +1,43 @@
-"""Descent control score (DCS, 0-100) and its components (science.md 3B/3C).
+"""Descent control score (0-100) from what the runner controls, and its descriptors.
 
-Per descent, on the 1 Hz timeline:
+Issue 14: the score measures the runner, not the terrain, the watch or the file format. Its
+parts are what coaching asks of a descent (science.md 3.3: "a steady, rhythmic foot strike
+even when terrain forces speed changes"; quick light steps +5-7 spm over the usual rhythm;
+shorter strides on steeper ground; no rigid braking):
 
-==== ====================================================== ======================= ======
- #   metric                                                 score 1 (good) .. 0     weight
-==== ====================================================== ======================= ======
- M1  median cadence minus the runner's flat cadence [spm]   ≥ +5 .. ≤ -5            30
- M2  cadence steadiness, robust CV 1.4826·MAD/median         < 3 % .. > 8 %          20
- M3  speed steadiness, robust CV of the smoothed speed       < 10 % .. > 25 %        20
- M4  braking events per 100 m (drop ≥ 0.6 m/s within 2 s)    ≤ 1 .. ≥ 3              15
- M5  braking work ÷ potential energy released                ≤ 3 % .. ≥ 15 %         15
-==== ====================================================== ======================= ======
+=========== =============================================================== ============ ======
+ part        metric                                                          0 .. 1       weight
+=========== =============================================================== ============ ======
+ cadence     median running cadence minus the runner's flat cadence; the    target-15 ..  30
+             target is +cadence_target_delta_spm on technical ground         target
+             (scaled by technicality T / technical_threshold, at most 1)
+ cadence_cv  cadence steadiness: IQR/1.349/median of the 5 s mean cadence     6 % .. 2 %   30
+ stride      step length over the flat step length (M6) against a target   target+0.25  15
+             that shortens with grade: 1.10 at -5 %, 1.00 at -15 % and       .. target
+             steeper
+ braking     braking surges per 100 m: a drop of the grade-adjusted speed   1.5 .. 0.5   25
+             ``v·F(g)`` (Strava GAP factor: the grade's share removed) of
+             at least max(braking_drop_mps, 3 x the speed source's measured
+             noise) within braking_window_s **with** the cadence falling by
+             braking_cadence_drop_spm (a terrain-forced slow-down taken in
+             control keeps the step rate and shortens the stride; a rigid
+             brake plants the foot ahead and the step rate collapses,
+             Lieberman et al. 2015)
+=========== =============================================================== ============ ======
 
-``DCS = 30·s_cadence + 20·s_cadence_cv + 20·s_speed_cv + 15·s_braking + 15·s_braking_work``,
-each part ``s`` a linear ramp between its poor and good anchors (:data:`WEIGHTS`). Without cadence (or without a flat-cadence baseline) the score is renormalised
-over the components that exist. M6 (stride-length ratio to the flat) and M7 (speed ÷ the
-runner's grade-expected speed) are reported beside the score, not in it. All anchors are
-heuristics [H] (science.md 3C); the M5 anchors were set on the real corpus (median ratio 2.7 %,
-90th percentile 7.4 %, max 22 % over 143 descents) and the simulator's switchbacks (9 %); the score measures steadiness, it is not a validated skill index.
+Speed steadiness (M3) and braking work (M5) are no longer parts: terrain forces speed changes
+and a runner in control is not penalised for them. They stay in the table as descriptors.
+
+* **Without cadence there is no score** (NaN, ``null`` in JSON): cadence is the runner's own
+  rhythm and no speed-only quantity tells control from terrain. The descriptors speed
+  steadiness (``speed_cv``) and braking events (``braking_events``, plain speed drops) are
+  reported instead, never on the 0-100 scale.
+* **A part that cannot be measured at the sampling at hand is left out and named**: braking
+  surges need samples at most ``max_braking_interval_s`` apart, on average or where speed
+  changes (smart recording writes a point on each speed change; a 2 s surge is invisible in
+  data taken every 8 s). ``control_parts`` lists the parts the score was built from.
+* All anchors are heuristics [H]; the score measures control, it is not a validated skill
+  index.
 """
 
 from __future__ import annotations
@@ -39,15 +59,20 @@ __all__ = [
     "ControlScore",
     "control_score",
     "WEIGHTS",
+    "braking_surges",
+    "speed_noise_mps",
+    "sample_interval_s",
+    "sample_knots",
+    "cadence_steadiness_cv",
+    "dense_share",
+    "stride_target",
     "PART_COLUMNS",
     "POINT_COLUMNS",
 ]
 
-#: The parts of the control score and their weights (science.md 3C): cadence versus flat (M1),
-#: cadence steadiness (M2), speed steadiness (M3), few braking events (M4), little braking
-#: work (M5).
-WEIGHTS = {"cadence": 30.0, "cadence_cv": 20.0, "speed_cv": 20.0, "braking": 15.0,
-           "braking_work": 15.0}
+#: The parts of the control score and their weights (issue 14): cadence versus flat, cadence
+#: steadiness, stride length against grade, few braking surges.
+WEIGHTS = {"cadence": 30.0, "cadence_cv": 30.0, "stride": 15.0, "braking": 25.0}
 
 #: The table column of each part's score in [0, 1].
 PART_COLUMNS = {k: f"score_{k}" for k in WEIGHTS}
@@ -107,6 +132,136 @@ def braking_events(speed_mps: np.ndarray, *, drop_mps: float = 0.6, window_sampl
     return np.flatnonzero(hit & ~np.r_[False, hit[:-1]])
 
 
+def braking_surges(gap_speed_mps: np.ndarray, cadence_spm: Optional[np.ndarray], *, drop_mps: float,
+                   window_samples: int = 2, cadence_drop_spm: float = 4.0) -> np.ndarray:
+    """Start index of each braking surge: a braking event with the step rate collapsing.
+
+    A braking event (:func:`braking_events`) of the grade-adjusted speed counts when the
+    cadence over the event and the ``window_samples + 2`` rows after it falls to at least
+    ``cadence_drop_spm`` below its median over the 3 rows before it (a slow-down taken with
+    the stride, the cadence kept, is control; one taken by planting the foot is braking).
+
+    Parameters
+    ----------
+    gap_speed_mps : array
+        Grade-adjusted speed ``v·F(g)`` at a fixed rate [m/s] (NaN rows never count).
+    cadence_spm : array or None
+        Cadence on the same rows [steps/min]; None: every braking event counts.
+    drop_mps : float
+        Smallest speed drop counted [m/s].
+    window_samples : int
+        Longest time the drop may take [samples].
+    cadence_drop_spm : float
+        Smallest cadence drop that makes an event a braking surge [steps/min].
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    ev = braking_events(gap_speed_mps, drop_mps=drop_mps, window_samples=window_samples)
+    if cadence_spm is None or ev.size == 0:
+        return ev
+    c = np.asarray(cadence_spm, dtype=float)
+    keep = []
+    for i in ev:
+        before = c[max(0, i - 3):i + 1]
+        after = c[i:i + window_samples + 3]
+        before, after = before[np.isfinite(before)], after[np.isfinite(after)]
+        if before.size and after.size and float(np.min(after)) <= float(np.median(before)) - cadence_drop_spm:
+            keep.append(i)
+    return np.asarray(keep, dtype=np.int64)
+
+
+def speed_noise_mps(speed_mps: np.ndarray) -> float:
+    """Measured noise of a speed stream: robust σ of its departures from a 5-row running median [m/s].
+
+    Doppler speed at 1 Hz gives ~0.05-0.15 m/s, speed differenced from GPS positions several
+    times that; NaN under 10 finite rows.
+    """
+    v = np.asarray(speed_mps, dtype=float)
+    if np.count_nonzero(np.isfinite(v)) < 10:
+        return float("nan")
+    import pandas as pd
+
+    med = pd.Series(v).rolling(5, center=True, min_periods=3).median().to_numpy()
+    r = v - med
+    r = r[np.isfinite(r)]
+    return float(1.4826 * median(np.abs(r - median(r)))) if r.size >= 10 else float("nan")
+
+
+def sample_knots(*columns: Optional[np.ndarray]) -> Optional[np.ndarray]:
+    """Rows of the time grid that hold a recorded sample (None when no column tells).
+
+    The grid interpolates sensor columns linearly between samples, so a sample sits where a
+    column's second difference is not zero. The knots of all the columns given (cadence,
+    heart rate: unsmoothed sensors) are pooled, and the first and last rows count. A sample
+    whose values all repeat the previous ones leaves no knot.
+    """
+    knot = None
+    for col in columns:
+        if col is None:
+            continue
+        x = np.asarray(col, dtype=float)
+        if x.size < 5:
+            continue
+        with np.errstate(invalid="ignore"):
+            d2 = np.r_[True, np.abs(np.diff(x, 2)) > 1e-6, True]
+        knot = d2 if knot is None else (knot | d2)
+    return knot
+
+
+def sample_interval_s(*columns: Optional[np.ndarray], dt_s: float = 1.0) -> float:
+    """Interval between the recorded samples behind rows of the time grid [s]: rows per
+    knot of :func:`sample_knots` (a 1 s recording of a steady runner reads a little over
+    1 s); ``dt_s`` when no column has a knot."""
+    knot = sample_knots(*columns)
+    if knot is None or knot.sum() <= 2:
+        return float(dt_s)
+    return float(dt_s * max(1.0, (knot.size - 2) / (np.count_nonzero(knot) - 2)))
+
+
+def dense_share(knots: Optional[np.ndarray], max_interval_s: float, *, dt_s: float = 1.0) -> float:
+    """Share of the spacings between samples that are at most ``max_interval_s`` [-].
+
+    A smart-recording watch writes a point when speed or heading changes, so its spacing is
+    short exactly where a brake happens even when it is 10 s on steady ground; a fixed
+    sparse interval never is. NaN without knots.
+    """
+    if knots is None or np.count_nonzero(knots) < 2:
+        return float("nan")
+    gaps = np.diff(np.flatnonzero(knots)) * dt_s
+    return float(np.mean(gaps <= max_interval_s))
+
+
+def cadence_steadiness_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, window_rows: int = 5) -> float:
+    """Cadence steadiness: spread of the cadence over ``rows``, as a fraction of its median [-].
+
+    The cadence is first averaged over a centred ``window_rows`` window (5 s at 1 Hz), so the
+    spread measures the rhythm changing over a few steps (the cadence dropping in a braking
+    surge), not the sensor's one-second jitter or the 2 spm steps of a cadence written in
+    strides/min; the same smoothing makes a sparse recording, linearly interpolated between
+    samples, read like a 1 s one. The spread is the interquartile range / 1.349 (the σ of a
+    normal distribution), with linearly interpolated quartiles, so it moves continuously.
+    NaN under 5 rows.
+    """
+    import pandas as pd
+
+    c = np.where(np.isfinite(cadence_spm) & (np.asarray(cadence_spm, float) > 0), cadence_spm, np.nan)
+    sm = pd.Series(c).rolling(window_rows, center=True, min_periods=1).mean().to_numpy()[np.asarray(rows, bool)]
+    sm = sm[np.isfinite(sm)]
+    if sm.size < 5:
+        return float("nan")
+    q1, med, q3 = np.percentile(sm, [25, 50, 75])
+    return float((q3 - q1) / 1.349 / med) if med > 0 else float("nan")
+
+
+def stride_target(grade: float) -> float:
+    """Target step length over the flat step length on mean grade ``grade`` [-]: 1.10 at -5 %,
+    falling linearly to 1.00 at -15 % and steeper (shorter strides on steeper ground)."""
+    g = float(grade) if np.isfinite(grade) else -0.15
+    return 1.0 + float(np.clip(g + 0.15, 0.0, 0.10))
+
+
 def braking_work_j_per_kg_m(speed_mps: np.ndarray, length_m: float) -> float:
     """Kinetic energy thrown away per metre, ``Σ max(0, -Δ(v²/2)) / length`` [J/kg/m] (M5)."""
     v = np.asarray(speed_mps, dtype=float)
@@ -135,6 +290,18 @@ class DescentMetrics:
         Braking work [J/kg/m] and its ratio to the potential energy released (M5) [-].
     stride_ratio, speed_ratio : float
         Step length over the flat step length (M6), speed over the expected speed (M7) [-].
+    braking_surges : int
+        Braking surges (:func:`braking_surges`), and ``surges_per_100m`` of them [1/100 m].
+    braking_threshold_mps : float
+        Speed drop a braking surge needed here [m/s].
+    sample_interval_s : float
+        Interval of the samples behind the rows [s] (:func:`sample_interval_s`).
+    dense_share : float
+        Share of the sample spacings short enough to see a braking surge [-].
+    mean_grade : float
+        Mean grade of the stretch, ``-drop/length`` [-].
+    walk_s : float
+        Moving rows not running (hiked) [rows, i.e. s at 1 Hz].
     """
 
     speed_mps: float = float("nan")
@@ -148,6 +315,13 @@ class DescentMetrics:
     braking_ratio: float = float("nan")
     stride_ratio: float = float("nan")
     speed_ratio: float = float("nan")
+    braking_surges: int = 0
+    surges_per_100m: float = float("nan")
+    braking_threshold_mps: float = float("nan")
+    sample_interval_s: float = float("nan")
+    dense_share: float = float("nan")
+    mean_grade: float = float("nan")
+    walk_s: float = 0.0
 
 
 def descent_metrics(
@@ -163,6 +337,13 @@ def descent_metrics(
     expected_speed_mps: Optional[np.ndarray] = None,
     braking_drop_mps: float = 0.6,
     braking_window_samples: int = 2,
+    grade: Optional[np.ndarray] = None,
+    heart_rate_bpm: Optional[np.ndarray] = None,
+    braking_cadence_drop_spm: float = 4.0,
+    braking_noise_factor: float = 3.0,
+    speed_noise: Optional[float] = None,
+    max_braking_interval_s: float = 3.0,
+    recording_dense_share: Optional[float] = None,
 ) -> DescentMetrics:
     """The components M1-M7 of one descent (rows of the 1 Hz timeline inside it).
 
@@ -184,6 +365,21 @@ def descent_metrics(
         Grade-expected speed per row [m/s], for M7.
     braking_drop_mps, braking_window_samples
         Braking-event definition (M4).
+    grade : array or None
+        Grade per row [-], to take the grade's share out of speed changes (braking surges).
+    heart_rate_bpm : array or None
+        Heart rate per row [1/min], only to find the samples' interval.
+    braking_cadence_drop_spm, braking_noise_factor
+        Braking-surge definition: cadence drop [steps/min]; the speed drop is at least this
+        many times the speed source's noise [-].
+    speed_noise : float or None
+        Noise of the speed source [m/s]; measured on the rows when None.
+    max_braking_interval_s : float
+        Sample spacing short enough to see a braking surge [s] (:func:`dense_share`).
+    recording_dense_share : float or None
+        :func:`dense_share` of the recording around the stretch (the stretch's own when None):
+        a smart-recording watch that wrote no point inside a steady descent saw no speed
+        change there, which is itself a measurement.
 
     Returns
     -------
@@ -195,12 +391,16 @@ def descent_metrics(
     use = rn if rn.sum() >= 10 else mv  # hiked descents: judge what there is
     nan = float("nan")
     cad_med = cad_cv = cad_delta = stride_ratio = nan
+    c_all = None
+    hr = None if heart_rate_bpm is None else np.asarray(heart_rate_bpm, dtype=float)
+    knots = sample_knots(None if cadence_spm is None else np.asarray(cadence_spm, float), hr)
     if cadence_spm is not None:
-        c = np.asarray(cadence_spm, dtype=float)[use]
+        c_all = np.asarray(cadence_spm, dtype=float)
+        c = c_all[use]
         c = c[np.isfinite(c) & (c > 0)]
         if c.size >= 5:
             cad_med = float(median(c))
-            cad_cv = robust_cv(c)
+            cad_cv = cadence_steadiness_cv(c_all, use)
             if flat_cadence_spm is not None and np.isfinite(flat_cadence_spm):
                 cad_delta = cad_med - float(flat_cadence_spm)
             if flat_stride_m and np.isfinite(flat_stride_m):
@@ -223,6 +423,21 @@ def descent_metrics(
         if ok.any():
             # Time-based: distance covered / distance expected in the same moving time.
             speed_ratio = float(np.sum(vm[ok]) / np.sum(ve[ok]))
+    # Braking surges, on the running rows' grade-adjusted speed (the grade's share of a speed
+    # change is the terrain's), above the speed source's own noise.
+    from ..processing.gap import gap_factor
+
+    g = np.zeros(v.size) if grade is None else np.nan_to_num(np.asarray(grade, dtype=float))
+    v_gap = np.where(rn, v * gap_factor(g), np.nan)
+    noise = speed_noise_mps(v_gap) if speed_noise is None else float(speed_noise)
+    thr = max(braking_drop_mps, braking_noise_factor * noise) if np.isfinite(noise) else braking_drop_mps
+    surges = braking_surges(v_gap, c_all, drop_mps=thr, window_samples=braking_window_samples,
+                            cadence_drop_spm=braking_cadence_drop_spm)
+    run_rows = int(np.count_nonzero(rn))
+    interval = sample_interval_s(None if c_all is None else c_all[rn],
+                                 None if heart_rate_bpm is None else np.asarray(heart_rate_bpm, float)[rn])
+    dense = (dense_share(knots[rn] if knots is not None else None, max_braking_interval_s)
+             if recording_dense_share is None else float(recording_dense_share))
     return DescentMetrics(
         speed_mps=float(median(vm)) if vm.size else nan,
         cadence_spm=cad_med,
@@ -235,6 +450,13 @@ def descent_metrics(
         braking_ratio=ratio,
         stride_ratio=stride_ratio,
         speed_ratio=speed_ratio,
+        braking_surges=int(surges.size),
+        surges_per_100m=100.0 * surges.size / length_m if length_m > 0 and run_rows else nan,
+        braking_threshold_mps=float(thr),
+        sample_interval_s=interval,
+        dense_share=dense,
+        mean_grade=-drop_m / length_m if length_m > 0 and np.isfinite(drop_m) else nan,
+        walk_s=float(np.count_nonzero(mv & ~rn)),
     )
 
 
@@ -245,7 +467,7 @@ class ControlScore:
     Attributes
     ----------
     score : float
-        0-100 (NaN when no part can be computed).
+        0-100 (NaN without cadence, or when no part can be computed).
     parts : dict
         Each part's score in [0, 1] by the names of :data:`WEIGHTS` (NaN where missing).
     points : dict
@@ -253,53 +475,100 @@ class ControlScore:
         where missing): they sum to ``score``.
     renormalised : bool
         Whether missing parts were left out and the weights rescaled.
+    not_measured : tuple of str
+        Parts that the data at hand cannot measure (e.g. ``"braking"`` at sparse sampling).
     """
 
     score: float
     parts: dict = field(default_factory=dict)
     points: dict = field(default_factory=dict)
     renormalised: bool = False
+    not_measured: tuple = ()
+
+    @property
+    def used(self) -> tuple:
+        """The parts the score was built from (empty without a score)."""
+        if not np.isfinite(self.score):
+            return ()
+        return tuple(k for k, v in self.parts.items() if np.isfinite(v))
 
     def columns(self) -> dict:
         """The parts and points as table columns (:data:`PART_COLUMNS`, :data:`POINT_COLUMNS`)."""
         return {**{PART_COLUMNS[k]: v for k, v in self.parts.items()},
                 **{POINT_COLUMNS[k]: v for k, v in self.points.items()},
-                "score_renormalised": self.renormalised}
+                "score_renormalised": self.renormalised,
+                "control_parts": list(self.used),
+                "not_measured": list(self.not_measured)}
 
 
 def control_score(
     metrics: DescentMetrics,
     *,
-    cadence_delta_poor_spm: float = -5.0,
-    cadence_delta_good_spm: float = 5.0,
-    cadence_cv_good: float = 0.03,
-    cadence_cv_poor: float = 0.08,
-    speed_cv_good: float = 0.10,
-    speed_cv_poor: float = 0.25,
-    braking_good_per_100m: float = 1.0,
-    braking_poor_per_100m: float = 3.0,
-    braking_ratio_good: float = 0.03,
-    braking_ratio_poor: float = 0.15,
+    technicality: float = float("nan"),
+    technical_threshold: float = 0.5,
+    cadence_target_delta_spm: float = 5.0,
+    cadence_band_spm: float = 15.0,
+    cadence_cv_good: float = 0.02,
+    cadence_cv_poor: float = 0.06,
+    stride_band: float = 0.25,
+    surges_good_per_100m: float = 0.5,
+    surges_poor_per_100m: float = 1.5,
+    max_braking_interval_s: float = 3.0,
+    min_dense_share: float = 0.01,
 ) -> ControlScore:
-    """Descent control score 0-100 from :func:`descent_metrics` (science.md 3C).
+    """Descent control score 0-100 from :func:`descent_metrics` (the module table).
+
+    Parameters
+    ----------
+    metrics : DescentMetrics
+    technicality : float
+        Technicality T of the stretch [0-1]; the cadence target is
+        ``cadence_target_delta_spm · min(1, T / technical_threshold)`` (the full target when
+        T is unknown).
+    cadence_target_delta_spm, cadence_band_spm : float
+        Cadence target over flat [steps/min] and how far below it the part reaches 0.
+    cadence_cv_good, cadence_cv_poor : float
+        Cadence-steadiness anchors [-].
+    stride_band : float
+        How far above its target (:func:`stride_target`) the stride ratio scores 0 [-].
+    surges_good_per_100m, surges_poor_per_100m : float
+        Braking-surge anchors [1/100 m].
+    max_braking_interval_s, min_dense_share : float
+        Braking surges are measured when the samples are at most ``max_braking_interval_s``
+        apart on average, or when at least ``min_dense_share`` of their spacings are (a
+        smart-recording watch densifies where speed changes) [s], [-].
 
     Returns
     -------
     ControlScore
     """
     m = metrics
+    nan = float("nan")
+    share = 1.0 if not np.isfinite(technicality) else float(np.clip(technicality / technical_threshold, 0.0, 1.0))
+    target = cadence_target_delta_spm * share
+    st = stride_target(m.mean_grade)
+    not_measured = []
+    has_cadence = np.isfinite(m.cadence_spm)
+    braking = nan
+    if has_cadence:
+        if (np.isfinite(m.sample_interval_s) and m.sample_interval_s > max_braking_interval_s
+                and not m.dense_share >= min_dense_share):
+            not_measured.append("braking")
+        else:
+            braking = float(ramp(m.surges_per_100m, surges_poor_per_100m, surges_good_per_100m))
     s = {
-        "cadence": float(ramp(m.cadence_delta_spm, cadence_delta_poor_spm, cadence_delta_good_spm)),
+        "cadence": float(ramp(m.cadence_delta_spm, target - cadence_band_spm, target)),
         "cadence_cv": float(ramp(m.cadence_cv, cadence_cv_poor, cadence_cv_good)),
-        "speed_cv": float(ramp(m.speed_cv, speed_cv_poor, speed_cv_good)),
-        "braking": float(ramp(m.braking_per_100m, braking_poor_per_100m, braking_good_per_100m)),
-        "braking_work": float(ramp(m.braking_ratio, braking_ratio_poor, braking_ratio_good)),
+        "stride": float(ramp(m.stride_ratio, st + stride_band, st)),
+        "braking": braking,
     }
     w = np.array([WEIGHTS[k] for k in s])
     x = np.array(list(s.values()))
     ok = np.isfinite(x)
+    if not has_cadence or not ok.any():
+        return ControlScore(score=nan, parts=s, points={k: nan for k in s}, renormalised=False,
+                            not_measured=tuple(not_measured))
     total_w = float(np.sum(w[ok]))
-    pts = np.where(ok, 100.0 * w * np.nan_to_num(x) / total_w, np.nan) if ok.any() else np.full(x.size, np.nan)
-    score = float(np.sum(pts[ok])) if ok.any() else float("nan")
-    return ControlScore(score=score, parts=s, points={k: float(v) for k, v in zip(s, pts)},
-                        renormalised=bool(ok.any() and not ok.all()))
+    pts = np.where(ok, 100.0 * w * np.nan_to_num(x) / total_w, np.nan)
+    return ControlScore(score=float(np.sum(pts[ok])), parts=s, points={k: float(v) for k, v in zip(s, pts)},
+                        renormalised=bool(not ok.all()), not_measured=tuple(not_measured))

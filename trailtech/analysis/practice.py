@@ -2,7 +2,8 @@
 
 Science: ``science.md`` 3E. A candidate is a descent (or the most technical stretch of a long
 one) 60-400 m long, with mean grade ≤ -10 %, technical (technicality T ≥ 0.5, or in the
-activity's top quartile with T ≥ 0.3 [H]), and a descent control score below 60. Candidates are
+activity's top quartile with T ≥ 0.3 [H]), and a descent control score below 60 (without
+cadence, no score: at least one braking event per 100 m). Candidates are
 ranked by the time lost against the runner's own grade-expected speed (``time_lost_s``), and
 each gets reasons in the runner's words. The prescription is 4-8 repeats, walking back up.
 
@@ -125,7 +126,7 @@ def select_candidates(
     max_grade : float
         Mean grade at most this [fraction, negative].
     max_score : float
-        Control score below this.
+        Control score below this (stretches without a score: braking_per_100m >= 1).
     technical_threshold : float
         T at or above this is technical.
     quartile_floor : float
@@ -142,9 +143,14 @@ def select_candidates(
     finite = tech[np.isfinite(tech)]
     q75 = np.percentile(finite, 75) if finite.size else np.inf
     is_tech = (tech >= technical_threshold) | ((tech >= q75) & (tech >= quartile_floor))
+    # Without cadence there is no control score (issue 14): a technical stretch is still worth
+    # practising when its braking events say the runner did not flow (>= 1 per 100 m, the
+    # "good" end of science.md 3B M4).
+    score = s["control_score"].to_numpy(float)
+    brakes = s["braking_per_100m"].to_numpy(float) if "braking_per_100m" in s else np.full(len(s), np.nan)
+    unsteady = (score < max_score) | (np.isnan(score) & (brakes >= 1.0))
     keep = ((s["length_m"] >= min_length_m) & (s["length_m"] <= max_length_m)
-            & (s["avg_grade_pct"] <= 100 * max_grade) & is_tech
-            & (s["control_score"] < max_score))
+            & (s["avg_grade_pct"] <= 100 * max_grade) & is_tech & unsteady)
     c = s[keep.to_numpy()].copy()
     if len(c) == 0:
         return pd.DataFrame(columns=PRACTICE_COLUMNS)

@@ -30,6 +30,7 @@ from .climbs import climbs_table
 from .gait import classify_gait, hike_run, row_dt_s
 from .practice import line_practice
 from .segments import Segments, terrain_segments
+from .pitches import descent_pitches
 from .stretch import foot_share, pass_control_score, pass_rows, score_stretch, technicality_along_rows
 from .tables import AnalysisSummary, CONTRACT_COLUMNS, HikeRun, Tables, empty_table
 
@@ -53,11 +54,11 @@ def _descents(timeline: Timeline, ranges_m: np.ndarray, baseline: RunningBaselin
 
 def _descent_notes(n_descents: int, baseline: RunningBaseline) -> tuple[str, ...]:
     if n_descents and not baseline.has_cadence:
-        return ("No cadence in this file: descent control scores use speed steadiness "
-                "and braking only (weights renormalised over the available parts).",)
+        return ("No cadence in this file: descents get no control score (it is built from the "
+                "runner's step rate); speed steadiness and braking events describe them instead.",)
     if n_descents and baseline.flat_cadence_spm is None:
         return ("No flat-ground cadence baseline: descent control scores leave out the "
-                "cadence-versus-flat part (weights renormalised).",)
+                "cadence-versus-flat and stride parts (weights renormalised).",)
     return ()
 
 
@@ -160,11 +161,14 @@ def run_analyses(timeline: Timeline, profile: Profile, config: Optional[Analysis
     climb_rows = [timeline.rows(a, b) for a, b in Segments.metres(segments.climbs, profile)]
     climbs = climbs_table(timeline, profile, segments.climbs, climb_rows, row_dt)
     climb_time_s = climbs["moving_time_s"].to_numpy(float) if len(climbs) else np.zeros(0)
-    hr = hike_run(timeline, climb_rows, climb_time_s, baseline.flat_speed_mps, gait.method, cfg)
+    hr = hike_run(timeline, climb_rows, climb_time_s, baseline.flat_speed_mps, gait.method, cfg,
+                  climbs=climbs)
 
     scored = _descents(timeline, Segments.metres(segments.descents, profile), baseline, cfg, row_dt)
     technicality = technicality_along_rows(timeline, [sl for sl, _ in scored if sl.stop - sl.start >= 3],
                                            baseline)
+    for sl, row in scored:
+        row["pitches"] = descent_pitches(timeline, sl, technicality, baseline, cfg, row_dt_s=row_dt)
     descents = pd.DataFrame([row for _, row in scored]) if scored else empty_table("descents")
 
     repeats, found, repeat_notes = _repeats(timeline, profile, segments, baseline, cfg, row_dt)

@@ -16,7 +16,7 @@ from ..timeline import GAIT_RUN, GAIT_STOP, Timeline
 from . import descent as dsc
 from . import terrain as tr
 from .baseline import RunningBaseline, flat_stride_m
-from .tables import time_at
+from .tables import DESCENT_COLUMNS, time_at
 
 __all__ = ["score_stretch", "pass_rows", "foot_share", "pass_control_score",
            "technicality_along_rows"]
@@ -28,6 +28,14 @@ def _none(x) -> Optional[float]:
 
 def _has_elevation(timeline: Timeline) -> bool:
     return bool(np.count_nonzero(np.isfinite(timeline.elevation_m)) >= 2)
+
+
+def _recording_dense_share(timeline: Timeline, rows: slice, config: AnalysisConfig) -> float:
+    """:func:`.descent.dense_share` of the recording over the stretch and 10 min either side."""
+    pad = int(round(600.0 / config.time_grid_s))
+    w = slice(max(0, rows.start - pad), min(len(timeline), rows.stop + pad))
+    knots = dsc.sample_knots(timeline.cadence_spm[w], timeline.heart_rate_bpm[w])
+    return dsc.dense_share(knots, config.max_braking_interval_s, dt_s=config.time_grid_s)
 
 
 def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, config: AnalysisConfig,
@@ -58,8 +66,11 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
     sl = rows
     d, h, v = timeline.distance_m, timeline.elevation_m, timeline.speed_mps
     has_elevation = _has_elevation(timeline)
-    h0 = np.interp(start_m, d, h) if has_elevation else np.nan
-    h1 = np.interp(end_m, d, h) if has_elevation else np.nan
+    # Elevation rows are NaN across recording gaps: read the drop off the rows that have one,
+    # so a gap at a descent's edge does not void its drop and grade.
+    fin = np.isfinite(h) & np.isfinite(d)
+    h0 = np.interp(start_m, d[fin], h[fin]) if has_elevation else np.nan
+    h1 = np.interp(end_m, d[fin], h[fin]) if has_elevation else np.nan
     length = end_m - start_m
     drop = h0 - h1
     gait = timeline.gait[sl]
@@ -68,25 +79,39 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
     v_exp = None if baseline.expected_speed_mps is None else baseline.expected_speed_mps[sl]
     vs = v[sl]
     vmed = float(median(vs[mv])) if mv.any() else np.nan
+    grade = timeline.grade_pct[sl] / 100.0
     m = dsc.descent_metrics(
         vs, cad, mv, gait == GAIT_RUN, length_m=length, drop_m=drop,
         flat_cadence_spm=_none(baseline.flat_cadence_spm), flat_stride_m=flat_stride_m(baseline, vmed),
         expected_speed_mps=v_exp, braking_drop_mps=cfg.braking_drop_mps,
-        braking_window_samples=max(1, int(round(cfg.braking_window_s / cfg.time_grid_s))))
-    cs = dsc.control_score(m, braking_ratio_good=cfg.braking_ratio_good,
-                           braking_ratio_poor=cfg.braking_ratio_poor,
-                           cadence_delta_good_spm=cfg.cadence_target_delta_spm,
-                           cadence_delta_poor_spm=-cfg.cadence_target_delta_spm)
-    comps = tr.technicality_components(vs, cad, v_exp, mv, timeline.x_m[sl], timeline.y_m[sl], d[sl])
+        braking_window_samples=max(1, int(round(cfg.braking_window_s / cfg.time_grid_s))),
+        grade=grade, heart_rate_bpm=timeline.heart_rate_bpm[sl],
+        braking_cadence_drop_spm=cfg.braking_cadence_drop_spm,
+        braking_noise_factor=cfg.braking_noise_factor, max_braking_interval_s=cfg.max_braking_interval_s,
+        recording_dense_share=_recording_dense_share(timeline, sl, cfg))
+    comps = tr.technicality_components(vs, cad, v_exp, mv, timeline.x_m[sl], timeline.y_m[sl], d[sl],
+                                       mean_grade=m.mean_grade)
+    tech = tr.technicality(comps)
+    cs = dsc.control_score(m, technicality=tech, technical_threshold=cfg.technical_threshold,
+                           cadence_target_delta_spm=cfg.cadence_target_delta_spm,
+                           max_braking_interval_s=cfg.max_braking_interval_s,
+                           min_dense_share=cfg.braking_min_dense_share,
+                           surges_good_per_100m=cfg.braking_surges_good_per_100m,
+                           surges_poor_per_100m=cfg.braking_surges_poor_per_100m)
     time_lost = np.nan
     if v_exp is not None:
         ve, vv, dt = v_exp[mv], vs[mv], row_dt_s[sl][mv]
         ok = np.isfinite(ve) & (ve > 0) & np.isfinite(vv)
         if ok.any():
             time_lost = float(np.sum(dt[ok] * (1.0 - vv[ok] / ve[ok])))
+    # Walking inside the descent is reported as walking (the score judges the running rows).
+    walk = mv & (gait != GAIT_RUN)
+    step = np.diff(d[sl.start:min(sl.stop + 1, d.size)])
+    step = np.r_[step, np.zeros(gait.size - step.size)]
+    walk_m = float(np.sum(step[walk]))
     lat, lon = timeline.lat_deg[sl], timeline.lon_deg[sl]
     okp = np.flatnonzero(np.isfinite(lat) & np.isfinite(lon))
-    return {
+    row = {
         "start_m": start_m, "end_m": end_m,
         "start_time": time_at(timeline, sl.start),
         "length_m": length, "drop_m": drop,
@@ -94,7 +119,7 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
         "control_score": cs.score,
         "cadence_spm": m.cadence_spm, "cadence_delta_spm": m.cadence_delta_spm,
         "speed_cv": m.speed_cv, "braking_events": m.braking_events,
-        "technicality": tr.technicality(comps),
+        "technicality": tech,
         # extra columns: the score's parts and what sits beside it
         "cadence_cv": m.cadence_cv, "braking_per_100m": m.braking_per_100m,
         "braking_work_j_per_kg_m": m.braking_work_j_per_kg_m,
@@ -103,9 +128,14 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
         **cs.columns(),
         "speed_shortfall": comps["shortfall"], "tortuosity_deg_per_m": comps["tortuosity_deg_per_m"],
         "time_lost_s": time_lost,
+        "braking_surges": m.braking_surges, "surges_per_100m": m.surges_per_100m,
+        "braking_threshold_mps": m.braking_threshold_mps, "sample_interval_s": m.sample_interval_s,
+        "walk_m": walk_m, "steepness": comps["steepness"],
         "start_lat": lat[okp[0]] if okp.size else np.nan, "start_lon": lon[okp[0]] if okp.size else np.nan,
         "end_lat": lat[okp[-1]] if okp.size else np.nan, "end_lon": lon[okp[-1]] if okp.size else np.nan,
+        "pitches": [],  # filled for whole descents by .pitches.descent_pitches
     }
+    return {c.name: row[c.name] for c in DESCENT_COLUMNS}
 
 
 def pass_rows(timeline: Timeline, start_s: float, end_s: float) -> slice:
@@ -145,8 +175,8 @@ def technicality_along_rows(timeline: Timeline, pieces: list[slice],
     grid, turn = tr.heading_change_deg_per_m(timeline.x_m, timeline.y_m, d)
     turn_rows = np.interp(d, grid, turn) if turn.size else np.full(n, np.nan)
     along = tr.technicality_along_pieces(
-        timeline.speed_mps, timeline.cadence_spm if baseline.has_cadence else None,
-        baseline.expected_speed_mps, timeline.gait != GAIT_STOP, turn_rows, pieces)
+        timeline.speed_mps, baseline.expected_speed_mps, timeline.gait != GAIT_STOP, turn_rows, pieces,
+        grade=timeline.grade_pct / 100.0)
     k = 0
     for sl in pieces:
         out[sl] = along[k:k + sl.stop - sl.start]

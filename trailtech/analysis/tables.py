@@ -52,7 +52,7 @@ CLIMB_COLUMNS: tuple[Column, ...] = (
     _c("moving_time_s", "s", "moving time on the climb"),
 )
 
-#: Columns of ``descents`` (the first twelve are the contract's). The control score is
+#: Columns of ``descents`` (the first sixteen are the contract's; 13-16 added by issue 14). The control score is
 #: ``Σ points_*``; each ``score_*`` is its part in [0, 1] (science.md 3C, :mod:`.descent`).
 DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("start_m", "m", "distance along the track where the descent starts"),
@@ -67,6 +67,11 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("speed_cv", "-", "robust CV of the moving speed (M3)"),
     _c("braking_events", "-", "speed drops of at least config.braking_drop_mps (M4)", "int"),
     _c("technicality", "0-1", "technicality proxy T of the descent"),
+    _c("control_parts", "-", "list of the parts the score was built from (empty: no score)", "object"),
+    _c("not_measured", "-", "list of the parts the sampling at hand cannot measure", "object"),
+    _c("walk_m", "m", "distance walked inside the descent (reported as walking, not judged as control)"),
+    _c("pitches", "-", "list of the steep or technical pitches of >= pitch_min_length_m inside it, "
+                        "each scored on its own (analysis.pitches.PITCH_KEYS)", "object"),
     _c("cadence_cv", "-", "robust CV of the running cadence (M2)"),
     _c("braking_per_100m", "1/100 m", "braking events per 100 m (M4)"),
     _c("braking_work_j_per_kg_m", "J/kg/m", "kinetic energy thrown away per metre (M5)"),
@@ -74,20 +79,23 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("stride_ratio", "-", "step length over the flat step length at a similar speed (M6)"),
     _c("speed_ratio", "-", "speed over the runner's grade-expected speed (M7)"),
     _c("speed_mps", "m/s", "median moving speed"),
-    _c("score_cadence", "0-1", "part of the score: cadence versus flat (weight 30)"),
-    _c("score_cadence_cv", "0-1", "part of the score: cadence steadiness (weight 20)"),
-    _c("score_speed_cv", "0-1", "part of the score: speed steadiness (weight 20)"),
-    _c("score_braking", "0-1", "part of the score: few braking events (weight 15)"),
-    _c("score_braking_work", "0-1", "part of the score: little braking work (weight 15)"),
+    _c("score_cadence", "0-1", "part of the score: cadence versus flat, against the target band (weight 30)"),
+    _c("score_cadence_cv", "0-1", "part of the score: cadence steadiness (weight 30)"),
+    _c("score_stride", "0-1", "part of the score: step length against grade (weight 15)"),
+    _c("score_braking", "0-1", "part of the score: few braking surges (weight 25; NaN when not measured)"),
     _c("points_cadence", "points", "points the cadence part adds to the score"),
     _c("points_cadence_cv", "points", "points the cadence-steadiness part adds"),
-    _c("points_speed_cv", "points", "points the speed-steadiness part adds"),
-    _c("points_braking", "points", "points the braking-events part adds"),
-    _c("points_braking_work", "points", "points the braking-work part adds"),
+    _c("points_stride", "points", "points the stride part adds"),
+    _c("points_braking", "points", "points the braking-surges part adds"),
     _c("score_renormalised", "-", "parts were missing and the weights rescaled", "bool"),
     _c("speed_shortfall", "-", "1 - speed / grade-expected speed (technicality component)"),
     _c("tortuosity_deg_per_m", "deg/m", "mean heading change per metre (technicality component)"),
     _c("time_lost_s", "s", "time lost against the grade-expected speed"),
+    _c("braking_surges", "-", "speed drops beyond grade and noise with the cadence falling (score part)", "int"),
+    _c("surges_per_100m", "1/100 m", "braking surges per 100 m"),
+    _c("braking_threshold_mps", "m/s", "speed drop a braking surge needed (scaled to the speed noise)"),
+    _c("sample_interval_s", "s", "interval of the samples behind the rows (estimated)"),
+    _c("steepness", "-", "minus the mean grade (technicality component)"),
     _c("start_lat", "deg", "first position on the descent"),
     _c("start_lon", "deg", "first position on the descent"),
     _c("end_lat", "deg", "last position on the descent"),
@@ -142,9 +150,10 @@ FLAG_TABLE_COLUMNS: tuple[Column, ...] = (
     _c("ratio", "-", "running over hiking speed (observed or modelled)"),
     _c("time_lost_s", "s", "time the other gait would have saved"),
     _c("verdict", "-", "the advice, in words", "object"),
+    _c("reference", "-", '"measured" (the runner\'s own other gait nearby at that grade) or "predicted" (a model)', "object"),
 )
 
-_CONTRACT_SIZE = {"climbs": 9, "descents": 12, "line_practice": 13, "repeats": 6, "hike_run_flags": 5}
+_CONTRACT_SIZE = {"climbs": 9, "descents": 16, "line_practice": 13, "repeats": 6, "hike_run_flags": 5}
 _TABLES = {"climbs": CLIMB_COLUMNS, "descents": DESCENT_COLUMNS,
            "line_practice": LINE_PRACTICE_COLUMNS, "repeats": REPEAT_COLUMNS,
            "hike_run_flags": FLAG_TABLE_COLUMNS}
@@ -195,6 +204,17 @@ class HikeRun:
         With ``crossover_method == "model"``: the two models' vertical speeds on a grade grid,
         grade_pct, run_vam_m_per_h, hike_vam_m_per_h, run_speed_mps, hike_speed_mps
         (empty otherwise).
+    crossover_ci_pct : tuple of float or None
+        90 % bootstrap interval of the observed crossover grade [%].
+    crossover_reason : str or None
+        Why there is no crossover grade (a code of
+        :data:`trailtech.analysis.gait.crossover.CROSSOVER_REASONS`), None when there is one.
+    crossover_reason_grade_pct : float or None
+        The grade the reason names [%] (steepest running, edge of the comparable grades).
+    effort : ClimbingEffort or None
+        Running against hiking at the same grades with heart rate
+        (:class:`trailtech.analysis.gait.effort.ClimbingEffort`); None without heart rate or
+        comparable grades.
     """
 
     method: str = "speed"
@@ -207,6 +227,10 @@ class HikeRun:
     climb_bouts: pd.DataFrame = field(default_factory=pd.DataFrame)
     crossover_method: Optional[str] = None
     gait_models: pd.DataFrame = field(default_factory=pd.DataFrame)
+    crossover_ci_pct: Optional[tuple[float, float]] = None
+    crossover_reason: Optional[str] = None
+    crossover_reason_grade_pct: Optional[float] = None
+    effort: Optional[Any] = None
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,30 @@
-"""Technicality proxy T in [0, 1] for descents and along the track (science.md 3D).
+"""Technicality proxy T in [0, 1] for descents and along the track (science.md 3D, issue 14).
 
 **A proxy, not a validated index**: no published GPS/accelerometer technicality index exists
-(science.md 3.5). T is a weighted mean of four clipped scores, each a linear ramp between two
-anchors [H] (chosen on the project's simulator and the real-track corpus):
+(science.md 3.5). T describes the **terrain** on an absolute scale: a weighted mean of three
+clipped scores, each a linear ramp between two fixed anchors [H] (not relative to the same
+run, so a run on rough trail from end to end shows its technical distance):
 
 =================== ================================================ ============ ======
 component           definition                                       0 .. 1       weight
 =================== ================================================ ============ ======
-speed shortfall     ``1 - v / v_exp(g)``; ``v_exp`` = the runner's    0 .. 0.4     0.35
+speed shortfall     ``1 - v / v_exp(g)``; ``v_exp`` = the runner's    0 .. 0.4     0.40
                     grade-adjusted flat speed ÷ Strava GAP factor
-speed CV            robust CV of the smoothed speed                  0.10 .. 0.35 0.20
-cadence CV          robust CV of cadence                             0.03 .. 0.10 0.20
-path tortuosity     mean |heading change| per metre on the 5 m       4 .. 16      0.25
+path tortuosity     mean |heading change| per metre on the 5 m       2 .. 10      0.35
                     resampled path [deg/m] (switchbacks, weaving)
+steepness           minus the mean grade [-]                         0.08 .. 0.30 0.25
 =================== ================================================ ============ ======
+
+T is not built from what the control score measures (:mod:`.descent`: cadence, its
+steadiness, stride, braking surges). Until issue 14 it also held the speed CV and the cadence
+CV, so terrain and control were tied by construction (Spearman -0.72 on the real corpus).
 
 Calibration (2026, 156 descents of the real-track corpus and the simulator): tortuosity has
 median 0.9 and 90th percentile 2.6 deg/m on real descents (the simulator's switchbacks: 6.7);
-speed shortfall median 0.10, 90th percentile 0.32; speed CV median 0.12, 90th percentile 0.36;
-cadence CV median 0.04, 90th percentile 0.08. The anchors put ordinary descents near 0 and the
-roughest tenth at or above 0.5.
+speed shortfall median 0.10, 90th percentile 0.32.
 
-Components that cannot be computed (no cadence) are left out and the weights renormalised.
+Components that cannot be computed (no grade-expected speed, no elevation) are left out and
+the weights renormalised.
 """
 
 from __future__ import annotations
@@ -51,11 +54,10 @@ __all__ = [
 #: (score-0 anchor, score-1 anchor) of each component.
 ANCHORS = {
     "shortfall": (0.0, 0.4),
-    "speed_cv": (0.10, 0.35),
-    "cadence_cv": (0.03, 0.10),
     "tortuosity_deg_per_m": (2.0, 10.0),
+    "steepness": (0.08, 0.30),
 }
-TECH_WEIGHTS = {"shortfall": 0.35, "speed_cv": 0.20, "cadence_cv": 0.20, "tortuosity_deg_per_m": 0.25}
+TECH_WEIGHTS = {"shortfall": 0.40, "tortuosity_deg_per_m": 0.35, "steepness": 0.25}
 
 
 def flat_equivalent_speed_mps(speed_mps, grade, running) -> float:
@@ -127,8 +129,10 @@ def technicality(components: dict) -> float:
     return num / den if den > 0 else float("nan")
 
 
-def technicality_components(speed_mps, cadence_spm, expected_mps, moving, x_m, y_m, distance_m) -> dict:
-    """The four components over rows of one stretch (see the module table)."""
+def technicality_components(speed_mps, cadence_spm, expected_mps, moving, x_m, y_m, distance_m,
+                            *, mean_grade: float = float("nan")) -> dict:
+    """The components over rows of one stretch (see the module table), plus the speed and
+    cadence CVs as descriptors (not in T). ``mean_grade`` [-] gives the steepness."""
     v = np.asarray(speed_mps, float)
     mv = np.asarray(moving, bool) & np.isfinite(v)
     short = np.nan
@@ -146,6 +150,7 @@ def technicality_components(speed_mps, cadence_spm, expected_mps, moving, x_m, y
         "speed_cv": robust_cv(v[mv]),
         "cadence_cv": cad_cv,
         "tortuosity_deg_per_m": tortuosity_deg_per_m(x_m, y_m, distance_m),
+        "steepness": -float(mean_grade),
     }
 
 
@@ -185,35 +190,21 @@ def centred_piece_bounds(lengths, window: int) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(start, 0, size) + base, np.clip(end, 0, size) + base
 
 
-def _rolling_cv(x: np.ndarray, start: np.ndarray, end: np.ndarray, min_periods: int) -> np.ndarray:
-    """Rolling robust CV ``IQR / 1.349 / median`` over windows ``x[start:end]``.
-
-    The quartiles and the median are pandas' rolling ones (linear-interpolation quantiles,
-    NaN skipped, NaN under ``min_periods`` values).
-    """
-    r = pd.Series(x).rolling(_PieceWindows(start=start, end=end), min_periods=min_periods)
-    q1, q3 = r.quantile(0.25).to_numpy(), r.quantile(0.75).to_numpy()
-    med = r.median().to_numpy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = (q3 - q1) / 1.349 / med
-    return np.where(np.isfinite(out) & (med > 0), out, np.nan)
-
-
 def technicality_along(
     speed_mps: np.ndarray,
-    cadence_spm: Optional[np.ndarray],
     expected_mps: Optional[np.ndarray],
     moving: np.ndarray,
     turn_deg_per_m: np.ndarray,
     *,
     window_samples: int = 31,
+    grade: Optional[np.ndarray] = None,
 ) -> np.ndarray:
     """T per row of one stretch, from the components over a centred rolling window.
 
     Parameters
     ----------
-    speed_mps, cadence_spm, expected_mps : array
-        Rows of the stretch [m/s], [spm], [m/s].
+    speed_mps, expected_mps : array
+        Rows of the stretch [m/s], [m/s].
     moving : array of bool
     turn_deg_per_m : array
         |Heading change| per metre mapped onto the rows [deg/m].
@@ -226,19 +217,19 @@ def technicality_along(
         T in [0, 1] (NaN where nothing can be computed).
     """
     n = np.asarray(speed_mps).size
-    return technicality_along_pieces(speed_mps, cadence_spm, expected_mps, moving, turn_deg_per_m,
-                                     [slice(0, n)], window_samples=window_samples)
+    return technicality_along_pieces(speed_mps, expected_mps, moving, turn_deg_per_m,
+                                     [slice(0, n)], window_samples=window_samples, grade=grade)
 
 
 def technicality_along_pieces(
     speed_mps: np.ndarray,
-    cadence_spm: Optional[np.ndarray],
     expected_mps: Optional[np.ndarray],
     moving: np.ndarray,
     turn_deg_per_m: np.ndarray,
     pieces: list[slice],
     *,
     window_samples: int = 31,
+    grade: Optional[np.ndarray] = None,
 ) -> np.ndarray:
     """:func:`technicality_along` of several stretches of one track in one pass.
 
@@ -247,8 +238,8 @@ def technicality_along_pieces(
 
     Parameters
     ----------
-    speed_mps, cadence_spm, expected_mps : array
-        Rows of the whole track [m/s], [spm], [m/s].
+    speed_mps, expected_mps : array
+        Rows of the whole track [m/s], [m/s].
     moving : array of bool
     turn_deg_per_m : array
         |Heading change| per metre mapped onto the rows [deg/m].
@@ -256,6 +247,8 @@ def technicality_along_pieces(
         Rows of each stretch (step 1).
     window_samples : int
         Rolling window [rows, 1 Hz].
+    grade : array, optional
+        Grade per row of the whole track [-] (steepness; left out when None).
 
     Returns
     -------
@@ -270,11 +263,7 @@ def technicality_along_pieces(
     start, end = centred_piece_bounds(lengths, window_samples)
     windows, min_periods = _PieceWindows(start=start, end=end), max(3, window_samples // 3)
     v = np.where(np.asarray(moving, bool)[idx], np.asarray(speed_mps, float)[idx], np.nan)
-    comps = {"speed_cv": _rolling_cv(v, start, end, min_periods)}
-    if cadence_spm is not None:
-        c = np.asarray(cadence_spm, float)[idx]
-        c = np.where(np.isfinite(v) & (c > 0), c, np.nan)
-        comps["cadence_cv"] = _rolling_cv(c, start, end, min_periods)
+    comps = {}
     if expected_mps is not None:
         ve = np.where(np.isfinite(v), np.asarray(expected_mps, float)[idx], np.nan)
         # pandas' running sums (compensated, restarted at each piece: the same bits as one
@@ -285,6 +274,9 @@ def technicality_along_pieces(
             comps["shortfall"] = np.where(se > 0, 1.0 - sv / se, np.nan)
     t = pd.Series(np.asarray(turn_deg_per_m, float)[idx]).rolling(windows, min_periods=1).mean().to_numpy()
     comps["tortuosity_deg_per_m"] = t
+    if grade is not None:
+        gr = np.asarray(grade, float)[idx]
+        comps["steepness"] = -pd.Series(gr).rolling(windows, min_periods=1).mean().to_numpy()
     num = np.zeros(v.size)
     den = np.zeros(v.size)
     for k, arr in comps.items():

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from . import htmlkit as hk
+from ..analysis.gait.crossover import crossover_reason_text
+from ..analysis.gait.effort import effort_sentence
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Analysis
@@ -213,13 +215,18 @@ def _hike_run(analysis: "Analysis") -> str:
     method = getattr(hr, "method", None)
     facts = [
         f"Gait from {'cadence' if method == 'cadence' else 'speed (no cadence in the file)'}.",
-        f"Your crossover grade: {hk.fmt_num(cross, 1, '%')}"
-        + (" (not enough hiking and running on climbs to tell)." if hk.is_missing(cross) else
-           " — estimated from your hiking and running speeds (you did not hike and run the "
-           "same grades): above it, your hiking climbs as fast as your running."
-           if getattr(hr, "crossover_method", None) == "model" else
-           " — above it, hiking climbed as fast as running."),
+        (f"Your crossover grade: {hk.fmt_num(cross, 1, '%')}"
+         + (f" ({hr.crossover_ci_pct[0]:.1f}–{hr.crossover_ci_pct[1]:.1f} %)"
+            if getattr(hr, "crossover_ci_pct", None) else "")
+         + " — where you hiked and ran the same grades, above it hiking climbed as fast as running.")
+        if not hk.is_missing(cross) else
+        "No crossover grade: " + (crossover_reason_text(getattr(hr, "crossover_reason", None),
+                                                        getattr(hr, "crossover_reason_grade_pct", None))
+                                  or "not enough hiking and running on climbs to tell") + ".",
     ]
+    if getattr(hr, "effort", None) is not None:
+        words = effort_sentence(hr.effort)
+        facts.append(words[0].upper() + words[1:] + ".")
     out = f"<p>{hk.esc(' '.join(facts))}</p>"
     out += "<h3>Climbs</h3>" + hk.table(_numbered(analysis.climbs, "C"), _CLIMB_COLUMNS,
                                         empty="No climbs (at least 100 m long and 15 m of gain).")

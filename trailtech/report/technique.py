@@ -18,16 +18,15 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["climb_speed", "descent_control", "cadence_grade", "repeats", "DESCENT_COMPONENTS"]
 
-#: The control-score components (science.md 3C: DCS = 30 s1 + 20 s2 + 20 s3 + 15 s4 + 15 s5,
-#: each s in 0-1, renormalised over the components that exist): the ``Analysis.descents``
-#: column with the points each adds to the score (they sum to ``control_score``), its legend
-#: label and its full weight [points].
+#: The control-score components (issue 14, :mod:`trailtech.analysis.descent`: 30 cadence vs
+#: flat + 30 cadence steadiness + 15 stride vs grade + 25 braking surges, each s in 0-1,
+#: renormalised over the parts measured): the ``Analysis.descents`` column with the points each
+#: adds to the score (they sum to ``control_score``), its legend label and its full weight [points].
 DESCENT_COMPONENTS: list[tuple[str, str, float]] = [
     ("points_cadence", "cadence vs flat", 30.0),
-    ("points_cadence_cv", "cadence steadiness", 20.0),
-    ("points_speed_cv", "speed steadiness", 20.0),
-    ("points_braking", "few braking events", 15.0),
-    ("points_braking_work", "little braking work", 15.0),
+    ("points_cadence_cv", "cadence steadiness", 30.0),
+    ("points_stride", "shorter strides on steep ground", 15.0),
+    ("points_braking", "few braking surges", 25.0),
 ]
 
 
@@ -158,7 +157,7 @@ def descent_control(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes"
     labels = [f"D{i + 1}" for i in pos]
     found = [(col, label, full) for col, label, full in DESCENT_COMPONENTS if col in desc.columns]
     missing = [label for col, label, _ in found if not np.isfinite(draw.col(desc, col)).any()]
-    if found:
+    if found and len(missing) < len(found):  # no part anywhere (no cadence): no score to stack
         bottom = np.zeros(len(desc))
         for k, (col, label, full) in enumerate(found):
             if label in missing:

@@ -212,6 +212,11 @@ class Leg:
         Speed at a braked hairpin / surge speed [-].
     ease_at_m : tuple of float
         Course positions of hairpins taken flowing (a gentle ~10% slow-down, no braking) [m].
+    ease_ratio : float
+        Speed at the slowest point of an ``ease_at_m`` slow-down / the speed around it [-]
+        (lower values are terrain-forced slow-downs taken gradually, :mod:`.skill`).
+    ease_down_m, ease_up_m : float
+        Distance over which an ``ease_at_m`` slow-down slows and recovers [m].
     pass_index : int or None
         Hill-repeat pass this leg belongs to (1-based).
     """
@@ -231,6 +236,9 @@ class Leg:
     brake_at_m: tuple[float, ...] = ()
     brake_ratio: float = 0.45
     ease_at_m: tuple[float, ...] = ()
+    ease_ratio: float = 0.9
+    ease_down_m: float = 8.0
+    ease_up_m: float = 10.0
     pass_index: Optional[int] = None
 
     @property
@@ -433,7 +441,8 @@ def simulate_motion(
             if hard:
                 mult[seg] *= _dip(d, ratio=leg.brake_ratio, before_m=7.0, down_m=4.0, hold_m=2.0, up_m=11.0)
             else:
-                mult[seg] *= _dip(d, ratio=0.9, before_m=10.0, down_m=8.0, hold_m=1.0, up_m=10.0)
+                mult[seg] *= _dip(d, ratio=leg.ease_ratio, before_m=leg.ease_down_m + 2.0,
+                                  down_m=leg.ease_down_m, hold_m=1.0, up_m=leg.ease_up_m)
     v_smooth = v.copy()  # speed before dips: the runner's intended pace
     v = v * mult
 

@@ -39,6 +39,7 @@ SECTION_KINDS: dict[str, str] = {
     "smooth_descent": "even descent: steady speed, cadence a few spm above flat, no braking",
     "technical_descent": "switchbacks: surges and braking events, irregular cadence below flat",
     "runnable_descent": "long moderate descent run at a natural, steady stride",
+    "walked_descent": "a stretch of a descent walked (hiking gait), simulate.skill",
     "walk_back_up": "hill repeats: hiking back up the descent just run",
     "steepening_climb_run": "climb steepening from ~10% to the runner's switch grade (~22%), run",
     "steepening_climb_hiked": "the same climb from the switch grade to ~35%, power-hiked",

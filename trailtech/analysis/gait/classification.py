@@ -1,8 +1,8 @@
 """Gait per timeline row: hiking, running or stopped (science.md 2A).
 
-* From cadence: a per-activity walk/run threshold at the valley of the cadence histogram of
-  moving, climbing rows (Otsu's method on 2-spm bins, clamped to 125-155 spm, 140 spm when the
-  two modes are not clearly apart), a ±5 spm hysteresis with a 5 s dwell, a 10 s majority
+* From cadence: a per-activity walk/run threshold midway between the walking and running
+  modes of the cadence histogram of moving, climbing rows (split by Otsu's method on 2-spm
+  bins; clamped to 125-155 spm, 140 spm when the two modes are not clearly apart), a ±5 spm hysteresis with a 5 s dwell, a 10 s majority
   filter, and bouts shorter than 15 s merged into their neighbours.
 * Without cadence: hike when slower than ``v_wrt(g) = max(0.9, 2.0 - 4.0 max(g, 0))`` m/s
   (heuristic from Brill & Kram 2021 and Hum Mov Sci 2023), with the same post-processing.
@@ -108,15 +108,16 @@ def cadence_threshold(
         return float(default_spm), False
     if np.median(high) - np.median(low) < min_separation_spm:
         return float(default_spm), False
-    # The valley: the emptiest bin between the two modes' medians, near the Otsu split.
-    # (a median exactly on the first edge, 60 spm, would index bin -1: it is bin 0)
-    lo_i = max(int(np.searchsorted(edges, np.median(low))) - 1, 0)
-    hi_i = int(np.searchsorted(edges, np.median(high))) - 1
-    if hi_i - lo_i >= 2:
-        seg = hist[lo_i:hi_i + 1].astype(float)
-        smooth = np.convolve(seg, np.ones(3) / 3, mode="same")
-        valley = lo_i + int(np.argmin(smooth))
-        thr = 0.5 * (edges[valley] + edges[valley + 1])
+    # The middle of the runner's two modes (each the peak of the histogram smoothed over
+    # 10 spm, on its side of the Otsu split), not the emptiest bin of the trough: a flat,
+    # nearly empty trough puts its minimum anywhere (122 spm on one run, 155 on another), and
+    # then a few spm move minutes of climbing between gaits (issue 15).
+    smooth = np.convolve(hist.astype(float), np.ones(5) / 5, mode="same")
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    side = centres < thr
+    mode_lo = centres[np.argmax(np.where(side, smooth, -1.0))]
+    mode_hi = centres[np.argmax(np.where(~side, smooth, -1.0))]
+    thr = 0.5 * (mode_lo + mode_hi)
     return float(np.clip(thr, lo_spm, hi_spm)), True
 
 

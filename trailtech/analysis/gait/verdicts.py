@@ -5,9 +5,9 @@ Science: ``science.md`` 2C.
 * ``ran_should_hike``: running pieces on climbs of ≥ 10 % no faster than the runner's own
   hiking at that grade.
 * ``hiked_could_run``: hiking pieces on gentle grades that the runner usually runs much faster.
-* The crossover grade, where hiking climbs as fast as running: from lines through the
-  runner's climbing pieces where they hiked and ran at overlapping grades ("observed"), else
-  from their own hiking and running models ("model").
+* The crossover grade, where hiking climbs as fast as running: only where the runner hiked
+  and ran comparable grades (:mod:`.crossover`), else a reason. The line and model estimates
+  (:func:`crossover_grade`, :func:`crossover_from_models`) stay for comparison.
 
 :func:`hike_run` puts them together for one activity.
 """
@@ -24,6 +24,8 @@ from ...processing.gap import gap_factor
 from ...processing.hiking import tobler_speed_mps
 from ...timeline import GAIT_HIKE, GAIT_RUN, Timeline
 from ..tables import FLAG_TABLE_COLUMNS, HikeRun
+from .crossover import Crossover, observed_crossover
+from .effort import climbing_effort
 from .bouts import bout_table, climb_pieces, piece_table, row_dt_s
 from .models import SpeedModel, hiking_model, huber_line, running_model, speed_model
 
@@ -35,6 +37,7 @@ __all__ = [
     "ran_should_hike",
     "hiked_could_run",
     "hike_run",
+    "measured_reference",
     "FLAG_COLUMNS",
     "GAIT_MODEL_COLUMNS",
 ]
@@ -348,7 +351,7 @@ def ran_should_hike(
         "hike_vam_m_per_h": vh * g * 3600.0, "start_time_s": p["start_s"].to_numpy(float),
         "duration_s": p["duration_s"].to_numpy(float), "speed_mps": v, "model_speed_mps": vh,
         "ratio": ratio, "time_lost_s": p["duration_s"].to_numpy(float) * (1 - ratio),
-        "verdict": verdict,
+        "verdict": verdict, "reference": "predicted",
     })
     return out[flag].reset_index(drop=True)
 
@@ -395,7 +398,7 @@ def hiked_could_run(
         "start_time_s": p["start_s"].to_numpy(float),
         "duration_s": p["duration_s"].to_numpy(float), "speed_mps": v, "model_speed_mps": vr,
         "ratio": ratio, "time_lost_s": p["duration_s"].to_numpy(float) * (1 - 1 / ratio),
-        "verdict": "run: you usually run this grade much faster",
+        "verdict": "run: you usually run this grade much faster", "reference": "predicted",
     })
     return out[ratio > could_run_ratio].reset_index(drop=True)
 
@@ -408,27 +411,101 @@ def _climb_ids(n: int, climb_rows: list[slice]) -> np.ndarray:
     return seg_id
 
 
-def _crossover(climb_bouts: pd.DataFrame, config: AnalysisConfig
-               ) -> tuple[Optional[float], Optional[str], pd.DataFrame]:
-    """Crossover grade [fraction], how it was found, and the model curves (when from models)."""
-    cg = crossover_grade(pd.DataFrame({
-        "gait": climb_bouts["gait"].to_numpy(dtype=object),
-        "grade": climb_bouts["avg_grade_pct"].to_numpy(float) / 100.0,
-        "vam_m_per_h": climb_bouts["vam_m_per_h"].to_numpy(float),
-        "duration_s": climb_bouts["duration_s"].to_numpy(float)}))
-    if cg is not None:
-        return cg, "observed", pd.DataFrame(columns=GAIT_MODEL_COLUMNS)
-    # Runners rarely hike and run at the same grades: then the crossover comes from their
-    # own hiking and running speed models (science.md 2C), and says so.
-    cg, curves = crossover_from_models(climb_bouts, prior_tobler_scale=config.hike_prior_tobler_scale,
-                                       gap_model=config.gap_model)
-    if cg is None:
-        return None, None, pd.DataFrame(columns=GAIT_MODEL_COLUMNS)
-    return cg, "model", curves
+def _crossover(climb_bouts: pd.DataFrame, config: AnalysisConfig) -> Crossover:
+    """The observed crossover grade of one activity (:func:`.crossover.observed_crossover`).
+
+    Never from the speed models: the running model, extrapolated beyond the steepest grade
+    run, put simulated runners' crossovers 3-10 points high (issue 15). No answer comes with
+    its reason instead.
+    """
+    return observed_crossover(climb_bouts, bandwidth=config.crossover_bandwidth_grade,
+                              min_pieces=config.crossover_min_pieces,
+                              min_seconds=config.crossover_min_s, max_ci=config.crossover_max_ci_grade,
+                              min_t=config.crossover_min_t)
+
+
+def measured_reference(flags: pd.DataFrame, pieces: pd.DataFrame, other: str, *,
+                       grade_window: float = 0.025, time_window_s: float = 3600.0,
+                       min_pieces: int = 2, min_s: float = 120.0) -> np.ndarray:
+    """The runner's own measured speed in the ``other`` gait near each flag [m/s] (NaN: none).
+
+    Nearby means within ``grade_window`` of the flag's grade and ``time_window_s`` of its start
+    in the same run, so a late flag in an ultra is compared with late, tired legs; the
+    duration-weighted median of at least ``min_pieces`` climbing pieces and ``min_s`` seconds.
+    """
+    out = np.full(len(flags), np.nan)
+    if len(flags) == 0 or pieces is None or len(pieces) == 0:
+        return out
+    o = pieces[pieces["gait"] == other]
+    g = o["avg_grade_pct"].to_numpy(float) / 100.0
+    t = o["start_s"].to_numpy(float)
+    v = o["speed_mps"].to_numpy(float)
+    w = o["duration_s"].to_numpy(float)
+    for i, (fg, ft) in enumerate(zip(flags["avg_grade_pct"].to_numpy(float) / 100.0,
+                                     flags["start_time_s"].to_numpy(float))):
+        sel = (np.abs(g - fg) <= grade_window) & (np.abs(t - ft) <= time_window_s) & np.isfinite(v)
+        if sel.sum() >= min_pieces and w[sel].sum() >= min_s:
+            order = np.argsort(v[sel])
+            cw = np.cumsum(w[sel][order])
+            out[i] = v[sel][order][int(np.searchsorted(cw, 0.5 * cw[-1]))]
+    return out
+
+
+def _agree(flags: pd.DataFrame, kind: str, pieces: pd.DataFrame, climbs: Optional[pd.DataFrame],
+           config: AnalysisConfig, segment_of: dict) -> pd.DataFrame:
+    """Flags that agree with the data (issue 15).
+
+    * Measured where possible: the other gait's speed is the runner's own, nearby
+      (:func:`measured_reference`), and the flag stays only if that measurement still says
+      so; otherwise the model's figure stands, labelled ``"predicted"``.
+    * No flag shorter than ``flag_min_m`` and ``flag_min_s``.
+    * No flag contradicts the climbs table: "ran, hiking as fast" is dropped on a climb where
+      running measured a VAM more than ``marginal_hike_ratio`` times hiking's, "hiked, running clearly faster" on one where
+      hiking measured at least running's VAM.
+    """
+    cfg = config
+    if len(flags) == 0:
+        out = flags.copy()
+        out["reference"] = pd.Series(dtype=object)
+        return out[FLAG_COLUMNS]
+    f = flags.copy()
+    other = HIKE if kind == "ran_should_hike" else RUN
+    ref = measured_reference(f, pieces, other)
+    measured = np.isfinite(ref)
+    g = f["avg_grade_pct"].to_numpy(float) / 100.0
+    v = f["speed_mps"].to_numpy(float)
+    if kind == "ran_should_hike":
+        ratio = np.where(measured, v / np.where(measured, ref, 1.0), f["ratio"].to_numpy(float))
+        keep = ~measured | (ratio <= cfg.marginal_hike_ratio)
+        f["hike_vam_m_per_h"] = np.where(measured, ref * g * 3600.0, f["hike_vam_m_per_h"].to_numpy(float))
+        f["time_lost_s"] = f["duration_s"].to_numpy(float) * (1 - ratio)
+    else:
+        ratio = np.where(measured, ref / v, f["ratio"].to_numpy(float))
+        keep = ~measured | (ratio > cfg.could_run_ratio)
+        f["run_vam_m_per_h"] = np.where(measured, ref * g * 3600.0, f["run_vam_m_per_h"].to_numpy(float))
+        f["time_lost_s"] = f["duration_s"].to_numpy(float) * (1 - 1 / ratio)
+    f["model_speed_mps"] = np.where(measured, ref, f["model_speed_mps"].to_numpy(float))
+    f["ratio"] = ratio
+    f["reference"] = np.where(measured, "measured", "predicted")
+    length = f["end_m"].to_numpy(float) - f["start_m"].to_numpy(float)
+    keep &= (length >= cfg.flag_min_m) & (f["duration_s"].to_numpy(float) >= cfg.flag_min_s)
+    if climbs is not None and len(climbs):
+        # Each flag is one bout piece of piece_table: its climb by its start.
+        seg = np.array([segment_of.get(x, -1) for x in f["start_m"].to_numpy(float)], int)
+        keep &= seg >= 0
+        seg = np.maximum(seg, 0)
+        hv = climbs["hike_vam_m_per_h"].to_numpy(float)[seg]
+        rv = climbs["run_vam_m_per_h"].to_numpy(float)[seg]
+        both = np.isfinite(hv) & np.isfinite(rv)
+        # VAMs of a whole climb mix grades: "ran, hiking as fast" contradicts the table only
+        # where running climbed clearly faster there (beyond the marginal ratio).
+        keep &= ~both | ((rv <= hv * cfg.marginal_hike_ratio) if kind == "ran_should_hike" else (hv < rv))
+    return f.loc[keep, FLAG_COLUMNS].reset_index(drop=True)
 
 
 def hike_run(timeline: Timeline, climb_rows: list[slice], climb_moving_time_s: np.ndarray,
-             flat_speed_mps: float, method: str, config: AnalysisConfig) -> HikeRun:
+             flat_speed_mps: float, method: str, config: AnalysisConfig,
+             climbs: Optional[pd.DataFrame] = None) -> HikeRun:
     """The hike/run verdicts of one activity.
 
     Parameters
@@ -445,6 +522,9 @@ def hike_run(timeline: Timeline, climb_rows: list[slice], climb_moving_time_s: n
     method : str
         How the gait was classified (``"cadence"`` or ``"speed"``).
     config : AnalysisConfig
+    climbs : DataFrame, optional
+        The climbs table (``hike_vam_m_per_h``, ``run_vam_m_per_h`` per climb): no flag
+        contradicts it.
 
     Returns
     -------
@@ -473,12 +553,30 @@ def hike_run(timeline: Timeline, climb_rows: list[slice], climb_moving_time_s: n
                             max_grade=cfg.could_run_max_grade, could_run_ratio=cfg.could_run_ratio) \
         if run.any() else pd.DataFrame(columns=FLAG_COLUMNS)
     climb_bouts = climb_pieces(code, seg_id, t, d, h)
-    cg, cross_method, gait_models = _crossover(climb_bouts, cfg)
+    segment_of = dict(zip(pieces["start_m"].to_numpy(float), pieces["segment"].to_numpy(int))) \
+        if len(pieces) else {}
+    should = _agree(should, "ran_should_hike", climb_bouts, climbs, cfg, segment_of)
+    could = _agree(could, "hiked_could_run", climb_bouts, climbs, cfg, segment_of)
+    if method == "speed":
+        # Hiking was told from speed: a slower-than-running verdict would only restate how the
+        # gait was classified (issue 15), so none is given.
+        cross, effort = Crossover(None, reason="no_cadence"), None
+        could = could.iloc[0:0]
+    else:
+        cross = _crossover(climb_bouts, cfg)
+        effort = climbing_effort(climb_bouts, t, timeline.heart_rate_bpm,
+                                 bandwidth=cfg.crossover_bandwidth_grade,
+                                 min_pieces=cfg.crossover_min_pieces, min_seconds=cfg.crossover_min_s)
     return HikeRun(
         method=method,
-        crossover_grade_pct=None if cg is None else 100.0 * cg,
-        crossover_method=cross_method,
-        gait_models=gait_models,
+        crossover_grade_pct=None if cross.grade is None else 100.0 * cross.grade,
+        crossover_method=None if cross.grade is None else "observed",
+        gait_models=pd.DataFrame(columns=GAIT_MODEL_COLUMNS),
+        crossover_ci_pct=None if cross.ci is None or cross.grade is None
+        else (100.0 * cross.ci[0], 100.0 * cross.ci[1]),
+        crossover_reason=cross.reason,
+        crossover_reason_grade_pct=None if cross.reason_grade is None else 100.0 * cross.reason_grade,
+        effort=effort,
         hike_time_s=float(np.sum(dt[hike])),
         run_time_s=float(np.sum(dt[run])),
         ran_should_hike=should,

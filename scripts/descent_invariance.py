@@ -1,0 +1,272 @@
+"""Issue 14 targets: the descent control score measures the runner, not the watch or the file.
+
+Measures, and prints as a Markdown table:
+
+* **recording**: every real 1 s running file of the corpus with cadence, re-recorded as a watch
+  in smart-recording mode would (:func:`trailtech.simulate.skill.smart_recording`: a point on a
+  turn, a speed or heart-rate change, at least every 10 s). Share of the scored descents found
+  and scored again; per-descent |change| of the score (p90, max); share of the line-practice
+  candidates kept.
+* **format**: every real 1 s running FIT file with cadence against the GPX written from it
+  (:func:`trailtech.io.gpx_write.to_gpx`): share found again, |change| median and p90.
+* **pairs**: the real same-activity pairs rank their descents the same way.
+* **simulator** (:mod:`trailtech.simulate.skill`), 10 seeds: the controlled runner's margin over
+  the uncontrolled one on the same technical descent (min), the same controlled behaviour on
+  smooth vs technical ground (max |difference|), the walked stretch reported as walking.
+* **retest**: the same trail run twice with the same behaviour (another seed of the runner's
+  irregularity and the sensor noise): max |change|.
+
+Descents are matched across recordings by time: the largest overlap, at least half the
+original descent's duration.
+
+Usage::
+
+    PYTHONPATH=$PWD python scripts/descent_invariance.py [--real DIR] [--jobs 2] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+def _default_real() -> Path:
+    for folder in [ROOT, *ROOT.parents]:
+        if (folder / "shared" / "tracks" / "real").is_dir():
+            return folder / "shared" / "tracks" / "real"
+    return ROOT.parent / "shared" / "tracks" / "real"
+
+
+def _spans(a) -> list[dict]:
+    """Scored descents (and all descents) as time spans [s since the first row]."""
+    tl = a.timeline
+    d, t = tl["distance_m"].to_numpy(float), tl["elapsed_s"].to_numpy(float)
+    out = []
+    for r in a.descents.itertuples():
+        t0, t1 = np.interp(r.start_m, d, t), np.interp(r.end_m, d, t)
+        out.append({"t0": float(t0), "t1": float(t1), "score": float(r.control_score)
+                    if r.control_score is not None else float("nan")})
+    return out
+
+
+def _practice_spans(a) -> list[tuple[float, float]]:
+    tl = a.timeline
+    d, t = tl["distance_m"].to_numpy(float), tl["elapsed_s"].to_numpy(float)
+    return [(float(np.interp(r.start_m, d, t)), float(np.interp(r.end_m, d, t)))
+            for r in a.line_practice.itertuples()]
+
+
+def _match(t0: float, t1: float, spans: list[tuple[float, float]]) -> int:
+    """Index of the span overlapping [t0, t1] most, if by at least half its duration; else -1."""
+    best, k = 0.0, -1
+    for i, (a, b) in enumerate(spans):
+        ov = min(b, t1) - max(a, t0)
+        if ov > best:
+            best, k = ov, i
+    return k if best >= 0.5 * (t1 - t0) else -1
+
+
+def _compare(a, b) -> dict:
+    """Scored descents of ``a`` found and scored in ``b``, their score changes, practice kept."""
+    sa, sb = _spans(a), _spans(b)
+    spans_b = [(x["t0"], x["t1"]) for x in sb]
+    scored = [x for x in sa if np.isfinite(x["score"])]
+    found, deltas = 0, []
+    for x in scored:
+        k = _match(x["t0"], x["t1"], spans_b)
+        if k >= 0 and np.isfinite(sb[k]["score"]):
+            found += 1
+            deltas.append(sb[k]["score"] - x["score"])
+    pa, pb = _practice_spans(a), _practice_spans(b)
+    kept = sum(_match(t0, t1, pb) >= 0 for t0, t1 in pa)
+    return {"scored": len(scored), "found": found, "deltas": deltas, "practice": len(pa),
+            "practice_kept": kept, "order": [x["score"] for x in sa]}
+
+
+def _one_real(path: str) -> dict:
+    import trailtech
+    from trailtech.io.gpx_write import to_gpx
+    from trailtech.simulate.skill import smart_recording
+
+    out = {"file": path}
+    try:
+        track = trailtech.load(path)
+        base = trailtech.analyze(track)
+        smart = track.__class__(samples=smart_recording(track.samples), meta=track.meta)
+        out["recording"] = _compare(base, trailtech.analyze(smart))
+        if path.lower().endswith(".fit"):
+            gpx = trailtech.load(to_gpx(track))
+            out["format"] = _compare(base, trailtech.analyze(gpx))
+    except Exception as exc:  # a file the pipeline refuses is reported, not fatal
+        out["error"] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def _sim_case(args: tuple) -> dict:
+    import trailtech
+    from trailtech.simulate.skill import simulate_descent
+
+    seed, kw = args
+    run = simulate_descent(seed, **kw)
+    a = trailtech.analyze(run.track)
+    sec = [s for s in run.truth.sections if s.kind != "flat"]
+    s0, s1 = sec[0].start_m, sec[-1].end_m
+    d = a.descents
+    ov = np.minimum(d.end_m, s1) - np.maximum(d.start_m, s0)
+    row = d.iloc[int(np.argmax(ov))]
+    walk = float(row["walk_m"]) if "walk_m" in d else float("nan")
+    return {"seed": seed, "kw": kw, "score": float(row.control_score), "walk_m": walk,
+            "technicality": float(row.technicality)}
+
+
+def _real_files(real: Path) -> list[str]:
+    rows = list(csv.DictReader(open(real / "manifest.csv", newline="", encoding="utf-8")))
+    out = []
+    for r in rows:
+        if not (r["is_running"].startswith("yes") and r["provenance"] != "synthetic"
+                and r["has_position"] == "yes" and r["has_cadence"] == "yes"):
+            continue
+        n, dur = int(r["n_records"] or 0), float(r["duration_s"] or 0)
+        if n and dur / n < 1.5:  # recorded every second
+            out.append(str(real / r["file"]))
+    return out
+
+
+def _pairs(real: Path) -> list[tuple[str, list[str]]]:
+    sample = ROOT / "sample_tracks"
+    return [
+        ("6782987395 FIT/GPX/TCX", [str(real / "sports-lib" / f"6782987395.{e}") for e in ("fit", "gpx", "tcx")]),
+        ("movescount/sports-tracker", [str(real / "sports-lib" / "movescount.gpx"),
+                                       str(real / "sports-lib" / "sports-tracker.gpx")]),
+        ("hill_repeats FIT/GPX", [str(sample / "hill_repeats.fit"), str(sample / "hill_repeats.gpx")]),
+    ]
+
+
+def _same_order(paths: list[str]) -> tuple[str, list[list[float]]]:
+    """``"yes"`` when every file ranks the matched descents of the first in the same order,
+    ``"no"`` when one does not, ``"n/a"`` when no other file scores two of them."""
+    import trailtech
+
+    analyses = [trailtech.analyze(p) for p in paths]
+    ref = _spans(analyses[0])
+    scored = [x for x in ref if np.isfinite(x["score"])]
+    table = [[x["score"] for x in scored]]
+    same, compared = "yes", False
+    for a in analyses[1:]:
+        sb = _spans(a)
+        sp = [(x["t0"], x["t1"]) for x in sb]
+        got = []
+        for x in scored:
+            k = _match(x["t0"], x["t1"], sp)
+            got.append(sb[k]["score"] if k >= 0 else float("nan"))
+        table.append(got)
+        r0, r1 = np.array(table[0]), np.array(got)
+        ok = np.isfinite(r0) & np.isfinite(r1)
+        if ok.sum() >= 2:
+            compared = True
+            if not np.array_equal(np.argsort(r0[ok]), np.argsort(r1[ok])):
+                same = "no"
+    return same if compared else "n/a", table
+
+
+def _pct(x, q):
+    return float(np.percentile(np.abs(x), q)) if len(x) else float("nan")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--real", type=Path, default=_default_real())
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--skip-real", action="store_true")
+    args = ap.parse_args(argv)
+    res: dict = {}
+    with Pool(args.jobs) as pool:
+        seeds = range(args.seeds)
+        cases = []
+        for s in seeds:
+            cases += [(s, dict(control=True, terrain="technical")), (s, dict(control=False, terrain="technical")),
+                      (s, dict(control=True, terrain="smooth")), (s, dict(control=True, walked_m=120)),
+                      (s + 100, dict(control=True, terrain="technical", course_seed=s)),
+                      (s + 100, dict(control=False, terrain="technical", course_seed=s))]
+        sims = pool.map(_sim_case, cases)
+        real = [] if args.skip_real or not args.real.is_dir() else pool.map(_one_real, _real_files(args.real))
+    by = {(c["seed"], json.dumps(c["kw"], sort_keys=True)): c for c in sims}
+
+    def get(seed, **kw):
+        return by[(seed, json.dumps(kw, sort_keys=True))]
+
+    margin = [get(s, control=True, terrain="technical")["score"] - get(s, control=False, terrain="technical")["score"]
+              for s in seeds]
+    terrain = [abs(get(s, control=True, terrain="technical")["score"] - get(s, control=True, terrain="smooth")["score"])
+               for s in seeds]
+    walked = [get(s, control=True, walked_m=120)["walk_m"] for s in seeds]
+    retest = []
+    for s in seeds:
+        for ctl in (True, False):
+            a = get(s, control=ctl, terrain="technical")["score"]
+            b = get(s + 100, control=ctl, terrain="technical", course_seed=s)["score"]
+            retest.append(b - a)
+    res["simulator"] = {"margin_min": float(np.min(margin)), "margin_median": float(np.median(margin)),
+                        "terrain_max": float(np.max(terrain)),
+                        "walked_reported": int(sum(np.isfinite(w) and w >= 60 for w in walked)),
+                        "seeds": len(seeds), "retest_max": float(np.max(np.abs(retest)))}
+    rows = [
+        ("simulator: controlled - uncontrolled, technical (min over seeds)", ">= 25",
+         f"{res['simulator']['margin_min']:.1f} (median {res['simulator']['margin_median']:.1f})"),
+        ("simulator: same behaviour smooth vs technical (max abs diff)", "<= 10", f"{res['simulator']['terrain_max']:.1f}"),
+        ("simulator: walked stretch reported as walking (>= 60 of 120 m)", f"{len(seeds)}/{len(seeds)}",
+         f"{res['simulator']['walked_reported']}/{len(seeds)}" if np.isfinite(walked).all() else "not reported"),
+        ("retest: same trail, same behaviour, max abs change", "<= 8", f"{res['simulator']['retest_max']:.1f}"),
+    ]
+    if real:
+        ok = [r for r in real if "error" not in r]
+        rec = [r["recording"] for r in ok]
+        d = np.concatenate([x["deltas"] for x in rec]) if rec else np.zeros(0)
+        sc, fo = sum(x["scored"] for x in rec), sum(x["found"] for x in rec)
+        pr, pk = sum(x["practice"] for x in rec), sum(x["practice_kept"] for x in rec)
+        res["recording"] = {"files": len(rec), "scored": sc, "found": fo, "p90": _pct(d, 90),
+                            "max": float(np.max(np.abs(d))) if d.size else float("nan"),
+                            "practice": pr, "practice_kept": pk, "errors": [r for r in real if "error" in r]}
+        fmt = [r["format"] for r in ok if "format" in r]
+        f = np.concatenate([x["deltas"] for x in fmt]) if fmt else np.zeros(0)
+        fs, ff = sum(x["scored"] for x in fmt), sum(x["found"] for x in fmt)
+        res["format"] = {"files": len(fmt), "scored": fs, "found": ff, "median": _pct(f, 50), "p90": _pct(f, 90)}
+        rows += [
+            (f"recording: scored descents found again ({len(rec)} files, {sc} descents)", ">= 90 %",
+             f"{100 * fo / max(sc, 1):.0f} %"),
+            ("recording: abs change of the score, p90 / max", "<= 5 / <= 12",
+             f"{res['recording']['p90']:.1f} / {res['recording']['max']:.1f}"),
+            (f"recording: line-practice candidates kept ({pr})", ">= 90 %", f"{100 * pk / max(pr, 1):.0f} %"),
+            (f"format FIT -> GPX: scored descents found again ({len(fmt)} files, {fs} descents)", ">= 90 %",
+             f"{100 * ff / max(fs, 1):.0f} %"),
+            ("format FIT -> GPX: abs change, median / p90", "<= 2 / <= 6",
+             f"{res['format']['median']:.1f} / {res['format']['p90']:.1f}"),
+        ]
+        for name, paths in _pairs(args.real):
+            if all(Path(p).is_file() for p in paths):
+                same, table = _same_order(paths)
+                res.setdefault("pairs", {})[name] = table
+                rows.append((f"pair {name}: same descent ranking", "yes",
+                             same + " " + json.dumps([[round(v, 0) for v in t] for t in table])))
+    print("| target | goal | measured |\n|---|---|---|")
+    for r in rows:
+        print(f"| {r[0]} | {r[1]} | {r[2]} |")
+    if args.json:
+        args.json.write_text(json.dumps(res, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
