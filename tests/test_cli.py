@@ -15,7 +15,7 @@ from trailtech.cli import main
 from tests.season._helpers import gpx_bytes, gz, write
 
 INFO_KEYS = {"file", "format", "sport", "device", "start_time", "start_time_local", "utc_offset_source",
-             "duration_s", "samples", "has", "device_totals", "warnings"}
+             "duration_s", "samples", "has", "device_totals", "warnings", "elevation_source"}
 HAS_KEYS = {"position", "elevation", "barometric_elevation", "cadence", "heart_rate", "device_speed"}
 TOTAL_KEYS = {"distance_m", "ascent_m", "descent_m", "moving_time_s"}
 ANALYZE_KEYS = {"file", "format", "sport", "device", "start_time", "start_time_local", "utc_offset_source",

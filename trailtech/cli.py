@@ -37,6 +37,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
+from . import cli_elevation as _elev
 from ._version import __version__
 from .errors import DataQualityWarning, TrailtechError, error_line
 
@@ -210,8 +211,8 @@ def _info_text(doc: dict) -> str:
     has = doc["has"]
     sensors = [name.replace("_", " ") for name, v in has.items()
                if v and name != "barometric_elevation"]
-    if has.get("elevation") and has.get("barometric_elevation") is not None:
-        sensors = [("elevation (barometric)" if has["barometric_elevation"] else "elevation (GPS)")
+    if has.get("elevation") and doc.get("elevation_source"):  # device table, else the signal
+        sensors = [("elevation (barometric)" if doc["elevation_source"] == "barometric" else "elevation (GPS)")
                    if s == "elevation" else s for s in sensors]
     t = doc["device_totals"]
     totals = ", ".join(x for x in [
@@ -334,7 +335,7 @@ def _cmd_analyze(args) -> int:
         if out:
             _check_output(out)
     track = _load(args.file)
-    analysis = analyze(track)
+    analysis = analyze(track, _elev.config(args))
     doc = analysis.to_dict()
     _out(_dumps(doc) if args.json else _analyze_text(doc))
     if args.report:
@@ -353,7 +354,7 @@ def _cmd_report(args) -> int:
 
     _check_output(args.output)
     track = _load(args.file)
-    analysis = analyze(track)
+    analysis = analyze(track, _elev.config(args))
     _writing(args.output, lambda: _write_report(analysis, args.output, args.offline))
     _out(f"report written to {args.output}")
     return EXIT_OK
@@ -458,7 +459,7 @@ def _cmd_season(args) -> int:
         cache = False
     elif args.cache:
         cache = args.cache
-    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler)
+    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler, config=_elev.config(args))
     for err in season.errors:
         print(f"trailtech: {err['file']}: {err['error']}", file=sys.stderr)
     if not season.errors and len(season.activities) == 0:
@@ -543,8 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Coaching on technical trail terrain from watch files (FIT, GPX, TCX, gzipped).",
     )
     p.add_argument("--version", action="version", version=f"trailtech {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser, required=True)
 
     s = sub.add_parser("info", help="what a file holds, no analysis")
     s.add_argument("file", metavar="FILE", help="activity file, or - for standard input")
@@ -584,6 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-upload-mb", type=_positive_mb, default=64, metavar="MB",
                    help="largest upload accepted (default 64)")
     s.set_defaults(func=_cmd_serve)
+    _elev.add_to(sub, load=_load, out=_out)  # --dem, --elevation-source and `dem fetch`
     return p
 
 
@@ -625,7 +626,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             except OSError as exc:
                 raise _StdoutError(_reason(exc)) from exc
         return code
-    except _CliError as exc:
+    except (_CliError, _elev.OptionError) as exc:
         return _fail(str(exc))
     except TrailtechError as exc:
         return _fail(error_line(exc, "<stdin>" if file == "-" else file))

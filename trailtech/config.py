@@ -56,8 +56,14 @@ class AnalysisConfig:
     grade_baseline_gps_m: float = _f(100.0, "science.md 4.4; Chan 2025 100 m blocks", 10, 500)
     ascent_hysteresis_baro_m: float = _f(2.0, "Strava barometric 2 m [V]", 0, 50)
     ascent_hysteresis_gps_m: float = _f(10.0, "Strava 10 m for GPS elevation [V]; 5 m (TwoNav) overcounts by ~10% on the simulator, docs/accuracy.md", 0, 50)
-    baro_median_abs_step_m: float = _f(0.3, "heuristic: median |dh| at 1 Hz < 0.3 m is barometric-like", 0, 5)
-    baro_p99_abs_step_m: float = _f(1.5, "heuristic: p99 |dh| at 1 Hz < 1.5 m is barometric-like", 0, 20)
+    baro_max_fit_residual_m: float = _f(0.65, "heuristic, tuned on the real corpus: robust residual around a 30 s line fit is 0.16-0.59 m for barometers at 1 s (0.20-0.75 m thinned to 5 s), 0.79-1.25 m for GPS altitude; docs/accuracy.md", 0.05, 10)
+    baro_fit_half_window_s: float = _f(15.0, "heuristic: 30 s windows hold 6 samples even under 5 s smart recording", 5, 120)
+    elevation_source: str = _f("auto", "'auto' (device table, else the residual test; terrain tiles for GPS altitude when given), or forced: 'barometric', 'gps', 'dem'")
+    dem_dir: str = _f("", "folder of terrain tiles (SRTM .hgt, GeoTIFF); empty: $TRAILTECH_DEM, else none")
+    dem_min_coverage: float = _f(0.5, "heuristic: tiles replace GPS altitude when they cover at least half of the positioned rows; the rest keeps GPS altitude shifted onto the tiles", 0, 1)
+    sg_window_dem_m: float = _f(55.0, "as sg_window_baro_m: tile heights carry no sample noise, only 2-5 m error correlated over ~100 m; tuned on the simulator, docs/accuracy.md", 10, 500)
+    grade_baseline_dem_m: float = _f(100.0, "SRTM/Copernicus 30-90 m posts: grade over 100 m (as GPS)", 10, 500)
+    ascent_hysteresis_dem_m: float = _f(10.0, "Strava 10 m for non-barometric elevation [V]; tuned on the simulator's tiles (30-90 m grid, 2-5 m error correlated over ~100 m: 4-8 m leave +3 to +8 % spurious descent), docs/accuracy.md", 0, 50)
     hampel_window_s: float = _f(7.0, "science.md 4 step 3: Hampel filter over 7 s", 3, 60)
     max_vertical_speed_mps: float = _f(2.0, "science.md 4 step 3: clamp |dh/dt| <= 2 m/s", 0.5, 20)
     vam_window_s: float = _f(30.0, "science.md 4 step 8: 30 s centred regression", 5, 300)
@@ -159,6 +165,10 @@ class AnalysisConfig:
                     raise ConfigError(f"AnalysisConfig.{f.name}={value} is below its minimum {lo}")
                 if hi is not None and value > hi:
                     raise ConfigError(f"AnalysisConfig.{f.name}={value} is above its maximum {hi}")
+        if self.elevation_source not in ("auto", "barometric", "gps", "dem"):
+            raise ConfigError(
+                f"AnalysisConfig.elevation_source={self.elevation_source!r}; use 'auto', 'barometric', 'gps' or 'dem'"
+            )
         if self.gap_model not in ("strava2017", "minetti2002"):
             raise ConfigError(
                 f"AnalysisConfig.gap_model={self.gap_model!r}; use 'strava2017' or 'minetti2002'"

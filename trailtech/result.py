@@ -50,7 +50,7 @@ __all__ = ["Analysis", "Summary", "HikeRun", "hike_run_dict", "jsonable", "file_
 SUMMARY_KEYS = ["distance_m", "duration_s", "moving_time_s", "ascent_m", "descent_m",
                 "min_elevation_m", "max_elevation_m", "avg_speed_mps", "gap_speed_mps",
                 "flat_cadence_spm", "hike_time_s", "run_time_s", "technical_distance_m",
-                "descent_control_score"]
+                "descent_control_score", "elevation_source"]
 
 #: The columns of :attr:`Analysis.timeline`: the timeline's own (:data:`TIMELINE_COLUMNS`,
 #: ``gait`` as labels), then what the descent analysis adds.

@@ -206,9 +206,12 @@ class Track:
         dict
             :func:`file_header`'s keys, then ``duration_s`` [s] (null without timestamps),
             ``samples``, ``has`` (:attr:`has`), ``device_totals`` (``distance_m``,
-            ``ascent_m``, ``descent_m``, ``moving_time_s``; null when the file has none) and
-            ``warnings``.
+            ``ascent_m``, ``descent_m``, ``moving_time_s``; null when the file has none),
+            ``warnings`` and ``elevation_source`` (``"barometric"``, ``"gps"`` or null: the
+            device table, else the signal; terrain tiles are an analysis option).
         """
+        from .processing.elevation_source import track_elevation_source  # it reads the samples
+
         t = self.meta.device_totals
         return {
             **file_header(self.meta),
@@ -223,6 +226,7 @@ class Track:
                 "moving_time_s": jsonable(t.moving_time_s),
             },
             "warnings": [str(w) for w in self.meta.warnings],
+            "elevation_source": track_elevation_source(self),
         }
 
     def with_warnings(self, *messages: str) -> "Track":

@@ -131,7 +131,8 @@ def test_fit_device_label_and_barometer():
     assert device_label("lezyne", "4", "\ufffd") == "lezyne 4"
     assert is_barometric("garmin", "fenix6x") is True
     assert is_barometric("coros", "841", "COROS APEX Pro") is True
-    assert is_barometric("garmin", "fr735xt") is None
+    assert is_barometric("garmin", "fr735xt") is False  # known to have no barometer
+    assert is_barometric("stryd", "0") is None
     assert device_label(None, None) is None
 
 

@@ -225,7 +225,7 @@ def test_moving_sees_a_stop_and_a_timer_pause():
 def test_profile_of_a_constant_ten_percent_ramp():
     n = 600
     d = 3.0 * np.arange(n)
-    e = ele.Elevation(1000.0 + 0.1 * d, True)
+    e = ele.Elevation(1000.0 + 0.1 * d, "barometric")
     p = prof.profile(d, np.ones(n, bool), e, _axis(n), CFG)
     np.testing.assert_allclose(p.grade, 0.10, atol=1e-4)
     np.testing.assert_allclose(p.row_grade, 0.10, atol=1e-4)
@@ -237,7 +237,7 @@ def test_profile_of_a_constant_ten_percent_ramp():
 
 def test_profile_without_horizontal_distance_is_smoothed_in_time():
     n = 600
-    e = ele.Elevation(1000.0 + 0.2 * np.arange(n), True)  # a treadmill climbing 0.2 m/s
+    e = ele.Elevation(1000.0 + 0.2 * np.arange(n), "barometric")  # a treadmill climbing 0.2 m/s
     p = prof.profile(np.zeros(n), np.ones(n, bool), e, _axis(n), CFG)
     assert np.isnan(p.row_grade).all() and "No horizontal distance" in p.notes[0]
     assert p.ascent_m == pytest.approx(0.2 * (n - 1), rel=0.01)
@@ -248,7 +248,7 @@ def test_summary_of_a_flat_run_with_a_stop():
     n = 600
     d = np.minimum(3.0 * np.arange(n), 3.0 * 499)  # stands still for the last 100 s
     moving = np.arange(n) < 500
-    e = ele.Elevation(np.full(n, 1000.0), True)
+    e = ele.Elevation(np.full(n, 1000.0), "barometric")
     p = prof.profile(d, moving, e, _axis(n), CFG)
     s = summarise(t_s=np.arange(n, dtype=float), grid_s=np.arange(n, dtype=float), moving=moving,
                   distance_m=d, prof=p, elevation_source="barometric", distance_source="gps",

@@ -2,8 +2,9 @@
 
 A FIT file does not say where its altitude comes from. Devices with a barometric altimeter
 write a smooth, well-behaved ``enhanced_altitude``; GPS-only devices write a noisy one. The
-list below covers families whose public spec sheets list a barometric altimeter; anything
-else is ``None`` (unknown) and the pipeline decides from the noise of the signal.
+lists below cover families whose public spec sheets list a barometric altimeter, and models
+known to have none (their altitude is GPS altitude, however smooth the watch makes it);
+anything else is ``None`` (unknown) and the pipeline decides from the signal.
 """
 
 from __future__ import annotations
@@ -11,7 +12,23 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-__all__ = ["device_label", "is_barometric"]
+__all__ = ["device_label", "is_barometric", "label_is_barometric"]
+
+#: Models without a barometric altimeter (vendor spec sheets), matched like ``_BAROMETRIC``
+#: after it (so "Suunto 9 Baro" stays barometric): Garmin Forerunner 10/15, the 2xx and 6xx
+#: lines but the FR255/265 and FR645 (which have one), 110/310XT/405/410/305 and FR735XT;
+#: Suunto 3, 5 and 9 without "Baro"/"Peak"; Polar M430/Vantage M; COROS Pace (first).
+_NO_BAROMETER = re.compile(
+    r"""
+    ^garmin\ fr(10|15|25|30|35|45s?|55|60|70|110|205|210|220|225|230|235|245m?|305|310xt|405|410|
+                610|620|630|735xt)(?![0-9])
+    | ^(garmin\ )?forerunner[_\ ]?(10|15|25|35|45|55|110|205|210|220|225|230|235|245|305|405|410|610|620|630|735)(?![0-9])
+    | ^suunto\ .*\(suunto\ [359]\)$
+    | ^polar\ .*(m430|vantage\ m)(?![0-9])
+    | ^coros\ .*\(coros\ pace\)$
+    """,
+    re.VERBOSE,
+)
 
 #: Device families with a barometric altimeter (vendor spec sheets), matched against
 #: "manufacturer product (product_name)" in lower case.
@@ -57,11 +74,38 @@ def device_label(
     return label
 
 
+def label_is_barometric(label: Optional[str]) -> Optional[bool]:
+    """:func:`is_barometric` of a device label as GPX and TCX files write it.
+
+    Examples
+    --------
+    >>> label_is_barometric("Forerunner 410 Software Version 2.40")
+    False
+    >>> label_is_barometric("StravaGPX") is None
+    True
+    """
+    if not label:
+        return None
+    label = str(label).lower()
+    if _BAROMETRIC.search(label):
+        return True
+    return False if _NO_BAROMETER.search(label) else None
+
+
 def is_barometric(
     manufacturer: Optional[str], product: Optional[str], product_name: Optional[str] = None
 ) -> Optional[bool]:
-    """``True`` when the device family is known to carry a barometric altimeter, else ``None``."""
-    label = device_label(manufacturer, product, product_name)
-    if label is None:
-        return None
-    return True if _BAROMETRIC.search(label.lower()) else None
+    """Whether the device has a barometric altimeter: True, False (known to have none) or None.
+
+    Examples
+    --------
+    >>> is_barometric("garmin", "fenix6x")
+    True
+    >>> is_barometric("garmin", "fr630")
+    False
+    >>> is_barometric("suunto", "35", "Suunto 9"), is_barometric("suunto", "34", "Suunto 9 Baro")
+    (False, True)
+    >>> is_barometric("stryd", "0") is None
+    True
+    """
+    return label_is_barometric(device_label(manufacturer, product, product_name))

@@ -126,7 +126,8 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> Prepared:
                              max_speed_mps=foot.max_speed_mps, fmt=meta.format)
     spd = _spd.speed(timed_column(track, axis, "device_speed_mps"), raw.cum_m, raw.source, axis, foot)
     cad, cad_notes = _sens.cadence(timed_column(track, axis, "cadence_spm"), axis, foot)
-    ele = _ele.elevation(timed_column(track, axis, "elevation_m"), axis, meta.barometric, cfg)
+    ele = _ele.elevation(timed_column(track, axis, "elevation_m"), axis, _ele.device_barometer(meta), cfg,
+                         lat_deg=pos.smooth_lat_deg, lon_deg=pos.smooth_lon_deg)
     moving = _mov.moving(axis, spd, raw.cum_m, raw.source, pos, cad, ele, cfg)
     distance = _dist.counted_distance(raw, moving, cfg, meta.source)
     prof = _prof.profile(distance, moving, ele, axis, cfg)

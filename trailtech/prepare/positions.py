@@ -38,6 +38,8 @@ class Positions:
     smooth_x_m, smooth_y_m : numpy.ndarray or None
         The 5 s smoothed path [m] (about the raw fixes' centroid) that distances are summed
         over; None without positions.
+    smooth_lat_deg, smooth_lon_deg : numpy.ndarray or None
+        The same smoothed path [deg] (where terrain tiles are sampled); None without positions.
     cum_m : numpy.ndarray or None
         Cumulative distance of the smoothed path per grid row [m]; None with fewer than two
         positioned rows.
@@ -52,6 +54,8 @@ class Positions:
     y_m: np.ndarray
     smooth_x_m: Optional[np.ndarray] = None
     smooth_y_m: Optional[np.ndarray] = None
+    smooth_lat_deg: Optional[np.ndarray] = None
+    smooth_lon_deg: Optional[np.ndarray] = None
     cum_m: Optional[np.ndarray] = None
     n_spikes: int = 0
     notes: tuple[str, ...] = ()
@@ -154,5 +158,6 @@ def positions(
     x_m, y_m, _, _ = _geo.project_local(lat_g, lon_g)
     return Positions(
         lat_deg=lat_g, lon_deg=lon_g, x_m=x_m, y_m=y_m, smooth_x_m=xs, smooth_y_m=ys,
+        smooth_lat_deg=slat, smooth_lon_deg=slon,
         cum_m=cum if valid.sum() >= 2 else None, n_spikes=n_spikes, notes=notes,
     )

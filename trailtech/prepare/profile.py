@@ -66,9 +66,11 @@ class ElevationProfile:
     notes: tuple[str, ...] = ()
 
 
-def _settings(barometric: bool, config: AnalysisConfig) -> tuple[float, float, float]:
+def _settings(source: str, config: AnalysisConfig) -> tuple[float, float, float]:
     """Smoothing window, grade baseline and ascent hysteresis of the elevation source [m]."""
-    if barometric:
+    if source == "dem":
+        return config.sg_window_dem_m, config.grade_baseline_dem_m, config.ascent_hysteresis_dem_m
+    if source == "barometric":
         return config.sg_window_baro_m, config.grade_baseline_baro_m, config.ascent_hysteresis_baro_m
     return config.sg_window_gps_m, config.grade_baseline_gps_m, config.ascent_hysteresis_gps_m
 
@@ -77,10 +79,10 @@ def _on_distance_grid(distance_m: np.ndarray, sel: np.ndarray, ele: Elevation, d
                       config: AnalysisConfig) -> tuple[np.ndarray, np.ndarray, float, float]:
     """Smoothed elevation and grade on the distance grid, and ascent and descent [m]."""
     step_m = float(config.distance_grid_m)
-    window_m, baseline_m, hyst_m = _settings(bool(ele.barometric), config)
+    window_m, baseline_m, hyst_m = _settings(str(ele.source), config)
     raw = _rs.interp_on_distance_grid(distance_m[sel], ele.values_m[sel], dgrid)
     smooth = _ele.smooth_profile(raw, grid_m=step_m, window_m=window_m, polyorder=config.sg_polyorder)
-    if not ele.barometric:
+    if ele.source == "gps":
         # Two stages: the smoothing's residual measures this track's GPS altitude noise, and
         # the hysteresis scales with it (quiet receivers keep their small climbs).
         hyst_m = _ele.noise_scaled_hysteresis(
@@ -98,7 +100,7 @@ def _in_time(ele: Elevation, moving: np.ndarray, axis: TimeAxis, config: Analysi
     filled = np.where(np.isfinite(values), values, np.nanmedian(values))
     win = axis.window(TIME_SMOOTH_S)
     smooth = _ele.smooth_profile(filled, grid_m=1.0, window_m=float(win), polyorder=config.sg_polyorder)
-    _, _, hyst_m = _settings(bool(ele.barometric), config)
+    _, _, hyst_m = _settings(str(ele.source), config)
     ascent, descent = _ele.ascent_descent(smooth[moving], hysteresis_m=hyst_m)
     return smooth, ascent, descent
 

@@ -41,7 +41,7 @@ class PreparedSummary:
     gap_speed_mps : float or None
         Grade-adjusted distance (Strava 2017) over moving time [m/s].
     elevation_source : str or None
-        ``"barometric"``, ``"gps"`` or None (no elevation).
+        ``"barometric"``, ``"gps"``, ``"dem"`` (terrain tiles) or None (no elevation).
     energy_j_per_kg : float or None
         Energy cost of running the profile (Minetti 2002) [J/kg].
     distance_source : str or None
