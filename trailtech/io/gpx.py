@@ -49,7 +49,7 @@ from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
 from .gpx_scan import GpxScan, start_scan
-from .xmlsafe import local_name, namespace, parse_xml
+from .xmlsafe import invalid_text_error, local_name, namespace, parse_xml
 
 __all__ = ["GPX_ENGINES", "read_gpx"]
 
@@ -408,9 +408,9 @@ def _read_gpxpy(data: bytes, source: str) -> Track:
 
     from .xmlsafe import strip_leading_space
 
-    if any(m in data for m in (b"<!ENTITY",)):
-        # Same refusal as the fast path, before gpxpy's parser sees the document.
-        parse_xml(data, source)
+    # The same refusals as the lxml path (entities, external DTD, limits) before gpxpy's
+    # parser sees the document.
+    parse_xml(data, source)
     text = strip_leading_space(data).decode("utf-8-sig", errors="replace")
     try:
         gpx = gpxpy.parse(text)
@@ -496,11 +496,14 @@ def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     ValueError
         Unknown ``engine``.
     """
-    if engine == "auto":
-        track = _read_scan(data, source)
-        return track if track is not None else _read_lxml(data, source)
-    if engine == "lxml":
-        return _read_lxml(data, source)
-    if engine == "gpxpy":
+    if engine not in GPX_ENGINES:
+        raise ValueError(f"engine must be one of {GPX_ENGINES}, got {engine!r}")
+    try:
+        if engine == "auto":
+            track = _read_scan(data, source)
+            return track if track is not None else _read_lxml(data, source)
+        if engine == "lxml":
+            return _read_lxml(data, source)
         return _read_gpxpy(data, source)
-    raise ValueError(f"engine must be one of {GPX_ENGINES}, got {engine!r}")
+    except UnicodeDecodeError:
+        raise invalid_text_error(source) from None

@@ -424,7 +424,7 @@ def _namespaces(data: bytes, root_tag: bytes) -> tuple[dict[str, str], str] | No
         if m.start() == 0 or data[m.start() - 1] > 32:
             continue  # part of a longer name, not a declaration
         prefix, dq, sq = m.groups()
-        uri = _attribute_text(dq or sq)
+        uri = _attribute_text(dq if dq is not None else sq)
         if prefix:
             name = prefix.decode("utf-8")
             if bindings.setdefault(name, uri) != uri or not uri:
@@ -435,7 +435,7 @@ def _namespaces(data: bytes, root_tag: bytes) -> tuple[dict[str, str], str] | No
     for m in _XMLNS.finditer(root_tag):
         prefix, dq, sq = m.groups()
         if not prefix and root_tag[m.start() - 1] <= 32:
-            root_default = _attribute_text(dq or sq)
+            root_default = _attribute_text(dq if dq is not None else sq)
     if defaults and (len(defaults) > 1 or root_default is None):
         return None
     return bindings, (root_default or "")
@@ -750,7 +750,7 @@ def _scan_fields(
     creator = None
     for m in _ATTRIBUTE.findall(root_tag):
         if m[0] == b"creator":
-            creator = _attribute_text(m[1] or m[2])
+            creator = _attribute_text(m[1] if m[1] is not None else m[2])
     sport_text = None
     first_trk = np.flatnonzero(trk)
     if first_trk.size:

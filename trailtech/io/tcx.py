@@ -43,7 +43,7 @@ from ._build import (
     parse_times,
     to_float,
 )
-from .xmlsafe import local_name, namespace, parse_xml
+from .xmlsafe import invalid_text_error, local_name, namespace, parse_xml
 
 __all__ = ["TCX_ENGINES", "read_tcx"]
 
@@ -96,6 +96,13 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     """
     if engine not in TCX_ENGINES:
         raise ValueError(f"engine must be one of {TCX_ENGINES}, got {engine!r}")
+    try:
+        return _read(data, source)
+    except UnicodeDecodeError:
+        raise invalid_text_error(source) from None
+
+
+def _read(data: bytes, source: str) -> Track:
     root, warnings = parse_xml(data, source)
     root_name = local_name(root.tag)
     if root_name not in ("TrainingCenterDatabase", "Activities"):

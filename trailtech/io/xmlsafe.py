@@ -3,10 +3,17 @@
 Activity files come from anywhere (uploads to ``trailtech serve``, a friend's e-mail), so the
 parser must not be a way in:
 
-* no entity expansion, no DTD loading, no network (``resolve_entities=False``,
-  ``load_dtd=False``, ``no_network=True``); a document declaring entities (``<!ENTITY``: the
-  "billion laughs" and external-entity attacks; GPX and TCX never need one) is refused before
-  parsing, so it fails in microseconds and allocates nothing;
+* no file or network access of any kind: no entity expansion, no DTD loading, no network
+  (``resolve_entities=False``, ``load_dtd=False``, ``no_network=True``), and lxml's
+  ``collect_ids`` left on: turning it off sets libxml2's ``loadsubset`` bit, which loads the
+  external subset a ``<!DOCTYPE gpx SYSTEM "/etc/passwd">`` names despite ``load_dtd=False``
+  (``SYSTEM "/dev/stdin"`` then waits for standard input to close). A resolver that hands back
+  an empty document stands behind those settings, so nothing outside the document is ever
+  read even if libxml2 asked; and a DOCTYPE with an external identifier (``SYSTEM`` or
+  ``PUBLIC``) is refused: GPX and TCX never need one;
+* a document declaring entities (``<!ENTITY``: the "billion laughs" and external-entity
+  attacks; GPX and TCX never need one) is refused before parsing, so it fails in microseconds
+  and allocates nothing;
 * libxml2's size limits stay on (``huge_tree=False``: depth 256, 10 MB text nodes).
 
 Real exporters write slightly broken XML (Strava through mapstogpx binds no namespace to its
@@ -21,7 +28,13 @@ from lxml import etree
 
 from ..errors import TrackReadError
 
-__all__ = ["local_name", "namespace", "parse_xml", "strip_leading_space"]
+__all__ = [
+    "invalid_text_error",
+    "local_name",
+    "namespace",
+    "parse_xml",
+    "strip_leading_space",
+]
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _ENTITY_MARKERS = (
@@ -33,8 +46,15 @@ _ENTITY_MARKERS = (
 _LIMIT_MESSAGES = ("excessive depth", "huge", "amplification", "network", "memory")
 
 
+class _NothingOutside(etree.Resolver):
+    """Answers every request for an outside resource (DTD, entity) with an empty document."""
+
+    def resolve(self, url, pubid, context):
+        return self.resolve_string("", context)
+
+
 def _parser(*, recover: bool) -> etree.XMLParser:
-    return etree.XMLParser(
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -43,8 +63,11 @@ def _parser(*, recover: bool) -> etree.XMLParser:
         recover=recover,
         remove_comments=True,
         remove_pis=True,
-        collect_ids=False,
+        # collect_ids must stay True: False sets libxml2's loadsubset bit (see module docstring).
+        collect_ids=True,
     )
+    parser.resolvers.add(_NothingOutside())
+    return parser
 
 
 def strip_leading_space(data: bytes) -> bytes:
@@ -92,8 +115,8 @@ def parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[str]]:
     Raises
     ------
     TrackReadError
-        The document declares entities, hits a safety limit, or is broken beyond recovery
-        (the message names the line).
+        The document declares entities or an external DTD, hits a safety limit, or is broken
+        beyond recovery (the message names the line).
     """
     # UTF-16 text has NUL bytes among its first characters; only then scan for its encodings.
     markers = _ENTITY_MARKERS if b"\x00" in data[:4] else _ENTITY_MARKERS[:1]
@@ -131,8 +154,28 @@ def parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[str]]:
     return _check(root, source), [note]
 
 
+def invalid_text_error(source: str) -> TrackReadError:
+    """The error for a value lxml cannot hand over as text.
+
+    A character reference to a lone surrogate (``&#xD800;``) is not XML; libxml2's recovery
+    mode keeps it as bytes that are not UTF-8, and lxml raises ``UnicodeDecodeError`` when the
+    text is read. Readers catch that and raise this instead.
+    """
+    return TrackReadError(
+        source,
+        "a value holds a character that is not Unicode (a lone surrogate such as &#xD800;); "
+        "refused",
+    )
+
+
 def _check(root: etree._Element, source: str) -> etree._Element:
     doc = root.getroottree().docinfo
+    if doc.system_url or doc.public_id:
+        raise TrackReadError(
+            source,
+            "the XML names an external DTD (<!DOCTYPE ... SYSTEM/PUBLIC>), which GPX and TCX "
+            "never need; refused so that no document can make trailtech open another file",
+        )
     # Belt and braces for encodings the byte scan cannot see (e.g. UTF-32).
     dtd = doc.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
