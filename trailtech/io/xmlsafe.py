@@ -63,6 +63,8 @@ def _parser(*, recover: bool) -> etree.XMLParser:
         recover=recover,
         remove_comments=True,
         remove_pis=True,
+        # Whitespace between elements is never read; dropping it halves the nodes to build.
+        remove_blank_text=True,
         # collect_ids must stay True: False sets libxml2's loadsubset bit (see module docstring).
         collect_ids=True,
     )
