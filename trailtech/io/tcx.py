@@ -23,7 +23,8 @@ of ``<Extensions>`` in no namespace are read by name as a fallback (files with t
 declarations lost). ``RunCadence`` is strides/min by the TCX schema, and Polar writes running
 cadence as strides/min in ``<Cadence>``; but some footpods/apps write steps/min there (see the
 runalyze "Treadmill-doubled-cadence" example), so the unit is decided per on-foot session from
-the values (:func:`trailtech.io._build.normalise_cadence`), never assumed. Cycling cadence stays rpm.
+the values (:func:`trailtech.io.normalise.normalise_cadence`), never assumed. Cycling cadence
+stays rpm.
 
 Missing fields stay NaN; a ``Trackpoint`` holding only a ``Time`` is kept as a row.
 """
@@ -35,14 +36,7 @@ import pandas as pd
 
 from ..errors import UnsupportedFormatError
 from ..track import SessionInfo, Track
-from ._build import (
-    build_track,
-    merge_priority,
-    normalise_cadence,
-    normalise_sport,
-    parse_times,
-    to_float,
-)
+from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
 from .xmlsafe import invalid_text_error, local_name, namespace, parse_xml
 
 __all__ = ["TCX_ENGINES", "read_tcx"]
@@ -213,23 +207,9 @@ def _read(data: bytes, source: str) -> Track:
 
     sports = [normalise_sport(sport) for sport, _ in sessions_raw]
     # RunCadence (the TPX extension) before the plain Cadence element, per sample.
-    run_cad = column("run_cadence")
-    plain_cad = column("cadence")
-    cadence_doubled = False
-    if run_cad is not None or plain_cad is not None:
-        cad = merge_priority(
-            n, [(np.arange(n), c) for c in (run_cad, plain_cad) if c is not None]
-        )
-        for s, (sport, _sub) in enumerate(sports):
-            mask = session == s
-            fixed, doubled, note = normalise_cadence(cad[mask], sport)
-            cad[mask] = fixed
-            if doubled:
-                cadence_doubled = True
-                label = f"activity {s + 1}: " if len(sports) > 1 else ""
-                warnings.append(label + note)
-        if np.isfinite(cad).any():
-            columns["cadence_spm"] = cad
+    cadences = [c for c in (column("run_cadence"), column("cadence")) if c is not None]
+    if cadences:
+        columns["cadence_raw"] = merge_priority(n, [(np.arange(n), c) for c in cadences])
 
     # The longest session names the sport (multisport files).
     sport, sub_sport = (None, None)
@@ -261,5 +241,4 @@ def _read(data: bytes, source: str) -> Track:
         device=device,
         sessions=session_infos,
         warnings=warnings,
-        cadence_doubled=cadence_doubled,
     )
