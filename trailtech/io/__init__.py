@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import sys
 import zipfile
 import zlib
@@ -34,6 +35,7 @@ from .sniff import is_junk_member, sniff
 
 __all__ = [
     "MAX_DECOMPRESSED_BYTES",
+    "MAX_FILE_BYTES",
     "courses_to_gpx",
     "load",
     "read_bytes",
@@ -46,6 +48,10 @@ __all__ = [
 #: Largest activity accepted after decompression [bytes]. A season's longest FIT is a few MB;
 #: this stops a small "zip bomb" from filling memory.
 MAX_DECOMPRESSED_BYTES = 512 * 1024 * 1024
+#: Largest file read from a path, standard input or a file object [bytes]: as large as an
+#: activity may be once decompressed. A larger regular file is refused before it is read.
+MAX_FILE_BYTES = MAX_DECOMPRESSED_BYTES
+_CHUNK_BYTES = 4 * 1024 * 1024
 
 _XML_ENGINES = ("auto", "lxml", "gpxpy")
 _ACTIVITY_SUFFIXES = (".fit", ".gpx", ".tcx", ".fit.gz", ".gpx.gz", ".tcx.gz")
@@ -74,6 +80,30 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'trailtech.io' has no attribute {name!r}")
 
 
+def _too_large(source: str) -> TrackReadError:
+    return TrackReadError(
+        source,
+        f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB, the most trailtech reads (a "
+        "cap against memory exhaustion); refused",
+    )
+
+
+def _read_capped(read, source: str, size: int | None = None) -> bytes:
+    """All of a stream, refused once it passes :data:`MAX_FILE_BYTES` (a pipe has no size)."""
+    if size is not None:  # a regular file: its size is known before reading
+        if size > MAX_FILE_BYTES:
+            raise _too_large(source)
+        return read()
+    data = bytearray()
+    while chunk := read(_CHUNK_BYTES):
+        if isinstance(chunk, str):
+            return chunk  # a text-mode object: the caller says so
+        data += chunk
+        if len(data) > MAX_FILE_BYTES:
+            raise _too_large(source)
+    return bytes(data)
+
+
 def _read_source(src: Source) -> tuple[bytes, str]:
     """The raw bytes and the name to use in messages."""
     if isinstance(src, (bytes, bytearray, memoryview)):
@@ -83,10 +113,12 @@ def _read_source(src: Source) -> tuple[bytes, str]:
         if isinstance(path, bytes):
             path = os.fsdecode(path)
         if path == "-":
-            return sys.stdin.buffer.read(), "<stdin>"
+            return _read_capped(sys.stdin.buffer.read, "<stdin>"), "<stdin>"
         try:
             with open(path, "rb") as fh:
-                return fh.read(), path
+                st = os.fstat(fh.fileno())
+                regular = stat.S_ISREG(st.st_mode)
+                return _read_capped(fh.read, path, st.st_size if regular else None), path
         except FileNotFoundError:
             raise TrackReadError(path, "file not found") from None
         except IsADirectoryError:
@@ -107,7 +139,7 @@ def _read_source(src: Source) -> tuple[bytes, str]:
         name = getattr(src, "name", None)
         source = name if isinstance(name, str) and name else "<buffer>"
         try:
-            data = read()
+            data = _read_capped(read, source)
         except OSError as exc:
             raise TrackReadError(source, f"cannot be read: {exc}") from None
         if isinstance(data, str):

@@ -43,7 +43,14 @@ import numpy as np
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
-from .xmlsafe import invalid_text_error, local_name, namespace, parse_xml
+from .xmlsafe import (
+    XmlLimits,
+    check_points,
+    invalid_text_error,
+    local_name,
+    namespace,
+    parse_xml,
+)
 
 __all__ = ["GPX_ENGINES", "read_gpx"]
 
@@ -276,8 +283,8 @@ def _gather(root, points: list, G: str, recovered: bool) -> _Fields:
     return fields
 
 
-def _read_lxml(data: bytes, source: str) -> Track:
-    root, warnings = parse_xml(data, source)
+def _read_lxml(data: bytes, source: str, limits: XmlLimits) -> Track:
+    root, warnings = parse_xml(data, source, limits)
     recovered = bool(warnings)  # parse_xml's only note says the XML was read in recovery mode
     if local_name(root.tag) != "gpx":
         raise UnsupportedFormatError(
@@ -291,21 +298,29 @@ def _read_lxml(data: bytes, source: str) -> Track:
     if kind == "rte":
         warnings.append("the GPX file has no track; its route points were read instead")
     points = [pt for group in groups for pt in group]
+    check_points(len(points), source, limits)
     fields = _gather(root, points, G, recovered)
+    lat = [pt.get("lat") for pt in points]
+    lon = [pt.get("lon") for pt in points]
+    lengths = [len(group) for group in groups]
     first = root.find(G + kind)
+    sport_text = first.findtext(G + "type") if first is not None else None
+    creator = root.get("creator")
+    # The tree (about 8 times the document's bytes) is freed before the columns are built.
+    del root, groups, points, first
     return _finish(
-        [pt.get("lat") for pt in points],
-        [pt.get("lon") for pt in points],
+        lat,
+        lon,
         fields,
-        [len(group) for group in groups],
+        lengths,
         source=source,
-        sport_text=first.findtext(G + "type") if first is not None else None,
-        creator=root.get("creator"),
+        sport_text=sport_text,
+        creator=creator,
         warnings=warnings,
     )
 
 
-def _read_gpxpy(data: bytes, source: str) -> Track:
+def _read_gpxpy(data: bytes, source: str, limits: XmlLimits) -> Track:
     import gpxpy
     import gpxpy.gpx
     import pandas as pd
@@ -314,7 +329,9 @@ def _read_gpxpy(data: bytes, source: str) -> Track:
 
     # The same refusals as the lxml path (entities, external DTD, limits) before gpxpy's
     # parser sees the document.
-    parse_xml(data, source)
+    root, _ = parse_xml(data, source, limits)
+    check_points(sum(1 for _ in root.iter("{*}trkpt", "{*}rtept")), source, limits)
+    del root
     text = strip_leading_space(data).decode("utf-8-sig", errors="replace")
     try:
         gpx = gpxpy.parse(text)
@@ -368,7 +385,9 @@ def _read_gpxpy(data: bytes, source: str) -> Track:
     )
 
 
-def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
+def read_gpx(
+    data: bytes, source: str, *, engine: str = "auto", limits: XmlLimits = XmlLimits()
+) -> Track:
     """Read a GPX 1.0 or 1.1 document.
 
     Parameters
@@ -380,6 +399,8 @@ def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     engine : {"auto", "lxml", "gpxpy"}
         ``"auto"`` and ``"lxml"``: the lxml reader; ``"gpxpy"``: the gpxpy reference path
         (strict XML only: it refuses files the lxml reader reads in recovery mode).
+    limits : XmlLimits
+        Size caps (:mod:`trailtech.io.xmlsafe`); the defaults everywhere but in tests.
 
     Returns
     -------
@@ -391,7 +412,7 @@ def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     Raises
     ------
     TrackReadError
-        The XML is unsafe, over a size limit or broken beyond recovery.
+        The XML is unsafe, over a size cap or broken beyond recovery.
     UnsupportedFormatError
         The XML is not GPX.
     ValueError
@@ -401,7 +422,7 @@ def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
         raise ValueError(f"engine must be one of {GPX_ENGINES}, got {engine!r}")
     try:
         if engine == "gpxpy":
-            return _read_gpxpy(data, source)
-        return _read_lxml(data, source)
+            return _read_gpxpy(data, source, limits)
+        return _read_lxml(data, source, limits)
     except UnicodeDecodeError:
         raise invalid_text_error(source) from None

@@ -37,7 +37,14 @@ import pandas as pd
 from ..errors import UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
-from .xmlsafe import invalid_text_error, local_name, namespace, parse_xml
+from .xmlsafe import (
+    XmlLimits,
+    check_points,
+    invalid_text_error,
+    local_name,
+    namespace,
+    parse_xml,
+)
 
 __all__ = ["TCX_ENGINES", "read_tcx"]
 
@@ -60,7 +67,9 @@ def _ext_key(tag: object) -> tuple[str, int] | None:
     return None
 
 
-def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
+def read_tcx(
+    data: bytes, source: str, *, engine: str = "auto", limits: XmlLimits = XmlLimits()
+) -> Track:
     """Read a TCX (Garmin Training Center) activity.
 
     Parameters
@@ -72,6 +81,8 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     engine : {"auto", "lxml", "gpxpy"}
         There is one TCX decoder (lxml); the other names are accepted so one ``engine`` can be
         passed for a mix of files.
+    limits : XmlLimits
+        Size caps (:mod:`trailtech.io.xmlsafe`); the defaults everywhere but in tests.
 
     Returns
     -------
@@ -82,7 +93,7 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     Raises
     ------
     TrackReadError
-        Unsafe XML or XML broken beyond recovery.
+        Unsafe XML, XML over a size cap or broken beyond recovery.
     UnsupportedFormatError
         The XML is not TCX.
     ValueError
@@ -91,13 +102,13 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     if engine not in TCX_ENGINES:
         raise ValueError(f"engine must be one of {TCX_ENGINES}, got {engine!r}")
     try:
-        return _read(data, source)
+        return _read(data, source, limits)
     except UnicodeDecodeError:
         raise invalid_text_error(source) from None
 
 
-def _read(data: bytes, source: str) -> Track:
-    root, warnings = parse_xml(data, source)
+def _read(data: bytes, source: str, limits: XmlLimits) -> Track:
+    root, warnings = parse_xml(data, source, limits)
     root_name = local_name(root.tag)
     if root_name not in ("TrainingCenterDatabase", "Activities"):
         raise UnsupportedFormatError(
@@ -127,6 +138,7 @@ def _read(data: bytes, source: str) -> Track:
         slot[0].append(i)
         slot[1].append(text)
 
+    check_points(sum(1 for _ in root.iter(T + "Trackpoint")), source, limits)
     activities = list(root.iter(T + "Activity"))
     session_ids: list[int] = []
     segment_ids: list[int] = []

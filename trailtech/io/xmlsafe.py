@@ -14,7 +14,23 @@ parser must not be a way in:
 * a document declaring entities (``<!ENTITY``: the "billion laughs" and external-entity
   attacks; GPX and TCX never need one) is refused before parsing, so it fails in microseconds
   and allocates nothing;
-* libxml2's size limits stay on (``huge_tree=False``: depth 256, 10 MB text nodes).
+* sizes are capped before anything is allocated (:class:`XmlLimits`). libxml2's tree takes
+  about 8 times a GPX's bytes, and up to 250 bytes per element or attribute; within the caps
+  a document's tree and values stay under about 1 GB (a 300,000-point GPX with heart rate and
+  cadence, 71 MB, is read in 0.9 GB):
+
+  - at most 128 MiB of XML (:data:`MAX_XML_BYTES`; a 9-hour GPX at 1 Hz with heart rate and
+    cadence is 11 MB);
+  - at most 4,000,000 tags (:data:`MAX_XML_TAGS`, every ``<`` counts: start and end tags,
+    comments; 80 hours at 1 Hz of such a GPX) and 2,000,000 attributes
+    (:data:`MAX_XML_ATTRIBUTES`, every ``=`` counts), counted in the bytes, so that a flood of
+    tiny elements or attributes cannot build a huge tree;
+  - at most 1,000,000 namespace declarations (:data:`MAX_XML_NAMESPACES`, every ``xmlns``
+    counts: some exporters declare one on every point);
+  - at most 1,000,000 track points (:data:`MAX_POINTS`, 11 days at one point a second),
+    checked by the readers before they gather any value;
+  - libxml2's own limits stay on (``huge_tree=False``): nesting depth 256, 10 MB per text
+    node or tag.
 
 Real exporters write slightly broken XML (Strava through mapstogpx binds no namespace to its
 ``gpxdata:`` prefix; some TCX tools drop the root element). Such files are re-read in libxml2's
@@ -24,17 +40,54 @@ recovery mode and a warning says so; XML that cannot be recovered raises
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from lxml import etree
 
 from ..errors import TrackReadError
 
 __all__ = [
+    "MAX_POINTS",
+    "MAX_XML_ATTRIBUTES",
+    "MAX_XML_BYTES",
+    "MAX_XML_NAMESPACES",
+    "MAX_XML_TAGS",
+    "XmlLimits",
+    "check_points",
     "invalid_text_error",
     "local_name",
     "namespace",
     "parse_xml",
     "strip_leading_space",
 ]
+
+#: Largest XML document read [bytes].
+MAX_XML_BYTES = 128 * 2**20
+#: Most tags (``<`` characters) in a document.
+MAX_XML_TAGS = 4_000_000
+#: Most attributes (``=`` characters) in a document.
+MAX_XML_ATTRIBUTES = 2_000_000
+#: Most namespace declarations (``xmlns``) in a document.
+MAX_XML_NAMESPACES = 1_000_000
+#: Most track points (GPX ``trkpt``/``rtept``, TCX ``Trackpoint``) in a document.
+MAX_POINTS = 1_000_000
+
+
+@dataclass(frozen=True)
+class XmlLimits:
+    """The size caps of an XML activity file (defaults: the module's ``MAX_*`` constants).
+
+    Attributes
+    ----------
+    max_bytes, max_tags, max_attributes, max_namespaces, max_points : int
+        Largest document [bytes]; most ``<``, ``=`` and ``xmlns`` in it; most track points.
+    """
+
+    max_bytes: int = MAX_XML_BYTES
+    max_tags: int = MAX_XML_TAGS
+    max_attributes: int = MAX_XML_ATTRIBUTES
+    max_namespaces: int = MAX_XML_NAMESPACES
+    max_points: int = MAX_POINTS
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _ENTITY_MARKERS = (
@@ -97,7 +150,49 @@ def namespace(tag: object) -> str:
     return ""
 
 
-def parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[str]]:
+def _refused(source: str, what: str, count: int, limit: int) -> TrackReadError:
+    return TrackReadError(
+        source,
+        f"the XML holds {count:,} {what}, more than the {limit:,} trailtech reads (a cap "
+        "against memory exhaustion); refused",
+    )
+
+
+def _check_sizes(data: bytes, source: str, limits: XmlLimits, utf16: bool) -> None:
+    """Refuse a document over a size cap, counting in its bytes (C speed, nothing allocated)."""
+    if len(data) > limits.max_bytes:
+        raise TrackReadError(
+            source,
+            f"the XML is {len(data) / 2**20:,.0f} MiB, more than the "
+            f"{limits.max_bytes / 2**20:,.0f} MiB trailtech reads (a cap against memory "
+            "exhaustion); refused",
+        )
+
+    def count(text: str) -> int:
+        if not utf16:
+            return data.count(text.encode("ascii"))
+        # UTF-16 of either byte order (an odd-offset match can only overcount: still safe)
+        return data.count(text.encode("utf-16-le")) + data.count(text.encode("utf-16-be"))
+
+    for what, text, limit in (
+        ("tags ('<')", "<", limits.max_tags),
+        ("attributes ('=')", "=", limits.max_attributes),
+        ("namespace declarations ('xmlns')", "xmlns", limits.max_namespaces),
+    ):
+        n = count(text)
+        if n > limit:
+            raise _refused(source, what, n, limit)
+
+
+def check_points(n: int, source: str, limits: XmlLimits) -> None:
+    """Refuse a document with more than ``limits.max_points`` track points."""
+    if n > limits.max_points:
+        raise _refused(source, "track points", n, limits.max_points)
+
+
+def parse_xml(
+    data: bytes, source: str, limits: XmlLimits = XmlLimits()
+) -> tuple[etree._Element, list[str]]:
     """Parse an XML activity file safely.
 
     Parameters
@@ -106,6 +201,8 @@ def parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[str]]:
         The document.
     source : str
         File name for messages.
+    limits : XmlLimits
+        Size caps, checked before parsing (the defaults everywhere but in tests).
 
     Returns
     -------
@@ -117,11 +214,13 @@ def parse_xml(data: bytes, source: str) -> tuple[etree._Element, list[str]]:
     Raises
     ------
     TrackReadError
-        The document declares entities or an external DTD, hits a safety limit, or is broken
-        beyond recovery (the message names the line).
+        The document is over a size cap, declares entities or an external DTD, hits one of
+        libxml2's limits, or is broken beyond recovery (the message names the line).
     """
     # UTF-16 text has NUL bytes among its first characters; only then scan for its encodings.
-    markers = _ENTITY_MARKERS if b"\x00" in data[:4] else _ENTITY_MARKERS[:1]
+    utf16 = b"\x00" in data[:4]
+    _check_sizes(data, source, limits, utf16)
+    markers = _ENTITY_MARKERS if utf16 else _ENTITY_MARKERS[:1]
     if any(marker in data for marker in markers):
         raise TrackReadError(
             source,
