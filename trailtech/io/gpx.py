@@ -238,8 +238,9 @@ def _extension_tags(root, recovered: bool) -> list[str]:
 def _gather(root, points: list, G: str, recovered: bool) -> _Fields:
     """Texts of the point fields, with the index of the point each belongs to.
 
-    One tag-filtered pass over the document: a point field must be a child of a point, an
-    extension field a descendant of a point's ``<extensions>``; anything else is skipped.
+    lxml's tag-filtered iteration (in C) visits only the elements that can hold a value: a
+    point field must be a child of a point, an extension field a descendant of a point's
+    ``<extensions>``; anything else is skipped.
     """
     index = {pt: i for i, pt in enumerate(points)}
     owner = {}  # a point's <extensions> -> the point's index (the proxies stay alive here)
