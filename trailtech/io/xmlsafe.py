@@ -22,11 +22,10 @@ parser must not be a way in:
   - at most 128 MiB of XML (:data:`MAX_XML_BYTES`; a 9-hour GPX at 1 Hz with heart rate and
     cadence is 11 MB);
   - at most 4,000,000 tags (:data:`MAX_XML_TAGS`, every ``<`` counts: start and end tags,
-    comments; 80 hours at 1 Hz of such a GPX) and 2,000,000 attributes
-    (:data:`MAX_XML_ATTRIBUTES`, every ``=`` counts), counted in the bytes, so that a flood of
-    tiny elements or attributes cannot build a huge tree;
-  - at most 1,000,000 namespace declarations (:data:`MAX_XML_NAMESPACES`, every ``xmlns``
-    counts: some exporters declare one on every point);
+    comments; 80 hours at 1 Hz of such a GPX) and 2,000,000 attributes and namespace
+    declarations (:data:`MAX_XML_ATTRIBUTES`, every ``=`` counts), counted in the bytes in one
+    pass, so that a flood of tiny elements, attributes or ``xmlns`` declarations cannot build
+    a huge tree (a document too short to pass a cap is not counted);
   - at most 1,000,000 track points (:data:`MAX_POINTS`, 11 days at one point a second),
     checked by the readers before they gather any value;
   - libxml2's own limits stay on (``huge_tree=False``): nesting depth 256, 10 MB per text
@@ -50,7 +49,6 @@ __all__ = [
     "MAX_POINTS",
     "MAX_XML_ATTRIBUTES",
     "MAX_XML_BYTES",
-    "MAX_XML_NAMESPACES",
     "MAX_XML_TAGS",
     "XmlLimits",
     "check_points",
@@ -65,10 +63,8 @@ __all__ = [
 MAX_XML_BYTES = 128 * 2**20
 #: Most tags (``<`` characters) in a document.
 MAX_XML_TAGS = 4_000_000
-#: Most attributes (``=`` characters) in a document.
+#: Most attributes and namespace declarations (``=`` characters) in a document.
 MAX_XML_ATTRIBUTES = 2_000_000
-#: Most namespace declarations (``xmlns``) in a document.
-MAX_XML_NAMESPACES = 1_000_000
 #: Most track points (GPX ``trkpt``/``rtept``, TCX ``Trackpoint``) in a document.
 MAX_POINTS = 1_000_000
 
@@ -79,15 +75,19 @@ class XmlLimits:
 
     Attributes
     ----------
-    max_bytes, max_tags, max_attributes, max_namespaces, max_points : int
-        Largest document [bytes]; most ``<``, ``=`` and ``xmlns`` in it; most track points.
+    max_bytes, max_tags, max_attributes, max_points : int
+        Largest document [bytes]; most ``<`` and ``=`` in it; most track points.
     """
 
     max_bytes: int = MAX_XML_BYTES
     max_tags: int = MAX_XML_TAGS
     max_attributes: int = MAX_XML_ATTRIBUTES
-    max_namespaces: int = MAX_XML_NAMESPACES
     max_points: int = MAX_POINTS
+
+
+# Every byte but '<' and '=': deleting them leaves the marks the caps count, in one pass. In
+# UTF-16 each '<' or '=' holds such a byte too (other characters may: the count only grows).
+_NOT_MARKS = bytes(b for b in range(256) if b not in b"<=")
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _ENTITY_MARKERS = (
@@ -158,8 +158,8 @@ def _refused(source: str, what: str, count: int, limit: int) -> TrackReadError:
     )
 
 
-def _check_sizes(data: bytes, source: str, limits: XmlLimits, utf16: bool) -> None:
-    """Refuse a document over a size cap, counting in its bytes (C speed, nothing allocated)."""
+def _check_sizes(data: bytes, source: str, limits: XmlLimits) -> None:
+    """Refuse a document over a size cap, counting in its bytes (C speed, nothing parsed)."""
     if len(data) > limits.max_bytes:
         raise TrackReadError(
             source,
@@ -167,19 +167,14 @@ def _check_sizes(data: bytes, source: str, limits: XmlLimits, utf16: bool) -> No
             f"{limits.max_bytes / 2**20:,.0f} MiB trailtech reads (a cap against memory "
             "exhaustion); refused",
         )
-
-    def count(text: str) -> int:
-        if not utf16:
-            return data.count(text.encode("ascii"))
-        # UTF-16 of either byte order (an odd-offset match can only overcount: still safe)
-        return data.count(text.encode("utf-16-le")) + data.count(text.encode("utf-16-be"))
-
-    for what, text, limit in (
-        ("tags ('<')", "<", limits.max_tags),
-        ("attributes ('=')", "=", limits.max_attributes),
-        ("namespace declarations ('xmlns')", "xmlns", limits.max_namespaces),
+    if len(data) <= min(limits.max_tags, limits.max_attributes):
+        return  # each mark is a byte: too few bytes to pass a cap
+    marks = data.translate(None, _NOT_MARKS)
+    tags = marks.count(b"<")
+    for what, n, limit in (
+        ("tags ('<')", tags, limits.max_tags),
+        ("attributes and namespace declarations ('=')", len(marks) - tags, limits.max_attributes),
     ):
-        n = count(text)
         if n > limit:
             raise _refused(source, what, n, limit)
 
@@ -218,9 +213,8 @@ def parse_xml(
         libxml2's limits, or is broken beyond recovery (the message names the line).
     """
     # UTF-16 text has NUL bytes among its first characters; only then scan for its encodings.
-    utf16 = b"\x00" in data[:4]
-    _check_sizes(data, source, limits, utf16)
-    markers = _ENTITY_MARKERS if utf16 else _ENTITY_MARKERS[:1]
+    _check_sizes(data, source, limits)
+    markers = _ENTITY_MARKERS if b"\x00" in data[:4] else _ENTITY_MARKERS[:1]
     if any(marker in data for marker in markers):
         raise TrackReadError(
             source,
