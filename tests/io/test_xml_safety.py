@@ -62,6 +62,17 @@ def test_entity_attacks_fail_fast(doc, no_network):
     assert time.perf_counter() - t0 < 1.0
 
 
+@pytest.mark.parametrize("doc", [BILLION_LAUGHS, XXE_FILE], ids=["laughs", "xxe"])
+def test_entities_refused_when_the_size_caps_count_the_document(doc):
+    # a document long enough for the caps to count its marks skips the entity search only
+    # when it holds no '!' at all
+    from trailtech.io.gpx import read_gpx
+    from trailtech.io.xmlsafe import XmlLimits
+
+    with pytest.raises(TrackReadError, match="ENTITY"):
+        read_gpx(doc, "counted.gpx", limits=XmlLimits(max_attributes=10))
+
+
 def test_billion_laughs_in_utf16_is_refused_too(no_network):
     doc = BILLION_LAUGHS.decode().replace(
         'version="1.0"?>', 'version="1.0" encoding="UTF-16"?>', 1

@@ -235,31 +235,61 @@ def _extension_tags(root, recovered: bool) -> list[str]:
     return tags
 
 
-def _gather(root, points: list, G: str, recovered: bool) -> _Fields:
-    """Texts of the point fields, with the index of the point each belongs to.
+def _inside_extensions(node, point, EXT: str) -> bool:
+    """Whether ``node`` is, or is inside, an ``<extensions>`` child of ``point``."""
+    child = None
+    while node is not None and node is not point:
+        child, node = node, node.getparent()
+    return node is not None and child is not None and child.tag == EXT
 
-    lxml's tag-filtered iteration (in C) visits only the elements that can hold a value: a
-    point field must be a child of a point, an extension field a descendant of a point's
-    ``<extensions>``; anything else is skipped.
+
+def _gather(root, points: list, G: str, recovered: bool) -> tuple[_Fields, list, list]:
+    """Texts of the point fields, with the index of the point each belongs to, and positions.
+
+    One pass of lxml's tag-filtered iteration (in C) over the elements that can hold a value,
+    in document order: a point's start makes it the current point, and a field counts only
+    if it is a child of the current point (``<ele>``, ``<time>``, ``<speed>``) or inside its
+    ``<extensions>`` (extension fields); anything else is skipped.
+
+    Returns
+    -------
+    fields : _Fields
+    lat, lon : list of str or None
+        The ``lat`` and ``lon`` attributes of each point.
     """
-    index = {pt: i for i, pt in enumerate(points)}
-    owner = {}  # a point's <extensions> -> the point's index (the proxies stay alive here)
-    for ext in root.iter(G + "extensions"):
-        i = index.get(ext.getparent())
-        if i is not None:
-            owner[ext] = i
     fields = _Fields()
-    for tag, key in (("ele", "elevation_m"), ("time", "time"), ("speed", "device_speed_mps")):
-        indices, texts = fields.slot((key, 0))
-        for e in root.iter(G + tag):
-            i = index.get(e.getparent())
-            if i is not None:
-                indices.append(i)
-                texts.append(e.text)
+    lat: list = []
+    lon: list = []
+    if not points:
+        return fields, lat, lon
+    direct = {
+        G + "ele": fields.slot(("elevation_m", 0)),
+        G + "time": fields.slot(("time", 0)),
+        G + "speed": fields.slot(("device_speed_mps", 0)),
+    }
+    POINT, EXT = points[0].tag, G + "extensions"
     slots: dict[str, tuple[list, list] | None] = {}
-    last_parent, last_owner = None, None
-    for e in root.iter(*_extension_tags(root, recovered)):
+    n = len(points)
+    point, i, following = None, None, 0  # points come in document order: the next expected
+    last_parent, owner = None, None
+    for e in root.iter(POINT, *direct, *_extension_tags(root, recovered)):
         tag = e.tag
+        if tag == POINT:
+            # a <trkpt> outside <trk><trkseg> (say, inside <extensions>) is not a point
+            point, i = e, (following if following < n and e is points[following] else None)
+            if i is not None:
+                following += 1
+                lat.append(e.get("lat"))
+                lon.append(e.get("lon"))
+            continue
+        if i is None:
+            continue
+        found = direct.get(tag)
+        if found is not None:
+            if e.getparent() is point:
+                found[0].append(i)
+                found[1].append(e.text)
+            continue
         try:
             found = slots[tag]
         except KeyError:
@@ -269,19 +299,14 @@ def _gather(root, points: list, G: str, recovered: bool) -> _Fields:
             continue
         parent = e.getparent()
         if parent is not last_parent:  # siblings (hr, cad) share one walk up
-            last_parent, i, node = parent, None, parent
-            while node is not None:
-                i = owner.get(node)
-                if i is not None:
-                    break
-                node = node.getparent()
-            last_owner = i
-        if last_owner is not None:
-            found[0].append(last_owner)
+            last_parent = parent
+            owner = i if _inside_extensions(parent, point, EXT) else None
+        if owner is not None:
+            found[0].append(owner)
             found[1].append(e.text)
     for key in [k for k, v in fields.items() if not v[0]]:
         del fields[key]
-    return fields
+    return fields, lat, lon
 
 
 def _read_lxml(data: bytes, source: str, limits: XmlLimits) -> Track:
@@ -300,15 +325,15 @@ def _read_lxml(data: bytes, source: str, limits: XmlLimits) -> Track:
         warnings.append("the GPX file has no track; its route points were read instead")
     points = [pt for group in groups for pt in group]
     check_points(len(points), source, limits)
-    fields = _gather(root, points, G, recovered)
-    lat = [pt.get("lat") for pt in points]
-    lon = [pt.get("lon") for pt in points]
+    fields, lat, lon = _gather(root, points, G, recovered)
     lengths = [len(group) for group in groups]
     first = root.find(G + kind)
     sport_text = first.findtext(G + "type") if first is not None else None
     creator = root.get("creator")
-    # The tree (about 8 times the document's bytes) is freed before the columns are built.
-    del root, groups, points, first
+    # The tree (about 8 times the document's bytes) is freed before the columns are built;
+    # the element proxies go first: with the root gone, each would search the tree (x4 time).
+    del groups, points, first
+    del root
     return _finish(
         lat,
         lon,

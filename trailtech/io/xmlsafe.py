@@ -85,9 +85,10 @@ class XmlLimits:
     max_points: int = MAX_POINTS
 
 
-# Every byte but '<' and '=': deleting them leaves the marks the caps count, in one pass. In
-# UTF-16 each '<' or '=' holds such a byte too (other characters may: the count only grows).
-_NOT_MARKS = bytes(b for b in range(256) if b not in b"<=")
+# Every byte but '<', '=' and '!': deleting them leaves the marks the caps count, in one pass
+# (and '!', without which there is no <!ENTITY to look for). In UTF-16 each of these
+# characters holds such a byte too (other characters may: the counts only grow).
+_NOT_MARKS = bytes(b for b in range(256) if b not in b"<=!")
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _ENTITY_MARKERS = (
@@ -158,8 +159,11 @@ def _refused(source: str, what: str, count: int, limit: int) -> TrackReadError:
     )
 
 
-def _check_sizes(data: bytes, source: str, limits: XmlLimits) -> None:
-    """Refuse a document over a size cap, counting in its bytes (C speed, nothing parsed)."""
+def _check_sizes(data: bytes, source: str, limits: XmlLimits) -> bool:
+    """Refuse a document over a size cap, counting in its bytes (C speed, nothing parsed).
+
+    Returns False when the document holds no ``!`` (so no ``<!ENTITY``), True when it may.
+    """
     if len(data) > limits.max_bytes:
         raise TrackReadError(
             source,
@@ -168,15 +172,17 @@ def _check_sizes(data: bytes, source: str, limits: XmlLimits) -> None:
             "exhaustion); refused",
         )
     if len(data) <= min(limits.max_tags, limits.max_attributes):
-        return  # each mark is a byte: too few bytes to pass a cap
+        return True  # each mark is a byte: too few bytes to pass a cap, nothing counted
     marks = data.translate(None, _NOT_MARKS)
-    tags = marks.count(b"<")
+    tags, bangs = marks.count(b"<"), marks.count(b"!")
     for what, n, limit in (
         ("tags ('<')", tags, limits.max_tags),
-        ("attributes and namespace declarations ('=')", len(marks) - tags, limits.max_attributes),
+        ("attributes and namespace declarations ('=')", len(marks) - tags - bangs,
+         limits.max_attributes),
     ):
         if n > limit:
             raise _refused(source, what, n, limit)
+    return bangs > 0
 
 
 def check_points(n: int, source: str, limits: XmlLimits) -> None:
@@ -213,9 +219,9 @@ def parse_xml(
         libxml2's limits, or is broken beyond recovery (the message names the line).
     """
     # UTF-16 text has NUL bytes among its first characters; only then scan for its encodings.
-    _check_sizes(data, source, limits)
+    may_declare = _check_sizes(data, source, limits)
     markers = _ENTITY_MARKERS if b"\x00" in data[:4] else _ENTITY_MARKERS[:1]
-    if any(marker in data for marker in markers):
+    if may_declare and any(marker in data for marker in markers):
         raise TrackReadError(
             source,
             "the XML declares entities (<!ENTITY>), which GPX and TCX never need; refused "
