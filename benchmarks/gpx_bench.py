@@ -1,10 +1,8 @@
-"""Time GPX decoding: gpxpy.parse, and trailtech's read_gpx with each engine.
+"""Time GPX decoding: gpxpy.parse, and trailtech's read_gpx (lxml) and its gpxpy reference path.
 
-A script, not a test. Interleaved rounds (each round times every reader once; trailtech's are
-timed 5 times inside a round); minimum and median over all timings. Wall clock by default: the
-auto engine runs its libxml2 check in a worker thread alongside the scan, which saves wall time,
-not CPU time (``--cpu`` reports CPU time of all threads, where that overlap does not show).
-The per-read page faults are printed.
+A script, not a test. Interleaved rounds (each round times every reader once; trailtech's lxml
+reader is timed 5 times inside a round); minimum and median over all timings. Wall clock by
+default, ``--cpu`` for the CPU time of the process. The per-read page faults are printed.
 
     python benchmarks/gpx_bench.py                 # largest corpus GPX files + simulated 9 h ultra
     python benchmarks/gpx_bench.py --rounds 7 --cpu
@@ -24,7 +22,6 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import REAL_DIR
 from trailtech.io.gpx import read_gpx
-from trailtech.io.gpx_scan import well_formed
 
 
 def documents() -> list[tuple[str, bytes]]:
@@ -53,9 +50,7 @@ def _readers(name: str, data: bytes) -> dict:
     return {
         "gpxpy.parse": (lambda: gpxpy.parse(text), 1),
         "gpxpy": (lambda: read_gpx(data, name, engine="gpxpy"), 1),
-        "lxml": (lambda: read_gpx(data, name, engine="lxml"), 5),
-        "auto": (lambda: read_gpx(data, name), 5),
-        "check": (lambda: well_formed(data), 5),
+        "lxml": (lambda: read_gpx(data, name), 5),
     }
 
 
@@ -65,17 +60,16 @@ def main() -> None:
     ap.add_argument(
         "--cpu",
         action="store_true",
-        help="CPU time (all threads) instead of wall clock",
+        help="CPU time of the process instead of wall clock",
     )
     args = ap.parse_args()
     clock = time.process_time if args.cpu else time.perf_counter
     print(
         "| file | points | gpxpy.parse ms | read_gpx gpxpy ms | read_gpx lxml ms | "
-        "read_gpx auto ms | libxml2 check ms | auto vs gpxpy.parse | auto vs lxml | "
-        "median gpxpy.parse ms | median auto ms | median auto vs gpxpy.parse | "
-        "auto page faults/read |"
+        "lxml vs gpxpy.parse | median gpxpy.parse ms | median lxml ms | "
+        "median lxml vs gpxpy.parse | lxml page faults/read |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, data in documents():
         readers = _readers(name, data)
         times: dict[str, list[float]] = {k: [] for k in readers}
@@ -94,9 +88,8 @@ def main() -> None:
         faults = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5
         print(
             f"| {name} | {n} | {ms['gpxpy.parse']:.0f} | {ms['gpxpy']:.0f} | {ms['lxml']:.1f} | "
-            f"{ms['auto']:.1f} | {ms['check']:.1f} | x{ms['gpxpy.parse'] / ms['auto']:.1f} | "
-            f"x{ms['lxml'] / ms['auto']:.1f} | {med['gpxpy.parse']:.0f} | {med['auto']:.1f} | "
-            f"x{med['gpxpy.parse'] / med['auto']:.1f} | {faults:,.0f} |",
+            f"x{ms['gpxpy.parse'] / ms['lxml']:.1f} | {med['gpxpy.parse']:.0f} | "
+            f"{med['lxml']:.1f} | x{med['gpxpy.parse'] / med['lxml']:.1f} | {faults:,.0f} |",
             flush=True,
         )
 

@@ -1,4 +1,4 @@
-"""Sample normalisation shared by every reader (:mod:`trailtech.io._build`)."""
+"""The XML readers' last step (:mod:`trailtech.io._build`): arrays to a Track."""
 
 from __future__ import annotations
 
@@ -7,32 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trailtech.io._build import build_track, merge_repeated_times
-
-
-def _pandas_first(times: np.ndarray, data: dict[str, np.ndarray]) -> pd.DataFrame:
-    frame = pd.DataFrame({"time": times, **data})
-    return frame.groupby("time", sort=True).first().reset_index()
-
-
-@settings(max_examples=200, deadline=None)
-@given(
-    steps=st.lists(st.integers(0, 2), min_size=1, max_size=40),
-    seed=st.integers(0, 2**32 - 1),
-)
-def test_merge_repeated_times_equals_pandas_groupby_first(steps, seed):
-    rng = np.random.default_rng(seed)
-    n = len(steps)
-    times = (np.cumsum(steps) * 10**9).astype("datetime64[ns]")
-    values = rng.normal(size=n)
-    values[rng.random(n) < 0.5] = np.nan
-    ints = rng.integers(0, 5, size=n)
-    merged_times, merged = merge_repeated_times(times, {"x": values, "seg": ints})
-    want = _pandas_first(times, {"x": values, "seg": ints})
-    np.testing.assert_array_equal(merged_times, want["time"].to_numpy())
-    np.testing.assert_array_equal(merged["x"], want["x"].to_numpy())
-    np.testing.assert_array_equal(merged["seg"], want["seg"].to_numpy())
-    assert merged["seg"].dtype == ints.dtype
+from trailtech.io._build import build_track
 
 
 def test_repeated_times_keep_the_first_value_present():

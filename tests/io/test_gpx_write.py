@@ -62,8 +62,36 @@ def test_to_gpx_steps_mode_and_bad_cadence_argument():
 
 def test_to_gpx_subsecond_times():
     t = make_track(4, dt_s=0.5)
-    times = etree.fromstring(to_gpx(t)).xpath("//g:trkpt/g:time/text()", namespaces=NS)
-    assert times[:2] == ["2026-06-01T08:00:00.000Z", "2026-06-01T08:00:00.500Z"]
+    data = to_gpx(t)
+    times = etree.fromstring(data).xpath("//g:trkpt/g:time/text()", namespaces=NS)
+    assert times[:2] == ["2026-06-01T08:00:00Z", "2026-06-01T08:00:00.500000Z"]
+    assert (read_gpx(data, "x").samples["time"] == t.samples["time"]).all()
+
+
+def test_numbers_are_written_in_full_without_exponent():
+    # gpxpy alone writes a float in exponent notation with 10 decimals: 1.2345678901234e-05
+    # would come back as 1.23457e-05. Near the Greenwich meridian that is a real longitude.
+    t = make_track(3)
+    s = t.samples.copy()
+    s["lon_deg"] = [1.2345678901234e-05, -9.87654321e-07, 0.0]
+    s["elevation_m"] = [3.25e-05, 1234.5678901234567, -0.5]
+    data = to_gpx(Track(samples=s, meta=t.meta))
+    assert b"e-0" not in data and b"E-0" not in data
+    back = read_gpx(data, "x").samples
+    np.testing.assert_array_equal(back["lon_deg"], s["lon_deg"])
+    np.testing.assert_array_equal(back["lat_deg"], s["lat_deg"])
+    np.testing.assert_array_equal(back["elevation_m"], s["elevation_m"])
+
+
+def test_creator_and_names_are_escaped():
+    gpxpy = pytest.importorskip("gpxpy")
+    creator = 'Joe "fast" & <co>'
+    data = to_gpx(make_track(2), name='A & B <"C">', creator=creator)
+    root = etree.fromstring(data)  # well-formed
+    assert root.get("creator") == creator
+    assert gpxpy.parse(data.decode()).tracks[0].name == 'A & B <"C">'
+    assert read_gpx(data, "x").meta.device == creator
+    assert etree.fromstring(courses_to_gpx([], creator=creator)).get("creator") == creator
 
 
 def test_to_gpx_round_trip_through_gpxpy():

@@ -42,6 +42,7 @@ from .sniff import is_junk_member, sniff
 
 __all__ = [
     "MAX_DECOMPRESSED_BYTES",
+    "MAX_INPUT_BYTES",
     "courses_to_gpx",
     "load",
     "read_bytes",

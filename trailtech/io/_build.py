@@ -10,8 +10,9 @@ and applies the same repairs and decisions to both formats, so they cannot drift
   and ``elapsed_s`` NaN, ``meta.start_time`` None and a warning. Such a track can still be
   listed (``trailtech info``); the analysis refuses it with :class:`~trailtech.errors.TrackDataError`;
 * backwards time steps are counted and the rows sorted by time (stable);
-* samples sharing a timestamp are merged into one row (first non-missing value per column);
-* cadence is normalised to steps/min (:func:`normalise_cadence`);
+* the rules the FIT reader shares (:mod:`trailtech.io.normalise`): cadence to steps/min per
+  session, a few stray samples a day away from the rest dropped, samples sharing a timestamp
+  merged, positions off the globe blanked;
 * ``elapsed_s`` counts from the first sample.
 """
 
@@ -25,24 +26,17 @@ import numpy as np
 import pandas as pd
 
 from ..track import COLUMNS, SessionInfo, Track, TrackMeta
+from .normalise import drop_off_globe, merge_repeated_times, normalise_cadence, stray_edges
 
 __all__ = [
-    "ON_FOOT_SPORTS",
     "build_track",
-    "drop_off_globe",
     "fixed_time_form",
     "merge_priority",
-    "normalise_cadence",
     "normalise_sport",
     "parse_times",
     "scatter",
     "to_float",
 ]
-
-#: Sports whose cadence is counted in steps (both feet) and may need doubling.
-ON_FOOT_SPORTS = frozenset(
-    {"running", "walking", "hiking", "trail_running", "mountaineering"}
-)
 
 #: Strava's numeric activity types as they appear in its GPX ``<type>``.
 _STRAVA_TYPES = {"1": "cycling", "4": "hiking", "9": "running", "10": "walking"}
@@ -77,10 +71,6 @@ _SUB_SPORTS = {
 #: Times outside this window are clock sentinels or garbage, not recordings [UTC].
 _TIME_MIN = np.datetime64("1980-01-01T00:00:00", "ns")
 _TIME_MAX = np.datetime64("2100-01-01T00:00:00", "ns")
-
-#: Median moving cadence below which on-foot cadence is taken as strides/min [1/min]
-#: (science.md topic 5: running is ~150-190 steps/min, i.e. ~75-95 strides/min).
-STRIDES_MEDIAN_LIMIT_SPM = 120.0
 
 
 def to_float(texts: Sequence[str | None]) -> np.ndarray:
@@ -239,69 +229,6 @@ def normalise_sport(text: str | None) -> tuple[str | None, str | None]:
     return sport, _SUB_SPORTS.get(key_us)
 
 
-def normalise_cadence(
-    cadence: np.ndarray,
-    sport: str | None,
-    *,
-    strides_limit_spm: float = STRIDES_MEDIAN_LIMIT_SPM,
-) -> tuple[np.ndarray, bool, str | None]:
-    """Cadence in steps/min from a GPX/TCX cadence of unknown unit.
-
-    Garmin and Strava write running cadence per foot (strides/min), other tools per step. On an
-    on-foot activity (or one of unknown sport: trailtech is for runners), the samples with
-    cadence > 0 stand for moving samples (a stopped runner's cadence is 0); if their median is
-    below ``strides_limit_spm`` the values are strides and are doubled (science.md topic 5),
-    unless their 95th percentile also reaches ``strides_limit_spm``: strides/min never do (that
-    is 240 steps/min), so such a file is steps/min with much walking, and is kept.
-    Cycling cadence (rpm) and other sports are left as written.
-
-    Parameters
-    ----------
-    cadence : ndarray
-        Cadence as written in the file [1/min].
-    sport : str or None
-        Normalised sport.
-    strides_limit_spm : float
-        Median moving cadence below which values are taken as strides/min [1/min].
-
-    Returns
-    -------
-    cadence_spm : ndarray
-        Cadence in steps/min (or as written, for non on-foot sports) [1/min].
-    doubled : bool
-        Whether the values were doubled.
-    warning : str or None
-        One sentence explaining the decision, when something was decided.
-    """
-    cadence = np.asarray(cadence, dtype=float)
-    if sport is not None and sport not in ON_FOOT_SPORTS:
-        return cadence, False, None
-    moving = cadence[np.isfinite(cadence) & (cadence > 0)]
-    if moving.size == 0:
-        return cadence, False, None
-    median, high = (float(v) for v in np.percentile(moving, [50, 95]))
-    if median >= strides_limit_spm:
-        return cadence, False, None
-    if high >= strides_limit_spm:
-        # Strides/min never reach 120 (that would be 240 steps/min): a file whose upper values
-        # do is already in steps/min, and its low median comes from walking (e.g. a treadmill
-        # session alternating walking at ~118 and running at ~176 steps/min).
-        return (
-            cadence,
-            False,
-            (
-                f"cadence kept as steps/min: median moving cadence {median:.0f} is low but 5% of "
-                f"values reach {high:.0f}, which only steps/min can"
-            ),
-        )
-    assumed = " (sport unknown; assumed on foot)" if sport is None else ""
-    note = (
-        f"cadence doubled from strides/min to steps/min: median moving cadence {median:.0f} "
-        f"is below {strides_limit_spm:.0f}{assumed}"
-    )
-    return cadence * 2.0, True, note
-
-
 def scatter(n: int, index: Sequence[int], values: np.ndarray) -> np.ndarray:
     """A length-``n`` float array, NaN except ``values`` at ``index`` (later entries win)."""
     out = np.full(n, np.nan)
@@ -322,48 +249,6 @@ def merge_priority(
     return out
 
 
-def merge_repeated_times(
-    times: np.ndarray, data: dict[str, np.ndarray]
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Merge samples that share a timestamp into one: per column, the first value that is not NaN.
-
-    Parameters
-    ----------
-    times : ndarray of datetime64[ns]
-        Sample times, sorted (repeats adjacent), no NaT.
-    data : dict of str to ndarray
-        Columns of the same length as ``times``.
-
-    Returns
-    -------
-    times : ndarray of datetime64[ns]
-        The distinct times.
-    data : dict of str to ndarray
-        One value per distinct time: the first non-NaN of its samples (NaN when all are), for
-        float columns; the first, for the others. This is pandas'
-        ``groupby("time").first()``, without building a frame.
-    """
-    n = len(times)
-    t_ns = times.view(np.int64)
-    starts = np.flatnonzero(np.r_[True, t_ns[1:] != t_ns[:-1]])
-    ends = np.r_[starts[1:], n]
-    index = np.arange(n)
-    merged = {}
-    for key, values in data.items():
-        values = np.asarray(values)
-        if values.dtype.kind != "f":
-            merged[key] = values[starts]
-            continue
-        # position of each group's first non-NaN value (n where the group has none)
-        candidate = np.where(np.isnan(values), n, index)
-        first = np.minimum.reduceat(candidate, starts)
-        found = first < ends
-        out = np.full(starts.size, np.nan, dtype=values.dtype)
-        out[found] = values[first[found]]
-        merged[key] = out
-    return times[starts], merged
-
-
 def _frame(columns: dict[str, object]) -> pd.DataFrame:
     """The samples frame: columns checked against :data:`COLUMNS` and cast to their dtype.
 
@@ -380,37 +265,6 @@ def _frame(columns: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def drop_off_globe(columns: dict[str, np.ndarray]) -> str | None:
-    """Blank positions that cannot be on Earth, in place in ``columns``.
-
-    A latitude beyond ±90° or a longitude beyond ±180° comes from a damaged record (a flipped
-    bit in a FIT semicircle field, a typo in a GPX); kept, such a fix would drag the distance,
-    the map and the repeat search across the planet.
-
-    Parameters
-    ----------
-    columns : dict of str to ndarray
-        Sample columns; ``lat_deg`` and ``lon_deg`` [°] are replaced when present.
-
-    Returns
-    -------
-    str or None
-        The warning for the track, or None when every position is possible.
-    """
-    lat, lon = columns.get("lat_deg"), columns.get("lon_deg")
-    if lat is None or lon is None:
-        return None
-    lat, lon = np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
-    with np.errstate(invalid="ignore"):
-        off = (np.abs(lat) > 90.0) | (np.abs(lon) > 180.0)
-    if not off.any():
-        return None
-    columns["lat_deg"] = np.where(off, np.nan, lat)
-    columns["lon_deg"] = np.where(off, np.nan, lon)
-    return (f"{int(off.sum())} of {off.size} positions lie outside the globe (latitude beyond "
-            "±90° or longitude beyond ±180°) and were ignored")
-
-
 def build_track(
     columns: dict[str, np.ndarray],
     times: np.ndarray,
@@ -422,7 +276,6 @@ def build_track(
     device: str | None = None,
     sessions: Sequence[SessionInfo] = (),
     warnings: Sequence[str] = (),
-    cadence_doubled: bool = False,
 ) -> Track:
     """Normalise decoded arrays into a :class:`Track` (see the module docstring for the rules).
 
@@ -430,9 +283,8 @@ def build_track(
     ----------
     columns : dict of str to ndarray
         Sample columns of equal length, named as in :data:`trailtech.track.COLUMNS`, plus
-        optionally ``"cadence_raw"`` (cadence as written, normalised here).
-    cadence_doubled : bool
-        Set when the caller already doubled ``cadence_spm`` itself (TCX, per session).
+        optionally ``"cadence_raw"`` (cadence as written, normalised here, per ``session``
+        with the sports of ``sessions``, or ``sport`` when there are none).
     times : ndarray of datetime64[ns]
         Sample times in UTC (naive), NaT where missing, in file order.
     """
@@ -453,12 +305,15 @@ def build_track(
     timed = ~np.isnat(times)
     data = {k: np.asarray(v) for k, v in columns.items()}
 
+    cadence_doubled = False
     cad = data.pop("cadence_raw", None)
     if cad is not None and np.isfinite(cad).any():
-        cad, cadence_doubled, note = normalise_cadence(cad, sport)
+        sports = [(s.sport, s.sub_sport) for s in sessions] or [(sport, sub_sport)]
+        cad, cadence_doubled, notes = normalise_cadence(
+            cad, sports, data.get("session"), data.get("device_speed_mps")
+        )
         data["cadence_spm"] = cad
-        if note:
-            warnings.append(note)
+        warnings.extend(notes)
 
     note = drop_off_globe(data)
     if note:
@@ -495,13 +350,15 @@ def build_track(
             times = times[order]
             t_ns = times.view(np.int64)
             data = {k: v[order] for k, v in data.items()}
-            steps = np.diff(t_ns)
-        # Sorted times repeat exactly where a step is 0.
-        if len(steps) and not steps.all():
-            n_dup = int((steps == 0).sum())
-            times, data = merge_repeated_times(times, data)
-            warnings.append(f"{n_dup} samples with a repeated timestamp were merged")
-            t_ns = times.view(np.int64)
+        keep, note = stray_edges(t_ns / 1e9)
+        if note:
+            warnings.append(note)
+            times = times[keep]
+            data = {k: v[keep] for k, v in data.items()}
+        times, data, note = merge_repeated_times(times, data)
+        if note:
+            warnings.append(note)
+        t_ns = times.view(np.int64)
         out = {
             "time": pd.DatetimeIndex(times).tz_localize("UTC").array,
             "elapsed_s": (t_ns - t_ns[0]) / 1e9 if len(t_ns) else np.empty(0),

@@ -11,15 +11,10 @@ Rules applied by :func:`build_track` (each one leaves a sentence in ``meta.warni
 * Records that go back in time are dropped: a record is kept when its time is not earlier
   than every record before it (or, if that would drop more than half of the file, when it
   is not later than every record after it: a bogus first timestamp must not eat the file).
-* Records with the same timestamp are merged: the one holding the most values is kept,
-  and its missing values are filled from the others (some watches split one second into a
-  GPS record and a sensor record).
-* At most 10 records (1 %) cut off at either end by a gap of more than a day are dropped
-  (a corrupt record just before a decoding break can carry a timestamp decades away).
-* Running cadence in FIT is strides/min (one foot); it is doubled to steps/min per session
-  for foot sports (running, walking, hiking, ...) unless its median is already above
-  120/min; for ``generic`` or missing sports it is doubled only when its median looks like
-  strides (50-120/min) and the median speed is that of someone on foot (< 5 m/s).
+* The rules every reader shares (:mod:`trailtech.io.normalise`): a few records cut off at
+  either end by a gap of more than a day are dropped; records with the same timestamp are
+  merged (per field, the first value present); positions off the globe are blanked; running
+  cadence (strides/min in FIT) is doubled to steps/min per session when the values say so.
 * ``segment`` starts a new piece at every session change and wherever the device timer was
   restarted after a stop; ``session`` is the index of the session (ordered by start time)
   whose start the sample follows.
@@ -35,8 +30,8 @@ import pandas as pd
 
 from ..errors import TrackDataError, TrackReadError, UnsupportedFormatError
 from ..track import DeviceTotals, SessionInfo, Track, TrackMeta
-from ._build import drop_off_globe
 from .fit_devices import device_label, is_barometric
+from .normalise import drop_off_globe, merge_repeated_times, normalise_cadence, stray_edges
 
 __all__ = ["FitContent", "RECORD_KEYS", "build_track", "enum_text", "FIT_EPOCH_UNIX_S"]
 
@@ -73,19 +68,7 @@ SESSION_KEYS = (
     "total_elapsed_time",
 )
 
-_FOOT_SPORTS = frozenset(
-    {"running", "walking", "hiking", "mountaineering", "trail_running", "snowshoeing"}
-)
-_UNKNOWN_SPORTS = frozenset({None, "generic", "all", "multisport"})
 _ACTIVITY_TYPES = frozenset({None, "activity"})
-#: Largest cadence median still taken for strides/min [1/min]; human step rates are ~140-200.
-_STRIDE_MAX_SPM = 120.0
-_STRIDE_MIN_SPM = 50.0
-#: Above this median speed a generic activity with ~80/min cadence is taken for cycling [m/s].
-_FOOT_MAX_SPEED_MPS = 5.0
-#: A gap longer than this isolating at most _STRAY_MAX_RECORDS at an end marks them stray [s].
-_STRAY_GAP_S = 86400.0
-_STRAY_MAX_RECORDS = 10
 
 
 @dataclass
@@ -158,46 +141,6 @@ def _keep_monotonic(t: np.ndarray) -> np.ndarray:
     return keep
 
 
-def _merge_duplicates(t: np.ndarray, n_values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Group records with equal (sorted) timestamps, fullest record first.
-
-    Returns ``(order, first)``: ``order`` sorts rows by time, then by most values;
-    ``first[g]`` is the position in ``order`` where group ``g`` starts.
-    """
-    order = np.lexsort((-n_values, t))  # stable: by time, then most values first
-    _, first = np.unique(t[order], return_index=True)
-    return order, first
-
-
-def _first_finite(values: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Per group (starting at ``first``), the first finite value of ``values`` (NaN if none)."""
-    idx = np.where(np.isfinite(values), np.arange(values.size), values.size)
-    pick = np.minimum.reduceat(idx, first)
-    ends = np.append(first[1:], values.size)
-    out = np.full(first.size, np.nan)
-    ok = pick < ends
-    out[ok] = values[pick[ok]]
-    return out
-
-
-def _stray_edges(t: np.ndarray) -> np.ndarray:
-    """Mask of a few records cut off from the rest by a gap of more than a day at either end.
-
-    A corrupt last record before a decoding break can carry a timestamp decades away.
-    """
-    keep = np.ones(t.size, dtype=bool)
-    limit = max(1, min(_STRAY_MAX_RECORDS, t.size // 100))
-    big = np.flatnonzero(np.diff(t) > _STRAY_GAP_S)
-    if big.size:
-        if big[0] + 1 <= limit:
-            keep[: big[0] + 1] = False
-        if t.size - (big[-1] + 1) <= limit:
-            keep[big[-1] + 1 :] = False
-    if keep.sum() * 2 <= t.size:  # not a few strays but a split recording: keep all
-        keep[:] = True
-    return keep
-
-
 def _session_order(sessions: list[dict]) -> list[dict]:
     """Sessions ordered by start time (file order when start times are missing)."""
 
@@ -238,35 +181,6 @@ def _timer_pauses(events: list[tuple[float, str]]) -> list[tuple[float, float]]:
                 pauses.append((stopped_at, t))
             stopped_at = None
     return pauses
-
-
-def _double_cadence(
-    cadence: np.ndarray, speed: Optional[np.ndarray], sport: Optional[str], sub_sport: Optional[str]
-) -> tuple[bool, str]:
-    """Decide whether one session's cadence is strides/min; returns (double, reason)."""
-    moving = cadence > 0
-    median = float(np.nanmedian(cadence[moving])) if moving.any() else float("nan")
-    label = sport or "unknown"
-    if sport in _FOOT_SPORTS or sub_sport == "trail":
-        if np.isfinite(median) and median > _STRIDE_MAX_SPM:
-            return False, f"{label} cadence median {median:.0f}/min is already steps/min: kept"
-        return True, f"{label} cadence is strides/min in FIT: doubled to steps/min"
-    if sport in _UNKNOWN_SPORTS:
-        if not np.isfinite(median) or not (_STRIDE_MIN_SPM <= median <= _STRIDE_MAX_SPM):
-            return False, f"{label} sport, cadence median {median:.0f}/min: not doubled"
-        v = speed[moving] if speed is not None else np.array([])
-        v = v[np.isfinite(v)]
-        v_med = float(np.median(v)) if v.size else float("nan")
-        if np.isfinite(v_med) and v_med >= _FOOT_MAX_SPEED_MPS:
-            return False, (
-                f"{label} sport, cadence median {median:.0f}/min at {v_med:.1f} m/s looks like "
-                "cycling: not doubled"
-            )
-        return True, (
-            f"{label} sport, cadence median {median:.0f}/min looks like strides/min on foot: "
-            "doubled to steps/min"
-        )
-    return False, ""
 
 
 def _sum_or_none(sessions: list[dict], key: str) -> Optional[float]:
@@ -321,27 +235,15 @@ def build_track(content: FitContent, source: str) -> Track:
             f"{int((~keep).sum())} records went back in time and were dropped."
         )
         rows = rows[keep]
-    stray = _stray_edges(t[rows])
-    if not stray.all():
-        warnings.append(
-            f"{int((~stray).sum())} records at the start or end lay more than a day away from "
-            "the rest and were dropped."
-        )
+    # The shared rules' sentences get the full stop the FIT reader's other warnings have.
+    stray, note = stray_edges(t[rows])
+    if note:
+        warnings.append(note + ".")
         rows = rows[stray]
     values = [k for k in RECORD_KEYS[1:] if np.isfinite(rec[k][rows]).any()]
-    cols = {k: rec[k][rows] for k in values}
-    n_values = np.zeros(rows.size, dtype=np.int64)
-    for k in values:
-        n_values += np.isfinite(cols[k])
-    order, first = _merge_duplicates(t[rows], n_values)
-    if first.size < rows.size:
-        warnings.append(
-            f"{rows.size - first.size} records repeated the timestamp of another record and "
-            "were merged into it (values of the fullest record, gaps filled from the others)."
-        )
-        cols = {k: _first_finite(v[order], first) for k, v in cols.items()}
-        rows = rows[order[first]]
-    t = t[rows]
+    t, cols, note = merge_repeated_times(t[rows], {k: rec[k][rows] for k in values})
+    if note:
+        warnings.append(note + ".")
     if t[0] < _FIT_MIN_ABSOLUTE_S:
         warnings.append(
             "Record timestamps count from device power-on, not UTC: the date is not real."
@@ -379,23 +281,16 @@ def build_track(content: FitContent, source: str) -> Track:
     # Cadence: strides/min -> steps/min per session.
     doubled_any = False
     if "cadence" in values:
-        cad = cols["cadence"].copy()
-        speed = data.get("device_speed_mps")
         info_sessions = sessions if sessions else [
             {"sport": s, "sub_sport": ss} for s, ss in content.sports[:1]
         ]
-        for i in np.unique(session):
-            in_s = session == i
-            s = info_sessions[i] if i < len(info_sessions) else {}
-            sport, sub = s.get("sport"), s.get("sub_sport")
-            dbl, why = _double_cadence(cad[in_s], None if speed is None else speed[in_s], sport, sub)
-            if why and np.isfinite(cad[in_s]).any():
-                prefix = f"Session {i}: " if len(info_sessions) > 1 else ""
-                warnings.append(prefix + why[0].upper() + why[1:] + ".")
-            if dbl:
-                cad[in_s] *= 2.0
-                doubled_any = True
-        data["cadence_spm"] = cad
+        data["cadence_spm"], doubled_any, notes = normalise_cadence(
+            cols["cadence"],
+            [(s.get("sport"), s.get("sub_sport")) for s in info_sessions],
+            session,
+            data.get("device_speed_mps"),
+        )
+        warnings.extend(note + "." for note in notes)
     data["session"] = session
     data["segment"] = segment
     samples = pd.DataFrame(data)

@@ -1,17 +1,9 @@
 """GPX reader: GPX 1.0 and 1.1 tracks (routes when there is no track) -> :class:`Track`.
 
-Three engines give the same result:
-
-* ``"auto"`` (default): the byte scanner of :mod:`trailtech.io.gpx_scan` (numpy over the raw
-  bytes, with a libxml2 well-formedness check run alongside; ~4x the tree path, ~18-21x
-  gpxpy.parse in wall time on a 2 MB file), and the lxml
-  tree path for any document it is not sure about (recovery mode, DOCTYPE, unusual namespace
-  layouts, other encodings, routes): its Track is identical to the tree path's, warnings
-  included (tests/io/test_gpx_scan.py);
-* ``"lxml"``: one safe lxml parse (:mod:`trailtech.io.xmlsafe`) and one pass over the track
-  points, collecting text per field and converting whole columns with numpy;
-* ``"gpxpy"``: the reference path through gpxpy (strict XML only: it refuses files the fast path
-  reads in recovery mode).
+The document is parsed once by lxml with the protections of :mod:`trailtech.io.xmlsafe` (no
+file or network access, no entities, size and depth limits; broken exports are read in
+recovery mode with a warning). The values are then gathered by lxml's own tag-filtered
+iteration, text per field, and each field is converted as a whole column with numpy.
 
 What is read, per ``<trkpt>`` (every ``<trk>`` and ``<trkseg>``; ``samples["segment"]`` counts
 the ``<trkseg>`` elements across all tracks, 0-based):
@@ -31,12 +23,15 @@ extensions                   ``heart_rate_bpm``, ``cadence_spm``, ``power_w``,
 ``<extensions>`` (any depth) only the extension fields below are read.
 Extensions are matched by namespace URI, never by prefix: Garmin TrackPointExtension v1/v2
 (``hr``, ``cad``, ``atemp``, v2 ``speed``) first, then Cluetrust GPXDATA (``hr``, ``cadence``,
-``temp``, ``distance``, ``speed``, ``power``), then plain children of ``<extensions>`` in any
-other namespace or none, by name (Strava/Amazfit ``heartrate``, ``cadence``, ``power``,
-``distance``, ``temperature``). A value from an earlier source wins where several exist.
+``temp``, ``distance``, ``speed``, ``power``), then elements of any other namespace or none, by
+name (Strava/Amazfit ``heartrate``, ``cadence``, ``power``, ``distance``, ``temperature``,
+written in lower case, upper case, Capitalised or camelCase: ``HeartRate``, ``runCadence``).
+A value from an earlier source wins where several exist; within one source, the last element
+of a point wins. Elements that recovery mode left with an unbound prefix
+(``<gpxdata:cadence>`` where ``gpxdata`` is never declared) count as plain names.
 
-Cadence is normalised to steps/min (see :func:`trailtech.io._build.normalise_cadence`): GPX
-running cadence from Garmin and Strava is strides/min and is doubled when the values say so.
+Cadence is normalised to steps/min by :mod:`trailtech.io.normalise`: GPX running cadence from
+Garmin and Strava is strides/min and is doubled when the values say so.
 """
 
 from __future__ import annotations
@@ -48,11 +43,18 @@ import numpy as np
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
-from .gpx_scan import GpxScan, start_scan
-from .xmlsafe import local_name, namespace, parse_xml
+from .xmlsafe import (
+    XmlLimits,
+    check_points,
+    invalid_text_error,
+    local_name,
+    namespace,
+    parse_xml,
+)
 
 __all__ = ["GPX_ENGINES", "read_gpx"]
 
+#: ``"auto"`` and ``"lxml"`` are the same reader; ``"gpxpy"`` is the reference path.
 GPX_ENGINES = ("auto", "lxml", "gpxpy")
 
 GPX10_NS = "http://www.topografix.com/GPX/1/0"
@@ -85,21 +87,23 @@ _KNOWN: dict[str, dict[str, str]] = {
         "power": "power_w",
     },
 }
-# Plain extension children by lower-case local name (any other namespace, or none).
-_GENERIC = {
-    "heartrate": "heart_rate_bpm",
-    "heart_rate": "heart_rate_bpm",
-    "hr": "heart_rate_bpm",
-    "cadence": "cadence_raw",
-    "cad": "cadence_raw",
-    "runcadence": "cadence_raw",
-    "power": "power_w",
-    "watts": "power_w",
-    "distance": "device_distance_m",
-    "temperature": "temperature_c",
-    "temp": "temperature_c",
-    "atemp": "temperature_c",
+# Extension elements of any other namespace (or none) by lower-case local name; the words of a
+# compound name are listed so that its camelCase spelling can be matched too.
+_GENERIC: dict[tuple[str, ...], str] = {
+    ("heart", "rate"): "heart_rate_bpm",
+    ("heart_", "rate"): "heart_rate_bpm",
+    ("hr",): "heart_rate_bpm",
+    ("cadence",): "cadence_raw",
+    ("cad",): "cadence_raw",
+    ("run", "cadence"): "cadence_raw",
+    ("power",): "power_w",
+    ("watts",): "power_w",
+    ("distance",): "device_distance_m",
+    ("temperature",): "temperature_c",
+    ("temp",): "temperature_c",
+    ("atemp",): "temperature_c",
 }
+_GENERIC_BY_NAME = {"".join(words): column for words, column in _GENERIC.items()}
 _PRIORITY_KNOWN = {TPX1_NS: 0, TPX2_NS: 0, GPXDATA_NS: 1}
 _PRIORITY_GENERIC = 2
 _EXT_COLUMNS = (
@@ -112,93 +116,85 @@ _EXT_COLUMNS = (
 )
 
 
-class _ExtensionMap:
-    """Caches, per Clark tag, which (column, priority) an extension element feeds, if any."""
-
-    def __init__(self) -> None:
-        self._cache: dict[object, tuple[str, int] | None] = {}
-
-    def __call__(self, tag: object) -> tuple[str, int] | None:
-        try:
-            return self._cache[tag]
-        except KeyError:
-            pass
-        key = None
-        if isinstance(tag, str):
-            ns, name = namespace(tag), local_name(tag)
-            if ns in _KNOWN:
-                column = _KNOWN[ns].get(name)
-                key = (column, _PRIORITY_KNOWN[ns]) if column else None
-            else:
-                column = _GENERIC.get(name.lower())
-                key = (column, _PRIORITY_GENERIC) if column else None
-        self._cache[tag] = key
-        return key
+def _spellings(words: tuple[str, ...]) -> set[str]:
+    """``heart rate`` -> heartrate, HEARTRATE, Heartrate, heartRate, HeartRate."""
+    name = "".join(words)
+    camel = words[0] + "".join(w.capitalize() for w in words[1:])
+    return {name, name.upper(), name.capitalize(), camel, camel[0].upper() + camel[1:]}
 
 
-class _Columns:
-    """Text collected per field, with the index of the point it belongs to."""
-
-    def __init__(self) -> None:
-        self.lat: list = []
-        self.lon: list = []
-        self.fields: dict[tuple[str, int], tuple[list, list]] = {}
-
-    def add(self, key: tuple[str, int], i: int, text) -> None:
-        slot = self.fields.get(key)
-        if slot is None:
-            slot = self.fields[key] = ([], [])
-        slot[0].append(i)
-        slot[1].append(text)
-
-    def arrays(self, n: int) -> dict[str, np.ndarray]:
-        return _merge_columns(
-            n,
-            {key: (idx, to_float(texts)) for key, (idx, texts) in self.fields.items()},
-        )
+#: Tags (lxml notation) of every extension element that can feed a column; ``{*}`` is any
+#: namespace or none. lxml filters on them in C, so elements nobody reads cost nothing.
+_EXTENSION_TAGS = sorted(
+    {f"{{{ns}}}{name}" for ns, names in _KNOWN.items() for name in names}
+    | {f"{{*}}{s}" for words in _GENERIC for s in _spellings(words)}
+)
 
 
-def _merge_columns(
-    n: int, layers: dict[tuple[str, int], tuple[object, np.ndarray]]
-) -> dict[str, np.ndarray]:
-    """Per column, its sources merged by priority; columns without any value are left out."""
-    out = {}
-    for column in ("elevation_m", "device_speed_mps", *_EXT_COLUMNS):
-        priorities = sorted(p for (c, p) in layers if c == column)
-        if not priorities:
-            continue
-        values = merge_priority(n, [layers[(column, p)] for p in priorities])
-        if np.isfinite(values).any():
-            out[column] = values
-    return out
+def _extension_key(tag: object) -> tuple[str, int] | None:
+    """The (column, priority) an extension element feeds, or None."""
+    if not isinstance(tag, str):
+        return None
+    ns, name = namespace(tag), local_name(tag)
+    if ns in _KNOWN:
+        column = _KNOWN[ns].get(name)
+        return (column, _PRIORITY_KNOWN[ns]) if column else None
+    column = _GENERIC_BY_NAME.get(name.lower())
+    return (column, _PRIORITY_GENERIC) if column else None
 
 
-def _times(cols: _Columns, n: int) -> np.ndarray:
-    times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    slot = cols.fields.get(("time", 0))
-    if slot:
-        times[np.asarray(slot[0], dtype=np.intp)] = parse_times(slot[1])
-    return times
+class _Fields(dict):
+    """(column, priority) -> (point indices, texts): what was found, in document order."""
+
+    def slot(self, key: tuple[str, int]) -> tuple[list, list]:
+        found = self.get(key)
+        if found is None:
+            found = self[key] = ([], [])
+        return found
+
+    def columns(self, n: int) -> dict[str, np.ndarray]:
+        """Per column, its sources converted and merged by priority; empty columns left out."""
+        out = {}
+        for column in ("elevation_m", "device_speed_mps", *_EXT_COLUMNS):
+            priorities = sorted(p for (c, p) in self if c == column)
+            if not priorities:
+                continue
+            layers = [(self[(column, p)][0], to_float(self[(column, p)][1])) for p in priorities]
+            values = merge_priority(n, layers)
+            if np.isfinite(values).any():
+                out[column] = values
+        return out
+
+    def times(self, n: int) -> np.ndarray:
+        times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        found = self.get(("time", 0))
+        if found:
+            times[np.asarray(found[0], dtype=np.intp)] = parse_times(found[1])
+        return times
 
 
 def _finish(
-    columns: dict[str, np.ndarray],
-    times: np.ndarray,
+    lat: list,
+    lon: list,
+    fields: _Fields,
+    lengths: list[int],
     *,
     source: str,
     sport_text: str | None,
     creator: str | None,
     warnings: list[str],
 ) -> Track:
-    """``columns`` holds lat/lon, the merged fields and ``segment``; ``times`` the point times."""
-    n = len(times)
+    """The Track from the texts gathered; ``lengths`` are the points per segment."""
+    n = len(lat)
     if n == 0:
         warnings.append("the GPX file has no track or route points")
+    columns = {"lat_deg": to_float(lat), "lon_deg": to_float(lon), **fields.columns(n)}
+    columns["segment"] = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
     sport, sub_sport = normalise_sport(sport_text)
     device = " ".join(creator.split()) if creator and creator.strip() else None
     track = build_track(
         columns,
-        times,
+        fields.times(n),
         source=source,
         fmt="gpx",
         sport=sport,
@@ -213,34 +209,109 @@ def _finish(
     )
 
 
-def _columns_of(cols: _Columns, segment: np.ndarray) -> dict[str, np.ndarray]:
-    n = len(segment)
-    columns: dict[str, np.ndarray] = {
-        "lat_deg": to_float(cols.lat),
-        "lon_deg": to_float(cols.lon),
-    }
-    columns.update(cols.arrays(n))
-    columns["segment"] = segment
-    return columns
-
-
-def _points_lxml(root, G: str) -> tuple[list, str]:
-    """Point elements grouped by segment; routes only when the file has no track points."""
+def _point_groups(root, G: str) -> tuple[list[list], str]:
+    """Point elements per segment; route points only when the file has no track point."""
     groups = [
-        seg.findall(G + "trkpt")
+        list(seg.iterchildren(G + "trkpt"))
         for trk in root.iterchildren(G + "trk")
         for seg in trk.iterchildren(G + "trkseg")
     ]
     if any(groups):
         return groups, "trk"
-    routes = [rte.findall(G + "rtept") for rte in root.iterchildren(G + "rte")]
+    routes = [list(rte.iterchildren(G + "rtept")) for rte in root.iterchildren(G + "rte")]
     if any(routes):
         return routes, "rte"
     return groups, "trk"
 
 
-def _read_lxml(data: bytes, source: str) -> Track:
-    root, warnings = parse_xml(data, source)
+def _extension_tags(root, recovered: bool) -> list[str]:
+    tags = list(_EXTENSION_TAGS)
+    if recovered:
+        # An unbound prefix leaves the qualified name ("gpxdata:hr") in no namespace; only
+        # recovery mode makes such elements, so they are looked for only then.
+        tags += sorted(
+            {e.tag for e in root.iter("{}*") if ":" in e.tag and _extension_key(e.tag)}
+        )
+    return tags
+
+
+def _inside_extensions(node, point, EXT: str) -> bool:
+    """Whether ``node`` is, or is inside, an ``<extensions>`` child of ``point``."""
+    child = None
+    while node is not None and node is not point:
+        child, node = node, node.getparent()
+    return node is not None and child is not None and child.tag == EXT
+
+
+def _gather(root, points: list, G: str, recovered: bool) -> tuple[_Fields, list, list]:
+    """Texts of the point fields, with the index of the point each belongs to, and positions.
+
+    One pass of lxml's tag-filtered iteration (in C) over the elements that can hold a value,
+    in document order: a point's start makes it the current point, and a field counts only
+    if it is a child of the current point (``<ele>``, ``<time>``, ``<speed>``) or inside its
+    ``<extensions>`` (extension fields); anything else is skipped.
+
+    Returns
+    -------
+    fields : _Fields
+    lat, lon : list of str or None
+        The ``lat`` and ``lon`` attributes of each point.
+    """
+    fields = _Fields()
+    lat: list = []
+    lon: list = []
+    if not points:
+        return fields, lat, lon
+    direct = {
+        G + "ele": fields.slot(("elevation_m", 0)),
+        G + "time": fields.slot(("time", 0)),
+        G + "speed": fields.slot(("device_speed_mps", 0)),
+    }
+    POINT, EXT = points[0].tag, G + "extensions"
+    slots: dict[str, tuple[list, list] | None] = {}
+    n = len(points)
+    point, i, following = None, None, 0  # points come in document order: the next expected
+    last_parent, owner = None, None
+    for e in root.iter(POINT, *direct, *_extension_tags(root, recovered)):
+        tag = e.tag
+        if tag == POINT:
+            # a <trkpt> outside <trk><trkseg> (say, inside <extensions>) is not a point
+            point, i = e, (following if following < n and e is points[following] else None)
+            if i is not None:
+                following += 1
+                lat.append(e.get("lat"))
+                lon.append(e.get("lon"))
+            continue
+        if i is None:
+            continue
+        found = direct.get(tag)
+        if found is not None:
+            if e.getparent() is point:
+                found[0].append(i)
+                found[1].append(e.text)
+            continue
+        try:
+            found = slots[tag]
+        except KeyError:
+            key = _extension_key(tag)
+            found = slots[tag] = None if key is None else fields.slot(key)
+        if found is None:
+            continue
+        parent = e.getparent()
+        if parent is not last_parent:  # siblings (hr, cad) share one walk up
+            last_parent = parent
+            owner = i if _inside_extensions(parent, point, EXT) else None
+        if owner is not None:
+            found[0].append(owner)
+            found[1].append(e.text)
+    for key in [k for k, v in fields.items() if not v[0]]:
+        del fields[key]
+    return fields, lat, lon
+
+
+def _read_lxml(data: bytes, source: str, limits: XmlLimits) -> Track:
+    root, warnings = parse_xml(data, source, limits)
+    recovered = bool(warnings)  # parse_xml's only note says the XML was read in recovery mode
     if local_name(root.tag) != "gpx":
         raise UnsupportedFormatError(
             source, f"the XML root is <{local_name(root.tag)}>, not <gpx>"
@@ -249,168 +320,44 @@ def _read_lxml(data: bytes, source: str) -> Track:
     G = f"{{{ns}}}" if ns else ""
     if ns not in ("", GPX10_NS, GPX11_NS):
         warnings.append(f"unknown GPX namespace {ns!r}; read as GPX 1.1")
-    ELE, TIME, SPEED, EXT = G + "ele", G + "time", G + "speed", G + "extensions"
-
-    groups, kind = _points_lxml(root, G)
+    groups, kind = _point_groups(root, G)
     if kind == "rte":
         warnings.append("the GPX file has no track; its route points were read instead")
-    cols = _Columns()
-    ext_map = _ExtensionMap()
-    lat, lon = cols.lat, cols.lon
-    # Per tag, the (indices, texts) lists it feeds, or None: one dict lookup per element is
-    # the whole cost of the hot loop (lxml element access dominates). A point's own children
-    # feed only <ele>, <time> and <speed>; extension descendants are mapped by _ExtensionMap.
-    direct: dict[object, tuple[list, list]] = {}
-    for tag, key in (
-        (ELE, ("elevation_m", 0)),
-        (TIME, ("time", 0)),
-        (SPEED, ("device_speed_mps", 0)),
-    ):
-        direct[tag] = cols.fields.setdefault(key, ([], []))
-    extension: dict[object, tuple[list, list] | None] = {}
-
-    def extension_slot(tag: object) -> tuple[list, list] | None:
-        key = ext_map(tag)
-        slot = None if key is None else cols.fields.setdefault(key, ([], []))
-        extension[tag] = slot
-        return slot
-
-    seg_lengths = []
-    i = 0
-    for pts in groups:
-        seg_lengths.append(len(pts))
-        for pt in pts:
-            lat.append(pt.get("lat"))
-            lon.append(pt.get("lon"))
-            for child in pt:
-                tag = child.tag
-                if tag == EXT:
-                    for e in child.iterdescendants():
-                        etag = e.tag
-                        try:
-                            slot = extension[etag]
-                        except KeyError:
-                            slot = extension_slot(etag)
-                        if slot is not None:
-                            slot[0].append(i)
-                            slot[1].append(e.text)
-                    continue
-                slot = direct.get(tag)
-                if slot is not None:
-                    slot[0].append(i)
-                    slot[1].append(child.text)
-            i += 1
-    for key in [k for k, v in cols.fields.items() if not v[0]]:
-        del cols.fields[key]
-    segment = np.repeat(np.arange(len(seg_lengths), dtype=np.int64), seg_lengths)
-    trk = root.find(G + ("trk" if kind == "trk" else "rte"))
-    sport_text = trk.findtext(G + "type") if trk is not None else None
+    points = [pt for group in groups for pt in group]
+    check_points(len(points), source, limits)
+    fields, lat, lon = _gather(root, points, G, recovered)
+    lengths = [len(group) for group in groups]
+    first = root.find(G + kind)
+    sport_text = first.findtext(G + "type") if first is not None else None
+    creator = root.get("creator")
+    # The tree (about 8 times the document's bytes) is freed before the columns are built;
+    # the element proxies go first: with the root gone, each would search the tree (x4 time).
+    del groups, points, first
+    del root
     return _finish(
-        _columns_of(cols, segment),
-        _times(cols, len(segment)),
+        lat,
+        lon,
+        fields,
+        lengths,
         source=source,
         sport_text=sport_text,
-        creator=root.get("creator"),
+        creator=creator,
         warnings=warnings,
     )
 
 
-def _read_scan(data: bytes, source: str) -> Track | None:
-    """The byte scanner's reading (:mod:`trailtech.io.gpx_scan`), ``None`` when it declines.
-
-    The values are converted while the document is still being proven well-formed; they are
-    used only once the proof passes.
-    """
-    started = start_scan(data)
-    if started is None:
-        return None
-    failure = None
-    try:
-        with np.errstate(all="ignore"):
-            values = _values_of_scan(started.scan)
-    except Exception as exc:  # judged below, once it is known whether the document is broken
-        values, failure = None, exc
-    scan = started.final()
-    if scan is None:
-        return None
-    if scan is not started.scan:
-        values = _values_of_scan(scan)
-    elif failure is not None:
-        raise failure  # a well-formed document the conversion cannot handle: a bug
-    columns, times = values
-    return _finish(
-        columns,
-        times,
-        source=source,
-        sport_text=scan.sport_text,
-        creator=scan.creator,
-        warnings=[],
-    )
-
-
-def _values_of_scan(scan: GpxScan) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """A scan's columns (texts converted, fields merged per point) and point times."""
-    n = scan.n_points
-    G = f"{{{scan.gpx_namespace}}}" if scan.gpx_namespace else ""
-    own = {
-        G + "ele": ("elevation_m", 0),
-        G + "time": ("time", 0),
-        G + "speed": ("device_speed_mps", 0),
-    }
-    ext_map = _ExtensionMap()
-    own_keys = [own.get(tag) for tag in scan.tags]
-    ext_keys = [ext_map(tag) for tag in scan.tags]
-    keys = sorted({k for k in own_keys + ext_keys if k is not None})
-    code = {key: i for i, key in enumerate(keys)}
-    own_code = np.array([code.get(k, -1) for k in own_keys], dtype=np.int64)
-    ext_code = np.array([code.get(k, -1) for k in ext_keys], dtype=np.int64)
-    field_code = np.where(
-        scan.field_extension, ext_code[scan.field_tag], own_code[scan.field_tag]
-    )
-    times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    selections = {}
-    for key, i in code.items():
-        # document order is kept: where a point has two values, the later wins, as in lxml
-        sel = np.flatnonzero(field_code == i)
-        if sel.size == 0:
-            continue
-        if key == ("time", 0):
-            start, stop = scan.field_start[sel], scan.field_stop[sel]
-            times[scan.field_point[sel]] = scan.times(start, stop)
-        else:
-            selections[key] = sel
-    # every number of the document in one batch (positions first, then the fields); each
-    # column is still converted all-or-nothing as to_float does
-    spans = [
-        (scan.field_start[sel], scan.field_stop[sel]) for sel in selections.values()
-    ]
-    plain_coordinates = scan.lat_span is not None
-    if plain_coordinates:
-        spans = [scan.lat_span, scan.lon_span, *spans]
-    values = scan.floats_many(spans)
-    if plain_coordinates:
-        lat, lon, values = values[0], values[1], values[2:]
-    else:
-        lat, lon = scan.lat_deg, scan.lon_deg
-    layers = {
-        key: (scan.field_point[sel], v)
-        for (key, sel), v in zip(selections.items(), values)
-    }
-    columns = {"lat_deg": lat, "lon_deg": lon}
-    columns.update(_merge_columns(n, layers))
-    columns["segment"] = scan.segment
-    return columns, times
-
-
-def _read_gpxpy(data: bytes, source: str) -> Track:
+def _read_gpxpy(data: bytes, source: str, limits: XmlLimits) -> Track:
     import gpxpy
     import gpxpy.gpx
+    import pandas as pd
 
     from .xmlsafe import strip_leading_space
 
-    if any(m in data for m in (b"<!ENTITY",)):
-        # Same refusal as the fast path, before gpxpy's parser sees the document.
-        parse_xml(data, source)
+    # The same refusals as the lxml path (entities, external DTD, limits) before gpxpy's
+    # parser sees the document.
+    root, _ = parse_xml(data, source, limits)
+    check_points(sum(1 for _ in root.iter("{*}trkpt", "{*}rtept")), source, limits)
+    del root
     text = strip_leading_space(data).decode("utf-8-sig", errors="replace")
     try:
         gpx = gpxpy.parse(text)
@@ -423,51 +370,50 @@ def _read_gpxpy(data: bytes, source: str) -> Track:
         groups = [r.points for r in gpx.routes]
         kind_obj = gpx.routes[0]
         warnings.append("the GPX file has no track; its route points were read instead")
-    cols = _Columns()
-    ext_map = _ExtensionMap()
-    seg_lengths = []
+    fields = _Fields()
+    lat, lon = [], []
     i = 0
     for pts in groups:
-        seg_lengths.append(len(pts))
         for p in pts:
-            cols.lat.append(p.latitude)
-            cols.lon.append(p.longitude)
-            if p.elevation is not None:
-                cols.add(("elevation_m", 0), i, p.elevation)
-            if p.time is not None:
-                cols.add(("time", 0), i, p.time)
-            if getattr(p, "speed", None) is not None:
-                cols.add(("device_speed_mps", 0), i, p.speed)
+            lat.append(p.latitude)
+            lon.append(p.longitude)
+            for key, value in (
+                (("elevation_m", 0), p.elevation),
+                (("time", 0), p.time),
+                (("device_speed_mps", 0), getattr(p, "speed", None)),
+            ):
+                if value is not None:
+                    fields.slot(key)[0].append(i)
+                    fields.slot(key)[1].append(value)
             for ext in p.extensions:
                 for e in ext.iter():
-                    key = ext_map(e.tag)
+                    key = _extension_key(e.tag)
                     if key is not None:
-                        cols.add(key, i, e.text)
+                        fields.slot(key)[0].append(i)
+                        fields.slot(key)[1].append(e.text)
             i += 1
     # gpxpy hands back datetimes, not text: convert them here.
-    slot = cols.fields.get(("time", 0))
-    if slot:
-        import pandas as pd
-
-        stamps = pd.to_datetime(
-            pd.Series(slot[1], dtype=object), utc=True, errors="coerce"
-        )
-        slot[1][:] = [
+    found = fields.get(("time", 0))
+    if found:
+        stamps = pd.to_datetime(pd.Series(found[1], dtype=object), utc=True, errors="coerce")
+        found[1][:] = [
             None if pd.isna(t) else t.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in stamps
         ]
-    segment = np.repeat(np.arange(len(seg_lengths), dtype=np.int64), seg_lengths)
-    sport_text = getattr(kind_obj, "type", None) if kind_obj is not None else None
     return _finish(
-        _columns_of(cols, segment),
-        _times(cols, len(segment)),
+        lat,
+        lon,
+        fields,
+        [len(pts) for pts in groups],
         source=source,
-        sport_text=sport_text,
+        sport_text=getattr(kind_obj, "type", None) if kind_obj is not None else None,
         creator=gpx.creator,
         warnings=warnings,
     )
 
 
-def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
+def read_gpx(
+    data: bytes, source: str, *, engine: str = "auto", limits: XmlLimits = XmlLimits()
+) -> Track:
     """Read a GPX 1.0 or 1.1 document.
 
     Parameters
@@ -477,8 +423,10 @@ def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     source : str
         File name for messages and ``meta.source``.
     engine : {"auto", "lxml", "gpxpy"}
-        ``"auto"``: the byte scanner, falling back to the lxml tree path when it declines;
-        ``"lxml"``: the tree path; ``"gpxpy"``: the gpxpy reference path.
+        ``"auto"`` and ``"lxml"``: the lxml reader; ``"gpxpy"``: the gpxpy reference path
+        (strict XML only: it refuses files the lxml reader reads in recovery mode).
+    limits : XmlLimits
+        Size caps (:mod:`trailtech.io.xmlsafe`); the defaults everywhere but in tests.
 
     Returns
     -------
@@ -490,17 +438,17 @@ def read_gpx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     Raises
     ------
     TrackReadError
-        The XML is unsafe or broken beyond recovery.
+        The XML is unsafe, over a size cap or broken beyond recovery.
     UnsupportedFormatError
         The XML is not GPX.
     ValueError
         Unknown ``engine``.
     """
-    if engine == "auto":
-        track = _read_scan(data, source)
-        return track if track is not None else _read_lxml(data, source)
-    if engine == "lxml":
-        return _read_lxml(data, source)
-    if engine == "gpxpy":
-        return _read_gpxpy(data, source)
-    raise ValueError(f"engine must be one of {GPX_ENGINES}, got {engine!r}")
+    if engine not in GPX_ENGINES:
+        raise ValueError(f"engine must be one of {GPX_ENGINES}, got {engine!r}")
+    try:
+        if engine == "gpxpy":
+            return _read_gpxpy(data, source, limits)
+        return _read_lxml(data, source, limits)
+    except UnicodeDecodeError:
+        raise invalid_text_error(source) from None

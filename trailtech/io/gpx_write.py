@@ -1,4 +1,4 @@
-"""Write tracks and courses as GPX 1.1.
+"""Write tracks and courses as GPX 1.1, with gpxpy's object model.
 
 Two writers:
 
@@ -9,17 +9,21 @@ Two writers:
 * :func:`courses_to_gpx` writes named polylines (line-practice targets, climbs) as GPX tracks with
   a start waypoint each; watches import a GPX track as a course.
 
-Both build the document with lxml, so text is always escaped correctly; the output reads back
-with gpxpy and with :func:`trailtech.io.gpx.read_gpx`.
+gpxpy builds the document (it escapes element text; the ``creator`` attribute, which it writes
+as given, is escaped here). Numbers are written in full, never in exponent notation (GPX uses
+``xsd:decimal``), so they read back to the same floats; times to the microsecond. The output
+reads back with gpxpy and with :func:`trailtech.io.gpx.read_gpx`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from xml.etree import ElementTree
+from xml.sax.saxutils import escape
 
+import gpxpy.gpx
 import numpy as np
 import pandas as pd
-from lxml import etree
 
 from ..track import Track
 
@@ -27,27 +31,30 @@ __all__ = ["GPX11_NS", "TPX1_NS", "courses_to_gpx", "to_gpx"]
 
 GPX11_NS = "http://www.topografix.com/GPX/1/1"
 TPX1_NS = "http://www.garmin.com/xmlschemas/TrackPointExtension/v1"
-_XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
-_SCHEMA_LOCATION = (
-    "http://www.topografix.com/GPX/1/1 http://www.topografix.com/GPX/1/1/gpx.xsd "
-    "http://www.garmin.com/xmlschemas/TrackPointExtension/v1 "
-    "http://www.garmin.com/xmlschemas/TrackPointExtensionv1.xsd"
-)
+_SCHEMA_LOCATIONS = [
+    "http://www.topografix.com/GPX/1/1",
+    "http://www.topografix.com/GPX/1/1/gpx.xsd",
+    TPX1_NS,
+    "http://www.garmin.com/xmlschemas/TrackPointExtensionv1.xsd",
+]
 _CADENCE_UNITS = ("strides", "steps")
 
 
-def _g(tag: str) -> str:
-    return f"{{{GPX11_NS}}}{tag}"
+class _Decimal(float):
+    """A float gpxpy writes in full: the shortest text that reads back to it, no exponent.
+
+    gpxpy writes ``str(value)`` and, for exponent notation, only 10 decimals (a longitude of
+    1.2345678e-05 would lose digits).
+    """
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return np.format_float_positional(float(self), trim="-")
 
 
-def _t(tag: str) -> str:
-    return f"{{{TPX1_NS}}}{tag}"
-
-
-def _num(x: float) -> str:
-    # Shortest text that reads back to the same float, never in exponent notation
-    # (xsd:decimal, which GPX uses for lat/lon/ele, has no exponent).
-    return np.format_float_positional(float(x), trim="-")
+def _decimal(x: float) -> _Decimal | None:
+    return _Decimal(x) if np.isfinite(x) else None
 
 
 def _round_half_up(x: np.ndarray) -> np.ndarray:
@@ -55,33 +62,18 @@ def _round_half_up(x: np.ndarray) -> np.ndarray:
     return np.floor(x + 0.5)
 
 
-def _iso_times(times: pd.Series) -> np.ndarray:
-    """ISO 8601 UTC strings ending in ``Z``; fractions only when some sample needs them."""
-    t = pd.to_datetime(times, utc=True)
-    ns = t.to_numpy(dtype="datetime64[ns]")
-    ok = ~np.isnat(ns)
-    frac = ns[ok].astype(np.int64) % 1_000_000_000
-    if not frac.any():
-        unit = "s"
-    elif not (frac % 1_000_000).any():
-        unit = "ms"
-    else:
-        unit = "us"
-    out = np.full(len(ns), "", dtype=object)
-    if ok.any():
-        out[ok] = np.datetime_as_string(ns[ok], unit=unit) + "Z"
-    return out
-
-
-def _root(creator: str, *, with_tpx: bool) -> etree._Element:
-    nsmap = {None: GPX11_NS, "xsi": _XSI_NS}
+def _document(creator: str, *, with_tpx: bool) -> gpxpy.gpx.GPX:
+    gpx = gpxpy.gpx.GPX()
+    gpx.version = "1.1"
+    gpx.creator = escape(str(creator), {'"': "&quot;"})  # gpxpy writes attributes as given
+    gpx.schema_locations = list(_SCHEMA_LOCATIONS)
     if with_tpx:
-        nsmap["gpxtpx"] = TPX1_NS
-    root = etree.Element(_g("gpx"), nsmap=nsmap)
-    root.set("version", "1.1")
-    root.set("creator", str(creator))
-    root.set(f"{{{_XSI_NS}}}schemaLocation", _SCHEMA_LOCATION)
-    return root
+        gpx.nsmap["gpxtpx"] = TPX1_NS
+    return gpx
+
+
+def _serialise(gpx: gpxpy.gpx.GPX) -> bytes:
+    return gpx.to_xml(version="1.1").encode("utf-8")
 
 
 def _column(samples: pd.DataFrame, name: str) -> np.ndarray | None:
@@ -91,10 +83,38 @@ def _column(samples: pd.DataFrame, name: str) -> np.ndarray | None:
     return values if np.isfinite(values).any() else None
 
 
-def _serialise(root: etree._Element) -> bytes:
-    return etree.tostring(
-        root, xml_declaration=True, encoding="UTF-8", pretty_print=True
-    )
+def _datetimes(times) -> np.ndarray:
+    """UTC datetimes (microseconds), None where the time is missing."""
+    t = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    out = np.full(len(t), None, dtype=object)
+    ok = ~t.isna()
+    out[ok] = t[ok].to_pydatetime()
+    return out
+
+
+def _extensions(i: int, hr, cad, atemp, power) -> list[ElementTree.Element]:
+    """A point's ``<extensions>`` children: Strava's plain ``<power>``, then Garmin's TPX v1."""
+    out = []
+    if power is not None and np.isfinite(power[i]):
+        # Strava's convention: <power> directly under <extensions>, in the GPX namespace.
+        element = ElementTree.Element("power")
+        element.text = str(int(_round_half_up(power[i])))
+        out.append(element)
+    fields = [
+        (name, text(values[i]))
+        for name, values, text in (
+            ("atemp", atemp, lambda v: str(_Decimal(v))),
+            ("hr", hr, lambda v: str(int(v))),
+            ("cad", cad, lambda v: str(int(v))),
+        )
+        if values is not None and np.isfinite(values[i])
+    ]
+    if fields:
+        tpx = ElementTree.Element(f"{{{TPX1_NS}}}TrackPointExtension")
+        for name, text in fields:
+            ElementTree.SubElement(tpx, f"{{{TPX1_NS}}}{name}").text = text
+        out.append(tpx)
+    return out
 
 
 def to_gpx(
@@ -113,7 +133,7 @@ def to_gpx(
         because a GPX ``<trkpt>`` must have one. NaN elevation, heart rate, cadence and
         temperature are omitted point by point; NaT times are omitted too.
     name : str, optional
-        ``<trk><name>``; defaults to nothing.
+        ``<trk><name>`` and ``<metadata><name>``; defaults to nothing.
     creator : str
         The ``creator`` attribute of ``<gpx>``; readers take it as the device name.
     cadence : {"strides", "steps"}
@@ -153,73 +173,41 @@ def to_gpx(
         cad = _round_half_up(cad / 2.0 if cadence == "strides" else cad)
     if hr is not None:
         hr = _round_half_up(hr)
-    times = _iso_times(s["time"]) if "time" in s else np.full(n, "", dtype=object)
+    times = _datetimes(s["time"]) if "time" in s else np.full(n, None, dtype=object)
     segment = s["segment"].to_numpy() if "segment" in s else np.zeros(n, dtype=np.int64)
 
-    root = _root(
-        creator, with_tpx=hr is not None or cad is not None or atemp is not None
-    )
-    meta = etree.SubElement(root, _g("metadata"))
+    gpx = _document(creator, with_tpx=hr is not None or cad is not None or atemp is not None)
     if name:
-        etree.SubElement(meta, _g("name")).text = str(name)
+        gpx.name = str(name)
     start = track.meta.start_time
-    if start is None and n and times[0]:
-        start_text = times[0]
-    elif start is not None:
-        start_text = _iso_times(pd.Series([pd.Timestamp(start)]))[0]
-    else:
-        start_text = ""
-    if start_text:
-        etree.SubElement(meta, _g("time")).text = start_text
-
-    trk = etree.SubElement(root, _g("trk"))
-    if name:
-        etree.SubElement(trk, _g("name")).text = str(name)
+    if start is not None:
+        gpx.time = _datetimes([start])[0]
+    elif n:
+        gpx.time = times[0]
+    trk = gpxpy.gpx.GPXTrack(name=str(name) if name else None)
     if track.meta.sport:
         # GPX 1.1 puts <type> in <trk> (metadata has none); Strava and Garmin do the same.
-        etree.SubElement(trk, _g("type")).text = str(track.meta.sport)
+        trk.type = str(track.meta.sport)
+    gpx.tracks.append(trk)
 
     has_pos = np.isfinite(lat) & np.isfinite(lon)
-    trkseg = None
-    previous_segment = None
-    for i in range(n):
-        if trkseg is None or segment[i] != previous_segment:
-            trkseg = etree.SubElement(trk, _g("trkseg"))
-            previous_segment = segment[i]
-        if not has_pos[i]:
-            continue
-        pt = etree.SubElement(trkseg, _g("trkpt"), lat=_num(lat[i]), lon=_num(lon[i]))
-        if ele is not None and np.isfinite(ele[i]):
-            etree.SubElement(pt, _g("ele")).text = _num(ele[i])
-        if times[i]:
-            etree.SubElement(pt, _g("time")).text = times[i]
-        ext_values = [
-            (_t("atemp"), atemp, _num),
-            (_t("hr"), hr, lambda v: str(int(v))),
-            (_t("cad"), cad, lambda v: str(int(v))),
-        ]
-        present = [
-            (tag, fmt(v[i]))
-            for tag, v, fmt in ext_values
-            if v is not None and np.isfinite(v[i])
-        ]
-        has_power = power is not None and np.isfinite(power[i])
-        if present or has_power:
-            ext = etree.SubElement(pt, _g("extensions"))
-            if has_power:
-                # Strava's convention: <power> directly under <extensions>, no namespace prefix.
-                etree.SubElement(ext, _g("power")).text = str(
-                    int(_round_half_up(power[i]))
-                )
-            if present:
-                tpx = etree.SubElement(ext, _t("TrackPointExtension"))
-                for tag, text in present:
-                    etree.SubElement(tpx, tag).text = text
-    # A segment whose points all lacked a position leaves an empty <trkseg>: drop it.
-    for seg in trk.findall(_g("trkseg")):
-        if len(seg) == 0:
-            trk.remove(seg)
-    return _serialise(root)
+    # A segment starts wherever the segment number changes; one whose points all lack a
+    # position is not written (a <trkseg> without points says nothing).
+    starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]]) if n else []
+    for a, b in zip(starts, [*starts[1:], n]):
+        seg = gpxpy.gpx.GPXTrackSegment()
+        for i in np.flatnonzero(has_pos[a:b]) + a:
+            pt = gpxpy.gpx.GPXTrackPoint(
+                _Decimal(lat[i]),
+                _Decimal(lon[i]),
+                elevation=None if ele is None else _decimal(ele[i]),
+                time=times[i],
+            )
+            pt.extensions = _extensions(i, hr, cad, atemp, power)
+            seg.points.append(pt)
+        if seg.points:
+            trk.segments.append(seg)
+    return _serialise(gpx)
 
 
 def courses_to_gpx(courses: Sequence[Mapping], *, creator: str = "trailtech") -> bytes:
@@ -245,8 +233,7 @@ def courses_to_gpx(courses: Sequence[Mapping], *, creator: str = "trailtech") ->
     ValueError
         If a course lacks a name or a coordinate array, or its arrays differ in length.
     """
-    root = _root(creator, with_tpx=False)
-    prepared = []
+    gpx = _document(creator, with_tpx=False)
     for k, course in enumerate(courses):
         name = course.get("name")
         if not name:
@@ -266,26 +253,23 @@ def courses_to_gpx(courses: Sequence[Mapping], *, creator: str = "trailtech") ->
                 f"length, got {len(lat)}, {len(lon)}, {len(ele)}"
             )
         keep = np.isfinite(lat) & np.isfinite(lon)
-        prepared.append(
-            (str(name), course.get("desc"), lat[keep], lon[keep], ele[keep])
-        )
-
-    # GPX 1.1 schema order: every <wpt> before every <trk>.
-    for name, _desc, lat, lon, ele in prepared:
-        if len(lat) == 0:
-            continue
-        wpt = etree.SubElement(root, _g("wpt"), lat=_num(lat[0]), lon=_num(lon[0]))
-        if np.isfinite(ele[0]):
-            etree.SubElement(wpt, _g("ele")).text = _num(ele[0])
-        etree.SubElement(wpt, _g("name")).text = name
-    for name, desc, lat, lon, ele in prepared:
-        trk = etree.SubElement(root, _g("trk"))
-        etree.SubElement(trk, _g("name")).text = name
-        if desc:
-            etree.SubElement(trk, _g("desc")).text = str(desc)
-        seg = etree.SubElement(trk, _g("trkseg"))
-        for i in range(len(lat)):
-            pt = etree.SubElement(seg, _g("trkpt"), lat=_num(lat[i]), lon=_num(lon[i]))
-            if np.isfinite(ele[i]):
-                etree.SubElement(pt, _g("ele")).text = _num(ele[i])
-    return _serialise(root)
+        lat, lon, ele = lat[keep], lon[keep], ele[keep]
+        points = [
+            gpxpy.gpx.GPXTrackPoint(_Decimal(a), _Decimal(b), elevation=_decimal(e))
+            for a, b, e in zip(lat, lon, ele)
+        ]
+        if points:
+            # gpxpy writes every <wpt> before every <trk>, as the GPX 1.1 schema orders them.
+            gpx.waypoints.append(
+                gpxpy.gpx.GPXWaypoint(
+                    points[0].latitude,
+                    points[0].longitude,
+                    elevation=points[0].elevation,
+                    name=str(name),
+                )
+            )
+        desc = course.get("desc")
+        trk = gpxpy.gpx.GPXTrack(name=str(name), description=str(desc) if desc else None)
+        trk.segments.append(gpxpy.gpx.GPXTrackSegment(points))
+        gpx.tracks.append(trk)
+    return _serialise(gpx)

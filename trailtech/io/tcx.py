@@ -23,7 +23,8 @@ of ``<Extensions>`` in no namespace are read by name as a fallback (files with t
 declarations lost). ``RunCadence`` is strides/min by the TCX schema, and Polar writes running
 cadence as strides/min in ``<Cadence>``; but some footpods/apps write steps/min there (see the
 runalyze "Treadmill-doubled-cadence" example), so the unit is decided per on-foot session from
-the values (:func:`trailtech.io._build.normalise_cadence`), never assumed. Cycling cadence stays rpm.
+the values (:func:`trailtech.io.normalise.normalise_cadence`), never assumed. Cycling cadence
+stays rpm.
 
 Missing fields stay NaN; a ``Trackpoint`` holding only a ``Time`` is kept as a row.
 """
@@ -35,15 +36,15 @@ import pandas as pd
 
 from ..errors import UnsupportedFormatError
 from ..track import SessionInfo, Track
-from ._build import (
-    build_track,
-    merge_priority,
-    normalise_cadence,
-    normalise_sport,
-    parse_times,
-    to_float,
+from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
+from .xmlsafe import (
+    XmlLimits,
+    check_points,
+    invalid_text_error,
+    local_name,
+    namespace,
+    parse_xml,
 )
-from .xmlsafe import local_name, namespace, parse_xml
 
 __all__ = ["TCX_ENGINES", "read_tcx"]
 
@@ -66,7 +67,9 @@ def _ext_key(tag: object) -> tuple[str, int] | None:
     return None
 
 
-def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
+def read_tcx(
+    data: bytes, source: str, *, engine: str = "auto", limits: XmlLimits = XmlLimits()
+) -> Track:
     """Read a TCX (Garmin Training Center) activity.
 
     Parameters
@@ -78,6 +81,8 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     engine : {"auto", "lxml", "gpxpy"}
         There is one TCX decoder (lxml); the other names are accepted so one ``engine`` can be
         passed for a mix of files.
+    limits : XmlLimits
+        Size caps (:mod:`trailtech.io.xmlsafe`); the defaults everywhere but in tests.
 
     Returns
     -------
@@ -88,7 +93,7 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     Raises
     ------
     TrackReadError
-        Unsafe XML or XML broken beyond recovery.
+        Unsafe XML, XML over a size cap or broken beyond recovery.
     UnsupportedFormatError
         The XML is not TCX.
     ValueError
@@ -96,7 +101,14 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
     """
     if engine not in TCX_ENGINES:
         raise ValueError(f"engine must be one of {TCX_ENGINES}, got {engine!r}")
-    root, warnings = parse_xml(data, source)
+    try:
+        return _read(data, source, limits)
+    except UnicodeDecodeError:
+        raise invalid_text_error(source) from None
+
+
+def _read(data: bytes, source: str, limits: XmlLimits) -> Track:
+    root, warnings = parse_xml(data, source, limits)
     root_name = local_name(root.tag)
     if root_name not in ("TrainingCenterDatabase", "Activities"):
         raise UnsupportedFormatError(
@@ -126,6 +138,7 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
         slot[0].append(i)
         slot[1].append(text)
 
+    check_points(sum(1 for _ in root.iter(T + "Trackpoint")), source, limits)
     activities = list(root.iter(T + "Activity"))
     session_ids: list[int] = []
     segment_ids: list[int] = []
@@ -206,23 +219,9 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
 
     sports = [normalise_sport(sport) for sport, _ in sessions_raw]
     # RunCadence (the TPX extension) before the plain Cadence element, per sample.
-    run_cad = column("run_cadence")
-    plain_cad = column("cadence")
-    cadence_doubled = False
-    if run_cad is not None or plain_cad is not None:
-        cad = merge_priority(
-            n, [(np.arange(n), c) for c in (run_cad, plain_cad) if c is not None]
-        )
-        for s, (sport, _sub) in enumerate(sports):
-            mask = session == s
-            fixed, doubled, note = normalise_cadence(cad[mask], sport)
-            cad[mask] = fixed
-            if doubled:
-                cadence_doubled = True
-                label = f"activity {s + 1}: " if len(sports) > 1 else ""
-                warnings.append(label + note)
-        if np.isfinite(cad).any():
-            columns["cadence_spm"] = cad
+    cadences = [c for c in (column("run_cadence"), column("cadence")) if c is not None]
+    if cadences:
+        columns["cadence_raw"] = merge_priority(n, [(np.arange(n), c) for c in cadences])
 
     # The longest session names the sport (multisport files).
     sport, sub_sport = (None, None)
@@ -254,5 +253,4 @@ def read_tcx(data: bytes, source: str, *, engine: str = "auto") -> Track:
         device=device,
         sessions=session_infos,
         warnings=warnings,
-        cadence_doubled=cadence_doubled,
     )

@@ -6,9 +6,10 @@ speed and throw its positions away as "spikes"; and a bike's cadence is pedal re
 per minute, not steps. :func:`on_foot_mask` tells, sample by sample, whether the session the
 sample belongs to is on foot:
 
-* by its sport (FIT ``sport``/``sub_sport``, lower case): running, trail, walking, hiking,
-  mountaineering, transition (the runner pushes the bike through the transition zone) ...
-  are on foot; cycling, swimming, skiing, rowing ... are not;
+* by its sport (FIT ``sport``/``sub_sport``, lower case; the lists are
+  :data:`trailtech.io.normalise.FOOT_SPORTS` and ``OTHER_SPORTS``): running, trail, walking,
+  hiking, mountaineering, transition (the runner pushes the bike through the transition
+  zone) ... are on foot; cycling, swimming, skiing, rowing ... are not;
 * a generic, missing or unknown sport is decided by speed: on foot when the median moving
   speed is at most ``max_foot_median_speed_mps`` (6 m/s: nobody runs a whole session faster
   than the marathon world record, 5.8 m/s; trail runners move at a median of 2-4 m/s). A
@@ -21,52 +22,11 @@ from typing import Mapping, Optional
 
 import numpy as np
 
+# One list of sports on foot for the readers (cadence units) and the processing (running
+# limits): it lives with the readers' shared rules.
+from ..io.normalise import FOOT_SPORTS, OTHER_SPORTS, sport_on_foot
+
 __all__ = ["FOOT_SPORTS", "OTHER_SPORTS", "sport_on_foot", "on_foot_mask"]
-
-#: Sports and sub-sports (FIT names, lower case) done on foot.
-FOOT_SPORTS = frozenset(
-    {
-        "running", "trail", "trail_running", "walking", "hiking", "mountaineering", "transition",
-        "treadmill", "track", "street", "indoor_running", "virtual_activity", "snowshoeing",
-        "casual_walking", "speed_walking", "ultra", "obstacle", "orienteering", "floor_climbing",
-    }
-)
-#: Sports and sub-sports (FIT names, lower case) on wheels, water, snow or in the air.
-OTHER_SPORTS = frozenset(
-    {
-        "cycling", "e_biking", "mountain", "road", "gravel_cycling", "indoor_cycling", "spin",
-        "track_cycling", "cyclocross", "downhill", "bmx", "hand_cycling", "e_bike_fitness",
-        "e_bike_mountain", "mixed_surface", "commuting", "swimming", "open_water",
-        "lap_swimming", "rowing", "indoor_rowing", "paddling", "stand_up_paddleboarding",
-        "kayaking", "rafting", "sailing", "boating", "windsurfing", "kitesurfing", "surfing",
-        "wakeboarding", "water_skiing", "jetskiing", "alpine_skiing", "cross_country_skiing",
-        "snowboarding", "backcountry", "skate_skiing", "skating", "inline_skating",
-        "ice_skating", "snowmobiling", "motorcycling", "driving", "flying", "hang_gliding",
-        "horseback_riding", "wingsuit_flying", "sky_diving", "diving", "motorsport",
-    }
-)
-
-
-def sport_on_foot(sport: Optional[str], sub_sport: Optional[str] = None) -> Optional[bool]:
-    """Whether a sport is done on foot: True, False, or None when the sport does not say.
-
-    Parameters
-    ----------
-    sport, sub_sport : str or None
-        FIT-style names (any case); the sub-sport decides only when the sport is generic,
-        missing or a name neither list knows (a GPX ``<type>`` can be any text).
-
-    Returns
-    -------
-    bool or None
-    """
-    for name in (sport, sub_sport):
-        key = (name or "").strip().lower()
-        if key in FOOT_SPORTS:
-            return True
-        if key in OTHER_SPORTS:
-            return False
-    return None
 
 
 def on_foot_mask(
