@@ -128,11 +128,14 @@ def test_analyze_text(run_gpx, capsys):
     assert "distance" in out and " km" in out and "descent control" in out
 
 
-def test_analyze_does_not_import_matplotlib(run_gpx, tmp_path):
+def test_analyze_does_not_import_matplotlib_or_scipy(run_gpx, tmp_path):
+    # Every analysis runs the filters and neighbour searches: a scipy import there would be paid
+    # by every command (scipy.signal ~0.7 s, scipy.spatial ~0.3 s of CPU; see the CHANGELOG).
     import subprocess
 
     code = ("import sys; from trailtech.cli import main; rc = main(['analyze', sys.argv[1], '--json']); "
-            "assert rc == 0; assert 'matplotlib' not in sys.modules, 'matplotlib imported'")
+            "assert rc == 0; assert 'matplotlib' not in sys.modules, 'matplotlib imported'; "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'scipy'], 'scipy imported'")
     r = subprocess.run([sys.executable, "-W", "ignore", "-c", code, str(run_gpx)], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0, r.stderr
