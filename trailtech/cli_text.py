@@ -236,6 +236,8 @@ def _season_text(season) -> str:
     if doc.get("clock_problems"):
         parts.append("left out of weeks and trends (their clock cannot be trusted)\n" + "\n".join(
             f"  {c['file']}: {c['reason']}" for c in doc["clock_problems"]))
+    if doc.get("notes"):
+        parts.append("\n".join(f"note: {n}" for n in doc["notes"]))
     n_ok, n_bad = len(doc["activities"]), len(doc["errors"])
     n_dup = sum(len(a.get("duplicates") or []) for a in doc["activities"])
     parts.append(f"{n_ok} activities read"

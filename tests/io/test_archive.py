@@ -129,3 +129,9 @@ def test_season_analyses_every_activity_despite_a_bad_csv(tmp_path, damage):
     assert season.errors == []
     assert len(season.activities) == 2
     assert season.activities["name"].isna().all()
+    # the coach is told why the names are missing: a note in the JSON and in the text
+    assert len(season.notes) == 1 and "e.zip: activities.csv" in season.notes[0]
+    assert season.to_dict()["notes"] == season.notes
+    from trailtech.cli_text import _season_text
+
+    assert f"note: {season.notes[0]}" in _season_text(season)

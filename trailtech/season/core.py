@@ -16,7 +16,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
@@ -105,6 +105,9 @@ class Season:
     hr_range : dict
         The heart-rate range the loads are scaled by and where it comes from
         (:func:`trailtech.season.load.season_hr_range`).
+    notes : list of str
+        Problems that cost something but no file, e.g. a Strava export whose
+        ``activities.csv`` could not be read (its activities are analysed, unnamed).
     """
 
     activities: pd.DataFrame
@@ -116,6 +119,7 @@ class Season:
     analyses: dict = field(default_factory=dict)
     load: list = field(default_factory=list)
     hr_range: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ outputs
 
@@ -212,6 +216,7 @@ class Season:
             "clock_problems": self.clock_problems(),
             "hr_range": jsonable(self.hr_range),
             "load": jsonable(self.load),
+            "notes": list(self.notes),
         }
 
     def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
@@ -426,7 +431,8 @@ def analyze_season(
     config = config or AnalysisConfig()
     store = _resolve_cache(cache, config)
 
-    sources, errors = discover(paths)
+    notes: list[str] = []
+    sources, errors = discover(paths, notes=notes)
     bar = _progress_bar(len(sources), progress)
     try:
         entries: list[dict] = []
@@ -476,8 +482,9 @@ def analyze_season(
     finally:
         if bar:
             bar.close()
-    return _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
-                     hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm)
+    season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
+                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm)
+    return replace(season, notes=notes)
 
 
 def _renamed(entry: dict, src: Source) -> dict:

@@ -220,7 +220,8 @@ def _named_like_activity(path: str) -> bool:
     return path.lower().endswith(ACTIVITY_SUFFIXES)
 
 
-def _from_file(path: str, st: os.stat_result, *, explicit: bool, errors: list[dict]) -> list[Source]:
+def _from_file(path: str, st: os.stat_result, *, explicit: bool, errors: list[dict],
+               notes: Optional[list[str]] = None) -> list[Source]:
     """The sources in one file already ``stat``-ed (following links); errors appended."""
     name = display_path(path)
     listed = explicit or _named_like_activity(path)
@@ -236,7 +237,10 @@ def _from_file(path: str, st: os.stat_result, *, explicit: bool, errors: list[di
         return []
     if kind == "zip":
         try:
-            members = list_archive(path)
+            found: list[str] = []
+            members = list_archive(path, notes=found)
+            if notes is not None:
+                notes.extend(f"{display_path(path)}: {n}" for n in found)
         except TrackReadError as exc:
             if explicit or path.lower().endswith(".zip"):
                 errors.append({"file": name, "error": exc.reason})
@@ -263,13 +267,17 @@ def _walk(folder: str) -> Iterable[tuple[str, Optional[os.stat_result], Optional
                     yield path, None, exc
 
 
-def discover(paths: Iterable[Union[str, os.PathLike]]) -> tuple[list[Source], list[dict]]:
+def discover(paths: Iterable[Union[str, os.PathLike]], *,
+             notes: Optional[list[str]] = None) -> tuple[list[Source], list[dict]]:
     """Every activity file under ``paths``.
 
     Parameters
     ----------
     paths : iterable of path
         Files, folders (searched recursively) and zip archives.
+    notes : list of str, optional
+        Receives a sentence for each problem that cost something but no file (a Strava
+        export whose ``activities.csv`` cannot be read: its activities are listed unnamed).
 
     Returns
     -------
@@ -296,11 +304,11 @@ def discover(paths: Iterable[Union[str, os.PathLike]]) -> tuple[list[Source], li
             found = []
             for f, fst, exc in _walk(p):
                 if fst is not None:
-                    found += _from_file(f, fst, explicit=False, errors=errors)
+                    found += _from_file(f, fst, explicit=False, errors=errors, notes=notes)
                 elif _named_like_activity(f):
                     errors.append({"file": display_path(f), "error": f"cannot read the file ({_os_reason(exc)})"})
         else:
-            found = _from_file(p, st, explicit=True, errors=errors)
+            found = _from_file(p, st, explicit=True, errors=errors, notes=notes)
         for s in found:
             key = (os.path.realpath(s.path), s.member)
             if key not in seen:
