@@ -19,6 +19,7 @@ import pandas as pd
 from .._version import __version__
 from . import htmlkit as hk
 from . import style
+from .season_volume import volume_section
 from .season_text import collapse_empty_weeks, not_counted_text, trend_change_text, trend_text
 
 __all__ = ["render_season_report", "write_season_report"]
@@ -224,31 +225,6 @@ def _weeks_table(rows: list[dict]) -> str:
                          ("activities", "")], out)
 
 
-def _volume_section(season: Any) -> str:
-    """Weekly volume (the last weeks with activities) and the training load curves' latest values."""
-    active = [w for w in season.weeks if w.get("activities")][-MAX_WEEKS_SHOWN:]
-    cols = [hk.Column("week", "week", str, text=True), hk.Column("activities", "activities"),
-            hk.Column("distance_m", "distance [km]", lambda v: hk.fmt_num(None if v is None else v / 1000, 1)),
-            hk.Column("ascent_m", "vertical [m]"),
-            hk.Column("moving_time_s", "time on foot [h:mm:ss]", hk.fmt_duration),
-            hk.Column("hike_time_s", "hiking [h:mm:ss]", hk.fmt_duration),
-            hk.Column("technical_distance_m", "technical [km]",
-                      lambda v: hk.fmt_num(None if v is None else v / 1000, 1))]
-    parts = [hk.table(active, cols, empty="No dated on-foot activities.")]
-    r = season.hr_range or {}
-    if season.load and r.get("hr_max_bpm"):
-        last = season.load[-1]
-        parts.append("<p>" + hk.esc(
-            f"Training load is Banister's TRIMP from heart rate, with heart rate {r['hr_rest_bpm']:.0f}–"
-            f"{r['hr_max_bpm']:.0f} /min (maximum from the {r['hr_max_source']}, rest "
-            f"{r['hr_rest_source']}); activities without heart rate carry no load. On {last['date']}: "
-            f"fitness (42-day) {last['fitness']:.1f}, fatigue (7-day) {last['fatigue']:.1f}, "
-            f"form {last['form']:+.1f}.") + "</p>")
-    else:
-        parts.append("<p>" + hk.esc("No heart rate in the dated activities: no training load.") + "</p>")
-    return hk.section("Volume and load per week", "".join(parts), id="volume")
-
-
 def _passes_table(passes: list[dict]) -> str:
     rows = []
     for p in passes:
@@ -359,7 +335,7 @@ def render_season_report(season: Any) -> str:
                                                       title="weekly sessions") + _weeks_table(rows),
                                id="weeks"))
 
-    body.append(_volume_section(season))
+    body.append(volume_section(season))
 
     segs = doc["segments"]
     if segs:

@@ -25,7 +25,7 @@ import pandas as pd
 from ..config import AnalysisConfig
 from ..result import jsonable
 from .clocks import clock_problems
-from .load import fitness_fatigue, season_hr_range, trimp
+from .load import fitness_fatigue, season_hr_range, season_loads, season_threshold
 from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import find_duplicates
 from .discover import Source, discover
@@ -46,7 +46,7 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
 ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
-                       "clock_problem", "training_load", "load_source"]
+                       "clock_problem", "training_load", "load_source", "load_method"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -105,6 +105,11 @@ class Season:
     hr_range : dict
         The heart-rate range the loads are scaled by and where it comes from
         (:func:`trailtech.season.load.season_hr_range`).
+    load_settings : dict
+        How the loads of activities without heart rate were made: ``threshold_gap_mps``
+        [m/s] and ``threshold_source`` (:func:`trailtech.season.load.season_threshold`),
+        ``gap_to_trimp``, ``gap_to_trimp_source`` and ``gap_to_trimp_pairs``
+        (:func:`trailtech.season.load.season_loads`).
     notes : list of str
         Problems that cost something but no file, e.g. a Strava export whose
         ``activities.csv`` could not be read (its activities are analysed, unnamed).
@@ -119,6 +124,7 @@ class Season:
     analyses: dict = field(default_factory=dict)
     load: list = field(default_factory=list)
     hr_range: dict = field(default_factory=dict)
+    load_settings: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ outputs
@@ -215,6 +221,7 @@ class Season:
             "running": jsonable(self.running_totals()),
             "clock_problems": self.clock_problems(),
             "hr_range": jsonable(self.hr_range),
+            "load_settings": jsonable(self.load_settings),
             "load": jsonable(self.load),
             "notes": list(self.notes),
         }
@@ -271,6 +278,10 @@ class Season:
                 f"{len(self.segments)} repeated segments, crossover grade "
                 f"{self.crossover_grade_pct if self.crossover_grade_pct is not None else '–'} %"
                 + self.activities[cols]._repr_html_())
+
+
+#: The words of each load method (``load_source``, kept beside ``load_method``).
+_LOAD_SOURCES = {"trimp": "heart rate (TRIMP)", "gap": "grade-adjusted pace (rTSS on the TRIMP scale)"}
 
 
 def _text_bytes(text: str) -> bytes:
@@ -375,6 +386,7 @@ def analyze_season(
     memory_limit_mb: Optional[int] = DEFAULT_WORKER_MEMORY_MB,
     hr_max_bpm: Optional[float] = None,
     hr_rest_bpm: Optional[float] = None,
+    threshold_gap_mps: Optional[float] = None,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -407,6 +419,10 @@ def analyze_season(
     hr_max_bpm, hr_rest_bpm : float, optional
         The runner's maximum and resting heart rate [1/min] for the training loads; default
         the highest heart rate held 30 s over the season, and 60.
+    threshold_gap_mps : float, optional
+        The runner's threshold pace as a grade-adjusted speed [m/s], for the loads of
+        activities without heart rate; default the fastest hour of grade-adjusted pace in the
+        season (:mod:`trailtech.season.load`).
 
     Returns
     -------
@@ -483,7 +499,7 @@ def analyze_season(
         if bar:
             bar.close()
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
-                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm)
+                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps)
     return replace(season, notes=notes)
 
 
@@ -531,7 +547,7 @@ def _merge_duplicates(ok: list[dict]) -> list[dict]:
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
               store: Optional[ResultCache] = None, digests: Optional[dict] = None,
               merge_duplicates: bool = True, hr_max_bpm: Optional[float] = None,
-              hr_rest_bpm: Optional[float] = None) -> Season:
+              hr_rest_bpm: Optional[float] = None, threshold_gap_mps: Optional[float] = None) -> Season:
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
     if merge_duplicates:
         ok = _merge_duplicates(ok)
@@ -546,14 +562,18 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     # Weeks and trends need a calendar: an activity whose clock is unset or implausible is
     # counted in the totals but not placed in time (listed by Season.clock_problems).
     dated = running[running["clock_problem"].isna()]
-    # Training load: heart-rate TRIMP, scaled by the runner's range (options, else the season).
+    # Training load: heart-rate TRIMP, scaled by the runner's range (options, else the season);
+    # without heart rate, from grade-adjusted pace against the threshold (option, else season).
     hists = [e.get("hr") or {} for e in ok]
+    paces = [e.get("gap") or {} for e in ok]
     hr_range = season_hr_range([h for h, f in zip(hists, foot) if f], hr_max_bpm=hr_max_bpm,
                                hr_rest_bpm=hr_rest_bpm)
-    loads = [trimp(h, hr_range["hr_max_bpm"], hr_range["hr_rest_bpm"]) if hr_range["hr_max_bpm"] else None
-             for h in hists]
+    counted = foot & activities["clock_problem"].isna().to_numpy()
+    threshold = season_threshold([p for p, c in zip(paces, counted) if c], threshold_mps=threshold_gap_mps)
+    loads, methods, scale = season_loads(hists, paces, hr_range, threshold, counted.tolist())
     activities["training_load"] = pd.array(loads, dtype="Float64").astype(float)
-    activities["load_source"] = ["heart rate (TRIMP)" if v is not None else None for v in loads]
+    activities["load_method"] = methods
+    activities["load_source"] = [_LOAD_SOURCES.get(m) for m in methods]
     dated = activities.loc[dated.index]
     load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
@@ -578,4 +598,5 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         analyses={e["file"]: e["analysis"] for e in ok},
         load=load,
         hr_range=hr_range,
+        load_settings={**threshold, **scale},
     )

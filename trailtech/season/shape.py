@@ -113,6 +113,15 @@ def _hr(h: Any) -> bool:
             and all(_whole(v) and v >= 0 for v in h["s"]))
 
 
+def _gap(g: Any) -> bool:
+    """A grade-adjusted speed histogram: equal-length lists of whole numbers, and the fastest
+    hour (a positive number or None)."""
+    return (isinstance(g, dict) and isinstance(g.get("mps10"), list) and isinstance(g.get("s"), list)
+            and len(g["mps10"]) == len(g["s"]) and all(_whole(v) and v >= 0 for v in g["mps10"])
+            and all(_whole(v) and v >= 0 for v in g["s"])
+            and (g.get("best_hour_mps") is None or (_number(g["best_hour_mps"]) and g["best_hour_mps"] > 0)))
+
+
 def _trace(g: Any) -> bool:
     if not isinstance(g, dict) or g.get("kind") not in ("down", "up"):
         return False
@@ -151,6 +160,7 @@ def is_entry(entry: Any) -> bool:
             and isinstance(analysis, dict) and isinstance(analysis.get("file"), str)
             and _bouts(entry.get("bouts", {}))
             and _hr(entry.get("hr", {"bpm": [], "s": []}))
+            and _gap(entry.get("gap", {"mps10": [], "s": []}))
             and isinstance(geometry, list) and all(_trace(g) for g in geometry))
 
 
