@@ -37,17 +37,24 @@ def _pace(text: str) -> float:
 
 
 def add_season_options(s: argparse.ArgumentParser) -> None:
-    """Add the training-load options to the ``season`` parser."""
+    """Add the training-load and segment-name options to the ``season`` parser."""
     s.add_argument("--hr-max", type=_bpm, metavar="BPM",
                    help="maximum heart rate for the training load (default: the highest held 30 s in the season)")
     s.add_argument("--hr-rest", type=_bpm, metavar="BPM", help="resting heart rate for the training load (default 60)")
     s.add_argument("--threshold-pace", type=_pace, metavar="M:SS",
                    help="threshold pace per km, for the load of runs without heart rate "
                         "(default: the fastest hour of grade-adjusted pace in the season)")
+    s.add_argument("--segment-names", metavar="FILE",
+                   help="TOML file of segment_id = \"name\" (default: segments.toml in the folders read)")
 
 
 def season_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """The :func:`trailtech.analyze_season` keywords these options give."""
     if args.hr_max is not None and args.hr_rest is not None and not args.hr_max > args.hr_rest:
         raise ValueError(f"--hr-max {args.hr_max:g} must be above --hr-rest {args.hr_rest:g}")
-    return {"hr_max_bpm": args.hr_max, "hr_rest_bpm": args.hr_rest, "threshold_gap_mps": args.threshold_pace}
+    if args.segment_names is not None:
+        from .season.names import read_segment_names
+
+        read_segment_names(args.segment_names)  # a bad file is said before any analysis
+    return {"hr_max_bpm": args.hr_max, "hr_rest_bpm": args.hr_rest, "threshold_gap_mps": args.threshold_pace,
+            "segment_names_file": args.segment_names}

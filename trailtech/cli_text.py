@@ -243,10 +243,11 @@ def _season_text(season) -> str:
             # shown so the reader sees which moved.
             scores = (" ".join(_fmt(p.get("control_score")) for p in s["passes"])
                       if s.get("direction") == "down" else "–")
-            rows.append([s["segment_id"], _fmt(s["length_m"], " m"), _fmt(s["drop_m"], " m"),
-                         str(len(s["passes"])), str(s["trend"] or "–"), times, scores])
-        parts.append("segments met more than once (a negative drop is a climb)\n" + _table(
-            ["segment", "length", "drop", "passes", "trend", "times", "control"], rows, left=1))
+            rows.append([s.get("name") or s["segment_id"], _fmt(s["length_m"], " m"), _fmt(s["drop_m"], " m"),
+                         str(len(s["passes"])), str(s["trend"] or "–"), times, scores, s["segment_id"]])
+        parts.append("segments met more than once (a negative drop is a climb; rename them in segments.toml)\n"
+                     + _table(["segment", "length", "drop", "passes", "trend", "times", "control", "id"], rows,
+                              left=1))
     if doc.get("clock_problems"):
         parts.append("left out of weeks and trends (their clock cannot be trusted)\n" + "\n".join(
             f"  {c['file']}: {c['reason']}" for c in doc["clock_problems"]))

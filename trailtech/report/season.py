@@ -150,6 +150,12 @@ def _best_per_activity(passes: list[dict]) -> tuple[pd.DatetimeIndex, np.ndarray
     return pd.DatetimeIndex(best["t"]), best["d"].to_numpy()
 
 
+def _segment_label(s: dict) -> str:
+    """The legend label of a segment: its name (which says descent or climb), and its length."""
+    name = s.get("name") or f"{s['segment_id']} ({'descent' if s['direction'] == 'down' else 'climb'})"
+    return f"{name}, {s['length_m']:.0f} m"
+
+
 def _segments_figure(segs: list[dict]) -> str:
     from matplotlib.ticker import FuncFormatter
 
@@ -163,8 +169,7 @@ def _segments_figure(segs: list[dict]) -> str:
         x, d = _best_per_activity(s["passes"])
         rel = 100.0 * (d / d[0] - 1.0)
         ax.plot(x, rel, "-", marker=markers[k % len(markers)], color=palette[k % len(palette)], lw=1.3, ms=4,
-                label=f"{s['segment_id']} ({'descent' if s['direction'] == 'down' else 'climb'}, "
-                      f"{s['length_m']:.0f} m)")
+                label=_segment_label(s))
     ax.axhline(0, color=style.MUTED, lw=0.8)
     ax.set_ylabel("time vs first pass [%]", fontsize=style.SMALL_SIZE)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}" if round(v) else "0"))
@@ -348,8 +353,12 @@ def render_season_report(season: Any) -> str:
         for s in ordered:
             kind = "descent" if s["direction"] == "down" else "climb"
             height = hk.fmt_num(None if s["drop_m"] is None else abs(s["drop_m"]), 0, "m")
-            seg_html.append(f"<h3>{hk.esc(s['segment_id'])}: {kind}, {s['length_m']:.0f} m, {height} "
-                            f"{'drop' if kind == 'descent' else 'gain'} — {hk.esc(s['trend'] or 'no trend')}</h3>")
+            seg_html.append(f"<h3>{hk.esc(s.get('name') or s['segment_id'])}: {kind}, {s['length_m']:.0f} m, "
+                            f"{height} {'drop' if kind == 'descent' else 'gain'} — "
+                            f"{hk.esc(s['trend'] or 'no trend')}</h3>"
+                            f'<p class="muted" style="font-size:.8rem;color:var(--muted)">id '
+                            f"{hk.esc(s['segment_id'])}" + (" (name from your names file)" if
+                                                           s.get("name_source") == "file" else "") + "</p>")
             seg_html.append(_passes_table(s["passes"]))
         body.append(hk.section("Segments met more than once", "\n".join(seg_html), id="segments"))
 

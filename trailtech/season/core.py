@@ -30,6 +30,7 @@ from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import find_duplicates
 from .discover import Source, discover
 from .match import match_segments
+from .names import find_names_files, names_toml, read_segment_names, segment_names, SegmentNamesError
 from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
@@ -80,7 +81,10 @@ class Season:
         None: such an activity is analysed and counted in the totals but left out of the
         weeks and trends.
     segments : pandas.DataFrame
-        One row per stretch of trail met in two or more activities: segment_id, direction
+        One row per stretch of trail met in two or more activities: segment_id (stable from run
+        to run), name and name_source ("file": from a names file, "auto": from the activity
+        and kilometres where it was first met, :mod:`trailtech.season.names`), where (file,
+        start_m, end_m of that first meeting), direction
         ("down"/"up"), start_lat, start_lon, end_lat, end_lon, length_m, drop_m [m, negative
         for climbs], n_passes, trend (improving/steady/worse only with evidence, see
         :func:`trailtech.season.match.segment_trend`), time_trend and control_trend (dicts of
@@ -161,10 +165,10 @@ class Season:
         rows = []
         for s in self.segments.to_dict(orient="records"):
             for p in s["passes"]:
-                rows.append({"segment_id": s["segment_id"], "direction": s["direction"],
+                rows.append({"segment_id": s["segment_id"], "name": s.get("name"), "direction": s["direction"],
                              "length_m": s["length_m"], "drop_m": s["drop_m"], "trend": s["trend"],
                              **{k: p[k] for k in PASS_KEYS}})
-        cols = ["segment_id", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS
+        cols = ["segment_id", "name", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS
         return pd.DataFrame(rows, columns=cols)
 
     def descents(self) -> pd.DataFrame:
@@ -210,7 +214,8 @@ class Season:
             d["direction"] = s["direction"]
             d["time_trend"] = jsonable(s.get("time_trend"))
             d["control_trend"] = jsonable(s.get("control_trend"))
-            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction", "time_trend", "control_trend"]})
+            extra = {k: jsonable(s.get(k)) for k in ("name", "name_source", "where")}
+            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction", "time_trend", "control_trend"]} | extra)
         return {
             "activities": acts,
             "errors": [{"file": e["file"], "error": e["error"]} for e in self.errors],
@@ -258,6 +263,9 @@ class Season:
         written.append(write_output(out / "activities.csv", _text_bytes(acts.to_csv(index=False))))
         written.append(write_output(out / "segments.csv", _text_bytes(self.segment_passes().to_csv(index=False))))
         written.append(write_output(out / "descents.csv", _text_bytes(self.descents().to_csv(index=False))))
+        # Every segment's id and name, ready to edit and put beside the tracks (season.names).
+        written.append(write_output(out / "segments.toml",
+                                    _text_bytes(names_toml(self.segments.to_dict(orient="records")))))
         for file, name in zip(acts["file"], acts["json"]):
             doc = self.analyses.get(file)
             if doc is None:
@@ -387,6 +395,7 @@ def analyze_season(
     hr_max_bpm: Optional[float] = None,
     hr_rest_bpm: Optional[float] = None,
     threshold_gap_mps: Optional[float] = None,
+    segment_names_file: Union[str, os.PathLike, None] = None,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -423,6 +432,10 @@ def analyze_season(
         The runner's threshold pace as a grade-adjusted speed [m/s], for the loads of
         activities without heart rate; default the fastest hour of grade-adjusted pace in the
         season (:mod:`trailtech.season.load`).
+    segment_names_file : path, optional
+        A TOML file of ``segment_id = "name"`` (:mod:`trailtech.season.names`); it wins over
+        the ``segments.toml`` of the folders read. A file that cannot be read raises
+        :class:`~trailtech.season.names.SegmentNamesError`; a folder's is skipped with a note.
 
     Returns
     -------
@@ -448,6 +461,7 @@ def analyze_season(
     store = _resolve_cache(cache, config)
 
     notes: list[str] = []
+    names = _segment_names(paths, segment_names_file, notes)
     sources, errors = discover(paths, notes=notes)
     bar = _progress_bar(len(sources), progress)
     try:
@@ -499,8 +513,23 @@ def analyze_season(
         if bar:
             bar.close()
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
-                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps)
+                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps,
+                       names=names)
     return replace(season, notes=notes)
+
+
+def _segment_names(paths: list[str], names_file: Any, notes: list[str]) -> dict[str, str]:
+    """The segment names of the folders' ``segments.toml`` files, then of ``names_file``
+    (which wins; its errors raise, a folder's become a note)."""
+    names: dict[str, str] = {}
+    for f in find_names_files(paths):
+        try:
+            names.update(read_segment_names(f))
+        except SegmentNamesError as exc:
+            notes.append(f"segment names not used: {exc}")
+    if names_file is not None:
+        names.update(read_segment_names(names_file))
+    return names
 
 
 def _renamed(entry: dict, src: Source) -> dict:
@@ -547,7 +576,8 @@ def _merge_duplicates(ok: list[dict]) -> list[dict]:
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
               store: Optional[ResultCache] = None, digests: Optional[dict] = None,
               merge_duplicates: bool = True, hr_max_bpm: Optional[float] = None,
-              hr_rest_bpm: Optional[float] = None, threshold_gap_mps: Optional[float] = None) -> Season:
+              hr_rest_bpm: Optional[float] = None, threshold_gap_mps: Optional[float] = None,
+              names: Optional[dict] = None) -> Season:
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
     if merge_duplicates:
         ok = _merge_duplicates(ok)
@@ -578,8 +608,10 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
     segs = _segments(ok, config, store, digests or {})
-    seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
-                "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes"]
+    for sg, (name, source) in zip(segs, segment_names(segs, [e["activity"] for e in ok], names or {})):
+        sg["name"], sg["name_source"] = name, source
+    seg_cols = ["segment_id", "name", "name_source", "direction", "start_lat", "start_lon", "end_lat", "end_lon",
+                "length_m", "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes", "where"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
     trends = {
         "flat_cadence_spm": metric_trend(dated, "flat_cadence_spm", higher_is_better=True,
