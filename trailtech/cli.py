@@ -242,7 +242,9 @@ def _cmd_season(args) -> int:
     if args.report:
         _writing(args.report, lambda: season.report(args.report))
         if not args.json:
-            _out(f"season report written to {args.report}")
+            _out(f"season report written to {args.report}" + (
+                f" (and {len(season.activity_reports)} activity reports in {extra['activity_reports']})"
+                if extra.get("activity_reports") else ""))
     if len(season.activities) == 0:
         return EXIT_UNREADABLE
     return EXIT_SOME_FAILED if season.errors else EXIT_OK

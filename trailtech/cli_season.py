@@ -1,5 +1,7 @@
 """The ``trailtech season`` options beyond the common ones: the runner's heart-rate range and
-threshold pace (training load), segment names and the per-activity reports.
+threshold pace (training load), segment names and the per-activity reports (``--report
+season.html`` also writes ``season_activities/<activity>.html``, unless
+``--no-activity-reports``).
 
 Kept apart from :mod:`trailtech.cli` so the season's options and their parsing live together.
 """
@@ -44,6 +46,8 @@ def add_season_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--threshold-pace", type=_pace, metavar="M:SS",
                    help="threshold pace per km, for the load of runs without heart rate "
                         "(default: the fastest hour of grade-adjusted pace in the season)")
+    s.add_argument("--no-activity-reports", action="store_true",
+                   help="with --report: no report per activity (each costs 2-4 s of CPU the first time)")
     s.add_argument("--segment-names", metavar="FILE",
                    help="TOML file of segment_id = \"name\" (default: segments.toml in the folders read)")
 
@@ -56,5 +60,11 @@ def season_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         from .season.names import read_segment_names
 
         read_segment_names(args.segment_names)  # a bad file is said before any analysis
-    return {"hr_max_bpm": args.hr_max, "hr_rest_bpm": args.hr_rest, "threshold_gap_mps": args.threshold_pace,
-            "segment_names_file": args.segment_names}
+    kw = {"hr_max_bpm": args.hr_max, "hr_rest_bpm": args.hr_rest, "threshold_gap_mps": args.threshold_pace,
+          "segment_names_file": args.segment_names}
+    if getattr(args, "report", None) and not args.no_activity_reports:
+        from .season.reports import reports_folder
+
+        # Each activity's own report, in a folder beside the season report that links to them.
+        kw["activity_reports"] = reports_folder(args.report)
+    return kw

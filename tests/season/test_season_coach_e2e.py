@@ -77,3 +77,48 @@ def test_a_broken_names_file_in_the_folder_is_a_note(course, capsys):
         (course / "runs" / "segments.toml").unlink()
     assert any("segment names not used" in n and "not valid TOML" in n for n in doc["notes"])
     assert all(s["name_source"] == "auto" for s in doc["segments"])
+
+
+def test_season_report_links_each_activity_to_its_own_report(course, capsys, tmp_path):
+    html = tmp_path / "site" / "season.html"
+    html.parent.mkdir()
+    rc = main(["season", str(course / "runs"), "--report", str(html), "--jobs", "2", "--cache", str(course / "cache")])
+    out = capsys.readouterr().out
+    assert rc == 0
+    folder = tmp_path / "site" / "season_activities"
+    assert f"and 2 activity reports in {folder}" in out
+    assert sorted(p.name for p in folder.iterdir()) == ["Ridge20260601.html", "Ridge20260608.html"]
+    page = html.read_text(encoding="utf-8")
+    hrefs = re.findall(r'<a href="([^"]+)" title="the activity\'s own report">', page)
+    assert hrefs == ["season_activities/Ridge20260601.html", "season_activities/Ridge20260608.html"]
+    for h in hrefs:
+        own = (html.parent / h).read_text(encoding="utf-8")
+        assert own.lower().startswith("<!doctype html") and "<svg" in own
+        assert h.split("/")[1].replace(".html", ".gpx") in own  # the activity's own file
+    # Opting out: no folder, no links.
+    bare = tmp_path / "bare.html"
+    assert main(["season", str(course / "runs"), "--report", str(bare), "--no-activity-reports",
+                 "--cache", str(course / "cache")]) == 0
+    assert not (tmp_path / "bare_activities").exists()
+    assert "the activity's own report" not in bare.read_text(encoding="utf-8")
+
+
+def test_reports_are_cached_and_only_kept_activities_keep_theirs(tmp_path):
+    from trailtech.season.cache import ResultCache
+    from trailtech.season.reports import ReportSink, report_names
+
+    assert report_names(["/b/run.gpx", "/a/run.fit", "z.zip!activities/9.gpx.gz"]) == {
+        "/a/run.fit": "run.html", "/b/run.gpx": "run-2.html", "z.zip!activities/9.gpx.gz": "9.html"}
+    store = ResultCache(tmp_path / "cache")
+    sink = ReportSink(tmp_path / "r", ["/a/run.fit", "/b/run.gpx"], store)
+    assert not sink.from_store("/a/run.fit", "d1")  # never drawn
+    entry = {"ok": True, "report_html": "<!doctype html><p>a</p>"}
+    sink.take("/a/run.fit", "d1", entry)
+    sink.take("/b/run.gpx", "d2", {"ok": True, "report_html": "<!doctype html><p>b</p>"})
+    assert "report_html" not in entry  # never stored in the season's cache entry
+    again = ReportSink(tmp_path / "r2", ["/a/run.fit", "/b/run.gpx"], store)
+    assert again.from_store("/a/run.fit", "d1") and (tmp_path / "r2" / "run.html").read_text() == "<!doctype html><p>a</p>"
+    assert not again.from_store("/a/run.fit", "other content")
+    sink.keep_only({"/a/run.fit"})  # run.gpx was another file of the same activity
+    assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["run.html"]
+    assert set(sink.written) == {"/a/run.fit"}

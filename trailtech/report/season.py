@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Optional, Union
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -241,12 +242,17 @@ def _passes_table(passes: list[dict]) -> str:
     return _plain_table([("pass", _LEFT), ("time [m:ss]", ""), ("control [0–100]", "")], rows)
 
 
-def _activities_table(acts: list[dict]) -> str:
+def _activities_table(acts: list[dict], links: dict[str, str]) -> str:
     if not acts:
         return '<p class="empty">No activity could be read.</p>'
     rows = []
     for a in acts:
-        cell = hk.esc((a["start_time"] or "–")[:10]) + _small(Path(a["file"]).name)
+        when = hk.esc((a.get("start_time_local") or a["start_time"] or "–")[:10])
+        href = links.get(a["file"])
+        if href:
+            # The activity's own report, beside this one (season --report).
+            when = f'<a href="{hk.esc(quote(href))}" title="the activity\'s own report">{when}</a>'
+        cell = when + _small(Path(a["file"]).name)
         if a.get("duplicates"):
             cell += _small("also: " + ", ".join(Path(f).name for f in a["duplicates"]))
         score = a.get("descent_control_score")
@@ -272,13 +278,16 @@ def _activities_table(acts: list[dict]) -> str:
                          ("practice spots", "")], rows)
 
 
-def render_season_report(season: Any) -> str:
+def render_season_report(season: Any, *, links: Optional[dict[str, str]] = None) -> str:
     """The season report as one HTML string.
 
     Parameters
     ----------
     season : Season
         The result of :func:`trailtech.analyze_season`.
+    links : dict, optional
+        ``file -> URL`` (relative to this report) of each activity's own report: its row in
+        the activities table links there.
 
     Returns
     -------
@@ -370,7 +379,10 @@ def render_season_report(season: Any) -> str:
                                    "(the same run exported in another format) and "
                                    f"{'were' if n_dup > 1 else 'was'} counted once, from the file with the "
                                    "most sensor data (the others are named under it).") + "</p>")
-    body.append(hk.section("Activities", act_note + _activities_table(acts), id="activities"))
+    if links:
+        act_note += ("<p>" + hk.esc("The date of each activity opens its own report (in the folder beside this "
+                                    "one).") + "</p>")
+    body.append(hk.section("Activities", act_note + _activities_table(acts, links or {}), id="activities"))
 
     if doc["errors"]:
         body.append(hk.section("Files that could not be read", hk.bullet_list(
@@ -387,6 +399,4 @@ def write_season_report(season: Any, path: Union[str, os.PathLike]) -> Path:
     """Write :func:`render_season_report` to ``path`` and return the path: atomically, through a
     temporary file of unpredictable name, never through a symlink nor over a device
     (:func:`trailtech._outfile.write_output`)."""
-    from .._outfile import write_output
-
-    return write_output(path, render_season_report(season).encode("utf-8", "backslashreplace"))
+    return season.report(path)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +29,8 @@ from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import find_duplicates
 from .discover import Source, discover
 from .match import match_segments
-from .names import find_names_files, names_toml, read_segment_names, segment_names, SegmentNamesError
+from .names import collect_names, names_toml, segment_names
+from .reports import ReportSink, safe_names
 from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
@@ -114,6 +114,9 @@ class Season:
         [m/s] and ``threshold_source`` (:func:`trailtech.season.load.season_threshold`),
         ``gap_to_trimp``, ``gap_to_trimp_source`` and ``gap_to_trimp_pairs``
         (:func:`trailtech.season.load.season_loads`).
+    activity_reports : dict
+        ``file -> Path`` of each activity's own HTML report, when the season was asked for them
+        (``analyze_season(..., activity_reports=folder)``).
     notes : list of str
         Problems that cost something but no file, e.g. a Strava export whose
         ``activities.csv`` could not be read (its activities are analysed, unnamed).
@@ -130,6 +133,7 @@ class Season:
     hr_range: dict = field(default_factory=dict)
     load_settings: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    activity_reports: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ outputs
 
@@ -275,10 +279,14 @@ class Season:
 
     def report(self, path: Union[str, os.PathLike]) -> Path:
         """Write the self-contained season HTML report to ``path`` (atomically, never through a
-        symbolic link, nor over a folder or a device) and return the path."""
+        symbolic link, nor over a folder or a device) and return the path. Each activity links
+        to its own report when the season drew them (:attr:`activity_reports`)."""
         from ..report.season import render_season_report
 
-        return write_output(path, _text_bytes(render_season_report(self)))
+        # Links relative to the report's folder, so the folder can be moved as a whole.
+        links = {f: Path(os.path.relpath(Path(p).resolve(), Path(path).resolve().parent)).as_posix()
+                 for f, p in self.activity_reports.items()}
+        return write_output(path, _text_bytes(render_season_report(self, links=links)))
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
         cols = [c for c in ACTIVITY_KEYS if c in self.activities]
@@ -300,14 +308,7 @@ def _text_bytes(text: str) -> bytes:
 
 def _json_names(files: list[str]) -> list[str]:
     """A distinct, file-system-safe ``<stem>.json`` name per activity file."""
-    names, seen = [], {}
-    for f in files:
-        base = re.sub(r"\.(fit|gpx|tcx)(\.gz)?$", "", Path(f).name, flags=re.I)
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "activity"
-        n = seen.get(base.lower(), 0) + 1
-        seen[base.lower()] = n
-        names.append(f"{base}.json" if n == 1 else f"{base}-{n}.json")
-    return names
+    return safe_names(files, ".json")
 
 
 def _resolve_cache(cache: Any, config: Optional[AnalysisConfig]) -> Optional[ResultCache]:
@@ -396,6 +397,7 @@ def analyze_season(
     hr_rest_bpm: Optional[float] = None,
     threshold_gap_mps: Optional[float] = None,
     segment_names_file: Union[str, os.PathLike, None] = None,
+    activity_reports: Union[str, os.PathLike, None] = None,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -436,6 +438,10 @@ def analyze_season(
         A TOML file of ``segment_id = "name"`` (:mod:`trailtech.season.names`); it wins over
         the ``segments.toml`` of the folders read. A file that cannot be read raises
         :class:`~trailtech.season.names.SegmentNamesError`; a folder's is skipped with a note.
+    activity_reports : path, optional
+        A folder to write each activity's own HTML report into (``<stem>.html``), drawn in the
+        workers while they analyse (2-4 s of CPU each) and cached; :meth:`Season.report` links
+        to them. See :mod:`trailtech.season.reports`.
 
     Returns
     -------
@@ -461,8 +467,10 @@ def analyze_season(
     store = _resolve_cache(cache, config)
 
     notes: list[str] = []
-    names = _segment_names(paths, segment_names_file, notes)
+    names = collect_names(paths, segment_names_file, notes)
     sources, errors = discover(paths, notes=notes)
+    sink = (ReportSink(activity_reports, [src.file for src in sources], store)
+            if activity_reports is not None else None)
     bar = _progress_bar(len(sources), progress)
     try:
         entries: list[dict] = []
@@ -478,6 +486,8 @@ def analyze_season(
                     bar.update()
                 continue
             hit = store.get(digest, check=is_entry) if store is not None else None
+            if hit is not None and sink is not None and hit.get("ok") and not sink.from_store(src.file, digest):
+                hit = None  # its report was never drawn: analyse it again and draw it
             if hit is not None and hit.get("file") == src.file:
                 entries.append(hit)
                 if bar:
@@ -489,7 +499,7 @@ def analyze_season(
                 if bar:
                     bar.update()
                 continue
-            todo.append(Task(src, digest, config))
+            todo.append(Task(src, digest, config, report=sink is not None))
 
         from . import work
 
@@ -504,6 +514,8 @@ def analyze_season(
             # Closed on the way out whatever happens (Ctrl+C): the runner stops its workers.
             with contextlib.closing(results):
                 for task, entry in results:
+                    if sink is not None:
+                        sink.take(task.source.file, task.digest, entry)  # before the entry is cached
                     if store is not None and (entry.get("ok") or entry.get("cacheable")):
                         store.put(task.digest, entry)
                     entries.append(entry)
@@ -515,21 +527,10 @@ def analyze_season(
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
                        hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps,
                        names=names)
+    if sink is not None:
+        sink.keep_only(set(season.activities["file"]))  # not a duplicate file's report
+        season = replace(season, activity_reports=dict(sink.written))
     return replace(season, notes=notes)
-
-
-def _segment_names(paths: list[str], names_file: Any, notes: list[str]) -> dict[str, str]:
-    """The segment names of the folders' ``segments.toml`` files, then of ``names_file``
-    (which wins; its errors raise, a folder's become a note)."""
-    names: dict[str, str] = {}
-    for f in find_names_files(paths):
-        try:
-            names.update(read_segment_names(f))
-        except SegmentNamesError as exc:
-            notes.append(f"segment names not used: {exc}")
-    if names_file is not None:
-        names.update(read_segment_names(names_file))
-    return names
 
 
 def _renamed(entry: dict, src: Source) -> dict:

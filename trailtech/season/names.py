@@ -27,7 +27,7 @@ import re
 from pathlib import Path
 from typing import Any, Iterable, Optional, Union
 
-__all__ = ["activity_label", "auto_segment_name", "read_segment_names", "find_names_files", "segment_names",
+__all__ = ["collect_names", "activity_label", "auto_segment_name", "read_segment_names", "find_names_files", "segment_names",
            "names_toml", "NAMES_FILE", "SegmentNamesError"]
 
 #: The names file looked for in each folder the season reads.
@@ -160,3 +160,18 @@ def names_toml(segments: list[dict]) -> str:
         name = str(s.get("name") or "").replace("\\", "\\\\").replace('"', '\\"')
         lines.append(f'"{sid}" = "{name}"')
     return "\n".join(lines) + "\n"
+
+
+def collect_names(paths: Iterable[Union[str, os.PathLike]], names_file: Any, notes: list[str]) -> dict[str, str]:
+    """The segment names of the folders' :data:`NAMES_FILE`, then of ``names_file`` (which
+    wins). A folder's file that cannot be read becomes a line in ``notes``; ``names_file``'s
+    errors raise :class:`SegmentNamesError`."""
+    names: dict[str, str] = {}
+    for f in find_names_files(paths):
+        try:
+            names.update(read_segment_names(f))
+        except SegmentNamesError as exc:
+            notes.append(f"segment names not used: {exc}")
+    if names_file is not None:
+        names.update(read_segment_names(names_file))
+    return names

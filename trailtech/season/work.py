@@ -39,6 +39,8 @@ class Task:
     source: Source
     digest: str
     config: Any = None
+    #: Also draw the activity's HTML report (returned in the entry's ``report_html``).
+    report: bool = False
 
 
 def worker_init() -> None:
@@ -321,7 +323,13 @@ def process(task: Task) -> dict:
     try:
         track = _load(src)
         analysis = analyze(track, task.config)
-        return build_entry(src, analysis, track)
+        entry = build_entry(src, analysis, track)
+        if task.report:
+            from ..report.html import render_report
+
+            # Drawn here, while the full analysis is at hand (the entry keeps no timeline).
+            entry["report_html"] = render_report(analysis)
+        return entry
     except TrailtechError as exc:
         line = error_line(exc, src.file)
         # The season lists errors by file already: keep only the problem.
