@@ -20,6 +20,7 @@ import pandas as pd
 from .._version import __version__
 from . import htmlkit as hk
 from . import style
+from .season_descents import SORT_SCRIPT, descents_section
 from .season_volume import volume_section
 from .season_text import collapse_empty_weeks, not_counted_text, trend_change_text, trend_text
 
@@ -231,12 +232,38 @@ def _weeks_table(rows: list[dict]) -> str:
                          ("activities", "")], out)
 
 
-def _passes_table(passes: list[dict]) -> str:
+def _local_offsets(acts: list[dict]) -> dict[str, Any]:
+    """``file -> UTC offset`` of each activity whose local start is known."""
+    out = {}
+    for a in acts:
+        try:
+            t = pd.Timestamp(a.get("start_time_local")) if a.get("start_time_local") else None
+        except (ValueError, TypeError):
+            t = None
+        if t is not None and t.tzinfo is not None:
+            out[a["file"]] = t.tzinfo
+    return out
+
+
+def _pass_time(p: dict, offsets: dict[str, Any]) -> str:
+    """A pass's start in its activity's local time when known ("2024-11-26 06:42"), else UTC."""
+    if not p.get("start_time"):
+        return ""
+    t = pd.Timestamp(p["start_time"])
+    tz = offsets.get(p["file"])
+    if tz is None or t.tzinfo is None:
+        return p["start_time"][:16].replace("T", " ") + " UTC"
+    return t.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _passes_table(passes: list[dict], offsets: dict[str, Any], links: dict[str, str]) -> str:
     rows = []
     for p in passes:
         score = p.get("control_score")
-        when = (p["start_time"] or "")[:16].replace("T", " ")
-        rows.append([(hk.esc(when) + _small(Path(p["file"]).name), _LEFT + ";white-space:normal", 1),
+        when = hk.esc(_pass_time(p, offsets))
+        if links.get(p["file"]):
+            when = f'<a href="{hk.esc(quote(links[p["file"]]))}">{when}</a>'
+        rows.append([(when + _small(Path(p["file"]).name), _LEFT + ";white-space:normal", 1),
                      (hk.esc(hk.fmt_duration(p["duration_s"])), "", 1),
                      (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(hk.score_css(score), ""), 1)])
     return _plain_table([("pass", _LEFT), ("time [m:ss]", ""), ("control [0–100]", "")], rows)
@@ -354,22 +381,32 @@ def render_season_report(season: Any, *, links: Optional[dict[str, str]] = None)
     segs = doc["segments"]
     if segs:
         ordered = sorted(segs, key=lambda s: (-len(s["passes"]), s["segment_id"]))
+        offsets = _local_offsets(acts)
         seg_html = ["<p>Stretches of trail you ran in two or more activities, timed between the "
-                    "same start and end gates each time.</p>",
+                    "same start and end gates each time, each pass's time beside its control score. Give a "
+                    "segment your own name in segments.toml beside your tracks (season --out writes one to "
+                    "edit), keyed by its id.</p>",
                     hk.figure_block(_segments_figure(ordered), "Each activity's fastest pass of a "
                                     "segment, relative to the first activity's (faster is up).",
                                     title="segment progress")]
         for s in ordered:
             kind = "descent" if s["direction"] == "down" else "climb"
             height = hk.fmt_num(None if s["drop_m"] is None else abs(s["drop_m"]), 0, "m")
-            seg_html.append(f"<h3>{hk.esc(s.get('name') or s['segment_id'])}: {kind}, {s['length_m']:.0f} m, "
+            # An automatic name says descent or climb already.
+            title = (hk.esc(s["name"]) if s.get("name") and s.get("name_source") == "auto"
+                     else f"{hk.esc(s.get('name') or s['segment_id'])}: {kind}")
+            seg_html.append(f"<h3>{title}, {s['length_m']:.0f} m, "
                             f"{height} {'drop' if kind == 'descent' else 'gain'} — "
                             f"{hk.esc(s['trend'] or 'no trend')}</h3>"
                             f'<p class="muted" style="font-size:.8rem;color:var(--muted)">id '
                             f"{hk.esc(s['segment_id'])}" + (" (name from your names file)" if
                                                            s.get("name_source") == "file" else "") + "</p>")
-            seg_html.append(_passes_table(s["passes"]))
+            seg_html.append(_passes_table(s["passes"], offsets, links or {}))
         body.append(hk.section("Segments met more than once", "\n".join(seg_html), id="segments"))
+
+    has_descents = bool(season.analyses)
+    if has_descents:
+        body.append(descents_section(season.descents(), acts, links or {}))
 
     dups = [a for a in acts if a.get("duplicates")]
     act_note = ""
@@ -392,7 +429,8 @@ def render_season_report(season: Any, *, links: Optional[dict[str, str]] = None)
                                  mime="application/json", label="Download the season data (JSON)"))
     footer = (f"trailtech {hk.esc(__version__)} — descent control and technicality are heuristics "
               "(see the documentation), not validated measures.")
-    return hk.page("Season report", "\n".join(body), subtitle=f"{n} activities, {span}", footer_html=footer)
+    return hk.page("Season report", "\n".join(body), subtitle=f"{n} activities, {span}", footer_html=footer,
+                   script=SORT_SCRIPT if has_descents else "")
 
 
 def write_season_report(season: Any, path: Union[str, os.PathLike]) -> Path:
