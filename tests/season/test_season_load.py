@@ -127,3 +127,19 @@ def test_cli_options_reach_the_season(tmp_path, capsys):
     for bad in (["--hr-max", "nan"], ["--threshold-pace", "0:30"], ["--threshold-pace", "fast"]):
         with pytest.raises(SystemExit):
             p.parse_args(bad)
+
+
+def test_a_cached_entry_with_a_broken_pace_histogram_or_segment_place_is_a_miss():
+    from trailtech.season.shape import is_entry, is_segments_entry
+
+    good = {"file": "/a.fit", "ok": True, "analysis": {"file": "/a.fit"}, "activity": {"file": "/a.fit"},
+            "gap": {"mps10": [30, 31], "s": [10, 20], "best_hour_mps": 3.1}}
+    assert is_entry(good)
+    for bad in ({"mps10": [30], "s": [10, 20]}, {"mps10": [-3], "s": [1]}, {"mps10": [30], "s": [1.5]},
+                {"mps10": [30], "s": [1], "best_hour_mps": "fast"}, {"mps10": [30], "s": [1], "best_hour_mps": 0}):
+        assert not is_entry({**good, "gap": bad})
+    seg = {"segment_id": "d-a-b", "direction": "down", "passes": [
+        {"file": "/a.fit", "start_time": "2026-03-02T07:00:00Z", "duration_s": 60.0, "control_score": None}]}
+    assert is_segments_entry({"file": "<segments>", "segments": [{**seg, "where": {"file": "/a.fit",
+                                                                                     "start_m": 10.0, "end_m": 20.0}}]})
+    assert not is_segments_entry({"file": "<segments>", "segments": [{**seg, "where": "km 3"}]})

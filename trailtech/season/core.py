@@ -237,7 +237,8 @@ class Season:
 
     def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
         """Write ``activities.csv``, ``segments.csv`` (one row per pass), ``descents.csv``
-        (:meth:`descents`) and one
+        (:meth:`descents`), ``segments.toml`` (every segment's id and name, to edit: see
+        :mod:`trailtech.season.names`) and one
         ``activities/<name>.json`` (the ``analyze --json`` document) per activity.
 
         Each file is written atomically and never through a symbolic link, nor over a folder

@@ -164,6 +164,12 @@ def is_entry(entry: Any) -> bool:
             and isinstance(geometry, list) and all(_trace(g) for g in geometry))
 
 
+def _where(w: Any) -> bool:
+    """Where a segment was first met (names come from it): None, or a file and kilometres."""
+    return w is None or (isinstance(w, dict) and isinstance(w.get("file"), str)
+                         and _opt_number(w.get("start_m")) and _opt_number(w.get("end_m")))
+
+
 def _segment(s: Any) -> bool:
     if not isinstance(s, dict) or s.get("direction") not in ("down", "up"):
         return False
@@ -171,6 +177,7 @@ def _segment(s: Any) -> bool:
     return (isinstance(s.get("segment_id"), (str, int)) and not isinstance(s.get("segment_id"), bool)
             and all(_opt_number(s.get(k)) for k in _SEGMENT_NUMBER_KEYS)
             and (s.get("trend") is None or isinstance(s["trend"], str))
+            and _where(s.get("where"))
             and isinstance(passes, list) and len(passes) > 0
             and all(isinstance(p, dict) and isinstance(p.get("file"), str) and _time(p.get("start_time"))
                     and _opt_number(p.get("duration_s")) and _opt_number(p.get("control_score"))
