@@ -88,3 +88,15 @@ def test_cli_refuses_a_bad_names_file_before_analysing(tmp_path, capsys):
     assert main(["season", str(tmp_path), "--segment-names", str(bad), "--no-cache"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not valid TOML" in err[0]
+
+
+def test_names_files_are_found_beside_the_folders_and_files_read(tmp_path):
+    from trailtech.season.names import find_names_files
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "segments.toml").write_text("")
+    (tmp_path / "b" / "run.fit").write_bytes(b"")
+    (tmp_path / "b" / "segments.toml").write_text("")
+    found = find_names_files([tmp_path / "a", tmp_path / "b" / "run.fit", tmp_path / "a", tmp_path / "c.zip"])
+    assert found == [tmp_path / "a" / "segments.toml", tmp_path / "b" / "segments.toml"]

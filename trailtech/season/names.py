@@ -114,11 +114,13 @@ def read_segment_names(path: Union[str, os.PathLike]) -> dict[str, str]:
 
 
 def find_names_files(paths: Iterable[Union[str, os.PathLike]]) -> list[Path]:
-    """The :data:`NAMES_FILE` of each folder among ``paths`` that has one."""
-    out = []
-    for p in paths:
-        f = Path(p) / NAMES_FILE
-        if Path(p).is_dir() and f.is_file():
+    """The :data:`NAMES_FILE` of each folder among ``paths`` (or holding a file among them:
+    ``trailtech season ~/runs/*.fit``) that has one, each once."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        folder = p if p.is_dir() else p.parent
+        f = folder / NAMES_FILE
+        if f.is_file() and f not in out:
             out.append(f)
     return out
 
