@@ -122,3 +122,12 @@ def test_reports_are_cached_and_only_kept_activities_keep_theirs(tmp_path):
     sink.keep_only({"/a/run.fit"})  # run.gpx was another file of the same activity
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["run.html"]
     assert set(sink.written) == {"/a/run.fit"}
+
+
+def test_a_reports_folder_that_is_a_symlink_is_refused_before_any_analysis(course, capsys, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "season_activities").symlink_to(tmp_path / "elsewhere")
+    rc = main(["season", str(course / "runs"), "--report", str(tmp_path / "season.html"), "--no-cache"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "season_activities: it exists and is not a folder" in err[0]
+    assert list((tmp_path / "elsewhere").iterdir()) == [] and not (tmp_path / "season.html").exists()

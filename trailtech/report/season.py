@@ -247,6 +247,8 @@ def _local_offsets(acts: list[dict]) -> dict[str, Any]:
 
 def _pass_time(p: dict, offsets: dict[str, Any]) -> str:
     """A pass's start in its activity's local time when known ("2024-11-26 06:42"), else UTC."""
+    if isinstance(p.get("start_time_local"), str):  # a pass that carries its own local start
+        return p["start_time_local"][:16].replace("T", " ")
     if not p.get("start_time"):
         return ""
     t = pd.Timestamp(p["start_time"])
