@@ -131,3 +131,15 @@ def test_a_reports_folder_that_is_a_symlink_is_refused_before_any_analysis(cours
     err = capsys.readouterr().err.strip().splitlines()
     assert rc == 2 and len(err) == 1 and "season_activities: it exists and is not a folder" in err[0]
     assert list((tmp_path / "elsewhere").iterdir()) == [] and not (tmp_path / "season.html").exists()
+
+
+def test_load_options_reach_the_season_and_every_run_gets_a_labelled_load(course, capsys):
+    doc = _season_json(course, capsys, "--hr-max", "191", "--hr-rest", "48", "--threshold-pace", "4:00")
+    r = doc["hr_range"]
+    assert (r["hr_max_bpm"], r["hr_max_source"], r["hr_rest_bpm"], r["hr_rest_source"]) == (191, "option", 48, "option")
+    assert doc["load_settings"]["threshold_gap_mps"] == pytest.approx(1000 / 240)
+    assert doc["load_settings"]["threshold_source"] == "option"
+    for a in doc["activities"]:
+        assert a["load_method"] in ("trimp", "gap") and a["training_load"] > 0
+        assert a["load_source"].startswith("heart rate" if a["load_method"] == "trimp" else "grade-adjusted pace")
+    assert doc["load"] and doc["load"][-1]["fitness"] > 0
