@@ -47,12 +47,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runners", type=int, default=30)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--switch-sd", type=float, default=0.0,
+                    help="climb-to-climb spread of each runner's switch grade [fraction]")
+    ap.add_argument("--grade-step", type=float, default=0.03,
+                    help="spacing of the session's climb grades from 4 to 40 %% [fraction]")
     args = ap.parse_args(argv)
 
     import trailtech
     from trailtech.analysis.gait import crossover_from_models
     from trailtech.simulate.hikers import hiker_runner, simulate_hill_session
 
+    grades = tuple(np.round(np.arange(0.04, 0.405, args.grade_step), 3))
     rng = np.random.default_rng(args.seed)
     truth, observed, model, offsets, reasons = [], [], [], [], Counter()
     for i in range(args.runners):
@@ -60,7 +65,7 @@ def main(argv=None) -> int:
         off = float(rng.choice([0.0, 0.0, 0.04, -0.04]))
         r = hiker_runner(c, flat_speed_mps=rng.uniform(2.6, 3.8), steep_run_decay=rng.uniform(8, 25),
                          switch_offset=off)
-        run = simulate_hill_session(r, seed=i)
+        run = simulate_hill_session(r, seed=i, switch_sd=args.switch_sd, grades=grades)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             hr = trailtech.analyze(run.track).hike_run

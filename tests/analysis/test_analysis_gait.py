@@ -33,9 +33,17 @@ def test_cadence_threshold_defaults_without_two_modes():
 
 def test_cadence_threshold_is_clamped():
     rng = np.random.default_rng(3)
-    c = np.r_[rng.normal(90, 3, 400), rng.normal(115, 3, 400)]
+    c = np.r_[rng.normal(80, 3, 400), rng.normal(140, 3, 400)]
     thr, adaptive = gt.cadence_threshold(c, np.full(c.size, 0.1), np.ones(c.size, bool))
-    assert adaptive and thr == 125.0
+    assert adaptive and thr == 115.0
+
+
+def test_two_walking_paces_are_no_walk_run_split():
+    """Issue 15: a hiker at 100 and 122 spm (runalyze/Fenix-2-negative-times.fit) never ran;
+    the trough between two walking paces is no split, so nothing is forced into "run"."""
+    rng = np.random.default_rng(3)
+    c = np.r_[rng.normal(100, 3, 400), rng.normal(122, 3, 400)]
+    assert gt.cadence_threshold(c, np.full(c.size, 0.1), np.ones(c.size, bool)) == (140.0, False)
 
 
 def test_cadence_threshold_with_the_walking_mode_on_the_lowest_edge():
@@ -354,3 +362,27 @@ def test_cadence_split_sits_midway_between_the_modes_not_anywhere_in_the_trough(
     c = np.r_[hike, run, trough]
     thr, adaptive = gt.cadence_threshold(c, np.full(c.size, 0.12), np.ones(c.size, bool))
     assert adaptive and 136 <= thr <= 146
+
+
+def test_cadence_split_in_the_trough_of_a_fast_hikers_long_tail():
+    """Issue 15: a fast hiker's cadence runs from 105 up to 145 spm (brisk hiking of gentle
+    climbs) and their climbing running sits at 150-165. The old split, midway between the
+    walking mode and the highest bin past Otsu's cut (which the hiking tail held), landed at
+    125 spm and called 30 minutes of hiking "run". The split is now the centre of the trough."""
+    rng = np.random.default_rng(4)
+    hike = 105 + 40 * rng.beta(1.3, 2.5, 6000)  # long tail up to 145 spm
+    run = rng.normal(160, 3.5, 1500)
+    c = np.r_[hike, run]
+    thr, adaptive = gt.cadence_threshold(c, np.full(c.size, 0.12), np.ones(c.size, bool))
+    assert adaptive and 145 <= thr <= 155
+
+
+def test_cadence_split_from_flat_running_when_nothing_climbs():
+    """Issue 15: an interval session on the flat (walk recoveries at 125-135 spm, running at
+    175-185) has no climbing rows; the split was the fixed 140 spm, at the edge of the walking
+    cluster, and a 5 % move of it swapped 14 minutes between gaits. Every moving row now
+    counts: the split sits in the empty trough."""
+    rng = np.random.default_rng(5)
+    c = np.r_[rng.normal(130, 3, 3000), rng.normal(180, 4, 300)]
+    thr, adaptive = gt.cadence_threshold(c, np.zeros(c.size), np.ones(c.size, bool))
+    assert adaptive and 145 <= thr <= 165

@@ -419,9 +419,10 @@ def _crossover(climb_bouts: pd.DataFrame, config: AnalysisConfig) -> Crossover:
     its reason instead.
     """
     return observed_crossover(climb_bouts, bandwidth=config.crossover_bandwidth_grade,
+                              fit_bandwidth=config.crossover_fit_bandwidth_grade,
                               min_pieces=config.crossover_min_pieces,
-                              min_seconds=config.crossover_min_s, max_ci=config.crossover_max_ci_grade,
-                              min_t=config.crossover_min_t)
+                              min_seconds=config.crossover_support_s,
+                              max_ci=config.crossover_max_ci_grade)
 
 
 def measured_reference(flags: pd.DataFrame, pieces: pd.DataFrame, other: str, *,
