@@ -34,7 +34,7 @@ from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry, is_segments_entry
-from .summary import metric_trend, technical_sessions, season_crossover_grade, weekly_technical
+from .summary import crossover_choices, metric_trend, technical_sessions, season_crossover, weekly_technical
 from ..processing.sport import sport_on_foot
 from .work import Task, error_entry
 
@@ -46,7 +46,8 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
 ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
-                       "clock_problem", "training_load", "load_source"]
+                       "clock_problem", "training_load", "load_source", "ran_above_crossover_s",
+                       "hiked_below_crossover_s"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -91,6 +92,12 @@ class Season:
     crossover_grade_pct : float or None
         Grade above which hiking climbed as fast as running, over the season's on-foot
         activities [%].
+    crossover : dict
+        How it was found (:func:`trailtech.season.summary.season_crossover`: the pooled
+        climbing pieces of every activity, with an interval, or the activities' median) or
+        why there is none. Fed back into each activity: ``ran_above_crossover_s`` and
+        ``hiked_below_crossover_s`` in ``activities``, and ``hike_run.season`` in its
+        analysis document (:func:`trailtech.season.summary.crossover_choices`).
     trends : dict
         ``flat_cadence_spm`` and ``descent_control_score``: trend, change_per_30d, points
         (on-foot activities with a plausible clock).
@@ -120,6 +127,7 @@ class Season:
     load: list = field(default_factory=list)
     hr_range: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    crossover: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ outputs
 
@@ -209,6 +217,7 @@ class Season:
             "activities": acts,
             "errors": [{"file": e["file"], "error": e["error"]} for e in self.errors],
             "crossover_grade_pct": jsonable(self.crossover_grade_pct),
+            "crossover": jsonable(self.crossover),
             "segments": segs,
             "trends": jsonable({k: v for k, v in self.trends.items()}),
             "weeks": jsonable(self.weeks),
@@ -354,6 +363,14 @@ def _pooled_bouts(entries: list[dict]) -> pd.DataFrame:
             continue
         frames.append(pd.DataFrame(b))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _with_season(doc: dict, choices: Optional[dict]) -> dict:
+    """An activity's analysis document with its choices against the season's crossover
+    (``hike_run.season``), a copy: cached documents stay as they were."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("hike_run"), dict):
+        return doc
+    return {**doc, "hike_run": {**doc["hike_run"], "season": choices}}
 
 
 def _sort_key(entry: dict) -> tuple:
@@ -567,15 +584,21 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         "descent_control_score": metric_trend(dated, "descent_control_score", higher_is_better=True,
                                               tolerance_per_30d=2.0),
     }
+    cross = season_crossover([e["activity"].get("crossover_grade_pct") for e in ok_foot],
+                             _pooled_bouts(ok_foot), config)
+    # The season's crossover back into each activity's verdicts (issue 15).
+    choices = {e["file"]: crossover_choices(e.get("bouts"), cross) for e in ok_foot}
+    for key, col in (("ran_above_s", "ran_above_crossover_s"), ("hiked_below_s", "hiked_below_crossover_s")):
+        activities[col] = [(choices.get(f) or {}).get(key, float("nan")) for f in activities["file"]]
     return Season(
         activities=activities,
         segments=segments,
         errors=all_errors,
-        crossover_grade_pct=season_crossover_grade(
-            [e["activity"].get("crossover_grade_pct") for e in ok_foot], _pooled_bouts(ok_foot)),
+        crossover_grade_pct=cross["grade_pct"],
+        crossover=cross,
         trends=trends,
         weeks=weekly_technical(dated, time_column="start_wall"),
-        analyses={e["file"]: e["analysis"] for e in ok},
+        analyses={e["file"]: _with_season(e["analysis"], choices.get(e["file"])) for e in ok},
         load=load,
         hr_range=hr_range,
     )
