@@ -386,3 +386,33 @@ def test_cadence_split_from_flat_running_when_nothing_climbs():
     c = np.r_[rng.normal(130, 3, 3000), rng.normal(180, 4, 300)]
     thr, adaptive = gt.cadence_threshold(c, np.zeros(c.size), np.ones(c.size, bool))
     assert adaptive and 145 <= thr <= 165
+
+
+def test_every_second_carries_a_confidence():
+    """Issue 15: a second far from the split is sure, one at the split is a coin toss, and a
+    blip the bout filters overruled is in doubt; stops carry none."""
+    c = np.r_[np.full(60, 170.0), np.full(60, 110.0), np.full(30, 141.0), np.full(60, 110.0), np.zeros(10)]
+    codes = np.r_[np.full(60, GAIT_RUN), np.full(150, GAIT_HIKE), np.full(10, GAIT_STOP)].astype(np.int8)
+    conf = gt.gait_confidence(codes, np.full(c.size, 1.5), np.full(c.size, 0.1), c, threshold_spm=140.0)
+    assert conf[30] > 0.99 and conf[90] > 0.99
+    assert 0.35 < conf[135] < 0.5  # hiking, but its cadence sat a step above the split
+    assert np.isnan(conf[-5:]).all()
+    # From speed: the same around the walk-run speed of the grade.
+    v = np.r_[np.full(50, 3.0), np.full(50, 0.5)]
+    codes = np.r_[np.full(50, GAIT_RUN), np.full(50, GAIT_HIKE)].astype(np.int8)
+    conf = gt.gait_confidence(codes, v, np.zeros(v.size), None, threshold_spm=np.nan, method="speed")
+    assert (conf > 0.99).all()
+
+
+def test_hike_run_json_says_how_sure_and_which_flags_are_measured():
+    """Issue 15: the JSON gives the gait's confidence and labels each flag's other-gait figure
+    ``"measured"`` or ``"predicted"``."""
+    import trailtech
+    from trailtech.simulate.hikers import hiker_runner, simulate_hill_session
+
+    r = hiker_runner(0.15, flat_speed_mps=3.0, switch_offset=0.08)  # runs far past its crossover
+    doc = trailtech.analyze(simulate_hill_session(r, seed=1).track).to_dict()["hike_run"]
+    conf = doc["confidence"]
+    assert 0.9 < conf["mean"] <= 1.0 and 0.8 < conf["confident_share"] <= 1.0 and conf["uncertain_s"] >= 0
+    flags = doc["ran_should_hike"] + doc["hiked_could_run"]
+    assert flags and all(f["reference"] in ("measured", "predicted") for f in flags)

@@ -35,6 +35,7 @@ __all__ = [
     "has_step_cadence",
     "GaitClassification",
     "classify_gait",
+    "gait_confidence",
 ]
 
 # ----------------------------------------------------------------------------- threshold
@@ -337,6 +338,58 @@ def gait_codes(
     return codes
 
 
+def gait_confidence(codes: np.ndarray, speed_mps: np.ndarray, grade: np.ndarray,
+                    cadence_spm: Optional[np.ndarray], *, threshold_spm: float,
+                    method: str = "cadence", cadence_scale_spm: float = 4.0,
+                    speed_scale_mps: float = 0.15, smooth_samples: int = 5) -> np.ndarray:
+    """How sure the gait of each row is, 0.5-1 (NaN where stopped) (issue 15).
+
+    The probability of the row's own gait under a logistic around the split: with cadence,
+    ``1 / (1 + exp(-(c - split) / cadence_scale_spm))`` is the probability of running, ``c``
+    the running median of ``smooth_samples`` cadences (one stray step count is no doubt);
+    from speed, the same around the walk-run speed ``v_wrt(g)`` with ``speed_scale_mps``. A
+    second whose label the bout filters set against its own cadence (a short blip merged
+    into its neighbours) gets less than 0.5 of its own side, i.e. the doubt it deserves.
+
+    Parameters
+    ----------
+    codes : array of int8
+        Gait code per row.
+    speed_mps, grade : array
+        [m/s], [fraction].
+    cadence_spm : array or None
+        [spm] (None with the speed method).
+    threshold_spm : float
+        The walk/run split [spm].
+    method : {"cadence", "speed"}
+    cadence_scale_spm, speed_scale_mps : float
+        Width of the logistic [spm], [m/s]: about the hysteresis band.
+    smooth_samples : int
+        Window of the running median of cadence.
+
+    Returns
+    -------
+    numpy.ndarray of float
+    """
+    import pandas as pd
+
+    code = np.asarray(codes, dtype=np.int8)
+    out = np.full(code.size, np.nan)
+    mv = code != GAIT_STOP
+    if not mv.any():
+        return out
+    if method == "cadence" and cadence_spm is not None:
+        c = pd.Series(np.asarray(cadence_spm, float)[mv]).rolling(
+            smooth_samples, center=True, min_periods=1).median().to_numpy()
+        z = (c - threshold_spm) / cadence_scale_spm
+    else:
+        v = np.asarray(speed_mps, float)[mv]
+        z = (v - v_wrt_mps(np.asarray(grade, float)[mv])) / speed_scale_mps
+    p_run = 1.0 / (1.0 + np.exp(-np.clip(np.nan_to_num(z, nan=0.0), -50, 50)))
+    out[mv] = np.where(code[mv] == GAIT_RUN, p_run, 1.0 - p_run)
+    return out
+
+
 def analysis_moving(timeline: Timeline) -> np.ndarray:
     """Rows the terrain analyses treat as moving: moving, recorded, with a speed, on foot.
 
@@ -368,12 +421,15 @@ class GaitClassification:
         The walk/run cadence threshold used [spm]; NaN with the speed method.
     notes : tuple of str
         Warnings for the user.
+    confidence : numpy.ndarray or None
+        How sure each row's gait is, 0-1 (NaN where stopped; :func:`gait_confidence`).
     """
 
     codes: np.ndarray
     method: str
     threshold_spm: float
     notes: tuple[str, ...] = ()
+    confidence: Optional[np.ndarray] = None
 
 
 def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassification:
@@ -409,4 +465,7 @@ def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassificat
     codes = gait_codes(moving, timeline.speed_mps, grade, timeline.cadence_spm, threshold_spm=thr,
                        hysteresis_spm=cfg.gait_hysteresis_spm, dwell_samples=dwell,
                        majority_samples=majority, min_bout_samples=min_bout, method=method)
-    return GaitClassification(codes=codes, method=method, threshold_spm=float(thr), notes=notes)
+    conf = gait_confidence(codes, timeline.speed_mps, grade, timeline.cadence_spm,
+                           threshold_spm=thr, method=method)
+    return GaitClassification(codes=codes, method=method, threshold_spm=float(thr), notes=notes,
+                              confidence=conf)
