@@ -139,21 +139,24 @@ def _local_quadratic(x: np.ndarray, y: np.ndarray, w: np.ndarray, at: np.ndarray
     kernel holds no piece); and the kernel's weight there (how much data the fit stands on)."""
     dx = x[None, :] - at[:, None]                                     # (m, n)
     u = np.minimum(np.abs(dx) / h, 1.0)
-    k = ((1.0 - u ** 3) ** 3)[None, :, :] * w[:, None, :]             # (B, m, n)
+    k = (1.0 - u ** 3) ** 3                                           # kernel, (m, n)
     z = dx / h
-    S = [np.einsum("bmn,mn->bm", k, z ** p) for p in range(5)]
-    T = [np.einsum("bmn,mn,n->bm", k, z ** p, y) for p in range(3)]
-    A = np.stack([np.stack([S[0], S[1], S[2]], -1), np.stack([S[1], S[2], S[3]], -1),
-                  np.stack([S[2], S[3], S[4]], -1)], -2)
-    b = np.stack(T, -1)
-    det = np.linalg.det(A)
+    # Each moment is one matrix product over the pieces: (B, n) @ (n, m).
+    kz = [k * z ** p for p in range(5)]
+    S = [w @ kz_p.T for kz_p in kz]
+    T = [w @ (kz[p] * y[None, :]).T for p in range(3)]
+    S0, S1, S2, S3, S4 = S
+    T0, T1, T2 = T
+    # The intercept of the 3x3 normal equations by Cramer's rule (elementwise over B and m).
+    c0 = S2 * S4 - S3 * S3
+    det = S0 * c0 - S1 * (S1 * S4 - S3 * S2) + S2 * (S1 * S3 - S2 * S2)
+    num = T0 * c0 - S1 * (T1 * S4 - S3 * T2) + S2 * (T1 * S3 - S2 * T2)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Near-singular (all pieces at about one grade): the local line instead.
-        den = S[0] * S[2] - S[1] * S[1]
-        line = np.where(den > 1e-6 * S[0] * S[0], (S[2] * T[0] - S[1] * T[1]) / den, T[0] / S[0])
-        good = det > 1e-6 * S[0] ** 3
-        A_safe = np.where(good[..., None, None], A, np.eye(3))
-        quad = np.linalg.solve(A_safe, np.where(good[..., None], b, 0.0)[..., None])[..., 0, 0]
+        den = S0 * S2 - S1 * S1
+        line = np.where(den > 1e-6 * S0 * S0, (S2 * T0 - S1 * T1) / den, T0 / S0)
+        good = det > 1e-6 * S0 ** 3
+        quad = num / np.where(good, det, 1.0)
     return np.where(good, quad, line), S[0]
 
 
@@ -200,7 +203,7 @@ def observed_crossover(
     n_boot: int = 200,
     max_ci: float = 0.06,
     min_boot_share: float = 0.5,
-    grid_step: float = 0.0025,
+    grid_step: float = 0.005,
     edge_grade: float = 0.03,
     seed: int = 0,
 ) -> Crossover:
