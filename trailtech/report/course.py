@@ -76,7 +76,7 @@ def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axe
     cb.ax.tick_params(labelsize=style.SMALL_SIZE)
 
     handles = _gait_strip(ax, analysis, strip_y, strip_h)
-    handles += _descent_brackets(ax, analysis, x, hi, span, row_step)
+    handles += _descent_brackets(ax, analysis, x, hi, span, row_step, _badge_spots(analysis, d[ok], x, y))
     handles += _practice_marks(ax, analysis, d[ok], x, y)
 
     ax.set_xlim(float(x[0]), float(x[-1]))
@@ -202,12 +202,26 @@ def _gait_strip(ax: "Axes", analysis: "Analysis", strip_y: float, strip_h: float
     return handles
 
 
+#: A line-practice badge on the profile (:func:`_figure.number_badge`): its centre sits this
+#: far above the point, and it reaches this far around its centre [pt].
+_BADGE_RISE_PT, _BADGE_RADIUS_PT = 11.0, 10.0
+
+
+def _badge_spots(analysis: "Analysis", d: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
+    """Where the line-practice badges of :func:`_practice_marks` sit: (distance [km],
+    elevation of the point they mark [m])."""
+    lp = draw.table(analysis, "line_practice")
+    p0 = draw.col(lp, "start_m")
+    return [(float(v / 1000.0), float(np.interp(v / 1000.0, x, y))) for v in p0[np.isfinite(p0)]]
+
+
 def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float, span: float,
-                      row_step: float) -> list[Any]:
+                      row_step: float, badges: list[tuple[float, float]] = ()) -> list[Any]:
     """A bracket above the profile per descent, labelled with its number and control score.
 
-    Labels are packed into up to three rows; one that fits in none is left out (the bracket
-    stays, coloured by its score, and the descents table lists every score).
+    Labels are packed into up to three rows, clear of each other and of the line-practice
+    ``badges`` ((km, m) of the points they mark); one that fits in none is left out (the
+    bracket stays, coloured by its score, and the descents table lists every score).
     """
     from matplotlib.patches import Patch
 
@@ -219,6 +233,16 @@ def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float
     # Data units per point of text, from the axes' approximate width (most of the figure).
     km_per_pt = (float(x[-1] - x[0]) or 1.0) / (0.72 * ax.figure.get_size_inches()[0] * 72.0)
     row_end = [-np.inf, -np.inf, -np.inf]
+    m_per_pt = row_step / (fontsize + 6.0)  # a row is a label's height plus a gap [pt]
+
+    def clear_of_badges(row: int, lo: float, hi_: float) -> bool:
+        bottom = hi + 0.09 * span + row * row_step
+        top = bottom + (fontsize + 4.0) * m_per_pt
+        r_km, r_m = _BADGE_RADIUS_PT * km_per_pt, _BADGE_RADIUS_PT * m_per_pt
+        return not any(bx + r_km > lo and bx - r_km < hi_ and
+                       by + _BADGE_RISE_PT * m_per_pt + r_m > bottom and
+                       by + _BADGE_RISE_PT * m_per_pt - r_m < top for bx, by in badges)
+
     for i in np.argsort(np.nan_to_num(d0, nan=np.inf), kind="stable"):
         if not (np.isfinite(d0[i]) and np.isfinite(d1[i])):
             continue
@@ -227,7 +251,8 @@ def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float
         half = 0.5 * (len(label) * 0.66 * fontsize + 8) * km_per_pt
         # Centred over the descent, but never hanging off either end of the axis.
         mid = min(max((d0[i] + d1[i]) / 2, x[0] + half), x[-1] - half)
-        row = next((r for r in range(3) if row_end[r] < min(d0[i], mid - half)), None)
+        row = next((r for r in range(3) if row_end[r] < min(d0[i], mid - half)
+                    and clear_of_badges(r, mid - half, mid + half)), None)
         level = hi + 0.09 * span + (row or 0) * row_step
         ax.plot([d0[i], d1[i]], [level, level], color=color, lw=2.2, solid_capstyle="butt", zorder=4)
         if row is not None:

@@ -156,9 +156,11 @@ _PASS_COLUMNS = [
 _READOUT_ROLES = {"elevation_profile": "profile", "route_map": "map", "cadence_grade": "cadence"}
 
 
-def _draw_figures(analysis: "Analysis", *, dpi: float = 150.0) -> dict[str, dict[str, Any]]:
+def _draw_figures(analysis: "Analysis", *, dpi: float = 150.0,
+                  empty_svg: bool = True) -> dict[str, dict[str, Any]]:
     """Every figure drawn: ``{name: {"svg", "empty" (the empty state's message or None),
-    "frame" (the read-out's data-frame or None)}}``."""
+    "frame" (the read-out's data-frame or None)}}``. Without ``empty_svg`` an empty state is
+    not rendered (``"svg"`` is None): the report shows its message as one line of text."""
     from . import plots
     from ._figure import EMPTY_GID
     from .readout import frame
@@ -170,6 +172,10 @@ def _draw_figures(analysis: "Analysis", *, dpi: float = 150.0) -> dict[str, dict
         if ax.get_gid() == EMPTY_GID:
             message = next((t.get_text() for t in ax.texts if t.get_text()), "Nothing to show.")
         got: dict[str, Any] = {}
+        if message is not None and not empty_svg:
+            ax.figure.clear()
+            out[name] = {"svg": None, "empty": message, "frame": None}
+            continue
 
         def keep(fig, ax=ax, got=got, name=name):
             if name in _READOUT_ROLES and ax.get_gid() != EMPTY_GID:
@@ -325,7 +331,7 @@ def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
     from .readout import data_json, page_script
 
     name, subtitle = _header(analysis)
-    figs = _draw_figures(analysis)
+    figs = _draw_figures(analysis, empty_svg=False)
     captions = {n: c for n, _f, c in plots.FIGURES}
     interactive = any(f["frame"] for f in figs.values())
 
