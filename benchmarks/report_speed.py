@@ -43,7 +43,8 @@ def _run(args: list[str], checkout: Path = ROOT) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "trailtech", *args], check=True, env=env,
+    # Run from the checkout: ``python -m`` puts the working folder first on sys.path.
+    subprocess.run([sys.executable, "-m", "trailtech", *args], check=True, env=env, cwd=checkout,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(c / "trailtech")], check=False)
     with tempfile.TemporaryDirectory(prefix="tt-report-speed-") as tmp:
         folder = Path(tmp)
-        path = args.file or (DEFAULT if DEFAULT.is_file() else _simulated(folder))
+        path = (args.file or (DEFAULT if DEFAULT.is_file() else _simulated(folder))).resolve()
         out = folder / "report.html"
         for c in checkouts:  # warm the file cache and font cache
             _run(["report", str(path), "-o", str(out)], c)

@@ -15,8 +15,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from ..result import Analysis
+    from .hillshade import Hillshade
 
-__all__ = ["elevation_profile", "route_map"]
+__all__ = ["elevation_profile", "route_map", "TERRAIN_GID"]
+
+#: ``gid`` of the route map's shaded relief (its SVG group's id ends with it).
+TERRAIN_GID = "terrain"
 
 
 def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
@@ -93,12 +97,14 @@ def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axe
     return ax
 
 
-def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
+def route_map(analysis: "Analysis", ax: Optional["Axes"] = None, *,
+              terrain: Optional["Hillshade"] = None) -> "Axes":
     """The route in local metres at equal aspect, descents coloured by technicality.
 
     The positions are the timeline's ``x_m``/``y_m``: east and north of the route's centroid
     in the local projection the preparation made once. Start and finish are marked; numbered
-    badges mark line-practice candidates at their start.
+    badges mark line-practice candidates at their start. With ``terrain`` the route lies on
+    its shaded relief (the report's offline map when terrain tiles are configured).
 
     Parameters
     ----------
@@ -107,6 +113,8 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
         ``line_practice`` (rank, start_m, end_m, start_lat, start_lon).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new 5.2 x 4.8 in figure when omitted.
+    terrain : Hillshade, optional
+        Shaded relief in the same local metres (:func:`trailtech.report.hillshade.route_hillshade`).
 
     Returns
     -------
@@ -126,8 +134,12 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     scale, unit = map_scale_m(x, y)  # the read-out places its marker in the same unit
     xs, ys = x / scale, y / scale
 
-    ax.plot(xs, ys, color=style.TRACK_COLOR, lw=1.4, zorder=1, solid_joinstyle="round")
-    handles: list[Any] = [Line2D([], [], color=style.TRACK_COLOR, lw=1.4, label="route")]
+    # On shaded relief the pale route would vanish: it is drawn dark there.
+    route_color = style.PROFILE_EDGE if terrain is not None else style.TRACK_COLOR
+    ax.plot(xs, ys, color=route_color, lw=1.4, zorder=1, solid_joinstyle="round")
+    handles: list[Any] = [Line2D([], [], color=route_color, lw=1.4, label="route")]
+    if terrain is not None:
+        handles.append(_draw_terrain(ax, terrain, scale))
     tech = draw.col(tl, "technicality")
     on = ok & np.isfinite(tech)
     if on.any():
@@ -165,6 +177,10 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
                           dx_pt=[0.0, 16.0, -16.0, 32.0, -32.0][i % 5])
         handles.append(Line2D([], [], color=style.CANDIDATE, lw=3.5, label="practice #"))
 
+    if terrain is not None:  # the route with a margin, not the whole square of relief
+        pad = 0.06 * max(np.ptp(xs[ok]), np.ptp(ys[ok]))
+        ax.set_xlim(np.min(xs[ok]) - pad, np.max(xs[ok]) + pad, auto=True)
+        ax.set_ylim(np.min(ys[ok]) - pad, np.max(ys[ok]) + pad, auto=True)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel(f"east [{unit}]")
     ax.set_ylabel(f"north [{unit}]")
@@ -172,6 +188,21 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     ax.grid(True, color="#EEEEEE", lw=0.6, zorder=0)
     draw.finish(ax, title)
     return ax
+
+
+def _draw_terrain(ax: "Axes", terrain: "Hillshade", scale: float) -> Any:
+    """The shaded relief under the route, in the map's unit (``scale`` m per unit); returns
+    its legend handle."""
+    from matplotlib.patches import Patch
+
+    # Unsampled ("none"): the SVG holds the grid's own pixels, which the report's CSS lets
+    # the browser smooth (matplotlib asks for crisp pixels).
+    image = ax.imshow(terrain.shade, cmap="gray", vmin=0.0, vmax=1.0, alpha=0.55, origin="lower",
+                      interpolation="none", zorder=0,
+                      extent=(terrain.x_m[0] / scale, terrain.x_m[1] / scale,
+                              terrain.y_m[0] / scale, terrain.y_m[1] / scale))
+    image.set_gid(TERRAIN_GID)
+    return Patch(facecolor="#A8A8A8", label="terrain (DEM hillshade)")
 
 
 def _gait_strip(ax: "Axes", analysis: "Analysis", strip_y: float, strip_h: float) -> list[Any]:
