@@ -81,10 +81,13 @@ def _probe(html: str, tmp_path: Path, width: int) -> dict:
 
 
 def _check(path: Path, tmp_path: Path) -> None:
-    html = render_report(trailtech.analyze(path))
+    _check_html(render_report(trailtech.analyze(path)), path.name, tmp_path)
+
+
+def _check_html(html: str, name: str, tmp_path: Path, *, offline: bool = False) -> None:
     for width in (1280, 390):
         r = _probe(html, tmp_path, width)
-        where = f"{path.name} at {width} px"
+        where = f"{name} at {width} px"
         assert r["scroll"][0] <= r["scroll"][1], f"{where}: horizontal scroll {r['scroll']}"
         assert r["overlaps"] == [], f"{where}: overlapping text {r['overlaps'][:5]}"
         assert r["cut"] == [], f"{where}: text cut off at a figure's edge {r['cut'][:5]}"
@@ -96,8 +99,8 @@ def _check(path: Path, tmp_path: Path) -> None:
         assert r["marks"] and r["marks"][0], f"{where}: no mark on the profile"
         assert r["requests"] == [], f"{where}: network requests before the map was asked for"
         # The map button appears once the script runs (it is not pressed here: no test
-        # should fetch OpenStreetMap tiles).
-        assert r["mapButton"], f"{where}: no map button"
+        # should fetch OpenStreetMap tiles); an --offline report has none.
+        assert r["mapButton"] != offline, f"{where}: map button {'shown offline' if offline else 'missing'}"
 
 
 def test_browser_sample_track(tmp_path):
@@ -110,3 +113,17 @@ def test_browser_real_files(name, tmp_path):
     if not path.is_file():
         pytest.skip("real-track corpus not present")
     _check(path, tmp_path)
+
+
+def test_browser_offline_hillshade(tmp_path):
+    """The offline map on terrain tiles (the simulator's, for the sample's course)."""
+    from trailtech.config import AnalysisConfig
+    from trailtech.simulate import simulate_trail_run
+    from trailtech.simulate.dem import write_terrain_tiles
+
+    run = simulate_trail_run(0)
+    write_terrain_tiles(run.course, tmp_path / "dem", arcsec=3)
+    analysis = trailtech.analyze(run.track, AnalysisConfig(dem_dir=str(tmp_path / "dem")))
+    html = render_report(analysis, offline=True)
+    assert 'id="f1-route-map-terrain"' in html
+    _check_html(html, "simulated run on simulated terrain tiles, --offline", tmp_path, offline=True)

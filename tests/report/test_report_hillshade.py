@@ -154,3 +154,19 @@ def test_report_hillshade_of_a_real_srtm_tile(sim_run):
     assert shade is not None and shade.coverage == 1.0
     # Mountains: slopes in light and in shadow, not the even grey of a plain.
     assert np.nanpercentile(shade.shade, 95) - np.nanpercentile(shade.shade, 5) > 0.3
+
+
+def test_cli_report_dem_offline_draws_the_hillshade(sim_tiles, tmp_path, capsys):
+    """``trailtech report FILE --dem DIR --offline``: what the README shows."""
+    from trailtech.cli import main
+    from trailtech.io.gpx_write import to_gpx
+    from trailtech.simulate import simulate_trail_run
+
+    gpx = tmp_path / "run.gpx"
+    gpx.write_bytes(to_gpx(simulate_trail_run(0).track))
+    out = tmp_path / "run.html"
+    assert main(["report", str(gpx), "--dem", str(sim_tiles), "--offline", "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert 'id="f1-route-map-terrain"' in text and "tile.openstreetmap.org" not in text
+    assert main(["report", str(gpx), "--offline", "-o", str(out)]) == 0
+    assert "route-map-terrain" not in out.read_text(encoding="utf-8")
