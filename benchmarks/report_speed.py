@@ -67,12 +67,46 @@ def _line(what: str, times: list[float], json_: list[float]) -> str:
             f"ratio to json {statistics.median(ratio):.2f}")
 
 
+#: One report's stages, timed in one process [CPU s] (``--stages``).
+_STAGES = r"""
+import sys, time, warnings
+warnings.simplefilter("ignore")
+T = time.process_time
+t0 = T()
+from trailtech.io import load
+from trailtech.pipeline import analyze
+analysis = analyze(load(sys.argv[1]))
+t1 = T()
+import matplotlib.figure, matplotlib.backends.backend_svg
+t2 = T()
+from trailtech.report import htmlkit, plots
+for k, (name, draw, _c) in enumerate(plots.FIGURES):
+    ax = draw(analysis)
+    htmlkit.figure_svg(ax.figure, prefix=f"f{k}")
+t3 = T()
+from trailtech.report.html import render_report
+render_report(analysis)
+t4 = T()
+print(f"  import, read, analyse {t1 - t0:.2f} s; import matplotlib {t2 - t1:.2f} s; "
+      f"six figures {t3 - t2:.2f} s; a second whole render_report {t4 - t3:.2f} s")
+"""
+
+
+def _stages(path: Path, checkout: Path) -> str:
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    out = subprocess.run([sys.executable, "-c", _STAGES, str(path)], env=env, cwd=checkout,
+                         capture_output=True, text=True, check=True)
+    return f"stages ({checkout}):\n{out.stdout.rstrip()}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("file", nargs="?", type=Path, default=None)
     ap.add_argument("--pairs", type=int, default=7, help="rounds (default 7)")
     ap.add_argument("--baseline", type=Path, default=None, metavar="DIR",
                     help="another checkout whose report is timed in the same rounds")
+    ap.add_argument("--stages", action="store_true",
+                    help="also time a report's stages in one process (CPU), once per checkout")
     args = ap.parse_args(argv)
     checkouts = [ROOT] + ([args.baseline.resolve()] if args.baseline else [])
     for c in checkouts:
@@ -89,8 +123,12 @@ def main(argv: list[str] | None = None) -> int:
             for k, c in enumerate(checkouts):
                 report[k].append(_run(["report", str(path), "-o", str(out)], c))
             json_.append(_run(["analyze", "--json", str(path)]))
+        stages = [_stages(path, c) for c in checkouts] if args.stages else []
     print(f"file: {path.name}  rounds: {args.pairs}  cores: {os.cpu_count()}  "
           f"load: {os.getloadavg()[0]:.1f}")
+    for text in stages:
+        print(text)
+
     for k, what in ((1, "CPU (user+sys)"), (0, "wall")):
         js = [j[k] for j in json_]
         print(f"{what}: analyze --json median {statistics.median(js):.2f} s (min {min(js):.2f})")
