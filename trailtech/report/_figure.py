@@ -94,8 +94,9 @@ def _legend_size_pt(labels: list[str], ncol: int, size: float, *, handlelength: 
 
 def _legend_box_pt(leg: Any) -> tuple[float, float]:
     """Width and height [pt] of a legend as drawn (estimated from its texts)."""
-    return _legend_size_pt([t.get_text() for t in leg.get_texts()], max(int(leg._ncols), 1),
-                           leg._fontsize, handlelength=leg.handlelength,
+    # matplotlib keeps the column count and font size private: read them defensively.
+    return _legend_size_pt([t.get_text() for t in leg.get_texts()], max(int(getattr(leg, "_ncols", 1)), 1),
+                           getattr(leg, "_fontsize", style.SMALL_SIZE), handlelength=leg.handlelength,
                            handletextpad=leg.handletextpad, columnspacing=leg.columnspacing,
                            borderpad=leg.borderpad, labelspacing=leg.labelspacing)
 
