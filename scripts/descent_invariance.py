@@ -16,8 +16,10 @@ Measures, and prints as a Markdown table:
 * **retest**: the same trail run twice with the same behaviour (another seed of the runner's
   irregularity and the sensor noise): max |change|.
 
-Descents are matched across recordings by time: the largest overlap, at least half the
-original descent's duration.
+Descents are matched across recordings by time: the largest overlap, at least half of both
+descents' durations (until 2026-12-06 only half of the original's, so a descent merged with
+its neighbour into one three times as long counted as found again, and its score change was
+the merge's, not the score's).
 
 Usage::
 
@@ -67,13 +69,17 @@ def _practice_spans(a) -> list[tuple[float, float]]:
 
 
 def _match(t0: float, t1: float, spans: list[tuple[float, float]]) -> int:
-    """Index of the span overlapping [t0, t1] most, if by at least half its duration; else -1."""
+    """Index of the span overlapping [t0, t1] most, if the overlap is at least half of both
+    durations (the same descent, not a longer one that swallowed it with its neighbours);
+    else -1."""
     best, k = 0.0, -1
     for i, (a, b) in enumerate(spans):
         ov = min(b, t1) - max(a, t0)
         if ov > best:
             best, k = ov, i
-    return k if best >= 0.5 * (t1 - t0) else -1
+    if k < 0 or best < 0.5 * (t1 - t0) or best < 0.5 * (spans[k][1] - spans[k][0]):
+        return -1
+    return k
 
 
 def _compare(a, b) -> dict:

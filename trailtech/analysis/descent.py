@@ -51,6 +51,7 @@ from ..processing.stats import median
 
 __all__ = [
     "ramp",
+    "midmean",
     "robust_cv",
     "braking_events",
     "braking_work_j_per_kg_m",
@@ -88,6 +89,22 @@ def ramp(x, poor: float, good: float):
     x = np.asarray(x, dtype=float)
     with np.errstate(invalid="ignore"):
         return np.clip((x - poor) / (good - poor), 0.0, 1.0)
+
+
+def midmean(x: np.ndarray) -> float:
+    """Interquartile mean: the mean of the values between the quartiles (NaN when empty).
+
+    As robust as the median to a few dropouts, but continuous: a watch writes cadence in whole
+    strides/min (2 spm steps), so the median of a 1 s descent jumps by whole steps while the
+    median of the same descent recorded sparsely (interpolated between samples) does not.
+    """
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return float("nan")
+    q1, q3 = np.percentile(x, [25, 75])
+    mid = x[(x >= q1) & (x <= q3)]
+    return float(np.mean(mid))
 
 
 def robust_cv(x: np.ndarray, *, min_samples: int = 5) -> float:
@@ -281,7 +298,8 @@ class DescentMetrics:
     speed_mps : float
         Median moving speed [m/s].
     cadence_spm, cadence_delta_spm : float
-        Median running cadence, and it minus the flat cadence (M1) [steps/min].
+        Running cadence (interquartile mean, :func:`midmean`), and it minus the flat cadence
+        (M1) [steps/min].
     cadence_cv, speed_cv : float
         Robust CVs of cadence (M2) and speed (M3) [-].
     braking_events : int
@@ -388,7 +406,7 @@ def descent_metrics(
     v = np.asarray(speed_mps, dtype=float)
     mv = np.asarray(moving, dtype=bool)
     rn = np.asarray(running, dtype=bool) & mv
-    use = rn if rn.sum() >= 10 else mv  # hiked descents: judge what there is
+    use = rn if rn.sum() >= 10 else mv  # hiked descents: judge what there is (.stretch.running_rows)
     nan = float("nan")
     cad_med = cad_cv = cad_delta = stride_ratio = nan
     c_all = None
@@ -399,7 +417,7 @@ def descent_metrics(
         c = c_all[use]
         c = c[np.isfinite(c) & (c > 0)]
         if c.size >= 5:
-            cad_med = float(median(c))
+            cad_med = midmean(c)
             cad_cv = cadence_steadiness_cv(c_all, use)
             if flat_cadence_spm is not None and np.isfinite(flat_cadence_spm):
                 cad_delta = cad_med - float(flat_cadence_spm)

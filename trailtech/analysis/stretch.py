@@ -15,11 +15,14 @@ from ..processing.stats import median
 from ..timeline import GAIT_RUN, GAIT_STOP, Timeline
 from . import descent as dsc
 from . import terrain as tr
-from .baseline import RunningBaseline, flat_stride_m
+from .baseline import RunningBaseline
 from .tables import DESCENT_COLUMNS, time_at
 
 __all__ = ["score_stretch", "pass_rows", "foot_share", "pass_control_score",
-           "technicality_along_rows"]
+           "technicality_along_rows", "flat_stride_near_m", "running_rows"]
+
+#: Flat running rows a step-length reference is taken from: the nearest in speed [rows].
+FLAT_STRIDE_NEAREST_ROWS = 60
 
 
 def _none(x) -> Optional[float]:
@@ -28,6 +31,37 @@ def _none(x) -> Optional[float]:
 
 def _has_elevation(timeline: Timeline) -> bool:
     return bool(np.count_nonzero(np.isfinite(timeline.elevation_m)) >= 2)
+
+
+def running_rows(moving: np.ndarray, running: np.ndarray) -> np.ndarray:
+    """The rows a stretch is judged on: the running rows, or every moving row when fewer than
+    10 rows run (a hiked descent is judged on what there is). Every part of the score and the
+    speed the flat step length is looked up at come from the same rows."""
+    rn = np.asarray(running, bool) & np.asarray(moving, bool)
+    return rn if rn.sum() >= 10 else np.asarray(moving, bool)
+
+
+def flat_stride_near_m(baseline: RunningBaseline, speed_mps: float, *,
+                       nearest_rows: int = FLAT_STRIDE_NEAREST_ROWS) -> Optional[float]:
+    """The runner's flat step length at ``speed_mps``: median over the ``nearest_rows`` flat
+    running rows closest in speed [m] (None without cadence, under 30 flat rows, or no speed).
+
+    Step length grows with speed, so the reference must be taken at the stretch's own speed.
+    Taking the nearest rows (rather than the rows within a fixed speed band, falling back to
+    all rows when the band holds too few) moves the reference continuously with the speed:
+    a band's cut-off flipped the stride part of one real descent from 0.32 to 1.00 when smart
+    recording moved its median speed by 0.02 m/s (issue 14).
+    """
+    if not baseline.has_cadence or not np.isfinite(speed_mps):
+        return None
+    v, s = baseline.stride_speed_mps, baseline.stride_m
+    ok = np.isfinite(v) & np.isfinite(s)
+    if np.count_nonzero(ok) < 30:
+        return None
+    v, s = v[ok], s[ok]
+    k = min(v.size, int(nearest_rows))
+    near = np.argpartition(np.abs(v - speed_mps), k - 1)[:k]
+    return float(median(s[near]))
 
 
 def _recording_dense_share(timeline: Timeline, rows: slice, config: AnalysisConfig) -> float:
@@ -78,11 +112,15 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
     cad = timeline.cadence_spm[sl] if baseline.has_cadence else None
     v_exp = None if baseline.expected_speed_mps is None else baseline.expected_speed_mps[sl]
     vs = v[sl]
-    vmed = float(median(vs[mv])) if mv.any() else np.nan
+    use = running_rows(mv, gait == GAIT_RUN)
+    # The flat step length at the speed of the rows the stride is measured on (not the moving
+    # median, which a walked stretch inside the descent pulls down).
+    vuse = vs[use & np.isfinite(vs)]
+    vrun = float(median(vuse)) if vuse.size else np.nan
     grade = timeline.grade_pct[sl] / 100.0
     m = dsc.descent_metrics(
         vs, cad, mv, gait == GAIT_RUN, length_m=length, drop_m=drop,
-        flat_cadence_spm=_none(baseline.flat_cadence_spm), flat_stride_m=flat_stride_m(baseline, vmed),
+        flat_cadence_spm=_none(baseline.flat_cadence_spm), flat_stride_m=flat_stride_near_m(baseline, vrun),
         expected_speed_mps=v_exp, braking_drop_mps=cfg.braking_drop_mps,
         braking_window_samples=max(1, int(round(cfg.braking_window_s / cfg.time_grid_s))),
         grade=grade, heart_rate_bpm=timeline.heart_rate_bpm[sl],

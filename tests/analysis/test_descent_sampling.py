@@ -1,0 +1,80 @@
+"""Issue 14 item 5: the descent parts give the same answer however the watch recorded."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+
+from trailtech.analysis import descent as dsc
+from trailtech.analysis.baseline import RunningBaseline, flat_stride_m, running_baseline
+from trailtech.analysis.gait import classify_gait, row_dt_s
+from trailtech.analysis.stretch import flat_stride_near_m, score_stretch
+from trailtech.config import AnalysisConfig
+from trailtech.prepare import prepare
+from trailtech.simulate.skill import simulate_descent
+from trailtech.timeline import GAIT_HIKE, GAIT_RUN
+
+
+def _baseline(speed_mps, stride_m) -> RunningBaseline:
+    return RunningBaseline(has_cadence=True, flat_cadence_spm=170.0, flat_cadence_band=0.02,
+                           flat_speed_mps=3.0, expected_speed_mps=None,
+                           stride_speed_mps=np.asarray(speed_mps, float), stride_m=np.asarray(stride_m, float))
+
+
+def test_flat_stride_reference_moves_continuously_with_speed():
+    # Flat running at 2.5 m/s (0.9 m steps) and 4.0 m/s (1.3 m), a few rows at 3.3 m/s.
+    v = np.r_[np.full(200, 2.5), np.full(20, 3.3), np.full(200, 4.0)]
+    s = np.r_[np.full(200, 0.9), np.full(20, 1.1), np.full(200, 1.3)]
+    b = _baseline(v, s)
+    # The fixed +-0.3 m/s band with its all-rows fallback jumps for a 0.02 m/s change ...
+    assert flat_stride_m(b, 2.79) == pytest.approx(0.9)
+    assert flat_stride_m(b, 2.81) == pytest.approx(1.1)
+    # ... the nearest rows in speed do not.
+    assert flat_stride_near_m(b, 2.79) == pytest.approx(flat_stride_near_m(b, 2.81))
+    assert flat_stride_near_m(b, 2.6) == pytest.approx(0.9)
+    assert flat_stride_near_m(b, 3.9) == pytest.approx(1.3)
+    assert flat_stride_near_m(_baseline(v[:20], s[:20]), 3.0) is None
+    assert flat_stride_near_m(b, float("nan")) is None
+
+
+def test_stride_reference_is_taken_at_the_running_speed_not_the_walk_diluted_one():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        run = simulate_descent(0, control=True, terrain="smooth")
+        cfg = AnalysisConfig()
+        p = prepare(run.track, cfg)
+    tl = p.timeline.with_gait(classify_gait(p.timeline, cfg).codes)
+    sec = [s for s in run.truth.sections if s.kind != "flat"]
+    a_m, b_m = sec[0].start_m + 50, sec[-1].end_m - 50
+    rows = tl.rows(a_m, b_m)
+    # Over half of the descent walked at half the speed.
+    gait = tl.gait.copy()
+    v = tl.speed_mps.copy()
+    walk = np.arange(rows.start, rows.start + 11 * (rows.stop - rows.start) // 20)
+    gait[walk] = GAIT_HIKE
+    v[walk] *= 0.5
+    tl = dataclasses.replace(tl, gait=gait, speed_mps=v)
+    base = running_baseline(tl, cfg, has_cadence=True)
+    # Flat steps that lengthen with speed: 0.3 s x speed.
+    speeds = np.linspace(1.0, 5.0, 400)
+    base = dataclasses.replace(base, stride_speed_mps=speeds, stride_m=0.3 * speeds)
+    row = score_stretch(tl, rows, base, cfg, start_m=a_m, end_m=b_m, row_dt_s=row_dt_s(tl.elapsed_s))
+    run_rows = (tl.gait[rows] == GAIT_RUN) & np.isfinite(tl.speed_mps[rows])
+    v_run = float(np.median(tl.speed_mps[rows][run_rows]))
+    step = v_run / (row["cadence_spm"] / 60.0)
+    assert row["stride_ratio"] == pytest.approx(step / flat_stride_near_m(base, v_run), rel=1e-9)
+    assert row["stride_ratio"] == pytest.approx(step / (0.3 * v_run), rel=0.03)
+
+
+def test_midmean_is_continuous_where_the_median_of_whole_steps_jumps():
+    base = np.r_[np.full(50, 170.0), np.full(50, 172.0)]
+    # One sample moving from one side of the middle to the other moves the median by a whole
+    # 2 spm step; the interquartile mean by 1/50 of it.
+    a, b = np.r_[base, 170.0], np.r_[base, 172.0]
+    assert np.median(b) - np.median(a) == pytest.approx(2.0)
+    assert dsc.midmean(b) - dsc.midmean(a) < 0.1
+    assert dsc.midmean(np.r_[np.full(20, 170.0), 40.0, 250.0]) == pytest.approx(170.0)
+    assert np.isnan(dsc.midmean(np.array([np.nan])))
