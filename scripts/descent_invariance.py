@@ -6,7 +6,8 @@ Measures, and prints as a Markdown table:
   in smart-recording mode would (:func:`trailtech.simulate.skill.smart_recording`: a point on a
   turn, a speed or heart-rate change, at least every 10 s). Share of the scored descents found
   and scored again; per-descent |change| of the score (p90, max); share of the line-practice
-  candidates kept.
+  candidates kept. For reference, the same between two smart recordings of the same run (the
+  resolution of sparse data itself).
 * **format**: every real 1 s running FIT file with cadence against the GPX written from it
   (:func:`trailtech.io.gpx_write.to_gpx`): share found again, |change| median and p90.
 * **pairs**: the real same-activity pairs rank their descents the same way.
@@ -109,7 +110,13 @@ def _one_real(path: str) -> dict:
         track = trailtech.load(path)
         base = trailtech.analyze(track)
         smart = track.__class__(samples=smart_recording(track.samples), meta=track.meta)
-        out["recording"] = _compare(base, trailtech.analyze(smart))
+        smart_a = trailtech.analyze(smart)
+        out["recording"] = _compare(base, smart_a)
+        # The resolution of sparse data itself: another smart recording of the same run (a
+        # 9 s longest interval, 0.45 m/s speed rule, starting one sample later).
+        other = track.__class__(samples=smart_recording(track.samples.iloc[1:], max_interval_s=9.0,
+                                                        speed_change_mps=0.45), meta=track.meta)
+        out["smart_vs_smart"] = _compare(smart_a, trailtech.analyze(other))
         if path.lower().endswith(".fit"):
             gpx = trailtech.load(to_gpx(track))
             out["format"] = _compare(base, trailtech.analyze(gpx))
@@ -245,6 +252,8 @@ def main(argv=None) -> int:
         res["recording"] = {"files": len(rec), "scored": sc, "found": fo, "p90": _pct(d, 90),
                             "max": float(np.max(np.abs(d))) if d.size else float("nan"),
                             "practice": pr, "practice_kept": pk, "errors": [r for r in real if "error" in r]}
+        ss = np.concatenate([r["smart_vs_smart"]["deltas"] for r in ok]) if ok else np.zeros(0)
+        res["smart_vs_smart"] = {"p90": _pct(ss, 90), "max": float(np.max(np.abs(ss))) if ss.size else float("nan")}
         fmt = [r["format"] for r in ok if "format" in r]
         f = np.concatenate([x["deltas"] for x in fmt]) if fmt else np.zeros(0)
         fs, ff = sum(x["scored"] for x in fmt), sum(x["found"] for x in fmt)
@@ -254,6 +263,8 @@ def main(argv=None) -> int:
              f"{100 * fo / max(sc, 1):.0f} %"),
             ("recording: abs change of the score, p90 / max", "<= 5 / <= 12",
              f"{res['recording']['p90']:.1f} / {res['recording']['max']:.1f}"),
+            ("recording, reference: two smart recordings of the same run, abs change p90 / max", "(resolution)",
+             f"{res['smart_vs_smart']['p90']:.1f} / {res['smart_vs_smart']['max']:.1f}"),
             (f"recording: line-practice candidates kept ({pr})", ">= 90 %", f"{100 * pk / max(pr, 1):.0f} %"),
             (f"format FIT -> GPX: scored descents found again ({len(fmt)} files, {fs} descents)", ">= 90 %",
              f"{100 * ff / max(fs, 1):.0f} %"),

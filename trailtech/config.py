@@ -138,6 +138,8 @@ class AnalysisConfig:
     pitch_min_length_m: float = _f(100.0, "issue 14 [H]: steep or technical pitches of >= ~100 m inside a long descent are scored on their own", 20, 2000)
     pitch_max_grade: float = _f(-0.15, "issue 14 [H]: a pitch is steep at grade <= -15 % (science.md 3B M6: shorter steps on g <= -0.15)", -1, 0)
     technical_max_grade: float = _f(-0.08, "science.md 3D: technical descents have mean grade <= -0.08 [H]", -1, 0)
+    steadiness_prior_s: float = _f(50.0, "issue 14 [H]: a stretch's cadence steadiness leans on the runner's own steadiness on this run's downhill running with the weight of 50 s of running (empirical-Bayes shrinkage); two smart recordings of the same real run disagreed by p90 5.9 / max 11.9 points, mostly in this part, from a short stretch's few samples", 0, 3600)
+    steadiness_reference_max_grade: float = _f(-0.05, "issue 14 [H]: the runner's steadiness reference is their running on grades <= -5 %", -1, 0)
 
     # --- line practice and repeats (science.md 3E and topic 6) ---
     practice_min_length_m: float = _f(60.0, "science.md 3E [H]", 10, 2000)

@@ -78,3 +78,34 @@ def test_midmean_is_continuous_where_the_median_of_whole_steps_jumps():
     assert dsc.midmean(b) - dsc.midmean(a) < 0.1
     assert dsc.midmean(np.r_[np.full(20, 170.0), 40.0, 250.0]) == pytest.approx(170.0)
     assert np.isnan(dsc.midmean(np.array([np.nan])))
+
+
+def test_steadiness_reference_is_the_median_of_minute_blocks():
+    rng = np.random.default_rng(1)
+    # Two descents at different cadence levels, each steady within itself: the level change
+    # between them is not unsteadiness.
+    c = np.r_[170 + rng.normal(0, 1, 300), np.full(50, np.nan), 180 + rng.normal(0, 1, 300)]
+    rows = np.isfinite(c)
+    ref = dsc.steadiness_reference_cv(c, rows, block_rows=60)
+    assert ref < 0.005
+    assert dsc.cadence_steadiness_cv(c, rows) > 4 * ref
+    assert np.isnan(dsc.steadiness_reference_cv(c, np.zeros(c.size, bool)))
+
+
+def test_short_stretch_steadiness_leans_on_the_runners_own_reference():
+    rng = np.random.default_rng(2)
+    n = 40
+    c = 170 + np.repeat(rng.normal(0, 6, n // 5), 5)  # an unsteady 40 s stretch
+    kw = dict(moving=np.ones(n, bool), running=np.ones(n, bool), length_m=120.0, drop_m=20.0,
+              flat_cadence_spm=168.0)
+    own = dsc.descent_metrics(np.full(n, 3.0), c, **kw).cadence_cv
+    ref = 0.01
+    m = dsc.descent_metrics(np.full(n, 3.0), c, cadence_cv_reference=ref, cadence_cv_prior_rows=50.0, **kw)
+    assert m.cadence_cv == pytest.approx((n * own + 50 * ref) / (n + 50))
+    # A long stretch stands on its own.
+    c_long = np.tile(c, 20)
+    kw_long = dict(kw, moving=np.ones(20 * n, bool), running=np.ones(20 * n, bool))
+    own_long = dsc.descent_metrics(np.full(20 * n, 3.0), c_long, **kw_long).cadence_cv
+    m_long = dsc.descent_metrics(np.full(20 * n, 3.0), c_long, cadence_cv_reference=ref,
+                                 cadence_cv_prior_rows=50.0, **kw_long).cadence_cv
+    assert abs(m_long - own_long) < 0.06 * abs(own_long - ref)

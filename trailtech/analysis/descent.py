@@ -65,6 +65,7 @@ __all__ = [
     "sample_interval_s",
     "sample_knots",
     "cadence_steadiness_cv",
+    "steadiness_reference_cv",
     "dense_share",
     "stride_target",
     "PART_COLUMNS",
@@ -272,6 +273,33 @@ def cadence_steadiness_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, window_r
     return float((q3 - q1) / 1.349 / med) if med > 0 else float("nan")
 
 
+def steadiness_reference_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, block_rows: int = 60,
+                            window_rows: int = 5) -> float:
+    """The runner's typical cadence steadiness over ``rows`` (e.g. all their downhill running in
+    the activity): median of :func:`cadence_steadiness_cv` over consecutive blocks of
+    ``block_rows`` rows of each run of ``rows`` [-] (NaN without a block of 30 rows or more).
+
+    Blocks keep the spread within a minute of running, so a change of cadence between one
+    descent and the next (another grade, another speed) does not read as unsteadiness.
+    """
+    m = np.asarray(rows, bool)
+    c = np.asarray(cadence_spm, float)
+    edges = np.diff(np.r_[0, m.astype(np.int8), 0])
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    vals = []
+    for a, b in zip(starts, stops):
+        for k in range(a, b, block_rows):
+            e = min(b, k + block_rows)
+            if e - k < block_rows // 2:
+                continue
+            sel = np.zeros(c.size, bool)
+            sel[k:e] = True
+            x = cadence_steadiness_cv(c, sel, window_rows=window_rows)
+            if np.isfinite(x):
+                vals.append(x)
+    return float(median(np.asarray(vals))) if vals else float("nan")
+
+
 def stride_target(grade: float) -> float:
     """Target step length over the flat step length on mean grade ``grade`` [-]: 1.10 at -5 %,
     falling linearly to 1.00 at -15 % and steeper (shorter strides on steeper ground)."""
@@ -362,6 +390,8 @@ def descent_metrics(
     speed_noise: Optional[float] = None,
     max_braking_interval_s: float = 3.0,
     recording_dense_share: Optional[float] = None,
+    cadence_cv_reference: Optional[float] = None,
+    cadence_cv_prior_rows: float = 0.0,
 ) -> DescentMetrics:
     """The components M1-M7 of one descent (rows of the 1 Hz timeline inside it).
 
@@ -398,6 +428,12 @@ def descent_metrics(
         :func:`dense_share` of the recording around the stretch (the stretch's own when None):
         a smart-recording watch that wrote no point inside a steady descent saw no speed
         change there, which is itself a measurement.
+    cadence_cv_reference, cadence_cv_prior_rows : float or None, float
+        The runner's own steadiness on this run's downhill running
+        (:func:`steadiness_reference_cv`) and the weight it gets, in rows: the stretch's
+        steadiness is ``(n·own + prior·reference) / (n + prior)`` over its ``n`` running rows
+        with cadence (empirical-Bayes shrinkage: a short stretch's spread, from a few samples,
+        leans on the runner's usual one; a long one stands on its own).
 
     Returns
     -------
@@ -419,6 +455,10 @@ def descent_metrics(
         if c.size >= 5:
             cad_med = midmean(c)
             cad_cv = cadence_steadiness_cv(c_all, use)
+            if (cadence_cv_reference is not None and np.isfinite(cadence_cv_reference)
+                    and np.isfinite(cad_cv) and cadence_cv_prior_rows > 0):
+                cad_cv = float((c.size * cad_cv + cadence_cv_prior_rows * cadence_cv_reference)
+                               / (c.size + cadence_cv_prior_rows))
             if flat_cadence_spm is not None and np.isfinite(flat_cadence_spm):
                 cad_delta = cad_med - float(flat_cadence_spm)
             if flat_stride_m and np.isfinite(flat_stride_m):

@@ -19,7 +19,7 @@ from .baseline import RunningBaseline
 from .tables import DESCENT_COLUMNS, time_at
 
 __all__ = ["score_stretch", "pass_rows", "foot_share", "pass_control_score",
-           "technicality_along_rows", "flat_stride_near_m", "running_rows"]
+           "technicality_along_rows", "flat_stride_near_m", "running_rows", "steadiness_reference"]
 
 #: Flat running rows a step-length reference is taken from: the nearest in speed [rows].
 FLAT_STRIDE_NEAREST_ROWS = 60
@@ -70,6 +70,16 @@ def _recording_dense_share(timeline: Timeline, rows: slice, config: AnalysisConf
     w = slice(max(0, rows.start - pad), min(len(timeline), rows.stop + pad))
     knots = dsc.sample_knots(timeline.cadence_spm[w], timeline.heart_rate_bpm[w])
     return dsc.dense_share(knots, config.max_braking_interval_s, dt_s=config.time_grid_s)
+
+
+def steadiness_reference(timeline: Timeline, config: AnalysisConfig) -> float:
+    """The runner's cadence steadiness on this run's downhill running
+    (:func:`.descent.steadiness_reference_cv` over the running rows on grades at or below
+    ``config.steadiness_reference_max_grade``); NaN without cadence or such running."""
+    with np.errstate(invalid="ignore"):
+        down = (timeline.gait == GAIT_RUN) & (timeline.grade_pct / 100.0 <= config.steadiness_reference_max_grade)
+    block = max(2, int(round(60.0 / config.time_grid_s)))
+    return dsc.steadiness_reference_cv(timeline.cadence_spm, down, block_rows=block)
 
 
 def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, config: AnalysisConfig,
@@ -126,7 +136,9 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
         grade=grade, heart_rate_bpm=timeline.heart_rate_bpm[sl],
         braking_cadence_drop_spm=cfg.braking_cadence_drop_spm,
         braking_noise_factor=cfg.braking_noise_factor, max_braking_interval_s=cfg.max_braking_interval_s,
-        recording_dense_share=_recording_dense_share(timeline, sl, cfg))
+        recording_dense_share=_recording_dense_share(timeline, sl, cfg),
+        cadence_cv_reference=steadiness_reference(timeline, cfg) if cad is not None else None,
+        cadence_cv_prior_rows=cfg.steadiness_prior_s / cfg.time_grid_s)
     comps = tr.technicality_components(vs, cad, v_exp, mv, timeline.x_m[sl], timeline.y_m[sl], d[sl],
                                        mean_grade=m.mean_grade)
     tech = tr.technicality(comps)
