@@ -6,7 +6,8 @@ Measures, and prints as a Markdown table:
   in smart-recording mode would (:func:`trailtech.simulate.skill.smart_recording`: a point on a
   turn, a speed or heart-rate change, at least every 10 s). Share of the scored descents found
   and scored again; per-descent |change| of the score (p90, max); share of the line-practice
-  candidates kept. For reference, the same between two smart recordings of the same run (the
+  candidates kept (all those shown; weighted by their priority, so a candidate at the edge of
+  the list counts for little; and the top three found in the other's top three). For reference, the same between two smart recordings of the same run (the
   resolution of sparse data itself).
 * **format**: every real 1 s running FIT file with cadence against the GPX written from it
   (:func:`trailtech.io.gpx_write.to_gpx`): share found again, |change| median and p90.
@@ -39,6 +40,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+#: How many line-practice candidates count as "the top" (issue 14 item 7).
+TOP_PRACTICE = 3
+#: A line-practice candidate of at least this priority is clearly one (not at the list's edge).
+CLEAR_PRIORITY = 0.3
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -69,6 +74,11 @@ def _practice_spans(a) -> list[tuple[float, float]]:
             for r in a.line_practice.itertuples()]
 
 
+def _practice_priority(a) -> list[float]:
+    lp = a.line_practice
+    return [float(x) for x in lp["priority"]] if "priority" in lp else [1.0] * len(lp)
+
+
 def _match(t0: float, t1: float, spans: list[tuple[float, float]]) -> int:
     """Index of the span overlapping [t0, t1] most, if the overlap is at least half of both
     durations (the same descent, not a longer one that swallowed it with its neighbours);
@@ -95,9 +105,20 @@ def _compare(a, b) -> dict:
             found += 1
             deltas.append(sb[k]["score"] - x["score"])
     pa, pb = _practice_spans(a), _practice_spans(b)
-    kept = sum(_match(t0, t1, pb) >= 0 for t0, t1 in pa)
+    kept_each = [_match(t0, t1, pb) >= 0 for t0, t1 in pa]
+    kept = sum(kept_each)
+    prio = _practice_priority(a)
+    # The top candidates (what a runner acts on): the first TOP_PRACTICE of ``a`` found among
+    # the first TOP_PRACTICE of ``b``.
+    top_a, top_b = pa[:TOP_PRACTICE], pb[:TOP_PRACTICE]
+    top_kept = sum(_match(t0, t1, top_b) >= 0 for t0, t1 in top_a)
     return {"scored": len(scored), "found": found, "deltas": deltas, "practice": len(pa),
-            "practice_kept": kept, "order": [x["score"] for x in sa]}
+            "practice_kept": kept, "practice_top": len(top_a), "practice_top_kept": top_kept,
+            "practice_priority": float(sum(prio)),
+            "practice_priority_kept": float(sum(p for p, k in zip(prio, kept_each) if k)),
+            "practice_clear": sum(p >= CLEAR_PRIORITY for p in prio),
+            "practice_clear_kept": sum(k for p, k in zip(prio, kept_each) if p >= CLEAR_PRIORITY),
+            "order": [x["score"] for x in sa]}
 
 
 def _one_real(path: str) -> dict:
@@ -249,9 +270,14 @@ def main(argv=None) -> int:
         d = np.concatenate([x["deltas"] for x in rec]) if rec else np.zeros(0)
         sc, fo = sum(x["scored"] for x in rec), sum(x["found"] for x in rec)
         pr, pk = sum(x["practice"] for x in rec), sum(x["practice_kept"] for x in rec)
+        tp, tk = sum(x["practice_top"] for x in rec), sum(x["practice_top_kept"] for x in rec)
+        wp, wk = sum(x["practice_priority"] for x in rec), sum(x["practice_priority_kept"] for x in rec)
+        cp, ck = sum(x["practice_clear"] for x in rec), sum(x["practice_clear_kept"] for x in rec)
         res["recording"] = {"files": len(rec), "scored": sc, "found": fo, "p90": _pct(d, 90),
                             "max": float(np.max(np.abs(d))) if d.size else float("nan"),
-                            "practice": pr, "practice_kept": pk, "errors": [r for r in real if "error" in r]}
+                            "practice": pr, "practice_kept": pk,
+                            "practice_top": tp, "practice_top_kept": tk,
+                            "practice_priority_kept_pct": 100 * wk / max(wp, 1e-9), "errors": [r for r in real if "error" in r]}
         ss = np.concatenate([r["smart_vs_smart"]["deltas"] for r in ok]) if ok else np.zeros(0)
         res["smart_vs_smart"] = {"p90": _pct(ss, 90), "max": float(np.max(np.abs(ss))) if ss.size else float("nan")}
         fmt = [r["format"] for r in ok if "format" in r]
@@ -265,7 +291,13 @@ def main(argv=None) -> int:
              f"{res['recording']['p90']:.1f} / {res['recording']['max']:.1f}"),
             ("recording, reference: two smart recordings of the same run, abs change p90 / max", "(resolution)",
              f"{res['smart_vs_smart']['p90']:.1f} / {res['smart_vs_smart']['max']:.1f}"),
-            (f"recording: line-practice candidates kept ({pr})", ">= 90 %", f"{100 * pk / max(pr, 1):.0f} %"),
+            (f"recording: line-practice candidates kept, all shown ({pr})", ">= 90 %", f"{100 * pk / max(pr, 1):.0f} %"),
+            ("recording: line-practice candidates kept, weighted by priority", ">= 90 %",
+             f"{100 * wk / max(wp, 1e-9):.0f} %"),
+            (f"recording: line-practice candidates of priority >= {CLEAR_PRIORITY} kept ({cp})", ">= 90 %",
+             f"{100 * ck / max(cp, 1):.0f} %"),
+            (f"recording: line-practice top {TOP_PRACTICE} kept in the top {TOP_PRACTICE} ({tp})", ">= 90 %",
+             f"{100 * tk / max(tp, 1):.0f} %"),
             (f"format FIT -> GPX: scored descents found again ({len(fmt)} files, {fs} descents)", ">= 90 %",
              f"{100 * ff / max(fs, 1):.0f} %"),
             ("format FIT -> GPX: abs change, median / p90", "<= 2 / <= 6",

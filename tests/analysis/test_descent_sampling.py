@@ -109,3 +109,57 @@ def test_short_stretch_steadiness_leans_on_the_runners_own_reference():
     m_long = dsc.descent_metrics(np.full(20 * n, 3.0), c_long, cadence_cv_reference=ref,
                                  cadence_cv_prior_rows=50.0, **kw_long).cadence_cv
     assert abs(m_long - own_long) < 0.06 * abs(own_long - ref)
+
+
+def _stretch(**kw):
+    row = dict(start_m=0.0, end_m=200.0, length_m=200.0, drop_m=30.0, avg_grade_pct=-15.0,
+               control_score=30.0, technicality=0.7, time_lost_s=20.0, start_lat=45.0, start_lon=6.0,
+               end_lat=45.0, end_lon=6.001, braking_per_100m=0.0)
+    row.update(kw)
+    return row
+
+
+def test_practice_priority_moves_continuously_across_the_old_cut_offs():
+    import pandas as pd
+
+    from trailtech.analysis import practice as pr
+
+    for key, a, b in [("control_score", 59.9, 60.1), ("technicality", 0.499, 0.501),
+                      ("avg_grade_pct", -10.01, -9.99), ("length_m", 59.9, 60.1)]:
+        p = pr.practice_priority(pd.DataFrame([_stretch(**{key: a}), _stretch(**{key: b})]))
+        assert p[0] > 0.1 and p[1] > 0.1, key
+        assert abs(p[0] - p[1]) < 0.02, key
+    # The old filter dropped the stretch at 60.1 and kept the one at 59.9.
+    c = pr.select_candidates(pd.DataFrame([_stretch(control_score=59.9, start_m=0.0),
+                                           _stretch(control_score=60.1, start_m=500.0)]))
+    assert sorted(c["start_m"]) == [0.0, 500.0]
+    assert c["priority"].is_monotonic_decreasing
+    # Far from practice: no priority.
+    p = pr.practice_priority(pd.DataFrame([_stretch(control_score=90.0), _stretch(technicality=0.1),
+                                           _stretch(avg_grade_pct=-4.0), _stretch(length_m=30.0)]))
+    assert (p == 0).all()
+
+
+def test_practice_list_shows_the_top_candidates():
+    import pandas as pd
+
+    from trailtech.analysis import practice as pr
+
+    rows = [_stretch(start_m=1000.0 * k, end_m=1000.0 * k + 200, control_score=40.0 + 3 * k,
+                     start_lat=45.0 + 0.01 * k, end_lat=45.0 + 0.01 * k) for k in range(8)]
+    c = pr.select_candidates(pd.DataFrame(rows), top_n=5)
+    assert c["start_m"].tolist() == [0.0, 1000.0, 2000.0, 3000.0, 4000.0]
+    assert c["rank"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_best_windows_offers_each_technical_stretch_of_a_long_descent():
+    from trailtech.analysis import practice as pr
+
+    d = np.arange(0, 1500, 1.0)
+    t = np.where((d > 100) & (d < 500), 0.6, 0.2) + np.where((d > 900) & (d < 1300), 0.59, 0.0)
+    w = pr.best_windows(d, t, 0, 1500, 400)
+    assert len(w) == 3
+    assert any(abs(a - 100) <= 10 for a, _ in w) and any(abs(a - 900) <= 10 for a, _ in w)
+    assert all(b - a <= 400 + 1e-9 for a, b in w)
+    assert all(w[i][1] <= w[i + 1][0] for i in range(len(w) - 1))
+    assert pr.best_windows(d, t, 0, 300, 400) == [(0.0, 300.0)]

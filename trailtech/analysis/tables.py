@@ -102,10 +102,10 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("end_lon", "deg", "last position on the descent"),
 )
 
-#: Columns of ``line_practice`` (the first thirteen are the contract's), then the descents'
+#: Columns of ``line_practice`` (the first fourteen are the contract's), then the descents'
 #: other columns (a candidate is a descent or the most technical stretch of one).
 LINE_PRACTICE_COLUMNS: tuple[Column, ...] = (
-    _c("rank", "-", "1 = practise first (most time lost)", "int"),
+    _c("rank", "-", "1 = practise first (highest priority; equal priorities: most time lost)", "int"),
     _c("start_m", "m", "distance where the stretch starts"),
     _c("end_m", "m", "distance where it ends"),
     _c("start_lat", "deg", "start position"),
@@ -118,6 +118,7 @@ LINE_PRACTICE_COLUMNS: tuple[Column, ...] = (
     _c("control_score", "0-100", "descent control score of the (last) pass"),
     _c("time_lost_s", "s", "time lost against the grade-expected speed"),
     _c("reasons", "-", "why to practise it, in the runner's words", "object"),
+    _c("priority", "0-1", "practice priority: need x technical x steep x length, each a soft ramp (issue 14 item 7)"),
     _c("times_run", "-", "passes over this stretch in the session", "int"),
     _c("repeat_id", "-", "index of the repeated stretch it belongs to (NaN: none)"),
 )
@@ -153,7 +154,7 @@ FLAG_TABLE_COLUMNS: tuple[Column, ...] = (
     _c("reference", "-", '"measured" (the runner\'s own other gait nearby at that grade) or "predicted" (a model)', "object"),
 )
 
-_CONTRACT_SIZE = {"climbs": 9, "descents": 16, "line_practice": 13, "repeats": 6, "hike_run_flags": 5}
+_CONTRACT_SIZE = {"climbs": 9, "descents": 16, "line_practice": 14, "repeats": 6, "hike_run_flags": 5}
 _TABLES = {"climbs": CLIMB_COLUMNS, "descents": DESCENT_COLUMNS,
            "line_practice": LINE_PRACTICE_COLUMNS, "repeats": REPEAT_COLUMNS,
            "hike_run_flags": FLAG_TABLE_COLUMNS}
