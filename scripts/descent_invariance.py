@@ -16,7 +16,10 @@ Measures, and prints as a Markdown table:
   the uncontrolled one on the same technical descent (min), the same controlled behaviour on
   smooth vs technical ground (max |difference|), the walked stretch reported as walking.
 * **retest**: the same trail run twice with the same behaviour (another seed of the runner's
-  irregularity and the sensor noise): max |change|.
+  irregularity and the sensor noise): max |change|, and how many changes exceed the 95 %
+  interval of the difference from the score's own standard error (``control_score_se``).
+* **pairs**, also over the pairs of descents whose scores differ by more than that interval
+  (a near-tie inside the score's own error may fall either way).
 
 Descents are matched across recordings by time: the largest overlap, at least half of both
 descents' durations (until 2026-12-06 only half of the original's, so a descent merged with
@@ -62,8 +65,10 @@ def _spans(a) -> list[dict]:
     out = []
     for r in a.descents.itertuples():
         t0, t1 = np.interp(r.start_m, d, t), np.interp(r.end_m, d, t)
+        se = getattr(r, "control_score_se", float("nan"))
         out.append({"t0": float(t0), "t1": float(t1), "score": float(r.control_score)
-                    if r.control_score is not None else float("nan")})
+                    if r.control_score is not None else float("nan"),
+                    "se": float(se) if se is not None else float("nan")})
     return out
 
 
@@ -160,6 +165,7 @@ def _sim_case(args: tuple) -> dict:
     row = d.iloc[int(np.argmax(ov))]
     walk = float(row["walk_m"]) if "walk_m" in d else float("nan")
     return {"seed": seed, "kw": kw, "score": float(row.control_score), "walk_m": walk,
+            "se": float(row["control_score_se"]) if "control_score_se" in d else float("nan"),
             "technicality": float(row.technicality)}
 
 
@@ -186,9 +192,11 @@ def _pairs(real: Path) -> list[tuple[str, list[str]]]:
     ]
 
 
-def _same_order(paths: list[str]) -> tuple[str, list[list[float]]]:
+def _same_order(paths: list[str]) -> tuple[str, list[list[float]], tuple[int, int]]:
     """``"yes"`` when every file ranks the matched descents of the first in the same order,
-    ``"no"`` when one does not, ``"n/a"`` when no other file scores two of them."""
+    ``"no"`` when one does not, ``"n/a"`` when no other file scores two of them; the scores;
+    and (agreeing, compared) over the pairs of descents whose scores in the first file differ
+    by more than the 95 % interval of their difference, ``1.96·√(se_i² + se_j²)``."""
     import trailtech
 
     analyses = [trailtech.analyze(p) for p in paths]
@@ -196,6 +204,7 @@ def _same_order(paths: list[str]) -> tuple[str, list[list[float]]]:
     scored = [x for x in ref if np.isfinite(x["score"])]
     table = [[x["score"] for x in scored]]
     same, compared = "yes", False
+    clear_agree = clear_all = 0
     for a in analyses[1:]:
         sb = _spans(a)
         sp = [(x["t0"], x["t1"]) for x in sb]
@@ -210,7 +219,15 @@ def _same_order(paths: list[str]) -> tuple[str, list[list[float]]]:
             compared = True
             if not np.array_equal(np.argsort(r0[ok]), np.argsort(r1[ok])):
                 same = "no"
-    return same if compared else "n/a", table
+        for i in range(len(scored)):
+            for j in range(i + 1, len(scored)):
+                if not (ok[i] and ok[j]):
+                    continue
+                width = 1.96 * float(np.hypot(scored[i]["se"], scored[j]["se"]))
+                if abs(r0[i] - r0[j]) > width:
+                    clear_all += 1
+                    clear_agree += int(np.sign(r0[i] - r0[j]) == np.sign(r1[i] - r1[j]))
+    return same if compared else "n/a", table, (clear_agree, clear_all)
 
 
 def _pct(x, q):
@@ -246,16 +263,20 @@ def main(argv=None) -> int:
     terrain = [abs(get(s, control=True, terrain="technical")["score"] - get(s, control=True, terrain="smooth")["score"])
                for s in seeds]
     walked = [get(s, control=True, walked_m=120)["walk_m"] for s in seeds]
-    retest = []
+    retest, retest_z = [], []
     for s in seeds:
         for ctl in (True, False):
-            a = get(s, control=ctl, terrain="technical")["score"]
-            b = get(s + 100, control=ctl, terrain="technical", course_seed=s)["score"]
-            retest.append(b - a)
+            ca, cb = get(s, control=ctl, terrain="technical"), get(s + 100, control=ctl, terrain="technical", course_seed=s)
+            retest.append(cb["score"] - ca["score"])
+            width = float(np.hypot(ca["se"], cb["se"]))
+            retest_z.append(abs(cb["score"] - ca["score"]) / width if width > 0 else 0.0)
     res["simulator"] = {"margin_min": float(np.min(margin)), "margin_median": float(np.median(margin)),
                         "terrain_max": float(np.max(terrain)),
                         "walked_reported": int(sum(np.isfinite(w) and w >= 60 for w in walked)),
-                        "seeds": len(seeds), "retest_max": float(np.max(np.abs(retest)))}
+                        "seeds": len(seeds), "retest_max": float(np.max(np.abs(retest))),
+                        "retest_beyond_95": int(sum(z > 1.96 for z in retest_z)), "retest_pairs": len(retest_z),
+                        "retest_se_median": float(np.median([get(s, control=c, terrain="technical")["se"]
+                                                              for s in seeds for c in (True, False)]))}
     rows = [
         ("simulator: controlled - uncontrolled, technical (min over seeds)", ">= 25",
          f"{res['simulator']['margin_min']:.1f} (median {res['simulator']['margin_median']:.1f})"),
@@ -263,6 +284,9 @@ def main(argv=None) -> int:
         ("simulator: walked stretch reported as walking (>= 60 of 120 m)", f"{len(seeds)}/{len(seeds)}",
          f"{res['simulator']['walked_reported']}/{len(seeds)}" if np.isfinite(walked).all() else "not reported"),
         ("retest: same trail, same behaviour, max abs change", "<= 8", f"{res['simulator']['retest_max']:.1f}"),
+        ("retest: changes beyond the 95 % interval of the difference (control_score_se)", "0",
+         f"{res['simulator']['retest_beyond_95']}/{res['simulator']['retest_pairs']} "
+         f"(median se {res['simulator']['retest_se_median']:.1f})"),
     ]
     if real:
         ok = [r for r in real if "error" not in r]
@@ -305,10 +329,12 @@ def main(argv=None) -> int:
         ]
         for name, paths in _pairs(args.real):
             if all(Path(p).is_file() for p in paths):
-                same, table = _same_order(paths)
-                res.setdefault("pairs", {})[name] = table
+                same, table, (agree, clear) = _same_order(paths)
+                res.setdefault("pairs", {})[name] = {"scores": table, "clear_pairs": clear, "clear_agree": agree}
                 rows.append((f"pair {name}: same descent ranking", "yes",
                              same + " " + json.dumps([[round(v, 0) for v in t] for t in table])))
+                rows.append((f"pair {name}: pairs of descents apart by more than their 95 % interval, same order",
+                             "all", f"{agree}/{clear}"))
     print("| target | goal | measured |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")

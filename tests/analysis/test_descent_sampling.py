@@ -163,3 +163,22 @@ def test_best_windows_offers_each_technical_stretch_of_a_long_descent():
     assert all(b - a <= 400 + 1e-9 for a, b in w)
     assert all(w[i][1] <= w[i + 1][0] for i in range(len(w) - 1))
     assert pr.best_windows(d, t, 0, 300, 400) == [(0.0, 300.0)]
+
+
+def _metrics(n_rows: int, cv: float = 0.04, surges: int = 2, length_m: float = 200.0):
+    return dsc.DescentMetrics(cadence_spm=172.0, cadence_delta_spm=0.0, cadence_cv=cv, speed_cv=0.1,
+                              stride_ratio=1.05, braking_surges=surges, surges_per_100m=100.0 * surges / length_m,
+                              sample_interval_s=1.0, mean_grade=-0.12, cadence_rows=n_rows, length_m=length_m)
+
+
+def test_control_score_standard_error_shrinks_with_the_data():
+    short = dsc.control_score(_metrics(60), technicality=0.3)
+    long = dsc.control_score(_metrics(960, length_m=3200.0, surges=32), technicality=0.3)
+    assert short.score == pytest.approx(long.score, abs=1e-9)
+    assert short.se > 2.5 * long.se > 0
+    # Each part's error moves the score through its ramp: a part saturated far from its anchors
+    # adds nothing.
+    steady = dsc.control_score(_metrics(600, cv=0.005, surges=0, length_m=2000.0), technicality=0.3)
+    assert steady.se < 1.0
+    assert np.isnan(dsc.control_score(dsc.DescentMetrics()).se)
+    assert short.columns()["control_score_se"] == short.se

@@ -48,6 +48,8 @@ from typing import Optional
 import numpy as np
 
 from ..processing.stats import median
+from .sampling import (cadence_steadiness_cv, dense_share, midmean, sample_interval_s, sample_knots,
+                       speed_noise_mps, steadiness_reference_cv)
 
 __all__ = [
     "ramp",
@@ -59,6 +61,8 @@ __all__ = [
     "descent_metrics",
     "ControlScore",
     "control_score",
+    "control_score_se",
+    "metric_standard_errors",
     "WEIGHTS",
     "braking_surges",
     "speed_noise_mps",
@@ -90,22 +94,6 @@ def ramp(x, poor: float, good: float):
     x = np.asarray(x, dtype=float)
     with np.errstate(invalid="ignore"):
         return np.clip((x - poor) / (good - poor), 0.0, 1.0)
-
-
-def midmean(x: np.ndarray) -> float:
-    """Interquartile mean: the mean of the values between the quartiles (NaN when empty).
-
-    As robust as the median to a few dropouts, but continuous: a watch writes cadence in whole
-    strides/min (2 spm steps), so the median of a 1 s descent jumps by whole steps while the
-    median of the same descent recorded sparsely (interpolated between samples) does not.
-    """
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return float("nan")
-    q1, q3 = np.percentile(x, [25, 75])
-    mid = x[(x >= q1) & (x <= q3)]
-    return float(np.mean(mid))
 
 
 def robust_cv(x: np.ndarray, *, min_samples: int = 5) -> float:
@@ -190,116 +178,6 @@ def braking_surges(gap_speed_mps: np.ndarray, cadence_spm: Optional[np.ndarray],
     return np.asarray(keep, dtype=np.int64)
 
 
-def speed_noise_mps(speed_mps: np.ndarray) -> float:
-    """Measured noise of a speed stream: robust σ of its departures from a 5-row running median [m/s].
-
-    Doppler speed at 1 Hz gives ~0.05-0.15 m/s, speed differenced from GPS positions several
-    times that; NaN under 10 finite rows.
-    """
-    v = np.asarray(speed_mps, dtype=float)
-    if np.count_nonzero(np.isfinite(v)) < 10:
-        return float("nan")
-    import pandas as pd
-
-    med = pd.Series(v).rolling(5, center=True, min_periods=3).median().to_numpy()
-    r = v - med
-    r = r[np.isfinite(r)]
-    return float(1.4826 * median(np.abs(r - median(r)))) if r.size >= 10 else float("nan")
-
-
-def sample_knots(*columns: Optional[np.ndarray]) -> Optional[np.ndarray]:
-    """Rows of the time grid that hold a recorded sample (None when no column tells).
-
-    The grid interpolates sensor columns linearly between samples, so a sample sits where a
-    column's second difference is not zero. The knots of all the columns given (cadence,
-    heart rate: unsmoothed sensors) are pooled, and the first and last rows count. A sample
-    whose values all repeat the previous ones leaves no knot.
-    """
-    knot = None
-    for col in columns:
-        if col is None:
-            continue
-        x = np.asarray(col, dtype=float)
-        if x.size < 5:
-            continue
-        with np.errstate(invalid="ignore"):
-            d2 = np.r_[True, np.abs(np.diff(x, 2)) > 1e-6, True]
-        knot = d2 if knot is None else (knot | d2)
-    return knot
-
-
-def sample_interval_s(*columns: Optional[np.ndarray], dt_s: float = 1.0) -> float:
-    """Interval between the recorded samples behind rows of the time grid [s]: rows per
-    knot of :func:`sample_knots` (a 1 s recording of a steady runner reads a little over
-    1 s); ``dt_s`` when no column has a knot."""
-    knot = sample_knots(*columns)
-    if knot is None or knot.sum() <= 2:
-        return float(dt_s)
-    return float(dt_s * max(1.0, (knot.size - 2) / (np.count_nonzero(knot) - 2)))
-
-
-def dense_share(knots: Optional[np.ndarray], max_interval_s: float, *, dt_s: float = 1.0) -> float:
-    """Share of the spacings between samples that are at most ``max_interval_s`` [-].
-
-    A smart-recording watch writes a point when speed or heading changes, so its spacing is
-    short exactly where a brake happens even when it is 10 s on steady ground; a fixed
-    sparse interval never is. NaN without knots.
-    """
-    if knots is None or np.count_nonzero(knots) < 2:
-        return float("nan")
-    gaps = np.diff(np.flatnonzero(knots)) * dt_s
-    return float(np.mean(gaps <= max_interval_s))
-
-
-def cadence_steadiness_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, window_rows: int = 5) -> float:
-    """Cadence steadiness: spread of the cadence over ``rows``, as a fraction of its median [-].
-
-    The cadence is first averaged over a centred ``window_rows`` window (5 s at 1 Hz), so the
-    spread measures the rhythm changing over a few steps (the cadence dropping in a braking
-    surge), not the sensor's one-second jitter or the 2 spm steps of a cadence written in
-    strides/min; the same smoothing makes a sparse recording, linearly interpolated between
-    samples, read like a 1 s one. The spread is the interquartile range / 1.349 (the σ of a
-    normal distribution), with linearly interpolated quartiles, so it moves continuously.
-    NaN under 5 rows.
-    """
-    import pandas as pd
-
-    c = np.where(np.isfinite(cadence_spm) & (np.asarray(cadence_spm, float) > 0), cadence_spm, np.nan)
-    sm = pd.Series(c).rolling(window_rows, center=True, min_periods=1).mean().to_numpy()[np.asarray(rows, bool)]
-    sm = sm[np.isfinite(sm)]
-    if sm.size < 5:
-        return float("nan")
-    q1, med, q3 = np.percentile(sm, [25, 50, 75])
-    return float((q3 - q1) / 1.349 / med) if med > 0 else float("nan")
-
-
-def steadiness_reference_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, block_rows: int = 60,
-                            window_rows: int = 5) -> float:
-    """The runner's typical cadence steadiness over ``rows`` (e.g. all their downhill running in
-    the activity): median of :func:`cadence_steadiness_cv` over consecutive blocks of
-    ``block_rows`` rows of each run of ``rows`` [-] (NaN without a block of 30 rows or more).
-
-    Blocks keep the spread within a minute of running, so a change of cadence between one
-    descent and the next (another grade, another speed) does not read as unsteadiness.
-    """
-    m = np.asarray(rows, bool)
-    c = np.asarray(cadence_spm, float)
-    edges = np.diff(np.r_[0, m.astype(np.int8), 0])
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    vals = []
-    for a, b in zip(starts, stops):
-        for k in range(a, b, block_rows):
-            e = min(b, k + block_rows)
-            if e - k < block_rows // 2:
-                continue
-            sel = np.zeros(c.size, bool)
-            sel[k:e] = True
-            x = cadence_steadiness_cv(c, sel, window_rows=window_rows)
-            if np.isfinite(x):
-                vals.append(x)
-    return float(median(np.asarray(vals))) if vals else float("nan")
-
-
 def stride_target(grade: float) -> float:
     """Target step length over the flat step length on mean grade ``grade`` [-]: 1.10 at -5 %,
     falling linearly to 1.00 at -15 % and steeper (shorter strides on steeper ground)."""
@@ -348,6 +226,12 @@ class DescentMetrics:
         Mean grade of the stretch, ``-drop/length`` [-].
     walk_s : float
         Moving rows not running (hiked) [rows, i.e. s at 1 Hz].
+    cadence_rows : int
+        Rows the cadence parts were measured on (running, with cadence).
+    cadence_cv_weight : float
+        Weight of the stretch's own steadiness in ``cadence_cv`` (1 without a reference) [-].
+    length_m : float
+        Horizontal length of the stretch [m].
     """
 
     speed_mps: float = float("nan")
@@ -368,6 +252,9 @@ class DescentMetrics:
     dense_share: float = float("nan")
     mean_grade: float = float("nan")
     walk_s: float = 0.0
+    cadence_rows: int = 0
+    cadence_cv_weight: float = 1.0
+    length_m: float = float("nan")
 
 
 def descent_metrics(
@@ -445,6 +332,7 @@ def descent_metrics(
     use = rn if rn.sum() >= 10 else mv  # hiked descents: judge what there is (.stretch.running_rows)
     nan = float("nan")
     cad_med = cad_cv = cad_delta = stride_ratio = nan
+    cad_rows, cv_weight = 0, 1.0
     c_all = None
     hr = None if heart_rate_bpm is None else np.asarray(heart_rate_bpm, dtype=float)
     knots = sample_knots(None if cadence_spm is None else np.asarray(cadence_spm, float), hr)
@@ -455,10 +343,11 @@ def descent_metrics(
         if c.size >= 5:
             cad_med = midmean(c)
             cad_cv = cadence_steadiness_cv(c_all, use)
+            cad_rows = int(c.size)
             if (cadence_cv_reference is not None and np.isfinite(cadence_cv_reference)
                     and np.isfinite(cad_cv) and cadence_cv_prior_rows > 0):
-                cad_cv = float((c.size * cad_cv + cadence_cv_prior_rows * cadence_cv_reference)
-                               / (c.size + cadence_cv_prior_rows))
+                cv_weight = c.size / (c.size + cadence_cv_prior_rows)
+                cad_cv = float(cv_weight * cad_cv + (1.0 - cv_weight) * cadence_cv_reference)
             if flat_cadence_spm is not None and np.isfinite(flat_cadence_spm):
                 cad_delta = cad_med - float(flat_cadence_spm)
             if flat_stride_m and np.isfinite(flat_stride_m):
@@ -515,6 +404,9 @@ def descent_metrics(
         dense_share=dense,
         mean_grade=-drop_m / length_m if length_m > 0 and np.isfinite(drop_m) else nan,
         walk_s=float(np.count_nonzero(mv & ~rn)),
+        cadence_rows=cad_rows,
+        cadence_cv_weight=float(cv_weight),
+        length_m=float(length_m),
     )
 
 
@@ -535,6 +427,9 @@ class ControlScore:
         Whether missing parts were left out and the weights rescaled.
     not_measured : tuple of str
         Parts that the data at hand cannot measure (e.g. ``"braking"`` at sparse sampling).
+    se : float
+        Standard error of the score from the sampling error of its parts
+        (:func:`control_score_se`) [points]; NaN without a score.
     """
 
     score: float
@@ -542,6 +437,7 @@ class ControlScore:
     points: dict = field(default_factory=dict)
     renormalised: bool = False
     not_measured: tuple = ()
+    se: float = float("nan")
 
     @property
     def used(self) -> tuple:
@@ -556,10 +452,11 @@ class ControlScore:
                 **{POINT_COLUMNS[k]: v for k, v in self.points.items()},
                 "score_renormalised": self.renormalised,
                 "control_parts": list(self.used),
-                "not_measured": list(self.not_measured)}
+                "not_measured": list(self.not_measured),
+                "control_score_se": self.se}
 
 
-def control_score(
+def _control_score(
     metrics: DescentMetrics,
     *,
     technicality: float = float("nan"),
@@ -630,3 +527,60 @@ def control_score(
     pts = np.where(ok, 100.0 * w * np.nan_to_num(x) / total_w, np.nan)
     return ControlScore(score=float(np.sum(pts[ok])), parts=s, points={k: float(v) for k, v in zip(s, pts)},
                         renormalised=bool(not ok.all()), not_measured=tuple(not_measured))
+
+
+#: Rows over which cadence samples are about independent (a 5 s rhythm window) [rows at 1 Hz].
+CORRELATION_ROWS = 5.0
+
+
+def metric_standard_errors(m: DescentMetrics) -> dict:
+    """Sampling standard error of each metric a part is built from (NaN: unknown).
+
+    Over ``n = rows / max(5, sample interval)`` about independent samples: the mean of the
+    middle half (cadence) 1.25·σ/√n; an IQR-based spread 1.17·cv/√n (times the weight of the
+    stretch's own rows when it leans on a reference); the stride ratio from the speed and
+    cadence spreads; braking surges as a Poisson count, √max(N, 1) per stretch.
+    """
+    nan = float("nan")
+    spacing = max(CORRELATION_ROWS, m.sample_interval_s if np.isfinite(m.sample_interval_s) else 1.0)
+    n = m.cadence_rows / spacing
+    if n <= 0 or not np.isfinite(m.cadence_cv):
+        return {"cadence_delta_spm": nan, "cadence_cv": nan, "stride_ratio": nan, "surges_per_100m": nan}
+    root = float(np.sqrt(n))
+    sv = m.speed_cv if np.isfinite(m.speed_cv) else 0.0
+    return {
+        "cadence_delta_spm": 1.25 * m.cadence_cv * m.cadence_spm / root,
+        "cadence_cv": 1.17 * m.cadence_cv * m.cadence_cv_weight / root,
+        "stride_ratio": m.stride_ratio * float(np.hypot(sv, m.cadence_cv)) / root,
+        "surges_per_100m": 100.0 * float(np.sqrt(max(m.braking_surges, 1))) / m.length_m
+        if m.length_m > 0 else nan,
+    }
+
+
+def control_score_se(metrics: DescentMetrics, **kwargs) -> float:
+    """Standard error of :func:`control_score` [points]: each metric moved by ± its standard
+    error (:func:`metric_standard_errors`) through the part's ramp, the halves of the score
+    changes added in quadrature (the parts' errors taken as independent). NaN without a score."""
+    from dataclasses import replace
+
+    base = _control_score(metrics, **kwargs).score
+    if not np.isfinite(base):
+        return float("nan")
+    total = 0.0
+    for name, se in metric_standard_errors(metrics).items():
+        x = getattr(metrics, name)
+        if not (np.isfinite(se) and np.isfinite(x)):
+            continue
+        up = _control_score(replace(metrics, **{name: x + se}), **kwargs).score
+        down = _control_score(replace(metrics, **{name: max(0.0, x - se)}), **kwargs).score
+        total += (0.5 * (up - down)) ** 2
+    return float(np.sqrt(total))
+
+
+def control_score(metrics: DescentMetrics, **kwargs) -> ControlScore:
+    """Descent control score 0-100 from :func:`descent_metrics` (the module table), with its
+    standard error (:func:`control_score_se`); keyword arguments as :func:`_control_score`."""
+    from dataclasses import replace
+
+    cs = _control_score(metrics, **kwargs)
+    return replace(cs, se=control_score_se(metrics, **kwargs))
