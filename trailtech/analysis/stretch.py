@@ -16,6 +16,7 @@ from ..timeline import GAIT_RUN, GAIT_STOP, Timeline
 from . import descent as dsc
 from . import terrain as tr
 from .baseline import RunningBaseline
+from .reference import REFERENCE_COLUMNS
 from .tables import DESCENT_COLUMNS, time_at
 
 __all__ = ["score_stretch", "pass_rows", "foot_share", "pass_control_score",
@@ -184,6 +185,8 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
         "start_lat": lat[okp[0]] if okp.size else np.nan, "start_lon": lon[okp[0]] if okp.size else np.nan,
         "end_lat": lat[okp[-1]] if okp.size else np.nan, "end_lon": lon[okp[-1]] if okp.size else np.nan,
         "pitches": [],  # filled for whole descents by .pitches.descent_pitches
+        # filled for whole descents by .reference.personal_reference (run.py)
+        **{k: np.nan for k in REFERENCE_COLUMNS},
     }
     return {c.name: row[c.name] for c in DESCENT_COLUMNS}
 

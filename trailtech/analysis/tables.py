@@ -52,7 +52,7 @@ CLIMB_COLUMNS: tuple[Column, ...] = (
     _c("moving_time_s", "s", "moving time on the climb"),
 )
 
-#: Columns of ``descents`` (the first seventeen are the contract's; 13-17 added by issue 14). The control score is
+#: Columns of ``descents`` (the first twenty-one are the contract's; 13-21 added by issue 14). The control score is
 #: ``Σ points_*``; each ``score_*`` is its part in [0, 1] (science.md 3C, :mod:`.descent`).
 DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("start_m", "m", "distance along the track where the descent starts"),
@@ -74,6 +74,12 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
                         "each scored on its own (analysis.pitches.PITCH_KEYS)", "object"),
     _c("control_score_se", "points", "standard error of the control score from its parts' sampling error "
                                      "(analysis.descent.control_score_se); NaN without a score"),
+    _c("reference_score", "0-100", "the runner's own usual score on descents of similar grade and technicality "
+                                   "in this run, with a documented prior (analysis.reference)"),
+    _c("vs_reference_points", "points", "control score minus reference_score (positive: better than usual)"),
+    _c("history_pct", "0-100", "where the score sits among the runner's similar descents in this run "
+                               "(None under one similar descent)"),
+    _c("history_weight", "-", "how many similar descents the reference stands on (kernel weights)"),
     _c("cadence_cv", "-", "robust CV of the running cadence (M2)"),
     _c("braking_per_100m", "1/100 m", "braking events per 100 m (M4)"),
     _c("braking_work_j_per_kg_m", "J/kg/m", "kinetic energy thrown away per metre (M5)"),
@@ -156,7 +162,7 @@ FLAG_TABLE_COLUMNS: tuple[Column, ...] = (
     _c("reference", "-", '"measured" (the runner\'s own other gait nearby at that grade) or "predicted" (a model)', "object"),
 )
 
-_CONTRACT_SIZE = {"climbs": 9, "descents": 17, "line_practice": 14, "repeats": 6, "hike_run_flags": 5}
+_CONTRACT_SIZE = {"climbs": 9, "descents": 21, "line_practice": 14, "repeats": 6, "hike_run_flags": 5}
 _TABLES = {"climbs": CLIMB_COLUMNS, "descents": DESCENT_COLUMNS,
            "line_practice": LINE_PRACTICE_COLUMNS, "repeats": REPEAT_COLUMNS,
            "hike_run_flags": FLAG_TABLE_COLUMNS}
