@@ -50,6 +50,9 @@ def add_season_options(s: argparse.ArgumentParser) -> None:
                    help="with --report: no report per activity (each costs 2-4 s of CPU the first time)")
     s.add_argument("--segment-names", metavar="FILE",
                    help="TOML file of segment_id = \"name\" (default: segments.toml in the folders read)")
+    s.add_argument("--no-consensus", action="store_true",
+                   help="GPS-only runs over the same ground keep their own altitude (default: analysed again "
+                        "on the season's consensus elevation)")
 
 
 def season_kwargs(args: argparse.Namespace) -> dict[str, Any]:
@@ -61,7 +64,7 @@ def season_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
         read_segment_names(args.segment_names)  # a bad file is said before any analysis
     kw = {"hr_max_bpm": args.hr_max, "hr_rest_bpm": args.hr_rest, "threshold_gap_mps": args.threshold_pace,
-          "segment_names_file": args.segment_names}
+          "segment_names_file": args.segment_names, "consensus": not getattr(args, "no_consensus", False)}
     if getattr(args, "report", None) and not args.no_activity_reports:
         from .season.reports import reports_folder
 

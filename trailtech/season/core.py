@@ -24,6 +24,7 @@ import pandas as pd
 from ..config import AnalysisConfig
 from ..result import jsonable
 from .clocks import clock_problems
+from .consensus_apply import apply_consensus
 from .load import fitness_fatigue, season_hr_range, season_loads, season_threshold
 from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import merge_duplicate_entries
@@ -48,7 +49,7 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
 ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
                        "clock_problem", "training_load", "load_source", "load_method", "ran_above_crossover_s",
-                       "hiked_below_crossover_s"]
+                       "hiked_below_crossover_s", "elevation_consensus_runs"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -354,18 +355,20 @@ def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     rows = [_foot_row(e["activity"]) for e in entries]
     cols = ACTIVITY_KEYS + ["start_time_local", "utc_offset_s", "time_created",
                             "name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
-                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates"
-                            ] + FOOT_KEYS
+                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates",
+                            "elevation_consensus_runs"] + FOOT_KEYS
     df = pd.DataFrame(rows, columns=cols)
     df["start_time"] = pd.to_datetime(df["start_time"], utc=True, errors="coerce", format="ISO8601")
     df["sensors"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["sensors"]]
     df["duplicates"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["duplicates"]]
     for c in cols:
         if c not in ("file", "start_time", "start_time_local", "time_created", "sport", "name", "format", "sensors",
-                     "duplicates", "on_foot"):
+                     "duplicates", "on_foot", "elevation_consensus_runs"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
     df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
+    df["elevation_consensus_runs"] = pd.array([int(v) if pd.notna(v) else None for v in df["elevation_consensus_runs"]],
+                                              dtype=object)
     df["on_foot"] = df["on_foot"].fillna(True).astype(bool)
     df["technical_session"] = technical_sessions(df)
     df["clock_problem"] = clock_problems(df["start_time"], df["time_created"].tolist())
@@ -416,6 +419,7 @@ def analyze_season(
     threshold_gap_mps: Optional[float] = None,
     segment_names_file: Union[str, os.PathLike, None] = None,
     activity_reports: Union[str, os.PathLike, None] = None,
+    consensus: bool = True,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -460,6 +464,10 @@ def analyze_season(
         A folder to write each activity's own HTML report into (``<stem>.html``), drawn in the
         workers while they analyse (2-4 s of CPU each) and cached; :meth:`Season.report` links
         to them. See :mod:`trailtech.season.reports`.
+    consensus : bool
+        GPS-altitude activities over shared ground are analysed again on the season's consensus
+        elevation, and say so (:mod:`trailtech.season.consensus_apply`; one more analysis each,
+        cached). False: each keeps its own altitude.
 
     Returns
     -------
@@ -521,14 +529,16 @@ def analyze_season(
 
         from . import work
 
-        if todo:
+        def run(tasks: list):
             if scheduler is not None:
-                results = run_dask(work.process, todo, scheduler=scheduler, timeout_s=timeout_s)
-            else:
-                # Even one file, or --jobs 1, runs in a worker process: the time limit, the memory
-                # cap and crash isolation hold for every analysis.
-                results = run_pool(work.process, todo, jobs=min(jobs, len(todo)), timeout_s=timeout_s,
-                                   memory_limit_mb=memory_limit_mb)
+                return run_dask(work.process, tasks, scheduler=scheduler, timeout_s=timeout_s)
+            # Even one file, or --jobs 1, runs in a worker process: the time limit, the memory
+            # cap and crash isolation hold for every analysis.
+            return run_pool(work.process, tasks, jobs=min(jobs, len(tasks)), timeout_s=timeout_s,
+                            memory_limit_mb=memory_limit_mb)
+
+        if todo:
+            results = run(todo)
             # Closed on the way out whatever happens (Ctrl+C): the runner stops its workers.
             with contextlib.closing(results):
                 for task, entry in results:
@@ -542,6 +552,12 @@ def analyze_season(
     finally:
         if bar:
             bar.close()
+    if consensus:  # GPS-only runs over shared ground, analysed again on the season's elevation
+        by_file = {src.file: src for src in sources}
+        entries, more = apply_consensus(
+            entries, digests, sort_key=_sort_key if merge_duplicates else None, run=run, store=store, sink=sink,
+            check=is_entry, make_task=lambda f, o: Task(by_file[f], digests[f], config, sink is not None, o))
+        notes += more
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
                        hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps,
                        names=names)

@@ -41,6 +41,9 @@ class Task:
     config: Any = None
     #: Also draw the activity's HTML report (returned in the entry's ``report_html``).
     report: bool = False
+    #: The season's consensus altitude to analyse the file on instead of its own
+    #: (:func:`trailtech.season.consensus_apply.plan`), or None.
+    elevation: Any = None
 
 
 def worker_init() -> None:
@@ -321,9 +324,17 @@ def process(task: Task) -> dict:
 
     src = task.source
     try:
+        from . import consensus_apply
+
         track = _load(src)
+        if task.elevation is not None:
+            track = consensus_apply.track_with(track, task.elevation)
         analysis = analyze(track, task.config)
         entry = build_entry(src, analysis, track)
+        if task.elevation is not None:
+            consensus_apply.mark(entry, task.elevation)
+        elif (trace := consensus_apply.trace(track, entry["analysis"]["summary"].get("elevation_source"))) is not None:
+            entry["trace"] = trace  # GPS altitude: what the season consensus reads
         if task.report:
             from ..report.html import render_report
 
