@@ -64,7 +64,9 @@ def season_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
         read_segment_names(args.segment_names)  # a bad file is said before any analysis
     kw = {"hr_max_bpm": args.hr_max, "hr_rest_bpm": args.hr_rest, "threshold_gap_mps": args.threshold_pace,
-          "segment_names_file": args.segment_names, "consensus": not getattr(args, "no_consensus", False)}
+          "segment_names_file": args.segment_names}
+    if getattr(args, "no_consensus", False):
+        kw["consensus"] = False  # GPS-only runs keep their own altitude
     if getattr(args, "report", None) and not args.no_activity_reports:
         from .season.reports import reports_folder
 

@@ -123,7 +123,8 @@ def plan(entries: list[dict], digests: dict[str, str], *, kept: Optional[set] = 
         points [m], ``runs``: runs that voted on it, itself included, ``shared_pct``).
     """
     runs, seen = [], set()
-    for e in entries:
+    # By file name: workers finish in any order, and the sums of the consensus must not.
+    for e in sorted(entries, key=lambda e: str(e.get("file"))):
         f = e.get("file")
         if (e.get("ok") and f in digests and digests[f] not in seen and (kept is None or f in kept)
                 and _is_trace(e.get("trace"))):
