@@ -164,3 +164,17 @@ def test_allclose_is_numpy_allclose(data):
     other = ref + data.draw(arrays(float, 2, elements=st.sampled_from([0.0, 1e-12, 1e-8, np.nan, np.inf])))
     with np.errstate(invalid="ignore"):
         assert stats._allclose(other, ref, tol=1e-9) == np.allclose(other, ref, rtol=1e-9, atol=1e-9)
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), finite), min_size=1, max_size=50))
+def test_bin_mean_is_the_mean_of_each_bin(rows):
+    b = np.array([r[0] for r in rows])
+    v = np.array([r[1] for r in rows])
+    with np.errstate(invalid="ignore"):
+        got = stats.bin_mean(b, v)
+    assert got.size == b.max() + 1
+    for i in range(got.size):
+        if (b == i).any():
+            np.testing.assert_allclose(got[i], np.mean(v[b == i]), rtol=1e-9, atol=1e-9)
+        else:
+            assert np.isnan(got[i])

@@ -6,6 +6,7 @@
 * :func:`weighted_median` and :func:`binned_weighted_median`: the duration-weighted median,
   :func:`numpy.quantile` with ``weights`` (``method="inverted_cdf"``): the first value, in
   sorted order, at which half the weight is reached.
+* :func:`bin_mean`: the mean of the values in each integer bin (:func:`numpy.bincount`).
 * :func:`isotonic_decreasing`: the weighted least-squares non-increasing fit (pool adjacent
   violators). ``scipy.optimize.isotonic_regression`` does the same, but importing
   ``scipy.optimize`` costs about 1 s, more than a whole ``analyze``, for a fit of a few dozen
@@ -26,8 +27,8 @@ import math
 import numpy as np
 from numpy import median
 
-__all__ = ["median", "mad_sigma", "weighted_median", "binned_weighted_median", "isotonic_decreasing",
-           "huber_line", "tricube"]
+__all__ = ["median", "mad_sigma", "weighted_median", "binned_weighted_median", "bin_mean",
+           "isotonic_decreasing", "huber_line", "tricube"]
 
 #: ``1 / Φ⁻¹(3/4)``: the MAD of a normal distribution times this is its standard deviation.
 MAD_TO_SIGMA = 1.4826
@@ -113,6 +114,24 @@ def binned_weighted_median(x: np.ndarray, y: np.ndarray, w: np.ndarray,
     for i in np.flatnonzero(stops > starts):  # one iteration per bin with data
         med[i] = weighted_median(ys[starts[i]:stops[i]], ws[starts[i]:stops[i]])
     return weight, med
+
+
+def bin_mean(bins: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mean of ``values`` in each bin ``0 .. bins.max()`` [unit of ``values``].
+
+    Parameters
+    ----------
+    bins : array of int
+        Bin of each value, >= 0 (e.g. the ``inverse`` of :func:`numpy.unique`).
+    values : array
+        Values [any unit].
+
+    Returns
+    -------
+    numpy.ndarray
+        One mean per bin (NaN, with a warning, for a bin between that holds no value).
+    """
+    return np.bincount(bins, weights=values) / np.bincount(bins)
 
 
 def isotonic_decreasing(y: np.ndarray, w: np.ndarray) -> np.ndarray:
