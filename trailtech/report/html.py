@@ -28,6 +28,7 @@ import pandas as pd
 from . import htmlkit as hk
 from ..analysis.gait.crossover import crossover_reason_text
 from ..analysis.gait.effort import effort_sentence
+from ..track import local_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Analysis
@@ -74,7 +75,10 @@ def _header(analysis: "Analysis") -> tuple[str, str]:
     if m.start_time is not None and not hk.is_missing(m.start_time):
         ts = pd.Timestamp(m.start_time)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        bits.append(ts.strftime("%a %d %b %Y, %H:%M UTC"))
+        local = local_iso(ts, getattr(m, "utc_offset_s", None))
+        # Local wall clock with its offset, where the activity took place; UTC when unknown.
+        bits.append(ts.strftime("%a %d %b %Y, %H:%M UTC") if local is None else
+                    pd.Timestamp(local).strftime("%a %d %b %Y, %H:%M ") + local[19:] + ts.strftime(" (%H:%M UTC)"))
     if m.device:
         bits.append(str(m.device))
     sport = " / ".join(s for s in (m.sport, m.sub_sport) if s)
