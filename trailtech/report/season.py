@@ -253,7 +253,7 @@ def _passes_table(passes: list[dict]) -> str:
     rows = []
     for p in passes:
         score = p.get("control_score")
-        when = (p["start_time"] or "")[:16].replace("T", " ")
+        when = (p.get("start_time_local") or p["start_time"] or "")[:16].replace("T", " ")
         rows.append([(hk.esc(when) + _small(Path(p["file"]).name), _LEFT + ";white-space:normal", 1),
                      (hk.esc(hk.fmt_duration(p["duration_s"])), "", 1),
                      (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(hk.score_css(score), ""), 1)])
@@ -265,7 +265,7 @@ def _activities_table(acts: list[dict]) -> str:
         return '<p class="empty">No activity could be read.</p>'
     rows = []
     for a in acts:
-        cell = hk.esc((a["start_time"] or "–")[:10]) + _small(Path(a["file"]).name)
+        cell = hk.esc((a.get("start_time_local") or a["start_time"] or "–")[:10]) + _small(Path(a["file"]).name)
         if a.get("duplicates"):
             cell += _small("also: " + ", ".join(Path(f).name for f in a["duplicates"]))
         score = a.get("descent_control_score")
@@ -309,7 +309,7 @@ def render_season_report(season: Any) -> str:
     body = []
     n = len(acts)
     if n:
-        first, last = acts[0]["start_time"], acts[-1]["start_time"]
+        first, last = (a.get("start_time_local") or a["start_time"] for a in (acts[0], acts[-1]))
         span = f"{(first or '')[:10]} – {(last or '')[:10]}"
     else:
         span = "no activities"
