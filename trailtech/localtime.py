@@ -17,7 +17,7 @@ not necessarily the place's: both real files of the corpus that carry one disagr
 place (a Polar V800 TCX in Krakow writes +01:00 in April, when Poland is on +02:00, which
 Runalyze's own test fixes by a time-zone lookup; an ecoach GPX in Finnish Lapland writes
 +02:00 on 2 April, when Finland is on +03:00). A FIT offset of zero is checked the same way:
-four corpus files from COROS and Garmin watches in Prague, Berlin and Bogota write their local
+four corpus files from COROS and TomTom watches in Prague, Berlin and Bogota write their local
 time equal to UTC. The disagreement is said in a warning.
 ``Z`` and ``+00:00`` say "UTC", not where the activity was, so they give no offset.
 """
@@ -136,7 +136,7 @@ def with_local_time(track: Track) -> Track:
 
     A FIT offset from the watch is kept as it is, unless it is zero: several watches write
     their local time equal to UTC wherever they are (COROS APEX Pro and PACE 2 files of 2020 in
-    Prague and Bogota). Otherwise the first fix's zone decides; a file offset that agrees with
+    Prague and Bogota, a TomTom in Berlin). Otherwise the first fix's zone decides; a file offset that agrees with
     it stays ``"file"``, one that disagrees is replaced, with a warning naming both.
     """
     meta = track.meta
