@@ -135,9 +135,10 @@ def with_local_time(track: Track) -> Track:
     module docstring for the order); the same track when nothing changes.
 
     A FIT offset from the watch is kept as it is, unless it is zero: several watches write
-    their local time equal to UTC wherever they are (COROS APEX Pro and PACE 2 files of 2020 in
-    Prague and Bogota, a TomTom in Berlin). Otherwise the first fix's zone decides; a file offset that agrees with
-    it stays ``"file"``, one that disagrees is replaced, with a warning naming both.
+    their local time equal to UTC wherever they are (COROS APEX Pro and PACE 2 files of 2020
+    in Prague and Bogota, a TomTom in Berlin). Otherwise the first fix's zone decides; a file
+    offset that agrees with it stays ``"file"``, one that disagrees is replaced, with a warning
+    naming both, unless the fix is at sea (a nautical ``Etc/GMT±N`` zone).
     """
     meta = track.meta
     if meta.start_time is None or (meta.format == "fit" and meta.utc_offset_s):
@@ -148,6 +149,8 @@ def with_local_time(track: Track) -> Track:
     offset_s, zone = offset_at(fix[0], fix[1], meta.start_time)
     if offset_s is None or offset_s == meta.utc_offset_s:
         return track
+    if meta.utc_offset_s is not None and zone.startswith("Etc/"):
+        return track  # at sea only a nautical zone (whole hours by longitude): the file knows better
     warnings = meta.warnings
     if meta.utc_offset_s is not None:
         warnings += (

@@ -111,6 +111,16 @@ def test_gpx_offset_that_disagrees_with_the_place_is_replaced_with_a_warning(eng
     assert "UTC+01:00" in track.meta.warnings[0] and "Europe/Warsaw" in track.meta.warnings[0]
 
 
+def test_gpx_offset_is_kept_at_sea_where_only_a_nautical_zone_answers():
+    # Mid-Atlantic (Etc/GMT+2 by longitude): the file's -03:00 is kept, without a warning.
+    track = trailtech.load(_gpx(_times("2024-06-01T08:00:00", zone="-03:00"), 30.0, -35.0))
+    assert offset_at(30.0, -35.0, track.meta.start_time) == (-7200, "Etc/GMT+2")
+    assert (track.meta.utc_offset_s, track.meta.utc_offset_source) == (-10800, "file")
+    assert track.meta.warnings == ()
+    # Without an offset in the file, the nautical zone is still better than nothing.
+    assert trailtech.load(_gpx(_times("2024-06-01T11:00:00"), 30.0, -35.0)).meta.utc_offset_s == -7200
+
+
 def test_tcx_without_position_keeps_the_offset_it_writes():
     track = trailtech.load(_tcx(_times("2012-01-19T06:00:00", zone="-05:00"), None))
     head = file_header(track.meta)
