@@ -205,14 +205,6 @@ def read_bytes(data: bytes, source: str, *, engine: str = "auto") -> Track:
             kind = sniff(data)
     if len(data) == 0:
         raise TrackReadError(source, "empty file (0 bytes after decompression)")
-    from ..localtime import with_local_time
-
-    # Every reader's track gets its local time here, from the file or the first position.
-    return with_local_time(_decode(data, kind, source, engine))
-
-
-def _decode(data: bytes, kind: str, source: str, engine: str) -> Track:
-    """The reader of ``kind`` on ``data`` (decompressed, sniffed)."""
     if kind == "fit":
         from .fit import ENGINES as fit_engines
         from .fit import read_fit

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..localtime import with_local_time
 from ..track import COLUMNS, SessionInfo, Track, TrackMeta
 from .normalise import drop_off_globe, merge_repeated_times, normalise_cadence, stray_edges
 
@@ -385,4 +386,6 @@ def build_track(
         utc_offset_s=utc_offset_s,
         utc_offset_source=None if utc_offset_s is None else "file",
     )
-    return Track(samples=frame, meta=meta)
+    # Local time from the written offset or the first position (every activity of a file
+    # is built here, so each gets its own).
+    return with_local_time(Track(samples=frame, meta=meta))
