@@ -38,6 +38,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from . import cli_elevation as _elev
 from ._version import __version__
+from .cli_season import add_season_options, season_kwargs
 from .cli_text import _analyze_text, _info_text, _season_text
 from .errors import DataQualityWarning, TrailtechError, error_line
 
@@ -224,7 +225,12 @@ def _cmd_season(args) -> int:
         cache = False
     elif args.cache:
         cache = args.cache
-    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler, config=_elev.config(args))
+    try:
+        extra = season_kwargs(args)
+    except ValueError as exc:
+        raise _CliError(str(exc)) from None
+    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler, config=_elev.config(args),
+                            **extra)
     for err in season.errors:
         print(f"trailtech: {err['file']}: {err['error']}", file=sys.stderr)
     if not season.errors and len(season.activities) == 0:
@@ -236,7 +242,9 @@ def _cmd_season(args) -> int:
     if args.report:
         _writing(args.report, lambda: season.report(args.report))
         if not args.json:
-            _out(f"season report written to {args.report}")
+            _out(f"season report written to {args.report}" + (
+                f" (and {len(season.activity_reports)} activity reports in {extra['activity_reports']})"
+                if extra.get("activity_reports") else ""))
     if len(season.activities) == 0:
         return EXIT_UNREADABLE
     return EXIT_SOME_FAILED if season.errors else EXIT_OK
@@ -340,6 +348,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--cache", metavar="DIR", help="cache folder (default: the user cache folder)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing dask.distributed cluster")
+    add_season_options(s)
     s.set_defaults(func=_cmd_season)
 
     s = sub.add_parser("serve", help="the local upload page")

@@ -90,7 +90,7 @@ class AnalysisConfig:
     # --- cadence and gait (science.md topic 2) ---
     flat_grade_max: float = _f(0.02, "science.md 3 M1: |g| < 0.02 is flat", 0, 0.1)
     walk_run_cadence_spm: float = _f(140.0, "Hum Mov Sci 2023 90:103117: 140 spm, 91% accuracy [P]", 100, 180)
-    walk_run_clamp_lo_spm: float = _f(125.0, "science.md Appendix A: clamp 125-155", 80, 180)
+    walk_run_clamp_lo_spm: float = _f(115.0, "science.md Appendix A: clamp 125-155; issue 15: 115, where runpandas/run.fit's trough (running from 130 spm) is centred; walking-only files are kept whole by the peaks check (scripts/gait_stability.py)", 80, 180)
     walk_run_clamp_hi_spm: float = _f(155.0, "science.md Appendix A: clamp 125-155", 80, 200)
     gait_hysteresis_spm: float = _f(5.0, "science.md 2A step 3 [H]", 0, 30)
     gait_dwell_s: float = _f(5.0, "science.md 2A step 3 [H]", 1, 60)
@@ -109,7 +109,8 @@ class AnalysisConfig:
     crossover_min_pieces: int = _f(3, "issue 15: climbing pieces of each gait near a comparable grade [H]", 1, 100)
     crossover_min_s: float = _f(180.0, "issue 15: climbing time of each gait near a comparable grade [H]", 0, 7200)
     crossover_max_ci_grade: float = _f(0.06, "issue 15: widest 90 % interval still reported: a wrong crossover is worse than none [H]", 0.005, 0.5)
-    crossover_min_t: float = _f(2.0, "issue 15: running faster just below, not just above the crossover, by 2 standard errors; on simulated runners 1.5 let answers 6 points off through [H]", 0, 10)
+    crossover_fit_bandwidth_grade: float = _f(0.15, "issue 15: kernel half-width of each gait's local quadratic speed fit, read on simulated runners (scripts/hike_run_accuracy.py) [H]", 0.02, 0.3)
+    crossover_support_s: float = _f(120.0, "issue 15: climbing time of each gait within the bandwidth of an observed crossover [H]", 0, 7200)
     flag_min_m: float = _f(100.0, "issue 15: no hike/run flag shorter than 100 m [H]", 0, 5000)
     flag_min_s: float = _f(60.0, "issue 15: no hike/run flag shorter than 60 s [H]", 0, 3600)
 

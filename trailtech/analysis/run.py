@@ -162,7 +162,7 @@ def run_analyses(timeline: Timeline, profile: Profile, config: Optional[Analysis
     climbs = climbs_table(timeline, profile, segments.climbs, climb_rows, row_dt)
     climb_time_s = climbs["moving_time_s"].to_numpy(float) if len(climbs) else np.zeros(0)
     hr = hike_run(timeline, climb_rows, climb_time_s, baseline.flat_speed_mps, gait.method, cfg,
-                  climbs=climbs)
+                  climbs=climbs, confidence=gait.confidence)
 
     scored = _descents(timeline, Segments.metres(segments.descents, profile), baseline, cfg, row_dt)
     technicality = technicality_along_rows(timeline, [sl for sl, _ in scored if sl.stop - sl.start >= 3],

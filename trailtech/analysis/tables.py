@@ -215,6 +215,12 @@ class HikeRun:
         Running against hiking at the same grades with heart rate
         (:class:`trailtech.analysis.gait.effort.ClimbingEffort`); None without heart rate or
         comparable grades.
+    confidence : dict or None
+        How sure the gait of the moving seconds is (issue 15): ``mean`` (0.5-1),
+        ``confident_share`` (share of the moving time at 0.9 or more), ``uncertain_s``
+        (moving time under 0.7) [s]; None when nothing moved.
+    gait_confidence : numpy.ndarray or None
+        Per timeline row, 0.5-1 (NaN where stopped).
     """
 
     method: str = "speed"
@@ -231,6 +237,8 @@ class HikeRun:
     crossover_reason: Optional[str] = None
     crossover_reason_grade_pct: Optional[float] = None
     effort: Optional[Any] = None
+    confidence: Optional[dict] = None
+    gait_confidence: Optional[np.ndarray] = None
 
 
 @dataclass(frozen=True)

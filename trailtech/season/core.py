@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,16 +25,18 @@ from ..config import AnalysisConfig
 from ..result import jsonable
 from ..track import local_iso
 from .clocks import clock_problems
-from .load import fitness_fatigue, season_hr_range, trimp
+from .load import fitness_fatigue, season_hr_range, season_loads, season_threshold
 from .cache import ResultCache, content_hash, default_cache_dir
-from .dedupe import find_duplicates
+from .dedupe import merge_duplicate_entries
 from .discover import Source, discover
-from .match import match_segments
+from .match import cached_segments
+from .names import collect_names, names_toml, segment_names
+from .reports import ReportSink, safe_names
 from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
-from .shape import is_entry, is_segments_entry
-from .summary import metric_trend, technical_sessions, season_crossover_grade, weekly_technical
+from .shape import is_entry
+from .summary import crossover_choices, metric_trend, technical_sessions, season_crossover, weekly_technical
 from ..processing.sport import sport_on_foot
 from .work import Task, error_entry
 
@@ -47,7 +48,8 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
 ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
-                       "clock_problem", "training_load", "load_source"]
+                       "clock_problem", "training_load", "load_source", "load_method", "ran_above_crossover_s",
+                       "hiked_below_crossover_s"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -81,7 +83,10 @@ class Season:
         None: such an activity is analysed and counted in the totals but left out of the
         weeks and trends.
     segments : pandas.DataFrame
-        One row per stretch of trail met in two or more activities: segment_id, direction
+        One row per stretch of trail met in two or more activities: segment_id (stable from run
+        to run), name and name_source ("file": from a names file, "auto": from the activity
+        and kilometres where it was first met, :mod:`trailtech.season.names`), where (file,
+        start_m, end_m of that first meeting), direction
         ("down"/"up"), start_lat, start_lon, end_lat, end_lon, length_m, drop_m [m, negative
         for climbs], n_passes, trend (improving/steady/worse only with evidence, see
         :func:`trailtech.season.match.segment_trend`), time_trend and control_trend (dicts of
@@ -92,6 +97,12 @@ class Season:
     crossover_grade_pct : float or None
         Grade above which hiking climbed as fast as running, over the season's on-foot
         activities [%].
+    crossover : dict
+        How it was found (:func:`trailtech.season.summary.season_crossover`: the pooled
+        climbing pieces of every activity, with an interval, or the activities' median) or
+        why there is none. Fed back into each activity: ``ran_above_crossover_s`` and
+        ``hiked_below_crossover_s`` in ``activities``, and ``hike_run.season`` in its
+        analysis document (:func:`trailtech.season.summary.crossover_choices`).
     trends : dict
         ``flat_cadence_spm`` and ``descent_control_score``: trend, change_per_30d, points
         (on-foot activities with a plausible clock).
@@ -106,6 +117,14 @@ class Season:
     hr_range : dict
         The heart-rate range the loads are scaled by and where it comes from
         (:func:`trailtech.season.load.season_hr_range`).
+    load_settings : dict
+        How the loads of activities without heart rate were made: ``threshold_gap_mps``
+        [m/s] and ``threshold_source`` (:func:`trailtech.season.load.season_threshold`),
+        ``gap_to_trimp``, ``gap_to_trimp_source`` and ``gap_to_trimp_pairs``
+        (:func:`trailtech.season.load.season_loads`).
+    activity_reports : dict
+        ``file -> Path`` of each activity's own HTML report, when the season was asked for them
+        (``analyze_season(..., activity_reports=folder)``).
     notes : list of str
         Problems that cost something but no file, e.g. a Strava export whose
         ``activities.csv`` could not be read (its activities are analysed, unnamed).
@@ -120,7 +139,10 @@ class Season:
     analyses: dict = field(default_factory=dict)
     load: list = field(default_factory=list)
     hr_range: dict = field(default_factory=dict)
+    load_settings: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    activity_reports: dict = field(default_factory=dict)
+    crossover: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ outputs
 
@@ -157,10 +179,10 @@ class Season:
         local = self._pass_local_time()
         for s in self.segments.to_dict(orient="records"):
             for p in s["passes"]:
-                rows.append({"segment_id": s["segment_id"], "direction": s["direction"],
+                rows.append({"segment_id": s["segment_id"], "name": s.get("name"), "direction": s["direction"],
                              "length_m": s["length_m"], "drop_m": s["drop_m"], "trend": s["trend"],
                              **{k: p[k] for k in PASS_KEYS}, "start_time_local": local(p)})
-        cols = ["segment_id", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS + ["start_time_local"]
+        cols = ["segment_id", "name", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS + ["start_time_local"]
         return pd.DataFrame(rows, columns=cols)
 
     def _pass_local_time(self):
@@ -220,24 +242,28 @@ class Season:
             d["direction"] = s["direction"]
             d["time_trend"] = jsonable(s.get("time_trend"))
             d["control_trend"] = jsonable(s.get("control_trend"))
-            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction", "time_trend", "control_trend"]})
+            extra = {k: jsonable(s.get(k)) for k in ("name", "name_source", "where")}
+            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction", "time_trend", "control_trend"]} | extra)
         return {
             "activities": acts,
             "errors": [{"file": e["file"], "error": e["error"]} for e in self.errors],
             "crossover_grade_pct": jsonable(self.crossover_grade_pct),
+            "crossover": jsonable(self.crossover),
             "segments": segs,
             "trends": jsonable({k: v for k, v in self.trends.items()}),
             "weeks": jsonable(self.weeks),
             "running": jsonable(self.running_totals()),
             "clock_problems": self.clock_problems(),
             "hr_range": jsonable(self.hr_range),
+            "load_settings": jsonable(self.load_settings),
             "load": jsonable(self.load),
             "notes": list(self.notes),
         }
 
     def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
         """Write ``activities.csv``, ``segments.csv`` (one row per pass), ``descents.csv``
-        (:meth:`descents`) and one
+        (:meth:`descents`), ``segments.toml`` (every segment's id and name, to edit: see
+        :mod:`trailtech.season.names`) and one
         ``activities/<name>.json`` (the ``analyze --json`` document) per activity.
 
         Each file is written atomically and never through a symbolic link, nor over a folder
@@ -267,6 +293,9 @@ class Season:
         written.append(write_output(out / "activities.csv", _text_bytes(acts.to_csv(index=False))))
         written.append(write_output(out / "segments.csv", _text_bytes(self.segment_passes().to_csv(index=False))))
         written.append(write_output(out / "descents.csv", _text_bytes(self.descents().to_csv(index=False))))
+        # Every segment's id and name, ready to edit and put beside the tracks (season.names).
+        written.append(write_output(out / "segments.toml",
+                                    _text_bytes(names_toml(self.segments.to_dict(orient="records")))))
         for file, name in zip(acts["file"], acts["json"]):
             doc = self.analyses.get(file)
             if doc is None:
@@ -276,10 +305,14 @@ class Season:
 
     def report(self, path: Union[str, os.PathLike]) -> Path:
         """Write the self-contained season HTML report to ``path`` (atomically, never through a
-        symbolic link, nor over a folder or a device) and return the path."""
+        symbolic link, nor over a folder or a device) and return the path. Each activity links
+        to its own report when the season drew them (:attr:`activity_reports`)."""
         from ..report.season import render_season_report
 
-        return write_output(path, _text_bytes(render_season_report(self)))
+        # Links relative to the report's folder, so the folder can be moved as a whole.
+        links = {f: Path(os.path.relpath(Path(p).resolve(), Path(path).resolve().parent)).as_posix()
+                 for f, p in self.activity_reports.items()}
+        return write_output(path, _text_bytes(render_season_report(self, links=links)))
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
         cols = [c for c in ACTIVITY_KEYS if c in self.activities]
@@ -287,6 +320,10 @@ class Season:
                 f"{len(self.segments)} repeated segments, crossover grade "
                 f"{self.crossover_grade_pct if self.crossover_grade_pct is not None else '–'} %"
                 + self.activities[cols]._repr_html_())
+
+
+#: The words of each load method (``load_source``, kept beside ``load_method``).
+_LOAD_SOURCES = {"trimp": "heart rate (TRIMP)", "gap": "grade-adjusted pace (rTSS on the TRIMP scale)"}
 
 
 def _text_bytes(text: str) -> bytes:
@@ -297,14 +334,7 @@ def _text_bytes(text: str) -> bytes:
 
 def _json_names(files: list[str]) -> list[str]:
     """A distinct, file-system-safe ``<stem>.json`` name per activity file."""
-    names, seen = [], {}
-    for f in files:
-        base = re.sub(r"\.(fit|gpx|tcx)(\.gz)?$", "", Path(f).name, flags=re.I)
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "activity"
-        n = seen.get(base.lower(), 0) + 1
-        seen[base.lower()] = n
-        names.append(f"{base}.json" if n == 1 else f"{base}-{n}.json")
-    return names
+    return safe_names(files, ".json")
 
 
 def _resolve_cache(cache: Any, config: Optional[AnalysisConfig]) -> Optional[ResultCache]:
@@ -372,6 +402,14 @@ def _pooled_bouts(entries: list[dict]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def _with_season(doc: dict, choices: Optional[dict]) -> dict:
+    """An activity's analysis document with its choices against the season's crossover
+    (``hike_run.season``), a copy: cached documents stay as they were."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("hike_run"), dict):
+        return doc
+    return {**doc, "hike_run": {**doc["hike_run"], "season": choices}}
+
+
 def _sort_key(entry: dict) -> tuple:
     t = entry["activity"].get("start_time")
     # Activities without a start time go last, by file name.
@@ -391,6 +429,9 @@ def analyze_season(
     memory_limit_mb: Optional[int] = DEFAULT_WORKER_MEMORY_MB,
     hr_max_bpm: Optional[float] = None,
     hr_rest_bpm: Optional[float] = None,
+    threshold_gap_mps: Optional[float] = None,
+    segment_names_file: Union[str, os.PathLike, None] = None,
+    activity_reports: Union[str, os.PathLike, None] = None,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -423,6 +464,18 @@ def analyze_season(
     hr_max_bpm, hr_rest_bpm : float, optional
         The runner's maximum and resting heart rate [1/min] for the training loads; default
         the highest heart rate held 30 s over the season, and 60.
+    threshold_gap_mps : float, optional
+        The runner's threshold pace as a grade-adjusted speed [m/s], for the loads of
+        activities without heart rate; default the fastest hour of grade-adjusted pace in the
+        season (:mod:`trailtech.season.load`).
+    segment_names_file : path, optional
+        A TOML file of ``segment_id = "name"`` (:mod:`trailtech.season.names`); it wins over
+        the ``segments.toml`` of the folders read. A file that cannot be read raises
+        :class:`~trailtech.season.names.SegmentNamesError`; a folder's is skipped with a note.
+    activity_reports : path, optional
+        A folder to write each activity's own HTML report into (``<stem>.html``), drawn in the
+        workers while they analyse (2-4 s of CPU each) and cached; :meth:`Season.report` links
+        to them. See :mod:`trailtech.season.reports`.
 
     Returns
     -------
@@ -448,7 +501,10 @@ def analyze_season(
     store = _resolve_cache(cache, config)
 
     notes: list[str] = []
+    names = collect_names(paths, segment_names_file, notes)
     sources, errors = discover(paths, notes=notes)
+    sink = (ReportSink(activity_reports, [src.file for src in sources], store)
+            if activity_reports is not None else None)
     bar = _progress_bar(len(sources), progress)
     try:
         entries: list[dict] = []
@@ -464,6 +520,8 @@ def analyze_season(
                     bar.update()
                 continue
             hit = store.get(digest, check=is_entry) if store is not None else None
+            if hit is not None and sink is not None and hit.get("ok") and not sink.from_store(src.file, digest):
+                hit = None  # its report was never drawn: analyse it again and draw it
             if hit is not None and hit.get("file") == src.file:
                 entries.append(hit)
                 if bar:
@@ -475,7 +533,7 @@ def analyze_season(
                 if bar:
                     bar.update()
                 continue
-            todo.append(Task(src, digest, config))
+            todo.append(Task(src, digest, config, report=sink is not None))
 
         from . import work
 
@@ -490,6 +548,8 @@ def analyze_season(
             # Closed on the way out whatever happens (Ctrl+C): the runner stops its workers.
             with contextlib.closing(results):
                 for task, entry in results:
+                    if sink is not None:
+                        sink.take(task.source.file, task.digest, entry)  # before the entry is cached
                     if store is not None and (entry.get("ok") or entry.get("cacheable")):
                         store.put(task.digest, entry)
                     entries.append(entry)
@@ -499,7 +559,11 @@ def analyze_season(
         if bar:
             bar.close()
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
-                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm)
+                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps,
+                       names=names)
+    if sink is not None:
+        sink.keep_only(set(season.activities["file"]))  # not a duplicate file's report
+        season = replace(season, activity_reports=dict(sink.written))
     return replace(season, notes=notes)
 
 
@@ -512,45 +576,14 @@ def _renamed(entry: dict, src: Source) -> dict:
     return e
 
 
-def _segments(ok: list[dict], config: AnalysisConfig, store: Optional[ResultCache],
-              digests: dict[str, str]) -> list[dict]:
-    """Cross-activity segments, cached as a whole for an unchanged set of files."""
-    key = None
-    if store is not None and all(e["file"] in digests for e in ok):
-        ident = json.dumps([[e["file"], digests[e["file"]]] for e in ok]).encode()
-        key = "segments:" + content_hash(ident)
-        hit = store.get(key, check=is_segments_entry)
-        if hit is not None:
-            segs = hit["segments"]
-            for sg in segs:
-                for p in sg["passes"]:
-                    p["start_time"] = pd.Timestamp(p["start_time"])
-            return segs
-    segs = match_segments(ok, gate_radius_m=config.gate_radius_m, hausdorff_max_m=config.hausdorff_max_m,
-                          frechet_max_m=config.frechet_max_m)
-    if key is not None:
-        store.put(key, {"file": "<segments>", "segments": jsonable(segs)})
-    return segs
-
-
-def _merge_duplicates(ok: list[dict]) -> list[dict]:
-    """Keep one entry per activity; its activity row lists the other files in ``duplicates``."""
-    groups = find_duplicates([e["activity"] for e in ok])
-    kept = []
-    for g in groups:
-        e = ok[g[0]]
-        e = {**e, "activity": {**e["activity"], "duplicates": [ok[j]["file"] for j in g[1:]]}}
-        kept.append(e)
-    return sorted(kept, key=_sort_key)
-
-
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
               store: Optional[ResultCache] = None, digests: Optional[dict] = None,
               merge_duplicates: bool = True, hr_max_bpm: Optional[float] = None,
-              hr_rest_bpm: Optional[float] = None) -> Season:
+              hr_rest_bpm: Optional[float] = None, threshold_gap_mps: Optional[float] = None,
+              names: Optional[dict] = None) -> Season:
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
     if merge_duplicates:
-        ok = _merge_duplicates(ok)
+        ok = merge_duplicate_entries(ok, sort_key=_sort_key)
     bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
     all_errors = sorted(errors + bad, key=lambda e: e["file"])
     activities = _activity_frame(ok)
@@ -562,20 +595,26 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     # Weeks and trends need a calendar: an activity whose clock is unset or implausible is
     # counted in the totals but not placed in time (listed by Season.clock_problems).
     dated = running[running["clock_problem"].isna()]
-    # Training load: heart-rate TRIMP, scaled by the runner's range (options, else the season).
+    # Training load: heart-rate TRIMP, scaled by the runner's range (options, else the season);
+    # without heart rate, from grade-adjusted pace against the threshold (option, else season).
     hists = [e.get("hr") or {} for e in ok]
+    paces = [e.get("gap") or {} for e in ok]
     hr_range = season_hr_range([h for h, f in zip(hists, foot) if f], hr_max_bpm=hr_max_bpm,
                                hr_rest_bpm=hr_rest_bpm)
-    loads = [trimp(h, hr_range["hr_max_bpm"], hr_range["hr_rest_bpm"]) if hr_range["hr_max_bpm"] else None
-             for h in hists]
+    counted = foot & activities["clock_problem"].isna().to_numpy()
+    threshold = season_threshold([p for p, c in zip(paces, counted) if c], threshold_mps=threshold_gap_mps)
+    loads, methods, scale = season_loads(hists, paces, hr_range, threshold, counted.tolist())
     activities["training_load"] = pd.array(loads, dtype="Float64").astype(float)
-    activities["load_source"] = ["heart rate (TRIMP)" if v is not None else None for v in loads]
+    activities["load_method"] = methods
+    activities["load_source"] = [_LOAD_SOURCES.get(m) for m in methods]
     dated = activities.loc[dated.index]
     load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
-    segs = _segments(ok, config, store, digests or {})
-    seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
-                "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes"]
+    segs = cached_segments(ok, config, store, digests or {})
+    for sg, (name, source) in zip(segs, segment_names(segs, [e["activity"] for e in ok], names or {})):
+        sg["name"], sg["name_source"] = name, source
+    seg_cols = ["segment_id", "name", "name_source", "direction", "start_lat", "start_lon", "end_lat", "end_lon",
+                "length_m", "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes", "where"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
     trends = {
         "flat_cadence_spm": metric_trend(dated, "flat_cadence_spm", higher_is_better=True,
@@ -583,15 +622,22 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         "descent_control_score": metric_trend(dated, "descent_control_score", higher_is_better=True,
                                               tolerance_per_30d=2.0),
     }
+    cross = season_crossover([e["activity"].get("crossover_grade_pct") for e in ok_foot],
+                             _pooled_bouts(ok_foot), config)
+    # The season's crossover back into each activity's verdicts (issue 15).
+    choices = {e["file"]: crossover_choices(e.get("bouts"), cross) for e in ok_foot}
+    for key, col in (("ran_above_s", "ran_above_crossover_s"), ("hiked_below_s", "hiked_below_crossover_s")):
+        activities[col] = [(choices.get(f) or {}).get(key, float("nan")) for f in activities["file"]]
     return Season(
         activities=activities,
         segments=segments,
         errors=all_errors,
-        crossover_grade_pct=season_crossover_grade(
-            [e["activity"].get("crossover_grade_pct") for e in ok_foot], _pooled_bouts(ok_foot)),
+        crossover_grade_pct=cross["grade_pct"],
+        crossover=cross,
         trends=trends,
         weeks=weekly_technical(dated, time_column="start_wall"),
-        analyses={e["file"]: e["analysis"] for e in ok},
+        analyses={e["file"]: _with_season(e["analysis"], choices.get(e["file"])) for e in ok},
         load=load,
         hr_range=hr_range,
+        load_settings={**threshold, **scale},
     )

@@ -39,6 +39,8 @@ class Task:
     source: Source
     digest: str
     config: Any = None
+    #: Also draw the activity's HTML report (returned in the entry's ``report_html``).
+    report: bool = False
 
 
 def worker_init() -> None:
@@ -286,7 +288,22 @@ def build_entry(source: Source, analysis, track=None) -> dict:
             "bouts": _bouts(analysis.hike_run), "geometry": geometry,
             # Seconds at each heart rate: the season scales them into a training load once it
             # knows the runner's heart-rate range (season.load).
-            "hr": hr_histogram(tl.heart_rate_bpm, ~np.asarray(tl.gap, dtype=bool))}
+            "hr": hr_histogram(tl.heart_rate_bpm, ~np.asarray(tl.gap, dtype=bool)),
+            # Seconds at each grade-adjusted speed: the load of an activity without heart rate.
+            "gap": _gap_profile(tl, getattr(analysis, "config", None))}
+
+
+def _gap_profile(tl, config) -> dict:
+    """:func:`trailtech.season.load.gap_profile` of a timeline, with the analysis' GAP model."""
+    from ..processing.gap import gap_factor
+    from .load import gap_profile
+
+    model = getattr(config, "gap_model", "strava2017")
+    clip = getattr(config, "gap_grade_clip", 0.45)
+    factor = gap_factor(np.asarray(tl.grade_pct, dtype=float) / 100.0, model=model, clip=clip)
+    counted = (np.asarray(tl.moving, dtype=bool) & np.asarray(tl.on_foot, dtype=bool)
+               & ~np.asarray(tl.gap, dtype=bool))
+    return gap_profile(tl.speed_mps, factor, counted)
 
 
 def process(task: Task) -> dict:
@@ -306,7 +323,13 @@ def process(task: Task) -> dict:
     try:
         track = _load(src)
         analysis = analyze(track, task.config)
-        return build_entry(src, analysis, track)
+        entry = build_entry(src, analysis, track)
+        if task.report:
+            from ..report.html import render_report
+
+            # Drawn here, while the full analysis is at hand (the entry keeps no timeline).
+            entry["report_html"] = render_report(analysis)
+        return entry
     except TrailtechError as exc:
         line = error_line(exc, src.file)
         # The season lists errors by file already: keep only the problem.
