@@ -252,7 +252,8 @@ def season_consensus_rows(n_runs=8, subsets=(2, 4, 8), jobs=2, repeats=2):
 def _plan_time(tracks):
     """Seconds :func:`trailtech.season.consensus_apply.plan` takes over these tracks' traces
     (the consensus itself, in the main process)."""
-    from trailtech.season.consensus_apply import plan, trace
+    from trailtech.season.consensus import trace
+    from trailtech.season.consensus_apply import plan
 
     entries = [{"file": f"r{i}", "ok": True, "trace": trace(t, "gps")} for i, t in enumerate(tracks)]
     t0 = time.perf_counter()

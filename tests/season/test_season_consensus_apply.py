@@ -14,8 +14,8 @@ import pytest
 
 from tests.season._helpers import write
 from trailtech.season.cache import content_hash
-from trailtech.season.consensus import taper_correction
-from trailtech.season.consensus_apply import MIN_SHARED_M, TRACE_STEP_M, plan, trace, track_with
+from trailtech.season.consensus import TRACE_STEP_M, taper_correction, trace, track_with
+from trailtech.season.consensus_apply import MIN_SHARED_M, plan
 
 
 def _season_files(folder):

@@ -10,20 +10,25 @@ keep their own altitude. ActivityLog2 builds its elevation correction the same w
 the recorded points near each point.
 
 :func:`consensus_elevation` is the pure function over arrays; :func:`consensus_tracks`
-applies it to :class:`~trailtech.track.Track` objects.
+applies it to :class:`~trailtech.track.Track` objects. A season computes it on the 5 m traces
+its workers keep (:func:`trace`, :func:`consensus_points`) and analyses each run again on its
+consensus (:func:`track_with`, :func:`mark`; :mod:`trailtech.season.consensus_apply`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
 from ..analysis.neighbors import PairSearch
 from ..processing.geodesy import project_local
 
-__all__ = ["consensus_elevation", "consensus_tracks", "consensus_points", "thin_indices", "fill_back",
+#: Spacing of each season activity's trace along its path [m]: the consensus is computed there.
+TRACE_STEP_M = 5.0
+
+__all__ = ["trace", "track_with", "mark", "TRACE_STEP_M", "consensus_elevation", "consensus_tracks", "consensus_points", "thin_indices", "fill_back",
            "taper_correction"]
 
 
@@ -232,3 +237,45 @@ def consensus_tracks(tracks: Sequence, **kwargs) -> list:
     return [dataclasses.replace(t, samples=t.samples.assign(elevation_m=next(it)),
                                 meta=dataclasses.replace(t.meta, barometric=False)) if u else t
             for t, u in zip(tracks, usable)]
+
+
+def trace(track, elevation_source: Optional[str]) -> Optional[dict]:
+    """What an entry keeps of a GPS-altitude track for the season consensus, or None.
+
+    ``{"n": samples, "i": indices, "lat", "lon", "ele"}`` at the samples kept by
+    :func:`~.consensus.thin_indices` (one every :data:`TRACE_STEP_M`).
+    """
+    s = track.samples
+    if elevation_source != "gps" or not all(c in s for c in ("lat_deg", "lon_deg", "elevation_m")):
+        return None
+    lat, lon, ele = (s[c].to_numpy(dtype=float) for c in ("lat_deg", "lon_deg", "elevation_m"))
+    idx = thin_indices(lat, lon, ele, step_m=TRACE_STEP_M)
+    if idx.size < 2:
+        return None
+    return {"n": int(len(s)), "i": idx.tolist(), "lat": np.round(lat[idx], 7).tolist(),
+            "lon": np.round(lon[idx], 7).tolist(), "ele": np.round(ele[idx], 2).tolist()}
+
+
+def track_with(track, override: dict):
+    """The track with the consensus altitude filled back to every sample (GPS altitude still)."""
+    s = track.samples
+    own = s["elevation_m"].to_numpy(dtype=float)
+    if len(s) != override["n"]:
+        raise ValueError(f"the file has {len(s)} samples, its consensus was made for {override['n']}")
+    ele = fill_back(len(s), np.asarray(override["i"]), np.asarray(override["ele"], dtype=float), own)
+    return dataclasses.replace(track, samples=s.assign(elevation_m=ele),
+                               meta=dataclasses.replace(track.meta, barometric=False))
+
+
+def mark(entry: dict, override: dict) -> dict:
+    """Say in an entry analysed on the consensus that it was (notes, ``elevation_consensus``)."""
+    if not entry.get("ok"):
+        return entry
+    runs, shared = int(override["runs"]), float(override["shared_pct"])
+    note = f"elevation: season consensus of {runs} runs over the same ground ({shared:.0f} % of the track)"
+    doc = entry["analysis"]
+    doc["notes"] = [*(doc.get("notes") or []), note]
+    doc["elevation_consensus"] = {"runs": runs, "shared_pct": round(shared, 1)}
+    entry["activity"]["elevation_consensus_runs"] = runs
+    entry.pop("trace", None)
+    return entry

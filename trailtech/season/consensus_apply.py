@@ -23,20 +23,17 @@ cache.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
 
-from .consensus import consensus_points, fill_back, taper_correction, thin_indices
+from .consensus import TRACE_STEP_M, consensus_points, taper_correction
 
-__all__ = ["trace", "track_with", "mark", "plan", "apply_consensus", "RADIUS_M", "TRACE_STEP_M", "MIN_SHARED_M"]
+__all__ = ["plan", "apply_consensus", "RADIUS_M", "MIN_SHARED_M"]
 
 #: Points of another run within this distance vote [m] (:func:`~.consensus.consensus_elevation`).
 RADIUS_M = 15.0
-#: Spacing of each activity's trace along its path [m]: the consensus is computed there.
-TRACE_STEP_M = 5.0
 #: An activity takes the consensus when another run passed at least this much of its path [m];
 #: less changes little and costs a whole analysis.
 MIN_SHARED_M = 500.0
@@ -45,23 +42,6 @@ MIN_SHARED_M = 500.0
 #: step of several metres, counted as a climb; GPS altitude error drifts over minutes, so the
 #: error just measured still holds a few hundred metres on.
 TAPER_M = 300.0
-
-
-def trace(track, elevation_source: Optional[str]) -> Optional[dict]:
-    """What an entry keeps of a GPS-altitude track for the season consensus, or None.
-
-    ``{"n": samples, "i": indices, "lat", "lon", "ele"}`` at the samples kept by
-    :func:`~.consensus.thin_indices` (one every :data:`TRACE_STEP_M`).
-    """
-    s = track.samples
-    if elevation_source != "gps" or not all(c in s for c in ("lat_deg", "lon_deg", "elevation_m")):
-        return None
-    lat, lon, ele = (s[c].to_numpy(dtype=float) for c in ("lat_deg", "lon_deg", "elevation_m"))
-    idx = thin_indices(lat, lon, ele, step_m=TRACE_STEP_M)
-    if idx.size < 2:
-        return None
-    return {"n": int(len(s)), "i": idx.tolist(), "lat": np.round(lat[idx], 7).tolist(),
-            "lon": np.round(lon[idx], 7).tolist(), "ele": np.round(ele[idx], 2).tolist()}
 
 
 def _is_trace(t: Any) -> bool:
@@ -75,31 +55,6 @@ def _is_trace(t: Any) -> bool:
     n = arrs[0].size
     return (n >= 2 and all(a.ndim == 1 and a.size == n and np.isfinite(a).all() for a in arrs)
             and bool(np.all(np.diff(arrs[0]) > 0)) and arrs[0][0] >= 0 and arrs[0][-1] < t["n"])
-
-
-def track_with(track, override: dict):
-    """The track with the consensus altitude filled back to every sample (GPS altitude still)."""
-    s = track.samples
-    own = s["elevation_m"].to_numpy(dtype=float)
-    if len(s) != override["n"]:
-        raise ValueError(f"the file has {len(s)} samples, its consensus was made for {override['n']}")
-    ele = fill_back(len(s), np.asarray(override["i"]), np.asarray(override["ele"], dtype=float), own)
-    return dataclasses.replace(track, samples=s.assign(elevation_m=ele),
-                               meta=dataclasses.replace(track.meta, barometric=False))
-
-
-def mark(entry: dict, override: dict) -> dict:
-    """Say in an entry analysed on the consensus that it was (notes, ``elevation_consensus``)."""
-    if not entry.get("ok"):
-        return entry
-    runs, shared = int(override["runs"]), float(override["shared_pct"])
-    note = f"elevation: season consensus of {runs} runs over the same ground ({shared:.0f} % of the track)"
-    doc = entry["analysis"]
-    doc["notes"] = [*(doc.get("notes") or []), note]
-    doc["elevation_consensus"] = {"runs": runs, "shared_pct": round(shared, 1)}
-    entry["activity"]["elevation_consensus_runs"] = runs
-    entry.pop("trace", None)
-    return entry
 
 
 def plan(entries: list[dict], digests: dict[str, str], *, kept: Optional[set] = None) -> list[dict]:
@@ -169,9 +124,9 @@ def _bboxes_meet(traces: list[dict]) -> bool:
     return False
 
 
-def apply_consensus(entries: list[dict], digests: dict[str, str], *, sort_key: Optional[Callable] = None,
-                    make_task: Callable[[str, dict], Any], run: Callable[[list], Iterable[tuple[Any, dict]]],
-                    store=None, sink=None, check=None) -> tuple[list[dict], list[str]]:
+def apply_consensus(entries: list[dict], digests: dict[str, str], sources: list, config: Any,
+                    run: Callable[[list], Iterable[tuple[Any, dict]]], *, store=None, sink=None,
+                    notes: Optional[list] = None, sort_key: Optional[Callable] = None) -> list[dict]:
     """Replace the entries of GPS-altitude activities over shared ground by their analysis on
     the season consensus.
 
@@ -181,27 +136,31 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], *, sort_key: O
         The season's entries (any order).
     digests : dict
         Content hash of each file.
+    sources : list of Source
+        The season's files (:func:`~trailtech.season.discover.discover`).
+    config : AnalysisConfig
+        The analysis settings.
+    run : callable
+        Runs tasks in workers: ``tasks -> iterable of (task, entry)``.
     sort_key : callable, optional
         The season's time order of entries: files of one activity
         (:func:`~trailtech.season.dedupe.merge_duplicate_entries`) then vote once, with the
         one the season keeps; None: every file votes.
-    make_task : callable
-        ``(file, override) -> Task`` for a worker (:class:`~trailtech.season.work.Task`).
-    run : callable
-        Runs tasks in workers: ``tasks -> iterable of (task, entry)``.
     store : ResultCache, optional
         Where the analyses on the consensus are cached (key: :func:`plan`).
     sink : ReportSink, optional
         Each activity's HTML report, drawn again on the consensus.
-    check : callable, optional
-        The shape check of a cached entry.
+    notes : list of str, optional
+        The season's notes: what was done is appended.
 
     Returns
     -------
-    (list of dict, list of str)
-        The entries (those re-analysed replaced; a failed re-analysis keeps its own) and notes
-        for the season.
+    list of dict
+        The entries, those re-analysed replaced (a failed re-analysis keeps its own).
     """
+    from .shape import is_entry
+    from .work import Task
+
     kept = None
     if sort_key is not None:
         from .dedupe import merge_duplicate_entries
@@ -210,15 +169,17 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], *, sort_key: O
         kept = {e["file"] for e in merge_duplicate_entries(ok, sort_key=sort_key)}
     todo = plan(entries, digests, kept=kept)
     if not todo:
-        return [_drop_trace(e) for e in entries], []
+        return [_drop_trace(e) for e in entries]
+    by_file = {src.file: src for src in sources}
     done: dict[str, dict] = {}
     tasks = []
     for p in todo:
-        hit = store.get(p["key"], check=check) if store is not None else None
+        hit = store.get(p["key"], check=is_entry) if store is not None else None
         if hit is not None and hit.get("file") == p["file"] and (sink is None or sink.from_store(p["file"], p["key"])):
             done[p["file"]] = hit
         else:
-            tasks.append(make_task(p["file"], p["override"]))
+            f = p["file"]
+            tasks.append(Task(by_file[f], digests[f], config, report=sink is not None, elevation=p["override"]))
     key_of = {p["file"]: p["key"] for p in todo}
     failed = []
     results = run(tasks) if tasks else iter(())
@@ -226,12 +187,13 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], *, sort_key: O
     with contextlib.closing(results) if hasattr(results, "close") else contextlib.nullcontext():
         for task, entry in results:
             _take(task.source.file, entry, key_of, store, sink, done, failed)
-    notes = [
-f"Season elevation consensus: {len(done)} GPS-altitude activities over shared ground analysed "
+    said = [f"Season elevation consensus: {len(done)} GPS-altitude activities over shared ground analysed "
              f"again on it ({len(tasks)} analyses, the rest from the cache)."]
     if failed:
-        notes.append("Kept their own altitude (the analysis on the consensus failed): " + "; ".join(failed))
-    return [_drop_trace(done.get(e.get("file"), e)) for e in entries], notes
+        said.append("Kept their own altitude (the analysis on the consensus failed): " + "; ".join(failed))
+    if notes is not None:
+        notes.extend(said)
+    return [_drop_trace(done.get(e.get("file"), e)) for e in entries]
 
 
 def _take(f: str, entry: dict, key_of: dict, store, sink, done: dict, failed: list) -> None:

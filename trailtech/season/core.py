@@ -371,20 +371,19 @@ def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     rows = [_foot_row(e["activity"]) for e in entries]
     cols = ACTIVITY_KEYS + ["start_time_local", "utc_offset_s", "time_created",
                             "name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
-                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates",
-                            "elevation_consensus_runs"] + FOOT_KEYS
+                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates"
+                            ] + FOOT_KEYS
     df = pd.DataFrame(rows, columns=cols)
     df["start_time"] = pd.to_datetime(df["start_time"], utc=True, errors="coerce", format="ISO8601")
     df["sensors"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["sensors"]]
     df["duplicates"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["duplicates"]]
     for c in cols:
         if c not in ("file", "start_time", "start_time_local", "time_created", "sport", "name", "format", "sensors",
-                     "duplicates", "on_foot", "elevation_consensus_runs"):
+                     "duplicates", "on_foot"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
     df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
-    df["elevation_consensus_runs"] = pd.array([int(v) if pd.notna(v) else None for v in df["elevation_consensus_runs"]],
-                                              dtype=object)
+    df["elevation_consensus_runs"] = pd.Series([r.get("elevation_consensus_runs") for r in rows], dtype=object)
     df["on_foot"] = df["on_foot"].fillna(True).astype(bool)
     df["technical_session"] = technical_sessions(df)
     df["clock_problem"] = clock_problems(df["start_time"], df["time_created"].tolist())
@@ -481,9 +480,7 @@ def analyze_season(
         workers while they analyse (2-4 s of CPU each) and cached; :meth:`Season.report` links
         to them. See :mod:`trailtech.season.reports`.
     consensus : bool
-        GPS-altitude activities over shared ground are analysed again on the season's consensus
-        elevation, and say so (:mod:`trailtech.season.consensus_apply`; one more analysis each,
-        cached). False: each keeps its own altitude.
+        GPS-only runs over shared ground take the season's consensus elevation (:mod:`.consensus_apply`).
 
     Returns
     -------
@@ -545,13 +542,10 @@ def analyze_season(
 
         from . import work
 
-        def run(tasks: list):
-            if scheduler is not None:
-                return run_dask(work.process, tasks, scheduler=scheduler, timeout_s=timeout_s)
-            # Even one file, or --jobs 1, runs in a worker process: the time limit, the memory
-            # cap and crash isolation hold for every analysis.
-            return run_pool(work.process, tasks, jobs=min(jobs, len(tasks)), timeout_s=timeout_s,
-                            memory_limit_mb=memory_limit_mb)
+        def run(tasks: list):  # even one file runs in a worker: time limit, memory cap, crash isolation
+            return (run_dask(work.process, tasks, scheduler=scheduler, timeout_s=timeout_s) if scheduler is not None
+                    else run_pool(work.process, tasks, jobs=min(jobs, len(tasks)), timeout_s=timeout_s,
+                                  memory_limit_mb=memory_limit_mb))
 
         if todo:
             results = run(todo)
@@ -569,11 +563,8 @@ def analyze_season(
         if bar:
             bar.close()
     if consensus:  # GPS-only runs over shared ground, analysed again on the season's elevation
-        by_file = {src.file: src for src in sources}
-        entries, more = apply_consensus(
-            entries, digests, sort_key=_sort_key if merge_duplicates else None, run=run, store=store, sink=sink,
-            check=is_entry, make_task=lambda f, o: Task(by_file[f], digests[f], config, sink is not None, o))
-        notes += more
+        entries = apply_consensus(entries, digests, sources, config, run, store=store, sink=sink, notes=notes,
+                                  sort_key=_sort_key if merge_duplicates else None)
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
                        hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps,
                        names=names)

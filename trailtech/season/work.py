@@ -324,16 +324,16 @@ def process(task: Task) -> dict:
 
     src = task.source
     try:
-        from . import consensus_apply
+        from . import consensus
 
         track = _load(src)
         if task.elevation is not None:
-            track = consensus_apply.track_with(track, task.elevation)
+            track = consensus.track_with(track, task.elevation)
         analysis = analyze(track, task.config)
         entry = build_entry(src, analysis, track)
         if task.elevation is not None:
-            consensus_apply.mark(entry, task.elevation)
-        elif (trace := consensus_apply.trace(track, entry["analysis"]["summary"].get("elevation_source"))) is not None:
+            consensus.mark(entry, task.elevation)
+        elif (trace := consensus.trace(track, entry["analysis"]["summary"].get("elevation_source"))) is not None:
             entry["trace"] = trace  # GPS altitude: what the season consensus reads
         if task.report:
             from ..report.html import render_report
