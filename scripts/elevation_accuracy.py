@@ -264,7 +264,7 @@ def _plan_time(tracks):
 def _render_season_consensus(sc):
     ks = sorted({key[0] for key in sc if isinstance(key, tuple) and key[1] != "plan"})
     out = [SEASON_HEADING, "",
-           f"The runs of the table below (`seed=100+i, course_seed=0`, 1 s, GPS altitude) written as phone GPX "
+           f"The runs of the table above (`seed=100+i, course_seed=0`, 1 s, GPS altitude) written as phone GPX "
            "files, one a day, and read by `trailtech.analyze_season` (no cache, "
            f"`jobs={sc['jobs']}`) on the first k of them, without (`consensus=False`, `--no-consensus`) and with "
            "the season consensus (the default): each run's ascent and descent error against the exact truth, "

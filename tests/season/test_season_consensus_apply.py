@@ -76,6 +76,12 @@ def test_gps_only_runs_take_the_consensus_and_barometric_and_no_consensus_are_le
     rows = cons.to_dict()["activities"]
     assert sorted(str(r["elevation_consensus_runs"]) for r in rows) == ["3", "3", "3", "None"]
 
+    # An unchanged season reads the analyses on the consensus from the cache.
+    assert any("(3 analyses" in n for n in cons.notes)
+    again = analyze_season([tmp_path / "runs"], jobs=2, cache=cache, progress=False)
+    assert any("(0 analyses, the rest from the cache)" in n for n in again.notes)
+    assert again.to_dict()["activities"] == cons.to_dict()["activities"]
+
     # --no-consensus: every activity on its own altitude (from the cache of the first season).
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

@@ -188,7 +188,7 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], sources: list,
         for task, entry in results:
             _take(task.source.file, entry, key_of, store, sink, done, failed)
     said = [f"Season elevation consensus: {len(done)} GPS-altitude activities over shared ground analysed "
-             f"again on it ({len(tasks)} analyses, the rest from the cache)."]
+            f"again on it ({len(tasks)} analyses, the rest from the cache)."]
     if failed:
         said.append("Kept their own altitude (the analysis on the consensus failed): " + "; ".join(failed))
     if notes is not None:
