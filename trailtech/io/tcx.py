@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UnsupportedFormatError
+from ..localtime import written_offset_s
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
 from .xmlsafe import (
@@ -213,9 +214,11 @@ def _read(data: bytes, source: str, limits: XmlLimits) -> Track:
     columns["session"] = session
 
     times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    offset_s = None
     if ("time", 0) in fields:
         idx, texts = fields[("time", 0)]
         times[np.asarray(idx, dtype=np.intp)] = parse_times(texts)
+        offset_s = written_offset_s(texts)
 
     sports = [normalise_sport(sport) for sport, _ in sessions_raw]
     # RunCadence (the TPX extension) before the plain Cadence element, per sample.
@@ -253,4 +256,5 @@ def _read(data: bytes, source: str, limits: XmlLimits) -> Track:
         device=device,
         sessions=session_infos,
         warnings=warnings,
+        utc_offset_s=offset_s,
     )

@@ -37,8 +37,9 @@ __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
 #: ``samples``, which duplicate detection needs; ``bouts`` are the climbing pieces; 4: the
 #: activity's ``on_foot`` figures, which the season's running totals count; 5: ``time_created``
 #: and ``start_time_local`` of the activity, segments with time and control trends; 6: ``gap``,
-#: the grade-adjusted speed histogram the load of an activity without heart rate comes from).
-ENTRY_FORMAT = 6
+#: the grade-adjusted speed histogram the load of an activity without heart rate comes from;
+#: 7: the offset from the first position for GPX, TCX and FIT files without one).
+ENTRY_FORMAT = 7
 
 #: Largest cache entry read [bytes on disk]. An entry holds one activity's compact result,
 #: tens to hundreds of kB gzipped; a bigger file is not one of ours.
