@@ -111,8 +111,7 @@ class Season:
         Technical volume and sessions per ISO week, on-foot activities (see
         :func:`trailtech.season.summary.weekly_technical`).
     analyses : dict
-        ``file -> analyze --json document`` of each activity (compact: no samples), each
-        descent also read against the season (``season_*`` keys, :mod:`trailtech.season.reference`).
+        ``file -> analyze --json document`` of each activity (compact: no samples; season_* descent keys).
     load : list of dict
         Daily training load, fitness (42 days) and fatigue (7 days), on-foot activities with a
         plausible clock, by local day (:func:`trailtech.season.load.fitness_fatigue`).
@@ -202,8 +201,7 @@ class Season:
     def descents(self) -> pd.DataFrame:
         """Every scored descent of the season, one row each: file, start_time_local (of the
         activity, else its UTC start), start_m, length_m, drop_m, avg_grade_pct,
-        technicality [0-1], control_score [0-100] and its reading against the season
-        (:data:`~trailtech.season.reference.SEASON_REFERENCE_KEYS`); best control first (sort as you
+        technicality [0-1], control_score [0-100] and the season_* keys; best control first (sort as you
         like: it is a DataFrame, and ``descents.csv`` in :meth:`write`)."""
         cols = ["file", "start_time_local", "start_m", "length_m", "drop_m", "avg_grade_pct", "technicality",
                 "control_score", *SEASON_REFERENCE_KEYS]
@@ -639,7 +637,6 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         crossover=cross,
         trends=trends,
         weeks=weekly_technical(dated, time_column="start_wall"),
-        # Each descent read against the runner's whole season too (season.reference).
         analyses=with_season_reference({e["file"]: _with_season(e["analysis"], choices.get(e["file"])) for e in ok},
                                        on_foot=[e["file"] for e in ok_foot]),
         load=load,
