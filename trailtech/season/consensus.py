@@ -28,7 +28,8 @@ from ..processing.geodesy import project_local
 #: Spacing of each season activity's trace along its path [m]: the consensus is computed there.
 TRACE_STEP_M = 5.0
 
-__all__ = ["trace", "track_with", "mark", "TRACE_STEP_M", "consensus_elevation", "consensus_tracks", "consensus_points", "thin_indices", "fill_back",
+__all__ = ["trace", "track_with", "mark", "TRACE_STEP_M", "consensus_elevation", "consensus_tracks", "consensus_points",
+           "thin_indices", "fill_back",
            "taper_correction"]
 
 

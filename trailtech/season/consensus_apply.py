@@ -125,15 +125,15 @@ def _bboxes_meet(traces: list[dict]) -> bool:
 
 
 def apply_consensus(entries: list[dict], digests: dict[str, str], sources: list, config: Any,
-                    run: Callable[[list], Iterable[tuple[Any, dict]]], *, store=None, sink=None,
-                    notes: Optional[list] = None, sort_key: Optional[Callable] = None) -> list[dict]:
+                    run: Callable[[list], Iterable[tuple[Any, dict]]], store=None, sink=None,
+                    notes: Optional[list] = None, sort_key: Optional[Callable] = None) -> None:
     """Replace the entries of GPS-altitude activities over shared ground by their analysis on
     the season consensus.
 
     Parameters
     ----------
     entries : list of dict
-        The season's entries (any order).
+        The season's entries (any order); changed in place.
     digests : dict
         Content hash of each file.
     sources : list of Source
@@ -142,10 +142,10 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], sources: list,
         The analysis settings.
     run : callable
         Runs tasks in workers: ``tasks -> iterable of (task, entry)``.
-    sort_key : callable, optional
+    sort_key : callable or False, optional
         The season's time order of entries: files of one activity
         (:func:`~trailtech.season.dedupe.merge_duplicate_entries`) then vote once, with the
-        one the season keeps; None: every file votes.
+        one the season keeps; None or False: every file votes.
     store : ResultCache, optional
         Where the analyses on the consensus are cached (key: :func:`plan`).
     sink : ReportSink, optional
@@ -153,23 +153,22 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], sources: list,
     notes : list of str, optional
         The season's notes: what was done is appended.
 
-    Returns
-    -------
-    list of dict
-        The entries, those re-analysed replaced (a failed re-analysis keeps its own).
+    ``entries`` is changed in place: those re-analysed replaced (a failed re-analysis keeps
+    its own), and every entry without its trace.
     """
     from .shape import is_entry
     from .work import Task
 
     kept = None
-    if sort_key is not None:
+    if sort_key:
         from .dedupe import merge_duplicate_entries
 
         ok = sorted((e for e in entries if e.get("ok")), key=sort_key)
         kept = {e["file"] for e in merge_duplicate_entries(ok, sort_key=sort_key)}
     todo = plan(entries, digests, kept=kept)
     if not todo:
-        return [_drop_trace(e) for e in entries]
+        entries[:] = [_drop_trace(e) for e in entries]
+        return
     by_file = {src.file: src for src in sources}
     done: dict[str, dict] = {}
     tasks = []
@@ -193,7 +192,7 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], sources: list,
         said.append("Kept their own altitude (the analysis on the consensus failed): " + "; ".join(failed))
     if notes is not None:
         notes.extend(said)
-    return [_drop_trace(done.get(e.get("file"), e)) for e in entries]
+    entries[:] = [_drop_trace(done.get(e.get("file"), e)) for e in entries]
 
 
 def _take(f: str, entry: dict, key_of: dict, store, sink, done: dict, failed: list) -> None:

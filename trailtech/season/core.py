@@ -547,7 +547,6 @@ def analyze_season(
             return (run_dask(work.process, tasks, scheduler=scheduler, timeout_s=timeout_s) if scheduler is not None
                     else run_pool(work.process, tasks, jobs=min(jobs, len(tasks)), timeout_s=timeout_s,
                                   memory_limit_mb=memory_limit_mb))
-
         if todo:
             results = run(todo)
             # Closed on the way out whatever happens (Ctrl+C): the runner stops its workers.
@@ -564,8 +563,7 @@ def analyze_season(
         if bar:
             bar.close()
     if consensus:  # GPS-only runs over shared ground, analysed again on the season's elevation
-        entries = apply_consensus(entries, digests, sources, config, run, store=store, sink=sink, notes=notes,
-                                  sort_key=_sort_key if merge_duplicates else None)
+        apply_consensus(entries, digests, sources, config, run, store, sink, notes, merge_duplicates and _sort_key)
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
                        hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps,
                        names=names)
