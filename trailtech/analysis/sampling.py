@@ -106,11 +106,21 @@ def cadence_steadiness_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, window_r
     normal distribution), with linearly interpolated quartiles, so it moves continuously.
     NaN under 5 rows.
     """
+    return _spread_cv(_smoothed_cadence(cadence_spm, window_rows)[np.asarray(rows, bool)])
+
+
+def _smoothed_cadence(cadence_spm: np.ndarray, window_rows: int) -> np.ndarray:
+    """Cadence [spm] averaged over a centred ``window_rows`` window (missing and zero cadence
+    left out)."""
     import pandas as pd
 
     c = np.where(np.isfinite(cadence_spm) & (np.asarray(cadence_spm, float) > 0), cadence_spm, np.nan)
-    sm = pd.Series(c).rolling(window_rows, center=True, min_periods=1).mean().to_numpy()[np.asarray(rows, bool)]
-    sm = sm[np.isfinite(sm)]
+    return pd.Series(c).rolling(window_rows, center=True, min_periods=1).mean().to_numpy()
+
+
+def _spread_cv(smoothed_spm: np.ndarray) -> float:
+    """Interquartile range / 1.349 over the median of the finite values [-]; NaN under 5."""
+    sm = smoothed_spm[np.isfinite(smoothed_spm)]
     if sm.size < 5:
         return float("nan")
     q1, med, q3 = np.percentile(sm, [25, 50, 75])
@@ -127,7 +137,8 @@ def steadiness_reference_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, block_
     descent and the next (another grade, another speed) does not read as unsteadiness.
     """
     m = np.asarray(rows, bool)
-    c = np.asarray(cadence_spm, float)
+    # Smoothed once for the whole activity: the same values each block's own call would see.
+    sm = _smoothed_cadence(np.asarray(cadence_spm, float), window_rows)
     edges = np.diff(np.r_[0, m.astype(np.int8), 0])
     starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
     vals = []
@@ -136,9 +147,7 @@ def steadiness_reference_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, block_
             e = min(b, k + block_rows)
             if e - k < block_rows // 2:
                 continue
-            sel = np.zeros(c.size, bool)
-            sel[k:e] = True
-            x = cadence_steadiness_cv(c, sel, window_rows=window_rows)
+            x = _spread_cv(sm[k:e])
             if np.isfinite(x):
                 vals.append(x)
     return float(median(np.asarray(vals))) if vals else float("nan")
