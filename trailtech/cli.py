@@ -152,7 +152,8 @@ def _writing(path: str, write: Callable[[], Any]) -> None:
 def _cmd_info(args) -> int:
     track = _load(args.file)
     doc = track.to_dict()
-    _out(_dumps(doc) if args.json else _info_text(doc))
+    # Which of several activities this is: a note in the text (analyze --json lists it in "notes").
+    _out(_dumps(doc) if args.json else _info_text(doc) + "".join(f"\nnote: {n}" for n in track.meta.notes))
     return EXIT_OK
 
 

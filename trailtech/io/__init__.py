@@ -10,6 +10,9 @@ what the content is by looking at it (a ``.gpx`` file named ``.fit`` still loads
    to :func:`trailtech.io.gpx.read_gpx`, with a ``TrainingCenterDatabase`` root to
    :func:`trailtech.io.tcx.read_tcx`.
 
+A file may hold several activities (:mod:`trailtech.io.split`): :func:`load` returns the longest
+and says so in ``meta.notes``; :func:`read_activities` returns all of them.
+
 Readers decode and normalise; they never smooth or resample.
 
 Examples
@@ -45,7 +48,9 @@ __all__ = [
     "MAX_INPUT_BYTES",
     "courses_to_gpx",
     "load",
+    "read_activities",
     "read_bytes",
+    "read_bytes_activities",
     "read_fit",
     "read_gpx",
     "read_tcx",
@@ -185,6 +190,13 @@ def _unzip(data: bytes, source: str) -> tuple[bytes, str]:
 
 def read_bytes(data: bytes, source: str, *, engine: str = "auto") -> Track:
     """Decode an activity held in memory (see :func:`load`; ``source`` names it in messages)."""
+    from .split import choose
+
+    return choose(read_bytes_activities(data, source, engine=engine))
+
+
+def read_bytes_activities(data: bytes, source: str, *, engine: str = "auto") -> list[Track]:
+    """Every activity of a file held in memory, in time order (see :func:`read_activities`)."""
     if len(data) == 0:
         raise TrackReadError(source, "empty file (0 bytes)")
     kind = sniff(data)
@@ -207,21 +219,21 @@ def read_bytes(data: bytes, source: str, *, engine: str = "auto") -> Track:
         raise TrackReadError(source, "empty file (0 bytes after decompression)")
     if kind == "fit":
         from .fit import ENGINES as fit_engines
-        from .fit import read_fit
+        from .fit import read_fit_activities
 
-        return read_fit(
+        return read_fit_activities(
             data, source, engine=engine if engine in fit_engines else "auto"
         )
     if kind == "gpx":
-        from .gpx import read_gpx
+        from .gpx import read_gpx_activities
 
-        return read_gpx(
+        return read_gpx_activities(
             data, source, engine=engine if engine in _XML_ENGINES else "auto"
         )
     if kind == "tcx":
-        from .tcx import read_tcx
+        from .tcx import read_tcx_activities
 
-        return read_tcx(
+        return read_tcx_activities(
             data, source, engine=engine if engine in _XML_ENGINES else "auto"
         )
     if kind == "xml":
@@ -264,7 +276,10 @@ def load(src: Source, *, engine: str = "auto", source: str | None = None) -> Tra
     Returns
     -------
     Track
-        The decoded samples and metadata.
+        The decoded samples and metadata. A file holding several activities (several TCX
+        ``<Activity>``, GPX ``<trk>`` hours apart, chained FIT activities) gives the longest,
+        and says so in ``meta.notes`` ("this file holds 3 activities ...; analysed the
+        longest, the 3rd ..."); :func:`read_activities` gives every one.
 
     Raises
     ------
@@ -279,3 +294,27 @@ def load(src: Source, *, engine: str = "auto", source: str | None = None) -> Tra
     _check_engine(engine)
     data, name = _read_source(src)
     return read_bytes(data, source or name, engine=engine)
+
+
+def read_activities(src: Source, *, engine: str = "auto", source: str | None = None) -> list[Track]:
+    """Every activity of one file, in time order (:func:`load` returns one of them).
+
+    A TCX gives one per ``<Activity>`` under ``<Activities>`` (the legs of a
+    ``<MultiSportSession>`` are one); a GPX one per group of ``<trk>`` 3 h or more apart; a
+    chained FIT one per ``activity`` message; activities whose times overlap are one (see
+    :mod:`trailtech.io.split`). Most files give a list of one.
+
+    Parameters and errors as :func:`load`.
+
+    Returns
+    -------
+    list of Track
+        Each with ``meta.activity_index`` (0-based, time order) and ``meta.n_activities``.
+
+    Examples
+    --------
+    >>> [t.meta.start_time for t in trailtech.io.read_activities("Multiple-Trainings.tcx")]  # doctest: +SKIP
+    """
+    _check_engine(engine)
+    data, name = _read_source(src)
+    return read_bytes_activities(data, source or name, engine=engine)
