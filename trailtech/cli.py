@@ -7,7 +7,7 @@ Parse options, call the library, print, and map errors to exit codes (see
     trailtech analyze FILE [--json] [--report OUT.html] [--flags-gpx OUT.gpx]
     trailtech report FILE -o OUT.html
     trailtech season PATH... [--json] [--report OUT.html] [--out DIR] [--jobs N]
-                             [--cache DIR | --no-cache] [--scheduler ADDRESS]
+                             [--cache DIR | --no-cache] [--scheduler ADDRESS] [--sport NAME]
     trailtech serve [--host 127.0.0.1] [--port 8000] [--open] [--max-upload-mb 64]
     trailtech --version
 
@@ -213,6 +213,17 @@ def _cmd_report(args) -> int:
 # --------------------------------------------------------------------------- season
 
 
+def _sport_name(value: str) -> str:
+    """A ``--sport`` name the season can select by (argparse type)."""
+    from .season.sports import sport_matcher
+
+    try:
+        sport_matcher([value])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def _cmd_season(args) -> int:
     from .season import analyze_season
 
@@ -225,10 +236,13 @@ def _cmd_season(args) -> int:
         cache = False
     elif args.cache:
         cache = args.cache
-    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler, config=_elev.config(args))
+    season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler, config=_elev.config(args),
+                            sport=args.sport)
     for err in season.errors:
         print(f"trailtech: {err['file']}: {err['error']}", file=sys.stderr)
-    if not season.errors and len(season.activities) == 0:
+    # Every activity read but none of the wanted sport: an empty season, and its note says so.
+    filtered_out = bool(args.sport) and len(season.activities) == 0 and any(n.startswith("--sport") for n in season.notes)
+    if not season.errors and len(season.activities) == 0 and not filtered_out:
         print(f"trailtech: {' '.join(args.paths)}: no activity files found", file=sys.stderr)
         return EXIT_UNREADABLE
     _out(_dumps(season.to_dict()) if args.json else _season_text(season))
@@ -238,7 +252,7 @@ def _cmd_season(args) -> int:
         _writing(args.report, lambda: season.report(args.report))
         if not args.json:
             _out(f"season report written to {args.report}")
-    if len(season.activities) == 0:
+    if len(season.activities) == 0 and not filtered_out:
         return EXIT_UNREADABLE
     return EXIT_SOME_FAILED if season.errors else EXIT_OK
 
@@ -341,6 +355,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--cache", metavar="DIR", help="cache folder (default: the user cache folder)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing dask.distributed cluster")
+    s.add_argument("--sport", metavar="NAME", action="append", type=_sport_name,
+                   help="keep only activities of this sport: trail (trail runs), running, hiking ... "
+                        "(repeat for several; a file naming no sport is kept when it was on foot like the sport)")
     s.set_defaults(func=_cmd_season)
 
     s = sub.add_parser("serve", help="the local upload page")

@@ -36,7 +36,8 @@ from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry, is_segments_entry
 from .summary import metric_trend, technical_sessions, season_crossover_grade, weekly_technical
 from ..processing.sport import sport_on_foot
-from .work import Task, error_entry
+from .sports import filter_by_sport
+from .work import Task, error_entry, expand_parts, part_id
 
 __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KEYS"]
 
@@ -46,7 +47,7 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
 ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
-                       "clock_problem", "training_load", "load_source"]
+                       "clock_problem", "training_load", "load_source", "sub_sport"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -72,6 +73,8 @@ class Season:
         walking, hiking ... or an unknown sport at on-foot speed; a multisport file with a
         running leg), on_foot_distance_m, on_foot_ascent_m, on_foot_moving_time_s (the
         on-foot part of its totals). Rides, swims and other sports are listed but not counted.
+        sub_sport (FIT sub_sport, "trail" for a TCX/GPX "trail running"). A file holding
+        several activities gives one row each, ``file`` being ``path#1``, ``path#2`` ...
         start_time_local (ISO 8601 with the offset of where it took place, None when
         unknown), utc_offset_s [s], time_created (the file's own creation time, FIT), start_wall
         (naive local wall-clock start, UTC when the offset is unknown: weeks are cut in it);
@@ -283,7 +286,11 @@ def _json_names(files: list[str]) -> list[str]:
     """A distinct, file-system-safe ``<stem>.json`` name per activity file."""
     names, seen = [], {}
     for f in files:
+        part = re.search(r"#(\d+)$", f)  # file#2: the 2nd activity of a file of several
+        if part:
+            f = f[: part.start()]
         base = re.sub(r"\.(fit|gpx|tcx)(\.gz)?$", "", Path(f).name, flags=re.I)
+        base += f"_{part.group(1)}" if part else ""
         base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "activity"
         n = seen.get(base.lower(), 0) + 1
         seen[base.lower()] = n
@@ -324,15 +331,15 @@ def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     rows = [_foot_row(e["activity"]) for e in entries]
     cols = ACTIVITY_KEYS + ["start_time_local", "utc_offset_s", "time_created",
                             "name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
-                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates"
-                            ] + FOOT_KEYS
+                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates",
+                            "sub_sport"] + FOOT_KEYS
     df = pd.DataFrame(rows, columns=cols)
     df["start_time"] = pd.to_datetime(df["start_time"], utc=True, errors="coerce", format="ISO8601")
     df["sensors"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["sensors"]]
     df["duplicates"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["duplicates"]]
     for c in cols:
         if c not in ("file", "start_time", "start_time_local", "time_created", "sport", "name", "format", "sensors",
-                     "duplicates", "on_foot"):
+                     "duplicates", "on_foot", "sub_sport"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
     df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
@@ -375,6 +382,7 @@ def analyze_season(
     memory_limit_mb: Optional[int] = DEFAULT_WORKER_MEMORY_MB,
     hr_max_bpm: Optional[float] = None,
     hr_rest_bpm: Optional[float] = None,
+    sport: Union[str, Iterable[str], None] = None,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -407,12 +415,19 @@ def analyze_season(
     hr_max_bpm, hr_rest_bpm : float, optional
         The runner's maximum and resting heart rate [1/min] for the training loads; default
         the highest heart rate held 30 s over the season, and 60.
+    sport : str or iterable of str, optional
+        Keep only activities of these sports (``"trail"``, ``"running"``, ``"hiking"`` ...);
+        every summary then counts only them. How the sport is known, and what happens to
+        activities whose file names none, is in :mod:`trailtech.season.sports`; the season's
+        ``notes`` say how many were kept and left out.
 
     Returns
     -------
     Season
         Activities in time order, errors, pooled crossover grade, trends, weekly technical
-        volume and the segments met in two or more activities.
+        volume and the segments met in two or more activities. A file holding several
+        activities (a TCX of several runs, a GPX whose tracks are hours apart, a chained FIT)
+        gives one activity each, named ``file#1``, ``file#2`` ... in time order.
 
     Examples
     --------
@@ -430,6 +445,13 @@ def analyze_season(
         raise ValueError(f"timeout_s={timeout_s}: give a positive time limit in seconds")
     config = config or AnalysisConfig()
     store = _resolve_cache(cache, config)
+    if isinstance(sport, str):
+        sport = [sport]
+    sport = list(sport) if sport is not None else None
+    if sport is not None:
+        from .sports import sport_matcher
+
+        sport_matcher(sport)  # a name that selects nothing is refused before any work
 
     notes: list[str] = []
     sources, errors = discover(paths, notes=notes)
@@ -483,14 +505,16 @@ def analyze_season(
         if bar:
             bar.close()
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
-                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm)
-    return replace(season, notes=notes)
+                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, sport=sport)
+    return replace(season, notes=notes + season.notes)
 
 
 def _renamed(entry: dict, src: Source) -> dict:
     e = dict(entry)
     e["file"] = src.file
-    if e.get("ok"):
+    if "parts" in e:
+        e["parts"] = [_renamed(p, replace(src, file=part_id(src.file, k))) for k, p in enumerate(e["parts"])]
+    elif e.get("ok"):
         e["activity"] = {**e["activity"], "file": src.file, "name": src.name}
         e["analysis"] = {**e["analysis"], "file": src.file}
     return e
@@ -531,8 +555,14 @@ def _merge_duplicates(ok: list[dict]) -> list[dict]:
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
               store: Optional[ResultCache] = None, digests: Optional[dict] = None,
               merge_duplicates: bool = True, hr_max_bpm: Optional[float] = None,
-              hr_rest_bpm: Optional[float] = None) -> Season:
+              hr_rest_bpm: Optional[float] = None, sport: Optional[list[str]] = None) -> Season:
+    digests = dict(digests or {})
+    entries = expand_parts(entries, digests)
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
+    notes: list[str] = []
+    if sport:
+        keep, notes = filter_by_sport([e["activity"] for e in ok], sport)
+        ok = [e for e, k in zip(ok, keep) if k]
     if merge_duplicates:
         ok = _merge_duplicates(ok)
     bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
@@ -557,7 +587,7 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     dated = activities.loc[dated.index]
     load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
-    segs = _segments(ok, config, store, digests or {})
+    segs = _segments(ok, config, store, digests)
     seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
                 "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
@@ -578,4 +608,5 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         analyses={e["file"]: e["analysis"] for e in ok},
         load=load,
         hr_range=hr_range,
+        notes=notes,
     )
