@@ -143,3 +143,13 @@ def test_import_trailtech_imports_no_scipy_and_no_matplotlib():
     code = "import sys, trailtech; print(sorted({m.split('.')[0] for m in sys.modules} & {'scipy', 'matplotlib'}))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_package_version_is_written_once():
+    """pyproject.toml takes the version from trailtech/_version.py instead of repeating it."""
+    import tomllib
+
+    meta = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    assert "version" not in meta["project"]
+    assert "version" in meta["project"]["dynamic"]
+    assert meta["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "trailtech._version.__version__"}

@@ -90,7 +90,7 @@ def memory_refusal() -> str:
 _PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent_pid: int, *, poll_s: float = 1.0) -> bool:
+def die_with_parent(parent_pid: int, *, poll_s: float = 1.0, kernel_signal: bool = True) -> bool:
     """Make this (worker) process exit when ``parent_pid``, its parent, dies.
 
     On Linux the kernel sends SIGKILL the moment the parent exits (``prctl(PR_SET_PDEATHSIG)``;
@@ -99,13 +99,24 @@ def die_with_parent(parent_pid: int, *, poll_s: float = 1.0) -> bool:
     seconds that the parent is still this process's parent (an orphan is re-parented) and exits
     when it is not.
 
+    Parameters
+    ----------
+    parent_pid : int
+        The process this one must not outlive.
+    poll_s : float
+        How often the watchdog thread checks the parent [s].
+    kernel_signal : bool
+        Arm the kernel's signal too. False for workers that a short-lived thread of the parent
+        may start (a ``ProcessPoolExecutor`` submitted to from a server's thread pool): the
+        signal would kill them when that thread exits, not when the parent does.
+
     Returns
     -------
     bool
         True when the kernel will send the signal (Linux); the watchdog thread runs either way.
     """
     armed = False
-    if sys.platform.startswith("linux"):
+    if kernel_signal and sys.platform.startswith("linux"):
         try:
             import ctypes
 

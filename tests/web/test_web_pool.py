@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -111,3 +113,38 @@ def test_web_pool_rejects_bad_settings():
         WorkerPool(1, timeout_s=0)
     with pytest.raises(ValueError, match="recycle_after"):
         WorkerPool(1, recycle_after=0)
+
+
+_SERVER = """
+import asyncio, os, sys, time
+from trailtech.web.pool import WorkerPool
+
+pool = WorkerPool(1, timeout_s=30)
+print(asyncio.run(pool.run(os.getpid)), flush=True)
+time.sleep(60)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(") ")[-1][:1] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_web_workers_exit_when_the_server_is_killed():
+    """SIGKILL leaves the server no chance to stop its workers: they notice and exit."""
+    with subprocess.Popen([sys.executable, "-c", _SERVER], stdout=subprocess.PIPE, text=True) as server:
+        try:
+            worker = int(server.stdout.readline())
+            assert worker != server.pid and _alive(worker)
+            server.kill()
+            server.wait(10)
+            deadline = time.monotonic() + 10
+            while _alive(worker) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not _alive(worker), "the worker outlived its killed server"
+        finally:
+            server.kill()

@@ -114,25 +114,9 @@ def to_fit(track: Track, *, cadence_fractional: bool = True) -> bytes:
         raise TrackDataError(track.meta.source, "cannot write a FIT file of a track with no samples")
     meta = track.meta
     times = pd.to_datetime(s["time"], utc=True)
-    start = _py_time(times.iloc[0])
-    end = _py_time(times.iloc[-1])
-    lat, lon = _column(s, "lat_deg", n), _column(s, "lon_deg", n)
-    ele = _column(s, "elevation_m", n)
-    speed = _column(s, "device_speed_mps", n)
-    dist = _column(s, "device_distance_m", n)
-    hr = _column(s, "heart_rate_bpm", n)
-    cad_spm = _column(s, "cadence_spm", n)
-    strides = cad_spm / 2.0
-    if cadence_fractional:
-        strides128 = np.round(strides * 128.0)
-        cad_int = np.floor(strides128 / 128.0)
-        cad_frac = (strides128 - cad_int * 128.0) / 128.0
-    else:
-        cad_int = np.floor(strides + 0.5)  # Garmin rounds half up
-        cad_frac = np.full(n, np.nan)
-
-    sport = (meta.sport or "running").lower()
-    sub_sport = (meta.sub_sport or "generic").lower()
+    start, end = _py_time(times.iloc[0]), _py_time(times.iloc[-1])
+    cols = {name: _column(s, name, n) for name in _RECORD_COLUMNS}
+    cad_int, cad_frac = _cadence_fields(cols["cadence_spm"], fractional=cadence_fractional)
     product_name = _product_name(meta.device)
     enc = sdk.Encoder()
     enc.write_mesg({
@@ -145,6 +129,44 @@ def to_fit(track: Track, *, cadence_fractional: bool = True) -> bytes:
         "manufacturer": "development", "product_name": product_name,
         "serial_number": _SERIAL_NUMBER, "software_version": _SOFTWARE_VERSION,
     })
+    _write_records(enc, mesg_num, list(times.dt.to_pydatetime()), cols, cad_int, cad_frac,
+                   [(_py_time(a), _py_time(b)) for a, b in meta.timer_pauses])
+    summary = _summary(meta, times, cols, start=start, end=end)
+    timer = summary["total_timer_time"]
+    lat, lon = cols["lat_deg"], cols["lon_deg"]
+    enc.write_mesg({"mesg_num": mesg_num["LAP"], "message_index": 0,
+                    "end_position_lat": _semicircles(lat[-1]), "end_position_long": _semicircles(lon[-1]),
+                    "lap_trigger": "session_end", **summary})
+    enc.write_mesg({"mesg_num": mesg_num["SESSION"], "message_index": 0, "first_lap_index": 0,
+                    "num_laps": 1, "trigger": "activity_end", **summary, "event": "session"})
+    enc.write_mesg({
+        "mesg_num": mesg_num["ACTIVITY"], "timestamp": end, "total_timer_time": timer,
+        "num_sessions": 1, "type": "manual", "event": "activity", "event_type": "stop",
+    })
+    return enc.close()
+
+
+#: The sample columns a record carries (NaN where the track has no such column).
+_RECORD_COLUMNS = ("lat_deg", "lon_deg", "elevation_m", "device_speed_mps", "device_distance_m",
+                   "heart_rate_bpm", "cadence_spm")
+
+
+def _cadence_fields(cad_spm: np.ndarray, *, fractional: bool) -> tuple[np.ndarray, np.ndarray]:
+    """FIT ``cadence`` [whole strides/min] and ``fractional_cadence`` [strides/min, 1/128
+    steps] of ``cad_spm`` [steps/min]; without ``fractional``, whole strides rounded half up (as
+    Garmin does) and no fractional part (NaN)."""
+    strides = cad_spm / 2.0
+    if not fractional:
+        return np.floor(strides + 0.5), np.full(len(cad_spm), np.nan)
+    strides128 = np.round(strides * 128.0)
+    cad_int = np.floor(strides128 / 128.0)
+    return cad_int, (strides128 - cad_int * 128.0) / 128.0
+
+
+def _write_records(enc, mesg_num: dict, py_times, cols: dict, cad_int: np.ndarray, cad_frac: np.ndarray,
+                   pauses: list) -> None:
+    """One ``record`` per sample between a timer start and stop, with a stop/start pair of
+    events around each of ``pauses`` ((start, end) datetimes)."""
 
     def event(t: _dt.datetime, event_type: str) -> None:
         enc.write_mesg({
@@ -152,13 +174,12 @@ def to_fit(track: Track, *, cadence_fractional: bool = True) -> bytes:
             "event_type": event_type, "event_group": 0,
         })
 
-    event(start, "start")
-    pauses = [(_py_time(a), _py_time(b)) for a, b in meta.timer_pauses]
+    lat, lon, ele = cols["lat_deg"], cols["lon_deg"], cols["elevation_m"]
+    speed, dist, hr = cols["device_speed_mps"], cols["device_distance_m"], cols["heart_rate_bpm"]
+    event(py_times[0], "start")
     p = 0
     rec = mesg_num["RECORD"]
-    py_times = times.dt.to_pydatetime()
-    for i in range(n):
-        t = py_times[i]
+    for i, t in enumerate(py_times):
         while p < len(pauses) and pauses[p][0] <= t:
             event(pauses[p][0], "stop_all")
             event(pauses[p][1], "start")
@@ -175,8 +196,14 @@ def to_fit(track: Track, *, cadence_fractional: bool = True) -> bytes:
             "cadence": None if _num(cad_int[i]) is None else int(cad_int[i]),
             "fractional_cadence": _num(cad_frac[i]),
         })
-    event(end, "stop_all")
+    event(py_times[-1], "stop_all")
 
+
+def _summary(meta, times: pd.Series, cols: dict, *, start: _dt.datetime, end: _dt.datetime) -> dict[str, Any]:
+    """The fields the lap and the session share: totals from ``meta.device_totals``, computed
+    from the samples where the track has none."""
+    dist, speed, hr, cad_spm = (cols["device_distance_m"], cols["device_speed_mps"], cols["heart_rate_bpm"],
+                                cols["cadence_spm"])
     totals = meta.device_totals
     elapsed = float((times.iloc[-1] - times.iloc[0]).total_seconds())
     total_distance = totals.distance_m
@@ -192,10 +219,10 @@ def to_fit(track: Track, *, cadence_fractional: bool = True) -> bytes:
         "total_distance": _num(total_distance),
         "total_ascent": None if totals.ascent_m is None else int(round(totals.ascent_m)),
         "total_descent": None if totals.descent_m is None else int(round(totals.descent_m)),
-        "sport": sport,
-        "sub_sport": sub_sport,
-        "start_position_lat": _semicircles(lat[0]),
-        "start_position_long": _semicircles(lon[0]),
+        "sport": (meta.sport or "running").lower(),
+        "sub_sport": (meta.sub_sport or "generic").lower(),
+        "start_position_lat": _semicircles(cols["lat_deg"][0]),
+        "start_position_long": _semicircles(cols["lon_deg"][0]),
         "enhanced_avg_speed": _num(total_distance / timer) if total_distance and timer else None,
         "enhanced_max_speed": _num(np.nanmax(speed)) if np.isfinite(speed).any() else None,
         "avg_heart_rate": int(round(np.nanmean(hr))) if np.isfinite(hr).any() else None,
@@ -207,13 +234,4 @@ def to_fit(track: Track, *, cadence_fractional: bool = True) -> bytes:
     if len(moving_cad):
         summary["avg_cadence"] = int(round(np.mean(moving_cad) / 2.0))
         summary["max_cadence"] = int(round(np.max(moving_cad) / 2.0))
-    enc.write_mesg({"mesg_num": mesg_num["LAP"], "message_index": 0,
-                    "end_position_lat": _semicircles(lat[-1]), "end_position_long": _semicircles(lon[-1]),
-                    "lap_trigger": "session_end", **summary})
-    enc.write_mesg({"mesg_num": mesg_num["SESSION"], "message_index": 0, "first_lap_index": 0,
-                    "num_laps": 1, "trigger": "activity_end", **summary, "event": "session"})
-    enc.write_mesg({
-        "mesg_num": mesg_num["ACTIVITY"], "timestamp": end, "total_timer_time": timer,
-        "num_sessions": 1, "type": "manual", "event": "activity", "event_type": "stop",
-    })
-    return enc.close()
+    return summary

@@ -26,27 +26,35 @@ Outcome = Tuple[Literal["ok", "rejected", "bug"], Any]
 RenderKind = Literal["json", "report", "flags_gpx"]
 
 
-def init_worker(memory_limit_mb: Optional[int]) -> None:
+def init_worker(memory_limit_mb: Optional[int], parent_pid: Optional[int] = None) -> None:
     """Prepare a freshly spawned worker process.
 
-    Interrupts ignored (see below); a cap on the address space, so that a hostile file that makes a reader or the 1 Hz grid
-    balloon ends in ``MemoryError`` inside this worker rather than in the kernel's OOM killer
-    choosing the server; the Agg backend for the report figures (matplotlib is imported later,
-    by the first report); DataQualityWarnings silenced because they are already in
+    Interrupts ignored (see below); the worker exits when the server process is gone, even
+    when the server was killed with SIGKILL and could not stop it; a cap on the address
+    space, so that a hostile file that makes a reader or the 1 Hz grid balloon ends in
+    ``MemoryError`` inside this worker rather than in the kernel's OOM killer choosing the
+    server; the Agg backend for the report figures (matplotlib is imported later, by the
+    first report); DataQualityWarnings silenced because they are already in
     ``Analysis.warnings``.
+
+    Parameters
+    ----------
+    memory_limit_mb : int or None
+        Address-space cap of this worker [MiB]; None for none.
+    parent_pid : int, optional
+        The server's process id; None for no watch.
     """
+    from .._limits import cap_address_space, die_with_parent
+
     os.environ.setdefault("MPLBACKEND", "Agg")
     # Ctrl+C in a terminal reaches the whole process group; the server stops its workers
     # itself, so a worker must not die of the interrupt (and print a traceback) on its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if memory_limit_mb:
-        import resource
-
-        limit = int(memory_limit_mb) * 1024 * 1024
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    if parent_pid is not None:
+        # The executor starts workers from whichever server thread submits a job; the kernel's
+        # parent-death signal follows that thread, so only the watchdog is used here.
+        die_with_parent(parent_pid, kernel_signal=False)
+    cap_address_space(memory_limit_mb)
     import warnings
 
     from ..errors import DataQualityWarning

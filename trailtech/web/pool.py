@@ -108,7 +108,7 @@ class WorkerPool:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_process,
-            initargs=(self._start_signals().writer, self.memory_limit_mb),
+            initargs=(self._start_signals().writer, self.memory_limit_mb, os.getpid()),
         )
 
     def _new_executor(self) -> cf.Executor:
@@ -239,10 +239,10 @@ class WorkerPool:
 _start_pipe = None
 
 
-def _init_process(writer, memory_limit_mb: Optional[int]) -> None:
+def _init_process(writer, memory_limit_mb: Optional[int], parent_pid: Optional[int] = None) -> None:
     global _start_pipe
     _start_pipe = writer
-    jobs.init_worker(memory_limit_mb)
+    jobs.init_worker(memory_limit_mb, parent_pid)
 
 
 def _announced(job_id: int, fn: Callable[..., Any], *args: Any) -> Any:
