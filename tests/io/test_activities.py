@@ -186,6 +186,13 @@ def test_choose_an_index():
     assert len(t.samples) == 300 and "analysed the 2nd (2 May 2024)" in t.meta.notes[0]
     with pytest.raises(IndexError, match="holds 2"):
         choose(tracks, 2)
+    first = load(data, activity=0)
+    assert len(first.samples) == 900 and "analysed the 1st (1 May 2024)" in first.meta.notes[0]
+    assert "longest" not in first.meta.notes[0]
+    assert load(data, activity=-1).meta.start_time.day == 2
+    # a file of one activity: activity 0 (or -1) is it, unchanged
+    one = _tcx(_tcx_activity("2024-05-01T07:00:00", 300))
+    assert load(one, activity=0).meta.notes == ()
 
 
 # ------------------------------------------------------------------------------ the real file

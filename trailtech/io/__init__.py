@@ -188,11 +188,11 @@ def _unzip(data: bytes, source: str) -> tuple[bytes, str]:
         return content, info.filename
 
 
-def read_bytes(data: bytes, source: str, *, engine: str = "auto") -> Track:
+def read_bytes(data: bytes, source: str, *, engine: str = "auto", activity: int | None = None) -> Track:
     """Decode an activity held in memory (see :func:`load`; ``source`` names it in messages)."""
     from .split import choose
 
-    return choose(read_bytes_activities(data, source, engine=engine))
+    return choose(read_bytes_activities(data, source, engine=engine), activity)
 
 
 def read_bytes_activities(data: bytes, source: str, *, engine: str = "auto") -> list[Track]:
@@ -258,7 +258,7 @@ def _check_engine(engine: str) -> None:
         raise ValueError(f"engine must be one of {known}, got {engine!r}")
 
 
-def load(src: Source, *, engine: str = "auto", source: str | None = None) -> Track:
+def load(src: Source, *, engine: str = "auto", source: str | None = None, activity: int | None = None) -> Track:
     """Load one activity file (FIT, GPX or TCX, possibly gzip- or zip-compressed).
 
     Parameters
@@ -272,6 +272,9 @@ def load(src: Source, *, engine: str = "auto", source: str | None = None) -> Tra
     source : str, optional
         Name for messages and ``meta.source``; defaults to the path as given, ``"<stdin>"``,
         the file object's ``name`` or ``"<buffer>"``.
+    activity : int, optional
+        Of a file holding several activities, which one (0-based, in time order; negative
+        counts from the last); default the longest.
 
     Returns
     -------
@@ -286,6 +289,8 @@ def load(src: Source, *, engine: str = "auto", source: str | None = None) -> Tra
     TrackReadError
         Missing file, directory, permission denied, empty file, corrupt content, a zip with
         several activities.
+    IndexError
+        ``activity`` is not one of the file's activities.
     UnsupportedFormatError
         The content is not FIT, GPX or TCX (the message names the file).
     TypeError, ValueError
@@ -293,7 +298,7 @@ def load(src: Source, *, engine: str = "auto", source: str | None = None) -> Tra
     """
     _check_engine(engine)
     data, name = _read_source(src)
-    return read_bytes(data, source or name, engine=engine)
+    return read_bytes(data, source or name, engine=engine, activity=activity)
 
 
 def read_activities(src: Source, *, engine: str = "auto", source: str | None = None) -> list[Track]:
