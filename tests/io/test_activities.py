@@ -219,3 +219,29 @@ def test_real_chained_fit_files_stay_one_activity(real_dir):
         tracks = read_activities(real_dir / name)
         assert len(tracks) == 1, name
         assert tracks[0].meta.notes == ()
+
+
+def test_more_activities_than_the_cap_are_read_as_one(monkeypatch):
+    import trailtech.io.gpx as gpx_mod
+    import trailtech.io.split as split_mod
+    import trailtech.io.tcx as tcx_mod
+
+    for mod in (split_mod, gpx_mod, tcx_mod):
+        monkeypatch.setattr(mod, "MAX_ACTIVITIES", 2)
+    tcx = _tcx("".join(_tcx_activity(f"2024-05-0{d}T07:00:00", 60) for d in (1, 2, 3)))
+    (t,) = read_activities(tcx)
+    assert len(t.samples) == 180 and any("holds 3 activities, more than the 2" in w for w in t.meta.warnings)
+    gpx = _gpx([("running", f"2024-05-0{d}T07:00:00", 60) for d in (1, 2, 3)])
+    (t,) = read_activities(gpx)
+    assert len(t.samples) == 180 and any("holds 3 activities, more than the 2" in w for w in t.meta.warnings)
+    assert len(read_activities(_gpx([("running", f"2024-05-0{d}T07:00:00", 60) for d in (1, 2)]))) == 2
+
+
+def test_many_gpx_tracks_minutes_apart_are_one_activity():
+    # 5,000 one-point tracks a minute apart (a device that starts a track per fix): one activity
+    pts = "".join(f'<trk><trkseg><trkpt lat="46" lon="7"><time>{t}</time></trkpt></trkseg></trk>'
+                  for t in _times("2024-05-01T00:00:00", 5000, 60))
+    data = ('<?xml version="1.0"?><gpx version="1.1" xmlns="http://www.topografix.com/GPX/1/1">'
+            + pts + "</gpx>").encode()
+    (t,) = read_activities(data)
+    assert len(t.samples) == 5000 and t.samples["segment"].nunique() == 5000

@@ -18,6 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from .fit_content import FitContent
+from .split import MAX_ACTIVITIES, too_many
 
 __all__ = ["split_content"]
 
@@ -55,6 +56,8 @@ def split_content(content: FitContent) -> list[FitContent]:
     used = np.unique(group)
     if used.size < 2:
         return [content]
+    if used.size > MAX_ACTIVITIES:
+        return [replace(content, notes=list(content.notes) + [too_many(int(used.size)) + "."])]
     offsets = {}
     for ts, off in content.activities:
         offsets.setdefault(int(_group_of(bounds, np.asarray([ts]))[0]), off)

@@ -47,7 +47,7 @@ import numpy as np
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
-from .split import choose, gap_groups, number
+from .split import MAX_ACTIVITIES, choose, gap_groups, number, too_many
 from .xmlsafe import (
     XmlLimits,
     check_points,
@@ -258,15 +258,21 @@ def _split_tracks(
     """
     if len(set(owners)) > 1:
         seg_of_point = np.repeat(np.arange(len(lengths)), lengths)
-        owner = np.asarray(owners, dtype=np.int64)[seg_of_point]
+        owner = np.asarray(owners, dtype=np.int64)[seg_of_point]  # non-decreasing: document order
         times = fields.times(len(lat))
-        timed = ~np.isnat(times)
-        t_s = times.view(np.int64) / 1e9
-        spans = []
-        for k in range(max(owners) + 1):
-            t = t_s[(owner == k) & timed]
-            spans.append((float(t.min()), float(t.max())) if t.size else (None, None))
+        t_s = np.where(np.isnat(times), np.nan, times.view(np.int64) / 1e9)
+        # first and last time of each track in one pass (a file may hold many thousands)
+        n_tracks = max(owners) + 1
+        lo, hi = np.full(n_tracks, np.nan), np.full(n_tracks, np.nan)
+        if owner.size:
+            starts = np.flatnonzero(np.diff(owner, prepend=-1))
+            lo[owner[starts]] = np.fmin.reduceat(t_s, starts)
+            hi[owner[starts]] = np.fmax.reduceat(t_s, starts)
+        spans = [(a, b) if np.isfinite(a) else (None, None) for a, b in zip(lo.tolist(), hi.tolist())]
         groups = gap_groups(spans)
+        if len(groups) > MAX_ACTIVITIES:
+            finish["warnings"] = list(finish["warnings"]) + [too_many(len(groups))]
+            groups = groups[:1]
         if len(groups) > 1:
             tracks = []
             for g in groups:

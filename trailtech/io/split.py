@@ -27,14 +27,14 @@ not what its owner means), and says so in ``meta.notes``; ``trailtech season`` a
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Callable, Optional, Sequence, TypeVar
+from typing import Callable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..track import Track
 
-__all__ = ["TRACK_GAP_S", "choose", "gap_groups", "number", "overlap_groups"]
+__all__ = ["MAX_ACTIVITIES", "TRACK_GAP_S", "choose", "gap_groups", "number", "overlap_groups", "too_many"]
 
 #: Shortest time between two GPX ``<trk>`` that makes them separate activities [s]: 3 h.
 #: A device restarted during one outing starts a new ``<trk>`` 5-15 min later (the corpus'
@@ -42,8 +42,12 @@ __all__ = ["TRACK_GAP_S", "choose", "gap_groups", "number", "overlap_groups"]
 #: apart); a lunch stop is shorter than this; a morning and an evening run are further apart.
 TRACK_GAP_S = 3 * 3600.0
 
+#: Most activities one file is split into. A file built to hold more (a TCX of 100,000 tiny
+#: ``<Activity>`` elements) would cost a Track and an analysis each; it is read as one
+#: activity, with a warning, as before splitting existed. A year of daily runs is 365.
+MAX_ACTIVITIES = 1000
+
 Span = tuple[Optional[float], Optional[float]]
-G = TypeVar("G")
 
 
 def _merge(spans: Sequence[Span], apart: Callable[[Span, Span], bool]) -> list[list[int]]:
@@ -92,25 +96,31 @@ def gap_groups(spans: Sequence[Span], gap_s: float = TRACK_GAP_S) -> list[list[i
 
 
 def _merge_overlapping(groups: list[list[int]], spans: Sequence[Span]) -> list[list[int]]:
-    """Groups that overlap in time (not only neighbours: A, B, A' in file order) merged."""
-
-    def span(g: list[int]) -> Optional[tuple[float, float]]:
+    """Groups that overlap in time (not only neighbours: A, B, A' in file order) merged: the
+    union of time intervals, swept in start order (n log n: a file of thousands of tracks)."""
+    bounds = []
+    for g in groups:
         s = [spans[i] for i in g if spans[i][0] is not None and spans[i][1] is not None]
-        return (min(a for a, _ in s), max(b for _, b in s)) if s else None
+        bounds.append((min(a for a, _ in s), max(b for _, b in s)) if s else None)
+    timed = sorted((b[0], b[1], k) for k, b in enumerate(bounds) if b is not None)
+    owner = list(range(len(groups)))  # group -> the group it merges into
+    head, end = None, -np.inf
+    for a, b, k in timed:
+        if head is not None and a <= end:
+            owner[k] = head
+            end = max(end, b)
+        else:
+            head, end = k, b
+    merged: dict[int, list[int]] = {}
+    for k, g in enumerate(groups):
+        merged.setdefault(owner[k], []).extend(g)
+    return sorted((sorted(g) for g in merged.values()), key=lambda g: g[0])
 
-    merged = True
-    while merged and len(groups) > 1:
-        merged = False
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                a, b = span(groups[i]), span(groups[j])
-                if a is not None and b is not None and a[0] <= b[1] and b[0] <= a[1]:
-                    groups[i] = sorted(groups[i] + groups.pop(j))
-                    merged = True
-                    break
-            if merged:
-                break
-    return groups
+
+def too_many(n: int) -> str:
+    """The warning of a file whose ``n`` activities are more than :data:`MAX_ACTIVITIES`."""
+    return (f"the file holds {n} activities, more than the {MAX_ACTIVITIES} trailtech splits a file into; "
+            "read as one activity")
 
 
 def _start_key(track: Track) -> tuple:

@@ -41,7 +41,7 @@ import pandas as pd
 from ..errors import UnsupportedFormatError
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
-from .split import choose, number, overlap_groups
+from .split import MAX_ACTIVITIES, choose, number, overlap_groups, too_many
 from .xmlsafe import (
     XmlLimits,
     check_points,
@@ -138,6 +138,9 @@ def _read(data: bytes, source: str, limits: XmlLimits) -> list[Track]:
     T = f"{{{ns}}}" if ns else ""
     check_points(sum(1 for _ in root.iter(T + "Trackpoint")), source, limits)
     groups = _activity_groups(root, T)
+    if len(groups) > MAX_ACTIVITIES:
+        warnings.append(too_many(len(groups)))
+        groups = [[a for g in groups for a in g]]
     tracks = [_build(g, T, source, warnings) for g in groups]
     if len(tracks) <= 1:
         return tracks

@@ -36,7 +36,7 @@ from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry, is_segments_entry
 from .summary import metric_trend, technical_sessions, season_crossover_grade, weekly_technical
 from ..processing.sport import sport_on_foot
-from .sports import filter_by_sport
+from .sports import filter_by_sport, sport_matcher
 from .work import Task, error_entry, expand_parts, part_id
 
 __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KEYS"]
@@ -449,9 +449,7 @@ def analyze_season(
         sport = [sport]
     sport = list(sport) if sport is not None else None
     if sport is not None:
-        from .sports import sport_matcher
-
-        sport_matcher(sport)  # a name that selects nothing is refused before any work
+        sport_matcher(sport)  # a name that selects nothing is refused (ValueError) before any work
 
     notes: list[str] = []
     sources, errors = discover(paths, notes=notes)
