@@ -112,18 +112,20 @@ def test_sport_filter_rules():
     rows = [_row("trail.fit", "running", "trail"), _row("road.fit", "running", "generic"),
             _row("typed.gpx", "trail running"), _row("strava.gpx", "Trail Run"),
             _row("hike.gpx", "hiking"), _row("ride.fit", "cycling", on_foot=False),
-            _row("unknown-foot.gpx", None), _row("unknown-fast.gpx", None, on_foot=False)]
+            _row("unknown-foot.gpx", None), _row("unknown-fast.gpx", None, on_foot=False),
+            _row("generic.fit", "generic", "generic")]
     keep, notes = filter_by_sport(rows, ["trail"])
-    assert [r["file"] for r, k in zip(rows, keep) if k] == ["trail.fit", "typed.gpx", "strava.gpx", "unknown-foot.gpx"]
-    assert notes == ["--sport trail: kept 4 of 8 activities; left out 1 cycling, 1 hiking, 1 running; 2 name no "
-                     "sport in their file: 1 kept, 1 left out, judged by whether they were on foot"]
+    assert [r["file"] for r, k in zip(rows, keep) if k] == ["trail.fit", "typed.gpx", "strava.gpx", "unknown-foot.gpx",
+                                                            "generic.fit"]
+    assert notes == ["--sport trail: kept 5 of 9 activities; left out 1 cycling, 1 hiking, 1 running; 3 name no "
+                     "sport in their file (or a generic one): 2 kept, 1 left out, by whether they were on foot"]
     keep, _ = filter_by_sport(rows, ["running"])  # running includes trail runs
     assert [r["file"] for r, k in zip(rows, keep) if k] == ["trail.fit", "road.fit", "typed.gpx", "strava.gpx",
-                                                            "unknown-foot.gpx"]
+                                                            "unknown-foot.gpx", "generic.fit"]
     keep, _ = filter_by_sport(rows, ["cycling"])  # an unknown sport at riding speed counts as a ride
     assert [r["file"] for r, k in zip(rows, keep) if k] == ["ride.fit", "unknown-fast.gpx"]
     keep, _ = filter_by_sport(rows, ["trail", "hiking"])
-    assert sum(keep) == 5
+    assert sum(keep) == 6
     with pytest.raises(ValueError, match="not a sport name"):
         sport_matcher(["  "])
 

@@ -15,8 +15,8 @@ What a wanted name selects (several names: any of them):
   ``running`` includes trail and treadmill runs);
 * anything else: activities whose sport or sub-sport has that name.
 
-An activity whose file names no sport is **kept** when the analysis judged it the same kind as
-the wanted sport -- on foot (running, trail, hiking, walking ...) or not (cycling, swimming ...)
+An activity whose file names no sport, or one that says nothing (FIT ``generic``, a GPX type
+that is no sport), is **kept** when the analysis judged it the same kind as the wanted sport -- on foot (running, trail, hiking, walking ...) or not (cycling, swimming ...)
 -- and left out otherwise; the season's notes say how many were kept that way.
 """
 
@@ -62,7 +62,8 @@ def sport_matcher(wanted: Sequence[str]):
                     return True
             elif own == w or own_sub == w:
                 return True
-        return False
+        # A sport that says nothing (FIT "generic", a GPX type like "jkljkl") is not known.
+        return False if sport_on_foot(own) is not None else None
 
     match.on_foot = any(sport_on_foot(w) is not False for w, _ in kinds)  # type: ignore[attr-defined]
     return match
@@ -99,7 +100,7 @@ def filter_by_sport(activities: Sequence[dict], wanted: Sequence[str]) -> tuple[
             unknown_kept += m
             unknown_left += not m
         elif not m:
-            label = " ".join(x for x in (a.get("sub_sport"), a.get("sport")) if x and x != "generic") or "unknown"
+            label = _kind(a.get("sport"))[0] or "unknown"
             left_out[label] = left_out.get(label, 0) + 1
         keep.append(bool(m))
     name = " ".join(wanted)
@@ -107,7 +108,7 @@ def filter_by_sport(activities: Sequence[dict], wanted: Sequence[str]) -> tuple[
     if left_out:
         parts.append("left out " + ", ".join(f"{n} {k}" for k, n in sorted(left_out.items())))
     if unknown_kept or unknown_left:
-        parts.append(f"{unknown_kept + unknown_left} name no sport in their file: {unknown_kept} kept, "
-                     f"{unknown_left} left out, judged by whether they were on foot")
+        parts.append(f"{unknown_kept + unknown_left} name no sport in their file (or a generic one): "
+                     f"{unknown_kept} kept, {unknown_left} left out, by whether they were on foot")
     return keep, ["; ".join(parts)]
 
