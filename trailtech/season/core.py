@@ -557,12 +557,12 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     digests = dict(digests or {})
     entries = expand_parts(entries, digests)
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
-    notes: list[str] = []
-    if sport:
-        keep, notes = filter_by_sport([e["activity"] for e in ok], sport)
-        ok = [e for e, k in zip(ok, keep) if k]
     if merge_duplicates:
         ok = _merge_duplicates(ok)
+    notes: list[str] = []
+    if sport:  # after merging: the file kept for an activity (the richest) says its sport
+        keep, notes = filter_by_sport([e["activity"] for e in ok], sport)
+        ok = [e for e, k in zip(ok, keep) if k]
     bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
     all_errors = sorted(errors + bad, key=lambda e: e["file"])
     activities = _activity_frame(ok)
