@@ -148,6 +148,8 @@ def test_cli_sport_trail(tmp_path, capsys):
     assert code == 0 and "kept 0 of 1 activities" in out.out and "no activity files found" not in out.err
 
 
-def test_cli_sport_refuses_an_empty_name(capsys):
+def test_cli_sport_refuses_an_empty_name(capsys, tmp_path):
     assert main(["season", ".", "--sport", " "]) == 2
     assert "not a sport name" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="not a sport name"):  # before any file is read
+        trailtech.analyze_season([tmp_path / "missing"], sport=["trail", ""], cache=False)

@@ -36,7 +36,7 @@ from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry, is_segments_entry
 from .summary import metric_trend, technical_sessions, season_crossover_grade, weekly_technical
 from ..processing.sport import sport_on_foot
-from .sports import filter_by_sport, sport_matcher
+from .sports import select_sport, wanted_sports
 from .work import Task, error_entry, expand_parts, part_id
 
 __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KEYS"]
@@ -73,8 +73,7 @@ class Season:
         walking, hiking ... or an unknown sport at on-foot speed; a multisport file with a
         running leg), on_foot_distance_m, on_foot_ascent_m, on_foot_moving_time_s (the
         on-foot part of its totals). Rides, swims and other sports are listed but not counted.
-        sub_sport (FIT sub_sport, "trail" for a TCX/GPX "trail running"). A file holding
-        several activities gives one row each, ``file`` being ``path#1``, ``path#2`` ...
+        sub_sport ("trail": FIT sub_sport, a GPX/TCX "trail running"); ``path#2``: a file's 2nd activity.
         start_time_local (ISO 8601 with the offset of where it took place, None when
         unknown), utc_offset_s [s], time_created (the file's own creation time, FIT), start_wall
         (naive local wall-clock start, UTC when the offset is unknown: weeks are cut in it);
@@ -286,11 +285,8 @@ def _json_names(files: list[str]) -> list[str]:
     """A distinct, file-system-safe ``<stem>.json`` name per activity file."""
     names, seen = [], {}
     for f in files:
-        part = re.search(r"#(\d+)$", f)  # file#2: the 2nd activity of a file of several
-        if part:
-            f = f[: part.start()]
-        base = re.sub(r"\.(fit|gpx|tcx)(\.gz)?$", "", Path(f).name, flags=re.I)
-        base += f"_{part.group(1)}" if part else ""
+        f, part = re.fullmatch(r"(.*?)(?:#(\d+))?", f, flags=re.S).groups()  # file#2: its 2nd activity
+        base = re.sub(r"\.(fit|gpx|tcx)(\.gz)?$", "", Path(f).name, flags=re.I) + (f"_{part}" if part else "")
         base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "activity"
         n = seen.get(base.lower(), 0) + 1
         seen[base.lower()] = n
@@ -416,18 +412,15 @@ def analyze_season(
         The runner's maximum and resting heart rate [1/min] for the training loads; default
         the highest heart rate held 30 s over the season, and 60.
     sport : str or iterable of str, optional
-        Keep only activities of these sports (``"trail"``, ``"running"``, ``"hiking"`` ...);
-        every summary then counts only them. How the sport is known, and what happens to
-        activities whose file names none, is in :mod:`trailtech.season.sports`; the season's
-        ``notes`` say how many were kept and left out.
+        Keep only activities of these sports (``"trail"``, ``"running"``, ``"hiking"`` ...; rules
+        in :mod:`trailtech.season.sports`); ``notes`` says how many were kept and left out.
 
     Returns
     -------
     Season
         Activities in time order, errors, pooled crossover grade, trends, weekly technical
-        volume and the segments met in two or more activities. A file holding several
-        activities (a TCX of several runs, a GPX whose tracks are hours apart, a chained FIT)
-        gives one activity each, named ``file#1``, ``file#2`` ... in time order.
+        volume and the segments met in two or more activities. A file of several activities
+        gives one each, ``file#1``, ``file#2`` ... in time order (:mod:`trailtech.io.split`).
 
     Examples
     --------
@@ -445,11 +438,7 @@ def analyze_season(
         raise ValueError(f"timeout_s={timeout_s}: give a positive time limit in seconds")
     config = config or AnalysisConfig()
     store = _resolve_cache(cache, config)
-    if isinstance(sport, str):
-        sport = [sport]
-    sport = list(sport) if sport is not None else None
-    if sport is not None:
-        sport_matcher(sport)  # a name that selects nothing is refused (ValueError) before any work
+    sport = wanted_sports(sport)  # a name that selects nothing: ValueError before any work
 
     notes: list[str] = []
     sources, errors = discover(paths, notes=notes)
@@ -559,10 +548,7 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
     if merge_duplicates:
         ok = _merge_duplicates(ok)
-    notes: list[str] = []
-    if sport:  # after merging: the file kept for an activity (the richest) says its sport
-        keep, notes = filter_by_sport([e["activity"] for e in ok], sport)
-        ok = [e for e, k in zip(ok, keep) if k]
+    ok, notes = select_sport(ok, sport)  # after merging: the file kept (the richest) says the sport
     bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
     all_errors = sorted(errors + bad, key=lambda e: e["file"])
     activities = _activity_frame(ok)

@@ -27,7 +27,7 @@ from typing import Optional, Sequence
 from ..io._build import normalise_sport
 from ..io.normalise import sport_on_foot
 
-__all__ = ["sport_matcher", "filter_by_sport"]
+__all__ = ["sport_matcher", "filter_by_sport", "select_sport", "wanted_sports"]
 
 _TRAIL_WORDS = ("trail", "trail_running", "trail running", "trail_run", "trail run", "trailrunning")
 
@@ -112,3 +112,25 @@ def filter_by_sport(activities: Sequence[dict], wanted: Sequence[str]) -> tuple[
                      f"{unknown_kept} kept, {unknown_left} left out, by whether they were on foot")
     return keep, ["; ".join(parts)]
 
+
+def wanted_sports(sport) -> Optional[list[str]]:
+    """``analyze_season``'s ``sport`` (a name, names or None) as a list, checked.
+
+    Raises
+    ------
+    ValueError
+        A name that selects nothing, refused before any work.
+    """
+    if sport is None:
+        return None
+    wanted = [sport] if isinstance(sport, str) else list(sport)
+    sport_matcher(wanted)
+    return wanted
+
+
+def select_sport(entries: list[dict], wanted: Optional[Sequence[str]]) -> tuple[list[dict], list[str]]:
+    """The season entries of the ``wanted`` sports (all when None) and the notes saying so."""
+    if not wanted:
+        return entries, []
+    keep, notes = filter_by_sport([e["activity"] for e in entries], wanted)
+    return [e for e, k in zip(entries, keep) if k], notes
