@@ -47,9 +47,11 @@ def sport_matcher(wanted: Sequence[str]):
     the ``wanted`` sports; None when its file names no sport (the caller decides by ``on_foot``:
     see :func:`filter_by_sport`)."""
     kinds = [_kind(w) for w in wanted]
-    kinds = [k for k in kinds if k[0] is not None]
+    for w, k in zip(wanted, kinds):
+        if k[0] is None:
+            raise ValueError(f"{w!r} is not a sport name; give e.g. trail, running, hiking")
     if not kinds:
-        raise ValueError(f"{' '.join(map(str, wanted))!r} is not a sport name; give e.g. trail, running, hiking")
+        raise ValueError("no sport name given; give e.g. trail, running, hiking")
 
     def match(sport: Optional[str], sub_sport: Optional[str]) -> Optional[bool]:
         own, own_sub = _kind(sport)
@@ -89,7 +91,7 @@ def filter_by_sport(activities: Sequence[dict], wanted: Sequence[str]) -> tuple[
     Raises
     ------
     ValueError
-        No usable sport name in ``wanted``.
+        A name in ``wanted`` is empty, or there is none.
     """
     match = sport_matcher(wanted)
     keep, left_out, unknown_kept, unknown_left = [], {}, 0, 0
