@@ -128,3 +128,20 @@ def test_gpx_and_tcx_device_labels_use_the_table_too():
     assert device_barometer(TrackMeta(source="t", format="tcx", device="Forerunner305 (ID 3464792754)")) is False
     assert device_barometer(TrackMeta(source="t", format="gpx", device="StravaGPX")) is None
     assert device_barometer(TrackMeta(source="t", format="fit", device="garmin fr630", barometric=True)) is True
+
+
+def test_phone_apps_are_gps_altitude_however_quiet():
+    from trailtech.prepare.elevation import device_barometer
+
+    for creator in ("StravaGPX Android", "StravaGPX iPhone", "Locus Map, Android", "https://www.komoot.de",
+                    "OsmAnd~ 4.5", "Runkeeper - http://www.runkeeper.com", "MyTrails 2.0.3", "Sports Tracker"):
+        assert device_barometer(TrackMeta(source="t", format="gpx", device=creator)) is False, creator
+    # Strava's web export of any device, and watches named like apps, stay with the signal.
+    for creator in ("StravaGPX", "Garmin Connect", "Polar Pacer Pro"):
+        assert device_barometer(TrackMeta(source="t", format="gpx", device=creator)) is not False, creator
+    # A quiet phone track (0.1 m of noise) used to be read as barometric by its signal.
+    t = np.arange(600.0)
+    quiet = _terrain_m(t) + np.random.default_rng(1).normal(0, 0.1, t.size)
+    phone = device_barometer(TrackMeta(source="t", format="gpx", device="StravaGPX Android"))
+    assert decide_source(t, quiet, phone, AnalysisConfig()) == ("gps", "device")
+    assert decide_source(t, quiet, None, AnalysisConfig())[0] == "barometric"

@@ -1,6 +1,6 @@
 """Recording devices named in FIT files: a readable label, and whether they have a barometer.
 
-A FIT file does not say where its altitude comes from. Devices with a barometric altimeter
+A FIT file does not say where its altitude comes from, nor does a GPX or TCX file. Devices with a barometric altimeter
 write a smooth, well-behaved ``enhanced_altitude``; GPS-only devices write a noisy one. The
 lists below cover families whose public spec sheets list a barometric altimeter, and models
 known to have none (their altitude is GPS altitude, however smooth the watch makes it);
@@ -26,6 +26,28 @@ _NO_BAROMETER = re.compile(
     | ^suunto\ .*\(suunto\ [359]\)$
     | ^polar\ .*(m430|vantage\ m)(?![0-9])
     | ^coros\ .*\(coros\ pace\)$
+    """,
+    re.VERBOSE,
+)
+
+#: Phone apps, as GPX and TCX files name their creator. Their altitude is treated as GPS
+#: altitude whatever the phone: Strava does the same ("we ignore elevation data from devices
+#: without a barometric altimeter (such as ... the iPhone, and Android devices)", support
+#: article "Elevation Gain"), because an app's altitude may be GPS, Kalman-smoothed GPS,
+#: barometer-fused or already looked up in a DEM, and the file does not say which. In the
+#: corpus, phone altitude is sometimes quiet enough to pass the residual test
+#: (``StravaGPX Android`` 1681613317.gpx: 0.09 m; Runkeeper 0.34 m; Sports Tracker 0.51 m)
+#: and sometimes whole-metre GPS (6048438275.gpx: 0.81 m); docs/elevation-accuracy.md. As
+#: GPS altitude a quiet track keeps its small climbs (the hysteresis scales with its noise)
+#: and terrain tiles replace it when given. "StravaGPX" alone is Strava's web export of any
+#: device's activity, so it stays unknown.
+_PHONE_APP = re.compile(
+    r"""
+    ^stravagpx\ (android|iphone|ios)
+    | ^(strava\ )?(android|iphone)\b
+    | komoot | locus | osmand | runkeeper | runtastic | adidas\ running | sportractive | mytrails
+    | ^sports\ tracker | endomondo | map\ ?my\ ?(run|fitness|ride|walk) | wikiloc | alltrails
+    | open\ gpx\ tracker | gpslogger | geo\ tracker | opentracks | nike\ run
     """,
     re.VERBOSE,
 )
@@ -83,13 +105,15 @@ def label_is_barometric(label: Optional[str]) -> Optional[bool]:
     False
     >>> label_is_barometric("StravaGPX") is None
     True
+    >>> label_is_barometric("StravaGPX Android"), label_is_barometric("Locus Map, Android")
+    (False, False)
     """
     if not label:
         return None
     label = str(label).lower()
     if _BAROMETRIC.search(label):
         return True
-    return False if _NO_BAROMETER.search(label) else None
+    return False if (_NO_BAROMETER.search(label) or _PHONE_APP.search(label)) else None
 
 
 def is_barometric(

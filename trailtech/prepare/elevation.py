@@ -37,11 +37,16 @@ class Elevation:
     source : str or None
         ``"barometric"``, ``"gps"``, ``"dem"`` (terrain tiles) or None without elevation.
     notes : tuple of str
+    recorded_m : numpy.ndarray or None
+        With source ``"dem"``: the recording's own cleaned altitude that the tiles replaced
+        (NaN in gaps), which :mod:`.profile` may blend back in
+        (:func:`~trailtech.processing.dem_fusion.fuse_gps_band`); None otherwise.
     """
 
     values_m: Optional[np.ndarray]
     source: Optional[str]
     notes: tuple[str, ...] = ()
+    recorded_m: Optional[np.ndarray] = None
 
     @property
     def barometric(self) -> Optional[bool]:
@@ -144,9 +149,10 @@ def elevation(
             )
             if n_clamped:
                 notes.append(f"Removed {n_clamped} elevation jump(s) faster than {config.max_vertical_speed_mps:g} m/s.")
+    recorded = ele_g
     ele_g, source, dem_notes = _terrain(ele_g, source, lat_deg, lon_deg, config)
     notes.extend(dem_notes)
     if ele_g is None:
         notes.append("The file has no elevation: ascent, descent, grade and GAP are not computed.")
         return Elevation(None, None, tuple(notes))
-    return Elevation(ele_g, source, tuple(notes))
+    return Elevation(ele_g, source, tuple(notes), recorded_m=recorded if source == "dem" else None)

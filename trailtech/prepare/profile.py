@@ -76,11 +76,14 @@ def _settings(source: str, config: AnalysisConfig) -> tuple[float, float, float]
 
 
 def _on_distance_grid(distance_m: np.ndarray, sel: np.ndarray, ele: Elevation, dgrid: np.ndarray,
-                      config: AnalysisConfig) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """Smoothed elevation and grade on the distance grid, and ascent and descent [m]."""
+                      config: AnalysisConfig) -> tuple[np.ndarray, np.ndarray, float, float, list]:
+    """Smoothed elevation and grade on the distance grid, ascent and descent [m], and notes."""
     step_m = float(config.distance_grid_m)
     window_m, baseline_m, hyst_m = _settings(str(ele.source), config)
     raw = _rs.interp_on_distance_grid(distance_m[sel], ele.values_m[sel], dgrid)
+    notes = []
+    if ele.source == "dem" and ele.recorded_m is not None:
+        raw, notes = _refine_tiles(distance_m, sel, ele.recorded_m, raw, dgrid, config)
     smooth = _ele.smooth_profile(raw, grid_m=step_m, window_m=window_m, polyorder=config.sg_polyorder)
     if ele.source == "gps":
         # Two stages: the smoothing's residual measures this track's GPS altitude noise, and
@@ -91,7 +94,30 @@ def _on_distance_grid(distance_m: np.ndarray, sel: np.ndarray, ele: Elevation, d
         )
     grade = _grade.grade_from_profile(dgrid, smooth, baseline_m=baseline_m)
     ascent, descent = _ele.ascent_descent(smooth, hysteresis_m=hyst_m)
-    return smooth, grade, ascent, descent
+    return smooth, grade, ascent, descent, notes
+
+
+def _refine_tiles(distance_m: np.ndarray, sel: np.ndarray, recorded_m: np.ndarray, tiles_m: np.ndarray,
+                  dgrid: np.ndarray, config: AnalysisConfig) -> tuple[np.ndarray, list]:
+    """Tile heights on the distance grid refined with the recording's own altitude, and a note."""
+    from ..processing.dem_fusion import fuse_gps_band
+
+    own = sel & np.isfinite(recorded_m)
+    if own.sum() < 2:
+        return tiles_m, []
+    rec = _rs.interp_on_distance_grid(distance_m[own], recorded_m[own], dgrid)
+    fused = fuse_gps_band(tiles_m, rec, grid_m=float(config.distance_grid_m), weight=config.dem_gps_weight,
+                          short_m=config.dem_gps_short_m, long_m=config.dem_gps_long_m,
+                          max_noise_m=config.dem_gps_max_noise_m)
+    if fused.used:
+        return fused.elevation_m, [f"Terrain tiles refined with the recorded altitude (independent errors averaged "
+                                   f"over {config.dem_gps_short_m:g}-{config.dem_gps_long_m:g} m; their difference "
+                                   f"there: {fused.noise_m:.1f} m)."]
+    if fused.noise_m is not None:
+        return tiles_m, [f"Terrain tiles used alone: the recorded altitude differs from them by {fused.noise_m:.1f} m "
+                         f"within {config.dem_gps_short_m:g}-{config.dem_gps_long_m:g} m, more than "
+                         f"{config.dem_gps_max_noise_m:g} m."]
+    return tiles_m, []
 
 
 def _in_time(ele: Elevation, moving: np.ndarray, axis: TimeAxis, config: AnalysisConfig) -> tuple[np.ndarray, float, float]:
@@ -142,7 +168,8 @@ def profile(distance_m: np.ndarray, moving: np.ndarray, ele: Elevation, axis: Ti
     if ele.values_m is not None:
         sel = mv & np.isfinite(ele.values_m)
         if total_m >= 2 * step_m and sel.sum() >= 2:
-            prof_h, prof_g, ascent, descent = _on_distance_grid(distance_m, sel, ele, dgrid, config)
+            prof_h, prof_g, ascent, descent, fuse_notes = _on_distance_grid(distance_m, sel, ele, dgrid, config)
+            notes = tuple(fuse_notes)
             ele_t = np.interp(distance_m, dgrid, prof_h)
             grade_t = np.interp(distance_m, dgrid, prof_g)
         else:

@@ -310,6 +310,7 @@ def simulate_trail_run(
     cadence: bool = True,
     sample_interval_s: float = 1.0,
     runner: Optional[Runner] = None,
+    course_seed: Optional[int] = None,
 ) -> SimulatedRun:
     """A ~11.4 km, ~1.65 h trail run with ~710 m of climbing, and its exact truth.
 
@@ -337,6 +338,9 @@ def simulate_trail_run(
         Recording interval [s] (whole seconds).
     runner : Runner, optional
         The athlete (default :class:`~.runner.Runner`).
+    course_seed : int, optional
+        Fixes the route shape instead of ``seed`` (which still fixes the runner and the
+        sensor noise): several runs over one course, as a season of the same loop.
 
     Returns
     -------
@@ -352,7 +356,8 @@ def simulate_trail_run(
     _check_options(elevation_noise, position_noise_m, sample_interval_s)
     runner = runner or Runner()
     rngs = _rngs(seed)
-    course = build_course(_trail_run_pieces(runner.switch_grade), rng=rngs[2])
+    course_rng = rngs[2] if course_seed is None else _rngs(course_seed)[2]
+    course = build_course(_trail_run_pieces(runner.switch_grade), rng=course_rng)
     legs = _legs_for_pieces(course, _BEHAVIOUR)
     tech_k = next(k for k, lg in enumerate(legs) if lg.kind == "technical_descent")
     a, b = course.piece_span(tech_k)
