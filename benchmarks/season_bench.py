@@ -21,6 +21,10 @@ Usage::
     python benchmarks/season_bench.py --data /tmp/season200 --n 200 --jobs 2
     python benchmarks/season_bench.py --case real14 --jobs 2
     python benchmarks/season_bench.py --case real --real /work/shared/tracks/real --jobs 2
+    python benchmarks/season_bench.py --case real14 --jobs 2 --reports   # + each activity's report
+
+``--reports`` also draws each activity's own HTML report (``season --report``'s folder), to
+measure what the per-activity reports cost cold and warm.
 """
 
 from __future__ import annotations
@@ -110,6 +114,7 @@ def main(argv=None) -> int:
                     help="sim: simulated season (default); real14: 14 real files; real: the whole --real folder")
     ap.add_argument("--real", type=Path, default=Path("/work/shared/tracks/real"),
                     help="the real corpus (cases real14 and real)")
+    ap.add_argument("--reports", action="store_true", help="also write each activity's own report")
     args = ap.parse_args(argv)
 
     import trailtech
@@ -120,6 +125,7 @@ def main(argv=None) -> int:
         tmp = tempfile.mkdtemp(prefix="trailtech-season-bench-")
         data = Path(tmp) / "data"
     cache = Path(tempfile.mkdtemp(prefix="trailtech-season-cache-"))
+    reports = {"activity_reports": cache.with_name(cache.name + "-reports")} if args.reports else {}
     try:
         if args.case == "sim":
             per_file = f"~{generate(data, args.n, args.courses, args.hours, args.jobs):,}"
@@ -129,18 +135,19 @@ def main(argv=None) -> int:
         else:
             data, per_file = args.real, "real"
         t0 = time.perf_counter()
-        cold = trailtech.analyze_season([data], jobs=args.jobs, cache=cache, progress=False)
+        cold = trailtech.analyze_season([data], jobs=args.jobs, cache=cache, progress=False, **reports)
         t_cold = time.perf_counter() - t0
         t0 = time.perf_counter()
-        warm = trailtech.analyze_season([data], jobs=args.jobs, cache=cache, progress=False)
+        warm = trailtech.analyze_season([data], jobs=args.jobs, cache=cache, progress=False, **reports)
         t_warm = time.perf_counter() - t0
         assert warm.to_dict() == cold.to_dict(), "warm and cold runs differ"
         n_pass = int(cold.segments["n_passes"].sum()) if len(cold.segments) else 0
         print("| run | activities | samples/file | errors | segments (passes) | time [s] | target [s] |")
         print("|---|---|---|---|---|---|---|")
         cold_target, warm_target = TARGETS[args.case]
+        label = " + reports" if args.reports else ""
         for name, t, target in (("cold", t_cold, cold_target), ("warm", t_warm, warm_target)):
-            print(f"| {args.case} {name} | {len(cold.activities)} | {per_file} | {len(cold.errors)} | "
+            print(f"| {args.case} {name}{label} | {len(cold.activities)} | {per_file} | {len(cold.errors)} | "
                   f"{len(cold.segments)} ({n_pass}) | {t:.2f} | {'–' if target is None else target} |")
         ratio = t_cold / t_warm if t_warm > 0 else float("inf")
         print(f"\ncold/warm = {ratio:.1f}x; jobs={args.jobs}, cores={os.cpu_count()}, "
@@ -151,6 +158,8 @@ def main(argv=None) -> int:
         return 0 if met else 1
     finally:
         shutil.rmtree(cache, ignore_errors=True)
+        if reports:
+            shutil.rmtree(reports["activity_reports"], ignore_errors=True)
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
 

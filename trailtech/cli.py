@@ -38,6 +38,7 @@ from typing import Any, Callable, Optional, Sequence
 
 from . import cli_elevation as _elev
 from ._version import __version__
+from .cli_season import add_season_options, season_kwargs
 from .cli_text import _analyze_text, _info_text, _season_text
 from .errors import DataQualityWarning, TrailtechError, error_line
 
@@ -213,17 +214,6 @@ def _cmd_report(args) -> int:
 # --------------------------------------------------------------------------- season
 
 
-def _sport_name(value: str) -> str:
-    """A ``--sport`` name the season can select by (argparse type)."""
-    from .season.sports import sport_matcher
-
-    try:
-        sport_matcher([value])
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-    return value
-
-
 def _cmd_season(args) -> int:
     from .season import analyze_season
 
@@ -236,8 +226,12 @@ def _cmd_season(args) -> int:
         cache = False
     elif args.cache:
         cache = args.cache
+    try:
+        extra = season_kwargs(args)
+    except ValueError as exc:
+        raise _CliError(str(exc)) from None
     season = analyze_season(args.paths, jobs=args.jobs, cache=cache, scheduler=args.scheduler, config=_elev.config(args),
-                            sport=args.sport)
+                            **extra)
     for err in season.errors:
         print(f"trailtech: {err['file']}: {err['error']}", file=sys.stderr)
     # Every activity read but none of the wanted sport: an empty season, and its note says so.
@@ -251,7 +245,9 @@ def _cmd_season(args) -> int:
     if args.report:
         _writing(args.report, lambda: season.report(args.report))
         if not args.json:
-            _out(f"season report written to {args.report}")
+            _out(f"season report written to {args.report}" + (
+                f" (and {len(season.activity_reports)} activity reports in {extra['activity_reports']})"
+                if extra.get("activity_reports") else ""))
     if len(season.activities) == 0 and not filtered_out:
         return EXIT_UNREADABLE
     return EXIT_SOME_FAILED if season.errors else EXIT_OK
@@ -355,9 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--cache", metavar="DIR", help="cache folder (default: the user cache folder)")
     g.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing dask.distributed cluster")
-    s.add_argument("--sport", metavar="NAME", action="append", type=_sport_name,
-                   help="keep only activities of this sport: trail (trail runs), running, hiking ... "
-                        "(repeat for several; a file naming no sport is kept when it was on foot like the sport)")
+    add_season_options(s)
     s.set_defaults(func=_cmd_season)
 
     s = sub.add_parser("serve", help="the local upload page")

@@ -221,6 +221,20 @@ def _season_text(season) -> str:
         rows = [r[:-1] + [r[-1].ljust(wide)] for r in rows]  # the verdict reads left-aligned
         parts.append(f"technical sessions per week since {weeks[0]['week']} (coaches suggest 1–2)\n"
                      + _table(["week", "technical", "sessions", ""], rows, left=1))
+    volume = [w for w in doc.get("weeks") or [] if w.get("activities")][-_TEXT_WEEKS:]
+    if volume:
+        rows = [[w["week"], str(w["activities"]), _fmt(w.get("distance_m"), " km", scale=1e-3, nd=1),
+                 _signed_m(w.get("ascent_m"), "+"), _hms(w.get("moving_time_s")), _hms(w.get("hike_time_s")),
+                 _fmt(w.get("technical_distance_m"), " km", scale=1e-3, nd=1)] for w in volume]
+        parts.append("volume on foot per week (weeks with activities)\n" + _table(
+            ["week", "activities", "distance", "vertical", "time on foot", "hiking", "technical"], rows, left=1))
+    loads = [a for a in doc["activities"] if a.get("load_method")]
+    if loads and doc.get("load"):
+        from .report.season_volume import load_text
+
+        parts.append(load_text(doc["load"], doc.get("hr_range") or {}, doc.get("load_settings") or {},
+                               [a.get("load_method") for a in doc["activities"]
+                                if a.get("on_foot", True) and not a.get("clock_problem")]))
     if doc["segments"]:
         rows = []
         for s in doc["segments"]:
@@ -229,10 +243,11 @@ def _season_text(season) -> str:
             # shown so the reader sees which moved.
             scores = (" ".join(_fmt(p.get("control_score")) for p in s["passes"])
                       if s.get("direction") == "down" else "–")
-            rows.append([s["segment_id"], _fmt(s["length_m"], " m"), _fmt(s["drop_m"], " m"),
-                         str(len(s["passes"])), str(s["trend"] or "–"), times, scores])
-        parts.append("segments met more than once (a negative drop is a climb)\n" + _table(
-            ["segment", "length", "drop", "passes", "trend", "times", "control"], rows, left=1))
+            rows.append([s.get("name") or s["segment_id"], _fmt(s["length_m"], " m"), _fmt(s["drop_m"], " m"),
+                         str(len(s["passes"])), str(s["trend"] or "–"), times, scores, s["segment_id"]])
+        parts.append("segments met more than once (a negative drop is a climb; rename them in segments.toml)\n"
+                     + _table(["segment", "length", "drop", "passes", "trend", "times", "control", "id"], rows,
+                              left=1))
     if doc.get("clock_problems"):
         parts.append("left out of weeks and trends (their clock cannot be trusted)\n" + "\n".join(
             f"  {c['file']}: {c['reason']}" for c in doc["clock_problems"]))

@@ -131,7 +131,7 @@ def test_trend_without_evidence_says_what_is_missing():
     assert "improving" not in words and "worse" not in words
     volume = page[page.index('<section id="volume">'):]
     assert "vertical [m]" in volume and "time on foot [h:mm:ss]" in volume
-    assert "No heart rate in the dated activities" in volume  # hand-built entries have none
+    assert "No heart rate and no pace in the dated activities" in volume  # hand-built entries have none
 
 
 def _imported_modules(path, package):

@@ -24,7 +24,10 @@ def test_descent_passes_show_the_control_scores_that_their_trend_weighs():
               [("a.fit", "2026-06-01T08:20:00Z", 300.0, None), ("b.fit", "2026-06-08T08:20:00Z", 301.0, None)])
     text = _season_text(_season(["2026-06-01T08:00:00Z", "2026-06-08T08:00:00Z"], segments=[down, up]))
     block = text[text.index("segments met more than once"):].splitlines()
-    assert "(a negative drop is a climb)" in block[0]
-    assert block[1].split() == ["segment", "length", "drop", "passes", "trend", "times", "control"]
-    assert block[2].split() == ["d-abc-def", "400", "m", "60", "m", "2", "worse", "403s", "401s", "98", "95"]
-    assert block[3].split() == ["c-def-abc", "400", "m", "-60", "m", "2", "steady", "300s", "301s", "–"]
+    assert "(a negative drop is a climb; rename them in segments.toml)" in block[0]
+    assert block[1].split() == ["segment", "length", "drop", "passes", "trend", "times", "control", "id"]
+    # Without a name (hand-built), the id names the segment.
+    assert block[2].split() == ["d-abc-def", "400", "m", "60", "m", "2", "worse", "403s", "401s", "98", "95",
+                                "d-abc-def"]
+    assert block[3].split() == ["c-def-abc", "400", "m", "-60", "m", "2", "steady", "300s", "301s", "–",
+                                "c-def-abc"]

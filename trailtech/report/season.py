@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Optional, Union
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,8 @@ import pandas as pd
 from .._version import __version__
 from . import htmlkit as hk
 from . import style
+from .season_descents import SORT_SCRIPT, descents_section
+from .season_volume import volume_section
 from .season_text import collapse_empty_weeks, not_counted_text, trend_change_text, trend_text
 
 __all__ = ["render_season_report", "write_season_report"]
@@ -149,6 +152,12 @@ def _best_per_activity(passes: list[dict]) -> tuple[pd.DatetimeIndex, np.ndarray
     return pd.DatetimeIndex(best["t"]), best["d"].to_numpy()
 
 
+def _segment_label(s: dict) -> str:
+    """The legend label of a segment: its name (which says descent or climb), and its length."""
+    name = s.get("name") or f"{s['segment_id']} ({'descent' if s['direction'] == 'down' else 'climb'})"
+    return f"{name}, {s['length_m']:.0f} m"
+
+
 def _segments_figure(segs: list[dict]) -> str:
     from matplotlib.ticker import FuncFormatter
 
@@ -162,8 +171,7 @@ def _segments_figure(segs: list[dict]) -> str:
         x, d = _best_per_activity(s["passes"])
         rel = 100.0 * (d / d[0] - 1.0)
         ax.plot(x, rel, "-", marker=markers[k % len(markers)], color=palette[k % len(palette)], lw=1.3, ms=4,
-                label=f"{s['segment_id']} ({'descent' if s['direction'] == 'down' else 'climb'}, "
-                      f"{s['length_m']:.0f} m)")
+                label=_segment_label(s))
     ax.axhline(0, color=style.MUTED, lw=0.8)
     ax.set_ylabel("time vs first pass [%]", fontsize=style.SMALL_SIZE)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:+.0f}" if round(v) else "0"))
@@ -224,48 +232,56 @@ def _weeks_table(rows: list[dict]) -> str:
                          ("activities", "")], out)
 
 
-def _volume_section(season: Any) -> str:
-    """Weekly volume (the last weeks with activities) and the training load curves' latest values."""
-    active = [w for w in season.weeks if w.get("activities")][-MAX_WEEKS_SHOWN:]
-    cols = [hk.Column("week", "week", str, text=True), hk.Column("activities", "activities"),
-            hk.Column("distance_m", "distance [km]", lambda v: hk.fmt_num(None if v is None else v / 1000, 1)),
-            hk.Column("ascent_m", "vertical [m]"),
-            hk.Column("moving_time_s", "time on foot [h:mm:ss]", hk.fmt_duration),
-            hk.Column("hike_time_s", "hiking [h:mm:ss]", hk.fmt_duration),
-            hk.Column("technical_distance_m", "technical [km]",
-                      lambda v: hk.fmt_num(None if v is None else v / 1000, 1))]
-    parts = [hk.table(active, cols, empty="No dated on-foot activities.")]
-    r = season.hr_range or {}
-    if season.load and r.get("hr_max_bpm"):
-        last = season.load[-1]
-        parts.append("<p>" + hk.esc(
-            f"Training load is Banister's TRIMP from heart rate, with heart rate {r['hr_rest_bpm']:.0f}–"
-            f"{r['hr_max_bpm']:.0f} /min (maximum from the {r['hr_max_source']}, rest "
-            f"{r['hr_rest_source']}); activities without heart rate carry no load. On {last['date']}: "
-            f"fitness (42-day) {last['fitness']:.1f}, fatigue (7-day) {last['fatigue']:.1f}, "
-            f"form {last['form']:+.1f}.") + "</p>")
-    else:
-        parts.append("<p>" + hk.esc("No heart rate in the dated activities: no training load.") + "</p>")
-    return hk.section("Volume and load per week", "".join(parts), id="volume")
+def _local_offsets(acts: list[dict]) -> dict[str, Any]:
+    """``file -> UTC offset`` of each activity whose local start is known."""
+    out = {}
+    for a in acts:
+        try:
+            t = pd.Timestamp(a.get("start_time_local")) if a.get("start_time_local") else None
+        except (ValueError, TypeError):
+            t = None
+        if t is not None and t.tzinfo is not None:
+            out[a["file"]] = t.tzinfo
+    return out
 
 
-def _passes_table(passes: list[dict]) -> str:
+def _pass_time(p: dict, offsets: dict[str, Any]) -> str:
+    """A pass's start in its activity's local time when known ("2024-11-26 06:42"), else UTC."""
+    if isinstance(p.get("start_time_local"), str):  # a pass that carries its own local start
+        return p["start_time_local"][:16].replace("T", " ")
+    if not p.get("start_time"):
+        return ""
+    t = pd.Timestamp(p["start_time"])
+    tz = offsets.get(p["file"])
+    if tz is None or t.tzinfo is None:
+        return p["start_time"][:16].replace("T", " ") + " UTC"
+    return t.tz_convert(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _passes_table(passes: list[dict], offsets: dict[str, Any], links: dict[str, str]) -> str:
     rows = []
     for p in passes:
         score = p.get("control_score")
-        when = (p["start_time"] or "")[:16].replace("T", " ")
-        rows.append([(hk.esc(when) + _small(Path(p["file"]).name), _LEFT + ";white-space:normal", 1),
+        when = hk.esc(_pass_time(p, offsets))
+        if links.get(p["file"]):
+            when = f'<a href="{hk.esc(quote(links[p["file"]]))}">{when}</a>'
+        rows.append([(when + _small(Path(p["file"]).name), _LEFT + ";white-space:normal", 1),
                      (hk.esc(hk.fmt_duration(p["duration_s"])), "", 1),
                      (hk.esc(hk.fmt_num(score, 0)), _SCORE_STYLE.get(hk.score_css(score), ""), 1)])
     return _plain_table([("pass", _LEFT), ("time [m:ss]", ""), ("control [0–100]", "")], rows)
 
 
-def _activities_table(acts: list[dict]) -> str:
+def _activities_table(acts: list[dict], links: dict[str, str]) -> str:
     if not acts:
         return '<p class="empty">No activity could be read.</p>'
     rows = []
     for a in acts:
-        cell = hk.esc((a["start_time"] or "–")[:10]) + _small(Path(a["file"]).name)
+        when = hk.esc((a.get("start_time_local") or a["start_time"] or "–")[:10])
+        href = links.get(a["file"])
+        if href:
+            # The activity's own report, beside this one (season --report).
+            when = f'<a href="{hk.esc(quote(href))}" title="the activity\'s own report">{when}</a>'
+        cell = when + _small(Path(a["file"]).name)
         if a.get("duplicates"):
             cell += _small("also: " + ", ".join(Path(f).name for f in a["duplicates"]))
         score = a.get("descent_control_score")
@@ -291,13 +307,16 @@ def _activities_table(acts: list[dict]) -> str:
                          ("practice spots", "")], rows)
 
 
-def render_season_report(season: Any) -> str:
+def render_season_report(season: Any, *, links: Optional[dict[str, str]] = None) -> str:
     """The season report as one HTML string.
 
     Parameters
     ----------
     season : Season
         The result of :func:`trailtech.analyze_season`.
+    links : dict, optional
+        ``file -> URL`` (relative to this report) of each activity's own report: its row in
+        the activities table links there.
 
     Returns
     -------
@@ -359,23 +378,37 @@ def render_season_report(season: Any) -> str:
                                                       title="weekly sessions") + _weeks_table(rows),
                                id="weeks"))
 
-    body.append(_volume_section(season))
+    body.append(volume_section(season))
 
     segs = doc["segments"]
     if segs:
         ordered = sorted(segs, key=lambda s: (-len(s["passes"]), s["segment_id"]))
+        offsets = _local_offsets(acts)
         seg_html = ["<p>Stretches of trail you ran in two or more activities, timed between the "
-                    "same start and end gates each time.</p>",
+                    "same start and end gates each time, each pass's time beside its control score. Give a "
+                    "segment your own name in segments.toml beside your tracks (season --out writes one to "
+                    "edit), keyed by its id.</p>",
                     hk.figure_block(_segments_figure(ordered), "Each activity's fastest pass of a "
                                     "segment, relative to the first activity's (faster is up).",
                                     title="segment progress")]
         for s in ordered:
             kind = "descent" if s["direction"] == "down" else "climb"
             height = hk.fmt_num(None if s["drop_m"] is None else abs(s["drop_m"]), 0, "m")
-            seg_html.append(f"<h3>{hk.esc(s['segment_id'])}: {kind}, {s['length_m']:.0f} m, {height} "
-                            f"{'drop' if kind == 'descent' else 'gain'} — {hk.esc(s['trend'] or 'no trend')}</h3>")
-            seg_html.append(_passes_table(s["passes"]))
+            # An automatic name says descent or climb already.
+            title = (hk.esc(s["name"]) if s.get("name") and s.get("name_source") == "auto"
+                     else f"{hk.esc(s.get('name') or s['segment_id'])}: {kind}")
+            seg_html.append(f"<h3>{title}, {s['length_m']:.0f} m, "
+                            f"{height} {'drop' if kind == 'descent' else 'gain'} — "
+                            f"{hk.esc(s['trend'] or 'no trend')}</h3>"
+                            f'<p class="muted" style="font-size:.8rem;color:var(--muted)">id '
+                            f"{hk.esc(s['segment_id'])}" + (" (name from your names file)" if
+                                                           s.get("name_source") == "file" else "") + "</p>")
+            seg_html.append(_passes_table(s["passes"], offsets, links or {}))
         body.append(hk.section("Segments met more than once", "\n".join(seg_html), id="segments"))
+
+    has_descents = bool(season.analyses)
+    if has_descents:
+        body.append(descents_section(season.descents(), acts, links or {}))
 
     dups = [a for a in acts if a.get("duplicates")]
     act_note = ""
@@ -385,7 +418,10 @@ def render_season_report(season: Any) -> str:
                                    "(the same run exported in another format) and "
                                    f"{'were' if n_dup > 1 else 'was'} counted once, from the file with the "
                                    "most sensor data (the others are named under it).") + "</p>")
-    body.append(hk.section("Activities", act_note + _activities_table(acts), id="activities"))
+    if links:
+        act_note += ("<p>" + hk.esc("The date of each activity opens its own report (in the folder beside this "
+                                    "one).") + "</p>")
+    body.append(hk.section("Activities", act_note + _activities_table(acts, links or {}), id="activities"))
 
     if doc["errors"]:
         body.append(hk.section("Files that could not be read", hk.bullet_list(
@@ -395,13 +431,12 @@ def render_season_report(season: Any) -> str:
                                  mime="application/json", label="Download the season data (JSON)"))
     footer = (f"trailtech {hk.esc(__version__)} — descent control and technicality are heuristics "
               "(see the documentation), not validated measures.")
-    return hk.page("Season report", "\n".join(body), subtitle=f"{n} activities, {span}", footer_html=footer)
+    return hk.page("Season report", "\n".join(body), subtitle=f"{n} activities, {span}", footer_html=footer,
+                   script=SORT_SCRIPT if has_descents else "")
 
 
 def write_season_report(season: Any, path: Union[str, os.PathLike]) -> Path:
     """Write :func:`render_season_report` to ``path`` and return the path: atomically, through a
     temporary file of unpredictable name, never through a symlink nor over a device
     (:func:`trailtech._outfile.write_output`)."""
-    from .._outfile import write_output
-
-    return write_output(path, render_season_report(season).encode("utf-8", "backslashreplace"))
+    return season.report(path)

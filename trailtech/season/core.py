@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,11 +24,13 @@ import pandas as pd
 from ..config import AnalysisConfig
 from ..result import jsonable
 from .clocks import clock_problems
-from .load import fitness_fatigue, season_hr_range, trimp
+from .load import fitness_fatigue, season_hr_range, season_loads, season_threshold
 from .cache import ResultCache, content_hash, default_cache_dir
 from .dedupe import find_duplicates
-from .discover import Source, discover
+from .discover import discover
 from .match import match_segments
+from .names import collect_names, names_toml, segment_names
+from .reports import ReportSink, safe_names
 from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
@@ -37,7 +38,7 @@ from .shape import is_entry, is_segments_entry
 from .summary import metric_trend, technical_sessions, season_crossover_grade, weekly_technical
 from ..processing.sport import sport_on_foot
 from .sports import select_sport, wanted_sports
-from .work import Task, error_entry, expand_parts, part_id
+from .work import Task, error_entry, expand_parts, renamed_entry
 
 __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KEYS"]
 
@@ -47,7 +48,7 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
 ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
-                       "clock_problem", "training_load", "load_source", "sub_sport"]
+                       "clock_problem", "training_load", "load_source", "load_method", "sub_sport"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -82,7 +83,10 @@ class Season:
         None: such an activity is analysed and counted in the totals but left out of the
         weeks and trends.
     segments : pandas.DataFrame
-        One row per stretch of trail met in two or more activities: segment_id, direction
+        One row per stretch of trail met in two or more activities: segment_id (stable from run
+        to run), name and name_source ("file": from a names file, "auto": from the activity
+        and kilometres where it was first met, :mod:`trailtech.season.names`), where (file,
+        start_m, end_m of that first meeting), direction
         ("down"/"up"), start_lat, start_lon, end_lat, end_lon, length_m, drop_m [m, negative
         for climbs], n_passes, trend (improving/steady/worse only with evidence, see
         :func:`trailtech.season.match.segment_trend`), time_trend and control_trend (dicts of
@@ -107,6 +111,14 @@ class Season:
     hr_range : dict
         The heart-rate range the loads are scaled by and where it comes from
         (:func:`trailtech.season.load.season_hr_range`).
+    load_settings : dict
+        How the loads of activities without heart rate were made: ``threshold_gap_mps``
+        [m/s] and ``threshold_source`` (:func:`trailtech.season.load.season_threshold`),
+        ``gap_to_trimp``, ``gap_to_trimp_source`` and ``gap_to_trimp_pairs``
+        (:func:`trailtech.season.load.season_loads`).
+    activity_reports : dict
+        ``file -> Path`` of each activity's own HTML report, when the season was asked for them
+        (``analyze_season(..., activity_reports=folder)``).
     notes : list of str
         Problems that cost something but no file, e.g. a Strava export whose
         ``activities.csv`` could not be read (its activities are analysed, unnamed).
@@ -121,7 +133,9 @@ class Season:
     analyses: dict = field(default_factory=dict)
     load: list = field(default_factory=list)
     hr_range: dict = field(default_factory=dict)
+    load_settings: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    activity_reports: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ outputs
 
@@ -157,10 +171,10 @@ class Season:
         rows = []
         for s in self.segments.to_dict(orient="records"):
             for p in s["passes"]:
-                rows.append({"segment_id": s["segment_id"], "direction": s["direction"],
+                rows.append({"segment_id": s["segment_id"], "name": s.get("name"), "direction": s["direction"],
                              "length_m": s["length_m"], "drop_m": s["drop_m"], "trend": s["trend"],
                              **{k: p[k] for k in PASS_KEYS}})
-        cols = ["segment_id", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS
+        cols = ["segment_id", "name", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS
         return pd.DataFrame(rows, columns=cols)
 
     def descents(self) -> pd.DataFrame:
@@ -206,7 +220,8 @@ class Season:
             d["direction"] = s["direction"]
             d["time_trend"] = jsonable(s.get("time_trend"))
             d["control_trend"] = jsonable(s.get("control_trend"))
-            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction", "time_trend", "control_trend"]})
+            extra = {k: jsonable(s.get(k)) for k in ("name", "name_source", "where")}
+            segs.append({k: d[k] for k in SEGMENT_KEYS + ["direction", "time_trend", "control_trend"]} | extra)
         return {
             "activities": acts,
             "errors": [{"file": e["file"], "error": e["error"]} for e in self.errors],
@@ -217,13 +232,15 @@ class Season:
             "running": jsonable(self.running_totals()),
             "clock_problems": self.clock_problems(),
             "hr_range": jsonable(self.hr_range),
+            "load_settings": jsonable(self.load_settings),
             "load": jsonable(self.load),
             "notes": list(self.notes),
         }
 
     def write(self, folder: Union[str, os.PathLike]) -> list[Path]:
         """Write ``activities.csv``, ``segments.csv`` (one row per pass), ``descents.csv``
-        (:meth:`descents`) and one
+        (:meth:`descents`), ``segments.toml`` (every segment's id and name, to edit: see
+        :mod:`trailtech.season.names`) and one
         ``activities/<name>.json`` (the ``analyze --json`` document) per activity.
 
         Each file is written atomically and never through a symbolic link, nor over a folder
@@ -253,6 +270,9 @@ class Season:
         written.append(write_output(out / "activities.csv", _text_bytes(acts.to_csv(index=False))))
         written.append(write_output(out / "segments.csv", _text_bytes(self.segment_passes().to_csv(index=False))))
         written.append(write_output(out / "descents.csv", _text_bytes(self.descents().to_csv(index=False))))
+        # Every segment's id and name, ready to edit and put beside the tracks (season.names).
+        written.append(write_output(out / "segments.toml",
+                                    _text_bytes(names_toml(self.segments.to_dict(orient="records")))))
         for file, name in zip(acts["file"], acts["json"]):
             doc = self.analyses.get(file)
             if doc is None:
@@ -262,10 +282,14 @@ class Season:
 
     def report(self, path: Union[str, os.PathLike]) -> Path:
         """Write the self-contained season HTML report to ``path`` (atomically, never through a
-        symbolic link, nor over a folder or a device) and return the path."""
+        symbolic link, nor over a folder or a device) and return the path. Each activity links
+        to its own report when the season drew them (:attr:`activity_reports`)."""
         from ..report.season import render_season_report
 
-        return write_output(path, _text_bytes(render_season_report(self)))
+        # Links relative to the report's folder, so the folder can be moved as a whole.
+        links = {f: Path(os.path.relpath(Path(p).resolve(), Path(path).resolve().parent)).as_posix()
+                 for f, p in self.activity_reports.items()}
+        return write_output(path, _text_bytes(render_season_report(self, links=links)))
 
     def _repr_html_(self) -> str:  # pragma: no cover - notebook display
         cols = [c for c in ACTIVITY_KEYS if c in self.activities]
@@ -273,6 +297,10 @@ class Season:
                 f"{len(self.segments)} repeated segments, crossover grade "
                 f"{self.crossover_grade_pct if self.crossover_grade_pct is not None else '–'} %"
                 + self.activities[cols]._repr_html_())
+
+
+#: The words of each load method (``load_source``, kept beside ``load_method``).
+_LOAD_SOURCES = {"trimp": "heart rate (TRIMP)", "gap": "grade-adjusted pace (rTSS on the TRIMP scale)"}
 
 
 def _text_bytes(text: str) -> bytes:
@@ -283,15 +311,7 @@ def _text_bytes(text: str) -> bytes:
 
 def _json_names(files: list[str]) -> list[str]:
     """A distinct, file-system-safe ``<stem>.json`` name per activity file."""
-    names, seen = [], {}
-    for f in files:
-        f, part = re.fullmatch(r"(.*?)(?:#(\d+))?", f, flags=re.S).groups()  # file#2: its 2nd activity
-        base = re.sub(r"\.(fit|gpx|tcx)(\.gz)?$", "", Path(f).name, flags=re.I) + (f"_{part}" if part else "")
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "activity"
-        n = seen.get(base.lower(), 0) + 1
-        seen[base.lower()] = n
-        names.append(f"{base}.json" if n == 1 else f"{base}-{n}.json")
-    return names
+    return safe_names(files, ".json")
 
 
 def _resolve_cache(cache: Any, config: Optional[AnalysisConfig]) -> Optional[ResultCache]:
@@ -378,6 +398,9 @@ def analyze_season(
     memory_limit_mb: Optional[int] = DEFAULT_WORKER_MEMORY_MB,
     hr_max_bpm: Optional[float] = None,
     hr_rest_bpm: Optional[float] = None,
+    threshold_gap_mps: Optional[float] = None,
+    segment_names_file: Union[str, os.PathLike, None] = None,
+    activity_reports: Union[str, os.PathLike, None] = None,
     sport: Union[str, Iterable[str], None] = None,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
@@ -411,6 +434,18 @@ def analyze_season(
     hr_max_bpm, hr_rest_bpm : float, optional
         The runner's maximum and resting heart rate [1/min] for the training loads; default
         the highest heart rate held 30 s over the season, and 60.
+    threshold_gap_mps : float, optional
+        The runner's threshold pace as a grade-adjusted speed [m/s], for the loads of
+        activities without heart rate; default the fastest hour of grade-adjusted pace in the
+        season (:mod:`trailtech.season.load`).
+    segment_names_file : path, optional
+        A TOML file of ``segment_id = "name"`` (:mod:`trailtech.season.names`); it wins over
+        the ``segments.toml`` of the folders read. A file that cannot be read raises
+        :class:`~trailtech.season.names.SegmentNamesError`; a folder's is skipped with a note.
+    activity_reports : path, optional
+        A folder to write each activity's own HTML report into (``<stem>.html``), drawn in the
+        workers while they analyse (2-4 s of CPU each) and cached; :meth:`Season.report` links
+        to them. See :mod:`trailtech.season.reports`.
     sport : str or iterable of str, optional
         Keep only activities of these sports (``"trail"``, ``"running"``, ``"hiking"`` ...; rules
         in :mod:`trailtech.season.sports`); ``notes`` says how many were kept and left out.
@@ -441,7 +476,10 @@ def analyze_season(
     sport = wanted_sports(sport)  # a name that selects nothing: ValueError before any work
 
     notes: list[str] = []
+    names = collect_names(paths, segment_names_file, notes)
     sources, errors = discover(paths, notes=notes)
+    sink = (ReportSink(activity_reports, [src.file for src in sources], store)
+            if activity_reports is not None else None)
     bar = _progress_bar(len(sources), progress)
     try:
         entries: list[dict] = []
@@ -457,6 +495,8 @@ def analyze_season(
                     bar.update()
                 continue
             hit = store.get(digest, check=is_entry) if store is not None else None
+            if hit is not None and sink is not None and hit.get("ok") and not sink.from_store(src.file, digest, hit):
+                hit = None  # its report was never drawn: analyse it again and draw it
             if hit is not None and hit.get("file") == src.file:
                 entries.append(hit)
                 if bar:
@@ -464,11 +504,11 @@ def analyze_season(
                 continue
             if hit is not None:
                 # Same content under another name (a copy): reuse the analysis, rename it.
-                entries.append(_renamed(hit, src))
+                entries.append(renamed_entry(hit, src))
                 if bar:
                     bar.update()
                 continue
-            todo.append(Task(src, digest, config))
+            todo.append(Task(src, digest, config, report=sink is not None))
 
         from . import work
 
@@ -483,6 +523,8 @@ def analyze_season(
             # Closed on the way out whatever happens (Ctrl+C): the runner stops its workers.
             with contextlib.closing(results):
                 for task, entry in results:
+                    if sink is not None:
+                        sink.take(task.source.file, task.digest, entry)  # before the entry is cached
                     if store is not None and (entry.get("ok") or entry.get("cacheable")):
                         store.put(task.digest, entry)
                     entries.append(entry)
@@ -492,19 +534,12 @@ def analyze_season(
         if bar:
             bar.close()
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
-                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, sport=sport)
+                       hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps,
+                       names=names, sport=sport)
+    if sink is not None:
+        sink.keep_only(set(season.activities["file"]))  # not a duplicate file's report
+        season = replace(season, activity_reports=dict(sink.written))
     return replace(season, notes=notes + season.notes)
-
-
-def _renamed(entry: dict, src: Source) -> dict:
-    e = dict(entry)
-    e["file"] = src.file
-    if "parts" in e:
-        e["parts"] = [_renamed(p, replace(src, file=part_id(src.file, k))) for k, p in enumerate(e["parts"])]
-    elif e.get("ok"):
-        e["activity"] = {**e["activity"], "file": src.file, "name": src.name}
-        e["analysis"] = {**e["analysis"], "file": src.file}
-    return e
 
 
 def _segments(ok: list[dict], config: AnalysisConfig, store: Optional[ResultCache],
@@ -542,7 +577,8 @@ def _merge_duplicates(ok: list[dict]) -> list[dict]:
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
               store: Optional[ResultCache] = None, digests: Optional[dict] = None,
               merge_duplicates: bool = True, hr_max_bpm: Optional[float] = None,
-              hr_rest_bpm: Optional[float] = None, sport: Optional[list[str]] = None) -> Season:
+              hr_rest_bpm: Optional[float] = None, threshold_gap_mps: Optional[float] = None,
+              names: Optional[dict] = None, sport: Optional[list[str]] = None) -> Season:
     digests = dict(digests or {})
     entries = expand_parts(entries, digests)
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
@@ -560,20 +596,26 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     # Weeks and trends need a calendar: an activity whose clock is unset or implausible is
     # counted in the totals but not placed in time (listed by Season.clock_problems).
     dated = running[running["clock_problem"].isna()]
-    # Training load: heart-rate TRIMP, scaled by the runner's range (options, else the season).
+    # Training load: heart-rate TRIMP, scaled by the runner's range (options, else the season);
+    # without heart rate, from grade-adjusted pace against the threshold (option, else season).
     hists = [e.get("hr") or {} for e in ok]
+    paces = [e.get("gap") or {} for e in ok]
     hr_range = season_hr_range([h for h, f in zip(hists, foot) if f], hr_max_bpm=hr_max_bpm,
                                hr_rest_bpm=hr_rest_bpm)
-    loads = [trimp(h, hr_range["hr_max_bpm"], hr_range["hr_rest_bpm"]) if hr_range["hr_max_bpm"] else None
-             for h in hists]
+    counted = foot & activities["clock_problem"].isna().to_numpy()
+    threshold = season_threshold([p for p, c in zip(paces, counted) if c], threshold_mps=threshold_gap_mps)
+    loads, methods, scale = season_loads(hists, paces, hr_range, threshold, counted.tolist())
     activities["training_load"] = pd.array(loads, dtype="Float64").astype(float)
-    activities["load_source"] = ["heart rate (TRIMP)" if v is not None else None for v in loads]
+    activities["load_method"] = methods
+    activities["load_source"] = [_LOAD_SOURCES.get(m) for m in methods]
     dated = activities.loc[dated.index]
     load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
     segs = _segments(ok, config, store, digests)
-    seg_cols = ["segment_id", "direction", "start_lat", "start_lon", "end_lat", "end_lon", "length_m",
-                "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes"]
+    for sg, (name, source) in zip(segs, segment_names(segs, [e["activity"] for e in ok], names or {})):
+        sg["name"], sg["name_source"] = name, source
+    seg_cols = ["segment_id", "name", "name_source", "direction", "start_lat", "start_lon", "end_lat", "end_lon",
+                "length_m", "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes", "where"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
     trends = {
         "flat_cadence_spm": metric_trend(dated, "flat_cadence_spm", higher_is_better=True,
@@ -592,5 +634,6 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         analyses={e["file"]: e["analysis"] for e in ok},
         load=load,
         hr_range=hr_range,
+        load_settings={**threshold, **scale},
         notes=notes,
     )

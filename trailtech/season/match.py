@@ -375,6 +375,8 @@ def match_segments(
             "length_m": round(ref.length_m, 1),
             "drop_m": None if ref.drop_m is None else round(ref.drop_m, 1),
             "passes": passes,
+            # Where the segment was first met: its name is made from it (season.names).
+            "where": {"file": g.file, "start_m": round(float(g.d[i0]), 1), "end_m": round(float(g.d[i1]), 1)},
             "trend": verdict,
             "time_trend": time_trend,
             "control_trend": control_trend,

@@ -113,6 +113,15 @@ def _hr(h: Any) -> bool:
             and all(_whole(v) and v >= 0 for v in h["s"]))
 
 
+def _gap(g: Any) -> bool:
+    """A grade-adjusted speed histogram: equal-length lists of whole numbers, and the fastest
+    hour (a positive number or None)."""
+    return (isinstance(g, dict) and isinstance(g.get("mps10"), list) and isinstance(g.get("s"), list)
+            and len(g["mps10"]) == len(g["s"]) and all(_whole(v) and v >= 0 for v in g["mps10"])
+            and all(_whole(v) and v >= 0 for v in g["s"])
+            and (g.get("best_hour_mps") is None or (_number(g["best_hour_mps"]) and g["best_hour_mps"] > 0)))
+
+
 def _trace(g: Any) -> bool:
     if not isinstance(g, dict) or g.get("kind") not in ("down", "up"):
         return False
@@ -156,7 +165,14 @@ def is_entry(entry: Any) -> bool:
             and isinstance(analysis, dict) and isinstance(analysis.get("file"), str)
             and _bouts(entry.get("bouts", {}))
             and _hr(entry.get("hr", {"bpm": [], "s": []}))
+            and _gap(entry.get("gap", {"mps10": [], "s": []}))
             and isinstance(geometry, list) and all(_trace(g) for g in geometry))
+
+
+def _where(w: Any) -> bool:
+    """Where a segment was first met (names come from it): None, or a file and kilometres."""
+    return w is None or (isinstance(w, dict) and isinstance(w.get("file"), str)
+                         and _opt_number(w.get("start_m")) and _opt_number(w.get("end_m")))
 
 
 def _segment(s: Any) -> bool:
@@ -166,6 +182,7 @@ def _segment(s: Any) -> bool:
     return (isinstance(s.get("segment_id"), (str, int)) and not isinstance(s.get("segment_id"), bool)
             and all(_opt_number(s.get(k)) for k in _SEGMENT_NUMBER_KEYS)
             and (s.get("trend") is None or isinstance(s["trend"], str))
+            and _where(s.get("where"))
             and isinstance(passes, list) and len(passes) > 0
             and all(isinstance(p, dict) and isinstance(p.get("file"), str) and _time(p.get("start_time"))
                     and _opt_number(p.get("duration_s")) and _opt_number(p.get("control_score"))

@@ -21,7 +21,7 @@ from .._limits import memory_refusal
 from ..errors import DataQualityWarning, TrailtechError, error_line
 from .discover import Source
 
-__all__ = ["Task", "process", "part_id", "expand_parts", "error_entry", "worker_init", "build_entry", "on_foot_figures", "sensors",
+__all__ = ["Task", "process", "part_id", "expand_parts", "renamed_entry", "error_entry", "worker_init", "build_entry", "on_foot_figures", "sensors",
            "SENSOR_COLUMNS",
            "GEOMETRY_STEP_M", "GEOMETRY_MARGIN_M"]
 
@@ -39,6 +39,8 @@ class Task:
     source: Source
     digest: str
     config: Any = None
+    #: Also draw the activity's HTML report (returned in the entry's ``report_html``).
+    report: bool = False
 
 
 def worker_init() -> None:
@@ -79,6 +81,18 @@ def expand_parts(entries: list[dict], digests: dict[str, str]) -> list[dict]:
                 digests[p["file"]] = digests[e["file"]] + p["file"][len(e["file"]):]
             out.append(p)
     return out
+
+
+def renamed_entry(entry: dict, src: Source) -> dict:
+    """A cached entry for the same content under another name (a copy): renamed, parts too."""
+    e = dict(entry)
+    e["file"] = src.file
+    if "parts" in e:
+        e["parts"] = [renamed_entry(p, replace(src, file=part_id(src.file, k))) for k, p in enumerate(e["parts"])]
+    elif e.get("ok"):
+        e["activity"] = {**e["activity"], "file": src.file, "name": src.name}
+        e["analysis"] = {**e["analysis"], "file": src.file}
+    return e
 
 
 def part_id(file: str, k: int) -> str:
@@ -312,7 +326,22 @@ def build_entry(source: Source, analysis, track=None) -> dict:
             "bouts": _bouts(analysis.hike_run), "geometry": geometry,
             # Seconds at each heart rate: the season scales them into a training load once it
             # knows the runner's heart-rate range (season.load).
-            "hr": hr_histogram(tl.heart_rate_bpm, ~np.asarray(tl.gap, dtype=bool))}
+            "hr": hr_histogram(tl.heart_rate_bpm, ~np.asarray(tl.gap, dtype=bool)),
+            # Seconds at each grade-adjusted speed: the load of an activity without heart rate.
+            "gap": _gap_profile(tl, getattr(analysis, "config", None))}
+
+
+def _gap_profile(tl, config) -> dict:
+    """:func:`trailtech.season.load.gap_profile` of a timeline, with the analysis' GAP model."""
+    from ..processing.gap import gap_factor
+    from .load import gap_profile
+
+    model = getattr(config, "gap_model", "strava2017")
+    clip = getattr(config, "gap_grade_clip", 0.45)
+    factor = gap_factor(np.asarray(tl.grade_pct, dtype=float) / 100.0, model=model, clip=clip)
+    counted = (np.asarray(tl.moving, dtype=bool) & np.asarray(tl.on_foot, dtype=bool)
+               & ~np.asarray(tl.gap, dtype=bool))
+    return gap_profile(tl.speed_mps, factor, counted)
 
 
 def process(task: Task) -> dict:
@@ -332,8 +361,8 @@ def process(task: Task) -> dict:
     try:
         tracks = _load(src)
         if len(tracks) == 1:
-            return _analysed(src, tracks[0], task.config)
-        parts = [_part(replace(src, file=part_id(src.file, k)), track, task.config)
+            return _analysed(src, tracks[0], task.config, task.report)
+        parts = [_part(replace(src, file=part_id(src.file, k)), track, task.config, task.report)
                  for k, track in enumerate(tracks)]
         return {"file": src.file, "ok": True, "parts": parts}
     except TrailtechError as exc:
@@ -351,20 +380,25 @@ def process(task: Task) -> dict:
                            cacheable=False, detail=traceback.format_exc())
 
 
-def _analysed(src: Source, track, config) -> dict:
+def _analysed(src: Source, track, config, report: bool = False) -> dict:
     from ..pipeline import analyze
 
     analysis = analyze(track, config)
     entry = build_entry(src, analysis, track)
     if track.meta.n_activities > 1:  # the document names the activity the way the season does
         entry["analysis"] = {**entry["analysis"], "file": src.file}
+    if report:
+        from ..report.html import render_report
+
+        # Drawn here, while the full analysis is at hand (the entry keeps no timeline).
+        entry["report_html"] = render_report(analysis)
     return entry
 
 
-def _part(src: Source, track, config) -> dict:
+def _part(src: Source, track, config, report: bool = False) -> dict:
     """The entry of one activity of a file of several: a data problem costs only this one."""
     try:
-        return _analysed(src, track, config)
+        return _analysed(src, track, config, report)
     except TrailtechError as exc:
         line = error_line(exc, track.meta.source)
         if line.startswith(track.meta.source + ": "):
