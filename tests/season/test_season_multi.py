@@ -153,3 +153,18 @@ def test_cli_sport_refuses_an_empty_name(capsys, tmp_path):
     assert "not a sport name" in capsys.readouterr().err
     with pytest.raises(ValueError, match="not a sport name"):  # before any file is read
         trailtech.analyze_season([tmp_path / "missing"], sport=["trail", ""], cache=False)
+
+
+def test_each_activity_of_a_file_gets_its_own_report(tmp_path):
+    write(tmp_path / "in" / "two.gpx", _two_tracks(gpx_bytes(400, start="2026-06-01T08:00:00Z"),
+                                                   gpx_bytes(300, start="2026-06-03T08:00:00Z", lat0=45.01)))
+    cache = tmp_path / "cache"
+    kw = dict(jobs=1, cache=cache, progress=False, activity_reports=tmp_path / "reports")
+    cold = trailtech.analyze_season([tmp_path / "in"], **kw)
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["two_1.html", "two_2.html"]
+    assert sorted(f.rsplit("/", 1)[-1] for f in cold.activity_reports) == ["two.gpx#1", "two.gpx#2"]
+    for p in (tmp_path / "reports").iterdir():
+        p.unlink()
+    warm = trailtech.analyze_season([tmp_path / "in"], **kw)  # copied from the cache, not drawn again
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == ["two_1.html", "two_2.html"]
+    assert warm.activities["file"].tolist() == cold.activities["file"].tolist()
