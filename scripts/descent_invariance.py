@@ -6,7 +6,9 @@ Measures, and prints as a Markdown table:
   in smart-recording mode would (:func:`trailtech.simulate.skill.smart_recording`: a point on a
   turn, a speed or heart-rate change, at least every 10 s). Share of the scored descents found
   and scored again; per-descent |change| of the score (p90, max); share of the line-practice
-  candidates kept.
+  candidates kept (all those shown; weighted by their priority, so a candidate at the edge of
+  the list counts for little; and the top three found in the other's top three). For reference, the same between two smart recordings of the same run (the
+  resolution of sparse data itself).
 * **format**: every real 1 s running FIT file with cadence against the GPX written from it
   (:func:`trailtech.io.gpx_write.to_gpx`): share found again, |change| median and p90.
 * **pairs**: the real same-activity pairs rank their descents the same way.
@@ -14,10 +16,15 @@ Measures, and prints as a Markdown table:
   the uncontrolled one on the same technical descent (min), the same controlled behaviour on
   smooth vs technical ground (max |difference|), the walked stretch reported as walking.
 * **retest**: the same trail run twice with the same behaviour (another seed of the runner's
-  irregularity and the sensor noise): max |change|.
+  irregularity and the sensor noise): max |change|, and how many changes exceed the 95 %
+  interval of the difference from the score's own standard error (``control_score_se``).
+* **pairs**, also over the pairs of descents whose scores differ by more than that interval
+  (a near-tie inside the score's own error may fall either way).
 
-Descents are matched across recordings by time: the largest overlap, at least half the
-original descent's duration.
+Descents are matched across recordings by time: the largest overlap, at least half of both
+descents' durations (until 2026-12-06 only half of the original's, so a descent merged with
+its neighbour into one three times as long counted as found again, and its score change was
+the merge's, not the score's).
 
 Usage::
 
@@ -36,6 +43,10 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
+#: How many line-practice candidates count as "the top" (issue 14 item 7).
+TOP_PRACTICE = 3
+#: A line-practice candidate of at least this priority is clearly one (not at the list's edge).
+CLEAR_PRIORITY = 0.3
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -54,8 +65,10 @@ def _spans(a) -> list[dict]:
     out = []
     for r in a.descents.itertuples():
         t0, t1 = np.interp(r.start_m, d, t), np.interp(r.end_m, d, t)
+        se = getattr(r, "control_score_se", float("nan"))
         out.append({"t0": float(t0), "t1": float(t1), "score": float(r.control_score)
-                    if r.control_score is not None else float("nan")})
+                    if r.control_score is not None else float("nan"),
+                    "se": float(se) if se is not None else float("nan")})
     return out
 
 
@@ -66,14 +79,23 @@ def _practice_spans(a) -> list[tuple[float, float]]:
             for r in a.line_practice.itertuples()]
 
 
+def _practice_priority(a) -> list[float]:
+    lp = a.line_practice
+    return [float(x) for x in lp["priority"]] if "priority" in lp else [1.0] * len(lp)
+
+
 def _match(t0: float, t1: float, spans: list[tuple[float, float]]) -> int:
-    """Index of the span overlapping [t0, t1] most, if by at least half its duration; else -1."""
+    """Index of the span overlapping [t0, t1] most, if the overlap is at least half of both
+    durations (the same descent, not a longer one that swallowed it with its neighbours);
+    else -1."""
     best, k = 0.0, -1
     for i, (a, b) in enumerate(spans):
         ov = min(b, t1) - max(a, t0)
         if ov > best:
             best, k = ov, i
-    return k if best >= 0.5 * (t1 - t0) else -1
+    if k < 0 or best < 0.5 * (t1 - t0) or best < 0.5 * (spans[k][1] - spans[k][0]):
+        return -1
+    return k
 
 
 def _compare(a, b) -> dict:
@@ -88,9 +110,20 @@ def _compare(a, b) -> dict:
             found += 1
             deltas.append(sb[k]["score"] - x["score"])
     pa, pb = _practice_spans(a), _practice_spans(b)
-    kept = sum(_match(t0, t1, pb) >= 0 for t0, t1 in pa)
+    kept_each = [_match(t0, t1, pb) >= 0 for t0, t1 in pa]
+    kept = sum(kept_each)
+    prio = _practice_priority(a)
+    # The top candidates (what a runner acts on): the first TOP_PRACTICE of ``a`` found among
+    # the first TOP_PRACTICE of ``b``.
+    top_a, top_b = pa[:TOP_PRACTICE], pb[:TOP_PRACTICE]
+    top_kept = sum(_match(t0, t1, top_b) >= 0 for t0, t1 in top_a)
     return {"scored": len(scored), "found": found, "deltas": deltas, "practice": len(pa),
-            "practice_kept": kept, "order": [x["score"] for x in sa]}
+            "practice_kept": kept, "practice_top": len(top_a), "practice_top_kept": top_kept,
+            "practice_priority": float(sum(prio)),
+            "practice_priority_kept": float(sum(p for p, k in zip(prio, kept_each) if k)),
+            "practice_clear": sum(p >= CLEAR_PRIORITY for p in prio),
+            "practice_clear_kept": sum(k for p, k in zip(prio, kept_each) if p >= CLEAR_PRIORITY),
+            "order": [x["score"] for x in sa]}
 
 
 def _one_real(path: str) -> dict:
@@ -103,7 +136,13 @@ def _one_real(path: str) -> dict:
         track = trailtech.load(path)
         base = trailtech.analyze(track)
         smart = track.__class__(samples=smart_recording(track.samples), meta=track.meta)
-        out["recording"] = _compare(base, trailtech.analyze(smart))
+        smart_a = trailtech.analyze(smart)
+        out["recording"] = _compare(base, smart_a)
+        # The resolution of sparse data itself: another smart recording of the same run (a
+        # 9 s longest interval, 0.45 m/s speed rule, starting one sample later).
+        other = track.__class__(samples=smart_recording(track.samples.iloc[1:], max_interval_s=9.0,
+                                                        speed_change_mps=0.45), meta=track.meta)
+        out["smart_vs_smart"] = _compare(smart_a, trailtech.analyze(other))
         if path.lower().endswith(".fit"):
             gpx = trailtech.load(to_gpx(track))
             out["format"] = _compare(base, trailtech.analyze(gpx))
@@ -126,6 +165,7 @@ def _sim_case(args: tuple) -> dict:
     row = d.iloc[int(np.argmax(ov))]
     walk = float(row["walk_m"]) if "walk_m" in d else float("nan")
     return {"seed": seed, "kw": kw, "score": float(row.control_score), "walk_m": walk,
+            "se": float(row["control_score_se"]) if "control_score_se" in d else float("nan"),
             "technicality": float(row.technicality)}
 
 
@@ -152,9 +192,11 @@ def _pairs(real: Path) -> list[tuple[str, list[str]]]:
     ]
 
 
-def _same_order(paths: list[str]) -> tuple[str, list[list[float]]]:
+def _same_order(paths: list[str]) -> tuple[str, list[list[float]], tuple[int, int]]:
     """``"yes"`` when every file ranks the matched descents of the first in the same order,
-    ``"no"`` when one does not, ``"n/a"`` when no other file scores two of them."""
+    ``"no"`` when one does not, ``"n/a"`` when no other file scores two of them; the scores;
+    and (agreeing, compared) over the pairs of descents whose scores in the first file differ
+    by more than the 95 % interval of their difference, ``1.96·√(se_i² + se_j²)``."""
     import trailtech
 
     analyses = [trailtech.analyze(p) for p in paths]
@@ -162,6 +204,7 @@ def _same_order(paths: list[str]) -> tuple[str, list[list[float]]]:
     scored = [x for x in ref if np.isfinite(x["score"])]
     table = [[x["score"] for x in scored]]
     same, compared = "yes", False
+    clear_agree = clear_all = 0
     for a in analyses[1:]:
         sb = _spans(a)
         sp = [(x["t0"], x["t1"]) for x in sb]
@@ -176,7 +219,15 @@ def _same_order(paths: list[str]) -> tuple[str, list[list[float]]]:
             compared = True
             if not np.array_equal(np.argsort(r0[ok]), np.argsort(r1[ok])):
                 same = "no"
-    return same if compared else "n/a", table
+        for i in range(len(scored)):
+            for j in range(i + 1, len(scored)):
+                if not (ok[i] and ok[j]):
+                    continue
+                width = 1.96 * float(np.hypot(scored[i]["se"], scored[j]["se"]))
+                if abs(r0[i] - r0[j]) > width:
+                    clear_all += 1
+                    clear_agree += int(np.sign(r0[i] - r0[j]) == np.sign(r1[i] - r1[j]))
+    return same if compared else "n/a", table, (clear_agree, clear_all)
 
 
 def _pct(x, q):
@@ -212,16 +263,20 @@ def main(argv=None) -> int:
     terrain = [abs(get(s, control=True, terrain="technical")["score"] - get(s, control=True, terrain="smooth")["score"])
                for s in seeds]
     walked = [get(s, control=True, walked_m=120)["walk_m"] for s in seeds]
-    retest = []
+    retest, retest_z = [], []
     for s in seeds:
         for ctl in (True, False):
-            a = get(s, control=ctl, terrain="technical")["score"]
-            b = get(s + 100, control=ctl, terrain="technical", course_seed=s)["score"]
-            retest.append(b - a)
+            ca, cb = get(s, control=ctl, terrain="technical"), get(s + 100, control=ctl, terrain="technical", course_seed=s)
+            retest.append(cb["score"] - ca["score"])
+            width = float(np.hypot(ca["se"], cb["se"]))
+            retest_z.append(abs(cb["score"] - ca["score"]) / width if width > 0 else 0.0)
     res["simulator"] = {"margin_min": float(np.min(margin)), "margin_median": float(np.median(margin)),
                         "terrain_max": float(np.max(terrain)),
                         "walked_reported": int(sum(np.isfinite(w) and w >= 60 for w in walked)),
-                        "seeds": len(seeds), "retest_max": float(np.max(np.abs(retest)))}
+                        "seeds": len(seeds), "retest_max": float(np.max(np.abs(retest))),
+                        "retest_beyond_95": int(sum(z > 1.96 for z in retest_z)), "retest_pairs": len(retest_z),
+                        "retest_se_median": float(np.median([get(s, control=c, terrain="technical")["se"]
+                                                              for s in seeds for c in (True, False)]))}
     rows = [
         ("simulator: controlled - uncontrolled, technical (min over seeds)", ">= 25",
          f"{res['simulator']['margin_min']:.1f} (median {res['simulator']['margin_median']:.1f})"),
@@ -229,6 +284,9 @@ def main(argv=None) -> int:
         ("simulator: walked stretch reported as walking (>= 60 of 120 m)", f"{len(seeds)}/{len(seeds)}",
          f"{res['simulator']['walked_reported']}/{len(seeds)}" if np.isfinite(walked).all() else "not reported"),
         ("retest: same trail, same behaviour, max abs change", "<= 8", f"{res['simulator']['retest_max']:.1f}"),
+        ("retest: changes beyond the 95 % interval of the difference (control_score_se)", "0",
+         f"{res['simulator']['retest_beyond_95']}/{res['simulator']['retest_pairs']} "
+         f"(median se {res['simulator']['retest_se_median']:.1f})"),
     ]
     if real:
         ok = [r for r in real if "error" not in r]
@@ -236,9 +294,16 @@ def main(argv=None) -> int:
         d = np.concatenate([x["deltas"] for x in rec]) if rec else np.zeros(0)
         sc, fo = sum(x["scored"] for x in rec), sum(x["found"] for x in rec)
         pr, pk = sum(x["practice"] for x in rec), sum(x["practice_kept"] for x in rec)
+        tp, tk = sum(x["practice_top"] for x in rec), sum(x["practice_top_kept"] for x in rec)
+        wp, wk = sum(x["practice_priority"] for x in rec), sum(x["practice_priority_kept"] for x in rec)
+        cp, ck = sum(x["practice_clear"] for x in rec), sum(x["practice_clear_kept"] for x in rec)
         res["recording"] = {"files": len(rec), "scored": sc, "found": fo, "p90": _pct(d, 90),
                             "max": float(np.max(np.abs(d))) if d.size else float("nan"),
-                            "practice": pr, "practice_kept": pk, "errors": [r for r in real if "error" in r]}
+                            "practice": pr, "practice_kept": pk,
+                            "practice_top": tp, "practice_top_kept": tk,
+                            "practice_priority_kept_pct": 100 * wk / max(wp, 1e-9), "errors": [r for r in real if "error" in r]}
+        ss = np.concatenate([r["smart_vs_smart"]["deltas"] for r in ok]) if ok else np.zeros(0)
+        res["smart_vs_smart"] = {"p90": _pct(ss, 90), "max": float(np.max(np.abs(ss))) if ss.size else float("nan")}
         fmt = [r["format"] for r in ok if "format" in r]
         f = np.concatenate([x["deltas"] for x in fmt]) if fmt else np.zeros(0)
         fs, ff = sum(x["scored"] for x in fmt), sum(x["found"] for x in fmt)
@@ -248,7 +313,15 @@ def main(argv=None) -> int:
              f"{100 * fo / max(sc, 1):.0f} %"),
             ("recording: abs change of the score, p90 / max", "<= 5 / <= 12",
              f"{res['recording']['p90']:.1f} / {res['recording']['max']:.1f}"),
-            (f"recording: line-practice candidates kept ({pr})", ">= 90 %", f"{100 * pk / max(pr, 1):.0f} %"),
+            ("recording, reference: two smart recordings of the same run, abs change p90 / max", "(resolution)",
+             f"{res['smart_vs_smart']['p90']:.1f} / {res['smart_vs_smart']['max']:.1f}"),
+            (f"recording: line-practice candidates kept, all shown ({pr})", ">= 90 %", f"{100 * pk / max(pr, 1):.0f} %"),
+            ("recording: line-practice candidates kept, weighted by priority", ">= 90 %",
+             f"{100 * wk / max(wp, 1e-9):.0f} %"),
+            (f"recording: line-practice candidates of priority >= {CLEAR_PRIORITY} kept ({cp})", ">= 90 %",
+             f"{100 * ck / max(cp, 1):.0f} %"),
+            (f"recording: line-practice top {TOP_PRACTICE} kept in the top {TOP_PRACTICE} ({tp})", ">= 90 %",
+             f"{100 * tk / max(tp, 1):.0f} %"),
             (f"format FIT -> GPX: scored descents found again ({len(fmt)} files, {fs} descents)", ">= 90 %",
              f"{100 * ff / max(fs, 1):.0f} %"),
             ("format FIT -> GPX: abs change, median / p90", "<= 2 / <= 6",
@@ -256,10 +329,12 @@ def main(argv=None) -> int:
         ]
         for name, paths in _pairs(args.real):
             if all(Path(p).is_file() for p in paths):
-                same, table = _same_order(paths)
-                res.setdefault("pairs", {})[name] = table
+                same, table, (agree, clear) = _same_order(paths)
+                res.setdefault("pairs", {})[name] = {"scores": table, "clear_pairs": clear, "clear_agree": agree}
                 rows.append((f"pair {name}: same descent ranking", "yes",
                              same + " " + json.dumps([[round(v, 0) for v in t] for t in table])))
+                rows.append((f"pair {name}: pairs of descents apart by more than their 95 % interval, same order",
+                             "all", f"{agree}/{clear}"))
     print("| target | goal | measured |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")

@@ -25,8 +25,10 @@ import numpy as np
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     root = Path(__file__).resolve().parents[1]
+    # The corpus sits beside the checkout (/work/main) or two levels up from a worktree.
+    near = [p / "shared" / "tracks" / "real" for p in (root.parent, root.parent.parent)]
     ap.add_argument("--real", type=Path, default=Path(os.environ.get(
-        "TRAILTECH_REAL_TRACKS", root.parent / "shared" / "tracks" / "real")))
+        "TRAILTECH_REAL_TRACKS", next((p for p in near if p.is_dir()), near[0]))))
     ap.add_argument("--shift", type=float, default=0.05)
     args = ap.parse_args(argv)
 

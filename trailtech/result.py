@@ -106,10 +106,10 @@ def settings_dict(config: AnalysisConfig) -> dict[str, Any]:
     }
 
 
-def _table(df: Optional[pd.DataFrame], key: str) -> list[dict[str, Any]]:
+def _table(df: Optional[pd.DataFrame], key: str, extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     if df is None or len(df) == 0:
         return []
-    cols = CONTRACT_COLUMNS[key]
+    cols = CONTRACT_COLUMNS[key] + [c for c in extra if c in df.columns]
     out = []
     # Only the contract columns are converted: the tables carry extra columns the JSON leaves out.
     for rec in df[[c for c in cols if c in df.columns]].to_dict(orient="records"):
@@ -133,8 +133,10 @@ def hike_run_dict(hike_run: HikeRun) -> dict[str, Any]:
          "text": effort_sentence(hike_run.effort)},
         "hike_time_s": jsonable(hike_run.hike_time_s),
         "run_time_s": jsonable(hike_run.run_time_s),
-        "ran_should_hike": _table(hike_run.ran_should_hike, "hike_run_flags"),
-        "hiked_could_run": _table(hike_run.hiked_could_run, "hike_run_flags"),
+        "ran_should_hike": _table(hike_run.ran_should_hike, "hike_run_flags", ("reference",)),
+        "hiked_could_run": _table(hike_run.hiked_could_run, "hike_run_flags", ("reference",)),
+        "confidence": None if hike_run.confidence is None
+        else {k: jsonable(v) for k, v in hike_run.confidence.items()},
     }
 
 

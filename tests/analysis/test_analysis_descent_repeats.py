@@ -148,7 +148,7 @@ def test_select_candidates_filters_and_ranks():
     c = pr.select_candidates(s)
     assert c["start_m"].tolist() == [500, 0]
     assert c["rank"].tolist() == [1, 2]
-    assert list(c.columns[:13]) == pr.PRACTICE_COLUMNS
+    assert list(c.columns[:14]) == pr.PRACTICE_COLUMNS
     assert len(pr.select_candidates(s.iloc[:0])) == 0
 
 

@@ -33,9 +33,17 @@ def test_cadence_threshold_defaults_without_two_modes():
 
 def test_cadence_threshold_is_clamped():
     rng = np.random.default_rng(3)
-    c = np.r_[rng.normal(90, 3, 400), rng.normal(115, 3, 400)]
+    c = np.r_[rng.normal(80, 3, 400), rng.normal(140, 3, 400)]
     thr, adaptive = gt.cadence_threshold(c, np.full(c.size, 0.1), np.ones(c.size, bool))
-    assert adaptive and thr == 125.0
+    assert adaptive and thr == 115.0
+
+
+def test_two_walking_paces_are_no_walk_run_split():
+    """Issue 15: a hiker at 100 and 122 spm (runalyze/Fenix-2-negative-times.fit) never ran;
+    the trough between two walking paces is no split, so nothing is forced into "run"."""
+    rng = np.random.default_rng(3)
+    c = np.r_[rng.normal(100, 3, 400), rng.normal(122, 3, 400)]
+    assert gt.cadence_threshold(c, np.full(c.size, 0.1), np.ones(c.size, bool)) == (140.0, False)
 
 
 def test_cadence_threshold_with_the_walking_mode_on_the_lowest_edge():
@@ -354,3 +362,57 @@ def test_cadence_split_sits_midway_between_the_modes_not_anywhere_in_the_trough(
     c = np.r_[hike, run, trough]
     thr, adaptive = gt.cadence_threshold(c, np.full(c.size, 0.12), np.ones(c.size, bool))
     assert adaptive and 136 <= thr <= 146
+
+
+def test_cadence_split_in_the_trough_of_a_fast_hikers_long_tail():
+    """Issue 15: a fast hiker's cadence runs from 105 up to 145 spm (brisk hiking of gentle
+    climbs) and their climbing running sits at 150-165. The old split, midway between the
+    walking mode and the highest bin past Otsu's cut (which the hiking tail held), landed at
+    125 spm and called 30 minutes of hiking "run". The split is now the centre of the trough."""
+    rng = np.random.default_rng(4)
+    hike = 105 + 40 * rng.beta(1.3, 2.5, 6000)  # long tail up to 145 spm
+    run = rng.normal(160, 3.5, 1500)
+    c = np.r_[hike, run]
+    thr, adaptive = gt.cadence_threshold(c, np.full(c.size, 0.12), np.ones(c.size, bool))
+    assert adaptive and 145 <= thr <= 155
+
+
+def test_cadence_split_from_flat_running_when_nothing_climbs():
+    """Issue 15: an interval session on the flat (walk recoveries at 125-135 spm, running at
+    175-185) has no climbing rows; the split was the fixed 140 spm, at the edge of the walking
+    cluster, and a 5 % move of it swapped 14 minutes between gaits. Every moving row now
+    counts: the split sits in the empty trough."""
+    rng = np.random.default_rng(5)
+    c = np.r_[rng.normal(130, 3, 3000), rng.normal(180, 4, 300)]
+    thr, adaptive = gt.cadence_threshold(c, np.zeros(c.size), np.ones(c.size, bool))
+    assert adaptive and 145 <= thr <= 165
+
+
+def test_every_second_carries_a_confidence():
+    """Issue 15: a second far from the split is sure, one at the split is a coin toss, and a
+    blip the bout filters overruled is in doubt; stops carry none."""
+    c = np.r_[np.full(60, 170.0), np.full(60, 110.0), np.full(30, 141.0), np.full(60, 110.0), np.zeros(10)]
+    codes = np.r_[np.full(60, GAIT_RUN), np.full(150, GAIT_HIKE), np.full(10, GAIT_STOP)].astype(np.int8)
+    conf = gt.gait_confidence(codes, np.full(c.size, 1.5), np.full(c.size, 0.1), c, threshold_spm=140.0)
+    assert conf[30] > 0.99 and conf[90] > 0.99
+    assert 0.35 < conf[135] < 0.5  # hiking, but its cadence sat a step above the split
+    assert np.isnan(conf[-5:]).all()
+    # From speed: the same around the walk-run speed of the grade.
+    v = np.r_[np.full(50, 3.0), np.full(50, 0.5)]
+    codes = np.r_[np.full(50, GAIT_RUN), np.full(50, GAIT_HIKE)].astype(np.int8)
+    conf = gt.gait_confidence(codes, v, np.zeros(v.size), None, threshold_spm=np.nan, method="speed")
+    assert (conf > 0.99).all()
+
+
+def test_hike_run_json_says_how_sure_and_which_flags_are_measured():
+    """Issue 15: the JSON gives the gait's confidence and labels each flag's other-gait figure
+    ``"measured"`` or ``"predicted"``."""
+    import trailtech
+    from trailtech.simulate.hikers import hiker_runner, simulate_hill_session
+
+    r = hiker_runner(0.15, flat_speed_mps=3.0, switch_offset=0.08)  # runs far past its crossover
+    doc = trailtech.analyze(simulate_hill_session(r, seed=1).track).to_dict()["hike_run"]
+    conf = doc["confidence"]
+    assert 0.9 < conf["mean"] <= 1.0 and 0.8 < conf["confident_share"] <= 1.0 and conf["uncertain_s"] >= 0
+    flags = doc["ran_should_hike"] + doc["hiked_could_run"]
+    assert flags and all(f["reference"] in ("measured", "predicted") for f in flags)

@@ -66,8 +66,12 @@ def test_real_running_files_analyse(real_dir, manifest):
                 techs.append(row["technicality"])
         for row in d["climbs"]:
             assert row["hike_fraction"] is None or 0 <= row["hike_fraction"] <= 1
+        # Line practice is ranked by a continuous priority (issue 14 item 7): the need for
+        # practice is 0 from a score of 80 (practice_max_score + practice_score_band).
+        assert len(d["line_practice"]) <= 5
         for row in d["line_practice"]:
-            assert row["reasons"] and (row["control_score"] is None or row["control_score"] < 60)
+            assert row["reasons"] and (row["control_score"] is None or row["control_score"] < 80)
+            assert 0.1 <= row["priority"] <= 1
         for rep in d["repeats"]:
             assert len(rep["passes"]) >= 2
         _flags_agree_with_climbs(a, r["file"])

@@ -72,7 +72,9 @@ def test_ran_should_hike_flags_slow_running_not_runnable_climb(trail):
     row = flags.iloc[int(np.argmax(hits))]
     assert row.run_vam_m_per_h <= 1.05 * row.hike_vam_m_per_h
     d = a.to_dict()["hike_run"]["ran_should_hike"][0]
-    assert set(d) == {"start_m", "end_m", "avg_grade_pct", "run_vam_m_per_h", "hike_vam_m_per_h"}
+    # The contract's five keys, plus whether the other gait's figure was measured (issue 15).
+    assert set(d) == {"start_m", "end_m", "avg_grade_pct", "run_vam_m_per_h", "hike_vam_m_per_h", "reference"}
+    assert d["reference"] in ("measured", "predicted")
 
 
 def _descent_for(a, sec):

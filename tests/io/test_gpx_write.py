@@ -127,12 +127,45 @@ def test_to_gpx_round_trip_through_read_gpx():
     assert back.meta.device == "trailtech"
 
 
-def test_to_gpx_skips_points_without_position():
-    t = make_track(4)
+def test_to_gpx_keeps_records_without_a_fix():
+    # Issue 14 item 9: a FIT record with cadence and elevation but no GPS fix (yet) was left
+    # out, so 71 % of one real file's cadence and elevation disappeared in its GPX.
+    t = make_track(6, cadence_spm=171.0)
     s = t.samples.copy()
-    s.loc[1, ["lat_deg", "lon_deg"]] = np.nan
+    s.loc[[0, 1, 3], ["lat_deg", "lon_deg"]] = np.nan
     data = to_gpx(Track(samples=s, meta=t.meta))
-    assert len(etree.fromstring(data).xpath("//g:trkpt", namespaces=NS)) == 3
+    pts = etree.fromstring(data).xpath("//g:trkpt", namespaces=NS)
+    assert len(pts) == 6
+    fixes = [p.findtext("g:fix", namespaces=NS) for p in pts]
+    assert fixes == ["none", "none", None, "none", None, None]
+    # Written at the position between the fixes around it (held before the first fix).
+    lat = [float(p.get("lat")) for p in pts]
+    assert lat[0] == lat[1] == pytest.approx(s["lat_deg"][2])
+    assert lat[3] == pytest.approx(0.5 * (s["lat_deg"][2] + s["lat_deg"][4]))
+    back = read_gpx(data, "<rt>").samples
+    assert len(back) == 6
+    assert back["lat_deg"].isna().tolist() == [True, True, False, True, False, False]
+    np.testing.assert_allclose(back["lat_deg"][[2, 4, 5]], s["lat_deg"][[2, 4, 5]], atol=1e-12)
+    np.testing.assert_allclose(back["cadence_spm"], 172.0)
+    np.testing.assert_allclose(back["elevation_m"], s["elevation_m"], equal_nan=True)
+    gpxpy = pytest.importorskip("gpxpy")
+    g = gpxpy.parse(data.decode("utf-8"))
+    assert [p.type_of_gpx_fix for p in g.tracks[0].segments[0].points][:2] == ["none", "none"]
+    # A track with no fix at all writes no points.
+    s2 = t.samples.copy()
+    s2[["lat_deg", "lon_deg"]] = np.nan
+    none = to_gpx(Track(samples=s2, meta=t.meta))
+    assert len(etree.fromstring(none).xpath("//g:trkpt", namespaces=NS)) == 0
+
+
+def test_read_gpx_fix_none_means_no_position():
+    data = (b'<?xml version="1.0"?><gpx xmlns="http://www.topografix.com/GPX/1/1" version="1.1" '
+            b'creator="x"><trk><trkseg>'
+            b'<trkpt lat="0" lon="0"><time>2024-01-01T00:00:00Z</time><fix>none</fix></trkpt>'
+            b'<trkpt lat="45" lon="6"><time>2024-01-01T00:00:01Z</time><fix>3d</fix></trkpt>'
+            b'</trkseg></trk></gpx>')
+    s = read_gpx(data, "<x>").samples
+    assert s["lat_deg"].isna().tolist() == [True, False]
 
 
 def test_to_gpx_without_sensors_declares_no_extension():

@@ -4,7 +4,7 @@
 Checked in the browser itself (a probe script appended to a copy of the report writes its
 findings into the DOM, which ``--dump-dom`` returns): no horizontal scroll, no two text boxes of
 a figure overlapping, chart text at least 11 px on the phone, the read-out answering the
-pointer at three points of the elevation profile, and no network request before the reader
+pointer at three points of the elevation profile, no chart text cut off at a figure's edge, and no network request before the reader
 asks for the map. Skips without Chromium (CI installs it).
 """
 
@@ -41,13 +41,14 @@ PROBE = r"""<script>
 var r={},de=document.documentElement;
 r.scroll=[de.scrollWidth,de.clientWidth];
 r.requests=performance.getEntriesByType('resource').map(function(e){return e.name;});
-r.minFont=1e9;r.overlaps=[];
+r.minFont=1e9;r.overlaps=[];r.cut=[];
 [].forEach.call(document.querySelectorAll('figure svg'),function(svg){
-  var k=svg.getScreenCTM().a,boxes=[];
+  var k=svg.getScreenCTM().a,boxes=[],s=svg.getBoundingClientRect();
   [].forEach.call(svg.querySelectorAll('text'),function(t){
     if(!t.textContent.trim())return;
     r.minFont=Math.min(r.minFont,parseFloat(getComputedStyle(t).fontSize)*k);
-    var b=t.getBoundingClientRect();boxes.push([b.left,b.top,b.right,b.bottom,t.textContent]);});
+    var b=t.getBoundingClientRect();boxes.push([b.left,b.top,b.right,b.bottom,t.textContent]);
+    if(b.left<s.left-1||b.right>s.right+1||b.top<s.top-1||b.bottom>s.bottom+1)r.cut.push(t.textContent);});
   for(var i=0;i<boxes.length;i++)for(var j=0;j<i;j++){var a=boxes[i],c=boxes[j];
     var ox=Math.min(a[2],c[2])-Math.max(a[0],c[0]),oy=Math.min(a[3],c[3])-Math.max(a[1],c[1]);
     if(ox>1.5&&oy>1.5)r.overlaps.push(a[4]+' / '+c[4]);}});
@@ -80,12 +81,16 @@ def _probe(html: str, tmp_path: Path, width: int) -> dict:
 
 
 def _check(path: Path, tmp_path: Path) -> None:
-    html = render_report(trailtech.analyze(path))
+    _check_html(render_report(trailtech.analyze(path)), path.name, tmp_path)
+
+
+def _check_html(html: str, name: str, tmp_path: Path, *, offline: bool = False) -> None:
     for width in (1280, 390):
         r = _probe(html, tmp_path, width)
-        where = f"{path.name} at {width} px"
+        where = f"{name} at {width} px"
         assert r["scroll"][0] <= r["scroll"][1], f"{where}: horizontal scroll {r['scroll']}"
         assert r["overlaps"] == [], f"{where}: overlapping text {r['overlaps'][:5]}"
+        assert r["cut"] == [], f"{where}: text cut off at a figure's edge {r['cut'][:5]}"
         if width == 390:
             assert r["minFont"] >= MIN_CHART_PX, f"{where}: chart text {r['minFont']:.1f} px"
         readouts = r["readouts"]
@@ -94,8 +99,8 @@ def _check(path: Path, tmp_path: Path) -> None:
         assert r["marks"] and r["marks"][0], f"{where}: no mark on the profile"
         assert r["requests"] == [], f"{where}: network requests before the map was asked for"
         # The map button appears once the script runs (it is not pressed here: no test
-        # should fetch OpenStreetMap tiles).
-        assert r["mapButton"], f"{where}: no map button"
+        # should fetch OpenStreetMap tiles); an --offline report has none.
+        assert r["mapButton"] != offline, f"{where}: map button {'shown offline' if offline else 'missing'}"
 
 
 def test_browser_sample_track(tmp_path):
@@ -108,3 +113,17 @@ def test_browser_real_files(name, tmp_path):
     if not path.is_file():
         pytest.skip("real-track corpus not present")
     _check(path, tmp_path)
+
+
+def test_browser_offline_hillshade(tmp_path):
+    """The offline map on terrain tiles (the simulator's, for the sample's course)."""
+    from trailtech.config import AnalysisConfig
+    from trailtech.simulate import simulate_trail_run
+    from trailtech.simulate.dem import write_terrain_tiles
+
+    run = simulate_trail_run(0)
+    write_terrain_tiles(run.course, tmp_path / "dem", arcsec=3)
+    analysis = trailtech.analyze(run.track, AnalysisConfig(dem_dir=str(tmp_path / "dem")))
+    html = render_report(analysis, offline=True)
+    assert 'id="f1-route-map-terrain"' in html
+    _check_html(html, "simulated run on simulated terrain tiles, --offline", tmp_path, offline=True)

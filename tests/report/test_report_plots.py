@@ -31,12 +31,32 @@ def _draw(fn, analysis):
     return ax
 
 
+def _outside_pt(fig) -> list[str]:
+    """What of each axes (tick labels, labels, title, legend, colour bar) reaches past the
+    figure's edge, by more than a point."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    w, h = fig.bbox.width, fig.bbox.height
+    out = []
+    for a in fig.axes:
+        bb = a.get_tightbbox(renderer)
+        if bb.x0 < -1 or bb.y0 < -1 or bb.x1 > w + 1 or bb.y1 > h + 1:
+            out.append(f"{a.get_label() or a.get_title(loc='left')}: {bb.bounds} in {w:.0f} x {h:.0f}")
+    return out
+
+
 @pytest.mark.parametrize("which", ANALYSES)
 def test_report_every_figure_draws(which, request):
     analysis = request.getfixturevalue(which)
     for name, fn, _caption in plots.FIGURES:
         ax = _draw(fn, analysis)
         assert ax.get_title(loc="left"), name
+        # The fixed margins (no layout engine) leave room for everything around the axes:
+        # long legends get fewer columns and a taller figure rather than being cut.
+        assert _outside_pt(ax.figure) == [], name
 
 
 def test_report_figures_draw_into_a_given_axes(sim_run):

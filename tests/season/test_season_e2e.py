@@ -180,3 +180,26 @@ def test_dask_gives_the_same_season(sim_dir, season):
                                   dashboard_address=None) as cluster:
         s = trailtech.analyze_season([sim_dir], scheduler=cluster.scheduler_address, cache=False)
     assert s.to_dict() == season.to_dict()
+
+
+def test_season_crossover_pooled_and_fed_back_into_each_activity(tmp_path):
+    """Issue 15: ``analyze_season`` pools the climbing pieces of every activity into one
+    observed crossover (with its interval) and feeds it back: each activity's time run above
+    it and hiked below it, in the activities table and in its analysis document."""
+    from trailtech.simulate.hikers import hiker_runner, simulate_hill_session
+
+    r = hiker_runner(0.20, flat_speed_mps=3.0, steep_run_decay=15.0, switch_offset=0.04)
+    for k in range(3):
+        write(tmp_path / f"hills{k}.gpx", _sim_gpx(simulate_hill_session(r, seed=k), 7 * k))
+    s = trailtech.analyze_season([tmp_path], jobs=1, cache=False)
+    x = s.crossover
+    assert x["method"] == "pooled" and abs(x["grade_pct"] - 20.0) <= 2.5
+    assert s.crossover_grade_pct == x["grade_pct"] and x["ci_pct"][0] <= x["grade_pct"] <= x["ci_pct"][1]
+    doc = s.to_dict()
+    assert doc["crossover"]["method"] == "pooled"
+    # This runner runs 4 points past the crossover: every activity ran above it.
+    for a in doc["activities"]:
+        assert a["ran_above_crossover_s"] > 60 and a["hiked_below_crossover_s"] >= 0
+        season_view = s.analyses[a["file"]]["hike_run"]["season"]
+        assert season_view["season_crossover_grade_pct"] == x["grade_pct"]
+        assert season_view["ran_above_s"] == a["ran_above_crossover_s"]

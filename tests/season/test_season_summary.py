@@ -7,31 +7,67 @@ import pandas as pd
 import pytest
 
 from trailtech.report.season_text import collapse_empty_weeks, trend_change_text
-from trailtech.season.summary import (is_technical_session, metric_trend,
-                                      pooled_crossover_grade, weekly_technical)
+from trailtech.season.summary import (crossover_choices, is_technical_session, metric_trend,
+                                      season_crossover, weekly_technical)
 
 
-def _bouts():
-    # Running VAM = 60 g + 300, hiking VAM = 100 g - 100 [m/h, g in %]: equal where
-    # 40 g = 400, i.e. at 10 %.
-    rows = []
-    for g in (4.0, 6.0, 8.0, 12.0, 14.0):
-        rows.append({"gait": "run", "avg_grade_pct": g, "vam_m_per_h": 60 * g + 300, "duration_s": 120})
-    for g in (6.0, 9.0, 12.0, 16.0, 20.0):
-        rows.append({"gait": "hike", "avg_grade_pct": g, "vam_m_per_h": 100 * g - 100, "duration_s": 120})
-    rows.append({"gait": "run", "avg_grade_pct": -8.0, "vam_m_per_h": -900, "duration_s": 300})  # downhill: ignored
-    rows.append({"gait": "hike", "avg_grade_pct": 30.0, "vam_m_per_h": 5000, "duration_s": 5})  # too short
+def _v_run(g):
+    return 3.0 * np.exp(-9.0 * g)
+
+
+def _v_hike(g):
+    return 1.6 * np.exp(-4.0 * g)  # equal to running at ln(3/1.6)/5 = 12.6 %
+
+
+def _activity_pieces(seed: int, grades) -> pd.DataFrame:
+    """One activity's climbing pieces (the season's ``bouts`` columns): both gaits mixed
+    around 12.6 %, speeds scattered by 4 %."""
+    rng = np.random.default_rng(seed)
+    rows, at_m = [], 0.0
+    for g in grades:
+        hike = rng.random() < 1 / (1 + np.exp(-(g - 0.126) / 0.03))
+        v = (_v_hike if hike else _v_run)(g) * np.exp(0.04 * rng.standard_normal())
+        dur = 100.0 / v
+        rows.append({"gait": "hike" if hike else "run", "start_s": 0.0, "end_s": dur,
+                     "start_m": at_m, "end_m": at_m + 100.0, "avg_grade_pct": 100 * g,
+                     "vam_m_per_h": v * g * 3600, "duration_s": dur})
+        at_m += 100.0
     return pd.DataFrame(rows)
 
 
-def test_pooled_crossover_known_answer():
-    assert pooled_crossover_grade(_bouts()) == pytest.approx(10.0)
+def test_season_crossover_pools_the_evidence_of_its_activities():
+    """Issue 15: each activity climbed a few grades around the crossover, too few alone; pooled,
+    the season's pieces answer with an interval."""
+    from trailtech.analysis.gait.crossover import observed_crossover
+
+    acts = [_activity_pieces(s, np.arange(0.06, 0.20, 0.02)) for s in range(6)]
+    alone = [observed_crossover(a.assign(speed_mps=100.0 / a["duration_s"])).grade for a in acts]
+    assert sum(x is None for x in alone) >= 3
+    x = season_crossover([None if a is None else 100 * a for a in alone], pd.concat(acts))
+    assert x["method"] == "pooled" and x["grade_pct"] == pytest.approx(12.6, abs=1.5)
+    lo, hi = x["ci_pct"]
+    assert lo <= x["grade_pct"] <= hi
 
 
-def test_pooled_crossover_needs_both_gaits():
-    b = _bouts()
-    assert pooled_crossover_grade(b[b["gait"] == "run"]) is None
-    assert pooled_crossover_grade(pd.DataFrame()) is None
+def test_season_crossover_falls_back_to_the_activities_then_gives_its_reason():
+    empty = pd.DataFrame(columns=["gait", "avg_grade_pct", "start_m", "end_m", "duration_s"])
+    x = season_crossover([19.0, None, 21.0, 20.0, float("nan")], empty)
+    assert x["method"] == "activities" and x["grade_pct"] == 20.0 and x["activities"] == 3
+    # Only running, below the crossover: no answer, and why.
+    runs = _activity_pieces(0, np.arange(0.02, 0.06, 0.005))
+    x = season_crossover([None], runs.assign(gait="run"))
+    assert x["grade_pct"] is None and x["reason"] == "never_hiked" and x["reason_text"]
+
+
+def test_crossover_choices_judge_an_activity_against_the_season():
+    cross = {"grade_pct": 15.0, "ci_pct": [14.0, 16.5]}
+    bouts = {"gait": ["run", "run", "hike", "hike", "run"], "avg_grade_pct": [12.0, 18.0, 10.0, 20.0, 16.0],
+             "duration_s": [60.0, 90.0, 70.0, 80.0, 50.0]}
+    assert crossover_choices(bouts, cross) == {"season_crossover_grade_pct": 15.0, "ran_above_s": 90.0,
+                                               "hiked_below_s": 70.0}
+    # Without an interval, ±2.5 points around the crossover.
+    assert crossover_choices(bouts, {"grade_pct": 15.0})["ran_above_s"] == 90.0
+    assert crossover_choices(bouts, {"grade_pct": None}) is None
 
 
 def _acts(values, days, col="descent_control_score"):
@@ -118,18 +154,6 @@ def test_collapse_empty_weeks_one_row_per_break():
     assert rows[2]["verdict"] == "below target" and rows[4]["technical_sessions"] == 1
     assert weeks[1]["activities"] == 0 and "label" not in weeks[1]  # the input is not changed
     assert collapse_empty_weeks([]) == []
-
-
-def test_season_crossover_prefers_the_median_of_activities():
-    import pandas as pd
-
-    from trailtech.season.summary import season_crossover_grade
-
-    empty = pd.DataFrame(columns=["gait", "avg_grade_pct", "vam_m_per_h", "duration_s"])
-    assert season_crossover_grade([19.0, None, 21.0, 20.0, float("nan")], empty) == 20.0
-    # Fewer than three per-activity values and no pooled answer: the activities' own values.
-    assert season_crossover_grade([19.0, 21.0], empty) == 20.0
-    assert season_crossover_grade([None], empty) is None
 
 
 def test_trend_change_text_has_units_and_no_negative_zero():

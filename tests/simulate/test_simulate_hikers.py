@@ -39,3 +39,25 @@ def test_hill_session_truth_and_choices():
     # Same seed, same bytes.
     again = simulate_hill_session(r, seed=3, grades=(0.08, 0.20, 0.32), repeats=2)
     assert again.track.samples.equals(run.track.samples)
+
+
+def test_switch_sd_varies_the_choice_from_climb_to_climb_and_leaves_the_default_alone():
+    """Issue 15: a runner's switch grade varies from one climb to the next (``switch_sd``), so
+    both gaits are seen around it; 0 (the default) gives the same bytes as before."""
+    r = hiker_runner(0.20, flat_speed_mps=3.0)
+    grades = (0.14, 0.17, 0.20, 0.23, 0.26)
+    sharp = simulate_hill_session(r, seed=5, grades=grades, repeats=3, mix_width=0.001)
+    same = simulate_hill_session(r, seed=5, grades=grades, repeats=3, mix_width=0.001, switch_sd=0.0)
+    assert same.track.samples.equals(sharp.track.samples)
+    noisy = simulate_hill_session(r, seed=5, grades=grades, repeats=3, mix_width=0.001, switch_sd=0.04)
+
+    def minority(run) -> float:
+        """Share of the other gait than the sharp switch's on the climbs 3 points either side."""
+        s = run.truth.samples
+        below = s[np.abs(s.grade - 0.17) < 0.01].gait
+        above = s[np.abs(s.grade - 0.23) < 0.01].gait
+        return float(((below == "hike").sum() + (above == "run").sum()) / (below.size + above.size))
+
+    assert minority(sharp) < 0.02 and minority(noisy) > 0.1
+    with pytest.raises(ValueError):
+        simulate_hill_session(r, seed=5, grades=grades, switch_sd=-0.01)

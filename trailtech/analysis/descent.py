@@ -48,9 +48,12 @@ from typing import Optional
 import numpy as np
 
 from ..processing.stats import median
+from .sampling import (cadence_steadiness_cv, dense_share, midmean, sample_interval_s, sample_knots,
+                       speed_noise_mps, steadiness_reference_cv)
 
 __all__ = [
     "ramp",
+    "midmean",
     "robust_cv",
     "braking_events",
     "braking_work_j_per_kg_m",
@@ -58,12 +61,15 @@ __all__ = [
     "descent_metrics",
     "ControlScore",
     "control_score",
+    "control_score_se",
+    "metric_standard_errors",
     "WEIGHTS",
     "braking_surges",
     "speed_noise_mps",
     "sample_interval_s",
     "sample_knots",
     "cadence_steadiness_cv",
+    "steadiness_reference_cv",
     "dense_share",
     "stride_target",
     "PART_COLUMNS",
@@ -172,89 +178,6 @@ def braking_surges(gap_speed_mps: np.ndarray, cadence_spm: Optional[np.ndarray],
     return np.asarray(keep, dtype=np.int64)
 
 
-def speed_noise_mps(speed_mps: np.ndarray) -> float:
-    """Measured noise of a speed stream: robust σ of its departures from a 5-row running median [m/s].
-
-    Doppler speed at 1 Hz gives ~0.05-0.15 m/s, speed differenced from GPS positions several
-    times that; NaN under 10 finite rows.
-    """
-    v = np.asarray(speed_mps, dtype=float)
-    if np.count_nonzero(np.isfinite(v)) < 10:
-        return float("nan")
-    import pandas as pd
-
-    med = pd.Series(v).rolling(5, center=True, min_periods=3).median().to_numpy()
-    r = v - med
-    r = r[np.isfinite(r)]
-    return float(1.4826 * median(np.abs(r - median(r)))) if r.size >= 10 else float("nan")
-
-
-def sample_knots(*columns: Optional[np.ndarray]) -> Optional[np.ndarray]:
-    """Rows of the time grid that hold a recorded sample (None when no column tells).
-
-    The grid interpolates sensor columns linearly between samples, so a sample sits where a
-    column's second difference is not zero. The knots of all the columns given (cadence,
-    heart rate: unsmoothed sensors) are pooled, and the first and last rows count. A sample
-    whose values all repeat the previous ones leaves no knot.
-    """
-    knot = None
-    for col in columns:
-        if col is None:
-            continue
-        x = np.asarray(col, dtype=float)
-        if x.size < 5:
-            continue
-        with np.errstate(invalid="ignore"):
-            d2 = np.r_[True, np.abs(np.diff(x, 2)) > 1e-6, True]
-        knot = d2 if knot is None else (knot | d2)
-    return knot
-
-
-def sample_interval_s(*columns: Optional[np.ndarray], dt_s: float = 1.0) -> float:
-    """Interval between the recorded samples behind rows of the time grid [s]: rows per
-    knot of :func:`sample_knots` (a 1 s recording of a steady runner reads a little over
-    1 s); ``dt_s`` when no column has a knot."""
-    knot = sample_knots(*columns)
-    if knot is None or knot.sum() <= 2:
-        return float(dt_s)
-    return float(dt_s * max(1.0, (knot.size - 2) / (np.count_nonzero(knot) - 2)))
-
-
-def dense_share(knots: Optional[np.ndarray], max_interval_s: float, *, dt_s: float = 1.0) -> float:
-    """Share of the spacings between samples that are at most ``max_interval_s`` [-].
-
-    A smart-recording watch writes a point when speed or heading changes, so its spacing is
-    short exactly where a brake happens even when it is 10 s on steady ground; a fixed
-    sparse interval never is. NaN without knots.
-    """
-    if knots is None or np.count_nonzero(knots) < 2:
-        return float("nan")
-    gaps = np.diff(np.flatnonzero(knots)) * dt_s
-    return float(np.mean(gaps <= max_interval_s))
-
-
-def cadence_steadiness_cv(cadence_spm: np.ndarray, rows: np.ndarray, *, window_rows: int = 5) -> float:
-    """Cadence steadiness: spread of the cadence over ``rows``, as a fraction of its median [-].
-
-    The cadence is first averaged over a centred ``window_rows`` window (5 s at 1 Hz), so the
-    spread measures the rhythm changing over a few steps (the cadence dropping in a braking
-    surge), not the sensor's one-second jitter or the 2 spm steps of a cadence written in
-    strides/min; the same smoothing makes a sparse recording, linearly interpolated between
-    samples, read like a 1 s one. The spread is the interquartile range / 1.349 (the σ of a
-    normal distribution), with linearly interpolated quartiles, so it moves continuously.
-    NaN under 5 rows.
-    """
-    import pandas as pd
-
-    c = np.where(np.isfinite(cadence_spm) & (np.asarray(cadence_spm, float) > 0), cadence_spm, np.nan)
-    sm = pd.Series(c).rolling(window_rows, center=True, min_periods=1).mean().to_numpy()[np.asarray(rows, bool)]
-    sm = sm[np.isfinite(sm)]
-    if sm.size < 5:
-        return float("nan")
-    q1, med, q3 = np.percentile(sm, [25, 50, 75])
-    return float((q3 - q1) / 1.349 / med) if med > 0 else float("nan")
-
-
 def stride_target(grade: float) -> float:
     """Target step length over the flat step length on mean grade ``grade`` [-]: 1.10 at -5 %,
     falling linearly to 1.00 at -15 % and steeper (shorter strides on steeper ground)."""
@@ -281,7 +204,8 @@ class DescentMetrics:
     speed_mps : float
         Median moving speed [m/s].
     cadence_spm, cadence_delta_spm : float
-        Median running cadence, and it minus the flat cadence (M1) [steps/min].
+        Running cadence (interquartile mean, :func:`midmean`), and it minus the flat cadence
+        (M1) [steps/min].
     cadence_cv, speed_cv : float
         Robust CVs of cadence (M2) and speed (M3) [-].
     braking_events : int
@@ -302,6 +226,12 @@ class DescentMetrics:
         Mean grade of the stretch, ``-drop/length`` [-].
     walk_s : float
         Moving rows not running (hiked) [rows, i.e. s at 1 Hz].
+    cadence_rows : int
+        Rows the cadence parts were measured on (running, with cadence).
+    cadence_cv_weight : float
+        Weight of the stretch's own steadiness in ``cadence_cv`` (1 without a reference) [-].
+    length_m : float
+        Horizontal length of the stretch [m].
     """
 
     speed_mps: float = float("nan")
@@ -322,6 +252,9 @@ class DescentMetrics:
     dense_share: float = float("nan")
     mean_grade: float = float("nan")
     walk_s: float = 0.0
+    cadence_rows: int = 0
+    cadence_cv_weight: float = 1.0
+    length_m: float = float("nan")
 
 
 def descent_metrics(
@@ -344,6 +277,8 @@ def descent_metrics(
     speed_noise: Optional[float] = None,
     max_braking_interval_s: float = 3.0,
     recording_dense_share: Optional[float] = None,
+    cadence_cv_reference: Optional[float] = None,
+    cadence_cv_prior_rows: float = 0.0,
 ) -> DescentMetrics:
     """The components M1-M7 of one descent (rows of the 1 Hz timeline inside it).
 
@@ -380,6 +315,12 @@ def descent_metrics(
         :func:`dense_share` of the recording around the stretch (the stretch's own when None):
         a smart-recording watch that wrote no point inside a steady descent saw no speed
         change there, which is itself a measurement.
+    cadence_cv_reference, cadence_cv_prior_rows : float or None, float
+        The runner's own steadiness on this run's downhill running
+        (:func:`steadiness_reference_cv`) and the weight it gets, in rows: the stretch's
+        steadiness is ``(n·own + prior·reference) / (n + prior)`` over its ``n`` running rows
+        with cadence (empirical-Bayes shrinkage: a short stretch's spread, from a few samples,
+        leans on the runner's usual one; a long one stands on its own).
 
     Returns
     -------
@@ -388,9 +329,10 @@ def descent_metrics(
     v = np.asarray(speed_mps, dtype=float)
     mv = np.asarray(moving, dtype=bool)
     rn = np.asarray(running, dtype=bool) & mv
-    use = rn if rn.sum() >= 10 else mv  # hiked descents: judge what there is
+    use = rn if rn.sum() >= 10 else mv  # hiked descents: judge what there is (.stretch.running_rows)
     nan = float("nan")
     cad_med = cad_cv = cad_delta = stride_ratio = nan
+    cad_rows, cv_weight = 0, 1.0
     c_all = None
     hr = None if heart_rate_bpm is None else np.asarray(heart_rate_bpm, dtype=float)
     knots = sample_knots(None if cadence_spm is None else np.asarray(cadence_spm, float), hr)
@@ -399,8 +341,13 @@ def descent_metrics(
         c = c_all[use]
         c = c[np.isfinite(c) & (c > 0)]
         if c.size >= 5:
-            cad_med = float(median(c))
+            cad_med = midmean(c)
             cad_cv = cadence_steadiness_cv(c_all, use)
+            cad_rows = int(c.size)
+            if (cadence_cv_reference is not None and np.isfinite(cadence_cv_reference)
+                    and np.isfinite(cad_cv) and cadence_cv_prior_rows > 0):
+                cv_weight = c.size / (c.size + cadence_cv_prior_rows)
+                cad_cv = float(cv_weight * cad_cv + (1.0 - cv_weight) * cadence_cv_reference)
             if flat_cadence_spm is not None and np.isfinite(flat_cadence_spm):
                 cad_delta = cad_med - float(flat_cadence_spm)
             if flat_stride_m and np.isfinite(flat_stride_m):
@@ -457,6 +404,9 @@ def descent_metrics(
         dense_share=dense,
         mean_grade=-drop_m / length_m if length_m > 0 and np.isfinite(drop_m) else nan,
         walk_s=float(np.count_nonzero(mv & ~rn)),
+        cadence_rows=cad_rows,
+        cadence_cv_weight=float(cv_weight),
+        length_m=float(length_m),
     )
 
 
@@ -477,6 +427,9 @@ class ControlScore:
         Whether missing parts were left out and the weights rescaled.
     not_measured : tuple of str
         Parts that the data at hand cannot measure (e.g. ``"braking"`` at sparse sampling).
+    se : float
+        Standard error of the score from the sampling error of its parts
+        (:func:`control_score_se`) [points]; NaN without a score.
     """
 
     score: float
@@ -484,6 +437,7 @@ class ControlScore:
     points: dict = field(default_factory=dict)
     renormalised: bool = False
     not_measured: tuple = ()
+    se: float = float("nan")
 
     @property
     def used(self) -> tuple:
@@ -498,10 +452,11 @@ class ControlScore:
                 **{POINT_COLUMNS[k]: v for k, v in self.points.items()},
                 "score_renormalised": self.renormalised,
                 "control_parts": list(self.used),
-                "not_measured": list(self.not_measured)}
+                "not_measured": list(self.not_measured),
+                "control_score_se": self.se}
 
 
-def control_score(
+def _control_score(
     metrics: DescentMetrics,
     *,
     technicality: float = float("nan"),
@@ -572,3 +527,60 @@ def control_score(
     pts = np.where(ok, 100.0 * w * np.nan_to_num(x) / total_w, np.nan)
     return ControlScore(score=float(np.sum(pts[ok])), parts=s, points={k: float(v) for k, v in zip(s, pts)},
                         renormalised=bool(not ok.all()), not_measured=tuple(not_measured))
+
+
+#: Rows over which cadence samples are about independent (a 5 s rhythm window) [rows at 1 Hz].
+CORRELATION_ROWS = 5.0
+
+
+def metric_standard_errors(m: DescentMetrics) -> dict:
+    """Sampling standard error of each metric a part is built from (NaN: unknown).
+
+    Over ``n = rows / max(5, sample interval)`` about independent samples: the mean of the
+    middle half (cadence) 1.25·σ/√n; an IQR-based spread 1.17·cv/√n (times the weight of the
+    stretch's own rows when it leans on a reference); the stride ratio from the speed and
+    cadence spreads; braking surges as a Poisson count, √max(N, 1) per stretch.
+    """
+    nan = float("nan")
+    spacing = max(CORRELATION_ROWS, m.sample_interval_s if np.isfinite(m.sample_interval_s) else 1.0)
+    n = m.cadence_rows / spacing
+    if n <= 0 or not np.isfinite(m.cadence_cv):
+        return {"cadence_delta_spm": nan, "cadence_cv": nan, "stride_ratio": nan, "surges_per_100m": nan}
+    root = float(np.sqrt(n))
+    sv = m.speed_cv if np.isfinite(m.speed_cv) else 0.0
+    return {
+        "cadence_delta_spm": 1.25 * m.cadence_cv * m.cadence_spm / root,
+        "cadence_cv": 1.17 * m.cadence_cv * m.cadence_cv_weight / root,
+        "stride_ratio": m.stride_ratio * float(np.hypot(sv, m.cadence_cv)) / root,
+        "surges_per_100m": 100.0 * float(np.sqrt(max(m.braking_surges, 1))) / m.length_m
+        if m.length_m > 0 else nan,
+    }
+
+
+def control_score_se(metrics: DescentMetrics, **kwargs) -> float:
+    """Standard error of :func:`control_score` [points]: each metric moved by ± its standard
+    error (:func:`metric_standard_errors`) through the part's ramp, the halves of the score
+    changes added in quadrature (the parts' errors taken as independent). NaN without a score."""
+    from dataclasses import replace
+
+    base = _control_score(metrics, **kwargs).score
+    if not np.isfinite(base):
+        return float("nan")
+    total = 0.0
+    for name, se in metric_standard_errors(metrics).items():
+        x = getattr(metrics, name)
+        if not (np.isfinite(se) and np.isfinite(x)):
+            continue
+        up = _control_score(replace(metrics, **{name: x + se}), **kwargs).score
+        down = _control_score(replace(metrics, **{name: max(0.0, x - se)}), **kwargs).score
+        total += (0.5 * (up - down)) ** 2
+    return float(np.sqrt(total))
+
+
+def control_score(metrics: DescentMetrics, **kwargs) -> ControlScore:
+    """Descent control score 0-100 from :func:`descent_metrics` (the module table), with its
+    standard error (:func:`control_score_se`); keyword arguments as :func:`_control_score`."""
+    from dataclasses import replace
+
+    cs = _control_score(metrics, **kwargs)
+    return replace(cs, se=control_score_se(metrics, **kwargs))

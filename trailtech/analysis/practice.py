@@ -1,11 +1,25 @@
 """Line-practice candidates: short, technical descents the runner does not yet run in control.
 
 Science: ``science.md`` 3E. A candidate is a descent (or the most technical stretch of a long
-one) 60-400 m long, with mean grade ≤ -10 %, technical (technicality T ≥ 0.5, or in the
-activity's top quartile with T ≥ 0.3 [H]), and a descent control score below 60 (without
-cadence, no score: at least one braking event per 100 m). Candidates are
-ranked by the time lost against the runner's own grade-expected speed (``time_lost_s``), and
-each gets reasons in the runner's words. The prescription is 4-8 repeats, walking back up.
+one, at most 400 m) ranked by a **continuous priority** in [0, 1] (issue 14 item 7), the
+product of four soft memberships [H], each a linear ramp centred on what used to be a hard
+cut-off (so a stretch never jumps in or out of the list when one number crosses a line):
+
+============== ============================================== =====================
+membership      ramp (0 .. 1)                                  old hard cut-off
+============== ============================================== =====================
+need            control score 80 .. 40 (no cadence: braking    score < 60
+                events per 100 m 0.5 .. 1.5)                   (braking >= 1)
+technical       technicality T 0.25 .. 0.55                    T >= 0.5 (or top
+                                                               quartile, T >= 0.3)
+steep           mean grade -6 % .. -14 %                       grade <= -10 %
+length          40 .. 80 m                                     length >= 60 m
+============== ============================================== =====================
+
+The list shows the ``practice_top_n`` stretches of highest priority, at least
+``practice_min_priority``; equal priorities are ordered by the time lost against the runner's
+own grade-expected speed (``time_lost_s``). Each gets reasons in the runner's words. The
+prescription is 4-8 repeats, walking back up.
 
 :func:`practice_courses` turns the candidates into named courses (lat/lon/elevation) that
 ``trailtech.io.gpx_write.courses_to_gpx`` writes for ``trailtech analyze --flags-gpx``.
@@ -22,11 +36,12 @@ from ..config import AnalysisConfig
 from ..processing.geodesy import project_local
 from ..timeline import Timeline
 from .baseline import RunningBaseline
+from .descent import ramp
 from .repeats import Repeat
 from .stretch import score_stretch
 from .tables import CONTRACT_COLUMNS, LINE_PRACTICE_COLUMNS
 
-__all__ = ["best_window", "reasons", "select_candidates", "merge_same_stretch", "practice_courses",
+__all__ = ["best_window", "best_windows", "reasons", "practice_priority", "select_candidates", "merge_same_stretch", "practice_courses",
            "line_practice", "PRACTICE_COLUMNS"]
 
 PRACTICE_COLUMNS = list(CONTRACT_COLUMNS["line_practice"])
@@ -69,6 +84,29 @@ def best_window(distance_m: np.ndarray, score: np.ndarray, start_m: float, end_m
     return float(grid[a]), float(min(grid[a] + length_m, end_m))
 
 
+def best_windows(distance_m: np.ndarray, score: np.ndarray, start_m: float, end_m: float,
+                 length_m: float, *, max_windows: int = 3) -> list[tuple[float, float]]:
+    """Up to ``max_windows`` non-overlapping ``length_m`` windows of ``[start_m, end_m]``, best
+    first: :func:`best_window`, then the best window of each stretch left on either side that
+    is at least half as long, and so on (in order of start).
+
+    A long descent often holds two stretches of about equal technicality; one best window
+    picks either, depending on a few metres of data, and the practice list flipped between
+    them when the same run was recorded another way (issue 14 item 7). Offering each to the
+    ranking lets their priorities decide.
+    """
+    out: list[tuple[float, float]] = []
+    todo = [(float(start_m), float(end_m))]
+    while todo and len(out) < max_windows:
+        a, b = todo.pop(0)
+        if b - a < 0.5 * length_m:
+            continue
+        w0, w1 = best_window(distance_m, score, a, b, length_m)
+        out.append((w0, w1))
+        todo += [(a, w0), (w1, b)]
+    return sorted(out)
+
+
 def reasons(row: dict) -> list[str]:
     """Why a stretch is worth practising, in the runner's words (most telling first).
 
@@ -103,6 +141,55 @@ def reasons(row: dict) -> list[str]:
     return out
 
 
+def practice_priority(
+    stretches: pd.DataFrame,
+    *,
+    max_score: float = 60.0,
+    score_band: float = 20.0,
+    technicality_range: tuple[float, float] = (0.25, 0.55),
+    max_grade: float = -0.10,
+    grade_band: float = 0.04,
+    min_length_m: float = 60.0,
+    length_band_m: float = 20.0,
+) -> np.ndarray:
+    """Line-practice priority of each stretch in [0, 1]: need x technical x steep x length.
+
+    Parameters
+    ----------
+    stretches : DataFrame
+        control_score, technicality, avg_grade_pct, length_m (braking_per_100m is used when
+        there is no score).
+    max_score, score_band : float
+        Need is 1/2 at ``max_score``, 0 at ``max_score + score_band``, 1 at
+        ``max_score - score_band`` [0-100]. Without a score (no cadence), need is a ramp of
+        braking events per 100 m from 0.5 to 1.5 (science.md 3B M4).
+    technicality_range : (float, float)
+        Technicality at which the technical membership is 0 and 1 [-].
+    max_grade, grade_band : float
+        Steep is 1/2 at mean grade ``max_grade``, 0 and 1 a ``grade_band`` either side [-].
+    min_length_m, length_band_m : float
+        Length is 1/2 at ``min_length_m``, 0 and 1 a ``length_band_m`` either side [m].
+
+    Returns
+    -------
+    numpy.ndarray
+        The priority per row (0 where a quantity is missing).
+    """
+    s = stretches
+    n = len(s)
+
+    def col(name: str) -> np.ndarray:
+        return s[name].to_numpy(float) if name in s else np.full(n, np.nan)
+
+    score, brakes = col("control_score"), col("braking_per_100m")
+    need = np.where(np.isfinite(score), ramp(score, max_score + score_band, max_score - score_band),
+                    ramp(brakes, 0.5, 1.5))
+    tech = ramp(col("technicality"), *technicality_range)
+    steep = ramp(-col("avg_grade_pct") / 100.0, -max_grade - grade_band, -max_grade + grade_band)
+    length = ramp(col("length_m"), min_length_m - length_band_m, min_length_m + length_band_m)
+    return np.nan_to_num(need * tech * steep * length)
+
+
 def select_candidates(
     stretches: pd.DataFrame,
     *,
@@ -110,10 +197,11 @@ def select_candidates(
     max_length_m: float = 400.0,
     max_grade: float = -0.10,
     max_score: float = 60.0,
-    technical_threshold: float = 0.5,
-    quartile_floor: float = 0.3,
+    top_n: int = 5,
+    min_priority: float = 0.1,
+    **bands,
 ) -> pd.DataFrame:
-    """Filter and rank line-practice candidates.
+    """Rank line-practice candidates by :func:`practice_priority` and keep the top ones.
 
     Parameters
     ----------
@@ -121,44 +209,43 @@ def select_candidates(
         One row per descent (or best sub-stretch of a long descent) with at least start_m,
         end_m, length_m, drop_m, avg_grade_pct, control_score, technicality, time_lost_s,
         start_lat, start_lon, end_lat, end_lon, and the metric columns :func:`reasons` uses.
-    min_length_m, max_length_m : float
-        Length range [m].
-    max_grade : float
-        Mean grade at most this [fraction, negative].
-    max_score : float
-        Control score below this (stretches without a score: braking_per_100m >= 1).
-    technical_threshold : float
-        T at or above this is technical.
-    quartile_floor : float
-        T in the activity's top quartile counts as technical only above this floor [H].
+    min_length_m, max_grade, max_score : float
+        Where the length, steep and need memberships are 1/2 (:func:`practice_priority`).
+    max_length_m : float
+        Longest stretch [m] (a longer descent is windowed to this before, by
+        :func:`line_practice`).
+    top_n : int
+        How many candidates to show at most.
+    min_priority : float
+        Lowest priority shown [0-1].
+    **bands
+        ``score_band``, ``technicality_range``, ``grade_band``, ``length_band_m`` of
+        :func:`practice_priority`.
 
     Returns
     -------
-    DataFrame with :data:`PRACTICE_COLUMNS` (plus technicality), ranked (1 = practise first).
+    DataFrame with :data:`PRACTICE_COLUMNS` (plus technicality and ``priority``), ranked
+    (1 = practise first).
     """
     if len(stretches) == 0:
         return pd.DataFrame(columns=PRACTICE_COLUMNS)
-    s = stretches
-    tech = s["technicality"].to_numpy(float)
-    finite = tech[np.isfinite(tech)]
-    q75 = np.percentile(finite, 75) if finite.size else np.inf
-    is_tech = (tech >= technical_threshold) | ((tech >= q75) & (tech >= quartile_floor))
-    # Without cadence there is no control score (issue 14): a technical stretch is still worth
-    # practising when its braking events say the runner did not flow (>= 1 per 100 m, the
-    # "good" end of science.md 3B M4).
-    score = s["control_score"].to_numpy(float)
-    brakes = s["braking_per_100m"].to_numpy(float) if "braking_per_100m" in s else np.full(len(s), np.nan)
-    unsteady = (score < max_score) | (np.isnan(score) & (brakes >= 1.0))
-    keep = ((s["length_m"] >= min_length_m) & (s["length_m"] <= max_length_m)
-            & (s["avg_grade_pct"] <= 100 * max_grade) & is_tech & unsteady)
-    c = s[keep.to_numpy()].copy()
+    c = stretches.copy()
+    c["priority"] = practice_priority(c, max_score=max_score, max_grade=max_grade,
+                                      min_length_m=min_length_m, **bands)
+    c = c[(c["priority"].to_numpy() >= min_priority) & (c["length_m"].to_numpy(float) <= max_length_m)]
     if len(c) == 0:
         return pd.DataFrame(columns=PRACTICE_COLUMNS)
-    c = c.sort_values(["time_lost_s", "technicality"], ascending=False, na_position="last")
+    c = _ranked(c).head(max(0, int(top_n))).copy()
     c["reasons"] = [reasons(r) for r in c.to_dict(orient="records")]
-    c.insert(0, "rank", np.arange(1, len(c) + 1))
+    c["rank"] = np.arange(1, len(c) + 1)
     cols = PRACTICE_COLUMNS + [k for k in c.columns if k not in PRACTICE_COLUMNS]
     return c[cols].reset_index(drop=True)
+
+
+def _ranked(c: pd.DataFrame) -> pd.DataFrame:
+    """Rows by priority, then time lost, then technicality (highest first)."""
+    keys = [k for k in ("priority", "time_lost_s", "technicality") if k in c]
+    return c.sort_values(keys, ascending=False, na_position="last", kind="stable")
 
 
 def merge_same_stretch(candidates: pd.DataFrame, *, gate_radius_m: float = 25.0) -> pd.DataFrame:
@@ -222,8 +309,7 @@ def merge_same_stretch(candidates: pd.DataFrame, *, gate_radius_m: float = 25.0)
                 else f"run {n} times in this session"]
         rows.append(row)
     out = pd.DataFrame(rows)
-    out = out.sort_values(["time_lost_s", "technicality"] if "technicality" in out else ["time_lost_s"],
-                          ascending=False, na_position="last").reset_index(drop=True)
+    out = _ranked(out).reset_index(drop=True)
     out["rank"] = np.arange(1, len(out) + 1)
     return out[list(candidates.columns) + (["times_run"] if "times_run" not in candidates else [])]
 
@@ -263,7 +349,8 @@ def _latest_pass_of_each_repeat(rows: list[slice], repeat_id: np.ndarray) -> np.
 def line_practice(timeline: Timeline, descents: Sequence[tuple[slice, dict[str, Any]]],
                   technicality: np.ndarray, repeats: Sequence[Repeat], baseline: RunningBaseline,
                   config: AnalysisConfig, *, row_dt_s: np.ndarray) -> pd.DataFrame:
-    """Line-practice candidates: whole descents, or the most technical stretch of a long one.
+    """Line-practice candidates: whole descents, or the most technical stretches of a long one
+    (:func:`best_windows`).
 
     A stretch run several times (a pass of a descending repeat) is one candidate, judged by its
     last pass.
@@ -292,13 +379,14 @@ def line_practice(timeline: Timeline, descents: Sequence[tuple[slice, dict[str, 
     cfg = config
     stretches = []
     for rows, row in descents:
-        if row["length_m"] > cfg.practice_max_length_m:
-            s0, s1 = best_window(timeline.distance_m, technicality, row["start_m"], row["end_m"],
-                                 cfg.practice_max_length_m)
+        if row["length_m"] <= cfg.practice_max_length_m:
+            stretches.append((rows, row))
+            continue
+        for s0, s1 in best_windows(timeline.distance_m, technicality, row["start_m"], row["end_m"],
+                                   cfg.practice_max_length_m):
             sub = timeline.rows(s0, s1)
-            row = score_stretch(timeline, sub, baseline, cfg, start_m=s0, end_m=s1, row_dt_s=row_dt_s)
-            rows = sub
-        stretches.append((rows, row))
+            stretches.append((sub, score_stretch(timeline, sub, baseline, cfg, start_m=s0, end_m=s1,
+                                                 row_dt_s=row_dt_s)))
     if not stretches:
         return pd.DataFrame(columns=columns)
     st = pd.DataFrame([row for _, row in stretches])
@@ -310,8 +398,11 @@ def line_practice(timeline: Timeline, descents: Sequence[tuple[slice, dict[str, 
     out = merge_same_stretch(select_candidates(
         st, min_length_m=cfg.practice_min_length_m, max_length_m=cfg.practice_max_length_m,
         max_grade=cfg.practice_max_grade, max_score=cfg.practice_max_score,
-        technical_threshold=cfg.technical_threshold, quartile_floor=cfg.practice_quartile_floor),
-        gate_radius_m=cfg.gate_radius_m)
+        top_n=len(st), min_priority=cfg.practice_min_priority, score_band=cfg.practice_score_band,
+        technicality_range=(cfg.practice_technicality_min, cfg.practice_technicality_max),
+        grade_band=cfg.practice_grade_band, length_band_m=cfg.practice_length_band_m),
+        gate_radius_m=cfg.gate_radius_m).head(cfg.practice_top_n)
+    out["rank"] = np.arange(1, len(out) + 1)
     return out.reindex(columns=columns)
 
 

@@ -31,6 +31,7 @@ from .gait import classify_gait, hike_run, row_dt_s
 from .practice import line_practice
 from .segments import Segments, terrain_segments
 from .pitches import descent_pitches
+from .reference import REFERENCE_COLUMNS, personal_reference
 from .stretch import foot_share, pass_control_score, pass_rows, score_stretch, technicality_along_rows
 from .tables import AnalysisSummary, CONTRACT_COLUMNS, HikeRun, Tables, empty_table
 
@@ -162,7 +163,7 @@ def run_analyses(timeline: Timeline, profile: Profile, config: Optional[Analysis
     climbs = climbs_table(timeline, profile, segments.climbs, climb_rows, row_dt)
     climb_time_s = climbs["moving_time_s"].to_numpy(float) if len(climbs) else np.zeros(0)
     hr = hike_run(timeline, climb_rows, climb_time_s, baseline.flat_speed_mps, gait.method, cfg,
-                  climbs=climbs)
+                  climbs=climbs, confidence=gait.confidence)
 
     scored = _descents(timeline, Segments.metres(segments.descents, profile), baseline, cfg, row_dt)
     technicality = technicality_along_rows(timeline, [sl for sl, _ in scored if sl.stop - sl.start >= 3],
@@ -170,6 +171,8 @@ def run_analyses(timeline: Timeline, profile: Profile, config: Optional[Analysis
     for sl, row in scored:
         row["pitches"] = descent_pitches(timeline, sl, technicality, baseline, cfg, row_dt_s=row_dt)
     descents = pd.DataFrame([row for _, row in scored]) if scored else empty_table("descents")
+    if len(descents):
+        descents[list(REFERENCE_COLUMNS)] = personal_reference(descents)
 
     repeats, found, repeat_notes = _repeats(timeline, profile, segments, baseline, cfg, row_dt)
     practice = line_practice(timeline, scored, technicality, found, baseline, cfg, row_dt_s=row_dt)

@@ -15,11 +15,15 @@ from ..processing.stats import median
 from ..timeline import GAIT_RUN, GAIT_STOP, Timeline
 from . import descent as dsc
 from . import terrain as tr
-from .baseline import RunningBaseline, flat_stride_m
+from .baseline import RunningBaseline
+from .reference import REFERENCE_COLUMNS
 from .tables import DESCENT_COLUMNS, time_at
 
 __all__ = ["score_stretch", "pass_rows", "foot_share", "pass_control_score",
-           "technicality_along_rows"]
+           "technicality_along_rows", "flat_stride_near_m", "running_rows", "steadiness_reference"]
+
+#: Flat running rows a step-length reference is taken from: the nearest in speed [rows].
+FLAT_STRIDE_NEAREST_ROWS = 60
 
 
 def _none(x) -> Optional[float]:
@@ -30,12 +34,53 @@ def _has_elevation(timeline: Timeline) -> bool:
     return bool(np.count_nonzero(np.isfinite(timeline.elevation_m)) >= 2)
 
 
+def running_rows(moving: np.ndarray, running: np.ndarray) -> np.ndarray:
+    """The rows a stretch is judged on: the running rows, or every moving row when fewer than
+    10 rows run (a hiked descent is judged on what there is). Every part of the score and the
+    speed the flat step length is looked up at come from the same rows."""
+    rn = np.asarray(running, bool) & np.asarray(moving, bool)
+    return rn if rn.sum() >= 10 else np.asarray(moving, bool)
+
+
+def flat_stride_near_m(baseline: RunningBaseline, speed_mps: float, *,
+                       nearest_rows: int = FLAT_STRIDE_NEAREST_ROWS) -> Optional[float]:
+    """The runner's flat step length at ``speed_mps``: median over the ``nearest_rows`` flat
+    running rows closest in speed [m] (None without cadence, under 30 flat rows, or no speed).
+
+    Step length grows with speed, so the reference must be taken at the stretch's own speed.
+    Taking the nearest rows (rather than the rows within a fixed speed band, falling back to
+    all rows when the band holds too few) moves the reference continuously with the speed:
+    a band's cut-off flipped the stride part of one real descent from 0.32 to 1.00 when smart
+    recording moved its median speed by 0.02 m/s (issue 14).
+    """
+    if not baseline.has_cadence or not np.isfinite(speed_mps):
+        return None
+    v, s = baseline.stride_speed_mps, baseline.stride_m
+    ok = np.isfinite(v) & np.isfinite(s)
+    if np.count_nonzero(ok) < 30:
+        return None
+    v, s = v[ok], s[ok]
+    k = min(v.size, int(nearest_rows))
+    near = np.argpartition(np.abs(v - speed_mps), k - 1)[:k]
+    return float(median(s[near]))
+
+
 def _recording_dense_share(timeline: Timeline, rows: slice, config: AnalysisConfig) -> float:
     """:func:`.descent.dense_share` of the recording over the stretch and 10 min either side."""
     pad = int(round(600.0 / config.time_grid_s))
     w = slice(max(0, rows.start - pad), min(len(timeline), rows.stop + pad))
     knots = dsc.sample_knots(timeline.cadence_spm[w], timeline.heart_rate_bpm[w])
     return dsc.dense_share(knots, config.max_braking_interval_s, dt_s=config.time_grid_s)
+
+
+def steadiness_reference(timeline: Timeline, config: AnalysisConfig) -> float:
+    """The runner's cadence steadiness on this run's downhill running
+    (:func:`.descent.steadiness_reference_cv` over the running rows on grades at or below
+    ``config.steadiness_reference_max_grade``); NaN without cadence or such running."""
+    with np.errstate(invalid="ignore"):
+        down = (timeline.gait == GAIT_RUN) & (timeline.grade_pct / 100.0 <= config.steadiness_reference_max_grade)
+    block = max(2, int(round(60.0 / config.time_grid_s)))
+    return dsc.steadiness_reference_cv(timeline.cadence_spm, down, block_rows=block)
 
 
 def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, config: AnalysisConfig,
@@ -78,17 +123,23 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
     cad = timeline.cadence_spm[sl] if baseline.has_cadence else None
     v_exp = None if baseline.expected_speed_mps is None else baseline.expected_speed_mps[sl]
     vs = v[sl]
-    vmed = float(median(vs[mv])) if mv.any() else np.nan
+    use = running_rows(mv, gait == GAIT_RUN)
+    # The flat step length at the speed of the rows the stride is measured on (not the moving
+    # median, which a walked stretch inside the descent pulls down).
+    vuse = vs[use & np.isfinite(vs)]
+    vrun = float(median(vuse)) if vuse.size else np.nan
     grade = timeline.grade_pct[sl] / 100.0
     m = dsc.descent_metrics(
         vs, cad, mv, gait == GAIT_RUN, length_m=length, drop_m=drop,
-        flat_cadence_spm=_none(baseline.flat_cadence_spm), flat_stride_m=flat_stride_m(baseline, vmed),
+        flat_cadence_spm=_none(baseline.flat_cadence_spm), flat_stride_m=flat_stride_near_m(baseline, vrun),
         expected_speed_mps=v_exp, braking_drop_mps=cfg.braking_drop_mps,
         braking_window_samples=max(1, int(round(cfg.braking_window_s / cfg.time_grid_s))),
         grade=grade, heart_rate_bpm=timeline.heart_rate_bpm[sl],
         braking_cadence_drop_spm=cfg.braking_cadence_drop_spm,
         braking_noise_factor=cfg.braking_noise_factor, max_braking_interval_s=cfg.max_braking_interval_s,
-        recording_dense_share=_recording_dense_share(timeline, sl, cfg))
+        recording_dense_share=_recording_dense_share(timeline, sl, cfg),
+        cadence_cv_reference=steadiness_reference(timeline, cfg) if cad is not None else None,
+        cadence_cv_prior_rows=cfg.steadiness_prior_s / cfg.time_grid_s)
     comps = tr.technicality_components(vs, cad, v_exp, mv, timeline.x_m[sl], timeline.y_m[sl], d[sl],
                                        mean_grade=m.mean_grade)
     tech = tr.technicality(comps)
@@ -134,6 +185,8 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
         "start_lat": lat[okp[0]] if okp.size else np.nan, "start_lon": lon[okp[0]] if okp.size else np.nan,
         "end_lat": lat[okp[-1]] if okp.size else np.nan, "end_lon": lon[okp[-1]] if okp.size else np.nan,
         "pitches": [],  # filled for whole descents by .pitches.descent_pitches
+        # filled for whole descents by .reference.personal_reference (run.py)
+        **{k: np.nan for k in REFERENCE_COLUMNS},
     }
     return {c.name: row[c.name] for c in DESCENT_COLUMNS}
 

@@ -52,7 +52,7 @@ CLIMB_COLUMNS: tuple[Column, ...] = (
     _c("moving_time_s", "s", "moving time on the climb"),
 )
 
-#: Columns of ``descents`` (the first sixteen are the contract's; 13-16 added by issue 14). The control score is
+#: Columns of ``descents`` (the first twenty-one are the contract's; 13-21 added by issue 14). The control score is
 #: ``Σ points_*``; each ``score_*`` is its part in [0, 1] (science.md 3C, :mod:`.descent`).
 DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("start_m", "m", "distance along the track where the descent starts"),
@@ -72,6 +72,14 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("walk_m", "m", "distance walked inside the descent (reported as walking, not judged as control)"),
     _c("pitches", "-", "list of the steep or technical pitches of >= pitch_min_length_m inside it, "
                         "each scored on its own (analysis.pitches.PITCH_KEYS)", "object"),
+    _c("control_score_se", "points", "standard error of the control score from its parts' sampling error "
+                                     "(analysis.descent.control_score_se); NaN without a score"),
+    _c("reference_score", "0-100", "the runner's own usual score on descents of similar grade and technicality "
+                                   "in this run, with a documented prior (analysis.reference)"),
+    _c("vs_reference_points", "points", "control score minus reference_score (positive: better than usual)"),
+    _c("history_pct", "0-100", "where the score sits among the runner's similar descents in this run "
+                               "(None under one similar descent)"),
+    _c("history_weight", "-", "how many similar descents the reference stands on (kernel weights)"),
     _c("cadence_cv", "-", "robust CV of the running cadence (M2)"),
     _c("braking_per_100m", "1/100 m", "braking events per 100 m (M4)"),
     _c("braking_work_j_per_kg_m", "J/kg/m", "kinetic energy thrown away per metre (M5)"),
@@ -102,10 +110,10 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("end_lon", "deg", "last position on the descent"),
 )
 
-#: Columns of ``line_practice`` (the first thirteen are the contract's), then the descents'
+#: Columns of ``line_practice`` (the first fourteen are the contract's), then the descents'
 #: other columns (a candidate is a descent or the most technical stretch of one).
 LINE_PRACTICE_COLUMNS: tuple[Column, ...] = (
-    _c("rank", "-", "1 = practise first (most time lost)", "int"),
+    _c("rank", "-", "1 = practise first (highest priority; equal priorities: most time lost)", "int"),
     _c("start_m", "m", "distance where the stretch starts"),
     _c("end_m", "m", "distance where it ends"),
     _c("start_lat", "deg", "start position"),
@@ -118,6 +126,7 @@ LINE_PRACTICE_COLUMNS: tuple[Column, ...] = (
     _c("control_score", "0-100", "descent control score of the (last) pass"),
     _c("time_lost_s", "s", "time lost against the grade-expected speed"),
     _c("reasons", "-", "why to practise it, in the runner's words", "object"),
+    _c("priority", "0-1", "practice priority: need x technical x steep x length, each a soft ramp (issue 14 item 7)"),
     _c("times_run", "-", "passes over this stretch in the session", "int"),
     _c("repeat_id", "-", "index of the repeated stretch it belongs to (NaN: none)"),
 )
@@ -153,7 +162,7 @@ FLAG_TABLE_COLUMNS: tuple[Column, ...] = (
     _c("reference", "-", '"measured" (the runner\'s own other gait nearby at that grade) or "predicted" (a model)', "object"),
 )
 
-_CONTRACT_SIZE = {"climbs": 9, "descents": 16, "line_practice": 13, "repeats": 6, "hike_run_flags": 5}
+_CONTRACT_SIZE = {"climbs": 9, "descents": 21, "line_practice": 14, "repeats": 6, "hike_run_flags": 5}
 _TABLES = {"climbs": CLIMB_COLUMNS, "descents": DESCENT_COLUMNS,
            "line_practice": LINE_PRACTICE_COLUMNS, "repeats": REPEAT_COLUMNS,
            "hike_run_flags": FLAG_TABLE_COLUMNS}
@@ -215,6 +224,12 @@ class HikeRun:
         Running against hiking at the same grades with heart rate
         (:class:`trailtech.analysis.gait.effort.ClimbingEffort`); None without heart rate or
         comparable grades.
+    confidence : dict or None
+        How sure the gait of the moving seconds is (issue 15): ``mean`` (0.5-1),
+        ``confident_share`` (share of the moving time at 0.9 or more), ``uncertain_s``
+        (moving time under 0.7) [s]; None when nothing moved.
+    gait_confidence : numpy.ndarray or None
+        Per timeline row, 0.5-1 (NaN where stopped).
     """
 
     method: str = "speed"
@@ -231,6 +246,8 @@ class HikeRun:
     crossover_reason: Optional[str] = None
     crossover_reason_grade_pct: Optional[float] = None
     effort: Optional[Any] = None
+    confidence: Optional[dict] = None
+    gait_confidence: Optional[np.ndarray] = None
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ the ``<trkseg>`` elements across all tracks, 0-based):
 ============================ ==============================================================
 GPX                          column
 ============================ ==============================================================
-``lat``, ``lon`` attributes  ``lat_deg``, ``lon_deg`` (a point without them keeps NaN)
+``lat``, ``lon`` attributes  ``lat_deg``, ``lon_deg`` (a point without them, or with
+                             ``<fix>none</fix>``, keeps NaN)
 ``<ele>``                    ``elevation_m`` (missing stays NaN, never 0)
 ``<time>``                   ``time`` (``Z`` or offsets, converted to UTC)
 ``<speed>`` (GPX 1.0)        ``device_speed_mps``
@@ -331,13 +332,18 @@ def _gather(root, points: list, G: str, recovered: bool) -> tuple[_Fields, list,
         G + "time": fields.slot(("time", 0)),
         G + "speed": fields.slot(("device_speed_mps", 0)),
     }
-    POINT, EXT = points[0].tag, G + "extensions"
+    POINT, EXT, FIX = points[0].tag, G + "extensions", G + "fix"
     slots: dict[str, tuple[list, list] | None] = {}
     n = len(points)
     point, i, following = None, None, 0  # points come in document order: the next expected
     last_parent, owner = None, None
-    for e in root.iter(POINT, *direct, *_extension_tags(root, recovered)):
+    for e in root.iter(POINT, FIX, *direct, *_extension_tags(root, recovered)):
         tag = e.tag
+        if tag == FIX:
+            # GPX 1.1 <fix>none</fix>: the receiver had no fix, its position means nothing.
+            if i is not None and e.getparent() is point and (e.text or "").strip() == "none":
+                lat[i] = lon[i] = None
+            continue
         if tag == POINT:
             # a <trkpt> outside <trk><trkseg> (say, inside <extensions>) is not a point
             point, i = e, (following if following < n and e is points[following] else None)
@@ -444,8 +450,9 @@ def _read_gpxpy(data: bytes, source: str, limits: XmlLimits) -> list[Track]:
     i = 0
     for pts in groups:
         for p in pts:
-            lat.append(p.latitude)
-            lon.append(p.longitude)
+            no_fix = getattr(p, "type_of_gpx_fix", None) == "none"
+            lat.append(None if no_fix else p.latitude)
+            lon.append(None if no_fix else p.longitude)
             for key, value in (
                 (("elevation_m", 0), p.elevation),
                 (("time", 0), p.time),

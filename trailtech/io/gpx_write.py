@@ -129,9 +129,14 @@ def to_gpx(
     Parameters
     ----------
     track : Track
-        The activity. Samples without a position (NaN ``lat_deg``/``lon_deg``) are left out,
-        because a GPX ``<trkpt>`` must have one. NaN elevation, heart rate, cadence and
-        temperature are omitted point by point; NaT times are omitted too.
+        The activity. A GPX ``<trkpt>`` must have a position, so a sample without one (NaN
+        ``lat_deg``/``lon_deg``: a FIT record with cadence, heart rate or elevation but no GPS
+        fix yet) is written at the position interpolated in time between the fixes around it
+        (held at the first or last fix beyond them), with ``<fix>none</fix>`` (GPX 1.1: no
+        fix), so its other values are kept and :func:`trailtech.io.gpx.read_gpx` reads its
+        position back as missing. A track without any fix writes no points. NaN elevation,
+        heart rate, cadence and temperature are omitted point by point; NaT times are omitted
+        too.
     name : str, optional
         ``<trk><name>`` and ``<metadata><name>``; defaults to nothing.
     creator : str
@@ -191,23 +196,44 @@ def to_gpx(
     gpx.tracks.append(trk)
 
     has_pos = np.isfinite(lat) & np.isfinite(lon)
+    lat_w, lon_w = _positions_for_every_record(lat, lon, has_pos, s)
     # A segment starts wherever the segment number changes; one whose points all lack a
     # position is not written (a <trkseg> without points says nothing).
     starts = np.flatnonzero(np.r_[True, segment[1:] != segment[:-1]]) if n else []
     for a, b in zip(starts, [*starts[1:], n]):
         seg = gpxpy.gpx.GPXTrackSegment()
-        for i in np.flatnonzero(has_pos[a:b]) + a:
+        for i in np.flatnonzero(np.isfinite(lat_w[a:b])) + a:
             pt = gpxpy.gpx.GPXTrackPoint(
-                _Decimal(lat[i]),
-                _Decimal(lon[i]),
+                _Decimal(lat_w[i]),
+                _Decimal(lon_w[i]),
                 elevation=None if ele is None else _decimal(ele[i]),
                 time=times[i],
             )
+            if not has_pos[i]:
+                pt.type_of_gpx_fix = "none"
             pt.extensions = _extensions(i, hr, cad, atemp, power)
             seg.points.append(pt)
         if seg.points:
             trk.segments.append(seg)
     return _serialise(gpx)
+
+
+def _positions_for_every_record(lat: np.ndarray, lon: np.ndarray, has_pos: np.ndarray,
+                                samples: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """A position for every record [deg]: its own fix, or interpolated in time (in record order
+    without times) between the fixes around it, held beyond the first and last; all NaN when
+    the track has no fix."""
+    if not has_pos.any():
+        return lat, lon
+    n = lat.size
+    x = np.arange(n, dtype=float)
+    if "elapsed_s" in samples:
+        t = samples["elapsed_s"].to_numpy(dtype=float)
+        if np.isfinite(t).all() and np.all(np.diff(t) >= 0):
+            x = t
+    k = np.flatnonzero(has_pos)
+    return (np.where(has_pos, lat, np.interp(x, x[k], lat[k])),
+            np.where(has_pos, lon, np.interp(x, x[k], lon[k])))
 
 
 def courses_to_gpx(courses: Sequence[Mapping], *, creator: str = "trailtech") -> bytes:

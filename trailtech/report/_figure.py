@@ -7,6 +7,8 @@ candidates.
 
 from __future__ import annotations
 
+import math
+import weakref
 from typing import TYPE_CHECKING, Any, Optional
 
 import numpy as np
@@ -21,12 +23,20 @@ if TYPE_CHECKING:  # pragma: no cover
 EMPTY_GID = "trailtech-empty"
 
 
+#: The figures :func:`axes` made (and so may lay out); a figure drawn into a caller's axes is
+#: left as the caller arranged it.
+_OWN_FIGURES: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
 def axes(ax: Optional["Axes"], height_in: float) -> "Axes":
     if ax is not None:
         return ax
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(style.FIG_WIDTH_IN, height_in), layout="constrained")
+    # No layout engine: constrained layout measured every text twice and drew the figure a
+    # second time, half of a report's drawing time; :func:`fit_layout` sets the margins once.
+    fig = Figure(figsize=(style.FIG_WIDTH_IN, height_in))
+    _OWN_FIGURES.add(fig)
     return fig.add_subplot()
 
 
@@ -38,6 +48,131 @@ def finish(ax: "Axes", title: str) -> None:
     for side in ("top", "right"):
         if side in ax.spines:
             ax.spines[side].set_visible(False)
+    fit_layout(ax)
+
+
+#: Text geometry of the estimates in :func:`fit_layout`, per font size: width of a digit
+#: (DejaVu Sans digits are 0.636 em, its minus sign 0.838 em), of an average character of a
+#: label (0.50-0.55 em measured on the legends), and height of a line.
+_DIGIT_EM, _MINUS_EM, _CHAR_EM, _LINE_EM = 0.66, 0.86, 0.58, 1.25
+#: Tick length plus the gap to its label [pt] (matplotlib's defaults, 3.5 + 3.5).
+_TICK_PT = 7.0
+#: legend_below hangs the legend this far under the axes' bottom [pt].
+_LEGEND_DROP_PT = 40.0
+
+
+def _ticklabels_width_pt(axis: Any, size: float) -> float:
+    """Width of the longest tick label shown on ``axis`` [pt] (0 without labels)."""
+    lo, hi = sorted(axis.get_view_interval())
+    tol = 1e-9 * abs(hi - lo)
+    locs = [v for v in axis.get_majorticklocs() if lo - tol <= v <= hi + tol]
+    if not locs:
+        return 0.0
+    labels = axis.get_major_formatter().format_ticks(locs)
+    return max((_digits_em(t) for t in labels), default=0.0) * size
+
+
+def _digits_em(text: str) -> float:
+    """Width of a tick label [em]: the minus sign is wider than a digit."""
+    return sum(_MINUS_EM if ch in "\u2212-" else _DIGIT_EM for ch in text)
+
+
+def _legend_size_pt(labels: list[str], ncol: int, size: float, *, handlelength: float = 2.0,
+                    handletextpad: float = 0.8, columnspacing: float = 2.0, borderpad: float = 0.4,
+                    labelspacing: float = 0.5) -> tuple[float, float]:
+    """Width and height [pt] of a legend of ``labels`` in ``ncol`` columns, filled as
+    matplotlib fills them (top to bottom, then the next column); spacings in font sizes."""
+    per = math.ceil(len(labels) / ncol) if labels else 0
+    cols = [labels[i:i + per] for i in range(0, len(labels), per)] if per else []
+    width = 2 * borderpad * size + (len(cols) - 1) * columnspacing * size
+    for col in cols:
+        longest = max(len(line) for label in col for line in str(label).split("\n"))
+        width += (handlelength + handletextpad) * size + longest * _CHAR_EM * size
+    rows = max((sum(str(label).count("\n") + 1 for label in col) for col in cols), default=0)
+    return width, size * (2 * borderpad + rows * 1.2 + max(rows - 1, 0) * labelspacing)
+
+
+def _legend_box_pt(leg: Any) -> tuple[float, float]:
+    """Width and height [pt] of a legend as drawn (estimated from its texts)."""
+    # matplotlib keeps the column count and font size private: read them defensively.
+    return _legend_size_pt([t.get_text() for t in leg.get_texts()], max(int(getattr(leg, "_ncols", 1)), 1),
+                           getattr(leg, "_fontsize", style.SMALL_SIZE), handlelength=leg.handlelength,
+                           handletextpad=leg.handletextpad, columnspacing=leg.columnspacing,
+                           borderpad=leg.borderpad, labelspacing=leg.labelspacing)
+
+
+def fit_layout(ax: "Axes") -> None:
+    """Place the axes of a figure :func:`axes` made, with room for what surrounds it: the
+    title above, tick labels and axis labels on both sides, a colour bar or a twin axis on
+    the right and a legend below (:func:`legend_below`).
+
+    The margins [pt] are estimated from the texts themselves (their length and font size),
+    so the cost is that of formatting the tick labels once; nothing is measured or drawn.
+    """
+    fig = ax.figure
+    if fig not in _OWN_FIGURES:
+        return
+    w_pt, h_pt = fig.get_size_inches() * 72.0
+    small, label_h = style.SMALL_SIZE, style.FONT_SIZE * _LINE_EM
+    others = [o for o in fig.axes if o is not ax]
+    bars = [o for o in others if getattr(o, "_colorbar", None) is not None]
+    twins = [o for o in others if o not in bars]
+
+    left = _left_margin_pt(ax)
+    top = 6.0 + style.TITLE_SIZE * _LINE_EM + 4.0 if ax.get_title(loc="left") else small
+    bottom = 6.0 + (_TICK_PT + small * _LINE_EM if ax.get_xticks().size else 0.0)
+    bottom += label_h + 4.0 if ax.get_xlabel() else 0.0
+    leg = ax.get_legend()
+    if leg is not None:
+        legend_w, legend_h = _legend_box_pt(leg)
+        bottom = max(bottom, _LEGEND_DROP_PT + legend_h + 6.0)
+    # The last x tick label may hang half its width past the axes' right end.
+    right = 6.0 + 0.5 * _ticklabels_width_pt(ax.xaxis, small)
+    axes_h = h_pt - top - bottom
+    bar_w = 0.0
+    for side in bars + twins:
+        yaxis = side.yaxis
+        extra = 4.0 + _TICK_PT + _ticklabels_width_pt(yaxis, small)
+        extra += (yaxis.label.get_size() * _LINE_EM + 4.0) if yaxis.label.get_text() else 0.0
+        if side in bars:
+            aspect = getattr(side, "_colorbar_info", {}).get("aspect", 20.0)
+            bar_w = min(12.0, axes_h / aspect)
+            extra += 6.0 + bar_w
+        right = max(right, extra)
+    axes_w = w_pt - left - right
+    box = [left / w_pt, bottom / h_pt, axes_w / w_pt, axes_h / h_pt]
+    ax.set_position(box)
+    for twin in twins:
+        twin.set_position(box)
+    for bar in bars:
+        bar.set_position([(left + axes_w + 6.0) / w_pt, bottom / h_pt, max(bar_w, 1.0) / w_pt, axes_h / h_pt])
+    if ax.get_aspect() != "auto":
+        # An equal-aspect map widens its limits to the box: place it again with the tick
+        # labels those limits bring.
+        ax.apply_aspect()
+        wider = _left_margin_pt(ax) - left
+        if wider > 0:
+            left, axes_w = left + wider, axes_w - wider
+            box = [left / w_pt, bottom / h_pt, axes_w / w_pt, axes_h / h_pt]
+            ax.set_position(box)
+    if leg is not None:
+        # Centred under the axes, unless that would push it past an edge of the figure.
+        half = 0.5 * legend_w
+        centre = min(max(left + axes_w / 2, half + 4.0), w_pt - half - 4.0)
+        _anchor_below(ax, leg, (centre - left) / axes_w)
+
+
+def _left_margin_pt(ax: "Axes") -> float:
+    """Room for the y tick labels and the y label [pt]."""
+    left = 4.0 + (_TICK_PT + _ticklabels_width_pt(ax.yaxis, style.SMALL_SIZE) if ax.get_yticks().size else 0.0)
+    return left + (style.FONT_SIZE * _LINE_EM + 2.0 if ax.get_ylabel() else 0.0)
+
+
+def _anchor_below(ax: "Axes", leg: Any, x_frac: float) -> None:
+    from matplotlib.transforms import offset_copy
+
+    leg.set_bbox_to_anchor((x_frac, 0.0), transform=offset_copy(
+        ax.transAxes, fig=ax.figure, y=-_LEGEND_DROP_PT, units="points"))
 
 
 def empty(ax: "Axes", title: str, message: str) -> "Axes":
@@ -53,6 +188,7 @@ def empty(ax: "Axes", title: str, message: str) -> "Axes":
     if ax.figure is not None and ax.figure.get_size_inches()[1] > 2.2 and len(ax.figure.axes) == 1:
         # An own figure for an empty state need not be as tall as the data version.
         ax.figure.set_size_inches(ax.figure.get_size_inches()[0], 2.0)
+    fit_layout(ax)
     return ax
 
 
@@ -150,14 +286,33 @@ def legend_below(ax: "Axes", handles: Optional[list] = None, labels: Optional[li
                  ncol: int = 2, **kw: Any):
     """A legend centred under the axes, a fixed distance [pt] below the axes' bottom so it
     clears the tick labels and the x label at any figure height (axes-fraction offsets did
-    not: the legend ran into the x label on short axes)."""
+    not: the legend ran into the x label on short axes).
+
+    A legend too wide for the figure gets tighter columns, then fewer columns; a figure
+    :func:`axes` made grows by the rows this adds rather than squeezing the plot.
+    """
     from matplotlib.transforms import offset_copy
 
-    if handles is not None:
-        kw["handles"] = handles
-    if labels is not None:
-        kw["labels"] = labels
-    return ax.legend(loc="upper center", ncol=ncol, fontsize=style.SMALL_SIZE, frameon=False,
+    if handles is None:
+        handles, found = ax.get_legend_handles_labels()
+        labels = found if labels is None else labels
+    elif labels is None:
+        labels = [h.get_label() for h in handles]
+    kw["handles"], kw["labels"] = handles, labels
+    size, room_pt = style.SMALL_SIZE, ax.figure.get_size_inches()[0] * 72.0 - 8.0
+    spacing = {k: kw[k] for k in ("handlelength", "columnspacing") if k in kw}
+    width, asked_h = _legend_size_pt(labels, ncol, size, **spacing)
+    height = asked_h
+    while width > room_pt and (ncol > 1 or spacing.get("columnspacing", 2.0) > 1.0):
+        if spacing.get("columnspacing", 2.0) > 1.0:
+            spacing["columnspacing"] = kw["columnspacing"] = 1.0
+        else:
+            ncol -= 1
+        width, height = _legend_size_pt(labels, ncol, size, **spacing)
+    if height > asked_h and ax.figure in _OWN_FIGURES:
+        w_in, h_in = ax.figure.get_size_inches()
+        ax.figure.set_size_inches(w_in, h_in + (height - asked_h) / 72.0)
+    return ax.legend(loc="upper center", ncol=ncol, fontsize=size, frameon=False,
                      bbox_to_anchor=(0.5, 0.0),
-                     bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-40.0, units="points"),
+                     bbox_transform=offset_copy(ax.transAxes, fig=ax.figure, y=-_LEGEND_DROP_PT, units="points"),
                      **kw)

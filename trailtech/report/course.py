@@ -15,8 +15,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
     from ..result import Analysis
+    from .hillshade import Hillshade
 
-__all__ = ["elevation_profile", "route_map"]
+__all__ = ["elevation_profile", "route_map", "TERRAIN_GID"]
+
+#: ``gid`` of the route map's shaded relief (its SVG group's id ends with it).
+TERRAIN_GID = "terrain"
 
 
 def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
@@ -76,7 +80,7 @@ def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axe
     cb.ax.tick_params(labelsize=style.SMALL_SIZE)
 
     handles = _gait_strip(ax, analysis, strip_y, strip_h)
-    handles += _descent_brackets(ax, analysis, x, hi, span, row_step)
+    handles += _descent_brackets(ax, analysis, x, hi, span, row_step, _badge_spots(analysis, d[ok], x, y))
     handles += _practice_marks(ax, analysis, d[ok], x, y)
 
     ax.set_xlim(float(x[0]), float(x[-1]))
@@ -93,12 +97,14 @@ def elevation_profile(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axe
     return ax
 
 
-def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
+def route_map(analysis: "Analysis", ax: Optional["Axes"] = None, *,
+              terrain: Optional["Hillshade"] = None) -> "Axes":
     """The route in local metres at equal aspect, descents coloured by technicality.
 
     The positions are the timeline's ``x_m``/``y_m``: east and north of the route's centroid
     in the local projection the preparation made once. Start and finish are marked; numbered
-    badges mark line-practice candidates at their start.
+    badges mark line-practice candidates at their start. With ``terrain`` the route lies on
+    its shaded relief (the report's offline map when terrain tiles are configured).
 
     Parameters
     ----------
@@ -107,6 +113,8 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
         ``line_practice`` (rank, start_m, end_m, start_lat, start_lon).
     ax : matplotlib.axes.Axes, optional
         Where to draw; a new 5.2 x 4.8 in figure when omitted.
+    terrain : Hillshade, optional
+        Shaded relief in the same local metres (:func:`trailtech.report.hillshade.route_hillshade`).
 
     Returns
     -------
@@ -126,8 +134,12 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     scale, unit = map_scale_m(x, y)  # the read-out places its marker in the same unit
     xs, ys = x / scale, y / scale
 
-    ax.plot(xs, ys, color=style.TRACK_COLOR, lw=1.4, zorder=1, solid_joinstyle="round")
-    handles: list[Any] = [Line2D([], [], color=style.TRACK_COLOR, lw=1.4, label="route")]
+    # On shaded relief the pale route would vanish: it is drawn dark there.
+    route_color = style.PROFILE_EDGE if terrain is not None else style.TRACK_COLOR
+    ax.plot(xs, ys, color=route_color, lw=1.4, zorder=1, solid_joinstyle="round")
+    handles: list[Any] = [Line2D([], [], color=route_color, lw=1.4, label="route")]
+    if terrain is not None:
+        handles.append(_draw_terrain(ax, terrain, scale))
     tech = draw.col(tl, "technicality")
     on = ok & np.isfinite(tech)
     if on.any():
@@ -165,6 +177,10 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
                           dx_pt=[0.0, 16.0, -16.0, 32.0, -32.0][i % 5])
         handles.append(Line2D([], [], color=style.CANDIDATE, lw=3.5, label="practice #"))
 
+    if terrain is not None:  # the route with a margin, not the whole square of relief
+        pad = 0.06 * max(np.ptp(xs[ok]), np.ptp(ys[ok]))
+        ax.set_xlim(np.min(xs[ok]) - pad, np.max(xs[ok]) + pad, auto=True)
+        ax.set_ylim(np.min(ys[ok]) - pad, np.max(ys[ok]) + pad, auto=True)
     ax.set_aspect("equal", adjustable="datalim")
     ax.set_xlabel(f"east [{unit}]")
     ax.set_ylabel(f"north [{unit}]")
@@ -172,6 +188,21 @@ def route_map(analysis: "Analysis", ax: Optional["Axes"] = None) -> "Axes":
     ax.grid(True, color="#EEEEEE", lw=0.6, zorder=0)
     draw.finish(ax, title)
     return ax
+
+
+def _draw_terrain(ax: "Axes", terrain: "Hillshade", scale: float) -> Any:
+    """The shaded relief under the route, in the map's unit (``scale`` m per unit); returns
+    its legend handle."""
+    from matplotlib.patches import Patch
+
+    # Unsampled ("none"): the SVG holds the grid's own pixels, which the report's CSS lets
+    # the browser smooth (matplotlib asks for crisp pixels).
+    image = ax.imshow(terrain.shade, cmap="gray", vmin=0.0, vmax=1.0, alpha=0.55, origin="lower",
+                      interpolation="none", zorder=0,
+                      extent=(terrain.x_m[0] / scale, terrain.x_m[1] / scale,
+                              terrain.y_m[0] / scale, terrain.y_m[1] / scale))
+    image.set_gid(TERRAIN_GID)
+    return Patch(facecolor="#A8A8A8", label="terrain (DEM hillshade)")
 
 
 def _gait_strip(ax: "Axes", analysis: "Analysis", strip_y: float, strip_h: float) -> list[Any]:
@@ -202,12 +233,26 @@ def _gait_strip(ax: "Axes", analysis: "Analysis", strip_y: float, strip_h: float
     return handles
 
 
+#: A line-practice badge on the profile (:func:`_figure.number_badge`): its centre sits this
+#: far above the point, and it reaches this far around its centre [pt].
+_BADGE_RISE_PT, _BADGE_RADIUS_PT = 11.0, 10.0
+
+
+def _badge_spots(analysis: "Analysis", d: np.ndarray, x: np.ndarray, y: np.ndarray) -> list[tuple[float, float]]:
+    """Where the line-practice badges of :func:`_practice_marks` sit: (distance [km],
+    elevation of the point they mark [m])."""
+    lp = draw.table(analysis, "line_practice")
+    p0 = draw.col(lp, "start_m")
+    return [(float(v / 1000.0), float(np.interp(v / 1000.0, x, y))) for v in p0[np.isfinite(p0)]]
+
+
 def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float, span: float,
-                      row_step: float) -> list[Any]:
+                      row_step: float, badges: list[tuple[float, float]] = ()) -> list[Any]:
     """A bracket above the profile per descent, labelled with its number and control score.
 
-    Labels are packed into up to three rows; one that fits in none is left out (the bracket
-    stays, coloured by its score, and the descents table lists every score).
+    Labels are packed into up to three rows, clear of each other and of the line-practice
+    ``badges`` ((km, m) of the points they mark); one that fits in none is left out (the
+    bracket stays, coloured by its score, and the descents table lists every score).
     """
     from matplotlib.patches import Patch
 
@@ -219,6 +264,16 @@ def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float
     # Data units per point of text, from the axes' approximate width (most of the figure).
     km_per_pt = (float(x[-1] - x[0]) or 1.0) / (0.72 * ax.figure.get_size_inches()[0] * 72.0)
     row_end = [-np.inf, -np.inf, -np.inf]
+    m_per_pt = row_step / (fontsize + 6.0)  # a row is a label's height plus a gap [pt]
+
+    def clear_of_badges(row: int, lo: float, hi_: float) -> bool:
+        bottom = hi + 0.09 * span + row * row_step
+        top = bottom + (fontsize + 4.0) * m_per_pt
+        r_km, r_m = _BADGE_RADIUS_PT * km_per_pt, _BADGE_RADIUS_PT * m_per_pt
+        return not any(bx + r_km > lo and bx - r_km < hi_ and
+                       by + _BADGE_RISE_PT * m_per_pt + r_m > bottom and
+                       by + _BADGE_RISE_PT * m_per_pt - r_m < top for bx, by in badges)
+
     for i in np.argsort(np.nan_to_num(d0, nan=np.inf), kind="stable"):
         if not (np.isfinite(d0[i]) and np.isfinite(d1[i])):
             continue
@@ -227,7 +282,8 @@ def _descent_brackets(ax: "Axes", analysis: "Analysis", x: np.ndarray, hi: float
         half = 0.5 * (len(label) * 0.66 * fontsize + 8) * km_per_pt
         # Centred over the descent, but never hanging off either end of the axis.
         mid = min(max((d0[i] + d1[i]) / 2, x[0] + half), x[-1] - half)
-        row = next((r for r in range(3) if row_end[r] < min(d0[i], mid - half)), None)
+        row = next((r for r in range(3) if row_end[r] < min(d0[i], mid - half)
+                    and clear_of_badges(r, mid - half, mid + half)), None)
         level = hi + 0.09 * span + (row or 0) * row_step
         ax.plot([d0[i], d1[i]], [level, level], color=color, lw=2.2, solid_capstyle="butt", zorder=4)
         if row is not None:

@@ -31,8 +31,9 @@ from ..analysis.gait.effort import effort_sentence
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Analysis
+    from .hillshade import Hillshade
 
-__all__ = ["render_report", "write_report", "render_figures", "practice_gpx"]
+__all__ = ["render_report", "write_report", "render_figures", "practice_gpx", "terrain_for"]
 
 
 # --------------------------------------------------------------------------- pieces
@@ -156,20 +157,27 @@ _PASS_COLUMNS = [
 _READOUT_ROLES = {"elevation_profile": "profile", "route_map": "map", "cadence_grade": "cadence"}
 
 
-def _draw_figures(analysis: "Analysis", *, dpi: float = 150.0) -> dict[str, dict[str, Any]]:
+def _draw_figures(analysis: "Analysis", *, dpi: float = 150.0, empty_svg: bool = True,
+                  terrain: Optional["Hillshade"] = None) -> dict[str, dict[str, Any]]:
     """Every figure drawn: ``{name: {"svg", "empty" (the empty state's message or None),
-    "frame" (the read-out's data-frame or None)}}``."""
+    "frame" (the read-out's data-frame or None)}}``. Without ``empty_svg`` an empty state is
+    not rendered (``"svg"`` is None): the report shows its message as one line of text.
+    ``terrain`` goes under the route map."""
     from . import plots
     from ._figure import EMPTY_GID
     from .readout import frame
 
     out: dict[str, dict[str, Any]] = {}
     for k, (name, draw, _caption) in enumerate(plots.FIGURES):
-        ax = draw(analysis)
+        ax = draw(analysis, terrain=terrain) if name == "route_map" and terrain is not None else draw(analysis)
         message = None
         if ax.get_gid() == EMPTY_GID:
             message = next((t.get_text() for t in ax.texts if t.get_text()), "Nothing to show.")
         got: dict[str, Any] = {}
+        if message is not None and not empty_svg:
+            ax.figure.clear()
+            out[name] = {"svg": None, "empty": message, "frame": None}
+            continue
 
         def keep(fig, ax=ax, got=got, name=name):
             if name in _READOUT_ROLES and ax.get_gid() != EMPTY_GID:
@@ -282,7 +290,26 @@ def _repeats(analysis: "Analysis") -> str:
 
 
 # --------------------------------------------------------------------------- public
-def _osm_block(analysis: "Analysis", offline: bool) -> str:
+def terrain_for(analysis: "Analysis") -> Optional["Hillshade"]:
+    """Shaded relief around the route from the configured terrain tiles (``--dem DIR``,
+    i.e. ``config.dem_dir``, else ``$TRAILTECH_DEM``), or None: no tiles configured, no
+    positions, or tiles that cover less than half of the map."""
+    from ..dem import dem_folder
+    from ..errors import TrackReadError
+    from .hillshade import route_hillshade
+
+    folder = dem_folder(getattr(getattr(analysis, "config", None), "dem_dir", "") or None)
+    tl = analysis.timeline if isinstance(analysis.timeline, pd.DataFrame) else pd.DataFrame()
+    if not folder or not {"lat_deg", "lon_deg", "x_m", "y_m"} <= set(tl.columns):
+        return None
+    cols = [tl[c].to_numpy(dtype=float) for c in ("lat_deg", "lon_deg", "x_m", "y_m")]
+    try:
+        return route_hillshade(*cols, folder.sample)
+    except TrackReadError:  # an unreadable tile: the plain route, as without tiles
+        return None
+
+
+def _osm_block(analysis: "Analysis", offline: bool, terrain: bool = False) -> str:
     """The OpenStreetMap view under the route map: a button that loads tiles only when
     pressed (online), or, with ``offline``, one line saying the tiles are off."""
     from .readout import TILE_HOST
@@ -292,7 +319,8 @@ def _osm_block(analysis: "Analysis", offline: bool) -> str:
         return ""
     if offline:
         return ('<p class="small">Map tiles are off (<code>--offline</code>): the route map '
-                "above is drawn from the file alone.</p>")
+                + ("above lies on shaded relief from your terrain tiles.</p>" if terrain else
+                   "above is drawn from the file alone.</p>"))
     host = hk.esc(TILE_HOST.split("//", 1)[1])
     return ('<div class="osm" id="tt-osm" hidden><div class="osm-credit">© '
             '<a href="https://www.openstreetmap.org/copyright" target="_blank" rel="noopener">'
@@ -313,6 +341,9 @@ def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
         The result of :func:`trailtech.analyze`.
     offline : bool
         Leave the OpenStreetMap view out: the report then has no way to reach the network.
+        Either way, when terrain tiles are configured (``--dem DIR``, i.e. the analysis's
+        ``config.dem_dir``, else ``$TRAILTECH_DEM``) the route map lies on their shaded
+        relief (:func:`terrain_for`); otherwise it is the plain route.
 
     Returns
     -------
@@ -325,8 +356,12 @@ def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
     from .readout import data_json, page_script
 
     name, subtitle = _header(analysis)
-    figs = _draw_figures(analysis)
+    terrain = terrain_for(analysis)
+    figs = _draw_figures(analysis, empty_svg=False, terrain=terrain)
     captions = {n: c for n, _f, c in plots.FIGURES}
+    if terrain is not None:
+        captions["route_map"] += (" Shaded relief from the terrain tiles (DEM), lit from the "
+                                  "north-west: the map that needs no network.")
     interactive = any(f["frame"] for f in figs.values())
 
     def fig(n: str, title: str) -> str:
@@ -347,7 +382,7 @@ def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
     body = [
         hk.section("Summary", _cards(analysis), id="summary"),
         hk.section("Course", figs_row(fig("elevation_profile", "Elevation profile"),
-                                      fig("route_map", "Route map")) + _osm_block(analysis, offline),
+                                      fig("route_map", "Route map")) + _osm_block(analysis, offline, terrain is not None),
                    id="course"),
         hk.section("Hike or run", figs_row(fig("climb_speed", "Climbing speed")) + _hike_run(analysis),
                    id="climbs"),

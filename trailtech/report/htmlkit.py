@@ -70,6 +70,7 @@ h3{font-size:1.02rem;margin:18px 0 6px}
 .card .sub{font-size:.8rem;color:var(--muted)}
 figure{margin:14px 0 22px;min-width:0}
 figure svg{display:block;width:100%;height:auto;max-width:780px}
+figure svg g[id$="-terrain"] image{image-rendering:auto!important}
 figure svg text{font-family:"DejaVu Sans",Verdana,system-ui,sans-serif!important}
 figcaption{font-size:.85rem;color:var(--muted);margin-top:4px}
 .figs{display:grid;grid-template-columns:minmax(0,1fr);column-gap:20px}

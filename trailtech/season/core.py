@@ -26,16 +26,16 @@ from ..result import jsonable
 from .clocks import clock_problems
 from .load import fitness_fatigue, season_hr_range, season_loads, season_threshold
 from .cache import ResultCache, content_hash, default_cache_dir
-from .dedupe import find_duplicates
+from .dedupe import merge_duplicate_entries
 from .discover import discover
-from .match import match_segments
+from .match import cached_segments
 from .names import collect_names, names_toml, segment_names
 from .reports import ReportSink, safe_names
 from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
-from .shape import is_entry, is_segments_entry
-from .summary import metric_trend, technical_sessions, season_crossover_grade, weekly_technical
+from .shape import is_entry
+from .summary import crossover_choices, metric_trend, technical_sessions, season_crossover, weekly_technical
 from ..processing.sport import sport_on_foot
 from .sports import select_sport, wanted_sports
 from .work import Task, error_entry, expand_parts, renamed_entry
@@ -48,7 +48,8 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
 #: Extra activity keys trailtech adds (allowed: the contract grows by addition).
 ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
-                       "clock_problem", "training_load", "load_source", "load_method", "sub_sport"]
+                       "clock_problem", "training_load", "load_source", "load_method", "ran_above_crossover_s",
+                       "hiked_below_crossover_s", "sub_sport"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -97,6 +98,12 @@ class Season:
     crossover_grade_pct : float or None
         Grade above which hiking climbed as fast as running, over the season's on-foot
         activities [%].
+    crossover : dict
+        How it was found (:func:`trailtech.season.summary.season_crossover`: the pooled
+        climbing pieces of every activity, with an interval, or the activities' median) or
+        why there is none. Fed back into each activity: ``ran_above_crossover_s`` and
+        ``hiked_below_crossover_s`` in ``activities``, and ``hike_run.season`` in its
+        analysis document (:func:`trailtech.season.summary.crossover_choices`).
     trends : dict
         ``flat_cadence_spm`` and ``descent_control_score``: trend, change_per_30d, points
         (on-foot activities with a plausible clock).
@@ -136,6 +143,7 @@ class Season:
     load_settings: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     activity_reports: dict = field(default_factory=dict)
+    crossover: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ outputs
 
@@ -226,6 +234,7 @@ class Season:
             "activities": acts,
             "errors": [{"file": e["file"], "error": e["error"]} for e in self.errors],
             "crossover_grade_pct": jsonable(self.crossover_grade_pct),
+            "crossover": jsonable(self.crossover),
             "segments": segs,
             "trends": jsonable({k: v for k, v in self.trends.items()}),
             "weeks": jsonable(self.weeks),
@@ -377,6 +386,14 @@ def _pooled_bouts(entries: list[dict]) -> pd.DataFrame:
             continue
         frames.append(pd.DataFrame(b))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _with_season(doc: dict, choices: Optional[dict]) -> dict:
+    """An activity's analysis document with its choices against the season's crossover
+    (``hike_run.season``), a copy: cached documents stay as they were."""
+    if not isinstance(doc, dict) or not isinstance(doc.get("hike_run"), dict):
+        return doc
+    return {**doc, "hike_run": {**doc["hike_run"], "season": choices}}
 
 
 def _sort_key(entry: dict) -> tuple:
@@ -542,38 +559,6 @@ def analyze_season(
     return replace(season, notes=notes + season.notes)
 
 
-def _segments(ok: list[dict], config: AnalysisConfig, store: Optional[ResultCache],
-              digests: dict[str, str]) -> list[dict]:
-    """Cross-activity segments, cached as a whole for an unchanged set of files."""
-    key = None
-    if store is not None and all(e["file"] in digests for e in ok):
-        ident = json.dumps([[e["file"], digests[e["file"]]] for e in ok]).encode()
-        key = "segments:" + content_hash(ident)
-        hit = store.get(key, check=is_segments_entry)
-        if hit is not None:
-            segs = hit["segments"]
-            for sg in segs:
-                for p in sg["passes"]:
-                    p["start_time"] = pd.Timestamp(p["start_time"])
-            return segs
-    segs = match_segments(ok, gate_radius_m=config.gate_radius_m, hausdorff_max_m=config.hausdorff_max_m,
-                          frechet_max_m=config.frechet_max_m)
-    if key is not None:
-        store.put(key, {"file": "<segments>", "segments": jsonable(segs)})
-    return segs
-
-
-def _merge_duplicates(ok: list[dict]) -> list[dict]:
-    """Keep one entry per activity; its activity row lists the other files in ``duplicates``."""
-    groups = find_duplicates([e["activity"] for e in ok])
-    kept = []
-    for g in groups:
-        e = ok[g[0]]
-        e = {**e, "activity": {**e["activity"], "duplicates": [ok[j]["file"] for j in g[1:]]}}
-        kept.append(e)
-    return sorted(kept, key=_sort_key)
-
-
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
               store: Optional[ResultCache] = None, digests: Optional[dict] = None,
               merge_duplicates: bool = True, hr_max_bpm: Optional[float] = None,
@@ -583,7 +568,7 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     entries = expand_parts(entries, digests)
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
     if merge_duplicates:
-        ok = _merge_duplicates(ok)
+        ok = merge_duplicate_entries(ok, sort_key=_sort_key)
     ok, notes = select_sport(ok, sport)  # after merging: the file kept (the richest) says the sport
     bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
     all_errors = sorted(errors + bad, key=lambda e: e["file"])
@@ -611,7 +596,7 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     dated = activities.loc[dated.index]
     load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
-    segs = _segments(ok, config, store, digests)
+    segs = cached_segments(ok, config, store, digests)
     for sg, (name, source) in zip(segs, segment_names(segs, [e["activity"] for e in ok], names or {})):
         sg["name"], sg["name_source"] = name, source
     seg_cols = ["segment_id", "name", "name_source", "direction", "start_lat", "start_lon", "end_lat", "end_lon",
@@ -623,15 +608,21 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         "descent_control_score": metric_trend(dated, "descent_control_score", higher_is_better=True,
                                               tolerance_per_30d=2.0),
     }
+    cross = season_crossover([e["activity"].get("crossover_grade_pct") for e in ok_foot],
+                             _pooled_bouts(ok_foot), config)
+    # The season's crossover back into each activity's verdicts (issue 15).
+    choices = {e["file"]: crossover_choices(e.get("bouts"), cross) for e in ok_foot}
+    for key, col in (("ran_above_s", "ran_above_crossover_s"), ("hiked_below_s", "hiked_below_crossover_s")):
+        activities[col] = [(choices.get(f) or {}).get(key, float("nan")) for f in activities["file"]]
     return Season(
         activities=activities,
         segments=segments,
         errors=all_errors,
-        crossover_grade_pct=season_crossover_grade(
-            [e["activity"].get("crossover_grade_pct") for e in ok_foot], _pooled_bouts(ok_foot)),
+        crossover_grade_pct=cross["grade_pct"],
+        crossover=cross,
         trends=trends,
         weeks=weekly_technical(dated, time_column="start_wall"),
-        analyses={e["file"]: e["analysis"] for e in ok},
+        analyses={e["file"]: _with_season(e["analysis"], choices.get(e["file"])) for e in ok},
         load=load,
         hr_range=hr_range,
         load_settings={**threshold, **scale},

@@ -154,3 +154,14 @@ def find_duplicates(
         out.append([keep] + sorted(j for j in g if j != keep))
     out.sort(key=lambda g: g[0])
     return out
+
+
+def merge_duplicate_entries(ok: list[dict], *, sort_key) -> list[dict]:
+    """Keep one season entry per activity (:func:`find_duplicates` over their activity rows);
+    the kept entry's activity row lists the other files in ``duplicates``. Sorted by
+    ``sort_key``."""
+    kept = []
+    for g in find_duplicates([e["activity"] for e in ok]):
+        e = ok[g[0]]
+        kept.append({**e, "activity": {**e["activity"], "duplicates": [ok[j]["file"] for j in g[1:]]}})
+    return sorted(kept, key=sort_key)

@@ -360,7 +360,6 @@ def match_segments(
         g = ref.geom
         i0, i1 = g.core
         passes = sorted(ref.passes, key=lambda p: (p["start_time"], p["file"]))
-        scores = [p["control_score"] for p in passes]
         verdict, time_trend, control_trend = segment_trend(passes, down=g.kind == "down")
         sid = f"{'d' if g.kind == 'down' else 'c'}-{geohash(g.lat[i0], g.lon[i0])}-{geohash(g.lat[i1], g.lon[i1])}"
         n = used_ids.get(sid, 0) + 1
@@ -383,3 +382,42 @@ def match_segments(
         })
     out.sort(key=lambda s: (s["passes"][0]["start_time"], s["segment_id"]))
     return out
+
+
+def cached_segments(ok: list[dict], config, store, digests: dict[str, str]) -> list[dict]:
+    """:func:`match_segments` over the season's entries ``ok``, cached as a whole for an
+    unchanged set of files.
+
+    Parameters
+    ----------
+    ok : list of dict
+        The analysed entries, in time order.
+    config : AnalysisConfig
+        Gives ``gate_radius_m``, ``hausdorff_max_m`` and ``frechet_max_m``.
+    store : ResultCache or None
+        The season's cache; None for no caching.
+    digests : dict
+        Content hash of each entry's file; the set is cached only when every file has one.
+    """
+    import json
+
+    from ..result import jsonable
+    from .cache import content_hash
+    from .shape import is_segments_entry
+
+    key = None
+    if store is not None and all(e["file"] in digests for e in ok):
+        ident = json.dumps([[e["file"], digests[e["file"]]] for e in ok]).encode()
+        key = "segments:" + content_hash(ident)
+        hit = store.get(key, check=is_segments_entry)
+        if hit is not None:
+            segs = hit["segments"]
+            for sg in segs:
+                for p in sg["passes"]:
+                    p["start_time"] = pd.Timestamp(p["start_time"])
+            return segs
+    segs = match_segments(ok, gate_radius_m=config.gate_radius_m, hausdorff_max_m=config.hausdorff_max_m,
+                          frechet_max_m=config.frechet_max_m)
+    if key is not None:
+        store.put(key, {"file": "<segments>", "segments": jsonable(segs)})
+    return segs

@@ -1,4 +1,4 @@
-"""Season-level summaries: pooled crossover grade, trends, weekly technical volume.
+"""Season-level summaries: crossover grade from the pooled evidence, trends, weekly technical volume.
 
 All functions take the season's ``activities`` DataFrame (one row per activity, time order)
 or the pooled hike/run bouts, and return plain values; nothing here reads files.
@@ -11,7 +11,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-__all__ = ["season_crossover_grade", "pooled_crossover_grade", "metric_trend", "robust_trend", "weekly_technical", "is_technical_session",
+__all__ = ["season_crossover", "season_crossover_grade", "crossover_choices", "metric_trend", "robust_trend", "weekly_technical", "is_technical_session",
            "technical_sessions", "week_starts", "WEEKLY_SUMS",
            "SESSIONS_TARGET_PER_WEEK"]
 
@@ -19,87 +19,114 @@ __all__ = ["season_crossover_grade", "pooled_crossover_grade", "metric_trend", "
 SESSIONS_TARGET_PER_WEEK = (1, 2)
 
 
-def pooled_crossover_grade(bouts: pd.DataFrame, *, min_grade_pct: float = 3.0,
-                           min_bouts: int = 3, min_bout_s: float = 30.0) -> Optional[float]:
-    """The grade above which hiking climbed as fast as running, over a whole season [%].
-
-    Pools the uphill hike and run bouts of every activity and applies the per-activity rule
-    (:func:`trailtech.analysis.gait.crossover_grade`: straight lines of vertical speed against
-    grade for each gait; the crossover is where they meet, science.md topic 2C). A line
-    through many days is steadier than one activity's few climbs.
-
-    Parameters
-    ----------
-    bouts : DataFrame
-        Columns ``gait`` ("hike"/"run"), ``avg_grade_pct`` [%], ``vam_m_per_h`` [m/h] and
-        ``duration_s`` [s]: the climbing pieces of each activity (``hike_run.climb_bouts``),
-        concatenated.
-    min_grade_pct : float
-        Bouts flatter than this are left out [%].
-    min_bouts : int
-        Bouts needed for each gait.
-    min_bout_s : float
-        Shorter bouts are left out: their grade and VAM are too noisy [s].
-
-    Returns
-    -------
-    float or None
-        The crossover grade [%], ``None`` when there is too little of either gait or the lines
-        do not meet inside the graded range both gaits were seen on.
-    """
-    from ..analysis.gait import crossover_grade
-
-    need = {"gait", "avg_grade_pct", "vam_m_per_h", "duration_s"}
+def _pooled_pieces(bouts: pd.DataFrame) -> pd.DataFrame:
+    """The season's climbing pieces with their speed [m/s] (length over moving time)."""
+    need = {"gait", "avg_grade_pct", "start_m", "end_m", "duration_s"}
     if bouts is None or len(bouts) == 0 or not need <= set(bouts.columns):
-        return None
-    grade = pd.to_numeric(bouts["avg_grade_pct"], errors="coerce").to_numpy(dtype=float)
-    vam = pd.to_numeric(bouts["vam_m_per_h"], errors="coerce").to_numpy(dtype=float)
+        return pd.DataFrame(columns=["gait", "avg_grade_pct", "speed_mps", "duration_s"])
     dur = pd.to_numeric(bouts["duration_s"], errors="coerce").to_numpy(dtype=float)
-    ok = np.isfinite(grade) & np.isfinite(vam) & np.isfinite(dur)
-    ok &= (grade >= min_grade_pct) & (dur >= min_bout_s)
-    # Duration weights each piece, as in the per-activity fit.
-    blocks = pd.DataFrame({"gait": bouts["gait"].to_numpy()[ok], "grade": grade[ok] / 100.0,
-                           "vam_m_per_h": vam[ok], "duration_s": dur[ok]})
-    g = crossover_grade(blocks, min_blocks=min_bouts)
-    return None if g is None else float(round(100.0 * g, 1))
+    length = (pd.to_numeric(bouts["end_m"], errors="coerce")
+              - pd.to_numeric(bouts["start_m"], errors="coerce")).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        speed = np.where(dur > 0, length / dur, np.nan)
+    return pd.DataFrame({"gait": bouts["gait"].to_numpy(), "avg_grade_pct": pd.to_numeric(
+        bouts["avg_grade_pct"], errors="coerce").to_numpy(dtype=float), "speed_mps": speed,
+        "duration_s": dur})
 
 
-def season_crossover_grade(per_activity_pct, bouts: pd.DataFrame, *,
-                           min_activities: int = 3) -> Optional[float]:
-    """The runner's crossover grade over a season [%].
+def season_crossover(per_activity_pct, bouts: pd.DataFrame, config=None) -> dict:
+    """The runner's crossover grade over a season, from the pooled evidence of its activities.
 
-    With at least ``min_activities`` activities that each found their own crossover, the
-    median of those values; otherwise the crossover of the pooled climbing pieces
-    (:func:`pooled_crossover_grade`), and when those lines do not meet, the median of the
-    activities' own values after all. Pooling days of different form and fatigue mixes
-    runs at different speeds into one line and biases the intersection (on 30 simulated runs
-    of one runner with a true crossover of 19.9 %, pooling gave 24.1 % and the median of the
-    per-activity values 19.8 %), so per-activity values are preferred when there are enough.
+    The climbing pieces of every on-foot activity are pooled and read as one activity's are
+    (:func:`trailtech.analysis.gait.crossover.observed_crossover`): only where hiking and
+    running were both seen, with a 90 % interval. A season holds many more pieces of both
+    gaits near the crossover than one run (on simulated runners, one session of 26 climbs
+    answers half of them). When the pooled pieces give no answer, the median of the
+    activities' own observed crossovers stands in (method ``"activities"``).
 
     Parameters
     ----------
     per_activity_pct : sequence of float or None
         Each activity's own ``hike_run.crossover_grade_pct`` [%].
     bouts : DataFrame
-        The season's climbing pieces, as for :func:`pooled_crossover_grade`.
-    min_activities : int
-        Per-activity values needed to use their median.
+        The season's climbing pieces (``hike_run.climb_bouts`` of each activity,
+        concatenated): ``gait``, ``avg_grade_pct`` [%], ``start_m``, ``end_m`` [m],
+        ``duration_s`` [s].
+    config : AnalysisConfig, optional
+        Its ``crossover_*`` fields (the defaults otherwise).
 
     Returns
     -------
-    float or None
-        Crossover grade [%], ``None`` when neither way finds one.
+    dict
+        ``grade_pct`` [%] or None, ``ci_pct`` ([low, high] %, pooled answers only),
+        ``method`` (``"pooled"``, ``"activities"`` or None), ``reason`` (a
+        :data:`~trailtech.analysis.gait.crossover.CROSSOVER_REASONS` code when there is no
+        answer) and ``reason_text``, ``activities`` (how many found their own).
     """
+    from ..analysis.gait.crossover import crossover_reason_text, observed_crossover
+    from ..config import AnalysisConfig
+
+    cfg = config or AnalysisConfig()
     vals = np.array([v for v in per_activity_pct if v is not None], dtype=float)
     vals = vals[np.isfinite(vals)]
-    if vals.size >= min_activities:
-        return float(round(float(np.median(vals)), 1))
-    pooled = pooled_crossover_grade(bouts)
-    if pooled is None and vals.size:
-        # The pooled lines can miss each other (a hill-repeat session's hikes on one grade)
-        # while an activity found its own crossover: that is still the best answer there is.
-        return float(round(float(np.median(vals)), 1))
-    return pooled
+    x = observed_crossover(_pooled_pieces(bouts), bandwidth=cfg.crossover_bandwidth_grade,
+                           fit_bandwidth=cfg.crossover_fit_bandwidth_grade,
+                           min_pieces=cfg.crossover_min_pieces, min_seconds=cfg.crossover_support_s,
+                           max_ci=cfg.crossover_max_ci_grade)
+    out = {"grade_pct": None, "ci_pct": None, "method": None, "reason": None, "reason_text": "",
+           "activities": int(vals.size)}
+    if x.grade is not None:
+        out.update(grade_pct=float(round(100.0 * x.grade, 1)), method="pooled",
+                   ci_pct=[float(round(100.0 * x.ci[0], 1)), float(round(100.0 * x.ci[1], 1))])
+    elif vals.size:
+        out.update(grade_pct=float(round(float(np.median(vals)), 1)), method="activities")
+    else:
+        rg = None if x.reason_grade is None else 100.0 * x.reason_grade
+        out.update(reason=x.reason, reason_text=crossover_reason_text(x.reason, rg))
+    return out
+
+
+def season_crossover_grade(per_activity_pct, bouts: pd.DataFrame, config=None) -> Optional[float]:
+    """The season's crossover grade [%] (:func:`season_crossover`), None when there is none."""
+    return season_crossover(per_activity_pct, bouts, config)["grade_pct"]
+
+
+def crossover_choices(bouts: Optional[dict], crossover: dict) -> Optional[dict]:
+    """One activity's gait choices against the season's crossover (its verdicts from the
+    season's evidence).
+
+    Running a climbing piece steeper than the top of the season's interval spent effort for
+    no speed; hiking one gentler than its bottom gave time away (the coaching rule). With no
+    interval (the activities' median) the crossover itself ±2.5 points stands in.
+
+    Parameters
+    ----------
+    bouts : dict of lists
+        The activity's climbing pieces (``gait``, ``avg_grade_pct`` [%], ``duration_s`` [s]).
+    crossover : dict
+        From :func:`season_crossover`.
+
+    Returns
+    -------
+    dict or None
+        ``season_crossover_grade_pct`` [%], ``ran_above_s`` (time running above the
+        interval) and ``hiked_below_s`` (time hiking below it) [s]; None without a season
+        crossover.
+    """
+    g0 = crossover.get("grade_pct")
+    if g0 is None:
+        return None
+    lo, hi = crossover.get("ci_pct") or (g0 - 2.5, g0 + 2.5)
+    b = bouts or {}
+    gait = np.asarray(b.get("gait") or [], dtype=object)
+    grade = np.asarray(b.get("avg_grade_pct") or [], dtype=float)
+    dur = np.asarray(b.get("duration_s") or [], dtype=float)
+    if not (gait.size == grade.size == dur.size):
+        gait = grade = dur = np.zeros(0)
+    dur = np.where(np.isfinite(dur), dur, 0.0)
+    return {"season_crossover_grade_pct": g0,
+            "ran_above_s": float(dur[(gait == "run") & (grade > hi)].sum()),
+            "hiked_below_s": float(dur[(gait == "hike") & (grade < lo)].sum())}
 
 
 #: Evidence a trend word needs: activities (or passes) with a value, and the days they span.

@@ -98,6 +98,7 @@ def simulate_hill_session(
     climb_m: int = 360,
     stretch_m: int = 120,
     mix_width: float = 0.025,
+    switch_sd: float = 0.0,
     elevation_noise: str = "baro",
     position_noise_m: float = 3.0,
     cadence: bool = True,
@@ -121,6 +122,10 @@ def simulate_hill_session(
     mix_width : float
         Logistic width of the gait choice: on a stretch of grade ``g`` the runner hikes with
         probability ``1 / (1 + exp(-(g - switch) / mix_width))`` [fraction].
+    switch_sd : float
+        Standard deviation of the runner's switch grade from one climb to the next [fraction]:
+        the same runner hikes a climb one day and runs it the next (legs, footing, the climb's
+        length). 0 (the default) switches at ``runner.switch_grade`` on every climb.
     elevation_noise, position_noise_m, cadence, sample_interval_s
         As in :func:`~.scenarios.simulate_trail_run` (barometric altimeter by default).
 
@@ -133,11 +138,15 @@ def simulate_hill_session(
     _check_options(elevation_noise, position_noise_m, sample_interval_s)
     if not mix_width > 0:
         raise ValueError(f"mix_width must be > 0, got {mix_width}")
+    if not switch_sd >= 0:
+        raise ValueError(f"switch_sd must be >= 0, got {switch_sd}")
     rngs = _rngs(seed)
     choice = np.random.default_rng(np.random.SeedSequence(int(seed)).spawn(4)[3])
     design = np.tile(np.asarray(grades if grades is not None else HILL_SESSION_GRADES, float), repeats)
     design = design[choice.permutation(design.size)]
     course = build_course(_hill_pieces(design, climb_m), rng=rngs[2])
+    # Its own stream, so that switch_sd=0 leaves every other choice as it was.
+    day = np.random.default_rng(np.random.SeedSequence(int(seed)).spawn(5)[4])
     switch = runner.switch_grade
     legs: list[Leg] = []
     for k, p in enumerate(course.pieces):
@@ -147,7 +156,8 @@ def simulate_hill_session(
             continue
         n = max(1, int(round((b - a) / stretch_m)))
         cuts = np.linspace(a, b, n + 1).round().astype(int)
-        p_hike = 1.0 / (1.0 + np.exp(-(p.grade - switch) / mix_width))
+        sw = switch + switch_sd * day.standard_normal() if switch_sd > 0 else switch
+        p_hike = 1.0 / (1.0 + np.exp(-(p.grade - sw) / mix_width))
         for u0, u1 in zip(cuts[:-1], cuts[1:]):
             hike = bool(choice.random() < p_hike)
             legs.append(Leg(kind="steep_climb_hiked" if hike else p.name if p.name != "steep_climb_hiked"

@@ -1,9 +1,10 @@
 """Gait per timeline row: hiking, running or stopped (science.md 2A).
 
-* From cadence: a per-activity walk/run threshold midway between the walking and running
-  modes of the cadence histogram of moving, climbing rows (split by Otsu's method on 2-spm
-  bins; clamped to 125-155 spm, 140 spm when the two modes are not clearly apart), a ±5 spm hysteresis with a 5 s dwell, a 10 s majority
-  filter, and bouts shorter than 15 s merged into their neighbours.
+* From cadence: a per-activity walk/run threshold at the centre of the empty trough between
+  the walking and running peaks of the cadence histogram of every moving row (2-spm bins;
+  clamped to 115-155 spm; 140 spm when there are no walking and running peaks clearly
+  apart), a ±5 spm hysteresis with a 5 s dwell, a 10 s majority filter, and bouts shorter
+  than 15 s merged into their neighbours.
 * Without cadence: hike when slower than ``v_wrt(g) = max(0.9, 2.0 - 4.0 max(g, 0))`` m/s
   (heuristic from Brill & Kram 2021 and Hum Mov Sci 2023), with the same post-processing.
 
@@ -34,6 +35,7 @@ __all__ = [
     "has_step_cadence",
     "GaitClassification",
     "classify_gait",
+    "gait_confidence",
 ]
 
 # ----------------------------------------------------------------------------- threshold
@@ -57,10 +59,11 @@ def cadence_threshold(
     moving: np.ndarray,
     *,
     default_spm: float = 140.0,
-    lo_spm: float = 125.0,
+    lo_spm: float = 115.0,
     hi_spm: float = 155.0,
     min_separation_spm: float = 20.0,
-    min_grade: float = 0.05,
+    boundary_spm: float = 135.0,
+    min_grade: float = -1.0,
     bin_spm: float = 2.0,
     min_samples: int = 60,
 ) -> tuple[float, bool]:
@@ -79,8 +82,13 @@ def cadence_threshold(
         Clamp of the adaptive threshold [spm].
     min_separation_spm : float
         The walking and running modes must be at least this far apart [spm].
+    boundary_spm : float
+        The walking peak must lie below it and the running peak above it (else the runner
+        walked at two paces, or ran at two, and the default applies) [spm].
     min_grade : float
-        Only samples at least this steep are used (where runners do hike) [fraction].
+        Only samples at least this steep are used [fraction]; the default, -1, takes every
+        moving row (rows without a grade too): the split is applied to every row, and a
+        runner with no climbing, or little, still has two gaits on the flat (issue 15).
     bin_spm : float
         Histogram bin width [spm].
     min_samples : int
@@ -94,7 +102,7 @@ def cadence_threshold(
     """
     c = np.asarray(cadence_spm, dtype=float)
     g = np.asarray(grade, dtype=float)
-    sel = np.asarray(moving, dtype=bool) & (g >= min_grade) & (c >= 60) & (c <= 220)
+    sel = np.asarray(moving, dtype=bool) & ~(g < min_grade) & (c >= 60) & (c <= 220)
     x = c[sel]
     if x.size < min_samples:
         return float(default_spm), False
@@ -108,17 +116,51 @@ def cadence_threshold(
         return float(default_spm), False
     if np.median(high) - np.median(low) < min_separation_spm:
         return float(default_spm), False
-    # The middle of the runner's two modes (each the peak of the histogram smoothed over
-    # 10 spm, on its side of the Otsu split), not the emptiest bin of the trough: a flat,
-    # nearly empty trough puts its minimum anywhere (122 spm on one run, 155 on another), and
-    # then a few spm move minutes of climbing between gaits (issue 15).
-    smooth = np.convolve(hist.astype(float), np.ones(5) / 5, mode="same")
+    # The middle of the empty trough between the runner's two gaits, not its emptiest bin nor
+    # the middle of the two modes: a flat, nearly empty trough puts its minimum anywhere (122
+    # spm on one run, 155 on another), and a fast hiker's long tail of brisk hiking puts the
+    # walking mode far from the trough's edge (issue 15). The trough is the stretch around its
+    # lowest point (histogram smoothed over 10 spm) that stays below a quarter of the way up to
+    # the lower of the two peaks; the split is its centre, so a few spm either way move few
+    # seconds between gaits.
+    # Two walking paces (or two running ones) are no walk/run split: the runner never ran (or
+    # never walked), and no split is forced on them.
+    centre = _trough_centre(hist.astype(float), edges, min_separation_spm=min_separation_spm,
+                            boundary_spm=boundary_spm)
+    if centre is None:
+        return float(default_spm), False
+    return float(np.clip(centre, lo_spm, hi_spm)), True
+
+
+def _trough_centre(hist: np.ndarray, edges: np.ndarray, *, min_separation_spm: float = 20.0,
+                   boundary_spm: float = 135.0, smooth_bins: int = 5,
+                   level: float = 0.25) -> Optional[float]:
+    """Centre of the trough between the runner's walking and running cadence peaks [spm] (see
+    :func:`cadence_threshold`); None unless there are two peaks, one below ``boundary_spm``
+    and one above it."""
+    s = np.convolve(hist, np.ones(smooth_bins) / smooth_bins, mode="same")
     centres = 0.5 * (edges[:-1] + edges[1:])
-    side = centres < thr
-    mode_lo = centres[np.argmax(np.where(side, smooth, -1.0))]
-    mode_hi = centres[np.argmax(np.where(~side, smooth, -1.0))]
-    thr = 0.5 * (mode_lo + mode_hi)
-    return float(np.clip(thr, lo_spm, hi_spm)), True
+    # The two peaks: the highest, and the one standing highest above the lowest point between
+    # it and the first (its prominence) -- not the highest on the other side of the Otsu
+    # split, which a long tail of one gait can hold.
+    p1 = int(np.argmax(s))
+    valley = np.array([s[min(i, p1):max(i, p1) + 1].min() for i in range(s.size)])
+    far = np.abs(centres - centres[p1]) >= min_separation_spm
+    if not far.any():
+        return None
+    p2 = int(np.argmax(np.where(far, s - valley, -1.0)))
+    i_lo, i_hi = min(p1, p2), max(p1, p2)
+    if s[p2] - valley[p2] <= 0 or not centres[i_lo] < boundary_spm <= centres[i_hi]:
+        return None
+    # Lowest point between the peaks, then the stretch around it under the level.
+    i_min = i_lo + int(np.argmin(s[i_lo:i_hi + 1]))
+    cut = s[i_min] + level * (min(s[i_lo], s[i_hi]) - s[i_min])
+    a, b = i_min, i_min
+    while a > i_lo and s[a - 1] <= cut:
+        a -= 1
+    while b < i_hi and s[b + 1] <= cut:
+        b += 1
+    return float(0.5 * (centres[a] + centres[b]))
 
 
 # ----------------------------------------------------------------------------- per sample
@@ -296,6 +338,58 @@ def gait_codes(
     return codes
 
 
+def gait_confidence(codes: np.ndarray, speed_mps: np.ndarray, grade: np.ndarray,
+                    cadence_spm: Optional[np.ndarray], *, threshold_spm: float,
+                    method: str = "cadence", cadence_scale_spm: float = 4.0,
+                    speed_scale_mps: float = 0.15, smooth_samples: int = 5) -> np.ndarray:
+    """How sure the gait of each row is, 0.5-1 (NaN where stopped) (issue 15).
+
+    The probability of the row's own gait under a logistic around the split: with cadence,
+    ``1 / (1 + exp(-(c - split) / cadence_scale_spm))`` is the probability of running, ``c``
+    the running median of ``smooth_samples`` cadences (one stray step count is no doubt);
+    from speed, the same around the walk-run speed ``v_wrt(g)`` with ``speed_scale_mps``. A
+    second whose label the bout filters set against its own cadence (a short blip merged
+    into its neighbours) gets less than 0.5 of its own side, i.e. the doubt it deserves.
+
+    Parameters
+    ----------
+    codes : array of int8
+        Gait code per row.
+    speed_mps, grade : array
+        [m/s], [fraction].
+    cadence_spm : array or None
+        [spm] (None with the speed method).
+    threshold_spm : float
+        The walk/run split [spm].
+    method : {"cadence", "speed"}
+    cadence_scale_spm, speed_scale_mps : float
+        Width of the logistic [spm], [m/s]: about the hysteresis band.
+    smooth_samples : int
+        Window of the running median of cadence.
+
+    Returns
+    -------
+    numpy.ndarray of float
+    """
+    import pandas as pd
+
+    code = np.asarray(codes, dtype=np.int8)
+    out = np.full(code.size, np.nan)
+    mv = code != GAIT_STOP
+    if not mv.any():
+        return out
+    if method == "cadence" and cadence_spm is not None:
+        c = pd.Series(np.asarray(cadence_spm, float)[mv]).rolling(
+            smooth_samples, center=True, min_periods=1).median().to_numpy()
+        z = (c - threshold_spm) / cadence_scale_spm
+    else:
+        v = np.asarray(speed_mps, float)[mv]
+        z = (v - v_wrt_mps(np.asarray(grade, float)[mv])) / speed_scale_mps
+    p_run = 1.0 / (1.0 + np.exp(-np.clip(np.nan_to_num(z, nan=0.0), -50, 50)))
+    out[mv] = np.where(code[mv] == GAIT_RUN, p_run, 1.0 - p_run)
+    return out
+
+
 def analysis_moving(timeline: Timeline) -> np.ndarray:
     """Rows the terrain analyses treat as moving: moving, recorded, with a speed, on foot.
 
@@ -327,12 +421,15 @@ class GaitClassification:
         The walk/run cadence threshold used [spm]; NaN with the speed method.
     notes : tuple of str
         Warnings for the user.
+    confidence : numpy.ndarray or None
+        How sure each row's gait is, 0-1 (NaN where stopped; :func:`gait_confidence`).
     """
 
     codes: np.ndarray
     method: str
     threshold_spm: float
     notes: tuple[str, ...] = ()
+    confidence: Optional[np.ndarray] = None
 
 
 def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassification:
@@ -368,4 +465,7 @@ def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassificat
     codes = gait_codes(moving, timeline.speed_mps, grade, timeline.cadence_spm, threshold_spm=thr,
                        hysteresis_spm=cfg.gait_hysteresis_spm, dwell_samples=dwell,
                        majority_samples=majority, min_bout_samples=min_bout, method=method)
-    return GaitClassification(codes=codes, method=method, threshold_spm=float(thr), notes=notes)
+    conf = gait_confidence(codes, timeline.speed_mps, grade, timeline.cadence_spm,
+                           threshold_spm=thr, method=method)
+    return GaitClassification(codes=codes, method=method, threshold_spm=float(thr), notes=notes,
+                              confidence=conf)

@@ -131,49 +131,80 @@ def _pairs(g, y, w, hike, run, h, min_pieces, min_seconds):
     return G[o], D[o], W[o]
 
 
-def _crossing(G: np.ndarray, D: np.ndarray, W: np.ndarray) -> tuple[Optional[float], str]:
-    """Where the non-increasing fit of ``D`` on ``G`` falls through zero, or why it does not."""
-    if G.size < 2:
+def _local_quadratic(x: np.ndarray, y: np.ndarray, w: np.ndarray, at: np.ndarray,
+                     h: float) -> tuple[np.ndarray, np.ndarray]:
+    """One gait's log speed at the grades ``at`` (shape (B, m) for B resamples of the weights
+    ``w``, shape (B, n)): a local quadratic fit with a tricube kernel of half-width ``h``
+    times the duration weights; a local line where the quadratic is ill-posed (NaN where the
+    kernel holds no piece); and the kernel's weight there (how much data the fit stands on)."""
+    dx = x[None, :] - at[:, None]                                     # (m, n)
+    u = np.minimum(np.abs(dx) / h, 1.0)
+    k = (1.0 - u ** 3) ** 3                                           # kernel, (m, n)
+    z = dx / h
+    # Each moment is one matrix product over the pieces: (B, n) @ (n, m).
+    kz = [k * z ** p for p in range(5)]
+    S = [w @ kz_p.T for kz_p in kz]
+    T = [w @ (kz[p] * y[None, :]).T for p in range(3)]
+    S0, S1, S2, S3, S4 = S
+    T0, T1, T2 = T
+    # The intercept of the 3x3 normal equations by Cramer's rule (elementwise over B and m).
+    c0 = S2 * S4 - S3 * S3
+    det = S0 * c0 - S1 * (S1 * S4 - S3 * S2) + S2 * (S1 * S3 - S2 * S2)
+    num = T0 * c0 - S1 * (T1 * S4 - S3 * T2) + S2 * (T1 * S3 - S2 * T2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # Near-singular (all pieces at about one grade): the local line instead.
+        den = S0 * S2 - S1 * S1
+        line = np.where(den > 1e-6 * S0 * S0, (S2 * T0 - S1 * T1) / den, T0 / S0)
+        good = det > 1e-6 * S0 ** 3
+        quad = num / np.where(good, det, 1.0)
+    return np.where(good, quad, line), S[0]
+
+
+def _differences(g, y, w, hike, run, grid, h):
+    """``log v_run - log v_hike`` on ``grid`` for each row of the weights ``w`` (B, n), and how
+    much data of the scarcer gait stands under each point (its kernel weight) [s]."""
+    fr, sr = _local_quadratic(g[run], y[run], w[:, run], grid, h)
+    fh, sh = _local_quadratic(g[hike], y[hike], w[:, hike], grid, h)
+    return fr - fh, np.minimum(sr, sh)
+
+
+def _root(D: np.ndarray, S: np.ndarray, grid: np.ndarray) -> tuple[Optional[float], str]:
+    """Where the non-increasing fit of ``D`` over ``grid`` (each point weighted by the data
+    under it, ``S``: the fits' reach past the data counts little) falls through zero, or why
+    not."""
+    ok = np.isfinite(D) & (S > 0)
+    if ok.sum() < 2:
         return None, "too_little_overlap"
-    fit = _pav_decreasing(D, W)
+    x, fit = grid[ok], _pav_decreasing(D[ok], S[ok])
     if np.all(fit > 0):
         return None, "running_faster"
     if np.all(fit <= 0):
         return None, "hiking_faster"
     i = int(np.flatnonzero(fit <= 0)[0])
     a, b = fit[i - 1], fit[i]
-    return float(G[i - 1] + (G[i] - G[i - 1]) * a / (a - b)), ""
+    return float(x[i - 1] + (x[i] - x[i - 1]) * a / (a - b)), ""
 
 
-def _clear_fall(G: np.ndarray, D: np.ndarray, r: float, h: float, min_t: float) -> bool:
-    """Whether running is clearly faster just below ``r`` and clearly not just above it: the
-    mean log ratio within ``h`` on each side differs from 0 by at least ``min_t`` standard
-    errors. An isotonic fit always falls somewhere; this asks whether the data do."""
-    below, above = D[(G >= r - h) & (G < r)], D[(G > r) & (G <= r + h)]
-    if below.size < 2 or above.size < 2:
-        return False
-    # The spread around the two local means (the ratio falls across r, so not around one
-    # level), unless the whole range scatters less.
-    local = np.r_[below - below.mean(), above - above.mean()]
-    sd = float(np.sqrt(np.sum(local ** 2) / max(local.size - 2, 1)))
-    if D.size > 2:
-        sd = min(sd, float(np.std(D - np.median(D), ddof=1)))
-    if not sd > 0:
-        return True
-    return bool(below.mean() / (sd / np.sqrt(below.size)) >= min_t
-                and -above.mean() / (sd / np.sqrt(above.size)) >= min_t)
+def _supported(g, w, hike, run, r, h, min_pieces, min_seconds) -> bool:
+    """Whether both gaits were climbed near ``r`` (within ``h``): at least ``min_pieces``
+    pieces and ``min_seconds`` each."""
+    near = np.abs(g - r) <= h
+    return all((near & m).sum() >= min_pieces and w[near & m].sum() >= min_seconds
+               for m in (hike, run))
 
 
 def observed_crossover(
     pieces: pd.DataFrame,
     *,
     bandwidth: float = 0.05,
+    fit_bandwidth: float = 0.15,
     min_pieces: int = 3,
-    min_seconds: float = 180.0,
+    min_seconds: float = 120.0,
     n_boot: int = 200,
     max_ci: float = 0.06,
     min_boot_share: float = 0.5,
-    min_t: float = 2.0,
+    grid_step: float = 0.005,
+    edge_grade: float = 0.03,
     seed: int = 0,
 ) -> Crossover:
     """The runner's crossover grade, where they hiked and ran comparable grades.
@@ -184,19 +215,21 @@ def observed_crossover(
         Climbing pieces (:func:`~.bouts.climb_pieces`): ``gait`` (``"hike"``/``"run"``),
         ``avg_grade_pct`` [%], ``speed_mps`` [m/s], ``duration_s`` [s].
     bandwidth : float
-        Half-width of the tricube kernel [fraction].
+        Both gaits must have been climbed within this of the crossover [fraction].
+    fit_bandwidth : float
+        Half-width of the tricube kernel of each gait's local quadratic fit [fraction].
     min_pieces, min_seconds : int, float
-        Pieces and climbing time [s] the other gait needs inside the kernel for a piece to be
-        compared with it.
+        Pieces and climbing time [s] each gait needs within ``bandwidth`` of the crossover.
     n_boot : int
         Bootstrap resamples of the pieces for the interval.
     max_ci : float
         Widest 90 % interval still reported [fraction].
     min_boot_share : float
         Share of the bootstrap resamples that must find a crossover.
-    min_t : float
-        Running must be faster just below the crossover, and not just above it, by this many
-        standard errors (within ``bandwidth`` on each side).
+    grid_step : float
+        Grid of grades the two fits are compared on [fraction].
+    edge_grade : float
+        How far beyond the comparable grades the two fits are still compared [fraction].
     seed : int
         Seed of the bootstrap.
 
@@ -219,30 +252,34 @@ def observed_crossover(
         return Crossover(None, reason="never_hiked")
     if w[run].sum() < min_seconds or run.sum() < min_pieces:
         return Crossover(None, reason="never_ran_climbing")
-    y = np.log(np.where(ok, v, 1.0))
-    G, D, W = _pairs(g, y, w, hike, run, bandwidth, min_pieces, min_seconds)
-    if G.size < 2:
-        steepest_run = float(np.quantile(g[run], 0.95))
-        if steepest_run < float(np.quantile(g[hike], 0.05)):
+    # The comparable grades: from the gentlest to the steepest grade where both gaits were
+    # climbed; an answer near an end must still have both gaits near it (``_supported``).
+    lo, hi = max(g[hike].min(), g[run].min()), min(g[hike].max(), g[run].max())
+    if hi - lo < 2 * grid_step:
+        steepest_run = float(g[run].max())
+        if steepest_run < float(g[hike].min()):
             return Crossover(None, reason="never_ran_above", reason_grade=steepest_run)
         return Crossover(None, reason="too_little_overlap")
-    band = (float(G[0]), float(G[-1]))
-    r0, why = _crossing(G, D, W)
+    band = (float(lo), float(hi))
+    # Each fit reaches ``edge_grade`` past the last piece of its gait: pieces' grades are
+    # themselves uncertain by about that much, and a runner who switches exactly at their
+    # crossover shows it only at the edge of the grades they hiked (or ran).
+    grid = np.arange(lo - edge_grade, hi + edge_grade + 0.5 * grid_step, grid_step)
+    y = np.log(np.where(ok, v, 1.0))
+    W = np.where(ok, w, 0.0)
+    D, S = _differences(g, y, W[None, :], hike, run, grid, fit_bandwidth)
+    r0, why = _root(D[0], S[0], grid)
     if r0 is None:
         grade = {"running_faster": band[1], "hiking_faster": band[0]}.get(why)
         return Crossover(None, reason=why, reason_grade=grade, comparable=band)
-    if not _clear_fall(G, D, r0, bandwidth, min_t):
-        return Crossover(None, reason="uncertain", comparable=band)
-    n = g.size
+    if not _supported(g, w, hike, run, r0, bandwidth, min_pieces, min_seconds):
+        return Crossover(None, reason="too_little_overlap", comparable=band)
     rng = np.random.default_rng(seed)
-    roots = []
-    for _ in range(n_boot):
-        wb = w * rng.multinomial(n, np.full(n, 1.0 / n))
-        sel = wb > 0
-        r, _ = _crossing(*_pairs(g, y, np.where(sel, wb, 1.0), hike & sel, run & sel, bandwidth,
-                                  min_pieces, min_seconds))
-        if r is not None:
-            roots.append(r)
+    n = int(ok.sum())
+    boots = np.zeros((n_boot, g.size))
+    boots[:, ok] = rng.multinomial(n, np.full(n, 1.0 / n), size=n_boot) * w[ok][None, :]
+    D, S = _differences(g, y, boots, hike, run, grid, fit_bandwidth)
+    roots = [r for r, _ in (_root(d, s_, grid) for d, s_ in zip(D, S)) if r is not None]
     if n_boot and len(roots) < min_boot_share * n_boot:
         return Crossover(None, reason="uncertain", comparable=band)
     ci = (float(np.quantile(roots, 0.05)), float(np.quantile(roots, 0.95))) if roots else (r0, r0)

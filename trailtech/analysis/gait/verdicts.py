@@ -419,9 +419,10 @@ def _crossover(climb_bouts: pd.DataFrame, config: AnalysisConfig) -> Crossover:
     its reason instead.
     """
     return observed_crossover(climb_bouts, bandwidth=config.crossover_bandwidth_grade,
+                              fit_bandwidth=config.crossover_fit_bandwidth_grade,
                               min_pieces=config.crossover_min_pieces,
-                              min_seconds=config.crossover_min_s, max_ci=config.crossover_max_ci_grade,
-                              min_t=config.crossover_min_t)
+                              min_seconds=config.crossover_support_s,
+                              max_ci=config.crossover_max_ci_grade)
 
 
 def measured_reference(flags: pd.DataFrame, pieces: pd.DataFrame, other: str, *,
@@ -503,9 +504,24 @@ def _agree(flags: pd.DataFrame, kind: str, pieces: pd.DataFrame, climbs: Optiona
     return f.loc[keep, FLAG_COLUMNS].reset_index(drop=True)
 
 
+def _confidence_summary(conf: Optional[np.ndarray], dt: np.ndarray) -> Optional[dict]:
+    """Mean, share of moving time at 0.9 or more, and time under 0.7 of the gait confidence."""
+    if conf is None:
+        return None
+    c = np.asarray(conf, float)
+    ok = np.isfinite(c) & (dt > 0)
+    if not ok.any():
+        return None
+    w = dt[ok]
+    return {"mean": float(np.average(c[ok], weights=w)),
+            "confident_share": float(w[c[ok] >= 0.9].sum() / w.sum()),
+            "uncertain_s": float(w[c[ok] < 0.7].sum())}
+
+
 def hike_run(timeline: Timeline, climb_rows: list[slice], climb_moving_time_s: np.ndarray,
              flat_speed_mps: float, method: str, config: AnalysisConfig,
-             climbs: Optional[pd.DataFrame] = None) -> HikeRun:
+             climbs: Optional[pd.DataFrame] = None,
+             confidence: Optional[np.ndarray] = None) -> HikeRun:
     """The hike/run verdicts of one activity.
 
     Parameters
@@ -525,6 +541,8 @@ def hike_run(timeline: Timeline, climb_rows: list[slice], climb_moving_time_s: n
     climbs : DataFrame, optional
         The climbs table (``hike_vam_m_per_h``, ``run_vam_m_per_h`` per climb): no flag
         contradicts it.
+    confidence : array, optional
+        How sure each row's gait is (:func:`.classification.gait_confidence`).
 
     Returns
     -------
@@ -583,4 +601,6 @@ def hike_run(timeline: Timeline, climb_rows: list[slice], climb_moving_time_s: n
         hiked_could_run=could,
         bouts=bout_table(code, t, d, h),
         climb_bouts=climb_bouts,
+        confidence=_confidence_summary(confidence, dt),
+        gait_confidence=None if confidence is None else np.asarray(confidence, float),
     )
