@@ -44,6 +44,15 @@ def _pace(speed_mps: Any) -> str:
     return f"{s // 60}:{s % 60:02d} /km"
 
 
+def _start_text(doc: dict) -> str:
+    """The local start with its offset and the UTC time (``2024-11-24 06:27:08 -07:00
+    (13:27:08 UTC)``); the UTC start alone when the offset is unknown."""
+    local, utc = doc.get("start_time_local"), doc.get("start_time")
+    if not local or not utc:
+        return utc or "–"
+    return f"{local[:10]} {local[11:19]} {local[19:]} ({utc[11:19]} UTC)"
+
+
 def _kv(rows: Sequence[tuple[str, str]]) -> str:
     width = max(len(k) for k, _ in rows)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
@@ -86,7 +95,7 @@ def _info_text(doc: dict) -> str:
         ("format", doc["format"]),
         ("sport", doc["sport"] or "–"),
         ("device", doc["device"] or "–"),
-        ("start time", doc["start_time"] or "–"),
+        ("start time", _start_text(doc)),
         ("duration", _hms(doc["duration_s"])),
         ("samples", f"{doc['samples']:,}"),
         ("sensors", ", ".join(sensors) or "–"),
@@ -104,7 +113,7 @@ def _analyze_text(doc: dict) -> str:
     head = _kv([
         ("file", doc["file"]),
         ("sport / device", f"{doc['sport'] or '–'} / {doc['device'] or '–'}"),
-        ("start time", doc["start_time"] or "–"),
+        ("start time", _start_text(doc)),
         ("distance", _fmt(s["distance_m"], " km", scale=1e-3, nd=2)),
         ("time (moving)", f"{_hms(s['duration_s'])} ({_hms(s['moving_time_s'])})"),
         ("ascent / descent", f"{_signed_m(s['ascent_m'], '+')} / {_signed_m(s['descent_m'], '-')}"),

@@ -129,7 +129,7 @@ class TrackMeta:
         -07:00), when known.
     utc_offset_source : str or None
         Where the offset comes from: ``"file"`` (FIT ``activity.local_timestamp``) or
-        ``"position"`` (the time zone at the first position).
+        ``"coordinates"`` (the time zone at the first position, :mod:`trailtech.localtime`).
     time_created : pandas.Timestamp or None
         When the device says it created the file (FIT ``file_id.time_created``), UTC.
     activity_index, n_activities : int
@@ -272,7 +272,7 @@ def file_header(meta: TrackMeta) -> dict[str, Any]:
         ``file``, ``format``, ``sport``, ``device``, ``start_time`` (ISO 8601 UTC or None),
         ``start_time_local`` (the same instant in the local time of the activity, ISO 8601
         with its offset, e.g. ``2024-11-24T06:27:08-07:00``; None when the offset is unknown)
-        and ``utc_offset_source`` (``"file"``, ``"position"`` or None).
+        and ``utc_offset_source`` (``"file"``, ``"coordinates"`` or None).
     """
     return {
         "file": meta.source,

@@ -135,6 +135,20 @@ def test_report_html_repeats_table_per_stretch(sim_repeats):
         assert len(table.xpath(".//tbody/tr")) == len(passes)
 
 
+@pytest.mark.parametrize("offset_s, label, shift_h", [(7200.0, "start [+02:00]", 2), (-25200.0, "start [-07:00]", -7),
+                                                     (None, "start [UTC]", 0)])
+def test_report_html_pass_times_are_local_with_their_offset(sim_repeats, offset_s, label, shift_h):
+    """Pass times read on the wall clock where the run took place, as the header does."""
+    import pandas as pd
+
+    analysis = dataclasses.replace(sim_repeats, meta=dataclasses.replace(sim_repeats.meta, utc_offset_s=offset_s))
+    table = _doc(render_report(analysis)).xpath("//section[@id='repeats']//table")[0]
+    assert table.xpath(".//thead//th")[1].text_content() == label
+    first = pd.Timestamp(sim_repeats.repeats["passes"].iloc[0][0]["start_time"]).tz_convert("UTC")
+    expect = (first.tz_localize(None) + pd.Timedelta(hours=shift_h)).strftime("%H:%M:%S")
+    assert table.xpath(".//tbody/tr[1]/td")[1].text_content() == expect
+
+
 @pytest.mark.parametrize("which", ["bare", "no_cadence", "no_elevation", "real_no_cadence", "real_run"])
 def test_report_html_degrades_gracefully(which, request):
     analysis = request.getfixturevalue(which)

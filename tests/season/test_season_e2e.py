@@ -81,8 +81,9 @@ def test_json_contract(season, capsys):
     for s in doc["segments"]:
         assert set(SEGMENT_KEYS) <= set(s)
         for p in s["passes"]:
-            assert set(p) == set(PASS_KEYS)
+            assert set(p) == set(PASS_KEYS) | {"start_time_local"}  # added beside start_time
             assert p["start_time"].endswith("Z")
+            assert p["start_time_local"].endswith("+02:00")  # the simulated course is in the Alps, June
     assert "NaN" not in text
 
 

@@ -84,9 +84,11 @@ def test_fit_round_trip_via_load_is_exact(make):
     back = load(io.BytesIO(to_fit(run.track)))
     pd.testing.assert_frame_equal(back.samples, run.track.samples, check_exact=False, rtol=0, atol=1e-9)
     for f in fields(back.meta):
-        if f.name in ("source", "warnings", "time_created"):
+        if f.name in ("source", "warnings", "time_created", "utc_offset_s", "utc_offset_source"):
             continue
         assert getattr(back.meta, f.name) == getattr(run.track.meta, f.name), f.name
+    # The simulated track has no local time; read back, its offset comes from its place.
+    assert run.track.meta.utc_offset_s is None and back.meta.utc_offset_source == "coordinates"
     # The writer stamps file_id.time_created with the start (a simulated track has no file).
     assert back.meta.time_created == run.track.meta.start_time
 

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..localtime import with_local_time
 from ..track import COLUMNS, SessionInfo, Track, TrackMeta
 from .normalise import drop_off_globe, merge_repeated_times, normalise_cadence, stray_edges
 
@@ -276,6 +277,7 @@ def build_track(
     device: str | None = None,
     sessions: Sequence[SessionInfo] = (),
     warnings: Sequence[str] = (),
+    utc_offset_s: int | None = None,
 ) -> Track:
     """Normalise decoded arrays into a :class:`Track` (see the module docstring for the rules).
 
@@ -287,6 +289,9 @@ def build_track(
         with the sports of ``sessions``, or ``sport`` when there are none).
     times : ndarray of datetime64[ns]
         Sample times in UTC (naive), NaT where missing, in file order.
+    utc_offset_s : int, optional
+        The offset written on the file's times [s] (:func:`trailtech.localtime.written_offset_s`);
+        ``meta.utc_offset_source`` is then ``"file"``.
     """
     warnings = list(warnings)
     n = len(times)
@@ -378,5 +383,9 @@ def build_track(
         sessions=tuple(sessions),
         n_records=n_records,
         warnings=tuple(warnings),
+        utc_offset_s=utc_offset_s,
+        utc_offset_source=None if utc_offset_s is None else "file",
     )
-    return Track(samples=frame, meta=meta)
+    # Local time from the written offset or the first position (every activity of a file
+    # is built here, so each gets its own).
+    return with_local_time(Track(samples=frame, meta=meta))

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import TrackDataError, TrackReadError, UnsupportedFormatError
+from ..localtime import with_local_time
 from ..track import DeviceTotals, SessionInfo, Track, TrackMeta
 from .fit_devices import device_label, is_barometric
 from .normalise import drop_off_globe, merge_repeated_times, normalise_cadence, stray_edges
@@ -359,7 +360,8 @@ def build_track(content: FitContent, source: str) -> Track:
         utc_offset_source=None if offset_s is None else "file",
         time_created=None if content.time_created is None else _fit_time(content.time_created),
     )
-    return Track(samples=samples, meta=meta)
+    # A zero or missing watch offset is checked against the first position (trailtech.localtime).
+    return with_local_time(Track(samples=samples, meta=meta))
 
 
 def utc_offset_of(offsets_s: list[float]) -> Optional[int]:

@@ -46,6 +46,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import TrackReadError, UnsupportedFormatError
+from ..localtime import written_offset_s
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
 from .split import MAX_ACTIVITIES, choose, gap_groups, number, too_many
@@ -200,8 +201,13 @@ def _finish(
     sport_text: str | None,
     creator: str | None,
     warnings: list[str],
+    offset_s: int | None = None,
 ) -> Track:
-    """The Track from the texts gathered; ``lengths`` are the points per segment."""
+    """The Track from the texts gathered; ``lengths`` are the points per segment; ``offset_s``
+    the offset written on the times [s] when the texts are no longer the file's (gpxpy)."""
+    if offset_s is None:
+        found = fields.get(("time", 0))
+        offset_s = written_offset_s(found[1]) if found else None
     n = len(lat)
     if n == 0:
         warnings.append("the GPX file has no track or route points")
@@ -218,6 +224,7 @@ def _finish(
         sub_sport=sub_sport,
         device=device,
         warnings=warnings,
+        utc_offset_s=offset_s,
     )
     start = track.meta.start_time
     return replace(
@@ -470,6 +477,7 @@ def _read_gpxpy(data: bytes, source: str, limits: XmlLimits) -> list[Track]:
             i += 1
     # gpxpy hands back datetimes, not text: convert them here.
     found = fields.get(("time", 0))
+    offset_s = written_offset_s(found[1]) if found else None
     if found:
         stamps = pd.to_datetime(pd.Series(found[1], dtype=object), utc=True, errors="coerce")
         found[1][:] = [
@@ -487,6 +495,7 @@ def _read_gpxpy(data: bytes, source: str, limits: XmlLimits) -> list[Track]:
         sport_text=sport_text,
         creator=gpx.creator,
         warnings=warnings,
+        offset_s=offset_s,
     )
 
 

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UnsupportedFormatError
+from ..localtime import written_offset_s
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
 from .split import MAX_ACTIVITIES, choose, number, overlap_groups, too_many
@@ -267,9 +268,11 @@ def _build(activities: list, T: str, source: str, parse_warnings: list[str]) -> 
     columns["session"] = session
 
     times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    offset_s = None
     if ("time", 0) in fields:
         idx, texts = fields[("time", 0)]
         times[np.asarray(idx, dtype=np.intp)] = parse_times(texts)
+        offset_s = written_offset_s(texts)
 
     sports = [normalise_sport(sport) for sport, _ in sessions_raw]
     # RunCadence (the TPX extension) before the plain Cadence element, per sample.
@@ -307,4 +310,5 @@ def _build(activities: list, T: str, source: str, parse_warnings: list[str]) -> 
         device=device,
         sessions=session_infos,
         warnings=warnings,
+        utc_offset_s=offset_s,
     )

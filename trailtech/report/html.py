@@ -28,6 +28,7 @@ import pandas as pd
 from . import htmlkit as hk
 from ..analysis.gait.crossover import crossover_reason_text
 from ..analysis.gait.effort import effort_sentence
+from ..track import local_iso
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..result import Analysis
@@ -50,13 +51,25 @@ def _km(value: Any) -> str:
     return hk.fmt_num(float(value) / 1000.0, 2) if not hk.is_missing(value) else hk.fmt_num(None)
 
 
-def _time_utc(value: Any) -> str:
-    if hk.is_missing(value):
-        return hk.fmt_num(None)
-    ts = pd.Timestamp(value)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize("UTC")
-    return ts.tz_convert("UTC").strftime("%H:%M:%S")
+def _clock(offset_s: Optional[float]):
+    """Formatter of a time of day: the local wall clock at ``offset_s`` [s east of UTC], or UTC
+    when the offset is unknown (None)."""
+    shift = pd.Timedelta(seconds=float(offset_s or 0.0))
+
+    def fmt(value: Any) -> str:
+        if hk.is_missing(value):
+            return hk.fmt_num(None)
+        ts = pd.Timestamp(value)
+        ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+        return (ts.tz_localize(None) + shift).strftime("%H:%M:%S")
+
+    return fmt
+
+
+def _pass_columns(offset_s: Optional[float]) -> list:
+    """The columns of a repeat's passes, timed in local time (with its offset) when known."""
+    when = "start [UTC]" if offset_s is None else "start [" + (local_iso(pd.Timestamp(0, tz="UTC"), offset_s) or "")[19:] + "]"
+    return [hk.Column("_n", "pass", str), hk.Column("start_time", when, _clock(offset_s)), *_PASS_COLUMNS]
 
 
 def _numbered(df: Optional[pd.DataFrame], prefix: str) -> list[dict]:
@@ -75,7 +88,10 @@ def _header(analysis: "Analysis") -> tuple[str, str]:
     if m.start_time is not None and not hk.is_missing(m.start_time):
         ts = pd.Timestamp(m.start_time)
         ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
-        bits.append(ts.strftime("%a %d %b %Y, %H:%M UTC"))
+        local = local_iso(ts, getattr(m, "utc_offset_s", None))
+        # Local wall clock with its offset, where the activity took place; UTC when unknown.
+        bits.append(ts.strftime("%a %d %b %Y, %H:%M UTC") if local is None else
+                    pd.Timestamp(local).strftime("%a %d %b %Y, %H:%M ") + local[19:] + ts.strftime(" (%H:%M UTC)"))
     if m.device:
         bits.append(str(m.device))
     sport = " / ".join(s for s in (m.sport, m.sub_sport) if s)
@@ -145,9 +161,8 @@ _FLAG_COLUMNS = [
     hk.Column("hike_vam_m_per_h", "your hiking VAM [m/h]"),
 ]
 
+#: A pass's columns after its number and start time (:func:`_pass_columns`).
 _PASS_COLUMNS = [
-    hk.Column("_n", "pass", str),
-    hk.Column("start_time", "start [UTC]", _time_utc),
     hk.Column("duration_s", "time [m:ss]", hk.fmt_duration),
     hk.Column("control_score", "control [0–100]", css=hk.score_css),
 ]
@@ -277,6 +292,7 @@ def _repeats(analysis: "Analysis") -> str:
     if not isinstance(rep, pd.DataFrame) or len(rep) == 0:
         return ""
     out = []
+    columns = _pass_columns(getattr(analysis.meta, "utc_offset_s", None))
     for k, rec in enumerate(rep.to_dict(orient="records")):
         passes = rec.get("passes")
         passes = list(passes) if isinstance(passes, (list, tuple, np.ndarray)) else []
@@ -285,7 +301,7 @@ def _repeats(analysis: "Analysis") -> str:
                  f"from {_km(rec.get('start_m'))} km, {len(passes)} passes"
                  + (f", {trend}" if isinstance(trend, str) and trend else ""))
         recs = [{**p, "_n": str(i + 1)} for i, p in enumerate(passes) if isinstance(p, dict)]
-        out.append(f"<h3>{hk.esc(title)}</h3>" + hk.table(recs, _PASS_COLUMNS))
+        out.append(f"<h3>{hk.esc(title)}</h3>" + hk.table(recs, columns))
     return "".join(out)
 
 

@@ -328,7 +328,7 @@ def render_season_report(season: Any, *, links: Optional[dict[str, str]] = None)
     body = []
     n = len(acts)
     if n:
-        first, last = acts[0]["start_time"], acts[-1]["start_time"]
+        first, last = (a.get("start_time_local") or a["start_time"] for a in (acts[0], acts[-1]))
         span = f"{(first or '')[:10]} – {(last or '')[:10]}"
     else:
         span = "no activities"

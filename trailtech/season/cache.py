@@ -38,9 +38,9 @@ __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
 #: activity's ``on_foot`` figures, which the season's running totals count; 5: ``time_created``
 #: and ``start_time_local`` of the activity, segments with time and control trends; 6: ``gap``,
 #: the grade-adjusted speed histogram the load of an activity without heart rate comes from;
-#: 7: ``parts``, one entry per activity of a file that holds several, and the activity's
-#: ``sub_sport``).
-ENTRY_FORMAT = 7
+#: 7: the offset from the first position for GPX, TCX and FIT files without one; 8: ``parts``,
+#: one entry per activity of a file that holds several, and the activity's ``sub_sport``).
+ENTRY_FORMAT = 8
 
 #: Largest cache entry read [bytes on disk]. An entry holds one activity's compact result,
 #: tens to hundreds of kB gzipped; a bigger file is not one of ours.

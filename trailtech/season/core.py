@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..config import AnalysisConfig
 from ..result import jsonable
+from ..track import local_iso
 from .clocks import clock_problems
 from .load import fitness_fatigue, season_hr_range, season_loads, season_threshold
 from .cache import ResultCache, content_hash, default_cache_dir
@@ -177,13 +178,26 @@ class Season:
         """One row per pass: segment_id, direction, length_m, drop_m, trend, file,
         start_time, duration_s, control_score."""
         rows = []
+        local = self._pass_local_time()
         for s in self.segments.to_dict(orient="records"):
             for p in s["passes"]:
                 rows.append({"segment_id": s["segment_id"], "name": s.get("name"), "direction": s["direction"],
                              "length_m": s["length_m"], "drop_m": s["drop_m"], "trend": s["trend"],
-                             **{k: p[k] for k in PASS_KEYS}})
-        cols = ["segment_id", "name", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS
+                             **{k: p[k] for k in PASS_KEYS}, "start_time_local": local(p)})
+        cols = ["segment_id", "name", "direction", "length_m", "drop_m", "trend"] + PASS_KEYS + ["start_time_local"]
         return pd.DataFrame(rows, columns=cols)
+
+    def _pass_local_time(self):
+        """A function of a segment pass: its start in its activity's local time (ISO 8601 with
+        the offset), None when the activity's offset is unknown."""
+        acts = self.activities
+        offsets = dict(zip(acts["file"], acts["utc_offset_s"])) if "utc_offset_s" in acts else {}
+
+        def local(p: dict) -> Optional[str]:
+            off = offsets.get(p.get("file"))
+            return None if off is None or pd.isna(off) else local_iso(pd.Timestamp(p["start_time"]), int(off))
+
+        return local
 
     def descents(self) -> pd.DataFrame:
         """Every scored descent of the season, one row each: file, start_time_local (of the
@@ -222,9 +236,11 @@ class Season:
         acts = [{k: jsonable(r.get(k)) for k in ACTIVITY_KEYS + ACTIVITY_EXTRA_KEYS}
                 for r in self.activities.to_dict(orient="records")]
         segs = []
+        local = self._pass_local_time()
         for s in self.segments.to_dict(orient="records"):
             d = {k: jsonable(s[k]) for k in SEGMENT_KEYS if k != "passes"}
-            d["passes"] = [{k: jsonable(p[k]) for k in PASS_KEYS} for p in s["passes"]]
+            d["passes"] = [{**{k: jsonable(p[k]) for k in PASS_KEYS}, "start_time_local": local(p)}
+                           for p in s["passes"]]
             d["direction"] = s["direction"]
             d["time_trend"] = jsonable(s.get("time_trend"))
             d["control_trend"] = jsonable(s.get("control_trend"))
