@@ -1,9 +1,9 @@
 """The faster analysis paths give exactly the answers of the code they replace.
 
 Rolling technicality of many descents in one pass against one pandas call per descent (the
-previous implementation, kept here as the reference); the robust line's least squares and
-convergence test against ``numpy.polyfit`` / ``numpy.allclose``; the flat strides kept in the
-running baseline against the formula over the whole timeline.
+previous implementation, kept here as the reference); the flat strides kept in the running
+baseline against the formula over the whole timeline. (The robust line is tested against
+``numpy.polyfit`` / ``numpy.allclose`` in ``tests/processing/test_processing_stats.py``.)
 """
 
 import numpy as np
@@ -17,7 +17,6 @@ from trailtech.analysis import terrain as tr
 from trailtech.analysis.baseline import flat_stride_m, running_baseline
 from trailtech.analysis.descent import ramp
 from trailtech.analysis.gait import classify_gait
-from trailtech.analysis.gait import models as gm
 from trailtech.config import AnalysisConfig
 from trailtech.prepare import prepare
 from trailtech.timeline import GAIT_RUN
@@ -98,41 +97,6 @@ def test_centred_piece_bounds_are_pandas_bounds_per_piece(lengths, window):
         np.testing.assert_array_equal(end[base:base + m], e + base)
         base += m
     assert start.size == base
-
-
-@settings(max_examples=200, deadline=None)
-@given(data=st.data())
-def test_weighted_line_is_polyfit_and_allclose_is_numpy(data):
-    n = data.draw(st.integers(2, 80))
-    # Grades [fraction], VAM [m/h] and root weights, as the crossover fit sees them.
-    x = data.draw(arrays(float, n, elements=st.floats(-1, 1, allow_subnormal=False)))
-    y = data.draw(arrays(float, n, elements=st.floats(-5e3, 5e3, allow_subnormal=False)))
-    sw = data.draw(arrays(float, n, elements=st.floats(0.01, 10)))
-    if np.ptp(x) < 1e-6:
-        return  # a rank-deficient design warns in both; covered below
-    ref = np.polyfit(x, y, 1, w=sw)
-    got = gm._weighted_line(x, y, sw)
-    assert got.tobytes() == ref.tobytes()
-    other = ref + data.draw(arrays(float, 2, elements=st.sampled_from([0.0, 1e-12, 1e-8, np.nan, np.inf])))
-    assert gm._allclose(other, ref, tol=1e-9) == np.allclose(other, ref, rtol=1e-9, atol=1e-9)
-
-
-def test_weighted_line_treats_negative_zeros_as_polyfit_does():
-    # polyfit adds 0.0 to its inputs, so -0.0 reaches the solver as +0.0; a CI run found
-    # x = [-0, 1, 1] giving a slope of +2.8e-16 instead of polyfit's -3.1e-16.
-    x, y, w = np.array([-0.0, 1.0, 1.0]), np.array([-0.0, 1.0, 1.0]), np.array([1.0, -0.0, 1.0])
-    for args in ((x, np.ones(3), np.ones(3)), (np.array([0.0, 1.0, 1.0]), y, np.ones(3)), (x, y, w)):
-        with np.errstate(all="ignore"):
-            assert gm._weighted_line(*args).tobytes() == np.polyfit(args[0], args[1], 1, w=args[2]).tobytes()
-
-
-def test_weighted_line_warns_like_polyfit_when_rank_deficient():
-    x, y, w = np.ones(5), np.arange(5.0), np.ones(5)
-    with pytest.warns(np.exceptions.RankWarning):
-        ref = np.polyfit(x, y, 1, w=w)
-    with pytest.warns(np.exceptions.RankWarning):
-        got = gm._weighted_line(x, y, w)
-    assert got.tobytes() == ref.tobytes()
 
 
 @pytest.fixture(scope="module")

@@ -37,10 +37,23 @@ def test_every_scored_descent_is_a_row_best_control_first_with_sort_values():
     rows = re.findall(r"<tr>(<td.*?)</tr>", sec)
     assert len(rows) == 2  # the unscored descent is not listed
     values = [re.findall(r'data-v="([^"]*)"', r) for r in rows]
-    assert values[0][1:] == ["800.0", "400.0", "48.0", "-20.5", "0.71", "91.0"]
-    assert values[1][1:] == ["1500.0", "400.0", "48.0", "-12.0", "0.3", "62.0"]
+    assert values[0][1:] == ["800.0", "400.0", "48.0", "-20.5", "0.71", "91.0", "", ""]
+    assert values[1][1:] == ["1500.0", "400.0", "48.0", "-12.0", "0.3", "62.0", "", ""]
     assert '<a href="season_activities/run1.html">run1.fit</a>' in rows[0]
     assert 'class="sortable"' in sec and SORT_SCRIPT.strip() in page
+
+
+def test_each_descent_says_where_it_sits_in_the_runners_season():
+    """The season reference's points (signed) and history percentile are columns of the table."""
+    season = _with_descents()
+    docs = {f: {"descents": [{**d, "season_vs_reference_points": v, "season_history_pct": p}
+                             for d, v, p in zip(doc["descents"], vs, pct)]}
+            for (f, doc), vs, pct in zip(season.analyses.items(), ([-7.6, None], [12.4]), ([25.0, None], [100.0]))}
+    sec = _section(render_season_report(replace(season, analyses=docs)), "descents")
+    assert "vs your season [points]" in sec and "season rank [%]" in sec
+    rows = re.findall(r"<tr>(<td.*?)</tr>", sec)
+    assert re.findall(r'data-v="([^"]*)"', rows[0])[-2:] == ["12.4", "100.0"] and ">+12<" in rows[0]
+    assert re.findall(r'data-v="([^"]*)"', rows[1])[-2:] == ["-7.6", "25.0"] and ">−8<" in rows[1]
 
 
 def test_no_descent_table_and_no_script_without_analyses():

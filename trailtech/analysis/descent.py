@@ -47,7 +47,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..processing.stats import median
+from ..processing.stats import mad_sigma, median
 from .sampling import (cadence_steadiness_cv, dense_share, midmean, sample_interval_s, sample_knots,
                        speed_noise_mps, steadiness_reference_cv)
 
@@ -105,7 +105,7 @@ def robust_cv(x: np.ndarray, *, min_samples: int = 5) -> float:
     med = median(x)
     if med <= 0:
         return float("nan")
-    return float(1.4826 * median(np.abs(x - med)) / med)
+    return float(mad_sigma(x) / med)
 
 
 def braking_events(speed_mps: np.ndarray, *, drop_mps: float = 0.6, window_samples: int = 2) -> np.ndarray:

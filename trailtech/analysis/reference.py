@@ -15,8 +15,8 @@ compares with their own descents of the same kind. For every scored descent:
   descent.
 * ``history_weight``: that total weight (how many similar descents the reference stands on).
 
-The history is the same run; the season (``analyze_season``) does not feed its descents back
-yet.
+The history is the same run; ``analyze_season`` reads each descent against the whole season
+with this same function (:mod:`trailtech.season.reference`, keys ``season_*``).
 """
 
 from __future__ import annotations

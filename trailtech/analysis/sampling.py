@@ -13,7 +13,7 @@ from typing import Optional
 
 import numpy as np
 
-from ..processing.stats import median
+from ..processing.stats import mad_sigma, median
 
 __all__ = ["midmean", "speed_noise_mps", "sample_knots", "sample_interval_s", "dense_share", "cadence_steadiness_cv", "steadiness_reference_cv"]
 
@@ -48,7 +48,7 @@ def speed_noise_mps(speed_mps: np.ndarray) -> float:
     med = pd.Series(v).rolling(5, center=True, min_periods=3).median().to_numpy()
     r = v - med
     r = r[np.isfinite(r)]
-    return float(1.4826 * median(np.abs(r - median(r)))) if r.size >= 10 else float("nan")
+    return mad_sigma(r) if r.size >= 10 else float("nan")
 
 
 def sample_knots(*columns: Optional[np.ndarray]) -> Optional[np.ndarray]:

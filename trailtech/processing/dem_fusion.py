@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .stats import mad_sigma
+
 __all__ = ["GpsFusion", "gaussian_smooth", "fuse_gps_band"]
 
 
@@ -109,7 +111,7 @@ def fuse_gps_band(dem_m, gps_m, *, grid_m: float, weight: float, short_m: float,
     diff = np.interp(np.arange(dem.size), idx, gps[idx] - dem[idx])
     band = gaussian_smooth(diff, short_m / grid_m) - gaussian_smooth(diff, long_m / grid_m)
     b = band[both]
-    noise_m = float(1.4826 * np.median(np.abs(b - np.median(b))))
+    noise_m = mad_sigma(b)
     if not noise_m <= max_noise_m:
         return GpsFusion(dem.copy(), noise_m, False)
     out = dem + weight * band

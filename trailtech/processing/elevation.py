@@ -20,6 +20,7 @@ from typing import Optional
 import numpy as np
 
 from .filters import fill_nan, running_median, running_median_at, running_range, savgol_filter
+from .stats import mad_sigma
 
 __all__ = [
     "invalid_elevation_mask",
@@ -142,7 +143,7 @@ def local_fit_residual_m(elapsed_s, elevation_m, *, half_window_s: float = 15.0,
     n, st, sy, sty, den = n[use], st[use], sy[use], sty[use], den[use]
     slope = (n * sty - st * sy) / den
     resid = (hc[use] - (sy - slope * st) / n - slope * tc[use]) * np.sqrt(n / (n - 2))
-    return float(1.4826 * np.median(np.abs(resid - np.median(resid))))
+    return mad_sigma(resid)
 
 
 def is_barometric_like(
@@ -338,7 +339,7 @@ def noise_scaled_hysteresis(
     r = r[np.isfinite(r)]
     if r.size < 3:
         return float(max_m)
-    sigma = 1.4826 * float(np.median(np.abs(r - np.median(r))))
+    sigma = mad_sigma(r)
     return float(np.clip(factor * sigma, min_m, max_m))
 
 

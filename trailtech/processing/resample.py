@@ -29,6 +29,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .stats import bin_mean
+
 __all__ = [
     "time_grid",
     "compact_grid_rows",
@@ -309,5 +311,5 @@ def interp_on_distance_grid(distance_m, values, grid_m) -> np.ndarray:
     if np.any(np.diff(d) < 0):
         raise ValueError("distance_m must be non-decreasing")
     uniq, inverse = np.unique(d, return_inverse=True)
-    mean_v = np.bincount(inverse, weights=v) / np.bincount(inverse)
+    mean_v = bin_mean(inverse, v)
     return np.interp(g, uniq, mean_v)

@@ -1,7 +1,9 @@
 """The season report's table of every scored descent, sortable by any column.
 
 Built from ``Season.descents()`` (one row per scored descent: its activity, where it starts,
-length, drop, grade, technicality and control score). Each header sorts the table when
+length, drop, grade, technicality and control score, and where the score sits against the
+runner's own season: points over the season reference of such a descent, and the percentile
+of the season's history). Each header sorts the table when
 clicked, by a small inline script (no external code); without scripts it reads best control
 first. Presentation only: it imports nothing from :mod:`trailtech.season`.
 """
@@ -49,6 +51,13 @@ def _cell(html: str, sort_value: Any, style: str = "") -> str:
     return f'<td data-v="{hk.esc(v)}"{st}>{html}</td>'
 
 
+def _versus(points: Any) -> str:
+    """Points above (+) or below (−) the runner's season reference for such a descent."""
+    if hk.is_missing(points):
+        return hk.fmt_num(None)
+    return f"{float(points):+.0f}".replace("-", "−")
+
+
 def descents_section(descents: Any, activities: list[dict], links: dict[str, str]) -> str:
     """The "Every descent" section.
 
@@ -82,11 +91,14 @@ def descents_section(descents: Any, activities: list[dict], links: dict[str, str
             _cell(hk.esc(hk.fmt_num(d.get("avg_grade_pct"), 1)), d.get("avg_grade_pct")),
             _cell(hk.esc(hk.fmt_num(d.get("technicality"), 2)), d.get("technicality")),
             _cell(f'<span class="{hk.esc(hk.score_css(score))}">{hk.esc(hk.fmt_num(score, 0))}</span>', score),
+            _cell(hk.esc(_versus(d.get("season_vs_reference_points"))), d.get("season_vs_reference_points")),
+            _cell(hk.esc(hk.fmt_num(d.get("season_history_pct"), 0)), d.get("season_history_pct")),
         ]) + "</tr>")
     left = ' style="text-align:left"'
     head = "".join(f'<th scope="col"{left if i == 0 else ""}>{hk.esc(h)}</th>'
                    for i, h in enumerate(["activity", "at [km]", "length [m]", "drop [m]", "grade [%]",
-                                          "technicality [0–1]", "control [0–100]"]))
+                                          "technicality [0–1]", "control [0–100]", "vs your season [points]",
+                                          "season rank [%]"]))
     more = (f" The {len(rows) - len(shown)} more are in descents.csv (season --out)." if len(rows) > len(shown)
             else "")
     intro = ("<p>" + hk.esc(f"{len(rows)} scored descents, best control first; click a column's header to sort "

@@ -31,6 +31,7 @@ from .dedupe import merge_duplicate_entries
 from .discover import discover
 from .match import cached_segments
 from .names import collect_names, names_toml, segment_names
+from .reference import SEASON_REFERENCE_KEYS, with_season_reference
 from .reports import ReportSink, safe_names
 from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
@@ -112,7 +113,7 @@ class Season:
         Technical volume and sessions per ISO week, on-foot activities (see
         :func:`trailtech.season.summary.weekly_technical`).
     analyses : dict
-        ``file -> analyze --json document`` of each activity (compact: no samples).
+        ``file -> analyze --json document`` of each activity (compact: no samples; season_* descent keys).
     load : list of dict
         Daily training load, fitness (42 days) and fatigue (7 days), on-foot activities with a
         plausible clock, by local day (:func:`trailtech.season.load.fitness_fatigue`).
@@ -202,10 +203,10 @@ class Season:
     def descents(self) -> pd.DataFrame:
         """Every scored descent of the season, one row each: file, start_time_local (of the
         activity, else its UTC start), start_m, length_m, drop_m, avg_grade_pct,
-        technicality [0-1] and control_score [0-100]; best control first (sort as you
+        technicality [0-1], control_score [0-100] and the season_* keys; best control first (sort as you
         like: it is a DataFrame, and ``descents.csv`` in :meth:`write`)."""
         cols = ["file", "start_time_local", "start_m", "length_m", "drop_m", "avg_grade_pct", "technicality",
-                "control_score"]
+                "control_score", *SEASON_REFERENCE_KEYS]
         local = dict(zip(self.activities["file"], self.activities.get("start_time_local", [])))
         utc = dict(zip(self.activities["file"], self.activities["start_time"]))
         rows = []
@@ -638,7 +639,8 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         crossover=cross,
         trends=trends,
         weeks=weekly_technical(dated, time_column="start_wall"),
-        analyses={e["file"]: _with_season(e["analysis"], choices.get(e["file"])) for e in ok},
+        analyses=with_season_reference({e["file"]: _with_season(e["analysis"], choices.get(e["file"])) for e in ok},
+                                       on_foot=[e["file"] for e in ok_foot]),
         load=load,
         hr_range=hr_range,
         load_settings={**threshold, **scale},

@@ -33,6 +33,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from ...processing.stats import isotonic_decreasing, tricube
+
 __all__ = ["Crossover", "CROSSOVER_REASONS", "observed_crossover", "crossover_reason_text"]
 
 #: Why there is no crossover, by code (``{x}``: the grade the reason names [%]).
@@ -87,19 +89,6 @@ class Crossover:
     comparable: Optional[tuple[float, float]] = None
 
 
-def _pav_decreasing(y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted non-increasing least-squares fit of ``y`` in its order (pool adjacent violators)."""
-    blocks: list[list[float]] = []
-    for yi, wi in zip(y, w):
-        blocks.append([yi * wi, wi, 1])
-        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]:
-            s_, w_, n_ = blocks.pop()
-            blocks[-1][0] += s_
-            blocks[-1][1] += w_
-            blocks[-1][2] += n_
-    return np.concatenate([np.full(int(n_), s_ / w_) for s_, w_, n_ in blocks])
-
-
 def _interpolated_log_speed(x: np.ndarray, y: np.ndarray, w: np.ndarray, at: np.ndarray, h: float,
                             min_pieces: int, min_seconds: float) -> tuple[np.ndarray, np.ndarray]:
     """One gait's log speed at the grades ``at``: a local linear fit (tricube kernel of half-width
@@ -107,7 +96,7 @@ def _interpolated_log_speed(x: np.ndarray, y: np.ndarray, w: np.ndarray, at: np.
     on both sides within ``h``, at least ``min_pieces`` of them and ``min_seconds``)."""
     u = np.abs(at[:, None] - x[None, :]) / h
     near = u < 1.0
-    k = np.where(near, (1.0 - np.minimum(u, 1.0) ** 3) ** 3, 0.0) * w[None, :]
+    k = tricube(u) * w[None, :]
     dx = x[None, :] - at[:, None]
     s0, s1, s2 = k.sum(1), (k * dx).sum(1), (k * dx * dx).sum(1)
     t0, t1 = (k * y).sum(1), (k * dx * y).sum(1)
@@ -138,8 +127,7 @@ def _local_quadratic(x: np.ndarray, y: np.ndarray, w: np.ndarray, at: np.ndarray
     times the duration weights; a local line where the quadratic is ill-posed (NaN where the
     kernel holds no piece); and the kernel's weight there (how much data the fit stands on)."""
     dx = x[None, :] - at[:, None]                                     # (m, n)
-    u = np.minimum(np.abs(dx) / h, 1.0)
-    k = (1.0 - u ** 3) ** 3                                           # kernel, (m, n)
+    k = tricube(dx / h)                                               # kernel, (m, n)
     z = dx / h
     # Each moment is one matrix product over the pieces: (B, n) @ (n, m).
     kz = [k * z ** p for p in range(5)]
@@ -175,7 +163,7 @@ def _root(D: np.ndarray, S: np.ndarray, grid: np.ndarray) -> tuple[Optional[floa
     ok = np.isfinite(D) & (S > 0)
     if ok.sum() < 2:
         return None, "too_little_overlap"
-    x, fit = grid[ok], _pav_decreasing(D[ok], S[ok])
+    x, fit = grid[ok], isotonic_decreasing(D[ok], S[ok])
     if np.all(fit > 0):
         return None, "running_faster"
     if np.all(fit <= 0):

@@ -2,8 +2,9 @@
 
 One rule behind every model: per 2.5 %-grade bin with enough of the runner's own data, the
 duration-weighted median shrunk toward a prior with the empirical-Bayes weight
-``n/(n + 120 s)``, made non-increasing in grade (:func:`_bin_estimates`,
-:func:`_isotonic_decreasing`). The models differ in their prior and in what is shrunk:
+``n/(n + 120 s)``, made non-increasing in grade (:func:`_bin_estimates`, and
+:mod:`trailtech.processing.stats` for the weighted median and the isotonic fit). The models
+differ in their prior and in what is shrunk:
 
 * :func:`speed_model` (the verdicts, on the rows of one gait): the bin's median speed toward
   the prior speed at the bin centre; linear between bin centres.
@@ -18,15 +19,13 @@ All return a :class:`SpeedModel`, ``model(grade) -> speed [m/s]``.
 
 from __future__ import annotations
 
-import math
-import warnings
 from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from ...processing.hiking import tobler_speed_mps
-from ...processing.stats import median
+from ...processing.stats import binned_weighted_median, huber_line, isotonic_decreasing, weighted_median
 from .classification import v_wrt_mps
 
 __all__ = [
@@ -36,27 +35,6 @@ __all__ = [
     "running_model",
     "huber_line",
 ]
-
-
-def _isotonic_decreasing(y: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Weighted least-squares non-increasing fit (pool adjacent violators; a few bins)."""
-    blocks = [[float(y[i]), float(w[i]), 1] for i in range(y.size)]
-    out: list[list[float]] = []
-    for b in blocks:
-        out.append(b)
-        while len(out) > 1 and out[-2][0] < out[-1][0]:
-            v2, w2, n2 = out.pop()
-            v1, w1, n1 = out.pop()
-            ww = w1 + w2
-            out.append([(v1 * w1 + v2 * w2) / ww if ww > 0 else 0.5 * (v1 + v2), ww, n1 + n2])
-    return np.concatenate([np.full(int(n), v) for v, _, n in out])
-
-
-def _weighted_median(x: np.ndarray, w: np.ndarray) -> float:
-    """Median of ``x`` with weights ``w`` (the first value where half the weight is reached)."""
-    order = np.argsort(x)
-    cw = np.cumsum(w[order])
-    return float(x[order][int(np.searchsorted(cw, 0.5 * cw[-1]))])
 
 
 @dataclass(frozen=True, eq=False)
@@ -124,23 +102,12 @@ def _bin_estimates(g: np.ndarray, y: np.ndarray, w: np.ndarray, edges: np.ndarra
     seconds : numpy.ndarray
         [s] per bin.
     med : numpy.ndarray
-        Weighted median of ``y`` per bin (the first value where half the weight is reached;
-        NaN in an empty bin).
+        Weighted median of ``y`` per bin (:func:`~trailtech.processing.stats.weighted_median`;
+        NaN in a bin without weight).
     weight : numpy.ndarray
         In [0, 1) per bin.
     """
-    nb = edges.size - 1
-    b = np.clip(np.digitize(g, edges) - 1, 0, nb - 1)
-    # Sorted by (bin, value), one pass: the half-weight crossing in each bin.
-    order = np.lexsort((y, b))
-    b, yy, ww = b[order], y[order], w[order]
-    seconds = np.bincount(b, weights=ww, minlength=nb)[:nb]
-    med = np.full(nb, np.nan)
-    starts = np.searchsorted(b, np.arange(nb))
-    stops = np.searchsorted(b, np.arange(nb), side="right")
-    for i in np.flatnonzero(stops > starts):  # one iteration per bin (<= 24)
-        cw = np.cumsum(ww[starts[i]:stops[i]])
-        med[i] = yy[starts[i] + int(np.searchsorted(cw, 0.5 * cw[-1]))]
+    seconds, med = binned_weighted_median(g, y, w, edges)
     weight = np.where(seconds >= min_bin_s, seconds / (seconds + shrink_s), 0.0)
     return seconds, med, weight
 
@@ -189,7 +156,7 @@ def speed_model(
                                       shrink_s=shrink_s)
     p = np.asarray(prior(centres), float)
     est = np.where(wt > 0, wt * np.nan_to_num(med) + (1 - wt) * p, p)
-    est = _isotonic_decreasing(est, np.maximum(seconds, 1.0))
+    est = isotonic_decreasing(est, np.maximum(seconds, 1.0))
     return SpeedModel(gait, centres, est, seconds, lambda x: np.interp(x, centres, est))
 
 
@@ -211,7 +178,7 @@ def _binned(g: np.ndarray, v: np.ndarray, w: np.ndarray, prior: Callable, *, gai
     rel = v / np.asarray(prior(g), float)
     seconds, med, wt = _bin_estimates(g, rel, w, edges, min_bin_s=min_bin_s, shrink_s=shrink_s)
     est = np.where(wt > 0, p * (wt * med + (1.0 - wt)), p)
-    est = _isotonic_decreasing(est, np.maximum(seconds, 1.0))
+    est = isotonic_decreasing(est, np.maximum(seconds, 1.0))
     ratio = est / p
     # Between the bin centres the prior times the interpolated ratio may rise a little: the
     # curve is tabulated on a fine grid and held non-increasing there.
@@ -285,7 +252,7 @@ def hiking_model(
     if w[use].sum() < min_bin_s:
         use = np.ones(g.size, bool)
     n = float(w[use].sum())
-    k_data = _weighted_median(v[use] / tobler_speed_mps(g[use]), w[use]) if n > 0 else prior_tobler_scale
+    k_data = weighted_median(v[use] / tobler_speed_mps(g[use]), w[use]) if n > 0 else prior_tobler_scale
     k = (n * k_data + shrink_s * prior_tobler_scale) / (n + shrink_s)
 
     def prior(x):
@@ -353,7 +320,7 @@ def running_model(
     y = np.log(v * gap_factor(g, model=gap_model))
     g_mid = float(np.average(g, weights=w))
     g_lo, g_hi = float(g.min()), float(g.max())
-    slope, level = 0.0, _weighted_median(y, w)
+    slope, level = 0.0, weighted_median(y, w)
     if g.size >= 3 and g_hi - g_lo > 1e-6:
         (b, a), cov = huber_line(g - g_mid, y, w)
         var_b = float(cov[0, 0]) if np.isfinite(cov[0, 0]) else np.inf
@@ -382,87 +349,3 @@ def running_model(
         return out
 
     return SpeedModel("run", binned.grade, binned.speed_mps, binned.bin_seconds, fn, params)
-
-
-def _allclose(a: np.ndarray, b: np.ndarray, *, tol: float) -> bool:
-    """``numpy.allclose(a, b, rtol=tol, atol=tol)`` of two short float arrays: the same test,
-    ``|a - b| <= tol + tol·|b|`` with finite ``b``, or ``a == b``, element by element."""
-    for x, y in zip(a.tolist(), b.tolist()):
-        if not ((abs(x - y) <= tol + tol * abs(y) and math.isfinite(y)) or x == y):
-            return False
-    return True
-
-
-def _weighted_line(x: np.ndarray, y: np.ndarray, sw: np.ndarray) -> np.ndarray:
-    """``numpy.polyfit(x, y, 1, w=sw)`` of float arrays, without its argument checks.
-
-    The same design matrix (columns ``x·sw`` and ``sw``, scaled to unit norm), the same
-    least-squares solver and the same rescaling, so the coefficients are numpy's bit for bit;
-    the robust line below solves it ~10 times per fit.
-
-    Returns
-    -------
-    numpy.ndarray
-        ``[slope, intercept]``.
-    """
-    # polyfit adds 0.0 to its inputs, which turns -0.0 into +0.0; the signs of zeros reach
-    # the solver, so they are normalised here too.
-    sw = sw + 0.0
-    lhs = np.empty((x.size, 2))
-    np.add(x, 0.0, out=lhs[:, 0])
-    lhs[:, 0] *= sw
-    lhs[:, 1] = sw
-    scale = np.sqrt((lhs * lhs).sum(axis=0))
-    lhs /= scale
-    c, _, rank, _ = np.linalg.lstsq(lhs, (y + 0.0) * sw, x.size * _EPS)
-    if rank != 2:
-        warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning, stacklevel=3)
-    return c / scale
-
-
-_EPS = float(np.finfo(float).eps)
-
-
-def huber_line(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, k: float = 1.345,
-               iterations: int = 20) -> tuple[np.ndarray, np.ndarray]:
-    """Robust straight line ``y = a·x + b``: iteratively reweighted least squares with Huber
-    weights (scale: 1.4826·MAD of the residuals), on top of the prior weights ``w``.
-
-    Returns
-    -------
-    coef : numpy.ndarray
-        ``[a, b]`` like :func:`numpy.polyfit`.
-    cov : numpy.ndarray
-        2×2 covariance of ``[a, b]`` (weighted residual variance × (XᵀWX)⁻¹; zero for an
-        exact line).
-    """
-    x = np.asarray(x, float)
-    y = np.asarray(y, float)
-    w = np.asarray(w, float) / np.mean(w)
-    rw = np.ones_like(y)
-    coef = _weighted_line(x, y, np.sqrt(w))
-    exact_scale = 1e-9 * (1.0 + float(np.abs(y).max()))  # a residual scale this small: exact
-    for _ in range(iterations):
-        r = y - np.polyval(coef, x)
-        scale = 1.4826 * float(median(np.abs(r - median(r))))
-        if not scale > exact_scale:
-            break  # (nearly) exact line: nothing to down-weight
-        u = np.abs(r) / (k * scale)
-        rw = np.where(u <= 1.0, 1.0, 1.0 / np.maximum(u, 1e-12))
-        new = _weighted_line(x, y, np.sqrt(w * rw))
-        if _allclose(new, coef, tol=1e-9):
-            coef = new
-            break
-        coef = new
-    ww = w * rw
-    X = np.column_stack([x, np.ones_like(x)])
-    r = y - X @ coef
-    dof = max(x.size - 2, 1)
-    s2 = float(np.sum(ww * r * r) / dof / (np.sum(ww) / x.size))
-    try:
-        cov = s2 * np.linalg.inv(X.T @ (X * ww[:, None]) / (np.sum(ww) / x.size))
-    except np.linalg.LinAlgError:
-        cov = np.full((2, 2), np.inf)
-    return coef, cov
-
-

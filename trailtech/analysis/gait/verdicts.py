@@ -22,6 +22,7 @@ import pandas as pd
 from ...config import AnalysisConfig
 from ...processing.gap import gap_factor
 from ...processing.hiking import tobler_speed_mps
+from ...processing.stats import tricube, weighted_median
 from ...timeline import GAIT_HIKE, GAIT_RUN, Timeline
 from ..tables import FLAG_TABLE_COLUMNS, HikeRun
 from .crossover import Crossover, observed_crossover
@@ -166,7 +167,7 @@ def _local_lines(data: dict, g: float, *, windows: tuple, min_blocks: int, min_s
             return None
         # Tricube kernel around g: pieces near the crossover speak loudest.
         u = np.abs(x[sel] - g) / (max(g - lo, hi - g) + 1e-9)
-        k = (1.0 - np.minimum(u, 1.0) ** 3) ** 3 + 0.05
+        k = tricube(u) + 0.05
         out[gk] = (*huber_line(x[sel], y[sel], w[sel] * k), x[sel].min(), x[sel].max())
     return out
 
@@ -446,9 +447,7 @@ def measured_reference(flags: pd.DataFrame, pieces: pd.DataFrame, other: str, *,
                                      flags["start_time_s"].to_numpy(float))):
         sel = (np.abs(g - fg) <= grade_window) & (np.abs(t - ft) <= time_window_s) & np.isfinite(v)
         if sel.sum() >= min_pieces and w[sel].sum() >= min_s:
-            order = np.argsort(v[sel])
-            cw = np.cumsum(w[sel][order])
-            out[i] = v[sel][order][int(np.searchsorted(cw, 0.5 * cw[-1]))]
+            out[i] = weighted_median(v[sel], w[sel])
     return out
 
 
