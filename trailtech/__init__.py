@@ -4,6 +4,7 @@ Public API::
 
     import trailtech
     track = trailtech.load("run.fit")          # FIT, GPX, TCX, or gzip of any
+    tracks = trailtech.read_activities("many.tcx")  # every activity of a file of several
     result = trailtech.analyze(track)          # -> Analysis
     result.descents, result.climbs, result.line_practice, result.to_dict()
     season = trailtech.analyze_season(["./tracks"])
@@ -29,6 +30,7 @@ from .track import Track, TrackMeta
 __all__ = [
     "__version__",
     "load",
+    "read_activities",
     "analyze",
     "analyze_season",
     "Track",
@@ -51,6 +53,10 @@ def __getattr__(name: str):
         from .io import load
 
         return load
+    if name == "read_activities":
+        from .io import read_activities
+
+        return read_activities
     if name == "analyze":
         from .pipeline import analyze
 

@@ -7,7 +7,7 @@ Parse options, call the library, print, and map errors to exit codes (see
     trailtech analyze FILE [--json] [--report OUT.html] [--flags-gpx OUT.gpx]
     trailtech report FILE -o OUT.html
     trailtech season PATH... [--json] [--report OUT.html] [--out DIR] [--jobs N]
-                             [--cache DIR | --no-cache] [--scheduler ADDRESS]
+                             [--cache DIR | --no-cache] [--scheduler ADDRESS] [--sport NAME]
     trailtech serve [--host 127.0.0.1] [--port 8000] [--open] [--max-upload-mb 64]
     trailtech --version
 
@@ -153,7 +153,8 @@ def _writing(path: str, write: Callable[[], Any]) -> None:
 def _cmd_info(args) -> int:
     track = _load(args.file)
     doc = track.to_dict()
-    _out(_dumps(doc) if args.json else _info_text(doc))
+    # Which of several activities this is: a note in the text (analyze --json lists it in "notes").
+    _out(_dumps(doc) if args.json else _info_text(doc) + "".join(f"\nnote: {n}" for n in track.meta.notes))
     return EXIT_OK
 
 
@@ -233,7 +234,9 @@ def _cmd_season(args) -> int:
                             **extra)
     for err in season.errors:
         print(f"trailtech: {err['file']}: {err['error']}", file=sys.stderr)
-    if not season.errors and len(season.activities) == 0:
+    # Every activity read but none of the wanted sport: an empty season, and its note says so.
+    filtered_out = bool(args.sport) and len(season.activities) == 0 and any(n.startswith("--sport") for n in season.notes)
+    if not season.errors and len(season.activities) == 0 and not filtered_out:
         print(f"trailtech: {' '.join(args.paths)}: no activity files found", file=sys.stderr)
         return EXIT_UNREADABLE
     _out(_dumps(season.to_dict()) if args.json else _season_text(season))
@@ -245,7 +248,7 @@ def _cmd_season(args) -> int:
             _out(f"season report written to {args.report}" + (
                 f" (and {len(season.activity_reports)} activity reports in {extra['activity_reports']})"
                 if extra.get("activity_reports") else ""))
-    if len(season.activities) == 0:
+    if len(season.activities) == 0 and not filtered_out:
         return EXIT_UNREADABLE
     return EXIT_SOME_FAILED if season.errors else EXIT_OK
 

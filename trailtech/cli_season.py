@@ -1,5 +1,5 @@
 """The ``trailtech season`` options beyond the common ones: the runner's heart-rate range and
-threshold pace (training load), segment names and the per-activity reports (``--report
+threshold pace (training load), the sports kept (``--sport``), segment names and the per-activity reports (``--report
 season.html`` also writes ``season_activities/<activity>.html``, unless
 ``--no-activity-reports``).
 
@@ -38,6 +38,17 @@ def _pace(text: str) -> float:
     return 1000.0 / s
 
 
+def _sport_name(value: str) -> str:
+    """A ``--sport`` name the season can select by (:mod:`trailtech.season.sports`)."""
+    from .season.sports import sport_matcher
+
+    try:
+        sport_matcher([value])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
+
+
 def add_season_options(s: argparse.ArgumentParser) -> None:
     """Add the training-load and segment-name options to the ``season`` parser."""
     s.add_argument("--hr-max", type=_bpm, metavar="BPM",
@@ -48,6 +59,9 @@ def add_season_options(s: argparse.ArgumentParser) -> None:
                         "(default: the fastest hour of grade-adjusted pace in the season)")
     s.add_argument("--no-activity-reports", action="store_true",
                    help="with --report: no report per activity (each costs 2-4 s of CPU the first time)")
+    s.add_argument("--sport", metavar="NAME", action="append", type=_sport_name,
+                   help="keep only activities of this sport: trail (trail runs), running, hiking ... "
+                        "(repeat for several; a file naming no sport is kept when it was on foot like the sport)")
     s.add_argument("--segment-names", metavar="FILE",
                    help="TOML file of segment_id = \"name\" (default: segments.toml in the folders read)")
     s.add_argument("--no-consensus", action="store_true",
@@ -64,7 +78,7 @@ def season_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
         read_segment_names(args.segment_names)  # a bad file is said before any analysis
     kw = {"hr_max_bpm": args.hr_max, "hr_rest_bpm": args.hr_rest, "threshold_gap_mps": args.threshold_pace,
-          "segment_names_file": args.segment_names}
+          "segment_names_file": args.segment_names, "sport": args.sport}
     if getattr(args, "no_consensus", False):
         kw["consensus"] = False  # GPS-only runs keep their own altitude
     if getattr(args, "report", None) and not args.no_activity_reports:

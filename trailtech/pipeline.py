@@ -57,6 +57,7 @@ def analyze(
     prepared = prepare(track, config)
     tables = run_analyses(prepared.timeline, prepared.profile, config)
     notes, warnings = split_messages(track.meta.warnings + prepared.warnings + tables.warnings)
+    notes = tuple(track.meta.notes) + notes  # the reader's decisions (which of several activities)
     return Analysis(
         meta=track.meta,
         timeline=tables.timeline.to_frame().assign(technicality=tables.technicality),

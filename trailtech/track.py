@@ -132,6 +132,13 @@ class TrackMeta:
         ``"coordinates"`` (the time zone at the first position, :mod:`trailtech.localtime`).
     time_created : pandas.Timestamp or None
         When the device says it created the file (FIT ``file_id.time_created``), UTC.
+    activity_index, n_activities : int
+        Which of the file's activities this is (0-based, in time order) and how many the file
+        holds (several ``<Activity>`` in a TCX, ``<trk>`` hours apart in a GPX, chained FIT
+        activities; see :mod:`trailtech.io.split`).
+    notes : tuple of str
+        What the reader decided, not what was wrong (e.g. which of several activities it
+        returned); ``analyze`` lists them in its ``notes``.
     """
 
     source: str
@@ -150,6 +157,9 @@ class TrackMeta:
     utc_offset_s: Optional[int] = None
     utc_offset_source: Optional[str] = None
     time_created: Optional[pd.Timestamp] = None
+    activity_index: int = 0
+    n_activities: int = 1
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, repr=False)

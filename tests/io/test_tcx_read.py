@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from trailtech.errors import UnsupportedFormatError
-from trailtech.io.tcx import read_tcx
+from trailtech.io.tcx import read_tcx, read_tcx_activities
 
 TCD = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
 AX = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"
@@ -128,7 +128,7 @@ def test_fields_laps_segments_and_extensions(prefix):
     assert t.meta.sessions[0].start_time == pd.Timestamp("2024-05-01T08:00:00Z")
 
 
-def test_several_activities_are_sessions_and_longest_names_the_sport():
+def test_multisport_legs_are_sessions_and_longest_names_the_sport():
     bike = activity(
         "Biking",
         [[tp("2024-05-01T07:00:00Z", cad=90) + tp("2024-05-01T07:00:10Z", cad=92)]],
@@ -136,7 +136,11 @@ def test_several_activities_are_sessions_and_longest_names_the_sport():
     run = activity(
         "Running", [[tp(f"2024-05-01T08:00:{i:02d}Z", cad=85) for i in range(30)]]
     )
-    t = read_tcx(tcx(bike + run), "m.tcx")
+    # The legs of a <MultiSportSession> are one activity (separate <Activity> elements
+    # directly under <Activities> are separate activities: tests/io/test_activities.py).
+    t = read_tcx(tcx(f"<MultiSportSession><Id>2024-05-01T07:00:00Z</Id><FirstSport>{bike}</FirstSport>"
+                     f"<NextSport>{run}</NextSport></MultiSportSession>"), "m.tcx")
+    assert t.meta.n_activities == 1 and t.meta.notes == ()
     s = t.samples
     assert [x.sport for x in t.meta.sessions] == ["cycling", "running"]
     assert t.meta.sport == "running"
@@ -168,16 +172,18 @@ def test_corpus_tcx(real_dir, manifest):
     rows = [r for r in manifest if r["format"] == "TCX"]
     assert rows
     for row in rows:
-        t = read_tcx((real_dir / row["file"]).read_bytes(), row["file"])
+        # every activity of the file (runalyze/Multiple-Trainings.tcx holds three)
+        tracks = read_tcx_activities((real_dir / row["file"]).read_bytes(), row["file"])
         if row["n_records"]:
-            assert t.meta.n_records == int(row["n_records"]), row["file"]
-        s = t.samples
-        assert s["time"].notna().all() and s["time"].is_monotonic_increasing, row[
-            "file"
-        ]
-        assert s["time"].is_unique and s["elapsed_s"].iloc[0] == 0
+            assert sum(t.meta.n_records for t in tracks) == int(row["n_records"]), row["file"]
+        for t in tracks:
+            s = t.samples
+            assert s["time"].notna().all() and s["time"].is_monotonic_increasing, row[
+                "file"
+            ]
+            assert s["time"].is_unique and s["elapsed_s"].iloc[0] == 0
         if row["sessions_sports"]:
-            assert len(t.meta.sessions) == len(row["sessions_sports"].split(","))
+            assert sum(len(t.meta.sessions) for t in tracks) == len(row["sessions_sports"].split(","))
 
 
 def test_corpus_tcx_special_cases(real_dir):

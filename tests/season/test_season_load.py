@@ -121,7 +121,8 @@ def test_cli_options_reach_the_season(tmp_path, capsys):
     add_season_options(p)
     kw = season_kwargs(p.parse_args(["--hr-max", "188", "--hr-rest", "45", "--threshold-pace", "4:10"]))
     assert kw == {"hr_max_bpm": 188.0, "hr_rest_bpm": 45.0, "threshold_gap_mps": pytest.approx(4.0),
-                  "segment_names_file": None}
+                  "segment_names_file": None, "sport": None}
+    assert season_kwargs(p.parse_args(["--sport", "trail", "--sport", "hiking"]))["sport"] == ["trail", "hiking"]
     with pytest.raises(ValueError, match="must be above"):
         season_kwargs(p.parse_args(["--hr-max", "50", "--hr-rest", "60"]))
     for bad in (["--hr-max", "nan"], ["--threshold-pace", "0:30"], ["--threshold-pace", "fast"]):

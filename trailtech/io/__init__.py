@@ -10,6 +10,9 @@ what the content is by looking at it (a ``.gpx`` file named ``.fit`` still loads
    to :func:`trailtech.io.gpx.read_gpx`, with a ``TrainingCenterDatabase`` root to
    :func:`trailtech.io.tcx.read_tcx`.
 
+A file may hold several activities (:mod:`trailtech.io.split`): :func:`load` returns the longest
+and says so in ``meta.notes``; :func:`read_activities` returns all of them.
+
 Readers decode and normalise; they never smooth or resample.
 
 Examples
@@ -45,7 +48,9 @@ __all__ = [
     "MAX_INPUT_BYTES",
     "courses_to_gpx",
     "load",
+    "read_activities",
     "read_bytes",
+    "read_bytes_activities",
     "read_fit",
     "read_gpx",
     "read_tcx",
@@ -183,8 +188,15 @@ def _unzip(data: bytes, source: str) -> tuple[bytes, str]:
         return content, info.filename
 
 
-def read_bytes(data: bytes, source: str, *, engine: str = "auto") -> Track:
+def read_bytes(data: bytes, source: str, *, engine: str = "auto", activity: int | None = None) -> Track:
     """Decode an activity held in memory (see :func:`load`; ``source`` names it in messages)."""
+    from .split import choose
+
+    return choose(read_bytes_activities(data, source, engine=engine), activity)
+
+
+def read_bytes_activities(data: bytes, source: str, *, engine: str = "auto") -> list[Track]:
+    """Every activity of a file held in memory, in time order (see :func:`read_activities`)."""
     if len(data) == 0:
         raise TrackReadError(source, "empty file (0 bytes)")
     kind = sniff(data)
@@ -207,21 +219,21 @@ def read_bytes(data: bytes, source: str, *, engine: str = "auto") -> Track:
         raise TrackReadError(source, "empty file (0 bytes after decompression)")
     if kind == "fit":
         from .fit import ENGINES as fit_engines
-        from .fit import read_fit
+        from .fit import read_fit_activities
 
-        return read_fit(
+        return read_fit_activities(
             data, source, engine=engine if engine in fit_engines else "auto"
         )
     if kind == "gpx":
-        from .gpx import read_gpx
+        from .gpx import read_gpx_activities
 
-        return read_gpx(
+        return read_gpx_activities(
             data, source, engine=engine if engine in _XML_ENGINES else "auto"
         )
     if kind == "tcx":
-        from .tcx import read_tcx
+        from .tcx import read_tcx_activities
 
-        return read_tcx(
+        return read_tcx_activities(
             data, source, engine=engine if engine in _XML_ENGINES else "auto"
         )
     if kind == "xml":
@@ -246,7 +258,7 @@ def _check_engine(engine: str) -> None:
         raise ValueError(f"engine must be one of {known}, got {engine!r}")
 
 
-def load(src: Source, *, engine: str = "auto", source: str | None = None) -> Track:
+def load(src: Source, *, engine: str = "auto", source: str | None = None, activity: int | None = None) -> Track:
     """Load one activity file (FIT, GPX or TCX, possibly gzip- or zip-compressed).
 
     Parameters
@@ -260,17 +272,25 @@ def load(src: Source, *, engine: str = "auto", source: str | None = None) -> Tra
     source : str, optional
         Name for messages and ``meta.source``; defaults to the path as given, ``"<stdin>"``,
         the file object's ``name`` or ``"<buffer>"``.
+    activity : int, optional
+        Of a file holding several activities, which one (0-based, in time order; negative
+        counts from the last); default the longest.
 
     Returns
     -------
     Track
-        The decoded samples and metadata.
+        The decoded samples and metadata. A file holding several activities (several TCX
+        ``<Activity>``, GPX ``<trk>`` hours apart, chained FIT activities) gives the longest,
+        and says so in ``meta.notes`` ("this file holds 3 activities ...; analysed the
+        longest, the 3rd ..."); :func:`read_activities` gives every one.
 
     Raises
     ------
     TrackReadError
         Missing file, directory, permission denied, empty file, corrupt content, a zip with
         several activities.
+    IndexError
+        ``activity`` is not one of the file's activities.
     UnsupportedFormatError
         The content is not FIT, GPX or TCX (the message names the file).
     TypeError, ValueError
@@ -278,4 +298,28 @@ def load(src: Source, *, engine: str = "auto", source: str | None = None) -> Tra
     """
     _check_engine(engine)
     data, name = _read_source(src)
-    return read_bytes(data, source or name, engine=engine)
+    return read_bytes(data, source or name, engine=engine, activity=activity)
+
+
+def read_activities(src: Source, *, engine: str = "auto", source: str | None = None) -> list[Track]:
+    """Every activity of one file, in time order (:func:`load` returns one of them).
+
+    A TCX gives one per ``<Activity>`` under ``<Activities>`` (the legs of a
+    ``<MultiSportSession>`` are one); a GPX one per group of ``<trk>`` 3 h or more apart; a
+    chained FIT one per ``activity`` message; activities whose times overlap are one (see
+    :mod:`trailtech.io.split`). Most files give a list of one.
+
+    Parameters and errors as :func:`load`.
+
+    Returns
+    -------
+    list of Track
+        Each with ``meta.activity_index`` (0-based, time order) and ``meta.n_activities``.
+
+    Examples
+    --------
+    >>> [t.meta.start_time for t in trailtech.io.read_activities("Multiple-Trainings.tcx")]  # doctest: +SKIP
+    """
+    _check_engine(engine)
+    data, name = _read_source(src)
+    return read_bytes_activities(data, source or name, engine=engine)

@@ -39,9 +39,11 @@ import numpy as np
 from ..errors import TrackReadError, UnsupportedFormatError
 from ..track import Track
 from .fit_content import RECORD_KEYS, FitContent, build_track, enum_text
+from .fit_split import split_content
 from .limits import FitLimits, too_large
+from .split import choose, number
 
-__all__ = ["read_fit", "decode_fitparse", "check_fit_header", "ENGINES"]
+__all__ = ["read_fit", "read_fit_activities", "decode_fitparse", "check_fit_header", "ENGINES"]
 
 ENGINES = ("auto", "fast", "fitparse")
 _SEMICIRCLE_DEG = 180.0 / 2**31
@@ -72,7 +74,8 @@ def check_fit_header(data: bytes, source: str) -> None:
 
 
 def read_fit(data: bytes, source: str, *, engine: str = "auto", limits: Optional[FitLimits] = None) -> Track:
-    """Decode a FIT activity file.
+    """Decode a FIT activity file; of a chained file holding several activities, the longest,
+    with a sentence in ``meta.notes`` saying so (:func:`read_fit_activities` gives them all).
 
     Parameters
     ----------
@@ -102,6 +105,14 @@ def read_fit(data: bytes, source: str, *, engine: str = "auto", limits: Optional
     TrackDataError
         No record carries a timestamp.
     """
+    return choose(read_fit_activities(data, source, engine=engine, limits=limits))
+
+
+def read_fit_activities(data: bytes, source: str, *, engine: str = "auto",
+                        limits: Optional[FitLimits] = None) -> list[Track]:
+    """Every activity of a FIT file, in time order: one per ``activity`` message of a chained
+    file (:mod:`trailtech.io.fit_split`), each numbered in ``meta.activity_index`` /
+    ``meta.n_activities``. Parameters and errors as :func:`read_fit`."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     limits = limits or FitLimits()
@@ -130,7 +141,7 @@ def read_fit(data: bytes, source: str, *, engine: str = "auto", limits: Optional
             content.notes.insert(
                 0, f"Fast FIT decoder does not handle this file ({exc.reason}); decoded with fitparse."
             )
-    return build_track(content, source)
+    return number([build_track(part, source) for part in split_content(content)])
 
 
 def _finalised(data: bytes) -> tuple[bytes, Optional[str]]:
@@ -308,6 +319,9 @@ def decode_fitparse(data: bytes, source: str) -> FitContent:
                 if (ts is not None and local is not None and isinstance(ts.raw_value, int)
                         and isinstance(local.raw_value, int)):
                     content.local_offsets_s.append(float(local.raw_value - ts.raw_value))
+                if ts is not None and isinstance(ts.raw_value, int):
+                    off = local.raw_value - ts.raw_value if local is not None and isinstance(local.raw_value, int) else None
+                    content.activities.append((float(ts.raw_value), None if off is None else float(off)))
             elif name == "sport":
                 content.sports.append(
                     (enum_text(msg.get_value("sport")), enum_text(msg.get_value("sub_sport")))

@@ -99,6 +99,10 @@ class FitContent:
         ``file_id.time_created`` of the first file [FIT s].
     local_offsets_s : list of float
         ``activity.local_timestamp - activity.timestamp`` of every activity message [s].
+    activities : list of (float, float or None)
+        ``(timestamp [FIT s], local_timestamp - timestamp [s] or None)`` of every ``activity``
+        message with a timestamp, in file order: where each activity of a chained file ends
+        (:mod:`trailtech.io.fit_split`).
     notes : list of str
         What the decoder had to work around (CRC, truncation, ...), one sentence each.
     """
@@ -115,6 +119,7 @@ class FitContent:
     notes: list[str] = field(default_factory=list)
     time_created: Optional[float] = None
     local_offsets_s: list[float] = field(default_factory=list)
+    activities: list[tuple[float, Optional[float]]] = field(default_factory=list)
 
     @property
     def n_records(self) -> int:

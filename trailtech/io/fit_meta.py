@@ -100,6 +100,8 @@ def _meta(data: bytes, defs: list[_Def], comp_times: dict[int, np.ndarray], cont
             # local_timestamp (field 5) is the same instant on the watch's wall clock.
             if isinstance(ts, int) and isinstance(v.get(5), int):
                 content.local_offsets_s.append(float(v[5] - ts))
+            if isinstance(ts, int):
+                content.activities.append((float(ts), float(v[5] - ts) if isinstance(v.get(5), int) else None))
         elif g == _SPORT:
             content.sports.append((enum_text(_render(g, 0, v)), enum_text(_render(g, 1, v))))
         elif g == _EVENT:

@@ -33,6 +33,10 @@ of a point wins. Elements that recovery mode left with an unbound prefix
 
 Cadence is normalised to steps/min by :mod:`trailtech.io.normalise`: GPX running cadence from
 Garmin and Strava is strides/min and is doubled when the values say so.
+
+Several ``<trk>`` with :data:`~trailtech.io.split.TRACK_GAP_S` (3 h) or more between them are
+separate activities (:func:`read_gpx_activities`; :func:`read_gpx` returns the longest, with a
+note); tracks closer in time are one activity, each ``<trkseg>`` a ``segment``.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from ..errors import TrackReadError, UnsupportedFormatError
 from ..localtime import written_offset_s
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
+from .split import MAX_ACTIVITIES, choose, gap_groups, number, too_many
 from .xmlsafe import (
     XmlLimits,
     check_points,
@@ -54,7 +59,7 @@ from .xmlsafe import (
     parse_xml,
 )
 
-__all__ = ["GPX_ENGINES", "read_gpx"]
+__all__ = ["GPX_ENGINES", "read_gpx", "read_gpx_activities"]
 
 #: ``"auto"`` and ``"lxml"`` are the same reader; ``"gpxpy"`` is the reference path.
 GPX_ENGINES = ("auto", "lxml", "gpxpy")
@@ -167,6 +172,17 @@ class _Fields(dict):
                 out[column] = values
         return out
 
+    def subset(self, keep: np.ndarray) -> "_Fields":
+        """The fields of the points where ``keep`` is True, renumbered among them."""
+        renumber = np.cumsum(keep) - 1
+        out = _Fields()
+        for key, (index, texts) in self.items():
+            index = np.asarray(index, dtype=np.intp)
+            mine = keep[index]
+            if mine.any():
+                out[key] = (renumber[index[mine]].tolist(), [t for t, m in zip(texts, mine) if m])
+        return out
+
     def times(self, n: int) -> np.ndarray:
         times = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         found = self.get(("time", 0))
@@ -217,19 +233,67 @@ def _finish(
     )
 
 
-def _point_groups(root, G: str) -> tuple[list[list], str]:
-    """Point elements per segment; route points only when the file has no track point."""
-    groups = [
-        list(seg.iterchildren(G + "trkpt"))
-        for trk in root.iterchildren(G + "trk")
-        for seg in trk.iterchildren(G + "trkseg")
-    ]
+def _point_groups(root, G: str) -> tuple[list[list], str, list[int]]:
+    """Point elements per segment, and the index of the ``<trk>`` of each segment; route
+    points (all of track 0) only when the file has no track point."""
+    groups, owners = [], []
+    for k, trk in enumerate(root.iterchildren(G + "trk")):
+        for seg in trk.iterchildren(G + "trkseg"):
+            groups.append(list(seg.iterchildren(G + "trkpt")))
+            owners.append(k)
     if any(groups):
-        return groups, "trk"
+        return groups, "trk", owners
     routes = [list(rte.iterchildren(G + "rtept")) for rte in root.iterchildren(G + "rte")]
     if any(routes):
-        return routes, "rte"
-    return groups, "trk"
+        return routes, "rte", [0] * len(routes)
+    return groups, "trk", owners
+
+
+def _split_tracks(
+    lat: list,
+    lon: list,
+    fields: _Fields,
+    lengths: list[int],
+    owners: list[int],
+    sport_texts: list,
+    **finish,
+) -> list[Track]:
+    """The activities of the file: one Track, or one per group of ``<trk>`` that
+    :data:`~trailtech.io.split.TRACK_GAP_S` or more separates (see :mod:`trailtech.io.split`).
+
+    ``owners`` is the track index of each segment, ``sport_texts`` the ``<type>`` of each
+    track; ``finish`` goes to :func:`_finish`.
+    """
+    if len(set(owners)) > 1:
+        seg_of_point = np.repeat(np.arange(len(lengths)), lengths)
+        owner = np.asarray(owners, dtype=np.int64)[seg_of_point]  # non-decreasing: document order
+        times = fields.times(len(lat))
+        t_s = np.where(np.isnat(times), np.nan, times.view(np.int64) / 1e9)
+        # first and last time of each track in one pass (a file may hold many thousands)
+        n_tracks = max(owners) + 1
+        lo, hi = np.full(n_tracks, np.nan), np.full(n_tracks, np.nan)
+        if owner.size:
+            starts = np.flatnonzero(np.diff(owner, prepend=-1))
+            lo[owner[starts]] = np.fmin.reduceat(t_s, starts)
+            hi[owner[starts]] = np.fmax.reduceat(t_s, starts)
+        spans = [(a, b) if np.isfinite(a) else (None, None) for a, b in zip(lo.tolist(), hi.tolist())]
+        groups = gap_groups(spans)
+        if len(groups) > MAX_ACTIVITIES:
+            finish["warnings"] = list(finish["warnings"]) + [too_many(len(groups))]
+            groups = groups[:1]
+        if len(groups) > 1:
+            tracks = []
+            for g in groups:
+                keep_seg = np.isin(np.asarray(owners), g)
+                keep = keep_seg[seg_of_point]
+                rows = np.flatnonzero(keep)
+                tracks.append(_finish(
+                    [lat[i] for i in rows], [lon[i] for i in rows], fields.subset(keep),
+                    [n for n, k in zip(lengths, keep_seg) if k],
+                    **{**finish, "sport_text": sport_texts[min(g)], "warnings": list(finish["warnings"])},
+                ))
+            return number(tracks)
+    return [_finish(lat, lon, fields, lengths, **finish)]
 
 
 def _extension_tags(root, recovered: bool) -> list[str]:
@@ -322,7 +386,7 @@ def _gather(root, points: list, G: str, recovered: bool) -> tuple[_Fields, list,
     return fields, lat, lon
 
 
-def _read_lxml(data: bytes, source: str, limits: XmlLimits) -> Track:
+def _read_lxml(data: bytes, source: str, limits: XmlLimits) -> list[Track]:
     root, warnings = parse_xml(data, source, limits)
     recovered = bool(warnings)  # parse_xml's only note says the XML was read in recovery mode
     if local_name(root.tag) != "gpx":
@@ -333,7 +397,7 @@ def _read_lxml(data: bytes, source: str, limits: XmlLimits) -> Track:
     G = f"{{{ns}}}" if ns else ""
     if ns not in ("", GPX10_NS, GPX11_NS):
         warnings.append(f"unknown GPX namespace {ns!r}; read as GPX 1.1")
-    groups, kind = _point_groups(root, G)
+    groups, kind, owners = _point_groups(root, G)
     if kind == "rte":
         warnings.append("the GPX file has no track; its route points were read instead")
     points = [pt for group in groups for pt in group]
@@ -342,16 +406,19 @@ def _read_lxml(data: bytes, source: str, limits: XmlLimits) -> Track:
     lengths = [len(group) for group in groups]
     first = root.find(G + kind)
     sport_text = first.findtext(G + "type") if first is not None else None
+    sport_texts = [trk.findtext(G + "type") for trk in root.iterchildren(G + "trk")] or [sport_text]
     creator = root.get("creator")
     # The tree (about 8 times the document's bytes) is freed before the columns are built;
     # the element proxies go first: with the root gone, each would search the tree (x4 time).
     del groups, points, first
     del root
-    return _finish(
+    return _split_tracks(
         lat,
         lon,
         fields,
         lengths,
+        owners,
+        sport_texts,
         source=source,
         sport_text=sport_text,
         creator=creator,
@@ -359,7 +426,7 @@ def _read_lxml(data: bytes, source: str, limits: XmlLimits) -> Track:
     )
 
 
-def _read_gpxpy(data: bytes, source: str, limits: XmlLimits) -> Track:
+def _read_gpxpy(data: bytes, source: str, limits: XmlLimits) -> list[Track]:
     import gpxpy
     import gpxpy.gpx
     import pandas as pd
@@ -377,10 +444,12 @@ def _read_gpxpy(data: bytes, source: str, limits: XmlLimits) -> Track:
     except gpxpy.gpx.GPXException as exc:
         raise TrackReadError(source, f"gpxpy cannot read the GPX: {exc}") from None
     groups = [seg.points for trk in gpx.tracks for seg in trk.segments]
+    owners = [k for k, trk in enumerate(gpx.tracks) for _ in trk.segments]
     warnings: list[str] = []
     kind_obj = gpx.tracks[0] if gpx.tracks else None
     if not any(groups) and any(r.points for r in gpx.routes):
         groups = [r.points for r in gpx.routes]
+        owners = [0] * len(groups)
         kind_obj = gpx.routes[0]
         warnings.append("the GPX file has no track; its route points were read instead")
     fields = _Fields()
@@ -414,13 +483,16 @@ def _read_gpxpy(data: bytes, source: str, limits: XmlLimits) -> Track:
         found[1][:] = [
             None if pd.isna(t) else t.strftime("%Y-%m-%dT%H:%M:%S.%fZ") for t in stamps
         ]
-    return _finish(
+    sport_text = getattr(kind_obj, "type", None) if kind_obj is not None else None
+    return _split_tracks(
         lat,
         lon,
         fields,
         [len(pts) for pts in groups],
+        owners,
+        [trk.type for trk in gpx.tracks] or [sport_text],
         source=source,
-        sport_text=getattr(kind_obj, "type", None) if kind_obj is not None else None,
+        sport_text=sport_text,
         creator=gpx.creator,
         warnings=warnings,
         offset_s=offset_s,
@@ -449,7 +521,8 @@ def read_gpx(
     Track
         ``meta.format == "gpx"``; ``meta.n_records`` is the number of ``<trkpt>`` (or
         ``<rtept>``); ``meta.sport`` from the first ``<trk><type>`` (Strava's numbers decoded);
-        ``meta.device`` from the ``creator`` attribute.
+        ``meta.device`` from the ``creator`` attribute. A file of several activities
+        (``<trk>`` hours apart) gives the longest, with a sentence in ``meta.notes``.
 
     Raises
     ------
@@ -460,6 +533,16 @@ def read_gpx(
     ValueError
         Unknown ``engine``.
     """
+    return choose(read_gpx_activities(data, source, engine=engine, limits=limits))
+
+
+def read_gpx_activities(
+    data: bytes, source: str, *, engine: str = "auto", limits: XmlLimits = XmlLimits()
+) -> list[Track]:
+    """Every activity of a GPX document, in time order (see :func:`read_gpx` for the
+    parameters): the ``<trk>`` elements, grouped unless
+    :data:`~trailtech.io.split.TRACK_GAP_S` (3 h) or more lies between them. Each is numbered
+    in ``meta.activity_index`` / ``meta.n_activities``."""
     if engine not in GPX_ENGINES:
         raise ValueError(f"engine must be one of {GPX_ENGINES}, got {engine!r}")
     try:

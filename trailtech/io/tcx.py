@@ -4,6 +4,10 @@
 merged into one stream; each ``<Track>`` starts a new ``segment``; each ``<Activity>`` is a
 ``session`` (``meta.sessions``; ``meta.sport`` is the sport of the longest one).
 
+Several ``<Activity>`` elements directly under ``<Activities>`` are separate activities
+(:func:`read_tcx_activities`; :func:`read_tcx` returns the longest, with a note, see
+:mod:`trailtech.io.split`); the legs of a ``<MultiSportSession>`` are one activity.
+
 =================================== ===========================================
 TCX                                  column
 =================================== ===========================================
@@ -38,6 +42,7 @@ from ..errors import UnsupportedFormatError
 from ..localtime import written_offset_s
 from ..track import SessionInfo, Track
 from ._build import build_track, merge_priority, normalise_sport, parse_times, to_float
+from .split import MAX_ACTIVITIES, choose, number, overlap_groups, too_many
 from .xmlsafe import (
     XmlLimits,
     check_points,
@@ -47,7 +52,7 @@ from .xmlsafe import (
     parse_xml,
 )
 
-__all__ = ["TCX_ENGINES", "read_tcx"]
+__all__ = ["TCX_ENGINES", "read_tcx", "read_tcx_activities"]
 
 TCX_ENGINES = ("auto", "lxml", "gpxpy")
 TCD_NS = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
@@ -89,7 +94,8 @@ def read_tcx(
     -------
     Track
         ``meta.format == "tcx"``, ``samples["session"]`` per Activity, ``samples["segment"]``
-        per ``<Track>``, ``meta.n_records`` = number of ``Trackpoint``.
+        per ``<Track>``, ``meta.n_records`` = number of ``Trackpoint``. A file of several
+        activities gives the longest, with a sentence in ``meta.notes`` saying so.
 
     Raises
     ------
@@ -100,6 +106,16 @@ def read_tcx(
     ValueError
         Unknown ``engine``.
     """
+    return choose(read_tcx_activities(data, source, engine=engine, limits=limits))
+
+
+def read_tcx_activities(
+    data: bytes, source: str, *, engine: str = "auto", limits: XmlLimits = XmlLimits()
+) -> list[Track]:
+    """Every activity of a TCX document, in time order (see :func:`read_tcx` for the
+    parameters): one per ``<Activity>`` under ``<Activities>``, one per
+    ``<MultiSportSession>``; activities whose times overlap are one. Each is numbered in
+    ``meta.activity_index`` / ``meta.n_activities``."""
     if engine not in TCX_ENGINES:
         raise ValueError(f"engine must be one of {TCX_ENGINES}, got {engine!r}")
     try:
@@ -108,7 +124,7 @@ def read_tcx(
         raise invalid_text_error(source) from None
 
 
-def _read(data: bytes, source: str, limits: XmlLimits) -> Track:
+def _read(data: bytes, source: str, limits: XmlLimits) -> list[Track]:
     root, warnings = parse_xml(data, source, limits)
     root_name = local_name(root.tag)
     if root_name not in ("TrainingCenterDatabase", "Activities"):
@@ -121,6 +137,46 @@ def _read(data: bytes, source: str, limits: XmlLimits) -> Track:
         )
     ns = namespace(root.tag)
     T = f"{{{ns}}}" if ns else ""
+    check_points(sum(1 for _ in root.iter(T + "Trackpoint")), source, limits)
+    groups = _activity_groups(root, T)
+    if len(groups) > MAX_ACTIVITIES:
+        warnings.append(too_many(len(groups)))
+        groups = [[a for g in groups for a in g]]
+    tracks = [_build(g, T, source, warnings) for g in groups]
+    if len(tracks) <= 1:
+        return tracks
+    spans = [_span(t) for t in tracks]
+    merged = overlap_groups(spans)
+    if len(merged) < len(groups):  # activities recorded at the same time are one
+        tracks = [tracks[m[0]] if len(m) == 1 else _build([a for k in m for a in groups[k]], T, source, warnings)
+                  for m in merged]
+    return number(tracks)
+
+
+def _activity_groups(root, T: str) -> list[list]:
+    """The ``<Activity>`` elements per activity: each one on its own, the legs of a
+    ``<MultiSportSession>`` together (one group, no element, when the file holds none)."""
+    groups: dict[int, list] = {}
+    for act in root.iter(T + "Activity"):
+        owner = act
+        for anc in act.iterancestors(T + "MultiSportSession"):
+            owner = anc
+            break
+        groups.setdefault(id(owner), []).append(act)
+    return list(groups.values()) or [[]]
+
+
+def _span(track: Track) -> tuple:
+    t = track.meta.start_time
+    if t is None or pd.isna(t):
+        return (None, None)
+    start = t.value / 1e9
+    return (start, start + track.duration_s)
+
+
+def _build(activities: list, T: str, source: str, parse_warnings: list[str]) -> Track:
+    """One Track from the trackpoints of ``activities`` (each a ``session``)."""
+    warnings = list(parse_warnings)
     TIME, POS, ALT, DIST = (
         T + "Time",
         T + "Position",
@@ -139,8 +195,6 @@ def _read(data: bytes, source: str, limits: XmlLimits) -> Track:
         slot[0].append(i)
         slot[1].append(text)
 
-    check_points(sum(1 for _ in root.iter(T + "Trackpoint")), source, limits)
-    activities = list(root.iter(T + "Activity"))
     session_ids: list[int] = []
     segment_ids: list[int] = []
     sessions_raw = []

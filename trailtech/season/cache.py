@@ -31,7 +31,7 @@ from typing import Any, Callable, Optional, Union
 
 from .._version import __version__
 
-__all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
+__all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash", "resolve_cache"]
 
 #: Bumped when the layout of a cached entry changes (3: activity ``format``, ``sensors``,
 #: ``samples``, which duplicate detection needs; ``bouts`` are the climbing pieces; 4: the
@@ -39,8 +39,9 @@ __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash"]
 #: and ``start_time_local`` of the activity, segments with time and control trends; 6: ``gap``,
 #: the grade-adjusted speed histogram the load of an activity without heart rate comes from;
 #: 7: the offset from the first position for GPX, TCX and FIT files without one; 8: ``trace``
-#: of a GPS-altitude activity, which the season elevation consensus reads).
-ENTRY_FORMAT = 8
+#: of a GPS-altitude activity, which the season elevation consensus reads; 9: ``parts``, one
+#: entry per activity of a file that holds several, and the activity's ``sub_sport``).
+ENTRY_FORMAT = 9
 
 #: Largest cache entry read [bytes on disk]. An entry holds one activity's compact result,
 #: tens to hundreds of kB gzipped; a bigger file is not one of ours.
@@ -203,3 +204,13 @@ def _decode(raw: bytes) -> Any:
         return json.loads(text)
     except (zlib.error, ValueError, UnicodeDecodeError, RecursionError):
         return None
+
+
+def resolve_cache(cache: Any, config: Any = None) -> Optional["ResultCache"]:
+    """The season's cache from what the caller gave: ``None``/``False`` for none, a
+    :class:`ResultCache` as is, ``True`` for :func:`default_cache_dir`, or a folder path."""
+    if cache is None or cache is False:
+        return None
+    if isinstance(cache, ResultCache):
+        return cache
+    return ResultCache(default_cache_dir() if cache is True else cache, config)

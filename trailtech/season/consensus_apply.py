@@ -163,7 +163,8 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], sources: list,
     if sort_key:
         from .dedupe import merge_duplicate_entries
 
-        ok = sorted((e for e in entries if e.get("ok")), key=sort_key)
+        # A file of several activities ("parts") takes no part in the consensus.
+        ok = sorted((e for e in entries if e.get("ok") and "activity" in e), key=sort_key)
         kept = {e["file"] for e in merge_duplicate_entries(ok, sort_key=sort_key)}
     todo = plan(entries, digests, kept=kept)
     if not todo:

@@ -27,9 +27,9 @@ from ..track import local_iso
 from .clocks import clock_problems
 from .consensus_apply import apply_consensus
 from .load import fitness_fatigue, season_hr_range, season_loads, season_threshold
-from .cache import ResultCache, content_hash, default_cache_dir
+from .cache import ResultCache, content_hash, resolve_cache
 from .dedupe import merge_duplicate_entries
-from .discover import Source, discover
+from .discover import discover
 from .match import cached_segments
 from .names import collect_names, names_toml, segment_names
 from .reference import SEASON_REFERENCE_KEYS, with_season_reference
@@ -40,7 +40,8 @@ from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry
 from .summary import crossover_choices, metric_trend, technical_sessions, season_crossover, weekly_technical
 from ..processing.sport import sport_on_foot
-from .work import Task, error_entry
+from .sports import select_sport, wanted_sports
+from .work import Task, error_entry, expand_parts, renamed_entry
 
 __all__ = ["Season", "analyze_season", "ACTIVITY_KEYS", "SEGMENT_KEYS", "PASS_KEYS"]
 
@@ -51,7 +52,7 @@ ACTIVITY_KEYS = ["file", "start_time", "sport", "distance_m", "ascent_m", "movin
 ACTIVITY_EXTRA_KEYS = ["start_time_local", "name", "technical_distance_m", "technical_session", "format", "duplicates",
                        "on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s",
                        "clock_problem", "training_load", "load_source", "load_method", "ran_above_crossover_s",
-                       "hiked_below_crossover_s", "elevation_consensus_runs"]
+                       "hiked_below_crossover_s", "elevation_consensus_runs", "sub_sport"]
 #: On-foot figures of an activity (see :func:`trailtech.season.work.on_foot_figures`).
 FOOT_KEYS = ["on_foot", "on_foot_distance_m", "on_foot_ascent_m", "on_foot_moving_time_s"]
 SEGMENT_KEYS = ["segment_id", "start_lat", "start_lon", "end_lat", "end_lon", "length_m", "drop_m",
@@ -77,6 +78,7 @@ class Season:
         walking, hiking ... or an unknown sport at on-foot speed; a multisport file with a
         running leg), on_foot_distance_m, on_foot_ascent_m, on_foot_moving_time_s (the
         on-foot part of its totals). Rides, swims and other sports are listed but not counted.
+        sub_sport ("trail": FIT sub_sport, a GPX/TCX "trail running"); ``path#2``: a file's 2nd activity.
         start_time_local (ISO 8601 with the offset of where it took place, None when
         unknown), utc_offset_s [s], time_created (the file's own creation time, FIT), start_wall
         (naive local wall-clock start, UTC when the offset is unknown: weeks are cut in it);
@@ -291,7 +293,7 @@ class Season:
         for col in ("sensors", "duplicates"):
             if col in acts:
                 acts[col] = ["; ".join(v) if isinstance(v, (list, tuple)) else v for v in acts[col]]
-        acts["json"] = [f"activities/{n}" for n in _json_names(acts["file"].tolist())]
+        acts["json"] = [f"activities/{n}" for n in safe_names(acts["file"].tolist(), ".json")]
         written.append(write_output(out / "activities.csv", _text_bytes(acts.to_csv(index=False))))
         written.append(write_output(out / "segments.csv", _text_bytes(self.segment_passes().to_csv(index=False))))
         written.append(write_output(out / "descents.csv", _text_bytes(self.descents().to_csv(index=False))))
@@ -334,21 +336,6 @@ def _text_bytes(text: str) -> bytes:
     return text.encode("utf-8", "backslashreplace")
 
 
-def _json_names(files: list[str]) -> list[str]:
-    """A distinct, file-system-safe ``<stem>.json`` name per activity file."""
-    return safe_names(files, ".json")
-
-
-def _resolve_cache(cache: Any, config: Optional[AnalysisConfig]) -> Optional[ResultCache]:
-    if cache is None or cache is False:
-        return None
-    if isinstance(cache, ResultCache):
-        return cache
-    if cache is True:
-        return ResultCache(default_cache_dir(), config)
-    return ResultCache(cache, config)
-
-
 def _progress_bar(total: int, progress: Optional[bool]):
     show = sys.stderr.isatty() if progress is None else bool(progress)
     if not show or total == 0:
@@ -372,15 +359,15 @@ def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     rows = [_foot_row(e["activity"]) for e in entries]
     cols = ACTIVITY_KEYS + ["start_time_local", "utc_offset_s", "time_created",
                             "name", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
-                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates"
-                            ] + FOOT_KEYS
+                            "descent_length_m", "practice_repeats", "format", "sensors", "samples", "duplicates",
+                            "sub_sport"] + FOOT_KEYS
     df = pd.DataFrame(rows, columns=cols)
     df["start_time"] = pd.to_datetime(df["start_time"], utc=True, errors="coerce", format="ISO8601")
     df["sensors"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["sensors"]]
     df["duplicates"] = [list(v) if isinstance(v, (list, tuple)) else [] for v in df["duplicates"]]
     for c in cols:
         if c not in ("file", "start_time", "start_time_local", "time_created", "sport", "name", "format", "sensors",
-                     "duplicates", "on_foot"):
+                     "duplicates", "on_foot", "sub_sport"):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df["line_practice_count"] = df["line_practice_count"].fillna(0).astype(int)
     df["practice_repeats"] = df["practice_repeats"].fillna(0).astype(int)
@@ -436,6 +423,7 @@ def analyze_season(
     segment_names_file: Union[str, os.PathLike, None] = None,
     activity_reports: Union[str, os.PathLike, None] = None,
     consensus: bool = True,
+    sport: Union[str, Iterable[str], None] = None,
 ) -> Season:
     """Analyse every activity under ``paths`` and compare them over the season.
 
@@ -482,12 +470,16 @@ def analyze_season(
         to them. See :mod:`trailtech.season.reports`.
     consensus : bool
         GPS-only runs over shared ground take the season's consensus elevation (:mod:`.consensus_apply`).
+    sport : str or iterable of str, optional
+        Keep only activities of these sports (``"trail"``, ``"running"``, ``"hiking"`` ...; rules
+        in :mod:`trailtech.season.sports`); ``notes`` says how many were kept and left out.
 
     Returns
     -------
     Season
         Activities in time order, errors, pooled crossover grade, trends, weekly technical
-        volume and the segments met in two or more activities.
+        volume and the segments met in two or more activities. A file of several activities
+        gives one each, ``file#1``, ``file#2`` ... in time order (:mod:`trailtech.io.split`).
 
     Examples
     --------
@@ -504,7 +496,8 @@ def analyze_season(
     if not timeout_s > 0:
         raise ValueError(f"timeout_s={timeout_s}: give a positive time limit in seconds")
     config = config or AnalysisConfig()
-    store = _resolve_cache(cache, config)
+    store = resolve_cache(cache, config)
+    sport = wanted_sports(sport)  # a name that selects nothing: ValueError before any work
 
     notes: list[str] = []
     names = collect_names(paths, segment_names_file, notes)
@@ -526,7 +519,7 @@ def analyze_season(
                     bar.update()
                 continue
             hit = store.get(digest, check=is_entry) if store is not None else None
-            if hit is not None and sink is not None and hit.get("ok") and not sink.from_store(src.file, digest):
+            if hit is not None and sink is not None and hit.get("ok") and not sink.from_store(src.file, digest, hit):
                 hit = None  # its report was never drawn: analyse it again and draw it
             if hit is not None and hit.get("file") == src.file:
                 entries.append(hit)
@@ -535,7 +528,7 @@ def analyze_season(
                 continue
             if hit is not None:
                 # Same content under another name (a copy): reuse the analysis, rename it.
-                entries.append(_renamed(hit, src))
+                entries.append(renamed_entry(hit, src))
                 if bar:
                     bar.update()
                 continue
@@ -566,30 +559,24 @@ def analyze_season(
         apply_consensus(entries, digests, sources, config, run, store, sink, notes, merge_duplicates and _sort_key)
     season = _assemble(entries, errors, config, store=store, digests=digests, merge_duplicates=merge_duplicates,
                        hr_max_bpm=hr_max_bpm, hr_rest_bpm=hr_rest_bpm, threshold_gap_mps=threshold_gap_mps,
-                       names=names)
+                       names=names, sport=sport)
     if sink is not None:
         sink.keep_only(set(season.activities["file"]))  # not a duplicate file's report
         season = replace(season, activity_reports=dict(sink.written))
-    return replace(season, notes=notes)
-
-
-def _renamed(entry: dict, src: Source) -> dict:
-    e = dict(entry)
-    e["file"] = src.file
-    if e.get("ok"):
-        e["activity"] = {**e["activity"], "file": src.file, "name": src.name}
-        e["analysis"] = {**e["analysis"], "file": src.file}
-    return e
+    return replace(season, notes=notes + season.notes)
 
 
 def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *,
               store: Optional[ResultCache] = None, digests: Optional[dict] = None,
               merge_duplicates: bool = True, hr_max_bpm: Optional[float] = None,
               hr_rest_bpm: Optional[float] = None, threshold_gap_mps: Optional[float] = None,
-              names: Optional[dict] = None) -> Season:
+              names: Optional[dict] = None, sport: Optional[list[str]] = None) -> Season:
+    digests = dict(digests or {})
+    entries = expand_parts(entries, digests)
     ok = sorted((e for e in entries if e.get("ok")), key=_sort_key)
     if merge_duplicates:
         ok = merge_duplicate_entries(ok, sort_key=_sort_key)
+    ok, notes = select_sport(ok, sport)  # after merging: the file kept (the richest) says the sport
     bad = [{"file": e["file"], "error": e["error"]} for e in entries if not e.get("ok")]
     all_errors = sorted(errors + bad, key=lambda e: e["file"])
     activities = _activity_frame(ok)
@@ -616,7 +603,7 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     dated = activities.loc[dated.index]
     load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
-    segs = cached_segments(ok, config, store, digests or {})
+    segs = cached_segments(ok, config, store, digests)
     for sg, (name, source) in zip(segs, segment_names(segs, [e["activity"] for e in ok], names or {})):
         sg["name"], sg["name_source"] = name, source
     seg_cols = ["segment_id", "name", "name_source", "direction", "start_lat", "start_lon", "end_lat", "end_lon",
@@ -647,4 +634,5 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         load=load,
         hr_range=hr_range,
         load_settings={**threshold, **scale},
+        notes=notes,
     )

@@ -35,7 +35,9 @@ def safe_names(files: list[str], suffix: str) -> list[str]:
     (a second ``run.gpx`` elsewhere becomes ``run-2``)."""
     out, seen = [], {}
     for f in files:
-        base = re.sub(r"\.(fit|gpx|tcx)(\.gz)?$", "", Path(f.split("!")[-1]).name, flags=re.I)
+        f, part = re.fullmatch(r"(.*?)(?:#(\d+))?", f, flags=re.S).groups()  # file#2: its 2nd activity
+        base = re.sub(r"\.(fit|gpx|tcx)(\.gz)?$", "", Path(f.split("!")[-1]).name, flags=re.I) + (
+            f"_{part}" if part else "")
         base = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._") or "activity"
         n = seen.get(base.lower(), 0) + 1
         seen[base.lower()] = n
@@ -77,8 +79,12 @@ class ReportSink:
     def _key(self, file: str, digest: str) -> str:
         return "report:" + content_hash(f"{digest}:{file}".encode("utf-8", "surrogateescape"))
 
-    def from_store(self, file: str, digest: str) -> bool:
-        """Write the cached report of ``file``; False when there is none (draw it)."""
+    def from_store(self, file: str, digest: str, entry: Optional[dict] = None) -> bool:
+        """Write the cached report of ``file`` (of each activity, ``file#1`` ..., when its cached
+        ``entry`` has several); False when there is none (draw it)."""
+        parts = (entry or {}).get("parts") or ()
+        if parts:
+            return all(self.from_store(f"{file}#{k + 1}", digest) for k in range(len(parts)))
         if self.store is None:
             return False
         hit = self.store.get(self._key(file, digest), check=_is_report)
@@ -89,7 +95,10 @@ class ReportSink:
         return True
 
     def take(self, file: str, digest: str, entry: dict) -> None:
-        """Write (and cache) the report a worker drew into ``entry`` (popped from it)."""
+        """Write (and cache) the report a worker drew into ``entry`` (popped from it), or into
+        each part of a file of several activities."""
+        for part in entry.get("parts") or ():
+            self.take(part["file"], digest, part)
         html = entry.pop("report_html", None)
         if not isinstance(html, str):
             return

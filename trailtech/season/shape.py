@@ -21,7 +21,7 @@ import numpy as np
 __all__ = ["is_entry", "is_segments_entry"]
 
 _STR_KEYS = ("file",)
-_OPT_STR_KEYS = ("sport", "name", "format")
+_OPT_STR_KEYS = ("sport", "sub_sport", "name", "format")
 _OPT_TIME_KEYS = ("start_time_local", "time_created")
 _NUMBER_KEYS = ("distance_m", "ascent_m", "moving_time_s", "descent_control_score", "hike_time_s",
                 "crossover_grade_pct", "duration_s", "descent_m", "flat_cadence_spm", "technical_distance_m",
@@ -145,7 +145,8 @@ def is_entry(entry: Any) -> bool:
     An analysed file: ``file`` (str), ``ok`` True, ``activity`` (its season row, typed field by
     field), ``analysis`` (the ``analyze --json`` document: a dict naming a file), ``bouts``
     (equal-length columns) and ``geometry`` (resampled traces). A failed file: ``ok`` False,
-    ``error`` (str).
+    ``error`` (str). A file of several activities: ``ok`` True and ``parts``, two or more such
+    entries.
     """
     if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
         return False
@@ -154,6 +155,10 @@ def is_entry(entry: Any) -> bool:
         return isinstance(entry.get("error"), str)
     if ok is not True:
         return False
+    if "parts" in entry:  # a file of several activities: one entry each, none of them nested
+        parts = entry["parts"]
+        return (isinstance(parts, list) and len(parts) > 1
+                and all(isinstance(p, dict) and "parts" not in p and is_entry(p) for p in parts))
     analysis = entry.get("analysis")
     geometry = entry.get("geometry", [])
     return (_activity(entry.get("activity"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import traceback
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
 import numpy as np
@@ -21,7 +21,7 @@ from .._limits import memory_refusal
 from ..errors import DataQualityWarning, TrailtechError, error_line
 from .discover import Source
 
-__all__ = ["Task", "process", "error_entry", "worker_init", "build_entry", "on_foot_figures", "sensors",
+__all__ = ["Task", "process", "part_id", "expand_parts", "renamed_entry", "error_entry", "worker_init", "build_entry", "on_foot_figures", "sensors",
            "SENSOR_COLUMNS",
            "GEOMETRY_STEP_M", "GEOMETRY_MARGIN_M"]
 
@@ -60,12 +60,48 @@ def error_entry(file: str, message: str, *, cacheable: bool = True, detail: Opti
     return entry
 
 
-def _load(source: Source):
-    from ..io import load
+def _load(source: Source) -> list:
+    """Every activity of the file (most files hold one; see :mod:`trailtech.io.split`)."""
+    from ..io import read_activities
 
     # The bytes are read through the Source, which opens regular files only, within the size
     # cap: the path may have been swapped for a FIFO or a device since discovery.
-    return load(source.read_bytes(), source=source.file)
+    return read_activities(source.read_bytes(), source=source.file)
+
+
+def expand_parts(entries: list[dict], digests: dict[str, str]) -> list[dict]:
+    """Entries with each file of several activities replaced by one entry per activity
+    (``file#1``, ``file#2`` ...); ``digests`` gets a key per activity, so the segments cache
+    still knows every activity."""
+    out = []
+    for e in entries:
+        parts = e.get("parts") if e.get("ok") else None
+        if not parts:
+            out.append(e)
+            continue
+        for p in parts:
+            if e["file"] in digests:
+                digests[p["file"]] = digests[e["file"]] + p["file"][len(e["file"]):]
+            out.append(p)
+    return out
+
+
+def renamed_entry(entry: dict, src: Source) -> dict:
+    """A cached entry for the same content under another name (a copy): renamed, parts too."""
+    e = dict(entry)
+    e["file"] = src.file
+    if "parts" in e:
+        e["parts"] = [renamed_entry(p, replace(src, file=part_id(src.file, k))) for k, p in enumerate(e["parts"])]
+    elif e.get("ok"):
+        e["activity"] = {**e["activity"], "file": src.file, "name": src.name}
+        e["analysis"] = {**e["analysis"], "file": src.file}
+    return e
+
+
+def part_id(file: str, k: int) -> str:
+    """The season id of the ``k``-th (0-based, time order) activity of a file that holds
+    several: ``file#1``, ``file#2`` ..."""
+    return f"{file}#{k + 1}"
 
 
 def _f(x: Any) -> Optional[float]:
@@ -273,6 +309,8 @@ def build_entry(source: Source, analysis, track=None) -> dict:
         "descent_length_m": descent_length,
         "practice_repeats": practice_repeats,
         "format": doc["format"],
+        # FIT sub_sport, TCX/GPX "trail running" (what `season --sport trail` selects by)
+        "sub_sport": getattr(track.meta, "sub_sport", None) if track is not None else None,
         "sensors": sensors(track) if track is not None else [],
         "samples": int(len(track.samples)) if track is not None else None,
         # Local time (weeks and days are cut in it) and the file's own creation time (a
@@ -318,29 +356,18 @@ def process(task: Task) -> dict:
         An entry: ``{"file", "ok": True, "activity", "analysis", "bouts", "geometry"}``, or
         ``{"file", "ok": False, "error", "cacheable"}``. A :class:`TrailtechError` is the
         file's fault and is cacheable; any other exception is a trailtech bug, reported
-        with its traceback in ``detail`` and never cached.
+        with its traceback in ``detail`` and never cached. A file holding several activities
+        gives ``{"file", "ok": True, "parts": [entry, ...]}``: one entry per activity, in time
+        order, named :func:`part_id` (``file#1``, ``file#2`` ...), each analysed on its own.
     """
-    from ..pipeline import analyze
-
     src = task.source
     try:
-        from . import consensus
-
-        track = _load(src)
-        if task.elevation is not None:
-            track = consensus.track_with(track, task.elevation)
-        analysis = analyze(track, task.config)
-        entry = build_entry(src, analysis, track)
-        if task.elevation is not None:
-            consensus.mark(entry, task.elevation)
-        elif (trace := consensus.trace(track, entry["analysis"]["summary"].get("elevation_source"))) is not None:
-            entry["trace"] = trace  # GPS altitude: what the season consensus reads
-        if task.report:
-            from ..report.html import render_report
-
-            # Drawn here, while the full analysis is at hand (the entry keeps no timeline).
-            entry["report_html"] = render_report(analysis)
-        return entry
+        tracks = _load(src)
+        if len(tracks) == 1:
+            return _analysed(src, tracks[0], task.config, task.report, elevation=task.elevation)
+        parts = [_part(replace(src, file=part_id(src.file, k)), track, task.config, task.report)
+                 for k, track in enumerate(tracks)]
+        return {"file": src.file, "ok": True, "parts": parts}
     except TrailtechError as exc:
         line = error_line(exc, src.file)
         # The season lists errors by file already: keep only the problem.
@@ -354,3 +381,40 @@ def process(task: Task) -> dict:
     except Exception as exc:  # a bug: this file fails, the season goes on
         return error_entry(src.file, f"internal error ({type(exc).__name__}: {exc}); please report it",
                            cacheable=False, detail=traceback.format_exc())
+
+
+def _analysed(src: Source, track, config, report: bool = False, *, elevation=None) -> dict:
+    """The entry of ``track``; on the season's consensus ``elevation`` when given. A whole-file
+    activity with GPS altitude keeps its trace for the consensus; an activity of a file of
+    several takes no part in it."""
+    from ..pipeline import analyze
+    from . import consensus
+
+    if elevation is not None:
+        track = consensus.track_with(track, elevation)
+    analysis = analyze(track, config)
+    entry = build_entry(src, analysis, track)
+    if track.meta.n_activities > 1:  # the document names the activity the way the season does
+        entry["analysis"] = {**entry["analysis"], "file": src.file}
+    if elevation is not None:
+        consensus.mark(entry, elevation)
+    elif track.meta.n_activities <= 1 and (
+            trace := consensus.trace(track, entry["analysis"]["summary"].get("elevation_source"))) is not None:
+        entry["trace"] = trace  # GPS altitude: what the season consensus reads
+    if report:
+        from ..report.html import render_report
+
+        # Drawn here, while the full analysis is at hand (the entry keeps no timeline).
+        entry["report_html"] = render_report(analysis)
+    return entry
+
+
+def _part(src: Source, track, config, report: bool = False) -> dict:
+    """The entry of one activity of a file of several: a data problem costs only this one."""
+    try:
+        return _analysed(src, track, config, report)
+    except TrailtechError as exc:
+        line = error_line(exc, track.meta.source)
+        if line.startswith(track.meta.source + ": "):
+            line = line[len(track.meta.source) + 2:]
+        return error_entry(src.file, line)
