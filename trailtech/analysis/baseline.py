@@ -17,6 +17,7 @@ from ..config import AnalysisConfig
 from ..processing.stats import median
 from ..timeline import GAIT_RUN, Timeline
 from . import terrain as tr
+from .sampling import steadiness_reference_cv
 
 __all__ = ["FLAT_BANDS", "flat_cadence", "RunningBaseline", "running_baseline", "flat_stride_m"]
 
@@ -93,6 +94,10 @@ class RunningBaseline:
         Speed [m/s] and step length [m] of every flat running row with a cadence.
     notes : tuple of str
         Warnings for the user.
+    downhill_steadiness_cv : float or None
+        The runner's cadence steadiness on this run's downhill running
+        (:func:`downhill_steadiness_cv`) [-], NaN without cadence or such running; None when
+        not computed (a baseline built by hand): the descents then compute it themselves.
     """
 
     has_cadence: bool
@@ -103,6 +108,7 @@ class RunningBaseline:
     stride_speed_mps: np.ndarray
     stride_m: np.ndarray
     notes: tuple[str, ...] = ()
+    downhill_steadiness_cv: Optional[float] = None
 
     @property
     def flat_cadence_band_pct(self) -> Optional[float]:
@@ -155,7 +161,20 @@ def running_baseline(timeline: Timeline, config: AnalysisConfig, *,
         stride_speed_mps=v[fi],
         stride_m=v[fi] / (c[fi] / 60.0),
         notes=notes,
+        # Once per activity: every descent, pitch and practice window reads the same reference.
+        downhill_steadiness_cv=downhill_steadiness_cv(timeline, cfg),
     )
+
+
+def downhill_steadiness_cv(timeline: Timeline, config: AnalysisConfig) -> float:
+    """The runner's cadence steadiness on this run's downhill running [-]:
+    :func:`.sampling.steadiness_reference_cv` over the running rows on grades at or below
+    ``config.steadiness_reference_max_grade``, in blocks of 60 s; NaN without cadence or such
+    running."""
+    with np.errstate(invalid="ignore"):
+        down = (timeline.gait == GAIT_RUN) & (timeline.grade_pct / 100.0 <= config.steadiness_reference_max_grade)
+    block = max(2, int(round(60.0 / config.time_grid_s)))
+    return steadiness_reference_cv(timeline.cadence_spm, down, block_rows=block)
 
 
 def flat_stride_m(baseline: RunningBaseline, speed_mps: float) -> Optional[float]:

@@ -15,7 +15,7 @@ from ..processing.stats import median
 from ..timeline import GAIT_RUN, GAIT_STOP, Timeline
 from . import descent as dsc
 from . import terrain as tr
-from .baseline import RunningBaseline
+from .baseline import RunningBaseline, downhill_steadiness_cv
 from .reference import REFERENCE_COLUMNS
 from .tables import DESCENT_COLUMNS, time_at
 
@@ -75,12 +75,8 @@ def _recording_dense_share(timeline: Timeline, rows: slice, config: AnalysisConf
 
 def steadiness_reference(timeline: Timeline, config: AnalysisConfig) -> float:
     """The runner's cadence steadiness on this run's downhill running
-    (:func:`.descent.steadiness_reference_cv` over the running rows on grades at or below
-    ``config.steadiness_reference_max_grade``); NaN without cadence or such running."""
-    with np.errstate(invalid="ignore"):
-        down = (timeline.gait == GAIT_RUN) & (timeline.grade_pct / 100.0 <= config.steadiness_reference_max_grade)
-    block = max(2, int(round(60.0 / config.time_grid_s)))
-    return dsc.steadiness_reference_cv(timeline.cadence_spm, down, block_rows=block)
+    (:func:`.baseline.downhill_steadiness_cv`); NaN without cadence or such running."""
+    return downhill_steadiness_cv(timeline, config)
 
 
 def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, config: AnalysisConfig,
@@ -138,7 +134,8 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
         braking_cadence_drop_spm=cfg.braking_cadence_drop_spm,
         braking_noise_factor=cfg.braking_noise_factor, max_braking_interval_s=cfg.max_braking_interval_s,
         recording_dense_share=_recording_dense_share(timeline, sl, cfg),
-        cadence_cv_reference=steadiness_reference(timeline, cfg) if cad is not None else None,
+        cadence_cv_reference=(None if cad is None else baseline.downhill_steadiness_cv
+                              if baseline.downhill_steadiness_cv is not None else steadiness_reference(timeline, cfg)),
         cadence_cv_prior_rows=cfg.steadiness_prior_s / cfg.time_grid_s)
     comps = tr.technicality_components(vs, cad, v_exp, mv, timeline.x_m[sl], timeline.y_m[sl], d[sl],
                                        mean_grade=m.mean_grade)
