@@ -38,7 +38,7 @@ from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry
-from .summary import crossover_choices, metric_trend, technical_sessions, season_crossover, weekly_technical
+from .summary import cached_season_crossover, crossover_choices, metric_trend, technical_sessions, weekly_technical
 from ..processing.sport import sport_on_foot
 from .sports import select_sport, wanted_sports
 from .work import Task, error_entry, expand_parts, renamed_entry
@@ -382,16 +382,6 @@ def _activity_frame(entries: list[dict]) -> pd.DataFrame:
     return df
 
 
-def _pooled_bouts(entries: list[dict]) -> pd.DataFrame:
-    frames = []
-    for e in entries:
-        b = e.get("bouts") or {}
-        if not b.get("gait"):
-            continue
-        frames.append(pd.DataFrame(b))
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-
 def _with_season(doc: dict, choices: Optional[dict]) -> dict:
     """An activity's analysis document with its choices against the season's crossover
     (``hike_run.season``), a copy: cached documents stay as they were."""
@@ -615,8 +605,8 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
         "descent_control_score": metric_trend(dated, "descent_control_score", higher_is_better=True,
                                               tolerance_per_30d=2.0),
     }
-    cross = season_crossover([e["activity"].get("crossover_grade_pct") for e in ok_foot],
-                             _pooled_bouts(ok_foot), config)
+    cross = cached_season_crossover([e["activity"].get("crossover_grade_pct") for e in ok_foot],
+                                    [e.get("bouts") for e in ok_foot], config, store)
     # The season's crossover back into each activity's verdicts (issue 15).
     choices = {e["file"]: crossover_choices(e.get("bouts"), cross) for e in ok_foot}
     for key, col in (("ran_above_s", "ran_above_crossover_s"), ("hiked_below_s", "hiked_below_crossover_s")):

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_entry", "is_segments_entry"]
+__all__ = ["is_entry", "is_segments_entry", "is_crossover_entry"]
 
 _STR_KEYS = ("file",)
 _OPT_STR_KEYS = ("sport", "sub_sport", "name", "format")
@@ -194,3 +194,15 @@ def is_segments_entry(entry: Any) -> bool:
     ``{"file": str, "segments": [segment, ...]}`` with every pass typed."""
     return (isinstance(entry, dict) and isinstance(entry.get("file"), str)
             and isinstance(entry.get("segments"), list) and all(_segment(s) for s in entry["segments"]))
+
+
+def is_crossover_entry(entry: Any) -> bool:
+    """Whether a cached season crossover (:func:`trailtech.season.summary.cached_season_crossover`)
+    has the shape of :func:`~trailtech.season.summary.season_crossover`'s answer."""
+    c = entry.get("crossover") if isinstance(entry, dict) else None
+    if not isinstance(c, dict) or set(c) != {"grade_pct", "ci_pct", "method", "reason", "reason_text", "activities"}:
+        return False
+    ci = c["ci_pct"]
+    return (_opt_number(c["grade_pct"]) and _whole(c["activities"])
+            and (ci is None or (isinstance(ci, list) and len(ci) == 2 and _numbers(ci)))
+            and all(v is None or isinstance(v, str) for v in (c["method"], c["reason"], c["reason_text"])))

@@ -11,7 +11,7 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-__all__ = ["season_crossover", "season_crossover_grade", "crossover_choices", "metric_trend", "robust_trend", "weekly_technical", "is_technical_session",
+__all__ = ["season_crossover", "cached_season_crossover", "season_crossover_grade", "crossover_choices", "metric_trend", "robust_trend", "weekly_technical", "is_technical_session",
            "technical_sessions", "week_starts", "WEEKLY_SUMS",
            "SESSIONS_TARGET_PER_WEEK"]
 
@@ -84,6 +84,30 @@ def season_crossover(per_activity_pct, bouts: pd.DataFrame, config=None) -> dict
         rg = None if x.reason_grade is None else 100.0 * x.reason_grade
         out.update(reason=x.reason, reason_text=crossover_reason_text(x.reason, rg))
     return out
+
+
+def cached_season_crossover(per_activity_pct, bouts: list, config=None, store=None) -> dict:
+    """:func:`season_crossover` of the activities' own crossovers and their climbing pieces
+    (``bouts``: each activity's cached ``bouts`` columns), cached under a hash of exactly that
+    evidence: a warm season over many activities skips the pooled fit's bootstrap."""
+    import json
+
+    from .cache import content_hash
+    from .shape import is_crossover_entry
+
+    def pooled() -> pd.DataFrame:
+        frames = [pd.DataFrame(b) for b in bouts if isinstance(b, dict) and b.get("gait")]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    if store is None:
+        return season_crossover(per_activity_pct, pooled(), config)
+    key = "crossover:" + content_hash(json.dumps([per_activity_pct, bouts], allow_nan=True, default=str).encode())
+    hit = store.get(key, check=is_crossover_entry)
+    if hit is not None:
+        return hit["crossover"]
+    cross = season_crossover(per_activity_pct, pooled(), config)
+    store.put(key, {"file": "<crossover>", "crossover": cross})
+    return cross
 
 
 def season_crossover_grade(per_activity_pct, bouts: pd.DataFrame, config=None) -> Optional[float]:
