@@ -136,7 +136,7 @@ def test_corrupt_cache_entries_are_recomputed(season_folder, tmp_path, count_ana
     cache = tmp_path / "cache"
     first = trailtech.analyze_season([season_folder], jobs=1, cache=cache)
     entries = [p for p in cache.rglob("*.json.gz")]
-    assert len(entries) == 5  # three results, the bad file's error, the matched segments
+    assert len(entries) == 6  # three results, the bad file's error, the matched segments, the crossover
     for p in entries:
         p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2])  # truncated by a crash
     count_analyses.clear()
