@@ -187,8 +187,9 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], sources: list,
     with contextlib.closing(results) if hasattr(results, "close") else contextlib.nullcontext():
         for task, entry in results:
             _take(task.source.file, entry, key_of, store, sink, done, failed)
+    # The same words cold and warm: how many came from the cache is not part of the season.
     said = [f"Season elevation consensus: {len(done)} GPS-altitude activities over shared ground analysed "
-            f"again on it ({len(tasks)} analyses, the rest from the cache)."]
+            f"again on it."]
     if failed:
         said.append("Kept their own altitude (the analysis on the consensus failed): " + "; ".join(failed))
     if notes is not None:
