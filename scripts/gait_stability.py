@@ -14,63 +14,39 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
-import os
-import warnings
 from pathlib import Path
 
 import numpy as np
+from gait_corpus import cadence_runs, default_real_dir
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    root = Path(__file__).resolve().parents[1]
-    # The corpus sits beside the checkout (/work/main) or two levels up from a worktree.
-    near = [p / "shared" / "tracks" / "real" for p in (root.parent, root.parent.parent)]
-    ap.add_argument("--real", type=Path, default=Path(os.environ.get(
-        "TRAILTECH_REAL_TRACKS", next((p for p in near if p.is_dir()), near[0]))))
+    ap.add_argument("--real", type=Path, default=default_real_dir())
     ap.add_argument("--shift", type=float, default=0.05)
     args = ap.parse_args(argv)
 
-    import trailtech
-    from trailtech.analysis.gait import analysis_moving, classify_gait, gait_codes
+    from trailtech.analysis.gait import analysis_moving, gait_codes, gait_smoothing_samples
     from trailtech.analysis.gait.bouts import row_dt_s
     from trailtech.config import AnalysisConfig
-    from trailtech.prepare import prepare
     from trailtech.timeline import GAIT_HIKE
 
     cfg = AnalysisConfig()
-    with open(args.real / "manifest.csv", newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["is_running"].startswith("yes") and r["has_cadence"] == "yes"]
     worst, lines, over = 0.0, [], 0
-    for r in rows:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                p = prepare(trailtech.load(args.real / r["file"]), cfg)
-        except trailtech.TrailtechError:
-            continue
-        tl = p.timeline
-        g = classify_gait(tl, cfg)
-        if g.method != "cadence":
-            continue
+    for file, tl, g in cadence_runs(args.real, cfg):
         dt = row_dt_s(tl.elapsed_s)
         base = float(np.sum(dt[g.codes == GAIT_HIKE])) / 60.0
         moving = analysis_moving(tl)
         grade = tl.grade_pct / 100.0
-        dwell = max(1, int(round(cfg.gait_dwell_s / cfg.time_grid_s)))
-        majority = max(1, int(round(cfg.gait_majority_s / cfg.time_grid_s)))
-        min_bout = max(1, int(round(cfg.gait_min_bout_s / cfg.time_grid_s)))
         changes = []
         for k in (1 - args.shift, 1 + args.shift):
             codes = gait_codes(moving, tl.speed_mps, grade, tl.cadence_spm, threshold_spm=g.threshold_spm * k,
-                               hysteresis_spm=cfg.gait_hysteresis_spm, dwell_samples=dwell,
-                               majority_samples=majority, min_bout_samples=min_bout)
+                               hysteresis_spm=cfg.gait_hysteresis_spm, **gait_smoothing_samples(cfg))
             changes.append(float(np.sum(dt[codes == GAIT_HIKE])) / 60.0 - base)
         change = max(abs(c) for c in changes)
         worst = max(worst, change)
         over += change > 3.0
-        lines.append(f"{r['file'][:52]:52s} split {g.threshold_spm:5.1f} spm  hiking {base:6.1f} min  "
+        lines.append(f"{file[:52]:52s} split {g.threshold_spm:5.1f} spm  hiking {base:6.1f} min  "
                      f"-{100 * args.shift:.0f} %: {changes[0]:+6.1f}  +{100 * args.shift:.0f} %: {changes[1]:+6.1f} min")
     print("\n".join(lines))
     print(f"\n{len(lines)} files with cadence; worst change of hiking time for a ±{100 * args.shift:.0f} % "

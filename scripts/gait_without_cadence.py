@@ -20,56 +20,33 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import csv
-import os
-import warnings
 from pathlib import Path
 
 import numpy as np
+from gait_corpus import cadence_runs, default_real_dir
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    root = Path(__file__).resolve().parents[1]
-    near = [p / "shared" / "tracks" / "real" for p in (root.parent, root.parent.parent)]
-    ap.add_argument("--real", type=Path, default=Path(os.environ.get(
-        "TRAILTECH_REAL_TRACKS", next((p for p in near if p.is_dir()), near[0]))))
+    ap.add_argument("--real", type=Path, default=default_real_dir())
     args = ap.parse_args(argv)
 
     import pandas as pd
 
-    import trailtech
-    from trailtech.analysis.gait import analysis_moving, classify_gait, gait_codes
+    from trailtech.analysis.gait import analysis_moving, gait_codes, gait_smoothing_samples
     from trailtech.analysis.gait.bouts import row_dt_s
     from trailtech.config import AnalysisConfig
-    from trailtech.prepare import prepare
     from trailtech.timeline import GAIT_HIKE, GAIT_STOP
 
     cfg = AnalysisConfig()
-    with open(args.real / "manifest.csv", newline="", encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh) if r["is_running"].startswith("yes") and r["has_cadence"] == "yes"]
     agree_w = total_w = bound_w = 0.0
     worst_bound = 1.0
     worst_file, worst_min, lines = 1.0, 0.0, []
-    for r in rows:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                p = prepare(trailtech.load(args.real / r["file"]), cfg)
-        except trailtech.TrailtechError:
-            continue
-        tl = p.timeline
-        g = classify_gait(tl, cfg)
-        if g.method != "cadence":
-            continue
+    for file, tl, g in cadence_runs(args.real, cfg):
         moving = analysis_moving(tl)
         dt = row_dt_s(tl.elapsed_s)
-        dwell = max(1, int(round(cfg.gait_dwell_s / cfg.time_grid_s)))
-        majority = max(1, int(round(cfg.gait_majority_s / cfg.time_grid_s)))
-        min_bout = max(1, int(round(cfg.gait_min_bout_s / cfg.time_grid_s)))
         speed = gait_codes(moving, tl.speed_mps, tl.grade_pct / 100.0, None, threshold_spm=float("nan"),
-                           dwell_samples=dwell, majority_samples=majority, min_bout_samples=min_bout,
-                           method="speed")
+                           method="speed", **gait_smoothing_samples(cfg))
         m = g.codes != GAIT_STOP
         w = dt[m]
         if w.sum() <= 0:
@@ -91,7 +68,7 @@ def main(argv=None) -> int:
         diff = (h_spd - h_cad) / h_cad if h_cad > 0 else float("nan")
         if h_cad >= 10:
             worst_min = max(worst_min, abs(diff))
-        lines.append(f"{r['file'][:52]:52s} agreement {100 * share:5.1f} % (bound {100 * bound / float(w.sum()):5.1f} %)  hiking {h_cad:6.1f} min "
+        lines.append(f"{file[:52]:52s} agreement {100 * share:5.1f} % (bound {100 * bound / float(w.sum()):5.1f} %)  hiking {h_cad:6.1f} min "
                      f"(cadence) {h_spd:6.1f} min (no cadence)" + (f"  {100 * diff:+.0f} %" if h_cad >= 10 else ""))
     print("\n".join(lines))
     print(f"\n{len(lines)} files: pooled agreement {100 * agree_w / max(total_w, 1e-9):.1f} % (target >= 95 %), "

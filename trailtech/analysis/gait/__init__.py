@@ -17,6 +17,7 @@ from .classification import (
     clean_bouts,
     gait_codes,
     gait_confidence,
+    gait_smoothing_samples,
     has_step_cadence,
     v_wrt_mps,
 )
@@ -37,7 +38,7 @@ __all__ = [
     "BOUT_COLUMNS", "CLIMB_PIECE_COLUMNS", "FLAG_COLUMNS", "GAIT_MODEL_COLUMNS",
     "GaitClassification", "SpeedModel", "analysis_moving", "bout_table", "cadence_threshold",
     "classify_cadence", "classify_gait", "classify_speed", "clean_bouts", "climb_pieces",
-    "crossover_from_models", "crossover_grade", "gait_codes", "gait_confidence", "gait_model_curves",
+    "crossover_from_models", "crossover_grade", "gait_codes", "gait_confidence", "gait_model_curves", "gait_smoothing_samples",
     "has_step_cadence", "hike_run", "hiked_could_run", "hiking_model", "huber_line",
     "model_crossover_grade", "piece_table", "ran_should_hike", "row_dt_s", "running_model",
     "speed_model", "v_wrt_mps",

@@ -25,6 +25,7 @@ from ...timeline import GAIT_HIKE, GAIT_RUN, GAIT_STOP, Timeline
 from ..segments import runs
 
 __all__ = [
+    "gait_smoothing_samples",
     "cadence_threshold",
     "classify_cadence",
     "classify_speed",
@@ -432,6 +433,16 @@ class GaitClassification:
     confidence: Optional[np.ndarray] = None
 
 
+def gait_smoothing_samples(config: AnalysisConfig) -> dict[str, int]:
+    """:func:`gait_codes`' ``dwell_samples``, ``majority_samples`` and ``min_bout_samples`` from
+    ``config.gait_dwell_s``, ``gait_majority_s`` and ``gait_min_bout_s`` [s] on the
+    ``time_grid_s`` grid (at least one row each)."""
+    return {name: max(1, int(round(seconds / config.time_grid_s)))
+            for name, seconds in (("dwell_samples", config.gait_dwell_s),
+                                  ("majority_samples", config.gait_majority_s),
+                                  ("min_bout_samples", config.gait_min_bout_s))}
+
+
 def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassification:
     """Hike, run or stop for every row of ``timeline`` (science.md 2A).
 
@@ -448,9 +459,6 @@ def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassificat
     cfg = config
     moving = analysis_moving(timeline)
     grade = timeline.grade_pct / 100.0
-    dwell = max(1, int(round(cfg.gait_dwell_s / cfg.time_grid_s)))
-    majority = max(1, int(round(cfg.gait_majority_s / cfg.time_grid_s)))
-    min_bout = max(1, int(round(cfg.gait_min_bout_s / cfg.time_grid_s)))
     notes: tuple[str, ...] = ()
     if has_step_cadence(timeline, moving):
         thr, _adaptive = cadence_threshold(
@@ -463,8 +471,7 @@ def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassificat
             notes = ("No cadence in this file: hike or run was judged from speed and grade "
                      "(method 'speed', less reliable than cadence).",)
     codes = gait_codes(moving, timeline.speed_mps, grade, timeline.cadence_spm, threshold_spm=thr,
-                       hysteresis_spm=cfg.gait_hysteresis_spm, dwell_samples=dwell,
-                       majority_samples=majority, min_bout_samples=min_bout, method=method)
+                       hysteresis_spm=cfg.gait_hysteresis_spm, method=method, **gait_smoothing_samples(cfg))
     conf = gait_confidence(codes, timeline.speed_mps, grade, timeline.cadence_spm,
                            threshold_spm=thr, method=method)
     return GaitClassification(codes=codes, method=method, threshold_spm=float(thr), notes=notes,

@@ -1,0 +1,43 @@
+"""The real running files with cadence that the hike/run scripts read (issue 15), shared by
+``gait_stability.py`` and ``gait_without_cadence.py``.
+
+Not a script itself: those import it (they run with ``scripts/`` first on the path).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import warnings
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_real_dir() -> Path:
+    """``$TRAILTECH_REAL_TRACKS``, else ``shared/tracks/real`` beside the checkout (or beside a
+    worktree's parent folder)."""
+    near = [p / "shared" / "tracks" / "real" for p in (ROOT.parent, ROOT.parent.parent)]
+    return Path(os.environ.get("TRAILTECH_REAL_TRACKS", next((p for p in near if p.is_dir()), near[0])))
+
+
+def cadence_runs(real: Path, cfg) -> Iterator[tuple[str, object, object]]:
+    """``(file, timeline, classification)`` of every running file of the corpus's manifest that
+    has cadence and whose gait the analysis takes from it; unreadable files are skipped."""
+    import trailtech
+    from trailtech.analysis.gait import classify_gait
+    from trailtech.prepare import prepare
+
+    with open(real / "manifest.csv", newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["is_running"].startswith("yes") and r["has_cadence"] == "yes"]
+    for r in rows:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tl = prepare(trailtech.load(real / r["file"]), cfg).timeline
+        except trailtech.TrailtechError:
+            continue
+        g = classify_gait(tl, cfg)
+        if g.method == "cadence":
+            yield r["file"], tl, g
