@@ -325,7 +325,6 @@ def render_season_report(season: Any, *, links: Optional[dict[str, str]] = None)
     """
     doc = season.to_dict()
     acts = doc["activities"]
-    body = []
     n = len(acts)
     if n:
         first, last = (a.get("start_time_local") or a["start_time"] for a in (acts[0], acts[-1]))
@@ -334,10 +333,39 @@ def render_season_report(season: Any, *, links: Optional[dict[str, str]] = None)
         span = "no activities"
     # The running figures count on-foot activities (and a multisport file's on-foot part) only.
     run = doc.get("running") or season.running_totals()
+    body = [_cards(season, doc, run, span)]
+    if run["not_counted"]:
+        # Said once, before the first figure that leaves them out.
+        body.append("<p>" + hk.esc(not_counted_text(run) + " The cards, trends, weekly sessions and crossover "
+                                   "grade are about running, hiking and walking.") + "</p>")
+    body.append(_trends_section(season, doc))
+    weeks = _weeks_section(season)
+    if weeks:
+        body.append(weeks)
+    body.append(volume_section(season))
+    if doc["segments"]:
+        body.append(_segments_section(doc["segments"], acts, links or {}))
+    has_descents = bool(season.analyses)
+    if has_descents:
+        body.append(descents_section(season.descents(), acts, links or {}))
+    body.append(_activities_section(acts, links or {}))
+    if doc["errors"]:
+        body.append(hk.section("Files that could not be read", hk.bullet_list(
+            f"{e['file']}: {e['error']}" for e in doc["errors"]), id="errors"))
+    body.append(hk.download_link(json.dumps(doc, allow_nan=False, indent=1), filename="season.json",
+                                 mime="application/json", label="Download the season data (JSON)"))
+    footer = (f"trailtech {hk.esc(__version__)} — descent control and technicality are heuristics "
+              "(see the documentation), not validated measures.")
+    return hk.page("Season report", "\n".join(body), subtitle=f"{n} activities, {span}", footer_html=footer,
+                   script=SORT_SCRIPT if has_descents else "")
+
+
+def _cards(season: Any, doc: dict, run: dict, span: str) -> str:
+    """The summary cards: activities on foot, distance, crossover grade, technical sessions."""
     total_km = (run["distance_m"] or 0) / 1000.0
     total_up = run["ascent_m"] or 0
-    sessions = sum(bool(a.get("technical_session")) for a in acts if a.get("on_foot", True))
-    body.append(hk.cards([
+    sessions = sum(bool(a.get("technical_session")) for a in doc["activities"] if a.get("on_foot", True))
+    return hk.cards([
         ("activities on foot", str(run["activities"]),
          span + (f" (+{run['not_counted']} other sports)" if run["not_counted"] else "")),
         ("distance", f"{total_km:,.0f} km", f"+{total_up:,.0f} m climbing"),
@@ -345,71 +373,71 @@ def render_season_report(season: Any, *, links: Optional[dict[str, str]] = None)
          "hike above this grade (whole season)"),
         ("technical sessions", str(sessions),
          f"in {len(season.weeks)} weeks, {sum(1 for w in season.weeks if w['activities'])} with activities"),
-    ]))
+    ])
 
-    trend_words = []
-    for key, label in (("flat_cadence_spm", "Flat cadence"), ("descent_control_score", "Descent control")):
-        trend_words.append(f"{label}: {trend_text(key, doc['trends'].get(key))}.")
+
+def _trends_section(season: Any, doc: dict) -> str:
+    """The trend words of flat cadence and descent control, and their figure."""
+    trend_words = [f"{label}: {trend_text(key, doc['trends'].get(key))}."
+                   for key, label in (("flat_cadence_spm", "Flat cadence"), ("descent_control_score", "Descent control"))]
     trends_html = hk.bullet_list(trend_words)
-    if run["not_counted"]:
-        # Said once, before the first figure that leaves them out.
-        body.append("<p>" + hk.esc(not_counted_text(run) + " The cards, trends, weekly sessions and crossover "
-                                   "grade are about running, hiking and walking.") + "</p>")
-    if n:
+    if doc["activities"]:
         trends_html += hk.figure_block(_trend_figure(season), "Each dot is one activity; the line is "
                                        "the Theil-Sen trend (median of pairwise slopes), drawn once "
                                        "there are 5 activities over 4 weeks.", title="trends")
-    body.append(hk.section("Trends", trends_html, id="trends"))
+    return hk.section("Trends", trends_html, id="trends")
 
+
+def _weeks_section(season: Any) -> str:
+    """Technical sessions per week (the last :data:`MAX_WEEKS_SHOWN` rows); empty without weeks."""
     rows = collapse_empty_weeks(season.weeks)
     hidden = sum(r["n_weeks"] for r in rows[:-MAX_WEEKS_SHOWN])
     rows = rows[-MAX_WEEKS_SHOWN:]
-    if rows:
-        active = [r for r in rows if not r["empty"]]
-        below = sum(r["verdict"] == "below target" for r in active)
-        idle = sum(r["n_weeks"] for r in rows if r["empty"])
-        text = (f"<p>Coaches suggest 1–2 technical sessions a week (line-practice repeats, or runs with "
-                f"a good share of technical descent). {below} of the {len(active)} weeks with activities "
-                f"had fewer" + (f"; {idle} weeks had none at all (one row for each break)" if idle else "")
-                + (f". {hidden} earlier weeks are in the season data (JSON)" if hidden else "") + ".</p>")
-        body.append(hk.section("Technical sessions per week",
-                               text + hk.figure_block(_weeks_figure(rows), "Sessions per week; a hatched "
-                                                      "slot is a break without activities.",
-                                                      title="weekly sessions") + _weeks_table(rows),
-                               id="weeks"))
+    if not rows:
+        return ""
+    active = [r for r in rows if not r["empty"]]
+    below = sum(r["verdict"] == "below target" for r in active)
+    idle = sum(r["n_weeks"] for r in rows if r["empty"])
+    text = (f"<p>Coaches suggest 1–2 technical sessions a week (line-practice repeats, or runs with "
+            f"a good share of technical descent). {below} of the {len(active)} weeks with activities "
+            f"had fewer" + (f"; {idle} weeks had none at all (one row for each break)" if idle else "")
+            + (f". {hidden} earlier weeks are in the season data (JSON)" if hidden else "") + ".</p>")
+    return hk.section("Technical sessions per week",
+                      text + hk.figure_block(_weeks_figure(rows), "Sessions per week; a hatched "
+                                             "slot is a break without activities.",
+                                             title="weekly sessions") + _weeks_table(rows),
+                      id="weeks")
 
-    body.append(volume_section(season))
 
-    segs = doc["segments"]
-    if segs:
-        ordered = sorted(segs, key=lambda s: (-len(s["passes"]), s["segment_id"]))
-        offsets = _local_offsets(acts)
-        seg_html = ["<p>Stretches of trail you ran in two or more activities, timed between the "
-                    "same start and end gates each time, each pass's time beside its control score. Give a "
-                    "segment your own name in segments.toml beside your tracks (season --out writes one to "
-                    "edit), keyed by its id.</p>",
-                    hk.figure_block(_segments_figure(ordered), "Each activity's fastest pass of a "
-                                    "segment, relative to the first activity's (faster is up).",
-                                    title="segment progress")]
-        for s in ordered:
-            kind = "descent" if s["direction"] == "down" else "climb"
-            height = hk.fmt_num(None if s["drop_m"] is None else abs(s["drop_m"]), 0, "m")
-            # An automatic name says descent or climb already.
-            title = (hk.esc(s["name"]) if s.get("name") and s.get("name_source") == "auto"
-                     else f"{hk.esc(s.get('name') or s['segment_id'])}: {kind}")
-            seg_html.append(f"<h3>{title}, {s['length_m']:.0f} m, "
-                            f"{height} {'drop' if kind == 'descent' else 'gain'} — "
-                            f"{hk.esc(s['trend'] or 'no trend')}</h3>"
-                            f'<p class="muted" style="font-size:.8rem;color:var(--muted)">id '
-                            f"{hk.esc(s['segment_id'])}" + (" (name from your names file)" if
-                                                           s.get("name_source") == "file" else "") + "</p>")
-            seg_html.append(_passes_table(s["passes"], offsets, links or {}))
-        body.append(hk.section("Segments met more than once", "\n".join(seg_html), id="segments"))
+def _segments_section(segs: list, acts: list, links: dict) -> str:
+    """Each segment met more than once: its figure, then its passes, time beside control."""
+    ordered = sorted(segs, key=lambda s: (-len(s["passes"]), s["segment_id"]))
+    offsets = _local_offsets(acts)
+    seg_html = ["<p>Stretches of trail you ran in two or more activities, timed between the "
+                "same start and end gates each time, each pass's time beside its control score. Give a "
+                "segment your own name in segments.toml beside your tracks (season --out writes one to "
+                "edit), keyed by its id.</p>",
+                hk.figure_block(_segments_figure(ordered), "Each activity's fastest pass of a "
+                                "segment, relative to the first activity's (faster is up).",
+                                title="segment progress")]
+    for s in ordered:
+        kind = "descent" if s["direction"] == "down" else "climb"
+        height = hk.fmt_num(None if s["drop_m"] is None else abs(s["drop_m"]), 0, "m")
+        # An automatic name says descent or climb already.
+        title = (hk.esc(s["name"]) if s.get("name") and s.get("name_source") == "auto"
+                 else f"{hk.esc(s.get('name') or s['segment_id'])}: {kind}")
+        seg_html.append(f"<h3>{title}, {s['length_m']:.0f} m, "
+                        f"{height} {'drop' if kind == 'descent' else 'gain'} — "
+                        f"{hk.esc(s['trend'] or 'no trend')}</h3>"
+                        f'<p class="muted" style="font-size:.8rem;color:var(--muted)">id '
+                        f"{hk.esc(s['segment_id'])}" + (" (name from your names file)" if
+                                                       s.get("name_source") == "file" else "") + "</p>")
+        seg_html.append(_passes_table(s["passes"], offsets, links))
+    return hk.section("Segments met more than once", "\n".join(seg_html), id="segments")
 
-    has_descents = bool(season.analyses)
-    if has_descents:
-        body.append(descents_section(season.descents(), acts, links or {}))
 
+def _activities_section(acts: list, links: dict) -> str:
+    """The activities table, with a word on files counted once and on the linked reports."""
     dups = [a for a in acts if a.get("duplicates")]
     act_note = ""
     if dups:
@@ -421,18 +449,7 @@ def render_season_report(season: Any, *, links: Optional[dict[str, str]] = None)
     if links:
         act_note += ("<p>" + hk.esc("The date of each activity opens its own report (in the folder beside this "
                                     "one).") + "</p>")
-    body.append(hk.section("Activities", act_note + _activities_table(acts, links or {}), id="activities"))
-
-    if doc["errors"]:
-        body.append(hk.section("Files that could not be read", hk.bullet_list(
-            f"{e['file']}: {e['error']}" for e in doc["errors"]), id="errors"))
-
-    body.append(hk.download_link(json.dumps(doc, allow_nan=False, indent=1), filename="season.json",
-                                 mime="application/json", label="Download the season data (JSON)"))
-    footer = (f"trailtech {hk.esc(__version__)} — descent control and technicality are heuristics "
-              "(see the documentation), not validated measures.")
-    return hk.page("Season report", "\n".join(body), subtitle=f"{n} activities, {span}", footer_html=footer,
-                   script=SORT_SCRIPT if has_descents else "")
+    return hk.section("Activities", act_note + _activities_table(acts, links), id="activities")
 
 
 def write_season_report(season: Any, path: Union[str, os.PathLike]) -> Path:
