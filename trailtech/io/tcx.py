@@ -174,9 +174,10 @@ def _span(track: Track) -> tuple:
     return (start, start + track.duration_s)
 
 
-def _build(activities: list, T: str, source: str, parse_warnings: list[str]) -> Track:
-    """One Track from the trackpoints of ``activities`` (each a ``session``)."""
-    warnings = list(parse_warnings)
+def _collect(activities: list, T: str) -> tuple[dict, list[int], list[int], list, str | None, int]:
+    """Every trackpoint's field texts, by ``(column, priority)``: ``fields`` (row indices and
+    texts), each row's session and track segment, each activity's ``(Sport, Id)``, the creator's
+    name and the number of rows."""
     TIME, POS, ALT, DIST = (
         T + "Time",
         T + "Position",
@@ -234,7 +235,13 @@ def _build(activities: list, T: str, source: str, parse_warnings: list[str]) -> 
                     session_ids.append(s)
                     segment_ids.append(segment)
                     i += 1
-    n = i
+    return fields, session_ids, segment_ids, sessions_raw, device, i
+
+
+def _build(activities: list, T: str, source: str, parse_warnings: list[str]) -> Track:
+    """One Track from the trackpoints of ``activities`` (each a ``session``)."""
+    warnings = list(parse_warnings)
+    fields, session_ids, segment_ids, sessions_raw, device, n = _collect(activities, T)
     if not activities:
         warnings.append("the TCX file holds no activity")
     elif n == 0:
