@@ -47,6 +47,11 @@ ROOT = Path(__file__).resolve().parents[1]
 TOP_PRACTICE = 3
 #: A line-practice candidate of at least this priority is clearly one (not at the list's edge).
 CLEAR_PRIORITY = 0.3
+#: Columns of a descent shown for each of the worst changes (``--worst``): the points of each
+#: part, and what its measurability and value rest on.
+DETAIL_COLUMNS = ("points_cadence", "points_cadence_cv", "points_stride", "points_braking",
+                  "cadence_delta_spm", "cadence_cv", "stride_ratio", "braking_surges", "surges_per_100m",
+                  "braking_threshold_mps", "sample_interval_s", "length_m", "technicality")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -58,6 +63,13 @@ def _default_real() -> Path:
     return ROOT.parent / "shared" / "tracks" / "real"
 
 
+def _num(x) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def _spans(a) -> list[dict]:
     """Scored descents (and all descents) as time spans [s since the first row]."""
     tl = a.timeline
@@ -66,9 +78,11 @@ def _spans(a) -> list[dict]:
     for r in a.descents.itertuples():
         t0, t1 = np.interp(r.start_m, d, t), np.interp(r.end_m, d, t)
         se = getattr(r, "control_score_se", float("nan"))
+        detail = {c: _num(getattr(r, c, None)) for c in DETAIL_COLUMNS}
+        detail["not_measured"] = list(getattr(r, "not_measured", []) or [])
         out.append({"t0": float(t0), "t1": float(t1), "score": float(r.control_score)
                     if r.control_score is not None else float("nan"),
-                    "se": float(se) if se is not None else float("nan")})
+                    "se": float(se) if se is not None else float("nan"), "detail": detail})
     return out
 
 
@@ -103,12 +117,14 @@ def _compare(a, b) -> dict:
     sa, sb = _spans(a), _spans(b)
     spans_b = [(x["t0"], x["t1"]) for x in sb]
     scored = [x for x in sa if np.isfinite(x["score"])]
-    found, deltas = 0, []
+    found, deltas, pairs = 0, [], []
     for x in scored:
         k = _match(x["t0"], x["t1"], spans_b)
         if k >= 0 and np.isfinite(sb[k]["score"]):
             found += 1
             deltas.append(sb[k]["score"] - x["score"])
+            pairs.append({"t0": x["t0"], "t1": x["t1"], "before": x["score"], "after": sb[k]["score"],
+                          "a": x["detail"], "b": sb[k]["detail"]})
     pa, pb = _practice_spans(a), _practice_spans(b)
     kept_each = [_match(t0, t1, pb) >= 0 for t0, t1 in pa]
     kept = sum(kept_each)
@@ -117,7 +133,7 @@ def _compare(a, b) -> dict:
     # the first TOP_PRACTICE of ``b``.
     top_a, top_b = pa[:TOP_PRACTICE], pb[:TOP_PRACTICE]
     top_kept = sum(_match(t0, t1, top_b) >= 0 for t0, t1 in top_a)
-    return {"scored": len(scored), "found": found, "deltas": deltas, "practice": len(pa),
+    return {"scored": len(scored), "found": found, "deltas": deltas, "pairs": pairs, "practice": len(pa),
             "practice_kept": kept, "practice_top": len(top_a), "practice_top_kept": top_kept,
             "practice_priority": float(sum(prio)),
             "practice_priority_kept": float(sum(p for p, k in zip(prio, kept_each) if k)),
@@ -230,6 +246,24 @@ def _same_order(paths: list[str]) -> tuple[str, list[list[float]], tuple[int, in
     return same if compared else "n/a", table, (clear_agree, clear_all)
 
 
+def _print_worst(ok: list[dict], n: int) -> None:
+    """The ``n`` largest |change| under smart recording: each part's points before -> after,
+    and the metrics its measurability and value rest on."""
+    rows = [(abs(p["after"] - p["before"]), r["file"], p) for r in ok for p in r["recording"]["pairs"]]
+    rows.sort(key=lambda x: -x[0])
+    short = {"points_cadence": "cad", "points_cadence_cv": "steady", "points_stride": "stride",
+             "points_braking": "brake", "cadence_delta_spm": "dcad", "cadence_cv": "cv",
+             "stride_ratio": "sr", "braking_surges": "surges", "surges_per_100m": "s/100m",
+             "braking_threshold_mps": "thr", "sample_interval_s": "dt", "length_m": "len",
+             "technicality": "T"}
+    for delta, f, p in rows[:n]:
+        print(f"{delta:5.1f}  {Path(f).parent.name}/{Path(f).name}  t={p['t0']:.0f}-{p['t1']:.0f} s  "
+              f"{p['before']:.1f} -> {p['after']:.1f}")
+        parts = "  ".join(f"{short[c]} {p['a'][c]:.3g}->{p['b'][c]:.3g}" for c in DETAIL_COLUMNS)
+        print(f"       {parts}  not_measured {p['a']['not_measured']}->{p['b']['not_measured']}")
+    print()
+
+
 def _pct(x, q):
     return float(np.percentile(np.abs(x), q)) if len(x) else float("nan")
 
@@ -241,6 +275,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--worst", type=int, default=0,
+                    help="also list the N largest score changes under smart recording, part by part")
     args = ap.parse_args(argv)
     res: dict = {}
     with Pool(args.jobs) as pool:
@@ -335,6 +371,8 @@ def main(argv=None) -> int:
                              same + " " + json.dumps([[round(v, 0) for v in t] for t in table])))
                 rows.append((f"pair {name}: pairs of descents apart by more than their 95 % interval, same order",
                              "all", f"{agree}/{clear}"))
+    if real and args.worst:
+        _print_worst([r for r in real if "error" not in r], args.worst)
     print("| target | goal | measured |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")

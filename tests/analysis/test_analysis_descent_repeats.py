@@ -133,6 +133,9 @@ def test_best_window_and_reasons():
     why = pr.reasons({"braking_per_100m": 3.2, "cadence_delta_spm": -6.0, "speed_cv": 0.3})
     assert why[:3] == ["3 braking surges per 100 m", "cadence 6 steps/min below your flat cadence",
                        "speed swings ±30%"]
+    # Braking the sampling could not measure is no reason to practise.
+    unmeasured = pr.reasons({"braking_per_100m": 3.2, "cadence_delta_spm": -6.0, "not_measured": ["braking"]})
+    assert unmeasured == ["cadence 6 steps/min below your flat cadence"]
 
 
 def test_select_candidates_filters_and_ranks():

@@ -182,3 +182,47 @@ def test_control_score_standard_error_shrinks_with_the_data():
     assert steady.se < 1.0
     assert np.isnan(dsc.control_score(dsc.DescentMetrics()).se)
     assert short.columns()["control_score_se"] == short.se
+
+
+def _stepped_stream(n_rows: int, *, fix_every: int = 7, filler_m: float = 0.7, burst_m: float = 7.0):
+    """Steps [m] of a 1 s stream that takes a GPS fix every ``fix_every`` s and extrapolates a
+    short ``filler_m`` step in the seconds between (as a real exported GPX does)."""
+    s = np.full(n_rows, filler_m)
+    s[fix_every - 1::fix_every] = burst_m
+    s[0] = np.nan
+    return s
+
+
+def test_stepped_distance_stream_updates_at_its_fixes_only():
+    rows = np.ones(210, bool)
+    assert dsc.stepped_update_interval_s(_stepped_stream(210), rows) == pytest.approx(7.0)
+    # A genuine 1 s stream (steps vary a little every second) and a sparse one linearly
+    # interpolated between samples 8 s apart (constant steps between them) are not stepped:
+    # their samples are their fixes.
+    rng = np.random.default_rng(3)
+    genuine = 3.0 + 0.3 * rng.standard_normal(210)
+    sparse = np.repeat(3.0 + 0.5 * rng.standard_normal(27), 8)[:210]
+    assert np.isnan(dsc.stepped_update_interval_s(genuine, rows))
+    assert np.isnan(dsc.stepped_update_interval_s(sparse, rows))
+
+
+def test_braking_from_a_stepped_position_stream_is_not_measured():
+    # 1 s rows differenced from a stream with a real fix every 7 s: the speed dips at every
+    # fix (the runner's cadence wavers too), which the 1 s data counted as braking surges.
+    n = 210
+    steps = _stepped_stream(n)
+    v = np.convolve(np.nan_to_num(steps, nan=0.7), np.ones(3) / 3, mode="same") + 1.5
+    cad = np.where(np.arange(n) % 7 >= 5, 165.0, 175.0)
+    kw = dict(length_m=float(np.nansum(steps)), drop_m=60.0, flat_cadence_spm=170.0,
+              grade=np.full(n, -0.2))
+    moving = running = np.ones(n, bool)
+    old = dsc.descent_metrics(v, cad, moving, running, **kw)
+    assert old.braking_surges > 0 and "braking" in dsc.control_score(old).used
+    m = dsc.descent_metrics(v, cad, moving, running, distance_step_m=steps, **kw)
+    assert m.speed_update_interval_s == pytest.approx(7.0)
+    cs = dsc.control_score(m)
+    assert cs.not_measured == ("braking",) and "braking" not in cs.used and cs.renormalised
+    # The same dips from a genuine 1 s stream (a new fix every second) stay measured.
+    genuine = dsc.descent_metrics(v, cad, moving, running, distance_step_m=v.copy(), **kw)
+    assert np.isnan(genuine.speed_update_interval_s)
+    assert "braking" in dsc.control_score(genuine).used

@@ -35,7 +35,11 @@ and a runner in control is not penalised for them. They stay in the table as des
 * **A part that cannot be measured at the sampling at hand is left out and named**: braking
   surges need samples at most ``max_braking_interval_s`` apart, on average or where speed
   changes (smart recording writes a point on each speed change; a 2 s surge is invisible in
-  data taken every 8 s). ``control_parts`` lists the parts the score was built from.
+  data taken every 8 s). Speed differenced from a **stepped** distance stream (a GPS fix every
+  ~7 s, the seconds between filled with extrapolated positions) changes only at its fixes
+  however often its rows were written, so braking is not measured where those fixes are
+  more than ``max_braking_interval_s`` apart (:func:`.sampling.stepped_update_interval_s`).
+  ``control_parts`` lists the parts the score was built from.
 * All anchors are heuristics [H]; the score measures control, it is not a validated skill
   index.
 """
@@ -49,7 +53,7 @@ import numpy as np
 
 from ..processing.stats import mad_sigma, median
 from .sampling import (cadence_steadiness_cv, dense_share, midmean, sample_interval_s, sample_knots,
-                       speed_noise_mps, steadiness_reference_cv)
+                       speed_noise_mps, steadiness_reference_cv, stepped_update_interval_s)
 
 __all__ = [
     "ramp",
@@ -71,6 +75,7 @@ __all__ = [
     "cadence_steadiness_cv",
     "steadiness_reference_cv",
     "dense_share",
+    "stepped_update_interval_s",
     "stride_target",
     "PART_COLUMNS",
     "POINT_COLUMNS",
@@ -230,6 +235,10 @@ class DescentMetrics:
         Rows the cadence parts were measured on (running, with cadence).
     cadence_cv_weight : float
         Weight of the stretch's own steadiness in ``cadence_cv`` (1 without a reference) [-].
+    speed_update_interval_s : float
+        With speed differenced from a stepped distance stream: the interval between its real
+        fixes over the running rows (:func:`.sampling.stepped_update_interval_s`); NaN
+        otherwise (device speed, or a stream whose samples are its fixes) [s].
     length_m : float
         Horizontal length of the stretch [m].
     """
@@ -254,6 +263,7 @@ class DescentMetrics:
     walk_s: float = 0.0
     cadence_rows: int = 0
     cadence_cv_weight: float = 1.0
+    speed_update_interval_s: float = float("nan")
     length_m: float = float("nan")
 
 
@@ -279,6 +289,7 @@ def descent_metrics(
     recording_dense_share: Optional[float] = None,
     cadence_cv_reference: Optional[float] = None,
     cadence_cv_prior_rows: float = 0.0,
+    distance_step_m: Optional[np.ndarray] = None,
 ) -> DescentMetrics:
     """The components M1-M7 of one descent (rows of the 1 Hz timeline inside it).
 
@@ -321,6 +332,10 @@ def descent_metrics(
         steadiness is ``(n·own + prior·reference) / (n + prior)`` over its ``n`` running rows
         with cadence (empirical-Bayes shrinkage: a short stretch's spread, from a few samples,
         leans on the runner's usual one; a long one stands on its own).
+    distance_step_m : array or None
+        When the speed is differenced from a distance stream: that stream's step into each
+        row [m], whose real fixes (:func:`.sampling.stepped_update_interval_s`) bound the
+        speed changes it can show; None with a device speed stream.
 
     Returns
     -------
@@ -385,6 +400,7 @@ def descent_metrics(
                                  None if heart_rate_bpm is None else np.asarray(heart_rate_bpm, float)[rn])
     dense = (dense_share(knots[rn] if knots is not None else None, max_braking_interval_s)
              if recording_dense_share is None else float(recording_dense_share))
+    update_s = nan if distance_step_m is None else stepped_update_interval_s(distance_step_m, rn)
     return DescentMetrics(
         speed_mps=float(median(vm)) if vm.size else nan,
         cadence_spm=cad_med,
@@ -406,6 +422,7 @@ def descent_metrics(
         walk_s=float(np.count_nonzero(mv & ~rn)),
         cadence_rows=cad_rows,
         cadence_cv_weight=float(cv_weight),
+        speed_update_interval_s=update_s,
         length_m=float(length_m),
     )
 
@@ -491,7 +508,9 @@ def _control_score(
     max_braking_interval_s, min_dense_share : float
         Braking surges are measured when the samples are at most ``max_braking_interval_s``
         apart on average, or when at least ``min_dense_share`` of their spacings are (a
-        smart-recording watch densifies where speed changes) [s], [-].
+        smart-recording watch densifies where speed changes); never when the speed comes
+        from a stepped distance stream whose fixes are more than ``max_braking_interval_s``
+        apart (``metrics.speed_update_interval_s``) [s], [-].
 
     Returns
     -------
@@ -506,8 +525,10 @@ def _control_score(
     has_cadence = np.isfinite(m.cadence_spm)
     braking = nan
     if has_cadence:
-        if (np.isfinite(m.sample_interval_s) and m.sample_interval_s > max_braking_interval_s
-                and not m.dense_share >= min_dense_share):
+        sparse = (np.isfinite(m.sample_interval_s) and m.sample_interval_s > max_braking_interval_s
+                  and not m.dense_share >= min_dense_share)
+        unresolved = np.isfinite(m.speed_update_interval_s) and m.speed_update_interval_s > max_braking_interval_s
+        if sparse or unresolved:
             not_measured.append("braking")
         else:
             braking = float(ramp(m.surges_per_100m, surges_poor_per_100m, surges_good_per_100m))

@@ -111,7 +111,8 @@ def reasons(row: dict) -> list[str]:
     """Why a stretch is worth practising, in the runner's words (most telling first).
 
     Uses the keys braking_per_100m, cadence_delta_spm, speed_cv, cadence_cv, time_lost_s,
-    control_score of a stretch (missing or NaN keys are skipped).
+    control_score of a stretch (missing or NaN keys are skipped), and not_measured (braking
+    not measured: no braking reason).
     """
 
     def val(k: str) -> float:
@@ -119,7 +120,9 @@ def reasons(row: dict) -> list[str]:
         return float(v) if v is not None and np.isfinite(v) else float("nan")
 
     out = []
-    b = val("braking_per_100m")
+    # A part the sampling could not measure is no reason (a stepped position stream's speed
+    # dips at every fix).
+    b = float("nan") if "braking" in (row.get("not_measured") or ()) else val("braking_per_100m")
     if b >= 1.5:
         out.append(f"{b:.0f} braking surges per 100 m")
     dc = val("cadence_delta_spm")

@@ -73,6 +73,22 @@ def _recording_dense_share(timeline: Timeline, rows: slice, config: AnalysisConf
     return dsc.dense_share(knots, config.max_braking_interval_s, dt_s=config.time_grid_s)
 
 
+def distance_steps_m(timeline: Timeline, rows: slice) -> Optional[np.ndarray]:
+    """Step per row of the distance stream the speed is differenced from [m] (NaN on the first
+    row), or None when the speed is the device's own stream.
+
+    With GPS distance, the steps of the cleaned positions (``x_m``/``y_m``, unsmoothed: the
+    fixes as recorded, linearly interpolated between samples); with a device distance, the
+    steps of ``distance_m``.
+    """
+    if timeline.speed_source != "distance":
+        return None
+    if timeline.distance_source == "gps":
+        x, y = timeline.x_m[rows], timeline.y_m[rows]
+        return np.r_[np.nan, np.hypot(np.diff(x), np.diff(y))]
+    return np.r_[np.nan, np.diff(timeline.distance_m[rows])]
+
+
 def steadiness_reference(timeline: Timeline, config: AnalysisConfig) -> float:
     """The runner's cadence steadiness on this run's downhill running
     (:func:`.baseline.downhill_steadiness_cv`); NaN without cadence or such running."""
@@ -136,7 +152,8 @@ def score_stretch(timeline: Timeline, rows: slice, baseline: RunningBaseline, co
         recording_dense_share=_recording_dense_share(timeline, sl, cfg),
         cadence_cv_reference=(None if cad is None else baseline.downhill_steadiness_cv
                               if baseline.downhill_steadiness_cv is not None else steadiness_reference(timeline, cfg)),
-        cadence_cv_prior_rows=cfg.steadiness_prior_s / cfg.time_grid_s)
+        cadence_cv_prior_rows=cfg.steadiness_prior_s / cfg.time_grid_s,
+        distance_step_m=distance_steps_m(timeline, sl))
     comps = tr.technicality_components(vs, cad, v_exp, mv, timeline.x_m[sl], timeline.y_m[sl], d[sl],
                                        mean_grade=m.mean_grade)
     tech = tr.technicality(comps)
