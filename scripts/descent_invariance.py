@@ -50,6 +50,7 @@ CLEAR_PRIORITY = 0.3
 #: Columns of a descent shown for each of the worst changes (``--worst``): the points of each
 #: part, and what its measurability and value rest on.
 DETAIL_COLUMNS = ("points_cadence", "points_cadence_cv", "points_stride", "points_braking",
+                  "score_cadence", "score_cadence_cv", "score_stride", "score_braking",
                   "cadence_delta_spm", "cadence_cv", "stride_ratio", "braking_surges", "surges_per_100m",
                   "braking_threshold_mps", "sample_interval_s", "length_m", "technicality")
 sys.path.insert(0, str(ROOT))
@@ -124,7 +125,7 @@ def _compare(a, b) -> dict:
             found += 1
             deltas.append(sb[k]["score"] - x["score"])
             pairs.append({"t0": x["t0"], "t1": x["t1"], "before": x["score"], "after": sb[k]["score"],
-                          "a": x["detail"], "b": sb[k]["detail"]})
+                          "se_a": x["se"], "se_b": sb[k]["se"], "a": x["detail"], "b": sb[k]["detail"]})
     pa, pb = _practice_spans(a), _practice_spans(b)
     kept_each = [_match(t0, t1, pb) >= 0 for t0, t1 in pa]
     kept = sum(kept_each)
@@ -255,13 +256,49 @@ def _print_worst(ok: list[dict], n: int) -> None:
              "points_braking": "brake", "cadence_delta_spm": "dcad", "cadence_cv": "cv",
              "stride_ratio": "sr", "braking_surges": "surges", "surges_per_100m": "s/100m",
              "braking_threshold_mps": "thr", "sample_interval_s": "dt", "length_m": "len",
-             "technicality": "T"}
+             "technicality": "T", "score_cadence": "", "score_cadence_cv": "", "score_stride": "",
+             "score_braking": ""}
     for delta, f, p in rows[:n]:
         print(f"{delta:5.1f}  {Path(f).parent.name}/{Path(f).name}  t={p['t0']:.0f}-{p['t1']:.0f} s  "
               f"{p['before']:.1f} -> {p['after']:.1f}")
-        parts = "  ".join(f"{short[c]} {p['a'][c]:.3g}->{p['b'][c]:.3g}" for c in DETAIL_COLUMNS)
+        parts = "  ".join(f"{short[c]} {p['a'][c]:.3g}->{p['b'][c]:.3g}" for c in DETAIL_COLUMNS if short[c])
         print(f"       {parts}  not_measured {p['a']['not_measured']}->{p['b']['not_measured']}")
     print()
+
+
+def _common_parts_change(p: dict) -> float:
+    """Score change over the parts measured in both recordings: each score rebuilt as
+    ``100·Σ w·s / Σ w`` over those parts only (:data:`trailtech.analysis.descent.WEIGHTS`)."""
+    from trailtech.analysis.descent import WEIGHTS
+
+    both = [k for k in WEIGHTS if np.isfinite(p["a"][f"score_{k}"]) and np.isfinite(p["b"][f"score_{k}"])]
+    if not both:
+        return float("nan")
+    w = np.array([WEIGHTS[k] for k in both])
+
+    def score(side):
+        return 100.0 * float(np.sum(w * np.array([p[side][f"score_{k}"] for k in both]))) / float(np.sum(w))
+
+    return score("b") - score("a")
+
+
+def _interval_forms(pairs: list[dict]) -> dict:
+    """Interval-aware forms of the recording target: how many changes lie outside the 95 %
+    interval of the difference, ``1.96·√(se_a² + se_b²)`` (``control_score_se``); how many
+    descents lost or gained a part; the change over the parts measured in both."""
+    beyond = total = parts_differ = 0
+    common = []
+    for p in pairs:
+        width = 1.96 * float(np.hypot(p["se_a"], p["se_b"]))
+        if np.isfinite(width):
+            total += 1
+            beyond += int(abs(p["after"] - p["before"]) > width + 1e-9)
+        parts_differ += int(p["a"]["not_measured"] != p["b"]["not_measured"])
+        common.append(_common_parts_change(p))
+    c = np.asarray(common, float)
+    c = c[np.isfinite(c)]
+    return {"beyond_95": beyond, "with_interval": total, "parts_differ": parts_differ,
+            "common_p90": _pct(c, 90), "common_max": float(np.max(np.abs(c))) if c.size else float("nan")}
 
 
 def _pct(x, q):
@@ -340,6 +377,11 @@ def main(argv=None) -> int:
                             "practice_priority_kept_pct": 100 * wk / max(wp, 1e-9), "errors": [r for r in real if "error" in r]}
         ss = np.concatenate([r["smart_vs_smart"]["deltas"] for r in ok]) if ok else np.zeros(0)
         res["smart_vs_smart"] = {"p90": _pct(ss, 90), "max": float(np.max(np.abs(ss))) if ss.size else float("nan")}
+        rec_pairs = [dict(p, file=r["file"]) for r in ok for p in r["recording"]["pairs"]]
+        iv = _interval_forms(rec_pairs)
+        iv_ss = _interval_forms([p for r in ok for p in r["smart_vs_smart"]["pairs"]])
+        res["recording"]["interval"], res["smart_vs_smart"]["interval"] = iv, iv_ss
+        res["recording_pairs"] = rec_pairs
         fmt = [r["format"] for r in ok if "format" in r]
         f = np.concatenate([x["deltas"] for x in fmt]) if fmt else np.zeros(0)
         fs, ff = sum(x["scored"] for x in fmt), sum(x["found"] for x in fmt)
@@ -351,6 +393,13 @@ def main(argv=None) -> int:
              f"{res['recording']['p90']:.1f} / {res['recording']['max']:.1f}"),
             ("recording, reference: two smart recordings of the same run, abs change p90 / max", "(resolution)",
              f"{res['smart_vs_smart']['p90']:.1f} / {res['smart_vs_smart']['max']:.1f}"),
+            ("recording: changes beyond the 95 % interval of the difference (control_score_se)", "0",
+             f"{iv['beyond_95']}/{iv['with_interval']} (two smart recordings: "
+             f"{iv_ss['beyond_95']}/{iv_ss['with_interval']})"),
+            ("recording: descents whose measured parts differ (not_measured)", "(reported)",
+             f"{iv['parts_differ']}/{len(rec_pairs)}"),
+            ("recording: abs change over the parts measured in both, p90 / max", "(reference)",
+             f"{iv['common_p90']:.1f} / {iv['common_max']:.1f}"),
             (f"recording: line-practice candidates kept, all shown ({pr})", ">= 90 %", f"{100 * pk / max(pr, 1):.0f} %"),
             ("recording: line-practice candidates kept, weighted by priority", ">= 90 %",
              f"{100 * wk / max(wp, 1e-9):.0f} %"),

@@ -226,3 +226,22 @@ def test_braking_from_a_stepped_position_stream_is_not_measured():
     genuine = dsc.descent_metrics(v, cad, moving, running, distance_step_m=v.copy(), **kw)
     assert np.isnan(genuine.speed_update_interval_s)
     assert "braking" in dsc.control_score(genuine).used
+
+
+def test_sparse_cadence_leans_on_the_reference_by_its_independent_samples():
+    # 100 s of running: cadence recorded every second, and the same run's cadence recorded
+    # every 10 s (linearly interpolated between samples on the 1 Hz grid, as prepare does).
+    rng = np.random.default_rng(5)
+    n = 100
+    dense = 170 + rng.normal(0, 4, n)
+    t = np.arange(n)
+    sparse = np.interp(t, t[::10], dense[::10])
+    kw = dict(moving=np.ones(n, bool), running=np.ones(n, bool), length_m=300.0, drop_m=40.0,
+              flat_cadence_spm=168.0, cadence_cv_reference=0.02, cadence_cv_prior_rows=50.0)
+    # At 1 s the stretch weighs its rows against the prior's 50 rows ...
+    w1 = dsc.descent_metrics(np.full(n, 3.0), dense, **kw).cadence_cv_weight
+    assert w1 == pytest.approx(n / (n + 50.0))
+    # ... sampled every 10 s it holds 10 independent samples against the prior's 10 (50 s at
+    # 5 s per independent sample): half the weight, not the 1 s stretch's 2/3.
+    m = dsc.descent_metrics(np.full(n, 3.0), sparse, **kw)
+    assert m.cadence_cv_weight == pytest.approx(0.5, abs=0.03)

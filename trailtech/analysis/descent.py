@@ -267,6 +267,45 @@ class DescentMetrics:
     length_m: float = float("nan")
 
 
+def _cadence_metrics(c_all: Optional[np.ndarray], use: np.ndarray, v: np.ndarray, interval_s: float, *,
+                     flat_cadence_spm: Optional[float], flat_stride_m: Optional[float],
+                     cadence_cv_reference: Optional[float], cadence_cv_prior_rows: float) -> dict:
+    """The cadence parts of :func:`descent_metrics` over the rows ``use``: cadence (M1), its
+    steadiness (M2, leaning on the runner's reference) and the stride ratio (M6).
+
+    The stretch's own steadiness weighs as many independent samples as it holds,
+    ``rows / max(CORRELATION_ROWS, interval_s)`` (the count :func:`metric_standard_errors` uses),
+    against the prior's ``cadence_cv_prior_rows / CORRELATION_ROWS``: at 1 s the weight is
+    ``rows / (rows + prior rows)``; cadence sampled every 8 s carries 5/8 of that evidence per
+    row and leans on the reference accordingly.
+    """
+    nan = float("nan")
+    out = {"cadence_spm": nan, "cadence_delta_spm": nan, "cadence_cv": nan, "stride_ratio": nan,
+           "cadence_rows": 0, "cadence_cv_weight": 1.0}
+    if c_all is None:
+        return out
+    c = c_all[use]
+    c = c[np.isfinite(c) & (c > 0)]
+    if c.size < 5:
+        return out
+    cad_med = midmean(c)
+    cad_cv = cadence_steadiness_cv(c_all, use)
+    out.update(cadence_spm=cad_med, cadence_rows=int(c.size))
+    if (cadence_cv_reference is not None and np.isfinite(cadence_cv_reference)
+            and np.isfinite(cad_cv) and cadence_cv_prior_rows > 0):
+        spacing = max(CORRELATION_ROWS, interval_s if np.isfinite(interval_s) else 1.0)
+        n_own, n_prior = c.size / spacing, cadence_cv_prior_rows / CORRELATION_ROWS
+        w = n_own / (n_own + n_prior)
+        cad_cv = float(w * cad_cv + (1.0 - w) * cadence_cv_reference)
+        out["cadence_cv_weight"] = float(w)
+    out["cadence_cv"] = cad_cv
+    if flat_cadence_spm is not None and np.isfinite(flat_cadence_spm):
+        out["cadence_delta_spm"] = cad_med - float(flat_cadence_spm)
+    if flat_stride_m and np.isfinite(flat_stride_m):
+        out["stride_ratio"] = float(median(v[use])) / (cad_med / 60.0) / flat_stride_m
+    return out
+
+
 def descent_metrics(
     speed_mps: np.ndarray,
     cadence_spm: Optional[np.ndarray],
@@ -346,28 +385,13 @@ def descent_metrics(
     rn = np.asarray(running, dtype=bool) & mv
     use = rn if rn.sum() >= 10 else mv  # hiked descents: judge what there is (.stretch.running_rows)
     nan = float("nan")
-    cad_med = cad_cv = cad_delta = stride_ratio = nan
-    cad_rows, cv_weight = 0, 1.0
-    c_all = None
     hr = None if heart_rate_bpm is None else np.asarray(heart_rate_bpm, dtype=float)
-    knots = sample_knots(None if cadence_spm is None else np.asarray(cadence_spm, float), hr)
-    if cadence_spm is not None:
-        c_all = np.asarray(cadence_spm, dtype=float)
-        c = c_all[use]
-        c = c[np.isfinite(c) & (c > 0)]
-        if c.size >= 5:
-            cad_med = midmean(c)
-            cad_cv = cadence_steadiness_cv(c_all, use)
-            cad_rows = int(c.size)
-            if (cadence_cv_reference is not None and np.isfinite(cadence_cv_reference)
-                    and np.isfinite(cad_cv) and cadence_cv_prior_rows > 0):
-                cv_weight = c.size / (c.size + cadence_cv_prior_rows)
-                cad_cv = float(cv_weight * cad_cv + (1.0 - cv_weight) * cadence_cv_reference)
-            if flat_cadence_spm is not None and np.isfinite(flat_cadence_spm):
-                cad_delta = cad_med - float(flat_cadence_spm)
-            if flat_stride_m and np.isfinite(flat_stride_m):
-                stride = float(median(v[use])) / (cad_med / 60.0)
-                stride_ratio = stride / flat_stride_m
+    c_all = None if cadence_spm is None else np.asarray(cadence_spm, dtype=float)
+    knots = sample_knots(c_all, hr)
+    interval = sample_interval_s(None if c_all is None else c_all[rn], None if hr is None else hr[rn])
+    cad = _cadence_metrics(c_all, use, v, interval, flat_cadence_spm=flat_cadence_spm,
+                           flat_stride_m=flat_stride_m, cadence_cv_reference=cadence_cv_reference,
+                           cadence_cv_prior_rows=cadence_cv_prior_rows)
     vm = v[mv]
     speed_cv = robust_cv(vm)
     # Braking: every recorded row of the descent (a stop is the hardest brake of all).
@@ -396,22 +420,20 @@ def descent_metrics(
     surges = braking_surges(v_gap, c_all, drop_mps=thr, window_samples=braking_window_samples,
                             cadence_drop_spm=braking_cadence_drop_spm)
     run_rows = int(np.count_nonzero(rn))
-    interval = sample_interval_s(None if c_all is None else c_all[rn],
-                                 None if heart_rate_bpm is None else np.asarray(heart_rate_bpm, float)[rn])
     dense = (dense_share(knots[rn] if knots is not None else None, max_braking_interval_s)
              if recording_dense_share is None else float(recording_dense_share))
     update_s = nan if distance_step_m is None else stepped_update_interval_s(distance_step_m, rn)
     return DescentMetrics(
         speed_mps=float(median(vm)) if vm.size else nan,
-        cadence_spm=cad_med,
-        cadence_delta_spm=cad_delta,
-        cadence_cv=cad_cv,
+        cadence_spm=cad["cadence_spm"],
+        cadence_delta_spm=cad["cadence_delta_spm"],
+        cadence_cv=cad["cadence_cv"],
         speed_cv=speed_cv,
         braking_events=n_ev,
         braking_per_100m=per100,
         braking_work_j_per_kg_m=wb,
         braking_ratio=ratio,
-        stride_ratio=stride_ratio,
+        stride_ratio=cad["stride_ratio"],
         speed_ratio=speed_ratio,
         braking_surges=int(surges.size),
         surges_per_100m=100.0 * surges.size / length_m if length_m > 0 and run_rows else nan,
@@ -420,8 +442,8 @@ def descent_metrics(
         dense_share=dense,
         mean_grade=-drop_m / length_m if length_m > 0 and np.isfinite(drop_m) else nan,
         walk_s=float(np.count_nonzero(mv & ~rn)),
-        cadence_rows=cad_rows,
-        cadence_cv_weight=float(cv_weight),
+        cadence_rows=cad["cadence_rows"],
+        cadence_cv_weight=cad["cadence_cv_weight"],
         speed_update_interval_s=update_s,
         length_m=float(length_m),
     )
