@@ -52,7 +52,8 @@ CLEAR_PRIORITY = 0.3
 DETAIL_COLUMNS = ("points_cadence", "points_cadence_cv", "points_stride", "points_braking",
                   "score_cadence", "score_cadence_cv", "score_stride", "score_braking",
                   "cadence_delta_spm", "cadence_cv", "stride_ratio", "braking_surges", "surges_per_100m",
-                  "braking_threshold_mps", "sample_interval_s", "length_m", "technicality")
+                  "braking_threshold_mps", "sample_interval_s", "length_m", "technicality",
+                  "speed_shortfall", "tortuosity_deg_per_m", "steepness")
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -99,6 +100,35 @@ def _practice_priority(a) -> list[float]:
     return [float(x) for x in lp["priority"]] if "priority" in lp else [1.0] * len(lp)
 
 
+PRACTICE_DETAIL = ("priority", "control_score", "technicality", "avg_grade_pct", "length_m", "rank")
+
+
+def _lost_candidate(a, b, i: int) -> dict:
+    """Line-practice candidate ``i`` of ``a`` that ``b`` does not show: it, the candidate of
+    ``b`` overlapping it most (with the overlap as a share of each), and ``b``'s priority of
+    the same stretch when one of ``b``'s stretches covers it (``b``'s full ranked list is not
+    kept, so the covering descent's own row stands in)."""
+    pa, pb = _practice_spans(a), _practice_spans(b)
+    t0, t1 = pa[i]
+    row = a.line_practice.iloc[i]
+    out = {"t0": t0, "t1": t1, "a": {k: _num(row.get(k)) for k in PRACTICE_DETAIL}, "b": None}
+    best, k = 0.0, -1
+    for j, (u0, u1) in enumerate(pb):
+        ov = min(u1, t1) - max(u0, t0)
+        if ov > best:
+            best, k = ov, j
+    if k >= 0:
+        rb = b.line_practice.iloc[k]
+        out["b"] = {**{c: _num(rb.get(c)) for c in PRACTICE_DETAIL},
+                    "overlap_a": best / max(t1 - t0, 1e-9), "overlap_b": best / max(pb[k][1] - pb[k][0], 1e-9)}
+    sb = _spans(b)
+    cover = [x for x in sb if min(x["t1"], t1) - max(x["t0"], t0) >= 0.5 * (t1 - t0)]
+    out["b_descent"] = ({"score": cover[0]["score"], "T": cover[0]["detail"]["technicality"],
+                         "length_m": cover[0]["detail"]["length_m"]} if cover else None)
+    out["b_shown"] = len(pb)
+    return out
+
+
 def _match(t0: float, t1: float, spans: list[tuple[float, float]]) -> int:
     """Index of the span overlapping [t0, t1] most, if the overlap is at least half of both
     durations (the same descent, not a longer one that swallowed it with its neighbours);
@@ -128,13 +158,15 @@ def _compare(a, b) -> dict:
                           "se_a": x["se"], "se_b": sb[k]["se"], "a": x["detail"], "b": sb[k]["detail"]})
     pa, pb = _practice_spans(a), _practice_spans(b)
     kept_each = [_match(t0, t1, pb) >= 0 for t0, t1 in pa]
+    lost = [_lost_candidate(a, b, i) for i, k in enumerate(kept_each) if not k]
     kept = sum(kept_each)
     prio = _practice_priority(a)
     # The top candidates (what a runner acts on): the first TOP_PRACTICE of ``a`` found among
     # the first TOP_PRACTICE of ``b``.
     top_a, top_b = pa[:TOP_PRACTICE], pb[:TOP_PRACTICE]
     top_kept = sum(_match(t0, t1, top_b) >= 0 for t0, t1 in top_a)
-    return {"scored": len(scored), "found": found, "deltas": deltas, "pairs": pairs, "practice": len(pa),
+    return {"scored": len(scored), "found": found, "deltas": deltas, "pairs": pairs, "lost": lost,
+            "practice": len(pa),
             "practice_kept": kept, "practice_top": len(top_a), "practice_top_kept": top_kept,
             "practice_priority": float(sum(prio)),
             "practice_priority_kept": float(sum(p for p, k in zip(prio, kept_each) if k)),
@@ -257,12 +289,29 @@ def _print_worst(ok: list[dict], n: int) -> None:
              "stride_ratio": "sr", "braking_surges": "surges", "surges_per_100m": "s/100m",
              "braking_threshold_mps": "thr", "sample_interval_s": "dt", "length_m": "len",
              "technicality": "T", "score_cadence": "", "score_cadence_cv": "", "score_stride": "",
-             "score_braking": ""}
+             "score_braking": "", "speed_shortfall": "", "tortuosity_deg_per_m": "", "steepness": ""}
     for delta, f, p in rows[:n]:
         print(f"{delta:5.1f}  {Path(f).parent.name}/{Path(f).name}  t={p['t0']:.0f}-{p['t1']:.0f} s  "
               f"{p['before']:.1f} -> {p['after']:.1f}")
         parts = "  ".join(f"{short[c]} {p['a'][c]:.3g}->{p['b'][c]:.3g}" for c in DETAIL_COLUMNS if short[c])
         print(f"       {parts}  not_measured {p['a']['not_measured']}->{p['b']['not_measured']}")
+    print()
+
+
+def _print_lost(ok: list[dict]) -> None:
+    """Each line-practice candidate of the 1 s recording that smart recording does not show."""
+    for r in ok:
+        for x in r["recording"]["lost"]:
+            a, b, d = x["a"], x["b"], x["b_descent"]
+            print(f"{Path(r['file']).parent.name}/{Path(r['file']).name}  t={x['t0']:.0f}-{x['t1']:.0f} s  "
+                  f"rank {a['rank']:.0f} prio {a['priority']:.2f} score {a['control_score']:.0f} "
+                  f"T {a['technicality']:.2f} grade {a['avg_grade_pct']:.0f} % len {a['length_m']:.0f} m")
+            if b:
+                print(f"       smart's nearest: rank {b['rank']:.0f} prio {b['priority']:.2f} score "
+                      f"{b['control_score']:.0f} T {b['technicality']:.2f} len {b['length_m']:.0f} m, overlap "
+                      f"{100 * b['overlap_a']:.0f} % of it / {100 * b['overlap_b']:.0f} % of smart's")
+            print(f"       smart shows {x['b_shown']}; smart descent covering it: "
+                  + (f"score {d['score']:.0f} T {d['T']:.2f} len {d['length_m']:.0f} m" if d else "none"))
     print()
 
 
@@ -312,6 +361,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--practice-lost", action="store_true",
+                    help="also list the line-practice candidates smart recording does not show, and why")
     ap.add_argument("--worst", type=int, default=0,
                     help="also list the N largest score changes under smart recording, part by part")
     args = ap.parse_args(argv)
@@ -422,6 +473,8 @@ def main(argv=None) -> int:
                              "all", f"{agree}/{clear}"))
     if real and args.worst:
         _print_worst([r for r in real if "error" not in r], args.worst)
+    if real and args.practice_lost:
+        _print_lost([r for r in real if "error" not in r])
     print("| target | goal | measured |\n|---|---|---|")
     for r in rows:
         print(f"| {r[0]} | {r[1]} | {r[2]} |")
