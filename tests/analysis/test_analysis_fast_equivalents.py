@@ -120,3 +120,46 @@ def test_flat_strides_match_the_formula_over_the_timeline(timeline):
         ref = None if use.sum() < 30 else float(np.median(v[use] / (c[use] / 60.0)))
         assert flat_stride_m(base, speed) == ref
     assert flat_stride_m(running_baseline(timeline, cfg, has_cadence=False), 2.5) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 30), st.integers(0, 2**32 - 1), st.floats(2.0, 40.0),
+       st.booleans())
+def test_frechet_within_is_the_distance_decided_with_its_shortcut(n, m, seed, eps, reverse):
+    """The proportional-walk shortcut only ever accepts what the distance accepts, and the
+    decision equals ``discrete_frechet_m <= eps`` whether or not the shortcut fires."""
+    from trailtech.analysis.repeats import similarity as sim
+
+    rng = np.random.default_rng(seed)
+    t, u = np.linspace(0, 1, n), np.linspace(0, 1, m)
+    wave = rng.uniform(1, 9)
+    p = np.c_[t * 100, np.sin(t * wave) * 20] + rng.normal(0, rng.uniform(0, 8), (n, 2))
+    q = np.c_[u * 100, np.sin(u * wave) * 20] + rng.normal(0, rng.uniform(0, 8), (m, 2))
+    if reverse:
+        q = q[::-1]
+    within = sim.discrete_frechet_m(p, q) <= eps
+    assert sim.frechet_within(p, q, eps) == within
+    if sim._proportional_walk_within(p, q, eps):
+        assert within
+
+
+def test_the_proportional_walk_fires_on_two_passes_of_the_same_ground():
+    from trailtech.analysis.repeats import similarity as sim
+
+    t = np.linspace(0, 1, 120)
+    path = np.c_[t * 800, np.sin(t * 6) * 60]
+    rng = np.random.default_rng(3)
+    other = path[::2] + rng.normal(0, 3, (60, 2))  # half the points, GPS noise of 3 m
+    assert sim._proportional_walk_within(path, other, 40.0)
+    assert not sim._proportional_walk_within(path, other[::-1], 40.0)  # the other way round
+
+
+@settings(max_examples=100, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 40), st.just(2)),
+              elements=st.floats(-5e6, 5e6, allow_nan=False)), st.sampled_from([10.0, 37.5, 100.0, 250.0]))
+def test_cells_around_is_the_set_of_neighbouring_cells(xy, cell_m):
+    from trailtech.season.match import _cells_around
+
+    cells = np.unique(np.floor(xy / cell_m).astype(np.int64), axis=0)
+    expected = {(int(a) + da, int(b) + db) for a, b in cells for da in (-1, 0, 1) for db in (-1, 0, 1)}
+    assert _cells_around(xy, cell_m) == expected

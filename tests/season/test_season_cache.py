@@ -136,7 +136,9 @@ def test_corrupt_cache_entries_are_recomputed(season_folder, tmp_path, count_ana
     cache = tmp_path / "cache"
     first = trailtech.analyze_season([season_folder], jobs=1, cache=cache)
     entries = [p for p in cache.rglob("*.json.gz")]
-    assert len(entries) == 6  # three results, the bad file's error, the matched segments, the crossover
+    # three results and their three geometries, the bad file's error, the matched segments, the
+    # crossover and the two trends
+    assert len(entries) == 11
     for p in entries:
         p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2])  # truncated by a crash
     count_analyses.clear()

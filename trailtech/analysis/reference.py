@@ -64,9 +64,9 @@ def personal_reference(descents: pd.DataFrame, *, grade_scale: float = 0.05, tec
         :data:`REFERENCE_COLUMNS`, one row per descent, same index.
     """
     n = len(descents)
-    out = pd.DataFrame(np.nan, index=descents.index, columns=list(REFERENCE_COLUMNS))
+    res = np.full((n, len(REFERENCE_COLUMNS)), np.nan)
     if n == 0:
-        return out
+        return pd.DataFrame(res, index=descents.index, columns=list(REFERENCE_COLUMNS))
     s = descents["control_score"].to_numpy(float)
     g = descents["avg_grade_pct"].to_numpy(float) / 100.0
     t = descents["technicality"].to_numpy(float)
@@ -81,5 +81,5 @@ def personal_reference(descents: pd.DataFrame, *, grade_scale: float = 0.05, tec
         if total >= 1.0:
             lower = np.sum(w * (s[other] < s[i])) + 0.5 * np.sum(w * (s[other] == s[i]))
             pct = 100.0 * float(lower) / total
-        out.iloc[i] = [ref, s[i] - ref, pct, total]
-    return out
+        res[i] = [ref, s[i] - ref, pct, total]  # rows of an array: a season has thousands of descents
+    return pd.DataFrame(res, index=descents.index, columns=list(REFERENCE_COLUMNS))

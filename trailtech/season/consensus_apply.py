@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Optional
 
 import numpy as np
 
+from .entry_cache import get_entry, put_entry
 from .consensus import TRACE_STEP_M, consensus_points, taper_correction
 
 __all__ = ["plan", "apply_consensus", "RADIUS_M", "MIN_SHARED_M"]
@@ -174,7 +175,7 @@ def apply_consensus(entries: list[dict], digests: dict[str, str], sources: list,
     done: dict[str, dict] = {}
     tasks = []
     for p in todo:
-        hit = store.get(p["key"], check=is_entry) if store is not None else None
+        hit = get_entry(store, p["key"], is_entry) if store is not None else None
         if hit is not None and hit.get("file") == p["file"] and (sink is None or sink.from_store(p["file"], p["key"])):
             done[p["file"]] = hit
         else:
@@ -203,7 +204,7 @@ def _take(f: str, entry: dict, key_of: dict, store, sink, done: dict, failed: li
         sink.take(f, key_of[f], entry)
     if entry.get("ok"):
         if store is not None:
-            store.put(key_of[f], entry)
+            put_entry(store, key_of[f], entry)
         done[f] = entry
     else:
         failed.append(f"{f}: {entry.get('error')}")

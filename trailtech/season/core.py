@@ -29,6 +29,7 @@ from .consensus_apply import apply_consensus
 from .load import fitness_fatigue, season_hr_range, season_loads, season_threshold
 from .cache import ResultCache, content_hash, resolve_cache
 from .dedupe import merge_duplicate_entries
+from .entry_cache import get_entry, put_entry
 from .discover import discover
 from .match import cached_segments
 from .names import collect_names, names_toml, segment_names
@@ -38,7 +39,8 @@ from .._limits import DEFAULT_WORKER_MEMORY_MB
 from .._outfile import ensure_folder, write_output
 from .runner import DEFAULT_TIMEOUT_S, run_dask, run_pool
 from .shape import is_entry
-from .summary import cached_season_crossover, crossover_choices, metric_trend, technical_sessions, weekly_technical
+from .summary import (cached_season_crossover, crossover_choices, metric_trend, technical_sessions, trend_function,
+                      weekly_technical)
 from ..processing.sport import sport_on_foot
 from .sports import select_sport, wanted_sports
 from .work import Task, error_entry, expand_parts, renamed_entry
@@ -508,7 +510,7 @@ def analyze_season(
                 if bar:
                     bar.update()
                 continue
-            hit = store.get(digest, check=is_entry) if store is not None else None
+            hit = get_entry(store, digest, is_entry) if store is not None else None
             if hit is not None and sink is not None and hit.get("ok") and not sink.from_store(src.file, digest, hit):
                 hit = None  # its report was never drawn: analyse it again and draw it
             if hit is not None and hit.get("file") == src.file:
@@ -538,7 +540,7 @@ def analyze_season(
                     if sink is not None:
                         sink.take(task.source.file, task.digest, entry)  # before the entry is cached
                     if store is not None and (entry.get("ok") or entry.get("cacheable")):
-                        store.put(task.digest, entry)
+                        put_entry(store, task.digest, entry)
                     entries.append(entry)
                     if bar:
                         bar.update()
@@ -593,17 +595,18 @@ def _assemble(entries: list[dict], errors: list[dict], config: AnalysisConfig, *
     dated = activities.loc[dated.index]
     load = fitness_fatigue(dated["start_wall"], dated["training_load"])
     ok_foot = [e for e, f in zip(ok, foot) if f]
-    segs = cached_segments(ok, config, store, digests)
+    segs = cached_segments(ok, config, store, digests, notes)
     for sg, (name, source) in zip(segs, segment_names(segs, [e["activity"] for e in ok], names or {})):
         sg["name"], sg["name_source"] = name, source
     seg_cols = ["segment_id", "name", "name_source", "direction", "start_lat", "start_lon", "end_lat", "end_lon",
                 "length_m", "drop_m", "n_passes", "trend", "time_trend", "control_trend", "passes", "where"]
     segments = pd.DataFrame([{**s, "n_passes": len(s["passes"])} for s in segs], columns=seg_cols)
+    trend = trend_function(store)  # cached: a warm season does not import scipy.stats
     trends = {
         "flat_cadence_spm": metric_trend(dated, "flat_cadence_spm", higher_is_better=True,
-                                         tolerance_per_30d=1.0),
+                                         tolerance_per_30d=1.0, trend=trend),
         "descent_control_score": metric_trend(dated, "descent_control_score", higher_is_better=True,
-                                              tolerance_per_30d=2.0),
+                                              tolerance_per_30d=2.0, trend=trend),
     }
     cross = cached_season_crossover([e["activity"].get("crossover_grade_pct") for e in ok_foot],
                                     [e.get("bouts") for e in ok_foot], config, store)

@@ -203,6 +203,20 @@ def _try_pass(ref: _Ref, g: _Geom, p: dict) -> Optional[dict]:
             "duration_s": round(t_e - t_s, 1), "control_score": score}
 
 
+#: The 3 x 3 block of grid cells about a cell.
+_NEIGHBOURS = np.array([(da, db) for da in (-1, 0, 1) for db in (-1, 0, 1)], dtype=np.int64)
+
+
+def _cells_around(xy: np.ndarray, cell_m: float) -> set[tuple[int, int]]:
+    """The grid cells a polyline's points fall in, and their neighbours: ``{(ix, iy)}``."""
+    c = np.floor(xy / cell_m).astype(np.int64)
+    around = (c[:, None, :] + _NEIGHBOURS[None]).reshape(-1, 2)
+    # One integer per cell (|iy| is far below 2**31 for any cell size of a metre or more on
+    # Earth), so that the unique cells come from a 1-D sort.
+    _, first = np.unique(around[:, 0] * (1 << 32) + around[:, 1], return_index=True)
+    return set(map(tuple, around[first].tolist()))
+
+
 def _geoms(entries: Sequence[dict], lat0: float, lon0: float) -> list[_Geom]:
     out = []
     for e in entries:
@@ -328,8 +342,7 @@ def match_segments(
         core_len = float(g.d[i1] - g.d[i0])
         if core_len < min_length_m or not np.isfinite(g.xy).all():
             continue
-        cells = np.unique(np.floor(g.xy / cell_m).astype(np.int64), axis=0)
-        near = {(int(a) + da, int(b) + db) for a, b in cells for da in (-1, 0, 1) for db in (-1, 0, 1)}
+        near = _cells_around(g.xy, cell_m)
         cands = sorted({k for c in near for k in index.get((g.kind, c), [])})
         matched = False
         for k in cands:
@@ -384,25 +397,31 @@ def match_segments(
     return out
 
 
-def cached_segments(ok: list[dict], config, store, digests: dict[str, str]) -> list[dict]:
+def cached_segments(ok: list[dict], config, store, digests: dict[str, str],
+                    notes: Optional[list] = None) -> list[dict]:
     """:func:`match_segments` over the season's entries ``ok``, cached as a whole for an
     unchanged set of files.
 
     Parameters
     ----------
     ok : list of dict
-        The analysed entries, in time order.
+        The analysed entries, in time order. Entries read from the cache hold no geometry;
+        it is read from its own entry only when the segments are not cached
+        (:mod:`trailtech.season.entry_cache`).
     config : AnalysisConfig
         Gives ``gate_radius_m``, ``hausdorff_max_m`` and ``frechet_max_m``.
     store : ResultCache or None
         The season's cache; None for no caching.
     digests : dict
         Content hash of each entry's file; the set is cached only when every file has one.
+    notes : list of str, optional
+        The season's notes: a geometry that could not be read back is said here.
     """
     import json
 
     from ..result import jsonable
     from .cache import content_hash
+    from .entry_cache import with_geometry
     from .shape import is_segments_entry
 
     key = None
@@ -416,8 +435,9 @@ def cached_segments(ok: list[dict], config, store, digests: dict[str, str]) -> l
                 for p in sg["passes"]:
                     p["start_time"] = pd.Timestamp(p["start_time"])
             return segs
+    ok, complete = with_geometry(ok, store, notes)
     segs = match_segments(ok, gate_radius_m=config.gate_radius_m, hausdorff_max_m=config.hausdorff_max_m,
                           frechet_max_m=config.frechet_max_m)
-    if key is not None:
+    if key is not None and complete:  # never keep segments that miss an activity's passes
         store.put(key, {"file": "<segments>", "segments": jsonable(segs)})
     return segs

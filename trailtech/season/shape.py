@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_entry", "is_segments_entry", "is_crossover_entry"]
+__all__ = ["is_entry", "is_segments_entry", "is_crossover_entry", "is_geometry_list", "is_trend"]
 
 _STR_KEYS = ("file",)
 _OPT_STR_KEYS = ("sport", "sub_sport", "name", "format")
@@ -144,7 +144,8 @@ def is_entry(entry: Any) -> bool:
 
     An analysed file: ``file`` (str), ``ok`` True, ``activity`` (its season row, typed field by
     field), ``analysis`` (the ``analyze --json`` document: a dict naming a file), ``bouts``
-    (equal-length columns) and ``geometry`` (resampled traces). A failed file: ``ok`` False,
+    (equal-length columns) and ``geometry`` (resampled traces), or ``geometry_key`` when the
+    geometry is kept in its own entry (:mod:`trailtech.season.entry_cache`). A failed file: ``ok`` False,
     ``error`` (str). A file of several activities: ``ok`` True and ``parts``, two or more such
     entries.
     """
@@ -160,13 +161,22 @@ def is_entry(entry: Any) -> bool:
         return (isinstance(parts, list) and len(parts) > 1
                 and all(isinstance(p, dict) and "parts" not in p and is_entry(p) for p in parts))
     analysis = entry.get("analysis")
-    geometry = entry.get("geometry", [])
+    if "geometry_key" in entry:  # kept in its own entry (season.entry_cache), read when needed
+        geometry_ok = ("geometry" not in entry and isinstance(entry["geometry_key"], str)
+                       and (entry.get("geometry_part") is None or _whole(entry["geometry_part"])))
+    else:
+        geometry_ok = is_geometry_list(entry.get("geometry", []))
     return (_activity(entry.get("activity"))
             and isinstance(analysis, dict) and isinstance(analysis.get("file"), str)
             and _bouts(entry.get("bouts", {}))
             and _hr(entry.get("hr", {"bpm": [], "s": []}))
             and _gap(entry.get("gap", {"mps10": [], "s": []}))
-            and isinstance(geometry, list) and all(_trace(g) for g in geometry))
+            and geometry_ok)
+
+
+def is_geometry_list(geometry: Any) -> bool:
+    """Whether an activity's stored descent/climb geometry is a list of resampled traces."""
+    return isinstance(geometry, list) and all(_trace(g) for g in geometry)
 
 
 def _where(w: Any) -> bool:
@@ -206,3 +216,16 @@ def is_crossover_entry(entry: Any) -> bool:
     return (_opt_number(c["grade_pct"]) and _whole(c["activities"])
             and (ci is None or (isinstance(ci, list) and len(ci) == 2 and _numbers(ci)))
             and all(v is None or isinstance(v, str) for v in (c["method"], c["reason"], c["reason_text"])))
+
+
+_TREND_NUMBER_KEYS = ("change_per_30d", "change_low_per_30d", "change_high_per_30d", "span_d")
+
+
+def is_trend(t: Any) -> bool:
+    """Whether a cached trend has the shape of :func:`trailtech.season.summary.robust_trend`'s
+    answer."""
+    return (isinstance(t, dict)
+            and set(t) == {"trend", "status", "missing", *_TREND_NUMBER_KEYS}
+            and all(_opt_number(t[k]) for k in _TREND_NUMBER_KEYS)
+            and t["trend"] in (None, "improving", "worse", "steady") and isinstance(t["status"], str)
+            and (t["missing"] is None or isinstance(t["missing"], str)))

@@ -6,12 +6,12 @@ or the pooled hike/run bouts, and return plain values; nothing here reads files.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["season_crossover", "cached_season_crossover", "season_crossover_grade", "crossover_choices", "metric_trend", "robust_trend", "weekly_technical", "is_technical_session",
+__all__ = ["season_crossover", "cached_season_crossover", "season_crossover_grade", "crossover_choices", "metric_trend", "robust_trend", "trend_function", "weekly_technical", "is_technical_session",
            "technical_sessions", "week_starts", "WEEKLY_SUMS",
            "SESSIONS_TARGET_PER_WEEK"]
 
@@ -90,9 +90,6 @@ def cached_season_crossover(per_activity_pct, bouts: list, config=None, store=No
     """:func:`season_crossover` of the activities' own crossovers and their climbing pieces
     (``bouts``: each activity's cached ``bouts`` columns), cached under a hash of exactly that
     evidence: a warm season over many activities skips the pooled fit's bootstrap."""
-    import json
-
-    from .cache import content_hash
     from .shape import is_crossover_entry
 
     def pooled() -> pd.DataFrame:
@@ -101,13 +98,24 @@ def cached_season_crossover(per_activity_pct, bouts: list, config=None, store=No
 
     if store is None:
         return season_crossover(per_activity_pct, pooled(), config)
-    key = "crossover:" + content_hash(json.dumps([per_activity_pct, bouts], allow_nan=True, default=str).encode())
-    hit = store.get(key, check=is_crossover_entry)
-    if hit is not None:
-        return hit["crossover"]
-    cross = season_crossover(per_activity_pct, pooled(), config)
-    store.put(key, {"file": "<crossover>", "crossover": cross})
-    return cross
+    return store.memo("crossover", [per_activity_pct, bouts], lambda: season_crossover(per_activity_pct, pooled(), config),
+                      check=lambda v: is_crossover_entry({"crossover": v}))
+
+
+def trend_function(store=None) -> Callable[..., dict[str, Any]]:
+    """:func:`robust_trend`, cached in ``store`` (a :class:`~trailtech.season.cache.ResultCache`)
+    under a hash of its inputs when one is given: a warm season reads its trends back, and
+    does not import :mod:`scipy.stats` (0.7 s) to compute them again."""
+    if store is None:
+        return robust_trend
+    from .shape import is_trend
+
+    def trend(days, values, **options) -> dict[str, Any]:
+        days, values = np.asarray(days, dtype=float), np.asarray(values, dtype=float)
+        inputs = [days.tolist(), values.tolist(), options]
+        return store.memo("trend", inputs, lambda: robust_trend(days, values, **options), check=is_trend)
+
+    return trend
 
 
 def season_crossover_grade(per_activity_pct, bouts: pd.DataFrame, config=None) -> Optional[float]:
@@ -215,8 +223,10 @@ def robust_trend(days: np.ndarray, values: np.ndarray, *, higher_is_better: bool
 
 def metric_trend(activities: pd.DataFrame, column: str, *, higher_is_better: bool,
                  tolerance_per_30d: float, min_points: int = TREND_MIN_POINTS,
-                 min_span_d: float = TREND_MIN_SPAN_D) -> dict[str, Any]:
-    """Trend of one per-activity metric over calendar time (:func:`robust_trend`).
+                 min_span_d: float = TREND_MIN_SPAN_D,
+                 trend: Optional[Callable[..., dict[str, Any]]] = None) -> dict[str, Any]:
+    """Trend of one per-activity metric over calendar time (:func:`robust_trend`, or
+    ``trend``: the same, cached, from :func:`trend_function`).
 
     Returns
     -------
@@ -234,8 +244,8 @@ def metric_trend(activities: pd.DataFrame, column: str, *, higher_is_better: boo
     t, y = t[ok], y[ok].to_numpy(dtype=float)
     points = [[ts.isoformat().replace("+00:00", "Z"), float(v)] for ts, v in zip(t, y)]
     days = ((t - t.iloc[0]).dt.total_seconds() / 86400.0).to_numpy() if len(t) else np.array([])
-    out = robust_trend(days, y, higher_is_better=higher_is_better, tolerance_per_30d=tolerance_per_30d,
-                       min_points=min_points, min_span_d=min_span_d)
+    out = (trend or robust_trend)(days, y, higher_is_better=higher_is_better, tolerance_per_30d=tolerance_per_30d,
+                                  min_points=min_points, min_span_d=min_span_d)
     return {**out, "n": int(len(y)), "points": points}
 
 

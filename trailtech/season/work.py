@@ -113,7 +113,12 @@ def _f(x: Any) -> Optional[float]:
 
 
 def _round(a: np.ndarray, nd: int) -> list:
-    return [None if not np.isfinite(v) else v for v in np.round(a.astype(float), nd).tolist()]
+    """``a`` rounded to ``nd`` decimals as a JSON list, None where not finite."""
+    r = np.round(np.asarray(a, dtype=float), nd)
+    out = r.tolist()
+    for i in np.flatnonzero(~np.isfinite(r)).tolist():
+        out[i] = None
+    return out
 
 
 def _geometry(timeline, table, kind: str, *, step_m: float, margin_m: float) -> list[dict]:
