@@ -291,8 +291,9 @@ def _print_worst(ok: list[dict], n: int) -> None:
              "technicality": "T", "score_cadence": "", "score_cadence_cv": "", "score_stride": "",
              "score_braking": "", "speed_shortfall": "", "tortuosity_deg_per_m": "", "steepness": ""}
     for delta, f, p in rows[:n]:
+        width = 1.96 * float(np.hypot(p["se_a"], p["se_b"]))
         print(f"{delta:5.1f}  {Path(f).parent.name}/{Path(f).name}  t={p['t0']:.0f}-{p['t1']:.0f} s  "
-              f"{p['before']:.1f} -> {p['after']:.1f}")
+              f"{p['before']:.1f} -> {p['after']:.1f}  (95 % interval of the difference +-{width:.1f})")
         parts = "  ".join(f"{short[c]} {p['a'][c]:.3g}->{p['b'][c]:.3g}" for c in DETAIL_COLUMNS if short[c])
         print(f"       {parts}  not_measured {p['a']['not_measured']}->{p['b']['not_measured']}")
     print()
@@ -444,7 +445,7 @@ def main(argv=None) -> int:
              f"{res['recording']['p90']:.1f} / {res['recording']['max']:.1f}"),
             ("recording, reference: two smart recordings of the same run, abs change p90 / max", "(resolution)",
              f"{res['smart_vs_smart']['p90']:.1f} / {res['smart_vs_smart']['max']:.1f}"),
-            ("recording: changes beyond the 95 % interval of the difference (control_score_se)", "0",
+            ("recording: changes beyond the 95 % interval of the difference (control_score_se)", "(proposed: <= 5 %)",
              f"{iv['beyond_95']}/{iv['with_interval']} (two smart recordings: "
              f"{iv_ss['beyond_95']}/{iv_ss['with_interval']})"),
             ("recording: descents whose measured parts differ (not_measured)", "(reported)",
