@@ -13,7 +13,7 @@ The flat running pace ``v_run`` [m/s] comes from the flat moving seconds:
 * one flat gait, as fast as a jog (``jog_min_mps``) and, when heart rate is recorded, with the
   heart rate of running (``jog_min_hr_bpm``; a walker at 1.7 m/s shows 93-98 bpm, joggers at
   1.85-2.05 m/s 126-136 bpm in the corpus), or, without heart rate, at least ``no_hr_jog_mps``:
-  its peak;
+  its median speed;
 * else none (a walker, or too little flat ground): the rule is left as it is.
 """
 
@@ -78,8 +78,10 @@ def flat_running_speed_mps(speed_mps: np.ndarray, grade: np.ndarray, heart_rate_
     if split is not None:
         above = vf >= split
         return float(np.average(vf[above], weights=wf[above]))
-    smooth = np.convolve(hist.astype(float), np.ones(3) / 3.0, mode="same")
-    peak = float(0.5 * (edges[:-1] + edges[1:])[int(np.argmax(smooth))])
+    # One gait: its median speed.
+    order = np.argsort(vf)
+    cum = np.cumsum(wf[order])
+    peak = float(vf[order][np.searchsorted(cum, 0.5 * cum[-1])])
     hr_flat = hr[flat]
     if np.isfinite(hr_flat).any():
         is_jog = peak >= jog_min_mps and float(np.nanmedian(hr_flat)) >= jog_min_hr_bpm
