@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from trailtech.analysis.gait import analysis_moving, gait_codes, gait_smoothing_samples
-    from trailtech.analysis.gait.anchor import speed_rule_scale
+    from trailtech.analysis.gait.classification import speed_rule_scale
     from trailtech.analysis.gait.bouts import row_dt_s
     from trailtech.config import AnalysisConfig
     from trailtech.timeline import GAIT_HIKE, GAIT_STOP

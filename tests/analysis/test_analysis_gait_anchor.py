@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 import trailtech
-from trailtech.analysis.gait.anchor import flat_running_speed_mps, speed_rule_scale
+from trailtech.analysis.gait.anchor import flat_running_speed_mps
+from trailtech.analysis.gait.classification import speed_rule_scale
 from trailtech.config import AnalysisConfig
 from trailtech.track import Track, TrackMeta
 

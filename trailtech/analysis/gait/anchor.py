@@ -4,7 +4,7 @@ The speed rule's walk-run speed, ``v_wrt(g)`` (2.0 m/s on the flat), is a popula
 slow jogger running at 1.8 m/s on the flat is "hiking" under it all the way (four files of the
 real corpus, agreement with their own cadence 40-57 %). Anchored to the runner's own flat pace,
 the rule's curve is scaled down for slow runners, never up:
-``v_wrt(g) · min(1, ratio · v_run / v_wrt(0))``.
+``v_wrt(g) · min(1, ratio · v_run / v_wrt(0))`` (:func:`.classification.speed_rule_scale`).
 
 The flat running pace ``v_run`` [m/s] comes from the flat moving seconds:
 
@@ -21,10 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...config import AnalysisConfig
-from .classification import _trough_centre, v_wrt_mps
+from .trough import trough_centre
 
-__all__ = ["flat_running_speed_mps", "speed_rule_scale"]
+__all__ = ["flat_running_speed_mps"]
 
 
 def _rolling_median(x: np.ndarray, window: int) -> np.ndarray:
@@ -73,7 +72,7 @@ def flat_running_speed_mps(speed_mps: np.ndarray, grade: np.ndarray, heart_rate_
     vf, wf = v[flat], w[flat]
     edges = np.arange(0.5, 5.0 + 0.1, 0.1)
     hist, _ = np.histogram(np.clip(vf, 0.5, 4.999), bins=edges, weights=wf)
-    split = _trough_centre(hist.astype(float), edges, min_separation_spm=min_separation_mps,
+    split = trough_centre(hist.astype(float), edges, min_separation_spm=min_separation_mps,
                            boundary_spm=boundary_mps)
     if split is not None:
         above = vf >= split
@@ -88,16 +87,3 @@ def flat_running_speed_mps(speed_mps: np.ndarray, grade: np.ndarray, heart_rate_
     else:
         is_jog = peak >= no_hr_jog_mps
     return peak if is_jog else float("nan")
-
-
-def speed_rule_scale(speed_mps: np.ndarray, grade: np.ndarray, heart_rate_bpm: np.ndarray,
-                     dt_s: np.ndarray, config: AnalysisConfig) -> float:
-    """Factor (0-1] on the speed rule's ``v_wrt(g)`` for one activity's moving rows: 1 unless the
-    runner's flat running pace (:func:`flat_running_speed_mps`) times
-    ``config.gait_anchor_ratio`` is slower than ``v_wrt(0)``."""
-    v_run = flat_running_speed_mps(speed_mps, grade, heart_rate_bpm, dt_s,
-                                   jog_min_mps=config.gait_jog_min_mps,
-                                   jog_min_hr_bpm=config.gait_jog_min_hr_bpm)
-    if not np.isfinite(v_run):
-        return 1.0
-    return float(min(1.0, config.gait_anchor_ratio * v_run / float(v_wrt_mps(np.zeros(1))[0])))

@@ -24,7 +24,9 @@ import numpy as np
 from ...config import AnalysisConfig
 from ...timeline import GAIT_HIKE, GAIT_RUN, GAIT_STOP, Timeline
 from ..segments import runs
+from .anchor import flat_running_speed_mps
 from .bouts import row_dt_s
+from .trough import trough_centre
 
 __all__ = [
     "gait_smoothing_samples",
@@ -32,6 +34,7 @@ __all__ = [
     "classify_cadence",
     "classify_speed",
     "v_wrt_mps",
+    "speed_rule_scale",
     "clean_bouts",
     "gait_codes",
     "analysis_moving",
@@ -128,42 +131,11 @@ def cadence_threshold(
     # seconds between gaits.
     # Two walking paces (or two running ones) are no walk/run split: the runner never ran (or
     # never walked), and no split is forced on them.
-    centre = _trough_centre(hist.astype(float), edges, min_separation_spm=min_separation_spm,
+    centre = trough_centre(hist.astype(float), edges, min_separation_spm=min_separation_spm,
                             boundary_spm=boundary_spm)
     if centre is None:
         return float(default_spm), False
     return float(np.clip(centre, lo_spm, hi_spm)), True
-
-
-def _trough_centre(hist: np.ndarray, edges: np.ndarray, *, min_separation_spm: float = 20.0,
-                   boundary_spm: float = 135.0, smooth_bins: int = 5,
-                   level: float = 0.25) -> Optional[float]:
-    """Centre of the trough between the runner's walking and running cadence peaks [spm] (see
-    :func:`cadence_threshold`); None unless there are two peaks, one below ``boundary_spm``
-    and one above it."""
-    s = np.convolve(hist, np.ones(smooth_bins) / smooth_bins, mode="same")
-    centres = 0.5 * (edges[:-1] + edges[1:])
-    # The two peaks: the highest, and the one standing highest above the lowest point between
-    # it and the first (its prominence) -- not the highest on the other side of the Otsu
-    # split, which a long tail of one gait can hold.
-    p1 = int(np.argmax(s))
-    valley = np.array([s[min(i, p1):max(i, p1) + 1].min() for i in range(s.size)])
-    far = np.abs(centres - centres[p1]) >= min_separation_spm
-    if not far.any():
-        return None
-    p2 = int(np.argmax(np.where(far, s - valley, -1.0)))
-    i_lo, i_hi = min(p1, p2), max(p1, p2)
-    if s[p2] - valley[p2] <= 0 or not centres[i_lo] < boundary_spm <= centres[i_hi]:
-        return None
-    # Lowest point between the peaks, then the stretch around it under the level.
-    i_min = i_lo + int(np.argmin(s[i_lo:i_hi + 1]))
-    cut = s[i_min] + level * (min(s[i_lo], s[i_hi]) - s[i_min])
-    a, b = i_min, i_min
-    while a > i_lo and s[a - 1] <= cut:
-        a -= 1
-    while b < i_hi and s[b + 1] <= cut:
-        b += 1
-    return float(0.5 * (centres[a] + centres[b]))
 
 
 # ----------------------------------------------------------------------------- per sample
@@ -234,6 +206,19 @@ def v_wrt_mps(grade: np.ndarray) -> np.ndarray:
     """Walk-run transition speed on a slope, ``max(0.9, 2.0 - 4.0·max(g, 0))`` [m/s] (2A step 4)."""
     g = np.nan_to_num(np.asarray(grade, dtype=float))
     return np.maximum(0.9, 2.0 - 4.0 * np.maximum(g, 0.0))
+
+
+def speed_rule_scale(speed_mps: np.ndarray, grade: np.ndarray, heart_rate_bpm: np.ndarray,
+                     dt_s: np.ndarray, config: AnalysisConfig) -> float:
+    """Factor (0-1] on the speed rule's ``v_wrt(g)`` for one activity's moving rows (issue 15): 1
+    unless the runner's flat running pace (:func:`.anchor.flat_running_speed_mps`) times
+    ``config.gait_anchor_ratio`` is slower than ``v_wrt(0)``."""
+    v_run = flat_running_speed_mps(speed_mps, grade, heart_rate_bpm, dt_s,
+                                   jog_min_mps=config.gait_jog_min_mps,
+                                   jog_min_hr_bpm=config.gait_jog_min_hr_bpm)
+    if not np.isfinite(v_run):
+        return 1.0
+    return float(min(1.0, config.gait_anchor_ratio * v_run / float(v_wrt_mps(np.zeros(1))[0])))
 
 
 def classify_speed(speed_mps: np.ndarray, grade: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -319,7 +304,7 @@ def gait_codes(
         See :func:`classify_cadence` and :func:`clean_bouts`.
     method : {"cadence", "speed"}
     speed_scale : float
-        Factor on the speed rule's ``v_wrt(g)`` (:func:`.anchor.speed_rule_scale`).
+        Factor on the speed rule's ``v_wrt(g)`` (:func:`speed_rule_scale`).
 
     Returns
     -------
@@ -480,8 +465,6 @@ def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassificat
         method = "cadence"
     else:
         thr, method = float("nan"), "speed"
-        from .anchor import speed_rule_scale  # it imports this module
-
         if moving.any():
             scale = speed_rule_scale(timeline.speed_mps[moving], grade[moving],
                                      timeline.heart_rate_bpm[moving],
