@@ -73,7 +73,7 @@ def flat_running_speed_mps(speed_mps: np.ndarray, grade: np.ndarray, heart_rate_
     edges = np.arange(0.5, 5.0 + 0.1, 0.1)
     hist, _ = np.histogram(np.clip(vf, 0.5, 4.999), bins=edges, weights=wf)
     split = trough_centre(hist.astype(float), edges, min_separation_spm=min_separation_mps,
-                           boundary_spm=boundary_mps)
+                          boundary_spm=boundary_mps)
     if split is not None:
         above = vf >= split
         return float(np.average(vf[above], weights=wf[above]))

@@ -132,7 +132,7 @@ def cadence_threshold(
     # Two walking paces (or two running ones) are no walk/run split: the runner never ran (or
     # never walked), and no split is forced on them.
     centre = trough_centre(hist.astype(float), edges, min_separation_spm=min_separation_spm,
-                            boundary_spm=boundary_spm)
+                           boundary_spm=boundary_spm)
     if centre is None:
         return float(default_spm), False
     return float(np.clip(centre, lo_spm, hi_spm)), True
