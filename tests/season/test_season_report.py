@@ -161,3 +161,32 @@ def test_reports_never_import_the_season_package():
                           if m == "trailtech.season" or m.startswith("trailtech.season.")]
                  for p in sorted(folder.glob("*.py"))}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def _cards_html(page: str) -> str:
+    return page[page.index('<div class="cards">'):page.index("</div>\n</div>", page.index('<div class="cards">'))]
+
+
+def test_the_crossover_card_gives_the_interval_or_the_reason_in_the_activity_reports_words():
+    """Issue 15: the season's crossover card shows its interval, and without a crossover why
+    not, in the single-activity report's words (one definition of each)."""
+    from dataclasses import replace
+
+    from trailtech.analysis.gait.crossover import crossover_interval_text, crossover_reason_text
+
+    season = _season(["2024-11-25T13:30:00Z", "2024-11-26T13:30:00Z"])
+    pooled = replace(season, crossover_grade_pct=17.2,
+                     crossover={"grade_pct": 17.2, "ci_pct": [15.1, 19.4], "method": "pooled", "reason": None,
+                                "reason_text": "", "activities": 0})
+    cards = _cards_html(render_season_report(pooled))
+    assert "17.2\u00a0%" in cards and "(15.1–19.4 %)" in cards
+    assert crossover_interval_text([15.1, 19.4]) == " (15.1–19.4 %)"
+
+    words = crossover_reason_text("never_ran_above", 12.0)
+    none = replace(season, crossover={"grade_pct": None, "ci_pct": None, "method": None,
+                                      "reason": "never_ran_above", "reason_text": words, "activities": 0})
+    cards = _cards_html(render_season_report(none))
+    assert "you never ran above 12 %, below the grades you hiked" in cards.replace("&#x27;", "'")
+    # A reason code without its words (an older cache entry): the same definition words it.
+    bare = replace(season, crossover={"grade_pct": None, "reason": "too_little_overlap"})
+    assert crossover_reason_text("too_little_overlap") in _cards_html(render_season_report(bare))

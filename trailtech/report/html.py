@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from . import htmlkit as hk
-from ..analysis.gait.crossover import crossover_reason_text
+from ..analysis.gait.crossover import crossover_interval_text, no_crossover_text
 from ..analysis.gait.effort import effort_sentence
 from ..track import local_iso
 
@@ -262,13 +262,11 @@ def _hike_run(analysis: "Analysis") -> str:
     facts = [
         f"Gait from {'cadence' if method == 'cadence' else 'speed (no cadence in the file)'}.",
         (f"Your crossover grade: {hk.fmt_num(cross, 1, '%')}"
-         + (f" ({hr.crossover_ci_pct[0]:.1f}–{hr.crossover_ci_pct[1]:.1f} %)"
-            if getattr(hr, "crossover_ci_pct", None) else "")
+         + crossover_interval_text(getattr(hr, "crossover_ci_pct", None))
          + " — where you hiked and ran the same grades, above it hiking climbed as fast as running.")
         if not hk.is_missing(cross) else
-        "No crossover grade: " + (crossover_reason_text(getattr(hr, "crossover_reason", None),
-                                                        getattr(hr, "crossover_reason_grade_pct", None))
-                                  or "not enough hiking and running on climbs to tell") + ".",
+        "No crossover grade: " + no_crossover_text(getattr(hr, "crossover_reason", None),
+                                                   getattr(hr, "crossover_reason_grade_pct", None)) + ".",
     ]
     if getattr(hr, "effort", None) is not None:
         words = effort_sentence(hr.effort)

@@ -370,10 +370,22 @@ def _cards(season: Any, doc: dict, run: dict, span: str) -> str:
          span + (f" (+{run['not_counted']} other sports)" if run["not_counted"] else "")),
         ("distance", f"{total_km:,.0f} km", f"+{total_up:,.0f} m climbing"),
         ("crossover grade", hk.fmt_num(doc["crossover_grade_pct"], 1, "%"),
-         "hike above this grade (whole season)"),
+         _crossover_card_text(doc["crossover_grade_pct"], doc.get("crossover") or {})),
         ("technical sessions", str(sessions),
          f"in {len(season.weeks)} weeks, {sum(1 for w in season.weeks if w['activities'])} with activities"),
     ])
+
+
+def _crossover_card_text(grade_pct: Optional[float], cross: dict) -> str:
+    """The crossover card's words: with a grade, its interval (pooled) or its source (the
+    activities' median); without one, the reason in the single-activity report's words."""
+    from ..analysis.gait.crossover import crossover_interval_text, no_crossover_text
+
+    if hk.is_missing(grade_pct):
+        return "none: " + (cross.get("reason_text") or no_crossover_text(cross.get("reason")))
+    if cross.get("method") == "activities":
+        return "hike above this grade (median of the activities' own)"
+    return "hike above this grade" + crossover_interval_text(cross.get("ci_pct")) + ", whole season"
 
 
 def _trends_section(season: Any, doc: dict) -> str:

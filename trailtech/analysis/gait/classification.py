@@ -6,7 +6,8 @@
   apart), a ±5 spm hysteresis with a 5 s dwell, a 10 s majority filter, and bouts shorter
   than 15 s merged into their neighbours.
 * Without cadence: hike when slower than ``v_wrt(g) = max(0.9, 2.0 - 4.0 max(g, 0))`` m/s
-  (heuristic from Brill & Kram 2021 and Hum Mov Sci 2023), with the same post-processing.
+  (heuristic from Brill & Kram 2021 and Hum Mov Sci 2023), scaled down for a runner whose own
+  flat running pace is slow (:mod:`.anchor`, issue 15), with the same post-processing.
 
 The result is one int8 code per row (:data:`~trailtech.timeline.GAIT_STOP`, ``GAIT_HIKE``,
 ``GAIT_RUN``), the one representation of gait every analysis reads: "running" is
@@ -23,6 +24,9 @@ import numpy as np
 from ...config import AnalysisConfig
 from ...timeline import GAIT_HIKE, GAIT_RUN, GAIT_STOP, Timeline
 from ..segments import runs
+from .anchor import flat_running_speed_mps
+from .bouts import row_dt_s
+from .trough import trough_centre
 
 __all__ = [
     "gait_smoothing_samples",
@@ -30,6 +34,7 @@ __all__ = [
     "classify_cadence",
     "classify_speed",
     "v_wrt_mps",
+    "speed_rule_scale",
     "clean_bouts",
     "gait_codes",
     "analysis_moving",
@@ -126,42 +131,11 @@ def cadence_threshold(
     # seconds between gaits.
     # Two walking paces (or two running ones) are no walk/run split: the runner never ran (or
     # never walked), and no split is forced on them.
-    centre = _trough_centre(hist.astype(float), edges, min_separation_spm=min_separation_spm,
-                            boundary_spm=boundary_spm)
+    centre = trough_centre(hist.astype(float), edges, min_separation_spm=min_separation_spm,
+                           boundary_spm=boundary_spm)
     if centre is None:
         return float(default_spm), False
     return float(np.clip(centre, lo_spm, hi_spm)), True
-
-
-def _trough_centre(hist: np.ndarray, edges: np.ndarray, *, min_separation_spm: float = 20.0,
-                   boundary_spm: float = 135.0, smooth_bins: int = 5,
-                   level: float = 0.25) -> Optional[float]:
-    """Centre of the trough between the runner's walking and running cadence peaks [spm] (see
-    :func:`cadence_threshold`); None unless there are two peaks, one below ``boundary_spm``
-    and one above it."""
-    s = np.convolve(hist, np.ones(smooth_bins) / smooth_bins, mode="same")
-    centres = 0.5 * (edges[:-1] + edges[1:])
-    # The two peaks: the highest, and the one standing highest above the lowest point between
-    # it and the first (its prominence) -- not the highest on the other side of the Otsu
-    # split, which a long tail of one gait can hold.
-    p1 = int(np.argmax(s))
-    valley = np.array([s[min(i, p1):max(i, p1) + 1].min() for i in range(s.size)])
-    far = np.abs(centres - centres[p1]) >= min_separation_spm
-    if not far.any():
-        return None
-    p2 = int(np.argmax(np.where(far, s - valley, -1.0)))
-    i_lo, i_hi = min(p1, p2), max(p1, p2)
-    if s[p2] - valley[p2] <= 0 or not centres[i_lo] < boundary_spm <= centres[i_hi]:
-        return None
-    # Lowest point between the peaks, then the stretch around it under the level.
-    i_min = i_lo + int(np.argmin(s[i_lo:i_hi + 1]))
-    cut = s[i_min] + level * (min(s[i_lo], s[i_hi]) - s[i_min])
-    a, b = i_min, i_min
-    while a > i_lo and s[a - 1] <= cut:
-        a -= 1
-    while b < i_hi and s[b + 1] <= cut:
-        b += 1
-    return float(0.5 * (centres[a] + centres[b]))
 
 
 # ----------------------------------------------------------------------------- per sample
@@ -234,10 +208,24 @@ def v_wrt_mps(grade: np.ndarray) -> np.ndarray:
     return np.maximum(0.9, 2.0 - 4.0 * np.maximum(g, 0.0))
 
 
-def classify_speed(speed_mps: np.ndarray, grade: np.ndarray) -> np.ndarray:
-    """Hike (True) or run (False) from speed and grade, for files without cadence [H]."""
+def speed_rule_scale(speed_mps: np.ndarray, grade: np.ndarray, heart_rate_bpm: np.ndarray,
+                     dt_s: np.ndarray, config: AnalysisConfig) -> float:
+    """Factor (0-1] on the speed rule's ``v_wrt(g)`` for one activity's moving rows (issue 15): 1
+    unless the runner's flat running pace (:func:`.anchor.flat_running_speed_mps`) times
+    ``config.gait_anchor_ratio`` is slower than ``v_wrt(0)``."""
+    v_run = flat_running_speed_mps(speed_mps, grade, heart_rate_bpm, dt_s,
+                                   jog_min_mps=config.gait_jog_min_mps,
+                                   jog_min_hr_bpm=config.gait_jog_min_hr_bpm)
+    if not np.isfinite(v_run):
+        return 1.0
+    return float(min(1.0, config.gait_anchor_ratio * v_run / float(v_wrt_mps(np.zeros(1))[0])))
+
+
+def classify_speed(speed_mps: np.ndarray, grade: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """Hike (True) or run (False) from speed and grade, for files without cadence [H]: slower
+    than ``scale · v_wrt(g)`` (``scale`` from the runner's flat pace, :mod:`.anchor`)."""
     v = np.asarray(speed_mps, dtype=float)
-    return np.nan_to_num(v, nan=0.0) < v_wrt_mps(grade)
+    return np.nan_to_num(v, nan=0.0) < scale * v_wrt_mps(grade)
 
 
 def clean_bouts(is_hike: np.ndarray, *, majority_samples: int = 10, min_bout_samples: int = 15) -> np.ndarray:
@@ -295,6 +283,7 @@ def gait_codes(
     majority_samples: int = 10,
     min_bout_samples: int = 15,
     method: str = "cadence",
+    speed_scale: float = 1.0,
 ) -> np.ndarray:
     """Gait code of every row: ``GAIT_STOP`` where not ``moving``, else ``GAIT_HIKE`` or ``GAIT_RUN``.
 
@@ -314,6 +303,8 @@ def gait_codes(
     dwell_samples, majority_samples, min_bout_samples : int
         See :func:`classify_cadence` and :func:`clean_bouts`.
     method : {"cadence", "speed"}
+    speed_scale : float
+        Factor on the speed rule's ``v_wrt(g)`` (:func:`speed_rule_scale`).
 
     Returns
     -------
@@ -325,7 +316,7 @@ def gait_codes(
         raise ValueError(f"method={method!r}; use 'cadence' or 'speed'")
     if not mv.any():
         return codes
-    by_speed = classify_speed(np.asarray(speed_mps, float)[mv], np.asarray(grade, float)[mv])
+    by_speed = classify_speed(np.asarray(speed_mps, float)[mv], np.asarray(grade, float)[mv], speed_scale)
     if method == "cadence":
         if cadence_spm is None:
             raise ValueError("cadence_spm is required with method='cadence'")
@@ -342,7 +333,8 @@ def gait_codes(
 def gait_confidence(codes: np.ndarray, speed_mps: np.ndarray, grade: np.ndarray,
                     cadence_spm: Optional[np.ndarray], *, threshold_spm: float,
                     method: str = "cadence", cadence_scale_spm: float = 4.0,
-                    speed_scale_mps: float = 0.15, smooth_samples: int = 5) -> np.ndarray:
+                    speed_scale_mps: float = 0.15, smooth_samples: int = 5,
+                    speed_scale: float = 1.0) -> np.ndarray:
     """How sure the gait of each row is, 0.5-1 (NaN where stopped) (issue 15).
 
     The probability of the row's own gait under a logistic around the split: with cadence,
@@ -367,6 +359,8 @@ def gait_confidence(codes: np.ndarray, speed_mps: np.ndarray, grade: np.ndarray,
         Width of the logistic [spm], [m/s]: about the hysteresis band.
     smooth_samples : int
         Window of the running median of cadence.
+    speed_scale : float
+        Factor on ``v_wrt(g)`` the speed method used (:func:`gait_codes`).
 
     Returns
     -------
@@ -385,7 +379,7 @@ def gait_confidence(codes: np.ndarray, speed_mps: np.ndarray, grade: np.ndarray,
         z = (c - threshold_spm) / cadence_scale_spm
     else:
         v = np.asarray(speed_mps, float)[mv]
-        z = (v - v_wrt_mps(np.asarray(grade, float)[mv])) / speed_scale_mps
+        z = (v - speed_scale * v_wrt_mps(np.asarray(grade, float)[mv])) / speed_scale_mps
     p_run = 1.0 / (1.0 + np.exp(-np.clip(np.nan_to_num(z, nan=0.0), -50, 50)))
     out[mv] = np.where(code[mv] == GAIT_RUN, p_run, 1.0 - p_run)
     return out
@@ -424,6 +418,8 @@ class GaitClassification:
         Warnings for the user.
     confidence : numpy.ndarray or None
         How sure each row's gait is, 0-1 (NaN where stopped; :func:`gait_confidence`).
+    speed_scale : float
+        Factor the speed method put on ``v_wrt(g)`` (1 with cadence; :mod:`.anchor`).
     """
 
     codes: np.ndarray
@@ -431,6 +427,7 @@ class GaitClassification:
     threshold_spm: float
     notes: tuple[str, ...] = ()
     confidence: Optional[np.ndarray] = None
+    speed_scale: float = 1.0
 
 
 def gait_smoothing_samples(config: AnalysisConfig) -> dict[str, int]:
@@ -460,6 +457,7 @@ def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassificat
     moving = analysis_moving(timeline)
     grade = timeline.grade_pct / 100.0
     notes: tuple[str, ...] = ()
+    scale = 1.0
     if has_step_cadence(timeline, moving):
         thr, _adaptive = cadence_threshold(
             timeline.cadence_spm, grade, moving, default_spm=cfg.walk_run_cadence_spm,
@@ -467,12 +465,17 @@ def classify_gait(timeline: Timeline, config: AnalysisConfig) -> GaitClassificat
         method = "cadence"
     else:
         thr, method = float("nan"), "speed"
+        if moving.any():
+            scale = speed_rule_scale(timeline.speed_mps[moving], grade[moving],
+                                     timeline.heart_rate_bpm[moving],
+                                     row_dt_s(timeline.elapsed_s)[moving], cfg)
         if timeline.on_foot.any():
             notes = ("No cadence in this file: hike or run was judged from speed and grade "
                      "(method 'speed', less reliable than cadence).",)
     codes = gait_codes(moving, timeline.speed_mps, grade, timeline.cadence_spm, threshold_spm=thr,
-                       hysteresis_spm=cfg.gait_hysteresis_spm, method=method, **gait_smoothing_samples(cfg))
+                       hysteresis_spm=cfg.gait_hysteresis_spm, method=method, speed_scale=scale,
+                       **gait_smoothing_samples(cfg))
     conf = gait_confidence(codes, timeline.speed_mps, grade, timeline.cadence_spm,
-                           threshold_spm=thr, method=method)
+                           threshold_spm=thr, method=method, speed_scale=scale)
     return GaitClassification(codes=codes, method=method, threshold_spm=float(thr), notes=notes,
-                              confidence=conf)
+                              confidence=conf, speed_scale=scale)

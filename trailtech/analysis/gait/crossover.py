@@ -35,7 +35,8 @@ import pandas as pd
 
 from ...processing.stats import isotonic_decreasing, tricube
 
-__all__ = ["Crossover", "CROSSOVER_REASONS", "observed_crossover", "crossover_reason_text"]
+__all__ = ["Crossover", "CROSSOVER_REASONS", "observed_crossover", "crossover_reason_text",
+           "crossover_interval_text", "no_crossover_text"]
 
 #: Why there is no crossover, by code (``{x}``: the grade the reason names [%]).
 CROSSOVER_REASONS: dict[str, str] = {
@@ -62,6 +63,19 @@ def crossover_reason_text(reason: Optional[str], grade_pct: Optional[float] = No
         return text.format(x=grade_pct)
     # Without the grade: the sentence without the figure.
     return text.replace(" above {x:.0f} %", " the grades you hiked").split(" (")[0].split(", below")[0]
+
+
+def crossover_interval_text(ci_pct) -> str:
+    """`` (low–high %)`` of a crossover's interval [%] (empty without one), as the reports write it."""
+    if ci_pct is None or len(ci_pct) != 2 or not all(np.isfinite(np.asarray(ci_pct, float))):
+        return ""
+    return f" ({float(ci_pct[0]):.1f}–{float(ci_pct[1]):.1f} %)"
+
+
+def no_crossover_text(reason: Optional[str], grade_pct: Optional[float] = None) -> str:
+    """Why there is no crossover, in words (:func:`crossover_reason_text`), with the reports'
+    words for an answer without a reason code."""
+    return crossover_reason_text(reason, grade_pct) or "not enough hiking and running on climbs to tell"
 
 
 @dataclass(frozen=True)

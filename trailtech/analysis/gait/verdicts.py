@@ -575,10 +575,12 @@ def hike_run(timeline: Timeline, climb_rows: list[slice], climb_moving_time_s: n
     should = _agree(should, "ran_should_hike", climb_bouts, climbs, cfg, segment_of)
     could = _agree(could, "hiked_could_run", climb_bouts, climbs, cfg, segment_of)
     if method == "speed":
-        # Hiking was told from speed: a slower-than-running verdict would only restate how the
-        # gait was classified (issue 15), so none is given.
+        # Hiking was told from speed: both gaits' speeds are the two sides of that split, so
+        # comparing them would only restate it (issue 15): "hiked, running was clearly faster"
+        # says hiking was slow, and "ran, hiking was as fast" only marks running just above the
+        # split. No flag, crossover or effort is given.
         cross, effort = Crossover(None, reason="no_cadence"), None
-        could = could.iloc[0:0]
+        could, should = could.iloc[0:0], should.iloc[0:0]
     else:
         cross = _crossover(climb_bouts, cfg)
         effort = climbing_effort(climb_bouts, t, timeline.heart_rate_bpm,
