@@ -294,6 +294,11 @@ def test_messages_split_into_notes_and_warnings():
     notes, warnings = split_messages(msgs)
     assert notes == (msgs[0], msgs[1], msgs[4])
     assert warnings == (msgs[2], msgs[3])
+    tiles = ("Elevation from terrain tiles (100 % of the track covered) instead of gps altitude.",
+             "Barometric elevation kept; its offset corrected by +12 m onto the terrain tiles.",
+             "Terrain tiles in /dem cover only 20 % of the track: kept gps elevation.",
+             "No terrain tile covers 3 % of the positions: those keep gps altitude shifted by +4 m.")
+    assert split_messages(tiles) == (tiles, ())
 
 
 def test_analyze_text_has_pass_times_and_no_blank_lines_between_messages(capsys, monkeypatch):

@@ -75,6 +75,11 @@ NOTE_PATTERNS: tuple[str, ...] = (
     r"^the device speed disagrees",              # speed taken from distance instead
     r"^fast fit decoder does not handle",        # decoded by the other decoder
     r"(?:barometer|barometric altimeter|barometric elevation) (?:detected|found|used)",
+    # Terrain tiles (--dem): which elevation was taken, and where the tiles end.
+    r"^elevation from terrain tiles",
+    r"^barometric elevation kept; its offset corrected",
+    r"^terrain tiles in .* cover only",
+    r"^no terrain tile covers",
 )
 _NOTE_RE = re.compile("|".join(f"(?:{p})" for p in NOTE_PATTERNS), re.I)
 _SESSION_PREFIX = re.compile(r"^session \d+:\s*", re.I)
