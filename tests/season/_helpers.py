@@ -58,7 +58,9 @@ def strava_zip(path: Path, files: dict[str, bytes], names: dict[str, tuple[str, 
 
 
 def gz(data: bytes) -> bytes:
-    return gzip.compress(data)
+    """``data`` gzipped, the same bytes every call (a fixed header time: two calls a second
+    apart must not differ)."""
+    return gzip.compress(data, mtime=0)
 
 
 # ----------------------------------------------------------------- picklable pool workers
