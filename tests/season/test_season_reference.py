@@ -120,3 +120,23 @@ def test_the_cached_documents_are_not_changed(skill_season):
         assert doc is not e["analysis"]
         assert all(k in d for d in doc["descents"] for k in SEASON_REFERENCE_KEYS)
         assert not any(k in d for d in e["analysis"]["descents"] for k in SEASON_REFERENCE_KEYS)
+
+
+def test_a_pitch_is_read_against_the_season_leaving_out_its_own_descent():
+    pitch = {"start_m": 0.0, "end_m": 200.0, "control_score": 50.0, "avg_grade_pct": -12.0, "technicality": 0.4}
+    a = _doc((90.0, -12.0, 0.4))
+    a["descents"][0]["pitches"] = [pitch]
+    ride = _doc((10.0, -12.0, 0.4))
+    ride["descents"][0]["pitches"] = [dict(pitch)]
+    analyses = {"a.fit": a, "b.fit": _doc((60.0, -12.0, 0.4), (70.0, -12.0, 0.4)), "ride.fit": ride}
+    before = copy.deepcopy(analyses)
+    out = with_season_reference(analyses, on_foot=["a.fit", "b.fit"])
+    assert analyses == before
+    p = out["a.fit"]["descents"][0]["pitches"][0]
+    expected = (60.0 + 70.0 + prior_score(0.4)) / 3.0  # b's two descents and the prior, not a's own
+    assert p["season_reference_score"] == pytest.approx(expected, abs=0.01)
+    assert p["season_history_weight"] == pytest.approx(2.0, abs=0.01)
+    assert p["season_history_pct"] == pytest.approx(0.0)
+    assert p["control_score"] == 50.0  # the pitch's own keys kept
+    q = out["ride.fit"]["descents"][0]["pitches"][0]  # not counted in the running figures
+    assert {k: q[k] for k in SEASON_REFERENCE_KEYS} == dict.fromkeys(SEASON_REFERENCE_KEYS)

@@ -21,7 +21,9 @@ from .stretch import score_stretch
 
 __all__ = ["pitch_ranges", "descent_pitches", "PITCH_KEYS"]
 
-#: What each pitch of ``descents.pitches`` holds.
+#: What each pitch of ``descents.pitches`` holds (then its personal reference is added:
+#: :data:`~.reference.REFERENCE_COLUMNS`, read against the run's descents, leaving out the one
+#: it lies in; :func:`~.reference.pitch_reference`).
 PITCH_KEYS = ("start_m", "end_m", "length_m", "drop_m", "avg_grade_pct", "technicality",
               "control_score", "control_parts", "walk_m", "braking_surges", "cadence_delta_spm")
 

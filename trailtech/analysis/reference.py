@@ -21,10 +21,13 @@ with this same function (:mod:`trailtech.season.reference`, keys ``season_*``).
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["PRIOR_POINTS", "REFERENCE_COLUMNS", "prior_score", "personal_reference"]
+__all__ = ["PRIOR_POINTS", "REFERENCE_COLUMNS", "prior_score", "personal_reference", "reference_against",
+           "pitch_reference"]
 
 #: (technicality, median control score) of real descents: the 112 scored descents of the 44
 #: real running files recorded every second with cadence (2026-12, issue 14): median 95 at
@@ -63,23 +66,107 @@ def personal_reference(descents: pd.DataFrame, *, grade_scale: float = 0.05, tec
     DataFrame
         :data:`REFERENCE_COLUMNS`, one row per descent, same index.
     """
-    n = len(descents)
-    res = np.full((n, len(REFERENCE_COLUMNS)), np.nan)
-    if n == 0:
-        return pd.DataFrame(res, index=descents.index, columns=list(REFERENCE_COLUMNS))
-    s = descents["control_score"].to_numpy(float)
-    g = descents["avg_grade_pct"].to_numpy(float) / 100.0
-    t = descents["technicality"].to_numpy(float)
-    for i in np.flatnonzero(np.isfinite(s)):
-        other = np.isfinite(s) & (np.arange(n) != i)
-        dg = np.nan_to_num((g[other] - g[i]) / grade_scale)
-        dt = np.nan_to_num((t[other] - t[i]) / tech_scale)
+    left_out = np.arange(len(descents))  # each descent against the others
+    res = reference_against(descents, descents, left_out, grade_scale=grade_scale, tech_scale=tech_scale,
+                            prior_weight=prior_weight)
+    return pd.DataFrame(res, index=descents.index, columns=list(REFERENCE_COLUMNS))
+
+
+def _stats(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Score [0-100], grade [fraction] and technicality [-] columns of a stretch table."""
+    return (frame["control_score"].to_numpy(float), frame["avg_grade_pct"].to_numpy(float) / 100.0,
+            frame["technicality"].to_numpy(float))
+
+
+def reference_against(query: pd.DataFrame, pool: pd.DataFrame, left_out: np.ndarray, *,
+                      grade_scale: float = 0.05, tech_scale: float = 0.15,
+                      prior_weight: float = 1.0) -> np.ndarray:
+    """Each scored stretch of ``query`` read against the scored descents of ``pool`` (the
+    kernel and prior of :func:`personal_reference`), leaving out pool row ``left_out[i]``.
+
+    A pitch is read against the runner's descents this way, leaving out the descent it lies
+    in (the same ground, not another descent of its kind).
+
+    Parameters
+    ----------
+    query, pool : DataFrame
+        ``control_score`` [0-100], ``avg_grade_pct`` [%] and ``technicality`` [-] per row.
+    left_out : array of int, shape (len(query),)
+        The pool row that is not history for each query row (itself, or the descent a pitch
+        lies in); -1 for none.
+
+    Returns
+    -------
+    numpy.ndarray, shape (len(query), 4)
+        :data:`REFERENCE_COLUMNS` per query row (NaN for an unscored one).
+    """
+    res = np.full((len(query), len(REFERENCE_COLUMNS)), np.nan)
+    if len(query) == 0:
+        return res
+    qs, qg, qt = _stats(query)
+    ps, pg, pt = _stats(pool)
+    scored = np.isfinite(ps)
+    rows = np.arange(len(pool))
+    for i in np.flatnonzero(np.isfinite(qs)):
+        other = scored & (rows != left_out[i])
+        dg = np.nan_to_num((pg[other] - qg[i]) / grade_scale)
+        dt = np.nan_to_num((pt[other] - qt[i]) / tech_scale)
         w = np.exp(-0.5 * (dg * dg + dt * dt))
         total = float(np.sum(w))
-        ref = (float(np.sum(w * s[other])) + prior_weight * prior_score(t[i])) / (total + prior_weight)
+        ref = (float(np.sum(w * ps[other])) + prior_weight * prior_score(qt[i])) / (total + prior_weight)
         pct = np.nan
         if total >= 1.0:
-            lower = np.sum(w * (s[other] < s[i])) + 0.5 * np.sum(w * (s[other] == s[i]))
+            lower = np.sum(w * (ps[other] < qs[i])) + 0.5 * np.sum(w * (ps[other] == qs[i]))
             pct = 100.0 * float(lower) / total
-        res[i] = [ref, s[i] - ref, pct, total]  # rows of an array: a season has thousands of descents
-    return pd.DataFrame(res, index=descents.index, columns=list(REFERENCE_COLUMNS))
+        res[i] = [ref, qs[i] - ref, pct, total]  # rows of an array: a season has thousands of descents
+    return res
+
+
+def pitch_reference(descents: pd.DataFrame, pool: Optional[pd.DataFrame] = None, *,
+                    prefix: str = "", **kernel) -> list:
+    """The ``pitches`` of each descent, each with its personal reference added (keys
+    ``prefix`` + :data:`REFERENCE_COLUMNS`), read against the runner's descents.
+
+    Parameters
+    ----------
+    descents : DataFrame
+        The run's descents: ``pitches`` (lists of dicts with ``control_score``,
+        ``avg_grade_pct``, ``technicality``) and the columns of :func:`reference_against`.
+    pool : DataFrame, optional
+        The descents that make the history (default ``descents``), with ``own`` (bool): the
+        rows that are ``descents`` themselves, in order, so that a pitch leaves out the descent
+        it lies in. Without ``own`` the pool is the run's descents.
+    prefix : str
+        Prefix of the keys added (``"season_"`` for the season's history).
+    **kernel
+        ``grade_scale``, ``tech_scale``, ``prior_weight``.
+
+    Returns
+    -------
+    list
+        The new ``pitches`` value of each descent (new dicts; the old ones are not changed).
+    """
+    pool = descents if pool is None else pool
+    own = (np.asarray(pool["own"], bool) if "own" in pool else np.ones(len(pool), bool))
+    own_rows = np.flatnonzero(own)
+    out = []
+    for k, pitches in enumerate(descents["pitches"] if "pitches" in descents else [None] * len(descents)):
+        if not isinstance(pitches, list) or not pitches:
+            out.append(pitches)
+            continue
+        query = pd.DataFrame([{c: _num(p.get(c)) for c in ("control_score", "avg_grade_pct", "technicality")}
+                              for p in pitches])
+        # Each pitch leaves out the descent it lies in.
+        left_out = np.full(len(query), own_rows[k] if k < len(own_rows) else -1)
+        res = reference_against(query, pool, left_out, **kernel)
+        out.append([{**p, **{prefix + c: (None if not np.isfinite(v) else float(v))
+                             for c, v in zip(REFERENCE_COLUMNS, row)}}
+                    for p, row in zip(pitches, res)])
+    return out
+
+
+def _num(x) -> float:
+    try:
+        return float(x) if x is not None else float("nan")
+    except (TypeError, ValueError):
+        return float("nan")

@@ -31,7 +31,7 @@ from .gait import classify_gait, hike_run, row_dt_s
 from .practice import line_practice
 from .segments import Segments, terrain_segments
 from .pitches import descent_pitches
-from .reference import REFERENCE_COLUMNS, personal_reference
+from .reference import REFERENCE_COLUMNS, personal_reference, pitch_reference
 from .stretch import foot_share, pass_control_score, pass_rows, score_stretch, technicality_along_rows
 from .tables import AnalysisSummary, CONTRACT_COLUMNS, HikeRun, Tables, empty_table
 
@@ -173,6 +173,7 @@ def run_analyses(timeline: Timeline, profile: Profile, config: Optional[Analysis
     descents = pd.DataFrame([row for _, row in scored]) if scored else empty_table("descents")
     if len(descents):
         descents[list(REFERENCE_COLUMNS)] = personal_reference(descents)
+        descents["pitches"] = pitch_reference(descents)  # each pitch against the run's descents
 
     repeats, found, repeat_notes = _repeats(timeline, profile, segments, baseline, cfg, row_dt)
     practice = line_practice(timeline, scored, technicality, found, baseline, cfg, row_dt_s=row_dt)

@@ -71,7 +71,8 @@ DESCENT_COLUMNS: tuple[Column, ...] = (
     _c("not_measured", "-", "list of the parts the sampling at hand cannot measure", "object"),
     _c("walk_m", "m", "distance walked inside the descent (reported as walking, not judged as control)"),
     _c("pitches", "-", "list of the steep or technical pitches of >= pitch_min_length_m inside it, "
-                        "each scored on its own (analysis.pitches.PITCH_KEYS)", "object"),
+                        "each scored on its own (analysis.pitches.PITCH_KEYS) and read against the run's "
+                        "other descents (reference_score ... history_weight)", "object"),
     _c("control_score_se", "points", "standard error of the control score from its parts' sampling error "
                                      "(analysis.descent.control_score_se); NaN without a score"),
     _c("reference_score", "0-100", "the runner's own usual score on descents of similar grade and technicality "

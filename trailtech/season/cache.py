@@ -41,8 +41,9 @@ __all__ = ["ResultCache", "default_cache_dir", "content_hash", "config_hash", "r
 #: 7: the offset from the first position for GPX, TCX and FIT files without one; 8: ``trace``
 #: of a GPS-altitude activity, which the season elevation consensus reads; 9: ``parts``, one
 #: entry per activity of a file that holds several, and the activity's ``sub_sport``; 10: the
-#: geometry in an entry of its own, named by ``geometry_key``, see season.entry_cache).
-ENTRY_FORMAT = 10
+#: geometry in an entry of its own, named by ``geometry_key``, see season.entry_cache; 11: each
+#: pitch of a descent carries its personal reference).
+ENTRY_FORMAT = 11
 
 #: Largest cache entry read [bytes on disk]. An entry holds one activity's compact result,
 #: tens to hundreds of kB gzipped; a bigger file is not one of ours.

@@ -13,6 +13,9 @@ goes back into each descent of each activity's analysis document, beside the sam
   quantities as ``reference_score``, ``vs_reference_points``, ``history_pct`` and
   ``history_weight``, over the season. None for a descent without a score and for the
   descents of activities the running figures do not count (rides, other sports).
+* Each pitch of a descent (``pitches``) gets the same four ``season_`` keys, read against the
+  season's descents with the descent it lies in left out (the same run's own keys read it
+  against that run's descents).
 
 Documents are copied, never changed in place: the cached entries stay as the analysis wrote
 them (the season's pooling is redone on every run, a few milliseconds).
@@ -22,10 +25,11 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
+import numpy as np
 import pandas as pd
 
 from .._json import jsonable
-from ..analysis.reference import REFERENCE_COLUMNS, personal_reference
+from ..analysis.reference import REFERENCE_COLUMNS, personal_reference, reference_against
 
 __all__ = ["SEASON_REFERENCE_KEYS", "season_descent_pool", "with_season_reference"]
 
@@ -82,12 +86,31 @@ def with_season_reference(analyses: dict, on_foot: Optional[Iterable[str]] = Non
     for (file, i), row in zip(zip(pool["file"], pool["index"]), refs.to_dict(orient="records")):
         found[(file, i)] = {k: jsonable(row[c]) for k, c in zip(SEASON_REFERENCE_KEYS, REFERENCE_COLUMNS)}
     empty = dict.fromkeys(SEASON_REFERENCE_KEYS)
+    row_of = {key: r for r, key in enumerate(zip(pool["file"], pool["index"]))}
+    counted = set(pooled)
     out = {}
     for file, doc in analyses.items():
         descents = doc.get("descents") if isinstance(doc, dict) else None
         if not isinstance(descents, list) or not descents:
             out[file] = doc
             continue
-        new = [{**d, **found.get((file, i), empty)} if isinstance(d, dict) else d for i, d in enumerate(descents)]
+        new = [{**d, **found.get((file, i), empty),
+                **_season_pitches(d, pool, row_of.get((file, i), -1), file in counted, kernel)}
+               if isinstance(d, dict) else d for i, d in enumerate(descents)]
         out[file] = {**doc, "descents": new}
     return out
+
+
+def _season_pitches(descent: dict, pool: pd.DataFrame, own_row: int, counted: bool, kernel: dict) -> dict:
+    """``{"pitches": ...}`` with each pitch of ``descent`` read against the season's descents
+    (the ``season_`` keys; the descent it lies in, pool row ``own_row``, left out), or ``{}``
+    when the descent has no pitches. An activity the running figures do not count gets None."""
+    pitches = descent.get("pitches")
+    if not isinstance(pitches, list) or not pitches or not all(isinstance(p, dict) for p in pitches):
+        return {}
+    if not counted or len(pool) == 0:
+        return {"pitches": [{**p, **dict.fromkeys(SEASON_REFERENCE_KEYS)} for p in pitches]}
+    query = pd.DataFrame([{c: _number(p.get(c)) for c in _POOL_COLUMNS[2:]} for p in pitches])
+    res = reference_against(query, pool, np.full(len(query), own_row), **kernel)
+    return {"pitches": [{**p, **{k: jsonable(v) for k, v in zip(SEASON_REFERENCE_KEYS, row)}}
+                        for p, row in zip(pitches, res)]}
