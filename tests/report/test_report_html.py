@@ -41,13 +41,34 @@ def test_report_html_has_every_section_and_figure(sim_html, sim_run):
     assert sim_html.count("<svg") == len(figures)
     assert len(doc.xpath("//div[@class='card']")) == 8
     # Tables: one row per climb and descent.
-    rows = doc.xpath("//section[@id='descents']//table/tbody/tr")
+    rows = doc.xpath("(//section[@id='descents']//table)[1]/tbody/tr")
     assert len(rows) == len(sim_run.descents)
     rows = doc.xpath("//section[@id='climbs']//h3[text()='Climbs']/following-sibling::div[1]//tbody/tr")
     assert len(rows) == len(sim_run.climbs)
     # Units in the headers.
     headers = [th.text_content() for th in doc.xpath("//section[@id='descents']//th")]
     assert "length [m]" in headers and "control [0–100]" in headers
+
+
+def test_report_html_lists_each_pitch_with_its_descent_and_your_usual(sim_html, sim_run):
+    doc = _doc(sim_html)
+    pitches = [(i, p) for i, ps in enumerate(sim_run.descents["pitches"]) for p in ps]
+    assert pitches, "the simulated trail run holds a technical pitch"
+    table = doc.xpath("//section[@id='descents']//h3[text()='Pitches inside descents']"
+                      "/following-sibling::div[1]//table")[0]
+    heads = [th.text_content() for th in table.xpath(".//th")]
+    assert heads[:2] == ["#", "from [km]"] and "vs your usual [points]" in heads
+    rows = table.xpath("./tbody/tr")
+    assert len(rows) == len(pitches)
+    cells = [td.text_content() for td in rows[0].xpath("./td")]
+    i, p = pitches[0]
+    assert cells[0] == f"D{i + 1}.1"
+    assert cells[heads.index("control [0–100]")] == htmlkit.fmt_num(p["control_score"])
+    assert cells[heads.index("its descent [0–100]")] == htmlkit.fmt_num(sim_run.descents["control_score"].iloc[i])
+    assert cells[heads.index("vs your usual [points]")].lstrip("+−-").strip() != ""
+    # The descents table reads each against your usual too.
+    assert "vs your usual [points]" in [th.text_content() for th in
+                                        doc.xpath("(//section[@id='descents']//table)[1]//th")]
 
 
 def test_report_html_is_self_contained(sim_html):

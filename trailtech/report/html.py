@@ -81,6 +81,24 @@ def _numbered(df: Optional[pd.DataFrame], prefix: str) -> list[dict]:
     return recs
 
 
+def _pitches(analysis: "Analysis") -> str:
+    """The pitches table under the descents (nothing when no descent holds a pitch)."""
+    rows = []
+    for d in _numbered(analysis.descents, "D"):
+        pitches = d.get("pitches")
+        if not isinstance(pitches, (list, tuple)):
+            continue
+        for k, p in enumerate(pitches):
+            if isinstance(p, dict):
+                rows.append({**p, "_n": f"{d['_n']}.{k + 1}", "descent_score": d.get("control_score")})
+    if not rows:
+        return ""
+    return ("<h3>Pitches inside descents</h3><p>Each steep (≤ −15 %) or technical stretch of 100 m "
+            "or more inside a longer descent, scored on its own, so that a rough pitch is not averaged "
+            "away in its descent; \"vs your usual\" compares it with your other descents of its grade "
+            "and roughness.</p>" + hk.table(rows, _PITCH_COLUMNS))
+
+
 def _header(analysis: "Analysis") -> tuple[str, str]:
     m = analysis.meta
     name = os.path.basename(str(m.source)) or str(m.source)
@@ -151,6 +169,22 @@ _DESCENT_COLUMNS = [
     hk.Column("speed_cv", "speed variation [%]", lambda v: hk.fmt_num(None if hk.is_missing(v) else 100 * v)),
     hk.Column("braking_events", "braking events"),
     hk.Column("technicality", "technicality [0–1]", lambda v: hk.fmt_num(v, 2)),
+    hk.Column("vs_reference_points", "vs your usual [points]", _signed(0)),
+]
+
+#: The pitches table: each steep or technical pitch inside a longer descent, scored on its own
+#: and read against the runner's other descents (issue 14 items 2 and 3).
+_PITCH_COLUMNS = [
+    hk.Column("_n", "#", str),
+    hk.Column("start_m", "from [km]", _km),
+    hk.Column("end_m", "to [km]", _km),
+    hk.Column("length_m", "length [m]"),
+    hk.Column("avg_grade_pct", "grade [%]", lambda v: hk.fmt_num(v, 1)),
+    hk.Column("technicality", "technicality [0–1]", lambda v: hk.fmt_num(v, 2)),
+    hk.Column("control_score", "control [0–100]", css=hk.score_css),
+    hk.Column("descent_score", "its descent [0–100]", css=hk.score_css),
+    hk.Column("vs_reference_points", "vs your usual [points]", _signed(0)),
+    hk.Column("walk_m", "walked [m]"),
 ]
 
 _FLAG_COLUMNS = [
@@ -403,7 +437,8 @@ def render_report(analysis: "Analysis", *, offline: bool = False) -> str:
         hk.section("Descents", figs_row(fig("descent_control", "Descent control score"),
                                         fig("cadence_grade", "Cadence and grade"))
                    + hk.table(_numbered(analysis.descents, "D"), _DESCENT_COLUMNS,
-                              empty="No descents (at least 100 m long and 10 m of drop)."),
+                              empty="No descents (at least 100 m long and 10 m of drop).")
+                   + _pitches(analysis),
                    id="descents"),
         hk.section("Line practice", _line_practice(analysis, name), id="line-practice"),
         hk.section("Repeats", (fig("repeats", "Repeats") if figs["repeats"]["empty"] is not None
