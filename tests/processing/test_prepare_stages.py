@@ -182,6 +182,20 @@ def test_speed_prefers_a_consistent_device_speed_and_says_when_it_does_not():
     assert final[200:].max() == 0.0 and final[:140] == pytest.approx(3.0)
 
 
+def test_a_watch_distance_in_whole_metres_every_few_seconds_keeps_its_device_speed():
+    """sports-lib/6910052863.fit: whole metres every 2-4 s. Differenced row by row and
+    median-filtered, the distance read 0.19 m/s for 0.86, so the watch's good speed was refused
+    as "disagreeing"."""
+    n = 600
+    axis, limits = _axis(n), _limits(n)
+    t = np.arange(float(n))
+    cum = np.floor(1.2 * np.floor(t / 4.0) * 4.0)
+    s = spd.speed(np.full(n, 1.2), cum, "device", axis, limits)
+    assert s.source == "device" and not s.notes
+    without = spd.speed(None, cum, "device", axis, limits)
+    assert np.mean(without.mps[10:-10]) == pytest.approx(1.2, abs=0.08)
+
+
 # --- cadence, heart rate, elevation -------------------------------------------------------------
 def test_cadence_is_left_out_off_foot_and_zero_while_moving_is_a_dropout():
     n = 100

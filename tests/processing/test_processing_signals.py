@@ -152,6 +152,33 @@ def test_speed_from_distance_constant():
     np.testing.assert_allclose(v, 3.2)
 
 
+def _whole_metres_every(update_s: int, n: int = 600, speed_mps: float = 1.2) -> tuple:
+    """A watch's distance: whole metres, updated every ``update_s`` s, rows every second."""
+    t = np.arange(float(n))
+    fixes = np.floor(t / update_s) * update_s  # the last fix's time at each row
+    return t, np.floor(speed_mps * fixes)
+
+
+@pytest.mark.parametrize("update_s", [2, 3, 4, 7])
+def test_speed_from_a_stepped_distance_is_taken_over_its_update_interval(update_s):
+    t, d = _whole_metres_every(update_s)
+    assert spd.distance_update_interval_s(d) == pytest.approx(update_s, rel=0.1)
+    v = spd.speed_from_distance(t, d)
+    # Row by row the speed is 0 or several times the truth; the old 5 s median kept the zeros.
+    # Whole metres: a 4 s span holds 4 or 5 m, and the median keeps the commoner (1.25 m/s).
+    assert np.mean(v[20:-20]) == pytest.approx(1.2, abs=0.08)
+    assert np.median(v[20:-20]) == pytest.approx(1.2, abs=0.08)
+    assert np.percentile(v[20:-20], 5) > 0.8  # never the zeros of the rows between updates
+
+
+def test_a_stream_with_a_fix_every_row_is_not_stepped():
+    t = np.arange(300.0)
+    d = np.cumsum(np.random.default_rng(0).uniform(2.5, 3.5, 300))
+    d[100:160] = d[99]  # a stop is not a burst
+    assert np.isnan(spd.distance_update_interval_s(d))
+    assert np.isnan(spd.distance_update_interval_s(3.0 * t))
+
+
 def test_clean_speed_rejects_spikes_and_too_fast():
     t = np.arange(20.0)
     v = np.full(20, 3.0)

@@ -18,10 +18,15 @@ __all__ = [
     "rolling_median",
     "rolling_mean",
     "speed_from_distance",
+    "distance_update_interval_s",
     "displacement_speed",
     "clean_speed",
     "vertical_speed",
 ]
+
+
+#: Shortest span a stepped distance is differenced over [s] (in whole update intervals).
+STEPPED_SPAN_S = 4.0
 
 
 def _odd(n: int) -> int:
@@ -84,11 +89,60 @@ def speed_from_distance(
     dt = float(np.median(np.diff(t)))
     if not dt > 0:
         raise ValueError("elapsed_s must be increasing")
-    v = np.empty(t.shape)
-    v[1:] = np.diff(d) / np.diff(t)
-    v[0] = v[1]
+    update_s = distance_update_interval_s(d, dt_s=dt)
+    k = 1
+    if np.isfinite(update_s) and update_s >= 1.5 * dt:
+        # Whole updates spanning at least STEPPED_SPAN_S: whole-metre distances every 2 s would
+        # otherwise read 1.0 or 1.5 m/s for 1.2.
+        per = max(1, int(round(update_s / dt)))
+        k = per * int(np.ceil(STEPPED_SPAN_S / (per * dt)))
+    # A stepped stream delivers its distance in bursts (0, 0, 0, 4 m ...): row by row the
+    # speed is zero or several times the truth, and the median below would keep the zeros
+    # (a watch writing whole metres every 2-4 s read 0.19 m/s for 0.86). Differenced over its
+    # real update interval (k rows, centred: whole updates), each speed holds whole bursts:
+    # the distance the stream delivered per second. A stream with a fix every row is
+    # differenced row by row (k = 1), as before.
+    v = np.full(t.shape, np.nan)
+    if t.size > k:
+        a = k - k // 2  # rows back: k = 1 is the backward difference into each row
+        end = t.size - (k - a)
+        v[a:end] = (d[k:] - d[:-k]) / (t[k:] - t[:-k])
+        v[:a] = v[a]
+        v[end:] = v[end - 1]
+    else:
+        v[:] = (d[-1] - d[0]) / (t[-1] - t[0])
     v = rolling_median(v, _odd(round(median_window_s / dt)))
     return rolling_mean(v, _odd(round(mean_window_s / dt)))
+
+
+def distance_update_interval_s(distance_m, *, dt_s: float = 1.0) -> float:
+    """The real update interval of a cumulative distance on a uniform grid [s]; NaN when every
+    row is a fix.
+
+    Judged on the rows where the distance moves within a few rows (long stops left out):
+    bursts carrying most of the distance
+    (:func:`trailtech.processing.stepped.stepped_update_interval_s`), or a distance written in
+    whole metres with a third or more of those rows without a step (a watch alternating 2 m
+    and 0 m every other second, which no burst test sees); then the rows per update.
+    """
+    from .stepped import BURST_HALF_WINDOW, stepped_update_interval_s
+
+    d = np.asarray(distance_m, dtype=float)
+    if d.size < 2:
+        return float("nan")
+    step = np.r_[np.nan, np.diff(d)]
+    ok = np.isfinite(step)
+    with np.errstate(invalid="ignore"):
+        moved = ok & (step > 0)
+    rows = ok & (np.convolve(moved.astype(float), np.ones(2 * BURST_HALF_WINDOW + 1), mode="same") > 0)
+    bursts = stepped_update_interval_s(step, rows, dt_s=dt_s)
+    if np.isfinite(bursts):
+        return bursts
+    n, n_moved = int(np.count_nonzero(rows)), int(np.count_nonzero(moved & rows))
+    whole_metres = n_moved > 0 and bool(np.all(np.abs(d[np.isfinite(d)] - np.round(d[np.isfinite(d)])) < 1e-6))
+    if not whole_metres or n < 2 * BURST_HALF_WINDOW + 1 or n_moved > (2.0 / 3.0) * n:
+        return float("nan")
+    return float(dt_s * n / n_moved)
 
 
 def displacement_speed(x_m, y_m, *, window: int, dt_s: float = 1.0) -> np.ndarray:
