@@ -28,7 +28,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL_DIR = Path(os.environ.get("TRAILTECH_REAL_TRACKS", ROOT.parent / "shared" / "tracks" / "real"))
+from trailtech.devdata import real_tracks_dir  # noqa: E402
+
+REAL_DIR = real_tracks_dir(ROOT)
 
 
 def machine() -> str:

@@ -29,11 +29,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-#: The corpus: $TRAILTECH_REAL_TRACKS, else ``shared/tracks/real`` beside the checkout or beside
-#: the folder of worktrees it sits in.
-REAL = Path(os.environ.get("TRAILTECH_REAL_TRACKS") or next(
-    (p for p in (ROOT.parent / "shared" / "tracks" / "real", ROOT.parents[1] / "shared" / "tracks" / "real")
-     if p.is_dir()), ROOT.parent / "shared" / "tracks" / "real"))
+from trailtech.devdata import real_tracks_dir  # noqa: E402
+
+#: The corpus (:func:`trailtech.devdata.real_tracks_dir`).
+REAL = real_tracks_dir(ROOT)
 DEFAULT = REAL / "coros-run-metrics" / "BoulderTrailRun20241124062708.fit"  # 2:07 h at 1 Hz
 TARGET_S = 2.0
 

@@ -112,7 +112,9 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")
     ap.add_argument("--case", choices=sorted(TARGETS), default="sim",
                     help="sim: simulated season (default); real14: 14 real files; real: the whole --real folder")
-    ap.add_argument("--real", type=Path, default=Path("/work/shared/tracks/real"),
+    from trailtech.devdata import real_tracks_dir
+
+    ap.add_argument("--real", type=Path, default=real_tracks_dir(Path(__file__).resolve().parents[1]),
                     help="the real corpus (cases real14 and real)")
     ap.add_argument("--reports", action="store_true", help="also write each activity's own report")
     args = ap.parse_args(argv)

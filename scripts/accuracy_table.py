@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -37,7 +36,9 @@ TITLE = "# Accuracy of distance, ascent and moving time"
 #: The markers around the part of docs/accuracy.md this script writes.
 BEGIN = "<!-- begin: written by scripts/accuracy_table.py -->"
 END = "<!-- end: written by scripts/accuracy_table.py -->"
-REAL_DIR = Path(os.environ.get("TRAILTECH_REAL_TRACKS", ROOT.parent / "shared" / "tracks" / "real"))
+from trailtech.devdata import real_tracks_dir  # noqa: E402
+
+REAL_DIR = real_tracks_dir(ROOT)
 
 
 def gpxpy_numbers(track) -> dict:

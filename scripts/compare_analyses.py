@@ -31,15 +31,9 @@ from typing import Any, Iterator
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _find_real() -> Path:
-    """``shared/tracks/real`` beside the checkout, or beside a folder above it (a worktree)."""
-    for folder in ROOT.parents:
-        if (folder / "shared" / "tracks" / "real").is_dir():
-            return folder / "shared" / "tracks" / "real"
-    return ROOT.parent / "shared" / "tracks" / "real"
+from trailtech.devdata import real_tracks_dir  # noqa: E402
 
-
-DEFAULT_REAL = _find_real()
+DEFAULT_REAL = real_tracks_dir(ROOT)
 DEFAULT_SIM = Path("/tmp/trailtech-compare-sim")
 SKIP_SUFFIXES = {".md", ".csv", ".json"}
 

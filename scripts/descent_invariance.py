@@ -59,10 +59,9 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 
 def _default_real() -> Path:
-    for folder in [ROOT, *ROOT.parents]:
-        if (folder / "shared" / "tracks" / "real").is_dir():
-            return folder / "shared" / "tracks" / "real"
-    return ROOT.parent / "shared" / "tracks" / "real"
+    from trailtech.devdata import real_tracks_dir
+
+    return real_tracks_dir(ROOT)
 
 
 def _num(x) -> float:

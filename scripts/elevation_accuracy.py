@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import os
 import sys
 import tempfile
 import time
@@ -31,9 +30,9 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL_DIR = Path(os.environ.get("TRAILTECH_REAL_TRACKS", ROOT.parent / "shared" / "tracks" / "real"))
-if not REAL_DIR.exists():
-    REAL_DIR = Path("/work/shared/tracks/real")
+from trailtech.devdata import real_tracks_dir  # noqa: E402
+
+REAL_DIR = real_tracks_dir(ROOT)
 
 #: Hilly real recordings at ~1 s with elevation (manifest: running, ascent > 100 m).
 REAL_FILES = [

@@ -7,7 +7,6 @@ Not a script itself: those import it (they run with ``scripts/`` first on the pa
 from __future__ import annotations
 
 import csv
-import os
 import warnings
 from pathlib import Path
 from typing import Iterator
@@ -16,10 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def default_real_dir() -> Path:
-    """``$TRAILTECH_REAL_TRACKS``, else ``shared/tracks/real`` beside the checkout (or beside a
-    worktree's parent folder)."""
-    near = [p / "shared" / "tracks" / "real" for p in (ROOT.parent, ROOT.parent.parent)]
-    return Path(os.environ.get("TRAILTECH_REAL_TRACKS", next((p for p in near if p.is_dir()), near[0])))
+    """The real corpus (:func:`trailtech.devdata.real_tracks_dir`)."""
+    from trailtech.devdata import real_tracks_dir
+
+    return real_tracks_dir(ROOT)
 
 
 def cadence_runs(real: Path, cfg) -> Iterator[tuple[str, object, object]]:

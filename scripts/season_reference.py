@@ -24,10 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _default_folder() -> Path:
-    for folder in [ROOT, *ROOT.parents]:
-        if (folder / "shared" / "tracks" / "real").is_dir():
-            return folder / "shared" / "tracks" / "real" / "coros-run-metrics"
-    return ROOT.parent / "shared" / "tracks" / "real" / "coros-run-metrics"
+    from trailtech.devdata import real_tracks_dir
+
+    return real_tracks_dir(ROOT) / "coros-run-metrics"
 
 
 def measure(folder: Path, jobs: int = 2) -> pd.DataFrame:

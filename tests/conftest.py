@@ -23,7 +23,9 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_DIR = ROOT / "sample_tracks"
 #: The shared corpus of real watch files (absent on a user's machine: tests skip).
-REAL_DIR = Path(os.environ.get("TRAILTECH_REAL_TRACKS", ROOT.parent / "shared" / "tracks" / "real"))
+from trailtech.devdata import real_tracks_dir  # noqa: E402
+
+REAL_DIR = real_tracks_dir(ROOT)
 
 
 def real_manifest() -> list[dict[str, str]]:
