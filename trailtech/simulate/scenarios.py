@@ -407,6 +407,29 @@ def simulate_ultra(
     runner = runner or Runner(fatigue_per_h=0.03)
     rngs = _rngs(seed)
     plan = np.random.default_rng(rngs[0].integers(2**32))
+    pieces, stops_after = _ultra_pieces(plan, hours, runner)
+    course = build_course(pieces, rng=rngs[2], loop_turn_rad=2 * np.pi * 2.5)
+    out = _ultra_legs(course, stops_after, plan)
+    return _assemble(
+        course, out, runner, seed=seed, rngs=rngs, elevation_noise=elevation_noise,
+        position_noise_m=position_noise_m, cadence=cadence, sample_interval_s=sample_interval_s,
+        max_duration_s=hours * 3600.0,
+    )
+
+
+def _ultra_pieces(plan: np.random.Generator, hours: float, runner: Runner) -> tuple[list[Piece], list[int]]:
+    """A random mountain route for ``hours`` [h] of running, and where its aid stations are.
+
+    Climbs while below ~1 300 m (and at random below ~2 300 m), descends otherwise, with
+    flats in between, until the estimated time (15 % margin and 10 min over ``hours``) is
+    reached; an aid station every ~2 h of estimated time.
+
+    Returns
+    -------
+    pieces : list of Piece
+    stops_after : list of int
+        Index of the piece after which each aid-station stop comes.
+    """
     P = Piece
     pieces: list[Piece] = []
     est_s, z = 0.0, 1040.0
@@ -455,7 +478,15 @@ def simulate_ultra(
             stops_after.append(len(pieces) - 1)
             since_aid = 0.0
             est_s += 180.0
-    course = build_course(pieces, rng=rngs[2], loop_turn_rad=2 * np.pi * 2.5)
+    return pieces, stops_after
+
+
+def _ultra_legs(course: Course, stops_after: list[int], plan: np.random.Generator) -> list[Leg]:
+    """The ultra's itinerary: one leg per piece of ``course``, plus the aid-station stops.
+
+    Technical descents brake at every hairpin; a stop of 2-5 min (drawn from ``plan``) follows
+    each piece listed in ``stops_after``.
+    """
     legs = _legs_for_pieces(course, _BEHAVIOUR)
     out: list[Leg] = []
     for k, leg in enumerate(legs):
@@ -466,8 +497,4 @@ def simulate_ultra(
         if k in stops_after:
             dur = float(plan.uniform(120, 300))
             out.append(Leg(kind="stop", u_start_m=leg.u_end_m, u_end_m=leg.u_end_m, gait="stop", duration_s=dur))
-    return _assemble(
-        course, out, runner, seed=seed, rngs=rngs, elevation_noise=elevation_noise,
-        position_noise_m=position_noise_m, cadence=cadence, sample_interval_s=sample_interval_s,
-        max_duration_s=hours * 3600.0,
-    )
+    return out
