@@ -11,6 +11,7 @@ traverses ±80° from the fall line joined by 160° hairpins of ~3 m radius.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 
@@ -164,53 +165,11 @@ def build_course(
     n = int(starts[-1]) + 1
     u = np.arange(n, dtype=float)
     idx = np.clip(np.searchsorted(starts, u, side="right") - 1, 0, len(pieces) - 1)
-
-    # --- elevation: eased piecewise-constant grade + smooth undulation -----------------------
-    design = np.array([p.grade for p in pieces])[idx]
-    for k, p in enumerate(pieces):
-        if p.grade_end is not None:  # a ramp: grade changes linearly along the piece
-            sel = idx == k
-            design[sel] = p.design_grade(u[sel] - starts[k])
-    wobble = np.array([p.wobble for p in pieces])[idx]
-    from scipy.ndimage import uniform_filter1d
-
-    # Ease grade steps over ~24 m, like a real trail rolling over a break of slope.
-    design = uniform_filter1d(design, size=25, mode="nearest")
-    wobble = uniform_filter1d(wobble, size=25, mode="nearest")
-    undulation = wobble * _smooth_noise(n, 35.0, rng)
-    # Zero-mean within each piece, so a piece's mean grade is its mean design grade (a "flat"
-    # stays flat overall; only the ~24 m eased transitions shift it slightly).
-    sums = np.bincount(idx, weights=undulation, minlength=len(pieces))
-    undulation = undulation - (sums / np.bincount(idx, minlength=len(pieces)))[idx]
-    grade_mid = design + undulation
-    step_grade = 0.5 * (grade_mid[:-1] + grade_mid[1:])  # grade over each 1 m step
-    elevation = start_elevation_m + np.concatenate([[0.0], np.cumsum(step_grade)])
+    # The stream is drawn in this order: grade undulation, start heading, heading wander, hairpins.
+    elevation = _elevation_m(pieces, starts, u, idx, start_elevation_m, rng=rng)
     grade = np.gradient(elevation)
-
-    # --- heading: slow loop rotation + wander, switchbacks where asked -----------------------
     theta0 = rng.uniform(0, 2 * np.pi) if start_heading_rad is None else float(start_heading_rad)
-    wander_sd = uniform_filter1d(np.array([p.wander_rad for p in pieces])[idx], size=41, mode="nearest")
-    theta = theta0 + loop_turn_rad * u / max(u[-1], 1.0) + wander_sd * _smooth_noise(n, 40.0, rng)
-    hairpins: list[float] = []
-    for k, p in enumerate(pieces):
-        if not p.switchbacks:
-            continue
-        a, b = float(starts[k]), float(starts[k + 1])
-        # Hairpin apexes, spaced ~hairpin_spacing_m ± 20%, none within a turn of the ends.
-        apexes = []
-        pos = a + 0.6 * p.hairpin_spacing_m
-        while pos < b - 0.5 * p.hairpin_spacing_m:
-            apexes.append(pos)
-            pos += p.hairpin_spacing_m * rng.uniform(0.8, 1.2)
-        hairpins.extend(apexes)
-        # Square wave ±half-angle around the fall line, eased through each hairpin; eased in
-        # from and out to the plain heading over one turn length at the piece's ends.
-        sign = np.ones(n)
-        for apex in apexes:
-            flip = 1.0 - 2.0 * _ease((u - (apex - _SB_TURN_M / 2)) / _SB_TURN_M)
-            sign = sign * flip
-        envelope = _ease((u - a) / _SB_TURN_M) * _ease((b - u) / _SB_TURN_M)
-        theta = theta + _SB_HALF_ANGLE * sign * envelope
+    theta, hairpins = _heading_rad(pieces, starts, u, idx, theta0, loop_turn_rad, rng=rng)
     step_theta = 0.5 * (theta[:-1] + theta[1:])
     east = np.concatenate([[0.0], np.cumsum(np.cos(step_theta))])
     north = np.concatenate([[0.0], np.cumsum(np.sin(step_theta))])
@@ -226,3 +185,94 @@ def build_course(
         origin_lat_deg=float(origin_lat_deg),
         origin_lon_deg=float(origin_lon_deg),
     )
+
+
+def _elevation_m(
+    pieces: Sequence[Piece],
+    starts: np.ndarray,
+    u: np.ndarray,
+    idx: np.ndarray,
+    start_elevation_m: float,
+    *,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Elevation on the grid [m]: the eased design grade plus a smooth undulation, integrated.
+
+    ``starts`` are the pieces' start positions [m] (one more: the end), ``u`` the grid [m],
+    ``idx`` the piece of each grid point.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    n = len(u)
+    design = np.array([p.grade for p in pieces])[idx]
+    for k, p in enumerate(pieces):
+        if p.grade_end is not None:  # a ramp: grade changes linearly along the piece
+            sel = idx == k
+            design[sel] = p.design_grade(u[sel] - starts[k])
+    wobble = np.array([p.wobble for p in pieces])[idx]
+    # Ease grade steps over ~24 m, like a real trail rolling over a break of slope.
+    design = uniform_filter1d(design, size=25, mode="nearest")
+    wobble = uniform_filter1d(wobble, size=25, mode="nearest")
+    undulation = wobble * _smooth_noise(n, 35.0, rng)
+    # Zero-mean within each piece, so a piece's mean grade is its mean design grade (a "flat"
+    # stays flat overall; only the ~24 m eased transitions shift it slightly).
+    sums = np.bincount(idx, weights=undulation, minlength=len(pieces))
+    undulation = undulation - (sums / np.bincount(idx, minlength=len(pieces)))[idx]
+    grade_mid = design + undulation
+    step_grade = 0.5 * (grade_mid[:-1] + grade_mid[1:])  # grade over each 1 m step
+    return start_elevation_m + np.concatenate([[0.0], np.cumsum(step_grade)])
+
+
+def _heading_rad(
+    pieces: Sequence[Piece],
+    starts: np.ndarray,
+    u: np.ndarray,
+    idx: np.ndarray,
+    theta0_rad: float,
+    loop_turn_rad: float,
+    *,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, list[float]]:
+    """Heading on the grid [rad] (slow loop rotation, wander, switchbacks) and the hairpins [m].
+
+    The heading starts at ``theta0_rad`` and turns by ``loop_turn_rad`` over the course;
+    ``starts``, ``u`` and ``idx`` as in :func:`_elevation_m`.
+    """
+    from scipy.ndimage import uniform_filter1d
+
+    n = len(u)
+    wander_sd = uniform_filter1d(np.array([p.wander_rad for p in pieces])[idx], size=41, mode="nearest")
+    theta = theta0_rad + loop_turn_rad * u / max(u[-1], 1.0) + wander_sd * _smooth_noise(n, 40.0, rng)
+    hairpins: list[float] = []
+    for k, p in enumerate(pieces):
+        if not p.switchbacks:
+            continue
+        a, b = float(starts[k]), float(starts[k + 1])
+        apexes = _hairpin_apexes(a, b, p.hairpin_spacing_m, rng=rng)
+        hairpins.extend(apexes)
+        theta = theta + _switchback_swing_rad(u, a, b, apexes)
+    return theta, hairpins
+
+
+def _hairpin_apexes(a_m: float, b_m: float, spacing_m: float, *, rng: np.random.Generator) -> list[float]:
+    """Hairpin apexes in ``[a_m, b_m]``, spaced ~``spacing_m`` ± 20%, none within a turn of the ends [m]."""
+    apexes = []
+    pos = a_m + 0.6 * spacing_m
+    while pos < b_m - 0.5 * spacing_m:
+        apexes.append(pos)
+        pos += spacing_m * rng.uniform(0.8, 1.2)
+    return apexes
+
+
+def _switchback_swing_rad(u: np.ndarray, a_m: float, b_m: float, apexes: list[float]) -> np.ndarray:
+    """Heading added by a switchback piece from ``a_m`` to ``b_m`` on the grid ``u`` [rad].
+
+    A square wave ±half-angle around the fall line, eased through each hairpin; eased in from
+    and out to the plain heading over one turn length at the piece's ends.
+    """
+    sign = np.ones(len(u))
+    for apex in apexes:
+        flip = 1.0 - 2.0 * _ease((u - (apex - _SB_TURN_M / 2)) / _SB_TURN_M)
+        sign = sign * flip
+    envelope = _ease((u - a_m) / _SB_TURN_M) * _ease((b_m - u) / _SB_TURN_M)
+    return _SB_HALF_ANGLE * sign * envelope

@@ -21,12 +21,14 @@ cadence_spm         true cadence + 1 spm jitter, stored as whole strides/min (``
 
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 import pandas as pd
 
 from ..processing.geodesy import unproject_local
 from ..track import DeviceTotals
-from .noise import ELEVATION_NOISE, elevation_noise, gps_position_noise, speed_noise
+from .noise import ELEVATION_NOISE, ElevationNoise, elevation_noise, gps_position_noise, speed_noise
 
 __all__ = [
     "SEMICIRCLES_PER_DEG",
@@ -162,52 +164,109 @@ def record(
     t = np.asarray(truth_at["elapsed_s"], dtype=float)
     n = len(t)
     model = ELEVATION_NOISE[elevation_noise_name]
+    # The sensors draw from ``rng`` in this order: position, altitude, speed, heart rate, cadence.
     de, dn = gps_position_noise(n, sigma_m=position_noise_m, tau_s=POSITION_TAU_S, dt_s=sample_interval_s, rng=rng)
     lat, lon = unproject_local(
         truth_at["east_m"] + de, truth_at["north_m"] + dn, lat0_deg=origin_lat_deg, lon0_deg=origin_lon_deg
     )
-    fast, drift = elevation_noise(n, model=model, dt_s=sample_interval_s, rng=rng)
-    ele = truth_at["elevation_m"] + fast + drift
-    if model.quantum_m > 0:
-        ele = np.round(ele / model.quantum_m) * model.quantum_m
-    v_true = truth_at["speed_mps"]
-    v_dev = np.maximum(v_true + speed_noise(n, sigma_mps=SPEED_SIGMA_MPS, tau_s=SPEED_TAU_S, dt_s=sample_interval_s, rng=rng), 0.0)
-    v_dev = np.where(v_true > 0, v_dev, 0.0)  # standing still: the watch writes 0
-    v_dev = fit_quantise("device_speed_mps", v_dev)
-    dist = np.concatenate([[0.0], np.cumsum(0.5 * (v_dev[1:] + v_dev[:-1]) * np.diff(t))])
+    ele = _altimeter_m(truth_at["elevation_m"], model, sample_interval_s, rng=rng)
+    v_dev = _doppler_speed_mps(truth_at["speed_mps"], sample_interval_s, rng=rng)
     hr = truth_at["heart_rate_bpm"] + HR_SIGMA_BPM * rng.standard_normal(n)
     cad_true = truth_at["cadence_spm"]
     cad = np.where(cad_true > 0, cad_true + CADENCE_SIGMA_SPM * rng.standard_normal(n), 0.0)
+    samples = _fit_samples(t, start_time, lat, lon, ele, v_dev, hr, cad if cadence else None)
+    totals = _device_totals(samples, threshold_m=1.0 if elevation_noise_name == "baro" else 5.0)
+    noise = _noise_settings(elevation_noise_name, model, position_noise_m=position_noise_m, cadence=cadence,
+                            sample_interval_s=sample_interval_s)
+    return samples, totals, noise
 
+
+def _altimeter_m(
+    elevation_m: np.ndarray, model: ElevationNoise, sample_interval_s: float, *, rng: np.random.Generator
+) -> np.ndarray:
+    """True elevation [m] plus the altimeter's fast error and drift, in its ``quantum_m`` steps."""
+    fast, drift = elevation_noise(len(elevation_m), model=model, dt_s=sample_interval_s, rng=rng)
+    ele = elevation_m + fast + drift
+    if model.quantum_m > 0:
+        ele = np.round(ele / model.quantum_m) * model.quantum_m
+    return ele
+
+
+def _doppler_speed_mps(v_true_mps: np.ndarray, sample_interval_s: float, *, rng: np.random.Generator) -> np.ndarray:
+    """The watch's Doppler speed [m/s].
+
+    True speed ``v_true_mps`` [m/s] plus correlated noise, 0 while standing, stored to 1 mm/s.
+    """
+    noise = speed_noise(len(v_true_mps), sigma_mps=SPEED_SIGMA_MPS, tau_s=SPEED_TAU_S, dt_s=sample_interval_s, rng=rng)
+    v_dev = np.maximum(v_true_mps + noise, 0.0)
+    v_dev = np.where(v_true_mps > 0, v_dev, 0.0)  # standing still: the watch writes 0
+    return fit_quantise("device_speed_mps", v_dev)
+
+
+def _fit_samples(
+    t_s: np.ndarray,
+    start_time: pd.Timestamp,
+    lat_deg: np.ndarray,
+    lon_deg: np.ndarray,
+    elevation_m: np.ndarray,
+    speed_mps: np.ndarray,
+    hr_bpm: np.ndarray,
+    cadence_spm: Optional[np.ndarray],
+) -> pd.DataFrame:
+    """The Track columns as the FIT file stores them (module docstring).
+
+    Distance [m] is the running integral of ``speed_mps``; ``cadence_spm`` is None when the
+    watch records no cadence. One session, one continuous segment (no timer pauses).
+    """
+    dist = np.concatenate([[0.0], np.cumsum(0.5 * (speed_mps[1:] + speed_mps[:-1]) * np.diff(t_s))])
     samples = pd.DataFrame(
         {
-            "time": start_time + pd.to_timedelta(np.round(t).astype("int64"), unit="s"),
-            "elapsed_s": np.round(t),
-            "lat_deg": fit_quantise("lat_deg", lat),
-            "lon_deg": fit_quantise("lon_deg", lon),
-            "elevation_m": fit_quantise("elevation_m", ele),
-            "device_speed_mps": v_dev,
+            "time": start_time + pd.to_timedelta(np.round(t_s).astype("int64"), unit="s"),
+            "elapsed_s": np.round(t_s),
+            "lat_deg": fit_quantise("lat_deg", lat_deg),
+            "lon_deg": fit_quantise("lon_deg", lon_deg),
+            "elevation_m": fit_quantise("elevation_m", elevation_m),
+            "device_speed_mps": speed_mps,
             "device_distance_m": fit_quantise("device_distance_m", dist),
-            "heart_rate_bpm": fit_quantise("heart_rate_bpm", np.clip(hr, 40, 220)),
+            "heart_rate_bpm": fit_quantise("heart_rate_bpm", np.clip(hr_bpm, 40, 220)),
         }
     )
-    if cadence:
-        samples["cadence_spm"] = fit_quantise("cadence_spm", np.clip(cad, 0.0, 2 * 254.99))
-    # One FIT session, one continuous piece of recording (no timer pauses).
+    if cadence_spm is not None:
+        samples["cadence_spm"] = fit_quantise("cadence_spm", np.clip(cadence_spm, 0.0, 2 * 254.99))
+    n = len(t_s)
     samples["session"] = np.zeros(n, dtype="int64")
     samples["segment"] = np.zeros(n, dtype="int64")
     samples["time"] = samples["time"].astype("datetime64[ns, UTC]")
-    threshold = 1.0 if elevation_noise_name == "baro" else 5.0
-    up, down = hysteresis_gain(samples["elevation_m"].to_numpy(), threshold_m=threshold)
+    return samples
+
+
+def _device_totals(samples: pd.DataFrame, *, threshold_m: float) -> DeviceTotals:
+    """The session totals the watch writes for its ``samples``.
+
+    Distance [m], ascent and descent [m] through a ``threshold_m`` hysteresis [m], moving and
+    elapsed time [s] (the whole recording).
+    """
+    n = len(samples)
+    up, down = hysteresis_gain(samples["elevation_m"].to_numpy(), threshold_m=threshold_m)
     duration = float(samples["elapsed_s"].iloc[-1]) if n else 0.0
-    totals = DeviceTotals(
+    return DeviceTotals(
         distance_m=float(samples["device_distance_m"].iloc[-1]) if n else 0.0,
         ascent_m=float(round(up)),
         descent_m=float(round(down)),
         moving_time_s=duration,
         elapsed_time_s=duration,
     )
-    noise = {
+
+
+def _noise_settings(
+    elevation_noise_name: str, model: ElevationNoise, *, position_noise_m: float, cadence: bool,
+    sample_interval_s: float,
+) -> dict:
+    """The noise settings of a recording, for :attr:`Truth.noise`.
+
+    Each σ is in its sensor's unit (name suffix), each τ in [s].
+    """
+    return {
         "position_noise_m": float(position_noise_m),
         "position_tau_s": POSITION_TAU_S,
         "elevation_noise": elevation_noise_name,
@@ -222,4 +281,3 @@ def record(
         "heart_rate_sigma_bpm": HR_SIGMA_BPM,
         "sample_interval_s": float(sample_interval_s),
     }
-    return samples, totals, noise

@@ -346,12 +346,54 @@ def simulate_motion(
     ValueError
         If legs are not consecutive, leave the course, or a stop has no positive duration.
     """
-    from scipy.ndimage import uniform_filter1d
-
     legs = tuple(legs)
     if not legs:
         raise ValueError("legs must not be empty")
-    # ---- nodes -------------------------------------------------------------------------
+    u, s, interval_leg, interval_stop, spans = _nodes(course, legs)
+    node_leg = np.concatenate([[0], interval_leg])  # leg of the interval ending at each node
+    # Grade in the direction of travel.
+    direction = np.array([lg.direction for lg in legs], dtype=float)[node_leg]
+    grade = np.interp(u, course.u_m, course.grade) * direction
+    gait = np.array([lg.gait for lg in legs])[node_leg]
+    factor = np.array([lg.speed_factor for lg in legs])[node_leg]
+    v = _model_speed_mps(grade, gait, runner) * factor
+    jitter, cad_noise = _leg_noise(legs, spans, v, rng=rng)
+    moving = gait != "stop"
+    v = _paced_speed_mps(s, v, jitter, moving, runner)
+    v_smooth = v.copy()  # speed before dips: the runner's intended pace
+    v = v * _hairpin_multiplier(legs, spans, s)
+    # Starts and stops at runner.accel_mps2.
+    dist_rest = _distance_to_rest_m(s, interval_stop)
+    v = np.minimum(v, np.sqrt(2.0 * runner.accel_mps2 * dist_rest))
+    cad = _cadence_spm(legs, node_leg, gait, v, v_smooth, dist_rest, cad_noise, runner)
+    t = _node_times_s(s, v, interval_stop)
+    return Motion(
+        t_s=t, s_m=s, u_m=u, v_mps=v, cadence_spm=cad, interval_leg=interval_leg,
+        leg_node_span=spans, legs=legs,
+    )
+
+
+def _nodes(
+    course: Course, legs: tuple[Leg, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int]]]:
+    """The itinerary's nodes: one per metre travelled, one more per stop.
+
+    Returns
+    -------
+    u_m, s_m : numpy.ndarray
+        Course position and travelled distance of each node [m].
+    interval_leg : numpy.ndarray
+        Leg index of each interval between nodes.
+    interval_stop_s : numpy.ndarray
+        Duration of each stop interval [s]; NaN on moving intervals.
+    spans : list of (int, int)
+        First and last node of each leg.
+
+    Raises
+    ------
+    ValueError
+        If legs are not consecutive, leave the course, or a stop has no positive duration.
+    """
     u_parts = [np.array([float(legs[0].u_start_m)])]
     s_parts = [np.array([0.0])]
     iv_leg: list[np.ndarray] = []
@@ -386,99 +428,133 @@ def simulate_motion(
         node += length
         s_now += length
         u_now = float(leg.u_end_m)
-    u = np.concatenate(u_parts)
-    s = np.concatenate(s_parts)
-    interval_leg = np.concatenate(iv_leg)
-    interval_stop = np.concatenate(stop_dur)
-    node_leg = np.concatenate([[0], interval_leg])  # leg of the interval ending at each node
-    n = len(u)
+    return (np.concatenate(u_parts), np.concatenate(s_parts), np.concatenate(iv_leg),
+            np.concatenate(stop_dur), spans)
 
-    # ---- grade in the direction of travel ----------------------------------------------
-    direction = np.array([lg.direction for lg in legs], dtype=float)[node_leg]
-    grade = np.interp(u, course.u_m, course.grade) * direction
-    gait = np.array([lg.gait for lg in legs])[node_leg]
 
-    # ---- model speed, jitter, transitions ----------------------------------------------
-    factor = np.array([lg.speed_factor for lg in legs])[node_leg]
+def _model_speed_mps(grade: np.ndarray, gait: np.ndarray, runner: Runner) -> np.ndarray:
+    """Model speed of each node's gait at its grade, before the leg's factor and jitter [m/s]."""
     hike_v = hiking_speed_mps(grade, runner)
-    v = np.where(
+    return np.where(
         gait == "hike",
         hike_v,
         np.where(gait == "run_slow", runner.run_slow_speed_ratio * hike_v, running_speed_mps(grade, runner)),
-    ) * factor
-    jitter = np.zeros(n)
-    cad_noise = np.zeros(n)
+    )
+
+
+def _leg_noise(
+    legs: tuple[Leg, ...], spans: list[tuple[int, int]], v_mps: np.ndarray, *, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each moving leg's speed jitter [-] and cadence irregularity [steps/min] at the nodes.
+
+    AR(1) series drawn leg by leg, speed then cadence; their correlation times [s] become
+    lengths in nodes through the leg's mean model speed ``v_mps`` [m/s].
+    """
+    jitter = np.zeros(len(v_mps))
+    cad_noise = np.zeros(len(v_mps))
     for k, leg in enumerate(legs):
         a, b = spans[k]
         if leg.gait == "stop":
             continue
         sl = slice(a + 1, b + 1)
         m = b - a
-        v_mean = float(np.mean(v[sl])) or 1.0
+        v_mean = float(np.mean(v_mps[sl])) or 1.0
         jitter[sl] = ar1(m, sigma=leg.speed_cv, tau_s=leg.speed_tau_s * v_mean, dt_s=1.0, rng=rng)
         cad_noise[sl] = ar1(m, sigma=leg.cadence_sd_spm, tau_s=max(leg.cadence_tau_s * v_mean, 1.0), dt_s=1.0, rng=rng)
-    v = v * (1.0 + jitter)
-    moving = gait != "stop"
+    return jitter, cad_noise
+
+
+def _paced_speed_mps(
+    s_m: np.ndarray, v_mps: np.ndarray, jitter: np.ndarray, moving: np.ndarray, runner: Runner
+) -> np.ndarray:
+    """Model speed with jitter, smoothed over ~9 m, slowed by fatigue, paced between legs [m/s]."""
+    from scipy.ndimage import uniform_filter1d
+
+    v = v_mps * (1.0 + jitter)
     v[moving] = uniform_filter1d(v[moving], size=9, mode="nearest")
     if runner.fatigue_per_h:
-        t_est = np.concatenate([[0.0], np.cumsum(np.diff(s) / np.maximum(v[1:], 0.1))])
+        t_est = np.concatenate([[0.0], np.cumsum(np.diff(s_m) / np.maximum(v[1:], 0.1))])
         v = v * np.maximum(1.0 - runner.fatigue_per_h * t_est / 3600.0, 0.5)
-
     # Changes of pace between legs (into a climb, at the bottom of a repeat) are gradual:
     # only hairpin braking and stops are abrupt.
-    v = _limit_rates(s, v, accel_mps2=runner.pace_accel_mps2, decel_mps2=runner.pace_decel_mps2)
+    return _limit_rates(s_m, v, accel_mps2=runner.pace_accel_mps2, decel_mps2=runner.pace_decel_mps2)
 
-    # ---- hairpins: braking dips and flowing turns ---------------------------------------
-    mult = np.ones(n)
+
+def _hairpin_multiplier(legs: tuple[Leg, ...], spans: list[tuple[int, int]], s_m: np.ndarray) -> np.ndarray:
+    """Speed multiplier at the nodes [-]: braking dips and flowing turns at each leg's hairpins."""
+    mult = np.ones(len(s_m))
     for k, leg in enumerate(legs):
         if leg.gait == "stop" or not (leg.brake_at_m or leg.ease_at_m):
             continue
         a, b = spans[k]
         seg = slice(a, b + 1)
-        s_leg0 = s[a]
+        s_leg0 = s_m[a]
         for apex, hard in [(x, True) for x in leg.brake_at_m] + [(x, False) for x in leg.ease_at_m]:
-            d = s[seg] - (s_leg0 + abs(apex - leg.u_start_m))
+            d = s_m[seg] - (s_leg0 + abs(apex - leg.u_start_m))
             if hard:
                 mult[seg] *= _dip(d, ratio=leg.brake_ratio, before_m=7.0, down_m=4.0, hold_m=2.0, up_m=11.0)
             else:
                 mult[seg] *= _dip(d, ratio=leg.ease_ratio, before_m=leg.ease_down_m + 2.0,
                                   down_m=leg.ease_down_m, hold_m=1.0, up_m=leg.ease_up_m)
-    v_smooth = v.copy()  # speed before dips: the runner's intended pace
-    v = v * mult
+    return mult
 
-    # ---- starts and stops at 1 m/s² ------------------------------------------------------
-    rest_points = np.concatenate([[s[0], s[-1]], s[:-1][np.isfinite(interval_stop)]])
-    dist_rest = np.min(np.abs(s[:, None] - rest_points[None, :]), axis=1)
-    v = np.minimum(v, np.sqrt(2.0 * runner.accel_mps2 * dist_rest))
 
-    # ---- cadence ------------------------------------------------------------------------
+def _distance_to_rest_m(s_m: np.ndarray, interval_stop_s: np.ndarray) -> np.ndarray:
+    """Distance from each node to the nearest point at rest: the start, the end, a stop [m]."""
+    rest_points = np.concatenate([[s_m[0], s_m[-1]], s_m[:-1][np.isfinite(interval_stop_s)]])
+    return np.min(np.abs(s_m[:, None] - rest_points[None, :]), axis=1)
+
+
+def _cadence_spm(
+    legs: tuple[Leg, ...],
+    node_leg: np.ndarray,
+    gait: np.ndarray,
+    v_mps: np.ndarray,
+    v_smooth_mps: np.ndarray,
+    dist_rest_m: np.ndarray,
+    cad_noise_spm: np.ndarray,
+    runner: Runner,
+) -> np.ndarray:
+    """Cadence at the nodes [steps/min] (module docstring, step 3).
+
+    ``v_mps`` is the final speed [m/s], ``v_smooth_mps`` the intended pace before hairpin dips
+    [m/s], ``dist_rest_m`` the distance to the nearest rest [m].
+    """
+    from scipy.ndimage import uniform_filter1d
+
     delta = np.array([lg.cadence_delta_spm for lg in legs])[node_leg]
     follow = np.array([lg.cadence_follow for lg in legs])[node_leg]
+    v, v_smooth = v_mps, v_smooth_mps
     cad_run = runner.flat_cadence_spm + runner.cadence_per_mps * (
         (v_smooth - runner.flat_speed_mps) + follow * (v - v_smooth)
     )
     # While accelerating from / braking to rest the step rate follows the intended pace.
-    cad_run = np.where(dist_rest < 5.0, runner.flat_cadence_spm + runner.cadence_per_mps * (v_smooth - runner.flat_speed_mps), cad_run)
+    cad_run = np.where(dist_rest_m < 5.0, runner.flat_cadence_spm + runner.cadence_per_mps * (v_smooth - runner.flat_speed_mps), cad_run)
     cad_hike = runner.hike_cadence_spm + runner.hike_cadence_per_mps * (v - 0.8)
     cad = np.where(gait == "hike", cad_hike, np.where(gait == "run_slow", runner.run_slow_cadence_spm, cad_run))
-    cad = cad + delta + cad_noise
+    cad = cad + delta + cad_noise_spm
+    moving = gait != "stop"
     cad[moving] = uniform_filter1d(cad[moving], size=3, mode="nearest")
     # Rest nodes keep a cadence so that starting steps interpolate smoothly; the samples
     # themselves report 0 whenever the speed is 0.
-    cad = np.maximum(cad, 60.0)
+    return np.maximum(cad, 60.0)
 
-    # ---- time ---------------------------------------------------------------------------
-    ds = np.diff(s)
-    vsum = v[:-1] + v[1:]
+
+def _node_times_s(s_m: np.ndarray, v_mps: np.ndarray, interval_stop_s: np.ndarray) -> np.ndarray:
+    """Time at each node [s]: constant acceleration over each metre, stops last their duration.
+
+    Raises
+    ------
+    ValueError
+        If a moving interval has zero speed at both ends.
+    """
+    ds = np.diff(s_m)
+    vsum = v_mps[:-1] + v_mps[1:]
     if np.any((ds > 0) & (vsum <= 0)):
         raise ValueError("the runner would need infinite time: zero speed on a moving leg")
     with np.errstate(divide="ignore", invalid="ignore"):
-        dt = np.where(np.isfinite(interval_stop), interval_stop, 2.0 * ds / vsum)
-    t = np.concatenate([[0.0], np.cumsum(dt)])
-    return Motion(
-        t_s=t, s_m=s, u_m=u, v_mps=v, cadence_spm=cad, interval_leg=interval_leg,
-        leg_node_span=spans, legs=legs,
-    )
+        dt = np.where(np.isfinite(interval_stop_s), interval_stop_s, 2.0 * ds / vsum)
+    return np.concatenate([[0.0], np.cumsum(dt)])
 
 
 def heart_rate(

@@ -14,21 +14,14 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from ..analysis.descent import robust_cv
-from ..processing.geodesy import unproject_local
 from ..processing.hiking import tobler_speed_mps
-from ..track import SessionInfo, Track, TrackMeta
+from ..track import DeviceTotals, SessionInfo, Track, TrackMeta
 from .course import Course, Piece, build_course
 from .device import device_label, record
+from .ground_truth import end_time_s, path_climb_m, stop_intervals, truth_samples, truth_sections, watch_input
 from .noise import ELEVATION_NOISE
-from .runner import Leg, Runner, crossover_grade, heart_rate, simulate_motion
-from .truth import (
-    DESCENT_KINDS,
-    Section,
-    Truth,
-    count_braking_events,
-    positive_sum,
-)
+from .runner import Leg, Runner, crossover_grade, simulate_motion
+from .truth import Truth
 
 __all__ = ["SimulatedRun", "simulate_trail_run", "simulate_hill_repeats", "simulate_ultra"]
 
@@ -87,109 +80,21 @@ def _assemble(
     sample_interval_s: float,
     max_duration_s: Optional[float] = None,
 ) -> SimulatedRun:
+    """Move ``runner`` along ``legs``, record the run with the watch, and measure its truth.
+
+    ``rngs[0]`` drives the runner, ``rngs[1]`` the watch; the recording ends when the runner
+    comes to rest or after ``max_duration_s`` [s]. The other options are those of
+    :func:`simulate_trail_run`.
+    """
     motion = simulate_motion(course, legs, runner, rng=rngs[0])
-    t_end = float(np.floor(motion.end_s))
-    if max_duration_s is not None:
-        t_end = min(t_end, float(np.floor(max_duration_s)))
-
-    # ---- per-second truth -----------------------------------------------------------------
-    t1 = np.arange(0.0, t_end + 0.5, 1.0)
-    m = motion.at(t1)
-    u = m["u_m"]
-    leg_idx = m["leg"]
-    direction = np.array([lg.direction for lg in legs])[leg_idx]
-    grade = np.interp(u, course.u_m, course.grade) * direction
-    speed = m["speed_mps"]
-    leg_gait = np.array([lg.gait for lg in legs])[leg_idx]
-    leg_gait = np.where(speed > 0, leg_gait, "stop")
-    gait = np.where(leg_gait == "run_slow", "run", leg_gait)
-    cad = np.where(speed > 0, m["cadence_spm"], 0.0)
-    east = np.interp(u, course.u_m, course.east_m)
-    north = np.interp(u, course.u_m, course.north_m)
-    ele = np.interp(u, course.u_m, course.elevation_m)
-    lat, lon = unproject_local(east, north, lat0_deg=course.origin_lat_deg, lon0_deg=course.origin_lon_deg)
-    hr = heart_rate(t1, speed, grade, leg_gait, runner)
-    samples = pd.DataFrame(
-        {
-            "elapsed_s": t1,
-            "distance_m": m["distance_m"],
-            "elevation_m": ele,
-            "grade": grade,
-            "speed_mps": speed,
-            "cadence_spm": cad,
-            "gait": gait,
-            "section": leg_idx.astype("int64"),
-            "east_m": east,
-            "north_m": north,
-            "lat_deg": lat,
-            "lon_deg": lon,
-            "heart_rate_bpm": hr,
-        }
-    )
-
-    # ---- scalar truth, on the 1 m node path up to the end of the recording ----------------
-    distance = float(m["distance_m"][-1])
-    keep = motion.s_m <= distance + 1e-9
-    z_path = np.interp(motion.u_m[keep], course.u_m, course.elevation_m)
-    z_path = np.append(z_path, ele[-1])
-    ascent = positive_sum(z_path)
-    descent = positive_sum(-z_path)
-    stops = []
-    for k, leg in enumerate(legs):
-        if leg.gait == "stop":
-            a, b = motion.leg_node_span[k]
-            t0, t1s = float(motion.t_s[a]), float(motion.t_s[b])
-            if t0 < t_end:
-                stops.append((t0, min(t1s, t_end)))
-    stopped = sum(b - a for a, b in stops)
-
-    # ---- sections -------------------------------------------------------------------------
-    sections: list[Section] = []
-    for k, leg in enumerate(legs):
-        a, b = motion.leg_node_span[k]
-        start_s, end_s = float(motion.t_s[a]), float(motion.t_s[b])
-        if start_s >= t_end:
-            break
-        start_m, end_m = float(motion.s_m[a]), float(motion.s_m[b])
-        if end_s > t_end:
-            end_s, end_m = t_end, distance
-        z0 = float(np.interp(motion.u_m[a], course.u_m, course.elevation_m))
-        z1 = float(np.interp(motion.at(np.array([end_s]))["u_m"][0], course.u_m, course.elevation_m))
-        inside = (t1 >= start_s) & (t1 < end_s) if end_s < t_end else (t1 >= start_s)
-        cad_in = cad[inside]
-        med_cad = float(np.median(cad_in)) if cad_in.size else 0.0
-        is_descent = leg.kind in DESCENT_KINDS
-        sections.append(
-            Section(
-                kind=leg.kind,
-                start_m=start_m,
-                end_m=end_m,
-                start_s=start_s,
-                end_s=end_s,
-                avg_grade=(z1 - z0) / (end_m - start_m) if end_m > start_m else 0.0,
-                avg_speed_mps=(end_m - start_m) / (end_s - start_s) if end_s > start_s else 0.0,
-                median_cadence_spm=med_cad,
-                braking_events=count_braking_events(speed[inside]) if is_descent else None,
-                cadence_delta_spm=med_cad - runner.flat_cadence_spm if is_descent else None,
-                cadence_cv=robust_cv(cad_in, min_samples=1) if is_descent else None,
-                pass_index=leg.pass_index,
-            )
-        )
-
-    # ---- the watch ------------------------------------------------------------------------
-    ts = np.arange(0.0, t_end + 0.5, float(sample_interval_s))
-    idx = np.round(ts).astype(int)  # sample times are whole seconds: index the 1 Hz truth
-    truth_at = {
-        "elapsed_s": ts,
-        "east_m": east[idx],
-        "north_m": north[idx],
-        "elevation_m": ele[idx],
-        "speed_mps": speed[idx],
-        "cadence_spm": cad[idx],
-        "heart_rate_bpm": hr[idx],
-    }
+    t_end = end_time_s(motion, max_duration_s)
+    samples = truth_samples(course, legs, runner, motion, t_end)
+    distance = float(samples["distance_m"].iloc[-1])
+    ascent, descent = path_climb_m(course, motion, distance, samples["elevation_m"].iloc[-1])
+    stops = stop_intervals(legs, motion, t_end)
+    sections = truth_sections(course, legs, runner, motion, samples, t_end_s=t_end, distance_m=distance)
     dev, totals, noise = record(
-        truth_at,
+        watch_input(samples, t_end, sample_interval_s),
         start_time=_START_TIME,
         origin_lat_deg=course.origin_lat_deg,
         origin_lon_deg=course.origin_lon_deg,
@@ -199,27 +104,12 @@ def _assemble(
         sample_interval_s=float(sample_interval_s),
         rng=rngs[1],
     )
-    meta = TrackMeta(
-        source="<simulator>",
-        format="fit",
-        sport="running",
-        sub_sport="trail",
-        device=device_label(),
-        start_time=_START_TIME,
-        barometric=None,
-        cadence_doubled=bool(cadence),
-        sessions=(SessionInfo(index=0, sport="running", sub_sport="trail", start_time=_START_TIME),),
-        device_totals=totals,
-        timer_pauses=(),
-        n_records=len(dev),
-        warnings=(),
-    )
     truth = Truth(
         distance_m=distance,
         ascent_m=ascent,
         descent_m=descent,
         elapsed_time_s=t_end,
-        moving_time_s=t_end - stopped,
+        moving_time_s=t_end - sum(b - a for a, b in stops),
         stopped_intervals=tuple(stops),
         flat_cadence_spm=runner.flat_cadence_spm,
         flat_speed_mps=runner.flat_speed_mps,
@@ -231,7 +121,27 @@ def _assemble(
         crossover_grade=crossover_grade(runner),
         switch_grade=runner.hike_switch_grade if runner.hike_switch_grade is not None else crossover_grade(runner),
     )
-    return SimulatedRun(track=Track(samples=dev, meta=meta), truth=truth, course=course, legs=tuple(legs))
+    track = Track(samples=dev, meta=_track_meta(len(dev), totals, cadence))
+    return SimulatedRun(track=track, truth=truth, course=course, legs=tuple(legs))
+
+
+def _track_meta(n_records: int, totals: DeviceTotals, cadence: bool) -> TrackMeta:
+    """What a FIT reader reports about the simulated watch's file of ``n_records`` samples."""
+    return TrackMeta(
+        source="<simulator>",
+        format="fit",
+        sport="running",
+        sub_sport="trail",
+        device=device_label(),
+        start_time=_START_TIME,
+        barometric=None,
+        cadence_doubled=bool(cadence),
+        sessions=(SessionInfo(index=0, sport="running", sub_sport="trail", start_time=_START_TIME),),
+        device_totals=totals,
+        timer_pauses=(),
+        n_records=n_records,
+        warnings=(),
+    )
 
 
 def _rngs(seed: int) -> list[np.random.Generator]:
@@ -497,6 +407,29 @@ def simulate_ultra(
     runner = runner or Runner(fatigue_per_h=0.03)
     rngs = _rngs(seed)
     plan = np.random.default_rng(rngs[0].integers(2**32))
+    pieces, stops_after = _ultra_pieces(plan, hours, runner)
+    course = build_course(pieces, rng=rngs[2], loop_turn_rad=2 * np.pi * 2.5)
+    out = _ultra_legs(course, stops_after, plan)
+    return _assemble(
+        course, out, runner, seed=seed, rngs=rngs, elevation_noise=elevation_noise,
+        position_noise_m=position_noise_m, cadence=cadence, sample_interval_s=sample_interval_s,
+        max_duration_s=hours * 3600.0,
+    )
+
+
+def _ultra_pieces(plan: np.random.Generator, hours: float, runner: Runner) -> tuple[list[Piece], list[int]]:
+    """A random mountain route for ``hours`` [h] of running, and where its aid stations are.
+
+    Climbs while below ~1 300 m (and at random below ~2 300 m), descends otherwise, with
+    flats in between, until the estimated time (15 % margin and 10 min over ``hours``) is
+    reached; an aid station every ~2 h of estimated time.
+
+    Returns
+    -------
+    pieces : list of Piece
+    stops_after : list of int
+        Index of the piece after which each aid-station stop comes.
+    """
     P = Piece
     pieces: list[Piece] = []
     est_s, z = 0.0, 1040.0
@@ -545,7 +478,15 @@ def simulate_ultra(
             stops_after.append(len(pieces) - 1)
             since_aid = 0.0
             est_s += 180.0
-    course = build_course(pieces, rng=rngs[2], loop_turn_rad=2 * np.pi * 2.5)
+    return pieces, stops_after
+
+
+def _ultra_legs(course: Course, stops_after: list[int], plan: np.random.Generator) -> list[Leg]:
+    """The ultra's itinerary: one leg per piece of ``course``, plus the aid-station stops.
+
+    Technical descents brake at every hairpin; a stop of 2-5 min (drawn from ``plan``) follows
+    each piece listed in ``stops_after``.
+    """
     legs = _legs_for_pieces(course, _BEHAVIOUR)
     out: list[Leg] = []
     for k, leg in enumerate(legs):
@@ -556,8 +497,4 @@ def simulate_ultra(
         if k in stops_after:
             dur = float(plan.uniform(120, 300))
             out.append(Leg(kind="stop", u_start_m=leg.u_end_m, u_end_m=leg.u_end_m, gait="stop", duration_s=dur))
-    return _assemble(
-        course, out, runner, seed=seed, rngs=rngs, elevation_noise=elevation_noise,
-        position_noise_m=position_noise_m, cadence=cadence, sample_interval_s=sample_interval_s,
-        max_duration_s=hours * 3600.0,
-    )
+    return out

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..track import Track
-from .course import Piece, build_course
+from .course import Course, Piece, build_course
 from .runner import Leg, Runner
 from .scenarios import SimulatedRun, _assemble, _check_options, _rngs
 
@@ -110,17 +110,36 @@ def simulate_descent(
     -------
     SimulatedRun
     """
+    _check_descent(terrain, length_m, grade, walked_m)
+    _check_options(elevation_noise, position_noise_m, sample_interval_s)
+    runner = runner or Runner()
+    rngs = _rngs(seed)
+    course_rng = _rngs(seed if course_seed is None else course_seed)[2]
+    tech = terrain == "technical"
+    course = build_course(_descent_pieces(tech, length_m, grade, walked_m), rng=course_rng)
+    legs = _descent_legs(course, control=control, tech=tech, rng=course_rng)
+    run = _assemble(course, legs, runner, seed=seed, rngs=rngs, elevation_noise=elevation_noise,
+                    position_noise_m=position_noise_m, cadence=cadence,
+                    sample_interval_s=sample_interval_s)
+    return _as_recorded(run, smart=smart, device_speed=device_speed)
+
+
+def _check_descent(terrain: str, length_m: int, grade: float, walked_m: int) -> None:
+    """Raise ValueError unless the descent's options are in range (see :func:`simulate_descent`)."""
     if terrain not in _TERRAIN:
         raise ValueError(f"terrain must be one of {_TERRAIN}, got {terrain!r}")
     if not (100 <= length_m <= 5000) or not (-0.40 <= grade <= -0.05):
         raise ValueError(f"length_m={length_m} must be 100-5000 m and grade={grade} within -0.40..-0.05")
     if not (0 <= walked_m <= length_m - 100):
         raise ValueError(f"walked_m={walked_m} must leave at least 100 m of running")
-    _check_options(elevation_noise, position_noise_m, sample_interval_s)
-    runner = runner or Runner()
-    rngs = _rngs(seed)
-    course_rng = _rngs(seed if course_seed is None else course_seed)[2]
-    tech = terrain == "technical"
+
+
+def _descent_pieces(tech: bool, length_m: int, grade: float, walked_m: int) -> list[Piece]:
+    """The design: 700 m flat, the descent, 300 m flat.
+
+    The descent is ``length_m`` long [m] at ``grade`` [-], with switchbacks when ``tech`` and
+    a walked stretch of ``walked_m`` [m] in its middle when ``walked_m`` > 0.
+    """
     kind = "technical_descent" if tech else "smooth_descent"
     if walked_m:
         run1 = (length_m - walked_m) // 2
@@ -132,7 +151,16 @@ def simulate_descent(
         pieces.append(Piece(name, n, grade, wobble=0.02 if tech else 0.004, switchbacks=tech,
                             hairpin_spacing_m=35.0, wander_rad=0.1 if tech else 0.3))
     pieces.append(Piece("flat", 300, 0.0, wobble=0.006))
-    course = build_course(pieces, rng=course_rng)
+    return pieces
+
+
+def _descent_legs(course: Course, *, control: bool, tech: bool, rng: np.random.Generator) -> list[Leg]:
+    """The itinerary: one leg per piece of ``course``.
+
+    Flats are run, the walked stretch hiked, and the descent run with or without control,
+    slowing at its hairpins and at obstacles placed with ``rng`` (on technical ground; on
+    smooth ground only the uncontrolled runner brakes, by habit).
+    """
     behaviour = CONTROLLED if control else UNCONTROLLED
     legs = []
     for k, p in enumerate(course.pieces):
@@ -147,20 +175,26 @@ def simulate_descent(
             continue
         if tech:
             pins = [float(h) for h in course.hairpins_m if a < h < b]
-            steps = [float(x) for x in _obstacles(course_rng, a, b, 35.0)
+            steps = [float(x) for x in _obstacles(rng, a, b, 35.0)
                      if all(abs(x - h) > 8.0 for h in pins)]
             where = tuple(sorted(pins + steps))
         else:
-            where = _obstacles(course_rng, a, b, 60.0) if not control else ()
+            where = _obstacles(rng, a, b, 60.0) if not control else ()
         leg = Leg(kind=p.name, u_start_m=a, u_end_m=b, **behaviour)
         if control:
             leg = replace(leg, ease_at_m=where, ease_ratio=0.55, ease_down_m=10.0, ease_up_m=12.0)
         else:
             leg = replace(leg, brake_at_m=where)
         legs.append(leg)
-    run = _assemble(course, legs, runner, seed=seed, rngs=rngs, elevation_noise=elevation_noise,
-                    position_noise_m=position_noise_m, cadence=cadence,
-                    sample_interval_s=sample_interval_s)
+    return legs
+
+
+def _as_recorded(run: SimulatedRun, *, smart: bool, device_speed: bool) -> SimulatedRun:
+    """``run`` as the watch's options record it.
+
+    Smart recording thins the track; without ``device_speed`` the device speed and distance
+    streams are dropped. The run itself is returned when neither applies.
+    """
     samples = run.track.samples
     if smart:
         samples = smart_recording(samples)

@@ -321,6 +321,19 @@ def create_app(
                        memory_limit_mb=memory_limit_mb, body_timeouts=body_timeouts,
                        spool_dir=spool_dir)
 
+    app = Starlette(
+        routes=_routes(service),
+        lifespan=_lifespan(service),
+        exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
+        middleware=[Middleware(HostOriginGuard, bind_host=host, extra_names=tuple(allowed_hosts))],
+    )
+    app.state.service = service
+    return app
+
+
+def _routes(service: _Service) -> list[Route]:
+    """The application's routes (module docstring), answered by ``service``."""
+
     async def index(request: Request) -> Response:
         return HTMLResponse(service.page, headers={
             **_NO_SNIFF, "Content-Security-Policy": _PAGE_CSP, "Cache-Control": "no-cache"})
@@ -337,6 +350,18 @@ def create_app(
     async def api_flags_gpx(request: Request) -> Response:
         return await service.answer(request, "flags_gpx")
 
+    return [
+        Route("/", index, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/api/analyze", api_analyze, methods=["POST"]),
+        Route("/api/report", api_report, methods=["POST"]),
+        Route("/api/line-practice.gpx", api_flags_gpx, methods=["POST"]),
+    ]
+
+
+def _lifespan(service: _Service):
+    """The application's lifespan: ``service``'s worker processes live as long as the server."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         service.pool.warm_up()  # starts the worker processes (a few ms; they import meanwhile)
@@ -345,17 +370,4 @@ def create_app(
         finally:
             service.pool.shutdown()
 
-    app = Starlette(
-        routes=[
-            Route("/", index, methods=["GET"]),
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/api/analyze", api_analyze, methods=["POST"]),
-            Route("/api/report", api_report, methods=["POST"]),
-            Route("/api/line-practice.gpx", api_flags_gpx, methods=["POST"]),
-        ],
-        lifespan=lifespan,
-        exception_handlers={HTTPException: _http_error, Exception: _unexpected_error},
-        middleware=[Middleware(HostOriginGuard, bind_host=host, extra_names=tuple(allowed_hosts))],
-    )
-    app.state.service = service
-    return app
+    return lifespan
