@@ -228,6 +228,29 @@ def test_braking_from_a_stepped_position_stream_is_not_measured():
     assert "braking" in dsc.control_score(genuine).used
 
 
+def test_speed_variation_of_a_stepped_stream_is_read_over_its_updates():
+    # A runner whose speed swings 1.1-1.9 m/s over 90 s, recorded as a stream with a real fix
+    # every 7 s and short filler steps between: row by row the fillers dominate (read as
+    # perfectly steady) and the bursts are outliers; over the update interval the speed
+    # variation is the runner's.
+    n = 420
+    true_mps = 1.5 + 0.4 * np.sin(2 * np.pi * np.arange(n) / 90.0)
+    dist = np.cumsum(true_mps)
+    steps = np.full(n, 0.3)
+    steps[7::7] = dist[7::7] - dist[:-7:7] - 6 * 0.3
+    steps[0] = np.nan
+    v = np.convolve(np.nan_to_num(steps, nan=0.3), np.ones(3) / 3, mode="same")
+    kw = dict(length_m=float(np.nansum(steps)), drop_m=60.0, flat_cadence_spm=170.0,
+              grade=np.full(n, -0.2))
+    ones, cad = np.ones(n, bool), np.full(n, 172.0)
+    truth = dsc.robust_cv(true_mps)
+    row_by_row = dsc.descent_metrics(v, cad, ones, ones, **kw)
+    stepped = dsc.descent_metrics(v, cad, ones, ones, distance_step_m=steps, **kw)
+    assert stepped.speed_update_interval_s == pytest.approx(7.0, abs=0.2)
+    assert abs(row_by_row.speed_cv - truth) > 0.2
+    assert stepped.speed_cv == pytest.approx(truth, abs=0.03)
+
+
 def test_sparse_cadence_leans_on_the_reference_by_its_independent_samples():
     # 100 s of running: cadence recorded every second, and the same run's cadence recorded
     # every 10 s (linearly interpolated between samples on the 1 Hz grid, as prepare does).

@@ -306,6 +306,15 @@ def _cadence_metrics(c_all: Optional[np.ndarray], use: np.ndarray, v: np.ndarray
     return out
 
 
+def _over_updates(v_mps: np.ndarray, update_s: float) -> np.ndarray:
+    """Speed averaged over a stepped stream's update interval [m/s]: the speed variation such a
+    stream can resolve (row by row it swings with every fix; ``sports-lib/6037744996.gpx``
+    read ±125 %)."""
+    from ..processing.speed import rolling_mean
+
+    return rolling_mean(v_mps, max(1, int(round(update_s))))
+
+
 def descent_metrics(
     speed_mps: np.ndarray,
     cadence_spm: Optional[np.ndarray],
@@ -393,7 +402,8 @@ def descent_metrics(
                            flat_stride_m=flat_stride_m, cadence_cv_reference=cadence_cv_reference,
                            cadence_cv_prior_rows=cadence_cv_prior_rows)
     vm = v[mv]
-    speed_cv = robust_cv(vm)
+    update_s = nan if distance_step_m is None else stepped_update_interval_s(distance_step_m, rn)
+    speed_cv = robust_cv(vm if not (update_s >= 1.5) else _over_updates(v, update_s)[mv])
     # Braking: every recorded row of the descent (a stop is the hardest brake of all).
     vv = v[np.isfinite(v)]
     ev = braking_events(vv, drop_mps=braking_drop_mps, window_samples=braking_window_samples)
@@ -422,7 +432,6 @@ def descent_metrics(
     run_rows = int(np.count_nonzero(rn))
     dense = (dense_share(knots[rn] if knots is not None else None, max_braking_interval_s)
              if recording_dense_share is None else float(recording_dense_share))
-    update_s = nan if distance_step_m is None else stepped_update_interval_s(distance_step_m, rn)
     return DescentMetrics(
         speed_mps=float(median(vm)) if vm.size else nan,
         cadence_spm=cad["cadence_spm"],
