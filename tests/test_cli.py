@@ -238,6 +238,18 @@ def test_season_out_must_be_a_folder(run_gpx, tmp_path, capsys):
     _one_error_line(capsys.readouterr().err, "notes.txt", "not a folder")
 
 
+def test_season_report_inside_a_new_out_folder_is_written(run_gpx, tmp_path, capsys):
+    out = tmp_path / "season-2026"  # does not exist yet: --out creates it
+    report = out / "season.html"
+    assert main(["season", str(run_gpx), "--no-cache", "--jobs", "1", "--out", str(out),
+                 "--report", str(report), "--no-activity-reports"]) == 0
+    assert report.is_file() and (out / "activities.csv").is_file()
+    # Elsewhere, a missing folder is still refused before any work.
+    elsewhere = tmp_path / "nowhere" / "season.html"
+    assert main(["season", str(run_gpx), "--no-cache", "--jobs", "1", "--report", str(elsewhere)]) == 2
+    _one_error_line(capsys.readouterr().err, "does not exist")
+
+
 def test_text_never_prints_a_sign_on_a_missing_amount(tmp_path, capsys):
     # Positions and time but no elevation: ascent and descent are unknown.
     from tests.season._helpers import gpx_bytes as _gpx

@@ -217,7 +217,10 @@ def _cmd_report(args) -> int:
 def _cmd_season(args) -> int:
     from .season import analyze_season
 
-    if args.report:
+    # A report inside --out DIR may name a folder that the season's write creates first.
+    report_in_out = bool(args.report and args.out) and (
+        os.path.dirname(os.path.abspath(args.report)) == os.path.abspath(args.out))
+    if args.report and not report_in_out:
         _check_output(args.report)
     if args.out:
         _check_out_dir(args.out)
