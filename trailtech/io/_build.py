@@ -294,82 +294,18 @@ def build_track(
         ``meta.utc_offset_source`` is then ``"file"``.
     """
     warnings = list(warnings)
-    n = len(times)
-    times = np.asarray(times, dtype="datetime64[ns]")
-    n_records = n
-
-    bad = ~np.isnat(times) & ((times < _TIME_MIN) | (times >= _TIME_MAX))
-    if bad.any():
-        times = times.copy()
-        first_bad = pd.Timestamp(times[bad][0]).isoformat()
-        times[bad] = np.datetime64("NaT")
-        warnings.append(
-            f"{int(bad.sum())} of {n} timestamps are outside 1980-2100 (e.g. {first_bad}Z, a "
-            "clock sentinel) and were ignored"
-        )
+    n_records = len(times)
+    times = _blank_bad_times(np.asarray(times, dtype="datetime64[ns]"), warnings)
     timed = ~np.isnat(times)
     data = {k: np.asarray(v) for k, v in columns.items()}
-
-    cadence_doubled = False
-    cad = data.pop("cadence_raw", None)
-    if cad is not None and np.isfinite(cad).any():
-        sports = [(s.sport, s.sub_sport) for s in sessions] or [(sport, sub_sport)]
-        cad, cadence_doubled, notes = normalise_cadence(
-            cad, sports, data.get("session"), data.get("device_speed_mps")
-        )
-        data["cadence_spm"] = cad
-        warnings.extend(notes)
-
+    cadence_doubled = _normalise_cadence_column(data, sessions, sport, sub_sport, warnings)
     note = drop_off_globe(data)
     if note:
         warnings.append(note)
-
-    if n and not timed.any():
-        warnings.append(
-            "no usable timestamps: the track can be listed but not analysed (times are needed "
-            "for speed, pauses and gait)"
-        )
-        out = {
-            "time": pd.Series(
-                pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"
-            ).array,
-            "elapsed_s": np.full(n, np.nan),
-        }
-        out.update(data)
-        frame = _frame(out)
+    if n_records and not timed.any():
+        frame = _untimed_frame(data, n_records, warnings)
     else:
-        if not timed.all():
-            warnings.append(
-                f"{int((~timed).sum())} of {n} points have no usable time and were dropped"
-            )
-            times = times[timed]
-            data = {k: v[timed] for k, v in data.items()}
-        t_ns = times.view(np.int64)
-        steps = np.diff(t_ns)
-        n_back = int((steps < 0).sum())
-        if n_back:
-            warnings.append(
-                f"{n_back} backwards time steps; samples were sorted by time"
-            )
-            order = np.argsort(times, kind="stable")
-            times = times[order]
-            t_ns = times.view(np.int64)
-            data = {k: v[order] for k, v in data.items()}
-        keep, note = stray_edges(t_ns / 1e9)
-        if note:
-            warnings.append(note)
-            times = times[keep]
-            data = {k: v[keep] for k, v in data.items()}
-        times, data, note = merge_repeated_times(times, data)
-        if note:
-            warnings.append(note)
-        t_ns = times.view(np.int64)
-        out = {
-            "time": pd.DatetimeIndex(times).tz_localize("UTC").array,
-            "elapsed_s": (t_ns - t_ns[0]) / 1e9 if len(t_ns) else np.empty(0),
-        }
-        out.update(data)
-        frame = _frame(out)
+        times, frame = _timed_frame(times, timed, data, warnings)
 
     start = pd.Timestamp(times[0], tz="UTC") if len(frame) and timed.any() else None
     meta = TrackMeta(
@@ -389,3 +325,157 @@ def build_track(
     # Local time from the written offset or the first position (every activity of a file
     # is built here, so each gets its own).
     return with_local_time(Track(samples=frame, meta=meta))
+
+
+def _blank_bad_times(times: np.ndarray, warnings: list[str]) -> np.ndarray:
+    """``times`` with those outside 1980-2100 (clock sentinels) made NaT.
+
+    Parameters
+    ----------
+    times : ndarray of datetime64[ns]
+        Sample times in UTC (naive), NaT where missing; not modified.
+    warnings : list of str
+        Gets a sentence when some time was blanked.
+
+    Returns
+    -------
+    ndarray of datetime64[ns]
+        ``times`` itself when every time is usable or missing, else a blanked copy.
+    """
+    bad = ~np.isnat(times) & ((times < _TIME_MIN) | (times >= _TIME_MAX))
+    if bad.any():
+        times = times.copy()
+        first_bad = pd.Timestamp(times[bad][0]).isoformat()
+        times[bad] = np.datetime64("NaT")
+        warnings.append(
+            f"{int(bad.sum())} of {len(times)} timestamps are outside 1980-2100 (e.g. {first_bad}Z, a "
+            "clock sentinel) and were ignored"
+        )
+    return times
+
+
+def _normalise_cadence_column(
+    data: dict[str, np.ndarray],
+    sessions: Sequence[SessionInfo],
+    sport: str | None,
+    sub_sport: str | None,
+    warnings: list[str],
+) -> bool:
+    """Replace ``data["cadence_raw"]`` (as written) by ``data["cadence_spm"]`` [steps/min].
+
+    Parameters
+    ----------
+    data : dict of str to ndarray
+        Sample columns, changed in place: ``cadence_raw`` is removed, and when it holds a value
+        ``cadence_spm`` is added (per ``session`` column, with the sports of ``sessions``, or
+        ``sport`` and ``sub_sport`` when there are none).
+    sessions : sequence of SessionInfo
+    sport, sub_sport : str or None
+        The track's sport.
+    warnings : list of str
+        Gets the cadence rule's sentences.
+
+    Returns
+    -------
+    bool
+        Whether some cadence was doubled from strides/min.
+    """
+    cad = data.pop("cadence_raw", None)
+    if cad is None or not np.isfinite(cad).any():
+        return False
+    sports = [(s.sport, s.sub_sport) for s in sessions] or [(sport, sub_sport)]
+    cad, cadence_doubled, notes = normalise_cadence(
+        cad, sports, data.get("session"), data.get("device_speed_mps")
+    )
+    data["cadence_spm"] = cad
+    warnings.extend(notes)
+    return cadence_doubled
+
+
+def _untimed_frame(data: dict[str, np.ndarray], n: int, warnings: list[str]) -> pd.DataFrame:
+    """The samples frame of a track without any usable time: every row, in file order.
+
+    Parameters
+    ----------
+    data : dict of str to ndarray
+        Sample columns of length ``n``.
+    n : int
+        Number of samples (> 0).
+    warnings : list of str
+        Gets the sentence saying the track cannot be analysed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``time`` NaT and ``elapsed_s`` NaN [s], then ``data``'s columns.
+    """
+    warnings.append(
+        "no usable timestamps: the track can be listed but not analysed (times are needed "
+        "for speed, pauses and gait)"
+    )
+    out = {
+        "time": pd.Series(
+            pd.NaT, index=range(n), dtype="datetime64[ns, UTC]"
+        ).array,
+        "elapsed_s": np.full(n, np.nan),
+    }
+    out.update(data)
+    return _frame(out)
+
+
+def _timed_frame(
+    times: np.ndarray, timed: np.ndarray, data: dict[str, np.ndarray], warnings: list[str]
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """The samples frame of the timed points: sorted by time, strays dropped, repeats merged.
+
+    Parameters
+    ----------
+    times : ndarray of datetime64[ns]
+        Sample times in UTC (naive), NaT where unusable.
+    timed : ndarray of bool
+        Where ``times`` is usable; the other points are dropped.
+    data : dict of str to ndarray
+        Sample columns, aligned with ``times``.
+    warnings : list of str
+        Gets one sentence per rule that changed the points (module docstring).
+
+    Returns
+    -------
+    times : ndarray of datetime64[ns]
+        The final sample times, as in the frame.
+    frame : pandas.DataFrame
+        ``time`` (UTC), ``elapsed_s`` [s] from the first sample, then ``data``'s columns.
+    """
+    n = len(times)
+    if not timed.all():
+        warnings.append(
+            f"{int((~timed).sum())} of {n} points have no usable time and were dropped"
+        )
+        times = times[timed]
+        data = {k: v[timed] for k, v in data.items()}
+    t_ns = times.view(np.int64)
+    steps = np.diff(t_ns)
+    n_back = int((steps < 0).sum())
+    if n_back:
+        warnings.append(
+            f"{n_back} backwards time steps; samples were sorted by time"
+        )
+        order = np.argsort(times, kind="stable")
+        times = times[order]
+        t_ns = times.view(np.int64)
+        data = {k: v[order] for k, v in data.items()}
+    keep, note = stray_edges(t_ns / 1e9)
+    if note:
+        warnings.append(note)
+        times = times[keep]
+        data = {k: v[keep] for k, v in data.items()}
+    times, data, note = merge_repeated_times(times, data)
+    if note:
+        warnings.append(note)
+    t_ns = times.view(np.int64)
+    out = {
+        "time": pd.DatetimeIndex(times).tz_localize("UTC").array,
+        "elapsed_s": (t_ns - t_ns[0]) / 1e9 if len(t_ns) else np.empty(0),
+    }
+    out.update(data)
+    return times, _frame(out)

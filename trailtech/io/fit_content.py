@@ -217,17 +217,84 @@ def build_track(content: FitContent, source: str) -> Track:
     TrackDataError
         No record has a timestamp.
     """
+    # Every step appends its sentences to ``warnings``, in the order the steps run.
     warnings: list[str] = list(content.notes)
+    _check_activity(content, source)
+    rows = _kept_rows(content, source, warnings)
+    t, cols, values = _merged_records(content.records, rows, warnings)
+    sessions = _session_order(content.sessions)
+    session = _session_index(sessions, t)
+    pauses = _timer_pauses(content.timer_events)
+    segment = _segment_index(t, session, pauses)
+    samples, doubled_any = _samples(t, cols, values, session, segment, sessions, content.sports, warnings)
+    infos, sport, sub_sport = _session_infos(sessions, content.sports, t, session)
+    _warn_long_gap(t, warnings)
+    offset_s = utc_offset_of(content.local_offsets_s)
+    meta = TrackMeta(
+        source=source,
+        format="fit",
+        sport=sport,
+        sub_sport=sub_sport,
+        device=device_label(content.manufacturer, content.product, content.product_name),
+        start_time=_fit_time(t[0]),
+        barometric=is_barometric(content.manufacturer, content.product, content.product_name),
+        cadence_doubled=doubled_any,
+        sessions=tuple(infos),
+        device_totals=_device_totals(sessions),
+        timer_pauses=tuple((_fit_time(a), _fit_time(b)) for a, b in pauses),
+        n_records=content.n_records,
+        warnings=tuple(dict.fromkeys(warnings)),
+        utc_offset_s=offset_s,
+        utc_offset_source=None if offset_s is None else "file",
+        time_created=None if content.time_created is None else _fit_time(content.time_created),
+    )
+    # A zero or missing watch offset is checked against the first position (trailtech.localtime).
+    return with_local_time(Track(samples=samples, meta=meta))
+
+
+def _check_activity(content: FitContent, source: str) -> None:
+    """Refuse a FIT file that is not a recorded activity, or that holds no record.
+
+    Raises
+    ------
+    UnsupportedFormatError
+        The first ``file_id.type`` is not an activity (course, settings, workout, ...).
+    TrackReadError
+        The file holds no record messages.
+    """
     ftype = content.file_types[0] if content.file_types else None
     if ftype not in _ACTIVITY_TYPES:
         what = "a planned route" if ftype == "course" else "not a recorded activity"
         raise UnsupportedFormatError(source, f"FIT file of type '{ftype}' ({what})")
-    n_records = content.n_records
-    if n_records == 0:
+    if content.n_records == 0:
         raise TrackReadError(source, "no records: the FIT file holds no activity samples")
 
-    rec = content.records
-    t = rec["timestamp"]
+
+def _kept_rows(content: FitContent, source: str, warnings: list[str]) -> np.ndarray:
+    """Record indices that can be placed on the time axis (module docstring, first rules).
+
+    Parameters
+    ----------
+    content : FitContent
+        What a decoder found (at least one record).
+    source : str
+        File name, used in messages.
+    warnings : list of str
+        Gets one sentence per rule that dropped records.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Indices into the record arrays, in file order: records with a timestamp, that do not
+        go back in time, and not cut off at an end by a day-long gap.
+
+    Raises
+    ------
+    TrackDataError
+        No record has a timestamp.
+    """
+    n_records = content.n_records
+    t = content.records["timestamp"]
     rows = np.flatnonzero(np.isfinite(t))
     if rows.size == 0:
         raise TrackDataError(
@@ -246,32 +313,128 @@ def build_track(content: FitContent, source: str) -> Track:
     if note:
         warnings.append(note + ".")
         rows = rows[stray]
+    return rows
+
+
+def _merged_records(
+    rec: dict[str, np.ndarray], rows: np.ndarray, warnings: list[str]
+) -> tuple[np.ndarray, dict[str, np.ndarray], list[str]]:
+    """The kept records with repeated timestamps merged into one sample each.
+
+    Parameters
+    ----------
+    rec : dict of str to numpy.ndarray
+        :attr:`FitContent.records`.
+    rows : numpy.ndarray of int
+        Record indices kept (:func:`_kept_rows`).
+    warnings : list of str
+        Gets the merge's sentence, and one when the times count from device power-on.
+
+    Returns
+    -------
+    t : numpy.ndarray
+        Sample times [FIT s], non-decreasing, unique.
+    cols : dict of str to numpy.ndarray
+        One array per name in ``values``, aligned with ``t``.
+    values : list of str
+        The :data:`RECORD_KEYS` (timestamp aside) with at least one value in the kept rows.
+    """
     values = [k for k in RECORD_KEYS[1:] if np.isfinite(rec[k][rows]).any()]
-    t, cols, note = merge_repeated_times(t[rows], {k: rec[k][rows] for k in values})
+    t, cols, note = merge_repeated_times(rec["timestamp"][rows], {k: rec[k][rows] for k in values})
     if note:
         warnings.append(note + ".")
     if t[0] < _FIT_MIN_ABSOLUTE_S:
         warnings.append(
             "Record timestamps count from device power-on, not UTC: the date is not real."
         )
+    return t, cols, values
 
-    # Sessions: index per sample from session start times.
-    sessions = _session_order(content.sessions)
+
+def _session_index(sessions: list[dict], t: np.ndarray) -> np.ndarray:
+    """Per sample, the index of the last session (ordered by start) starting at or before it.
+
+    Parameters
+    ----------
+    sessions : list of dict
+        Sessions ordered by start time (:func:`_session_order`).
+    t : numpy.ndarray
+        Sample times [FIT s].
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        0 for samples before the first start, and for every sample when a start is unknown.
+    """
     starts = _session_starts(sessions)
     if sessions and starts is not None:
         session = np.clip(np.searchsorted(starts, t, side="right") - 1, 0, None)
     else:
         session = np.zeros(t.size, dtype=np.int64)
-    session = session.astype(np.int64)
+    return session.astype(np.int64)
 
-    pauses = _timer_pauses(content.timer_events)
+
+def _segment_index(t: np.ndarray, session: np.ndarray, pauses: list[tuple[float, float]]) -> np.ndarray:
+    """Per sample, the piece of continuous recording it belongs to, counted from 0.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times [FIT s].
+    session : numpy.ndarray of int64
+        Session index per sample (:func:`_session_index`).
+    pauses : list of (float, float)
+        Timer (stop, restart) intervals [FIT s] (:func:`_timer_pauses`).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Grows by one at each session change and at the first sample after a timer restart.
+    """
     ends = np.array([b for _, b in pauses], dtype=float)
     t_prev = np.concatenate(([-np.inf], t[:-1]))
     restarted = np.searchsorted(ends, t, side="right") > np.searchsorted(ends, t_prev, side="right")
     restarted[0] = False
     boundary = restarted | (np.diff(session, prepend=session[0]) != 0)
-    segment = np.cumsum(boundary).astype(np.int64)
+    return np.cumsum(boundary).astype(np.int64)
 
+
+def _samples(
+    t: np.ndarray,
+    cols: dict[str, np.ndarray],
+    values: list[str],
+    session: np.ndarray,
+    segment: np.ndarray,
+    sessions: list[dict],
+    sports: list[tuple[Optional[str], Optional[str]]],
+    warnings: list[str],
+) -> tuple[pd.DataFrame, bool]:
+    """The samples frame: times, the record columns, cadence in steps/min, session, segment.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times [FIT s], whole seconds.
+    cols : dict of str to numpy.ndarray
+        Merged record columns (:func:`_merged_records`), final units; ``cadence`` raw [1/min].
+    values : list of str
+        The names in ``cols``, in :data:`RECORD_KEYS` order.
+    session, segment : numpy.ndarray of int64
+        Per-sample indices (:func:`_session_index`, :func:`_segment_index`).
+    sessions : list of dict
+        Sessions ordered by start time; their sports decide the cadence per session.
+    sports : list of (str or None, str or None)
+        :attr:`FitContent.sports`, used for the cadence when there is no session.
+    warnings : list of str
+        Gets the off-globe and cadence sentences.
+
+    Returns
+    -------
+    samples : pandas.DataFrame
+        ``time`` (UTC), ``elapsed_s`` [s], the record columns, ``cadence_spm`` [steps/min]
+        when there is cadence, ``session``, ``segment``.
+    doubled_any : bool
+        Whether the cadence of some session was doubled from strides/min.
+    """
     data: dict[str, np.ndarray] = {
         # FIT times are whole seconds; int64 ns avoids float rounding of epoch nanoseconds
         "time": pd.to_datetime((t.astype(np.int64) + FIT_EPOCH_UNIX_S) * 1_000_000_000, unit="ns", utc=True),
@@ -288,7 +451,7 @@ def build_track(content: FitContent, source: str) -> Track:
     doubled_any = False
     if "cadence" in values:
         info_sessions = sessions if sessions else [
-            {"sport": s, "sub_sport": ss} for s, ss in content.sports[:1]
+            {"sport": s, "sub_sport": ss} for s, ss in sports[:1]
         ]
         data["cadence_spm"], doubled_any, notes = normalise_cadence(
             cols["cadence"],
@@ -299,9 +462,33 @@ def build_track(content: FitContent, source: str) -> Track:
         warnings.extend(note + "." for note in notes)
     data["session"] = session
     data["segment"] = segment
-    samples = pd.DataFrame(data)
+    return pd.DataFrame(data), doubled_any
 
-    # Meta.
+
+def _session_infos(
+    sessions: list[dict],
+    sports: list[tuple[Optional[str], Optional[str]]],
+    t: np.ndarray,
+    session: np.ndarray,
+) -> tuple[list[SessionInfo], Optional[str], Optional[str]]:
+    """The sessions as meta holds them, and the track's sport: that of its longest session.
+
+    Parameters
+    ----------
+    sessions : list of dict
+        Sessions ordered by start time.
+    sports : list of (str or None, str or None)
+        :attr:`FitContent.sports`; without sessions, the first one is the track's only session.
+    t : numpy.ndarray
+        Sample times [FIT s].
+    session : numpy.ndarray of int64
+        Session index per sample; measures a session whose elapsed time is missing.
+
+    Returns
+    -------
+    infos : list of SessionInfo
+    sport, sub_sport : str or None
+    """
     infos = []
     for i, s in enumerate(sessions):
         st = s.get("start_time")
@@ -323,45 +510,41 @@ def build_track(content: FitContent, source: str) -> Track:
             durations.append(float(d))
         main = sessions[int(np.argmax(durations))]
         sport, sub_sport = main.get("sport"), main.get("sub_sport")
-    elif content.sports:
-        sport, sub_sport = content.sports[0]
+    elif sports:
+        sport, sub_sport = sports[0]
         infos.append(SessionInfo(index=0, sport=sport, sub_sport=sub_sport, start_time=_fit_time(t[0])))
     else:
         sport = sub_sport = None
-    totals = DeviceTotals(
+    return infos, sport, sub_sport
+
+
+def _device_totals(sessions: list[dict]) -> DeviceTotals:
+    """The watch's own totals, summed over ``sessions`` (None where no session has one)."""
+    return DeviceTotals(
         distance_m=_sum_or_none(sessions, "total_distance"),
         ascent_m=_sum_or_none(sessions, "total_ascent"),
         descent_m=_sum_or_none(sessions, "total_descent"),
         moving_time_s=_sum_or_none(sessions, "total_timer_time"),
         elapsed_time_s=_sum_or_none(sessions, "total_elapsed_time"),
     )
+
+
+def _warn_long_gap(t: np.ndarray, warnings: list[str]) -> None:
+    """Append a sentence naming the longest gap between samples when it exceeds an hour.
+
+    Parameters
+    ----------
+    t : numpy.ndarray
+        Sample times [FIT s].
+    warnings : list of str
+        Gets the sentence.
+    """
     gaps = np.diff(t)
     if gaps.size and gaps.max() > 3600:
         i = int(np.argmax(gaps))
         warnings.append(
             f"Recording has a gap of {gaps[i] / 3600:.1f} h after {_fit_time(t[i]).isoformat()}."
         )
-    offset_s = utc_offset_of(content.local_offsets_s)
-    meta = TrackMeta(
-        source=source,
-        format="fit",
-        sport=sport,
-        sub_sport=sub_sport,
-        device=device_label(content.manufacturer, content.product, content.product_name),
-        start_time=_fit_time(t[0]),
-        barometric=is_barometric(content.manufacturer, content.product, content.product_name),
-        cadence_doubled=doubled_any,
-        sessions=tuple(infos),
-        device_totals=totals,
-        timer_pauses=tuple((_fit_time(a), _fit_time(b)) for a, b in pauses),
-        n_records=n_records,
-        warnings=tuple(dict.fromkeys(warnings)),
-        utc_offset_s=offset_s,
-        utc_offset_source=None if offset_s is None else "file",
-        time_created=None if content.time_created is None else _fit_time(content.time_created),
-    )
-    # A zero or missing watch offset is checked against the first position (trailtech.localtime).
-    return with_local_time(Track(samples=samples, meta=meta))
 
 
 def utc_offset_of(offsets_s: list[float]) -> Optional[int]:

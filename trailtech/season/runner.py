@@ -222,96 +222,159 @@ def run_pool(
     pending = deque(tasks)
     ctx = multiprocessing.get_context("spawn")
     workers: list[_Worker] = []
-    start_failures = 0
-    why_not_started = ""
-
-    def fail(task: Any, message: str) -> tuple[Any, dict]:
-        return task, error_entry(_file_of(task), message, cacheable=False)
-
+    starts = _StartFailures()
     try:
         while True:
-            for w in workers:
-                if pending and w.ready and w.task is None:
-                    w.task, w.since = pending.popleft(), time.monotonic()
-                    try:
-                        w.conn.send(("task", w.task))
-                    except (OSError, EOFError):  # it died while idle: noticed below, task retried
-                        pending.appendleft(w.task)
-                        w.task = None
+            _hand_out(workers, pending)
             busy = sum(w.task is not None for w in workers)
             if not pending and not busy:
                 return
-            if start_failures >= MAX_START_FAILURES:
+            if starts.count >= MAX_START_FAILURES:
                 while pending:
-                    yield fail(pending.popleft(), f"no worker process could be started ({why_not_started})")
+                    yield _fail(pending.popleft(), f"no worker process could be started ({starts.why})")
                 if not busy:
                     return
             starting = sum(not w.ready for w in workers)
             for _ in range(min(jobs - len(workers), len(pending) - starting)):
                 workers.append(_start(ctx, fn, initializer, initargs, memory_limit_mb))
-
-            deadline = min((w.since + (timeout_s if w.ready else start_timeout_s)
-                            for w in workers if w.task is not None or not w.ready),
-                           default=time.monotonic() + 1.0)
-            ready = set(wait_ready([w.conn for w in workers] + [w.proc.sentinel for w in workers],
-                                   timeout=max(0.0, deadline - time.monotonic())))
-
-            for w in list(workers):
-                if w.conn not in ready and w.proc.sentinel not in ready:
-                    continue
-                try:
-                    msg = w.conn.recv() if w.conn.poll() else None
-                except (EOFError, OSError):
-                    msg = None
-                except Exception as exc:  # noqa: BLE001 - the result does not unpickle here
-                    msg = ("raised", f"the result could not be read ({type(exc).__name__}: {exc})")
-                if msg is None:
-                    if w.proc.sentinel not in ready and w.proc.is_alive():
-                        continue  # readable but nothing complete yet: wait again
-                    workers.remove(w)
-                    _stop([w], kill=True)
-                    task, w.task = w.task, None
-                    if task is not None:
-                        yield fail(task, "the analysis crashed its worker process (please report this file)")
-                    else:
-                        start_failures += 1
-                        why_not_started = f"a worker exited with code {w.proc.exitcode}"
-                    continue
-                kind, value = msg[0], msg[1]
-                if kind == "ready":
-                    w.ready, w.since = True, time.monotonic()
-                    continue
-                if kind == "failed":
-                    workers.remove(w)
-                    _stop([w], kill=True)
-                    start_failures += 1
-                    why_not_started = f"its initializer failed: {value}"
-                    continue
-                task, w.task = w.task, None
-                if task is None:
-                    continue
-                start_failures = 0  # workers do run tasks
-                if kind == "done":
-                    yield task, value
-                elif kind == "memory":
-                    yield fail(task, value)
-                else:
-                    yield fail(task, f"internal error ({value}); please report it")
-
-            now = time.monotonic()
-            for w in list(workers):
-                if w.task is not None and now - w.since >= timeout_s:
-                    workers.remove(w)
-                    task, w.task = w.task, None
-                    _stop([w], kill=True)
-                    yield fail(task, f"analysis did not finish within {timeout_s:g} s (the time limit per file)")
-                elif not w.ready and now - w.since >= start_timeout_s:
-                    workers.remove(w)
-                    _stop([w], kill=True)
-                    start_failures += 1
-                    why_not_started = f"a worker did not start within {start_timeout_s:g} s"
+            ready = _wait_any(workers, timeout_s, start_timeout_s)
+            yield from _collect(workers, ready, starts)
+            yield from _expire(workers, timeout_s, start_timeout_s, starts)
     finally:
         _stop(workers, kill=False)
+
+
+class _StartFailures:
+    """Workers that died or hung before running any task, in a row, and why the last one did."""
+
+    __slots__ = ("count", "why")
+
+    def __init__(self):
+        self.count = 0
+        self.why = ""
+
+    def add(self, why: str) -> None:
+        self.count += 1
+        self.why = why
+
+
+def _fail(task: Any, message: str) -> tuple[Any, dict]:
+    """``(task, error entry)`` for a task that gave no result; not cacheable."""
+    return task, error_entry(_file_of(task), message, cacheable=False)
+
+
+def _hand_out(workers: list[_Worker], pending: deque) -> None:
+    """Send the next pending tasks to the ready, idle workers, one each.
+
+    A worker found dead while idle gives its task back to the front of ``pending``; its death
+    is noticed when its sentinel is read.
+    """
+    for w in workers:
+        if pending and w.ready and w.task is None:
+            w.task, w.since = pending.popleft(), time.monotonic()
+            try:
+                w.conn.send(("task", w.task))
+            except (OSError, EOFError):  # it died while idle: _collect notices it, task retried
+                pending.appendleft(w.task)
+                w.task = None
+
+
+def _wait_any(workers: list[_Worker], timeout_s: float, start_timeout_s: float) -> set:
+    """Wait until a worker's pipe or process sentinel is ready, or the nearest limit passes.
+
+    Parameters
+    ----------
+    workers : list of _Worker
+    timeout_s : float
+        Per-task time limit [s], counted from each busy worker's ``since``.
+    start_timeout_s : float
+        Start limit [s], counted from each starting worker's ``since``.
+
+    Returns
+    -------
+    set
+        The pipes and sentinels that are ready (empty when the wait timed out); a second at
+        most when no worker is busy or starting.
+    """
+    deadline = min((w.since + (timeout_s if w.ready else start_timeout_s)
+                    for w in workers if w.task is not None or not w.ready),
+                   default=time.monotonic() + 1.0)
+    return set(wait_ready([w.conn for w in workers] + [w.proc.sentinel for w in workers],
+                          timeout=max(0.0, deadline - time.monotonic())))
+
+
+def _collect(workers: list[_Worker], ready: set, starts: _StartFailures) -> Iterator[tuple[Any, dict]]:
+    """Read every ready worker's answer; yield ``(task, entry)`` for each task that ended.
+
+    A worker that died is removed (its task fails, or it counts in ``starts`` if it had
+    none); a ``ready`` answer makes a worker ready, a ``failed`` one removes it.
+    """
+    for w in list(workers):
+        if w.conn not in ready and w.proc.sentinel not in ready:
+            continue
+        try:
+            msg = w.conn.recv() if w.conn.poll() else None
+        except (EOFError, OSError):
+            msg = None
+        except Exception as exc:  # noqa: BLE001 - the result does not unpickle here
+            msg = ("raised", f"the result could not be read ({type(exc).__name__}: {exc})")
+        if msg is None:
+            if w.proc.sentinel not in ready and w.proc.is_alive():
+                continue  # readable but nothing complete yet: wait again
+            workers.remove(w)
+            _stop([w], kill=True)
+            task, w.task = w.task, None
+            if task is not None:
+                yield _fail(task, "the analysis crashed its worker process (please report this file)")
+            else:
+                starts.add(f"a worker exited with code {w.proc.exitcode}")
+            continue
+        kind, value = msg[0], msg[1]
+        if kind == "ready":
+            w.ready, w.since = True, time.monotonic()
+            continue
+        if kind == "failed":
+            workers.remove(w)
+            _stop([w], kill=True)
+            starts.add(f"its initializer failed: {value}")
+            continue
+        task, w.task = w.task, None
+        if task is None:
+            continue
+        starts.count = 0  # workers do run tasks
+        if kind == "done":
+            yield task, value
+        elif kind == "memory":
+            yield _fail(task, value)
+        else:
+            yield _fail(task, f"internal error ({value}); please report it")
+
+
+def _expire(
+    workers: list[_Worker], timeout_s: float, start_timeout_s: float, starts: _StartFailures
+) -> Iterator[tuple[Any, dict]]:
+    """Kill and remove the workers over their limit; yield an error entry for each lost task.
+
+    Parameters
+    ----------
+    workers : list of _Worker
+    timeout_s : float
+        Per-task time limit [s]: a busy worker past it loses its task.
+    start_timeout_s : float
+        Start limit [s]: a worker not ready past it counts in ``starts``.
+    starts : _StartFailures
+    """
+    now = time.monotonic()
+    for w in list(workers):
+        if w.task is not None and now - w.since >= timeout_s:
+            workers.remove(w)
+            task, w.task = w.task, None
+            _stop([w], kill=True)
+            yield _fail(task, f"analysis did not finish within {timeout_s:g} s (the time limit per file)")
+        elif not w.ready and now - w.since >= start_timeout_s:
+            workers.remove(w)
+            _stop([w], kill=True)
+            starts.add(f"a worker did not start within {start_timeout_s:g} s")
 
 
 def run_dask(
