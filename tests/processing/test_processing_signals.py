@@ -272,3 +272,47 @@ def test_tobler_anchor_values():
     assert hiking.tobler_speed_mps(-0.05) * 3.6 == pytest.approx(6.0)
     assert hiking.tobler_speed_mps(0.15) == pytest.approx(hiking.tobler_speed_mps(-0.25))
     assert np.isnan(hiking.tobler_speed_mps(np.nan))
+
+
+# --- cadence at half the step rate -------------------------------------------------------------
+def test_a_stretch_written_in_strides_per_minute_is_found():
+    """goldencheetah/Move_2019_03_17: 15 minutes at 86 spm and 3.1 m/s (2.2 m steps) inside a
+    run at 166 spm: the watch wrote strides/min there, and they read as 16 min of hiking."""
+    from trailtech.processing.cadence import half_rate_rows
+
+    n = 600
+    cad = np.full(n, 166.0)
+    cad[200:500] = 86.0
+    speed = np.full(n, 3.1)
+    moving = np.ones(n, bool)
+    half = half_rate_rows(cad, speed, moving)
+    assert half[200:500].all() and not half[:200].any() and not half[500:].any()
+    # A walk at 110 spm and 1.3 m/s, a full-rate cadence at a GPS-glitch speed (171 spm at
+    # 7.6 m/s), a short dropout and a stop are left alone.
+    walk = half_rate_rows(np.full(n, 110.0), np.full(n, 1.3), moving)
+    # Twice 67 spm is no running cadence (a multisport file's stretch at 2.6 m/s): left alone.
+    assert not half_rate_rows(np.full(n, 67.0), np.full(n, 2.6), moving).any()
+    glitch = half_rate_rows(np.full(n, 171.0), np.full(n, 7.6), moving)
+    short = cad.copy()
+    short[:] = 166.0
+    short[300:310] = 80.0
+    stopped = half_rate_rows(cad, speed, np.zeros(n, bool))
+    assert not walk.any() and not glitch.any() and not half_rate_rows(short, speed, moving).any()
+    assert not stopped.any()
+
+
+def test_the_timeline_doubles_that_stretch_and_says_so():
+    from trailtech.prepare.sensors import full_rate_cadence
+
+    n = 600
+    cad = np.full(n, 166.0)
+    cad[200:500] = 86.0
+    out, notes = full_rate_cadence(cad, np.full(n, 3.1), np.ones(n, bool))
+    np.testing.assert_allclose(out[200:500], 172.0)
+    np.testing.assert_allclose(out[:200], 166.0)
+    assert len(notes) == 1 and "300 s" in notes[0] and "86 spm at 3.1 m/s" in notes[0]
+    from trailtech.result import split_messages
+
+    assert split_messages(notes) == (notes, ())  # a decision: a note, not a warning
+    same, none = full_rate_cadence(np.full(n, 166.0), np.full(n, 3.1), np.ones(n, bool))
+    assert none == () and (same == 166.0).all()

@@ -136,16 +136,18 @@ def prepare(track: Track, config: Optional[AnalysisConfig] = None) -> Prepared:
         elevation_source=ele.source, distance_source=raw.source, speed_source=spd.source,
         timer_time_s=meta.device_totals.moving_time_s, position_spikes=pos.n_spikes, config=cfg,
     )
+    speed_mps = _spd.counted_speed(spd, distance, raw.source, axis, foot)
+    cadence_spm, half_notes = _sens.full_rate_cadence(_sens.moving_cadence(cad, moving, axis.n), speed_mps, moving)
     timeline = _timeline(
-        axis, pos, distance, prof, _spd.counted_speed(spd, distance, raw.source, axis, foot),
-        _sens.moving_cadence(cad, moving, axis.n), _sens.heart_rate(timed_column(track, axis, "heart_rate_bpm"), axis),
+        axis, pos, distance, prof, speed_mps,
+        cadence_spm, _sens.heart_rate(timed_column(track, axis, "heart_rate_bpm"), axis),
         moving, foot,
         dict(speed_source=spd.source, distance_source=raw.source, elevation_source=ele.source),
     )
     profile = Profile(distance_m=prof.distance_m, elevation_m=prof.elevation_m,
                       grade_pct=100 * _grade.clip_grade(prof.grade, limit=1.0), elapsed_s=prof.elapsed_s)
     notes = (*axis.notes, *foot.notes, *([gaps] if gaps else []), *pos.notes, *raw.notes, *spd.notes,
-             *cad_notes, *ele.notes, *prof.notes)
+             *cad_notes, *half_notes, *ele.notes, *prof.notes)
     for msg in notes:
         _warnings.warn(f"{meta.source}: {msg}", DataQualityWarning, stacklevel=2)
     return Prepared(timeline=timeline, profile=profile, summary=summary, warnings=notes)

@@ -15,7 +15,7 @@ from ..processing import cadence as _cad
 from .on_foot import OnFoot
 from .time_axis import TimeAxis
 
-__all__ = ["cadence", "moving_cadence", "heart_rate"]
+__all__ = ["cadence", "moving_cadence", "full_rate_cadence", "heart_rate"]
 
 
 def cadence(cadence_spm: Optional[np.ndarray], axis: TimeAxis, foot: OnFoot) -> tuple[Optional[np.ndarray], tuple[str, ...]]:
@@ -50,6 +50,23 @@ def moving_cadence(cadence_spm: Optional[np.ndarray], moving: np.ndarray, n: int
     if cadence_spm is None:
         return np.full(n, np.nan)
     return np.where(moving & (cadence_spm == 0), np.nan, cadence_spm)
+
+
+def full_rate_cadence(cadence_spm: np.ndarray, speed_mps: np.ndarray,
+                      moving: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """The timeline's cadence with stretches written at half the step rate doubled
+    (:func:`trailtech.processing.cadence.half_rate_rows`), and the note saying so."""
+    from ..processing.cadence import half_rate_rows
+
+    half = half_rate_rows(cadence_spm, speed_mps, moving)
+    if not half.any():
+        return cadence_spm, ()
+    c = np.asarray(cadence_spm, dtype=float)
+    median = float(np.median(c[half]))
+    speed = float(np.median(np.asarray(speed_mps, dtype=float)[half]))
+    note = (f"Cadence doubled to steps/min in {int(half.sum())} s where it read {median:.0f} spm at "
+            f"{speed:.1f} m/s ({speed / (median / 60):.1f} m steps: half the step rate, strides/min).")
+    return np.where(half, 2.0 * c, c), (note,)
 
 
 def heart_rate(heart_rate_bpm: Optional[np.ndarray], axis: TimeAxis) -> np.ndarray:

@@ -10,7 +10,7 @@ import numpy as np
 
 from .filters import fill_nan, running_median_at, running_range
 
-__all__ = ["clean_cadence"]
+__all__ = ["clean_cadence", "half_rate_rows"]
 
 
 def clean_cadence(
@@ -63,3 +63,53 @@ def clean_cadence(
         c[spike] = np.nan
         bad |= spike
     return c, int(bad.sum())
+
+
+def half_rate_rows(cadence_spm, speed_mps, moving, *, min_speed_mps: float = 2.2, max_step_m: float = 1.9,
+                   doubled_step_m: tuple[float, float] = (0.6, 1.6), max_half_rate_spm: float = 120.0,
+                   min_running_spm: float = 140.0, min_run_rows: int = 20, bridge_rows: int = 3) -> np.ndarray:
+    """Rows where the cadence reads half the step rate: sustained stretches the watch wrote in
+    strides/min although the file is in steps/min (or the other way round before the reader's
+    whole-file doubling).
+
+    A cadence is half the step rate where the step it implies is longer than anyone runs or
+    walks at that speed (``speed / (cadence / 60)`` over ``max_step_m`` at ``min_speed_mps`` or
+    faster: 86 spm at 3.1 m/s means 2.2 m steps), while twice the cadence gives a human step
+    (``doubled_step_m``: 1.08 m there) and the cadence is below ``max_half_rate_spm`` (the
+    reader's whole-file test: no one runs at under 120 steps/min; a 171 spm reading at a
+    GPS-glitch speed is left alone), and twice the cadence is a running cadence (at least
+    ``min_running_spm``: what is doubled is a running stride count; a stretch at 67 spm and
+    2.6 m/s in a multisport file, 134 doubled, is neither and is left alone). Only stretches of at least ``min_run_rows`` rows count
+    (short interruptions of ``bridge_rows`` rows or fewer bridged), so a single dropout is not
+    doubled.
+
+    Parameters
+    ----------
+    cadence_spm, speed_mps : array
+        Cadence [1/min] and speed [m/s] per 1 s row.
+    moving : array of bool
+        Rows the runner was moving.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        The rows to double.
+    """
+    c = np.asarray(cadence_spm, dtype=float)
+    v = np.asarray(speed_mps, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        step = v / (c / 60.0)
+        hit = (np.asarray(moving, bool) & np.isfinite(step) & (c < max_half_rate_spm) & (2 * c >= min_running_spm)
+               & (v >= min_speed_mps)
+               & (step > max_step_m) & (step / 2 >= doubled_step_m[0]) & (step / 2 <= doubled_step_m[1]))
+    if not hit.any():
+        return hit
+    # Runs of hits, bridging short interruptions; keep the long ones.
+    idx = np.flatnonzero(hit)
+    breaks = np.flatnonzero(np.diff(idx) > bridge_rows + 1)
+    starts, ends = idx[np.r_[0, breaks + 1]], idx[np.r_[breaks, idx.size - 1]]
+    keep = np.zeros_like(hit)
+    for a, b in zip(starts, ends):
+        if b - a + 1 >= min_run_rows:
+            keep[a:b + 1] = True
+    return hit & keep
