@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -103,6 +104,26 @@ def _copy_real14(real: Path, dest: Path) -> None:
         shutil.copyfile(real / rel, dest / rel.replace("/", "_"))
 
 
+def _warm_processes(data: Path, cache: Path, jobs: int, runs: int) -> list[float]:
+    """Wall times [s] of ``runs`` whole ``python -m trailtech.cli season`` processes over a warm
+    cache (the same interpreter and ``PYTHONPATH`` as this script: set it to time another checkout)."""
+    import subprocess
+
+    import trailtech
+
+    # From the checkout of the trailtech this script imported: ``-m`` puts the working folder
+    # first on the path, before PYTHONPATH.
+    here = Path(trailtech.__file__).resolve().parents[1]
+    cmd = [sys.executable, "-m", "trailtech.cli", "season", str(data), "--json", "--jobs", str(jobs),
+           "--cache", str(cache)]
+    walls = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=here)
+        walls.append(time.perf_counter() - t0)
+    return walls
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, help="folder for the generated season (kept)")
@@ -117,6 +138,9 @@ def main(argv=None) -> int:
     ap.add_argument("--real", type=Path, default=real_tracks_dir(Path(__file__).resolve().parents[1]),
                     help="the real corpus (cases real14 and real)")
     ap.add_argument("--reports", action="store_true", help="also write each activity's own report")
+    ap.add_argument("--cli-runs", type=int, default=0, metavar="N",
+                    help="also time N warm `trailtech season DIR --json` whole processes (interpreter "
+                         "start and imports included) and print their median")
     args = ap.parse_args(argv)
 
     import trailtech
@@ -151,6 +175,10 @@ def main(argv=None) -> int:
         for name, t, target in (("cold", t_cold, cold_target), ("warm", t_warm, warm_target)):
             print(f"| {args.case} {name}{label} | {len(cold.activities)} | {per_file} | {len(cold.errors)} | "
                   f"{len(cold.segments)} ({n_pass}) | {t:.2f} | {'–' if target is None else target} |")
+        if args.cli_runs > 0:
+            walls = _warm_processes(data, cache, args.jobs, args.cli_runs)
+            print(f"\nwarm `trailtech season --json` as a whole process, {len(walls)} runs: median "
+                  f"{statistics.median(walls):.2f} s (min {min(walls):.2f}, max {max(walls):.2f})")
         ratio = t_cold / t_warm if t_warm > 0 else float("inf")
         print(f"\ncold/warm = {ratio:.1f}x; jobs={args.jobs}, cores={os.cpu_count()}, "
               f"load average {os.getloadavg()[0]:.1f}, trailtech {trailtech.__version__}")

@@ -32,6 +32,18 @@ def gpx_bytes(n: int = 300, *, start: str = "2026-06-01T08:00:00Z", grade: float
     return to_gpx(tr)
 
 
+def run_file(run, days: float, fmt: str = "gpx") -> bytes:
+    """A simulated run's track ``days`` later, as a GPX or FIT file (the season's input)."""
+    import pandas as pd
+
+    from trailtech.io.fit_write import to_fit
+    from trailtech.io.gpx_write import to_gpx
+
+    tr = run.track
+    tr.samples["time"] = tr.samples["time"] + pd.Timedelta(days=days)
+    return to_fit(tr) if fmt == "fit" else to_gpx(tr)
+
+
 def write(path: Path, data: bytes) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)

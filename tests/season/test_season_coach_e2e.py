@@ -11,15 +11,9 @@ import pytest
 
 from trailtech.cli import main
 
-from ._helpers import write
+from ._helpers import run_file, write
 
 
-def _sim_gpx(run, days: int) -> bytes:
-    from trailtech.io.gpx_write import to_gpx
-
-    tr = run.track
-    tr.samples["time"] = tr.samples["time"] + pd.Timedelta(days=days)
-    return to_gpx(tr)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +22,8 @@ def course(tmp_path_factory):
     from trailtech.simulate import Runner, simulate_trail_run
 
     d = tmp_path_factory.mktemp("coach")
-    write(d / "runs" / "Ridge20260601.gpx", _sim_gpx(simulate_trail_run(0), 0))
-    write(d / "runs" / "Ridge20260608.gpx", _sim_gpx(
+    write(d / "runs" / "Ridge20260601.gpx", run_file(simulate_trail_run(0), 0))
+    write(d / "runs" / "Ridge20260608.gpx", run_file(
         simulate_trail_run(0, runner=Runner(flat_speed_mps=3.3), position_noise_m=4.0), 7))
     return d
 

@@ -11,17 +11,11 @@ import trailtech
 from trailtech.cli import main
 from trailtech.season.core import ACTIVITY_KEYS, PASS_KEYS, SEGMENT_KEYS
 
-from ._helpers import gz, strava_zip, write
+from ._helpers import gz, run_file, strava_zip, write
 
 SEASON_KEYS = {"activities", "errors", "crossover_grade_pct", "segments"}
 
 
-def _sim_gpx(run, days: int) -> bytes:
-    from trailtech.io.gpx_write import to_gpx
-
-    tr = run.track
-    tr.samples["time"] = tr.samples["time"] + pd.Timedelta(days=days)
-    return to_gpx(tr)
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +25,10 @@ def sim_dir(tmp_path_factory):
     from trailtech.simulate import Runner, simulate_hill_repeats, simulate_trail_run
 
     d = tmp_path_factory.mktemp("season")
-    write(d / "2026" / "week1.gpx", _sim_gpx(simulate_trail_run(0), 0))
-    write(d / "2026" / "week2.gpx.gz", gz(_sim_gpx(
+    write(d / "2026" / "week1.gpx", run_file(simulate_trail_run(0), 0))
+    write(d / "2026" / "week2.gpx.gz", gz(run_file(
         simulate_trail_run(0, runner=Runner(flat_speed_mps=3.3), position_noise_m=4.0), 7)))
-    write(d / "practice.gpx", _sim_gpx(simulate_hill_repeats(1, passes=3), 3))
+    write(d / "practice.gpx", run_file(simulate_hill_repeats(1, passes=3), 3))
     write(d / "notes.txt", b"race plan")
     return d
 
@@ -191,7 +185,7 @@ def test_season_crossover_pooled_and_fed_back_into_each_activity(tmp_path):
 
     r = hiker_runner(0.20, flat_speed_mps=3.0, steep_run_decay=15.0, switch_offset=0.04)
     for k in range(3):
-        write(tmp_path / f"hills{k}.gpx", _sim_gpx(simulate_hill_session(r, seed=k), 7 * k))
+        write(tmp_path / f"hills{k}.gpx", run_file(simulate_hill_session(r, seed=k), 7 * k))
     s = trailtech.analyze_season([tmp_path], jobs=1, cache=False)
     x = s.crossover
     assert x["method"] == "pooled" and abs(x["grade_pct"] - 20.0) <= 2.5

@@ -10,7 +10,7 @@ import pytest
 from trailtech.analysis.reference import personal_reference, prior_score
 from trailtech.season.reference import SEASON_REFERENCE_KEYS, with_season_reference
 
-from ._helpers import write
+from ._helpers import run_file, write
 
 
 def _doc(*descents):
@@ -49,12 +49,6 @@ def test_the_season_kernel_is_the_same_runs_kernel():
         assert d["season_history_weight"] == pytest.approx(r["history_weight"])
 
 
-def _fit(run, days: int) -> bytes:
-    from trailtech.io.fit_write import to_fit
-
-    tr = run.track
-    tr.samples["time"] = tr.samples["time"] + pd.Timedelta(days=days)
-    return to_fit(tr)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +60,7 @@ def skill_season(tmp_path_factory):
     runs = {"Ctrl.fit": simulate_descent(seed=0, control=True, course_seed=0)}
     runs.update({f"Brake{k}.fit": simulate_descent(seed=k, control=False, course_seed=0) for k in (1, 2, 3)})
     for days, (name, run) in enumerate(runs.items()):
-        write(d / "runs" / name, _fit(run, 4 * days))
+        write(d / "runs" / name, run_file(run, 4 * days, "fit"))
     return d
 
 

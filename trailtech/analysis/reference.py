@@ -21,19 +21,20 @@ with this same function (:mod:`trailtech.season.reference`, keys ``season_*``).
 
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 import pandas as pd
 
 __all__ = ["PRIOR_POINTS", "REFERENCE_COLUMNS", "prior_score", "personal_reference", "reference_against",
-           "pitch_reference"]
+           "pitch_reference", "reference_inputs", "reference_keys", "as_number", "REFERENCE_INPUTS"]
 
 #: (technicality, median control score) of real descents: the 112 scored descents of the 44
 #: real running files recorded every second with cadence (2026-12, issue 14): median 95 at
 #: T < 0.3 (median T about 0.1), 56 at T >= 0.3 (median T about 0.4); linear in between,
 #: held beyond.
 PRIOR_POINTS = ((0.1, 95.0), (0.4, 56.0))
+
+#: What a stretch is read by: its score [0-100], mean grade [%] and technicality [-].
+REFERENCE_INPUTS = ("control_score", "avg_grade_pct", "technicality")
 
 #: The columns :func:`personal_reference` returns.
 REFERENCE_COLUMNS = ("reference_score", "vs_reference_points", "history_pct", "history_weight")
@@ -122,22 +123,15 @@ def reference_against(query: pd.DataFrame, pool: pd.DataFrame, left_out: np.ndar
     return res
 
 
-def pitch_reference(descents: pd.DataFrame, pool: Optional[pd.DataFrame] = None, *,
-                    prefix: str = "", **kernel) -> list:
-    """The ``pitches`` of each descent, each with its personal reference added (keys
-    ``prefix`` + :data:`REFERENCE_COLUMNS`), read against the runner's descents.
+def pitch_reference(descents: pd.DataFrame, **kernel) -> list:
+    """The ``pitches`` of each descent, each with its personal reference added
+    (:data:`REFERENCE_COLUMNS`), read against the run's descents leaving out the one it lies in.
 
     Parameters
     ----------
     descents : DataFrame
-        The run's descents: ``pitches`` (lists of dicts with ``control_score``,
-        ``avg_grade_pct``, ``technicality``) and the columns of :func:`reference_against`.
-    pool : DataFrame, optional
-        The descents that make the history (default ``descents``), with ``own`` (bool): the
-        rows that are ``descents`` themselves, in order, so that a pitch leaves out the descent
-        it lies in. Without ``own`` the pool is the run's descents.
-    prefix : str
-        Prefix of the keys added (``"season_"`` for the season's history).
+        The run's descents: ``pitches`` (lists of dicts with :data:`REFERENCE_INPUTS`) and the
+        columns of :func:`reference_against`.
     **kernel
         ``grade_scale``, ``tech_scale``, ``prior_weight``.
 
@@ -146,26 +140,31 @@ def pitch_reference(descents: pd.DataFrame, pool: Optional[pd.DataFrame] = None,
     list
         The new ``pitches`` value of each descent (new dicts; the old ones are not changed).
     """
-    pool = descents if pool is None else pool
-    own = (np.asarray(pool["own"], bool) if "own" in pool else np.ones(len(pool), bool))
-    own_rows = np.flatnonzero(own)
     out = []
     for k, pitches in enumerate(descents["pitches"] if "pitches" in descents else [None] * len(descents)):
         if not isinstance(pitches, list) or not pitches:
             out.append(pitches)
             continue
-        query = pd.DataFrame([{c: _num(p.get(c)) for c in ("control_score", "avg_grade_pct", "technicality")}
-                              for p in pitches])
-        # Each pitch leaves out the descent it lies in.
-        left_out = np.full(len(query), own_rows[k] if k < len(own_rows) else -1)
-        res = reference_against(query, pool, left_out, **kernel)
-        out.append([{**p, **{prefix + c: (None if not np.isfinite(v) else float(v))
-                             for c, v in zip(REFERENCE_COLUMNS, row)}}
-                    for p, row in zip(pitches, res)])
+        res = reference_against(reference_inputs(pitches), descents, np.full(len(pitches), k), **kernel)
+        out.append([{**p, **reference_keys(row)} for p, row in zip(pitches, res)])
     return out
 
 
-def _num(x) -> float:
+def reference_inputs(items: list) -> pd.DataFrame:
+    """:data:`REFERENCE_INPUTS` of stretch dicts (an analysis document's descents or pitches)
+    as floats, NaN where missing or not a number."""
+    return pd.DataFrame([[as_number(d.get(c)) if isinstance(d, dict) else float("nan") for c in REFERENCE_INPUTS]
+                         for d in items], columns=list(REFERENCE_INPUTS))
+
+
+def reference_keys(row, prefix: str = "") -> dict:
+    """One row of :func:`reference_against` as JSON keys (``prefix`` + :data:`REFERENCE_COLUMNS`,
+    None where not finite)."""
+    return {prefix + c: (float(v) if np.isfinite(v) else None) for c, v in zip(REFERENCE_COLUMNS, row)}
+
+
+def as_number(x) -> float:
+    """``x`` as a float; NaN for None or anything that is not a number."""
     try:
         return float(x) if x is not None else float("nan")
     except (TypeError, ValueError):

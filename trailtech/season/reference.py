@@ -28,22 +28,15 @@ from typing import Iterable, Optional
 import numpy as np
 import pandas as pd
 
-from .._json import jsonable
-from ..analysis.reference import REFERENCE_COLUMNS, personal_reference, reference_against
+from ..analysis.reference import (REFERENCE_COLUMNS, REFERENCE_INPUTS, as_number, personal_reference,
+                                  reference_against, reference_inputs, reference_keys)
 
 __all__ = ["SEASON_REFERENCE_KEYS", "season_descent_pool", "with_season_reference"]
 
 #: The keys added to each descent, in the order of ``REFERENCE_COLUMNS``.
 SEASON_REFERENCE_KEYS = tuple(f"season_{c}" for c in REFERENCE_COLUMNS)
 
-_POOL_COLUMNS = ["file", "index", "control_score", "avg_grade_pct", "technicality"]
-
-
-def _number(x) -> float:
-    try:
-        return float(x) if x is not None else float("nan")
-    except (TypeError, ValueError):
-        return float("nan")
+_POOL_COLUMNS = ["file", "index", *REFERENCE_INPUTS]
 
 
 def season_descent_pool(analyses: dict, files: Iterable[str]) -> pd.DataFrame:
@@ -56,7 +49,7 @@ def season_descent_pool(analyses: dict, files: Iterable[str]) -> pd.DataFrame:
         for i, d in enumerate(descents or []):
             if not isinstance(d, dict) or d.get("control_score") is None:
                 continue
-            rows.append([file, i, *(_number(d.get(k)) for k in _POOL_COLUMNS[2:])])
+            rows.append([file, i, *(as_number(d.get(k)) for k in REFERENCE_INPUTS)])
     return pd.DataFrame(rows, columns=_POOL_COLUMNS)
 
 
@@ -83,8 +76,8 @@ def with_season_reference(analyses: dict, on_foot: Optional[Iterable[str]] = Non
     pool = season_descent_pool(analyses, pooled)
     refs = personal_reference(pool, **kernel) if len(pool) else pd.DataFrame(columns=list(REFERENCE_COLUMNS))
     found: dict[tuple, dict] = {}
-    for (file, i), row in zip(zip(pool["file"], pool["index"]), refs.to_dict(orient="records")):
-        found[(file, i)] = {k: jsonable(row[c]) for k, c in zip(SEASON_REFERENCE_KEYS, REFERENCE_COLUMNS)}
+    for (file, i), row in zip(zip(pool["file"], pool["index"]), refs[list(REFERENCE_COLUMNS)].to_numpy(float)):
+        found[(file, i)] = reference_keys(row, "season_")
     empty = dict.fromkeys(SEASON_REFERENCE_KEYS)
     row_of = {key: r for r, key in enumerate(zip(pool["file"], pool["index"]))}
     counted = set(pooled)
@@ -110,7 +103,5 @@ def _season_pitches(descent: dict, pool: pd.DataFrame, own_row: int, counted: bo
         return {}
     if not counted or len(pool) == 0:
         return {"pitches": [{**p, **dict.fromkeys(SEASON_REFERENCE_KEYS)} for p in pitches]}
-    query = pd.DataFrame([{c: _number(p.get(c)) for c in _POOL_COLUMNS[2:]} for p in pitches])
-    res = reference_against(query, pool, np.full(len(query), own_row), **kernel)
-    return {"pitches": [{**p, **{k: jsonable(v) for k, v in zip(SEASON_REFERENCE_KEYS, row)}}
-                        for p, row in zip(pitches, res)]}
+    res = reference_against(reference_inputs(pitches), pool, np.full(len(pitches), own_row), **kernel)
+    return {"pitches": [{**p, **reference_keys(row, "season_")} for p, row in zip(pitches, res)]}
